@@ -1,0 +1,375 @@
+"""Compile a validated ruleset into a :class:`Program`: checked, ordered, ready to run.
+
+Every section (the core's ``[derive]`` and ``[[rules]]`` and each plugin's section)
+becomes a :class:`~clientwise.plan.SectionPlan`. Here all their expressions are
+parsed, ordered by dependency and type-checked, and every problem in every section
+is reported at once, with the key path the section gave.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from clientwise import expr
+from clientwise.contracts import CompileContext, CompiledDecision, CompiledRule, SectionHandler
+from clientwise.errors import InputError, Problem, ProblemList, RulesetError
+from clientwise.expr.types import Type, unify
+from clientwise.order import Node as OrderNode
+from clientwise.order import strata, topological_order
+from clientwise.plan import (
+    ActionRule,
+    Classification,
+    ComputedField,
+    DerivedField,
+    OutputColumn,
+    SectionPlan,
+    Source,
+)
+from clientwise.plugins_host import PluginHost
+from clientwise.ruleset import Ruleset
+from clientwise.ruleset.data import RELATED_TABLES
+
+ACTIONS = "actions"
+
+
+@dataclass(frozen=True)
+class DerivedStep:
+    name: str
+    expression: str
+    source: Source
+    node: expr.Node | None = None
+    computed: ComputedField | None = None
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class ClassificationStep:
+    classification: Classification
+    decision: CompiledDecision
+    then: tuple[expr.Node, ...]
+    because: tuple[expr.Template | None, ...]
+    default: expr.Node | None
+    type: Type
+
+    @property
+    def output(self) -> str:
+        return self.classification.output
+
+
+@dataclass(frozen=True)
+class ActionsStep:
+    rules: tuple[ActionRule, ...]
+    decision: CompiledDecision
+    because: tuple[expr.Template, ...]
+
+
+Step = DerivedStep | ClassificationStep | ActionsStep
+
+
+@dataclass
+class Program:
+    """The ruleset as the pipeline runs it."""
+
+    ruleset: Ruleset
+    strata: list[list[Step]]
+    outputs: list[OutputColumn]
+    plans: list[tuple[str, SectionHandler | None, SectionPlan]]
+    tables_needed: set[str]
+    scope: expr.Scope
+    types: dict[str, Type] = field(default_factory=dict)
+
+    def steps(self) -> list[Step]:
+        return [step for stratum in self.strata for step in stratum]
+
+
+def core_plan(ruleset: Ruleset) -> tuple[SectionPlan, SectionPlan]:
+    """The core's own sections as plans: ``[derive]`` first, ``[[rules]]`` last."""
+    derive_file = ruleset.file_of("derive")
+    derive = SectionPlan(
+        "derive",
+        derived=[
+            DerivedField(name, spec.expr, Source(derive_file, f"derive.{name}"), spec.description)
+            for name, spec in ruleset.core.derived().items()
+        ],
+    )
+    rules_file = ruleset.file_of("rules")
+    rules = SectionPlan(
+        "rules",
+        actions=[
+            ActionRule(r.id, r.when, r.action, r.priority, r.because, Source(rules_file, f"rules[{i}]"))
+            for i, r in enumerate(ruleset.core.rules)
+        ],
+    )
+    return derive, rules
+
+
+def section_plans(ruleset: Ruleset, host: PluginHost) -> list[tuple[str, SectionHandler | None, SectionPlan]]:
+    derive, rules = core_plan(ruleset)
+    plans: list[tuple[str, SectionHandler | None, SectionPlan]] = [("derive", None, derive)]
+    handlers = host.sections()
+    for name, config in ruleset.sections.items():
+        handler = handlers[name]
+        context = CompileContext(ruleset.file_of(name), ruleset.core.data)
+        try:
+            plan = handler.compile(config, context)
+        except InputError:
+            raise
+        except Exception as error:  # a plugin bug, reported with its name
+            raise InputError(
+                Problem(f"plugin section [{name}] failed to compile: {type(error).__name__}: {error}",
+                        file=context.file, location=name, hint="report this to the plugin's authors")
+            ) from error
+        plans.append((name, handler, plan))
+    plans.append(("rules", None, rules))
+    return plans
+
+
+def base_scope(ruleset: Ruleset, available_tables: set[str] | None) -> expr.Scope:
+    data = ruleset.core.data
+    fields = {name: Type.of_field(spec.type) for name, spec in data.customers.fields.items()}
+    tables = {}
+    for table in RELATED_TABLES:
+        spec = data.table(table)
+        if spec is None or (available_tables is not None and table not in available_tables):
+            continue
+        tables[table] = {name: Type.of_field(f.type) for name, f in spec.fields.items()}
+    return expr.Scope(fields=fields, tables=tables)
+
+
+def compile_ruleset(ruleset: Ruleset, host: PluginHost, *, available_tables: set[str] | None = None) -> Program:
+    """Check and order everything; raise one :class:`RulesetError` listing every problem.
+
+    ``available_tables`` restricts aggregates to the tables the data actually has,
+    so a rule needing ``contacts`` fails at load time when there is no contacts file.
+    """
+    problems = ProblemList()
+    plans = section_plans(ruleset, host)
+    registry = host.functions()
+    scope = base_scope(ruleset, available_tables)
+    input_fields = set(scope.fields)
+
+    items: list[tuple[OrderNode, object, str]] = []  # (order node, plan item, section)
+    parsed: dict[int, dict[str, object]] = {}
+    actions: list[ActionRule] = []
+    producers: dict[str, Source] = {}
+
+    def claim(name: str, source: Source) -> None:
+        if name in input_fields:
+            problems.add(Problem(f"'{name}' is already a data field; a derived field or output cannot reuse the name",
+                                 file=source.file, location=source.path, hint="choose another name"))
+        elif name in producers:
+            other = producers[name]
+            problems.add(Problem(f"'{name}' is defined twice (also at {other.file}: {other.path})",
+                                 file=source.file, location=source.path, hint="rename one of them"))
+        producers[name] = source
+
+    for section, _handler, plan in plans:
+        for item in plan.derived:
+            claim(item.name, item.source)
+            if isinstance(item, ComputedField):
+                reads = frozenset(item.inputs)
+                nodes: dict[str, object] = {}
+            else:
+                nodes = _parse_all(problems, {"expr": (item.expression, item.source)})
+                reads = _reads(nodes)
+            items.append((OrderNode(item.source.path, (item.name,), reads, False, item.source.file, item.source.path), item, section))
+            parsed[len(items) - 1] = nodes
+        for cls in plan.classifications:
+            claim(cls.output, cls.source)
+            texts: dict[str, tuple[str, Source]] = {}
+            for i, rule in enumerate(cls.rules):
+                texts[f"when{i}"] = (rule.when, rule.source.child("when"))
+                texts[f"then{i}"] = (rule.then, rule.source.child("then"))
+            if cls.default is not None:
+                texts["default"] = (cls.default, cls.source.child("default"))
+            nodes = _parse_all(problems, texts)
+            templates = _parse_templates(problems, {f"because{i}": (r.because, r.source.child("because"))
+                                                    for i, r in enumerate(cls.rules) if r.because})
+            nodes.update(templates)
+            items.append((OrderNode(cls.source.path, (cls.output,), _reads(nodes), True, cls.source.file, cls.source.path), cls, section))
+            parsed[len(items) - 1] = nodes
+        actions.extend(plan.actions)
+
+    _check_action_ids(problems, actions)
+    action_nodes: dict[str, object] = {}
+    for i, rule in enumerate(actions):
+        action_nodes.update(_parse_all(problems, {f"when{i}": (rule.when, rule.source.child("when"))}))
+        action_nodes.update(_parse_templates(problems, {f"because{i}": (rule.because, rule.source.child("because"))}))
+    if actions:
+        items.append((OrderNode("rules", (), _reads(action_nodes), True, actions[0].source.file, "rules"), actions, "rules"))
+        parsed[len(items) - 1] = action_nodes
+    problems.raise_if_any(RulesetError)
+
+    order = topological_order([node for node, _, _ in items])
+    types = dict(scope.fields)
+    steps: dict[int, Step] = {}
+    for index in order:
+        _node, item, _section = items[index]
+        nodes = parsed[index]
+        current = expr.Scope(fields=dict(types), tables=scope.tables)
+        step = _check_item(problems, item, nodes, current, registry)
+        if step is None:
+            continue
+        steps[index] = step
+        if isinstance(step, DerivedStep):
+            types[step.name] = step.node.type if step.node is not None else _computed_type(step)
+        elif isinstance(step, ClassificationStep):
+            types[step.output] = step.type
+    problems.raise_if_any(RulesetError)
+
+    runs = strata([node for node, _, _ in items], order)
+    program_strata = [[steps[i] for i in run if i in steps] for run in runs]
+    tables_needed = set()
+    for step in steps.values():
+        tables_needed |= _tables_of(step)
+    outputs = _outputs(plans, types)
+    return Program(ruleset, [s for s in program_strata if s], outputs, plans, tables_needed, scope, types)
+
+
+def _parse_all(problems: ProblemList, texts: dict[str, tuple[str, Source]]) -> dict[str, object]:
+    nodes: dict[str, object] = {}
+    for label, (text, source) in texts.items():
+        try:
+            nodes[label] = expr.parse(text, source)
+        except InputError as error:
+            problems.extend(error.problems)
+    return nodes
+
+
+def _parse_templates(problems: ProblemList, texts: dict[str, tuple[str, Source]]) -> dict[str, object]:
+    nodes: dict[str, object] = {}
+    for label, (text, source) in texts.items():
+        try:
+            nodes[label] = expr.parse_template(text, source)
+        except InputError as error:
+            problems.extend(error.problems)
+    return nodes
+
+
+def _reads(nodes: dict[str, object]) -> frozenset[str]:
+    names: set[str] = set()
+    for node in nodes.values():
+        if isinstance(node, expr.Template):
+            names |= node.fields_used()
+        else:
+            names |= expr.fields_used(node)  # type: ignore[arg-type]
+    return frozenset(names)
+
+
+def _check_action_ids(problems: ProblemList, actions: Sequence[ActionRule]) -> None:
+    seen: dict[str, Source] = {}
+    for rule in actions:
+        if rule.id in seen:
+            problems.add(Problem(f"two action rules have id '{rule.id}' (also at {seen[rule.id].path})",
+                                 file=rule.source.file, location=rule.source.path, hint="give each rule its own id"))
+        seen[rule.id] = rule.source
+
+
+def _check(problems: ProblemList, node: object, scope: expr.Scope, registry: object, *,
+           population: bool, source: Source) -> expr.Node | None:
+    try:
+        return expr.check(node, scope, registry, allow_population=population, source=source)  # type: ignore[arg-type]
+    except InputError as error:
+        problems.extend(error.problems)
+        return None
+
+
+def _check_template(problems: ProblemList, template: object, scope: expr.Scope, registry: object,
+                    source: Source) -> expr.Template | None:
+    try:
+        return expr.check_template(template, scope, registry, source=source)  # type: ignore[arg-type]
+    except InputError as error:
+        problems.extend(error.problems)
+        return None
+
+
+def _check_item(problems: ProblemList, item: object, nodes: dict[str, object], scope: expr.Scope,
+                registry: object) -> Step | None:
+    if isinstance(item, ComputedField):
+        return DerivedStep(item.name, f"computed by plugin code ({item.source.path})", item.source,
+                           computed=item, description=item.description)
+    if isinstance(item, DerivedField):
+        if "expr" not in nodes:
+            return None
+        node = _check(problems, nodes["expr"], scope, registry, population=True, source=item.source)
+        return None if node is None else DerivedStep(item.name, item.expression, item.source, node=node,
+                                                      description=item.description)
+    if isinstance(item, Classification):
+        return _check_classification(problems, item, nodes, scope, registry)
+    return _check_actions(problems, item, nodes, scope, registry)  # type: ignore[arg-type]
+
+
+def _check_classification(problems: ProblemList, cls: Classification, nodes: dict[str, object],
+                          scope: expr.Scope, registry: object) -> ClassificationStep | None:
+    before = len(problems.problems)
+    rules, thens, becauses = [], [], []
+    for i, rule in enumerate(cls.rules):
+        when = _check(problems, nodes.get(f"when{i}"), scope, registry, population=False, source=rule.source.child("when"))
+        then = _check(problems, nodes.get(f"then{i}"), scope, registry, population=False, source=rule.source.child("then"))
+        because = None
+        if rule.because:
+            because = _check_template(problems, nodes.get(f"because{i}"), scope, registry, rule.source.child("because"))
+        if when is not None and when.type.kind not in ("boolean", "null"):
+            problems.add(Problem(f"a condition must be true or false, but this is {when.type.describe()}",
+                                 file=rule.source.file, location=rule.source.child("when").path, value=rule.when,
+                                 hint="compare it with something, e.g. x > 0"))
+        rules.append(CompiledRule(f"{cls.output}/{rule.id}", when, rule.source, rule.when))  # type: ignore[arg-type]
+        thens.append(then)
+        becauses.append(because)
+    default = None
+    if cls.default is not None:
+        default = _check(problems, nodes.get("default"), scope, registry, population=False, source=cls.source.child("default"))
+    if len(problems.problems) > before:
+        return None
+    result_type: Type | None = Type("null")
+    for node in [*thens, *([default] if default is not None else [])]:
+        result_type = unify(result_type, node.type) if result_type is not None else None  # type: ignore[union-attr]
+        if result_type is None:
+            problems.add(Problem(f"the rules of '{cls.output}' give values of different types",
+                                 file=cls.source.file, location=cls.source.path,
+                                 hint="make every rule's value the same type (all text or all numbers)"))
+            return None
+    decision = CompiledDecision(cls.output, "first", tuple(rules))
+    return ClassificationStep(cls, decision, tuple(thens), tuple(becauses), default, result_type or Type("null"))  # type: ignore[arg-type]
+
+
+def _check_actions(problems: ProblemList, actions: list[ActionRule], nodes: dict[str, object],
+                   scope: expr.Scope, registry: object) -> ActionsStep | None:
+    before = len(problems.problems)
+    rules, becauses = [], []
+    for i, rule in enumerate(actions):
+        when = _check(problems, nodes.get(f"when{i}"), scope, registry, population=False, source=rule.source.child("when"))
+        because = _check_template(problems, nodes.get(f"because{i}"), scope, registry, rule.source.child("because"))
+        if when is not None and when.type.kind not in ("boolean", "null"):
+            problems.add(Problem(f"a condition must be true or false, but this is {when.type.describe()}",
+                                 file=rule.source.file, location=rule.source.child("when").path, value=rule.when,
+                                 hint="compare it with something, e.g. x > 0"))
+        rules.append(CompiledRule(rule.id, when, rule.source, rule.when))  # type: ignore[arg-type]
+        becauses.append(because)
+    if len(problems.problems) > before:
+        return None
+    return ActionsStep(tuple(actions), CompiledDecision(ACTIONS, "all", tuple(rules)), tuple(becauses))  # type: ignore[arg-type]
+
+
+def _computed_type(step: DerivedStep) -> Type:
+    assert step.computed is not None
+    kind = step.computed.type
+    return Type.list_of(Type("string")) if kind == "list" else Type(kind)
+
+
+def _tables_of(step: Step) -> set[str]:
+    if isinstance(step, DerivedStep):
+        return set(expr.tables_used(step.node)) if step.node is not None else set()
+    return set()
+
+
+def _outputs(plans: list[tuple[str, SectionHandler | None, SectionPlan]], types: dict[str, Type]) -> list[OutputColumn]:
+    columns: list[OutputColumn] = []
+    seen: set[str] = set()
+    for _section, _handler, plan in plans:
+        for column in plan.outputs:
+            if column.name not in seen:
+                columns.append(column)
+                seen.add(column.name)
+    return columns

@@ -1,0 +1,24 @@
+"""The state of one evaluation, handed to ``before``/``after`` hooks."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import polars as pl
+
+from clientwise.contracts import Engine
+from clientwise.plugins_host import PluginHost
+from clientwise.ruleset import Ruleset
+
+
+@dataclass
+class EvaluationContext:
+    """Everything one run works with; there is one per evaluation, never a global one."""
+
+    host: PluginHost
+    ruleset: Ruleset
+    as_of: dt.date
+    engine: Engine
+    tables: dict[str, pl.DataFrame] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)

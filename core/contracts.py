@@ -1,0 +1,145 @@
+"""The objects plugins hand to the core through hooks.
+
+Each is a small Protocol so a plugin can implement it with any class; the hooks in
+:mod:`clientwise.hookspecs` return lists of these.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, BinaryIO, ClassVar, Literal, Protocol, runtime_checkable
+
+import polars as pl
+from pydantic import BaseModel
+
+from clientwise.plan import SectionPlan, SectionSummary, Source
+
+if TYPE_CHECKING:
+    from clientwise.expr.functions import FunctionRegistry
+    from clientwise.expr.nodes import Node
+    from clientwise.result import Result
+    from clientwise.ruleset import DataConfig
+
+#: The outcome of one rule for one customer, as every engine reports it.
+#: ``skipped`` is a first-match rule after the one that fired: it was not evaluated.
+RULE_STATUS = pl.Enum(["fired", "not_met", "unknown", "skipped"])
+
+
+@dataclass(frozen=True)
+class CompileContext:
+    """What a section handler may look at while compiling its section."""
+
+    file: str
+    data: DataConfig
+
+    def source(self, path: str) -> Source:
+        return Source(self.file, path)
+
+
+@runtime_checkable
+class SectionHandler(Protocol):
+    """Handles one top-level ruleset section (``[segmentation]``, ``[rfm]``, ...)."""
+
+    name: ClassVar[str]
+    model: ClassVar[type[BaseModel]]
+    title: ClassVar[str]
+
+    def compile(self, config: BaseModel, context: CompileContext) -> SectionPlan:
+        """Turn the validated section into derived fields and decision rules."""
+        ...
+
+    def summarize(self, config: BaseModel, table: pl.DataFrame) -> SectionSummary:
+        """Portfolio figures over the evaluated customers table."""
+        ...
+
+
+@dataclass(frozen=True)
+class RawTable:
+    """One table as a loader read it, before mapping and validation.
+
+    ``rows`` says how the user's own tool numbers each row (``2`` for the first data
+    row of a CSV with a header line), one entry per row of ``frame``, so messages
+    point at the line the user sees.
+    """
+
+    name: Literal["customers", "contacts", "interactions"] | str
+    frame: pl.DataFrame
+    file: str
+    rows: pl.Series
+
+
+@runtime_checkable
+class Loader(Protocol):
+    """Reads customer records from one kind of file."""
+
+    name: ClassVar[str]
+    suffixes: ClassVar[tuple[str, ...]]
+
+    def read(self, path: Path, columns: dict[str, Sequence[str] | None]) -> dict[str, RawTable]:
+        """Read the tables found in ``path``.
+
+        ``columns`` maps each wanted table to the source column names needed, or None
+        for all columns; a loader may read only those (Parquet does).
+        """
+        ...
+
+
+@runtime_checkable
+class Writer(Protocol):
+    """Writes an evaluation result in one format."""
+
+    format: ClassVar[str]
+    suffix: ClassVar[str]
+    description: ClassVar[str]
+
+    def write(self, result: Result, stream: BinaryIO) -> None:
+        ...
+
+
+@dataclass(frozen=True)
+class CompiledRule:
+    """A checked rule ready for an engine: its condition as typed expression nodes."""
+
+    id: str
+    condition: Node
+    source: Source
+    when: str
+
+
+@dataclass(frozen=True)
+class CompiledDecision:
+    """A group of rules decided together: ``first`` match (a classification) or ``all`` (actions)."""
+
+    output: str
+    mode: Literal["first", "all"]
+    rules: tuple[CompiledRule, ...]
+
+
+@dataclass(frozen=True)
+class DecideContext:
+    """What an engine needs besides the rows: the run's date, the key and the functions."""
+
+    as_of: dt.date
+    key: str
+    functions: FunctionRegistry
+
+
+@runtime_checkable
+class Engine(Protocol):
+    """Evaluates decision rules over customers whose derived fields are known."""
+
+    name: ClassVar[str]
+    description: ClassVar[str]
+
+    def decide(
+        self, frame: pl.DataFrame, decisions: Sequence[CompiledDecision], context: DecideContext
+    ) -> pl.DataFrame:
+        """One :data:`RULE_STATUS` column per rule, named by rule id, rows in ``frame`` order.
+
+        For ``first`` decisions, every rule after the fired one is ``skipped``; a
+        condition that is null is ``unknown`` and does not fire.
+        """
+        ...

@@ -1,0 +1,138 @@
+"""The derive and decide stages, stratum by stratum, and the outputs they produce.
+
+The engine only reports each rule's status per customer. Turning statuses into a
+tier, a class, an action list and rendered ``because`` texts happens here, the same
+way for every engine, so engines cannot disagree on anything but rule outcomes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import polars as pl
+
+from clientwise import expr
+from clientwise.compile import ActionsStep, ClassificationStep, DerivedStep, Program, Step
+from clientwise.contracts import DecideContext, Engine
+from clientwise.derive import derive
+
+#: Column suffixes for a classification's fired rule id and rendered reason.
+RULE_SUFFIX = "_rule"
+BECAUSE_SUFFIX = "_because"
+
+
+@dataclass
+class Decided:
+    """Every column computed for every customer, plus the recommended actions."""
+
+    frame: pl.DataFrame
+    actions: pl.DataFrame
+
+
+def run(
+    program: Program,
+    customers: pl.DataFrame,
+    related: Mapping[str, pl.DataFrame],
+    engine: Engine,
+    context: DecideContext,
+) -> Decided:
+    frame = customers
+    polars_context = expr.PolarsContext(as_of=context.as_of, functions=context.functions, key=context.key)
+    actions_step: ActionsStep | None = None
+    for stratum in program.strata:
+        if isinstance(stratum[0], DerivedStep):
+            frame = _derive(frame, stratum, related, polars_context)
+            continue
+        decisions = [step.decision for step in stratum if not isinstance(step, DerivedStep)]
+        statuses = engine.decide(frame, decisions, context)
+        _check_statuses(engine, decisions, statuses, frame.height)
+        frame = frame.hstack(statuses)
+        outputs = []
+        for step in stratum:
+            if isinstance(step, ClassificationStep):
+                outputs.extend(_classification_outputs(step, polars_context))
+            elif isinstance(step, ActionsStep):
+                actions_step = step
+        if outputs:
+            frame = frame.with_columns(outputs)
+    actions = _actions_table(frame, actions_step, polars_context, context.key)
+    return Decided(frame, actions)
+
+
+def _derive(frame: pl.DataFrame, stratum: list[Step], related: Mapping[str, pl.DataFrame],
+            ctx: expr.PolarsContext) -> pl.DataFrame:
+    batch: list[tuple[str, expr.Node]] = []
+    for step in stratum:
+        assert isinstance(step, DerivedStep)
+        if step.node is not None:
+            batch.append((step.name, step.node))
+            continue
+        if batch:
+            frame, batch = derive(frame, batch, related, ctx), []
+        assert step.computed is not None
+        frame = frame.with_columns(step.computed.build().alias(step.name))
+    return derive(frame, batch, related, ctx) if batch else frame
+
+
+def _check_statuses(engine: Engine, decisions: list, statuses: pl.DataFrame, height: int) -> None:
+    expected = {rule.id for decision in decisions for rule in decision.rules}
+    missing = expected - set(statuses.columns)
+    if missing or statuses.height != height:
+        raise RuntimeError(
+            f"engine '{engine.name}' returned {statuses.height} rows and lacks statuses for "
+            f"{sorted(missing)[:5]}; an engine must return one status column per rule for every customer"
+        )
+
+
+def _fired(rule_id: str) -> pl.Expr:
+    return pl.col(rule_id) == "fired"
+
+
+def _classification_outputs(step: ClassificationStep, ctx: expr.PolarsContext) -> list[pl.Expr]:
+    output = step.output
+    default = expr.to_polars(step.default, ctx) if step.default is not None else pl.lit(None)
+    value: pl.Expr | pl.When | pl.Then = pl
+    rule_id: pl.Expr | pl.When | pl.Then = pl
+    because: pl.Expr | pl.When | pl.Then = pl
+    for rule, then, template in zip(step.decision.rules, step.then, step.because):
+        fired = _fired(rule.id)
+        value = value.when(fired).then(expr.to_polars(then, ctx))
+        rule_id = rule_id.when(fired).then(pl.lit(rule.id.split("/", 1)[1]))
+        text = expr.render_template(template, ctx) if template is not None else pl.lit(None, pl.String)
+        because = because.when(fired).then(text)
+    if not step.decision.rules:
+        return [default.alias(output), pl.lit(None, pl.String).alias(output + RULE_SUFFIX),
+                pl.lit(None, pl.String).alias(output + BECAUSE_SUFFIX)]
+    return [
+        value.otherwise(default).alias(output),
+        rule_id.otherwise(pl.lit(None, pl.String)).alias(output + RULE_SUFFIX),
+        because.otherwise(pl.lit(None, pl.String)).alias(output + BECAUSE_SUFFIX),
+    ]
+
+
+ACTION_SCHEMA = {"rule": pl.String, "action": pl.String, "priority": pl.Int64, "because": pl.String, "order": pl.Int64}
+
+
+def _actions_table(frame: pl.DataFrame, step: ActionsStep | None, ctx: expr.PolarsContext, key: str) -> pl.DataFrame:
+    """One row per fired action, ordered by customer, priority, then rule order."""
+    empty = pl.DataFrame(schema={key: frame.schema[key], **ACTION_SCHEMA})
+    if step is None:
+        return empty.drop("order")
+    parts = []
+    lazy = frame.lazy()
+    for order, (rule, compiled, template) in enumerate(zip(step.rules, step.decision.rules, step.because)):
+        parts.append(
+            lazy.filter(_fired(compiled.id)).select(
+                pl.col(key),
+                pl.lit(rule.id).alias("rule"),
+                pl.lit(rule.action).alias("action"),
+                pl.lit(rule.priority, pl.Int64).alias("priority"),
+                expr.render_template(template, ctx).alias("because"),
+                pl.lit(order, pl.Int64).alias("order"),
+            )
+        )
+    if not parts:
+        return empty.drop("order")
+    table = pl.concat(parts).sort([key, "priority", "order"]).collect()
+    return table.drop("order")

@@ -1,0 +1,132 @@
+"""Typed nodes -> polars expressions, with SQL null semantics.
+
+Comparisons and arithmetic with null give null, ``and``/``or`` are Kleene (polars
+does this natively), ``x / 0`` is null, ``x in [...]`` with null ``x`` is null and
+``is null`` is never null. :mod:`clientwise.expr.reference` implements the same
+rules in plain Python; the tests keep the two in agreement.
+"""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Mapping
+from functools import reduce
+
+import polars as pl
+
+from clientwise.expr import nodes as n
+from clientwise.expr.functions import CallInfo, EvalContext
+from clientwise.expr.types import Type
+
+_COMPARE = {"==": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operator.le,
+            ">": operator.gt, ">=": operator.ge}
+_ARITH = {"+": operator.add, "-": operator.sub, "*": operator.mul}
+
+
+def dtype_of(t: Type) -> pl.DataType:
+    """The polars dtype a value of type ``t`` is stored as."""
+    if t.kind == "number":
+        return pl.Int64() if t.integer else pl.Float64()
+    return {"string": pl.String(), "boolean": pl.Boolean(), "date": pl.Date()}.get(t.kind, pl.Null())
+
+
+def to_polars(node: n.Node, ctx: EvalContext, *, columns: Mapping[str, str] | None = None) -> pl.Expr:
+    """Compile a checked expression over the customers frame.
+
+    ``columns`` maps :func:`~clientwise.expr.nodes.to_text` of an aggregate call to the
+    column holding its precomputed value; :func:`clientwise.derive.derive` fills it.
+    """
+    return _Compiler(ctx, columns or {}).compile(node)
+
+
+def aggregate_to_polars(call: n.Call, ctx: EvalContext) -> pl.Expr:
+    """The per-group expression of an aggregate call, for ``related.group_by(key).agg(...)``."""
+    spec = ctx.registry[call.name]
+    compiler = _Compiler(ctx, {})
+    stop = spec.filter_arg if spec.filter_arg is not None else len(call.args)
+    values = [compiler.compile(a) for a in call.args[1:stop]]
+    keep = None
+    if spec.filter_arg is not None and spec.filter_arg < len(call.args):
+        keep = _typed(compiler.compile(call.args[spec.filter_arg]), call.args[spec.filter_arg],
+                      pl.Boolean()).fill_null(False)
+    info = CallInfo(call.args[1:stop], ctx.as_of, ctx.key)
+    return spec.polars(values, keep, info)
+
+
+def _typed(expr: pl.Expr, node: n.Node, dtype: pl.DataType) -> pl.Expr:
+    """A null literal has no dtype; give it the one its context needs."""
+    return expr.cast(dtype) if node.type is not None and node.type.is_null else expr
+
+
+def _literal(node: n.Literal) -> pl.Expr:
+    if node.value is None:
+        return pl.lit(None)
+    assert node.type is not None
+    return pl.lit(node.value, dtype=dtype_of(node.type))
+
+
+class _Compiler:
+    def __init__(self, ctx: EvalContext, columns: Mapping[str, str]):
+        self.ctx, self.columns = ctx, columns
+
+    def compile(self, node: n.Node) -> pl.Expr:
+        if node.type is None:
+            raise ValueError(f"expression is not type-checked: {n.to_text(node)}")
+        if isinstance(node, n.Literal):
+            return _literal(node)
+        if isinstance(node, n.Field):
+            return pl.col(node.name)
+        if isinstance(node, n.Unary):
+            operand = _typed(self.compile(node.operand), node.operand, pl.Float64())
+            return -operand if node.op == "-" else operand
+        if isinstance(node, n.Arithmetic):
+            return self.arithmetic(node)
+        if isinstance(node, n.Compare):
+            return _COMPARE[node.op](self.compile(node.left), self.compile(node.right))
+        if isinstance(node, n.In):
+            found = self.contained(node)
+            return ~found if node.negated else found
+        if isinstance(node, n.IsNull):
+            operand = self.compile(node.operand)
+            return operand.is_not_null() if node.negated else operand.is_null()
+        if isinstance(node, (n.And, n.Or)):
+            parts = [_typed(self.compile(o), o, pl.Boolean()) for o in node.operands]
+            return reduce(operator.and_ if isinstance(node, n.And) else operator.or_, parts)
+        if isinstance(node, n.Not):
+            return ~_typed(self.compile(node.operand), node.operand, pl.Boolean())
+        if isinstance(node, n.Call):
+            return self.call(node)
+        raise TypeError(f"cannot compile {type(node).__name__}")
+
+    def arithmetic(self, node: n.Arithmetic) -> pl.Expr:
+        dtype = dtype_of(node.type) if node.type and node.type.is_number else pl.Float64()
+        left = _typed(self.compile(node.left), node.left, dtype)
+        right = _typed(self.compile(node.right), node.right, dtype)
+        if node.op == "/":
+            return pl.when(right != 0).then(left / right)
+        return _ARITH[node.op](left, right)
+
+    def contained(self, node: n.In) -> pl.Expr:
+        value = self.compile(node.value)
+        items = node.items.items
+        vt = node.value.type
+        literal = all(isinstance(i, n.Literal) for i in items)
+        exact = vt is not None and (vt.kind in ("string", "date", "boolean") or (
+            vt.integer and all(i.type is not None and i.type.integer for i in items)))
+        if literal and exact:
+            assert vt is not None
+            dtype = dtype_of(vt)
+            values = pl.Series([i.value for i in items], dtype=dtype)  # type: ignore[attr-defined]
+            return value.cast(dtype).is_in(values)
+        # Floats (0.0 == -0.0) and expressions: Kleene OR of equalities, as SQL defines IN.
+        return reduce(operator.or_, [value == self.compile(i) for i in items])
+
+    def call(self, node: n.Call) -> pl.Expr:
+        spec = self.ctx.registry[node.name]
+        if spec.kind == "aggregate":
+            key = n.to_text(node)
+            if key not in self.columns:
+                raise ValueError(f"aggregate {key} must be computed by clientwise.derive.derive()")
+            return pl.col(self.columns[key])
+        args = [self.compile(a) for a in node.args]
+        return spec.polars(args, CallInfo(node.args, self.ctx.as_of, self.ctx.key))

@@ -1,0 +1,166 @@
+"""What a function of the expression language is, and the registry that holds them.
+
+Functions come from plugins (``clientwise_functions`` hook); the built-ins live in
+``clientwise.plugins.functions``. A spec carries everything the core needs so that a
+third-party function is as capable as a built-in one: arity, a typing rule, a polars
+builder and a plain-Python reference implementation with identical semantics.
+
+Implementation signatures by ``kind``:
+
+* ``scalar`` - ``polars(args, call) -> Expr`` (per row);
+  ``python(values, call) -> value`` for one row. Nulls arrive as ``None``.
+* ``population`` - ``polars(args, call) -> Expr`` over the whole customers frame;
+  ``python(columns, call) -> list`` (one list of values per argument, one result per customer).
+* ``aggregate`` - first argument is a related table, the argument at ``filter_arg``
+  (if given) a row filter. ``polars(args, keep, call) -> Expr`` returns one value per
+  group, where ``args`` are the value arguments (table and filter removed) and
+  ``keep`` the filter with null as false (or None); ``python(columns, rows, call)``
+  receives the value columns of the rows that passed the filter and how many there were.
+  ``empty`` is the value for a customer with no related rows at all.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+
+from clientwise.errors import PluginError, did_you_mean
+from clientwise.expr.types import Type
+
+if TYPE_CHECKING:
+    from clientwise.expr.nodes import Node
+
+FunctionKind = Literal["scalar", "population", "aggregate"]
+
+
+class SignatureError(Exception):
+    """Raised by a typing rule: the arguments do not fit. ``arg`` points the caret."""
+
+    def __init__(self, message: str, arg: int | None = None, hint: str | None = None):
+        super().__init__(message)
+        self.message, self.arg, self.hint = message, arg, hint
+
+
+@dataclass(frozen=True)
+class EvalContext:
+    """What evaluation needs besides the data: the as-of date, the functions, the key column.
+
+    The key column breaks ties deterministically (``row_number``) and joins related
+    tables to customers.
+    """
+
+    as_of: dt.date
+    registry: FunctionRegistry
+    key: str = "customer_id"
+
+
+@dataclass(frozen=True)
+class CallInfo:
+    """What an implementation may know besides argument values: typed nodes and context.
+
+    ``keys`` is set only by the reference evaluator for population functions: the
+    customer key of every row, in row order (``row_number`` breaks ties with it).
+    """
+
+    nodes: tuple[Node, ...]
+    as_of: dt.date
+    key: str
+    keys: tuple[Any, ...] | None = None
+
+    def literal(self, index: int, default: Any = None) -> Any:
+        """The value of a literal argument (see ``FunctionSpec.literal_args``)."""
+        if index >= len(self.nodes):
+            return default
+        return getattr(self.nodes[index], "value", default)
+
+
+@dataclass(frozen=True)
+class FunctionSpec:
+    """One function. ``max_args=None`` means any number from ``min_args``."""
+
+    name: str
+    kind: FunctionKind
+    min_args: int
+    max_args: int | None
+    returns: Callable[[Sequence[Type]], Type]
+    polars: Callable[..., Any]
+    python: Callable[..., Any]
+    doc: str
+    example: str
+    signature: str = ""
+    literal_args: frozenset[int] = field(default_factory=frozenset)
+    constant: Callable[[Sequence[Any]], Any] | None = None
+    filter_arg: int | None = None
+    empty: Any = None
+
+    def __post_init__(self) -> None:
+        if not self.name.isidentifier():
+            raise ValueError(f"function name {self.name!r} is not an identifier")
+        if self.kind not in ("scalar", "population", "aggregate"):
+            raise ValueError(f"function {self.name}: unknown kind {self.kind!r}")
+        if self.max_args is not None and self.max_args < self.min_args:
+            raise ValueError(f"function {self.name}: max_args < min_args")
+        if self.kind == "aggregate" and self.min_args < 1:
+            raise ValueError(f"aggregate {self.name} needs a table as first argument")
+
+    @property
+    def usage(self) -> str:
+        """How to call it, for messages: the declared signature or ``name(...)``."""
+        return self.signature or f"{self.name}(...)"
+
+    def arity_text(self) -> str:
+        if self.max_args is None:
+            return f"at least {self.min_args} argument{'s' if self.min_args != 1 else ''}"
+        if self.min_args == self.max_args:
+            return f"{self.min_args} argument{'s' if self.min_args != 1 else ''}"
+        return f"{self.min_args} to {self.max_args} arguments"
+
+
+class FunctionRegistry:
+    """Every function known to one evaluation, by name. Immutable once built."""
+
+    def __init__(self, providers: Mapping[str, Iterable[FunctionSpec]] | Iterable[FunctionSpec]):
+        """``providers`` maps a plugin name to its specs (or is a plain list of specs).
+
+        A name provided twice is a :class:`PluginError` naming both providers.
+        """
+        groups = providers.items() if isinstance(providers, Mapping) else [("builtin", providers)]
+        specs: dict[str, FunctionSpec] = {}
+        owner: dict[str, str] = {}
+        for provider, items in groups:
+            for spec in items:
+                if spec.name in specs:
+                    raise PluginError(
+                        f"function '{spec.name}' is provided twice: by '{owner[spec.name]}' and by '{provider}'"
+                    )
+                specs[spec.name], owner[spec.name] = spec, provider
+        self._specs = specs
+        self._owner = owner
+
+    def get(self, name: str) -> FunctionSpec | None:
+        return self._specs.get(name)
+
+    def __getitem__(self, name: str) -> FunctionSpec:
+        return self._specs[name]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._specs
+
+    def __iter__(self) -> Iterator[FunctionSpec]:
+        return iter(self._specs.values())
+
+    def __len__(self) -> int:
+        return len(self._specs)
+
+    def names(self) -> list[str]:
+        return list(self._specs)
+
+    def provider(self, name: str) -> str:
+        """Which plugin provides ``name``."""
+        return self._owner[name]
+
+    def suggest(self, name: str) -> str | None:
+        """A 'did you mean' for an unknown function name."""
+        return did_you_mean(name, self._specs)

@@ -1,0 +1,220 @@
+"""The typed intermediate form every expression is parsed into.
+
+The IR is engine-neutral: the polars compiler, the reference evaluator and any
+other engine (for example one emitting durable-rules JSON conditions) walk the same
+small set of frozen dataclasses. Rules for engines:
+
+* every node has ``span`` (start, end character offsets in the source text) and,
+  after :func:`clientwise.expr.check`, its :class:`~clientwise.expr.types.Type`;
+* ``Literal.value`` is ``int | float | str | bool | None | datetime.date``
+  (``date('2026-01-31')`` is folded into a date literal by the checker);
+* ``Compare`` is binary; ``a < b < c`` arrives as ``And(a < b, b < c)``;
+* ``In.items`` is a list of non-null expressions, never empty;
+* ``And``/``Or`` are n-ary and use Kleene (SQL) logic; everything else propagates
+  null, except ``IsNull`` (never null), ``coalesce`` and ``if_else``;
+* a ``Field`` with ``table`` set is a column of that related table (only inside an
+  aggregate call); a ``Field`` whose type is ``table`` is the table itself (the
+  aggregate's first argument).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass, field, fields
+from typing import Literal as L
+from typing import TypeAlias
+
+from clientwise.expr.types import Type
+
+Span: TypeAlias = tuple[int, int]
+Value: TypeAlias = int | float | str | bool | None | dt.date
+
+
+@dataclass(frozen=True)
+class Node:
+    """Base of every node: where it is in the text and (once checked) its type."""
+
+    span: Span = field(kw_only=True)
+    type: Type | None = field(default=None, kw_only=True, compare=True)
+
+
+@dataclass(frozen=True)
+class Literal(Node):
+    value: Value
+
+
+@dataclass(frozen=True)
+class Field(Node):
+    """A customer field, or (``table`` set) a related-table column inside an aggregate."""
+
+    name: str
+    table: str | None = None
+
+
+@dataclass(frozen=True)
+class ListLiteral(Node):
+    items: tuple[Node, ...]
+
+
+@dataclass(frozen=True)
+class Unary(Node):
+    op: L["-", "+"]
+    operand: Node
+
+
+@dataclass(frozen=True)
+class Arithmetic(Node):
+    op: L["+", "-", "*", "/"]
+    left: Node
+    right: Node
+
+
+@dataclass(frozen=True)
+class Compare(Node):
+    op: L["==", "!=", "<", "<=", ">", ">="]
+    left: Node
+    right: Node
+
+
+@dataclass(frozen=True)
+class In(Node):
+    value: Node
+    items: ListLiteral
+    negated: bool = False
+
+
+@dataclass(frozen=True)
+class IsNull(Node):
+    operand: Node
+    negated: bool = False
+
+
+@dataclass(frozen=True)
+class And(Node):
+    operands: tuple[Node, ...]
+
+
+@dataclass(frozen=True)
+class Or(Node):
+    operands: tuple[Node, ...]
+
+
+@dataclass(frozen=True)
+class Not(Node):
+    operand: Node
+
+
+@dataclass(frozen=True)
+class Call(Node):
+    name: str
+    args: tuple[Node, ...]
+
+
+def children(node: Node) -> tuple[Node, ...]:
+    """The direct sub-nodes, in source order."""
+    out: list[Node] = []
+    for f in fields(node):
+        if f.name in ("span", "type"):
+            continue
+        value = getattr(node, f.name)
+        if isinstance(value, Node):
+            out.append(value)
+        elif isinstance(value, tuple):
+            out.extend(v for v in value if isinstance(v, Node))
+    return tuple(out)
+
+
+def walk(node: Node) -> Iterator[Node]:
+    """Every node of the tree, parents before children."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        yield current
+        stack.extend(reversed(children(current)))
+
+
+def fields_used(node: Node) -> frozenset[str]:
+    """Customer fields the expression reads (meaningful on checked nodes).
+
+    Related-table columns and table references are not fields; see :func:`tables_used`.
+    """
+    return frozenset(
+        n.name
+        for n in walk(node)
+        if isinstance(n, Field) and n.table is None and (n.type is None or n.type.kind != "table")
+    )
+
+
+def tables_used(node: Node) -> frozenset[str]:
+    """Related tables the expression aggregates over (checked nodes)."""
+    return frozenset(
+        n.type.table
+        for n in walk(node)
+        if isinstance(n, Field) and n.type is not None and n.type.kind == "table" and n.type.table
+    )
+
+
+def calls_used(node: Node) -> frozenset[str]:
+    """Names of the functions the expression calls."""
+    return frozenset(n.name for n in walk(node) if isinstance(n, Call))
+
+
+# Binding strength for to_text: a child binding weaker than its parent gets parentheses.
+_PRECEDENCE = {Or: 1, And: 2, Not: 3, Compare: 4, In: 4, IsNull: 4, Unary: 7}
+_ARITH = {"+": 5, "-": 5, "*": 6, "/": 6}
+
+
+def _precedence(node: Node) -> int:
+    if isinstance(node, Arithmetic):
+        return _ARITH[node.op]
+    return _PRECEDENCE.get(type(node), 9)
+
+
+def to_text(node: Node) -> str:
+    """Canonical expression text for a node (stable; used as a key and in explanations)."""
+    return _text(node)
+
+
+def _wrap(child: Node, minimum: int) -> str:
+    text = _text(child)
+    return f"({text})" if _precedence(child) < minimum else text
+
+
+def _literal_text(value: Value) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dt.date):
+        return f"date('{value.isoformat()}')"
+    return repr(value)
+
+
+def _text(node: Node) -> str:
+    if isinstance(node, Literal):
+        return _literal_text(node.value)
+    if isinstance(node, Field):
+        return node.name
+    if isinstance(node, ListLiteral):
+        return "[" + ", ".join(_text(i) for i in node.items) + "]"
+    if isinstance(node, Unary):
+        return node.op + _wrap(node.operand, 7)
+    if isinstance(node, Arithmetic):
+        p = _ARITH[node.op]
+        return f"{_wrap(node.left, p)} {node.op} {_wrap(node.right, p + 1)}"
+    if isinstance(node, Compare):
+        return f"{_wrap(node.left, 5)} {node.op} {_wrap(node.right, 5)}"
+    if isinstance(node, In):
+        op = "not in" if node.negated else "in"
+        return f"{_wrap(node.value, 5)} {op} {_text(node.items)}"
+    if isinstance(node, IsNull):
+        return f"{_wrap(node.operand, 5)} is {'not ' if node.negated else ''}null"
+    if isinstance(node, (And, Or)):
+        word, p = ("and", 2) if isinstance(node, And) else ("or", 1)
+        return f" {word} ".join(_wrap(o, p + 1) for o in node.operands)
+    if isinstance(node, Not):
+        return "not " + _wrap(node.operand, 3)
+    if isinstance(node, Call):
+        return f"{node.name}(" + ", ".join(_text(a) for a in node.args) + ")"
+    raise TypeError(f"not an expression node: {node!r}")

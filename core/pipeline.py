@@ -1,0 +1,207 @@
+"""One evaluation from end to end: load -> validate -> derive -> decide -> report.
+
+:class:`Evaluator` compiles a ruleset once and evaluates it over any number of
+portfolios; :func:`evaluate` is the one-call form for scripts and notebooks.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+import polars as pl
+
+from clientwise import expr
+from clientwise.compile import ActionsStep, ClassificationStep, DerivedStep, Program, compile_ruleset
+from clientwise.context import EvaluationContext
+from clientwise.contracts import DecideContext, RawTable
+from clientwise.decide import BECAUSE_SUFFIX, Decided, run
+from clientwise.errors import DataError, InputError, Problem
+from clientwise.explain import TracedDerived, TracedRule, Tracer
+from clientwise.load import load_tables
+from clientwise.plugins_host import PluginHost
+from clientwise.result import Result, RulesetIdentity
+from clientwise.ruleset import Ruleset, read_raw, validate
+from clientwise.ruleset.data import RELATED_TABLES
+from clientwise.validate import validate_tables
+
+DataSource = str | Path | Mapping[str, pl.DataFrame]
+
+
+def load_ruleset(source: str | Path, *, host: PluginHost | None = None) -> Ruleset:
+    """Load a ruleset by shipped name (``"default"``) or path, merged and validated."""
+    return validate(read_raw(source), host or PluginHost())
+
+
+def parse_ruleset(
+    text: str, *, origin: str = "<string>", base_dir: Path | None = None, host: PluginHost | None = None
+) -> Ruleset:
+    """Load a ruleset from TOML text (``extends`` resolves against ``base_dir``)."""
+    return validate(read_raw(origin, text=text, base_dir=base_dir), host or PluginHost())
+
+
+def parse_as_of(value: dt.date | str | None) -> dt.date:
+    """The run's reference date; ``None`` means today."""
+    if value is None:
+        return dt.date.today()
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise InputError(
+            Problem("as_of is not a date", location="--as-of", value=repr(value), hint="write it as YYYY-MM-DD")
+        ) from None
+
+
+class Evaluator:
+    """A compiled ruleset bound to a plugin host and an engine, reusable across portfolios."""
+
+    def __init__(self, ruleset: Ruleset | str | Path, *, engine: str = "polars", host: PluginHost | None = None):
+        self.host = host or PluginHost()
+        self.ruleset = ruleset if isinstance(ruleset, Ruleset) else load_ruleset(ruleset, host=self.host)
+        self.engine = self.host.engine(engine)
+        self.program: Program = compile_ruleset(self.ruleset, self.host)
+
+    @property
+    def identity(self) -> RulesetIdentity:
+        core = self.ruleset.core.metadata
+        return RulesetIdentity(core.name, core.version, self.ruleset.hash, self.ruleset.files, core.description)
+
+    def load(self, data: DataSource) -> dict[str, pl.DataFrame]:
+        """Read and validate the input tables this ruleset needs."""
+        config = self.ruleset.core.data
+        if isinstance(data, Mapping):
+            raw = {name: _raw_from_frame(name, frame) for name, frame in data.items()}
+        else:
+            raw = load_tables(Path(data), config, self.host.loaders(), needed=set())
+        self._require_tables(set(raw))
+        declared = config.tables()
+        return validate_tables({name: table for name, table in raw.items() if name in declared}, config)
+
+    def _require_tables(self, present: set[str]) -> None:
+        if "customers" not in present:
+            raise DataError(Problem("no customers table found", hint="provide customers.csv (or .json, .jsonl, .parquet, .xlsx)"))
+        problems = []
+        for table in sorted(self.program.tables_needed - present):
+            users = [step.source for step in self.program.steps()
+                     if isinstance(step, DerivedStep) and step.node is not None and table in expr.tables_used(step.node)]
+            where = ", ".join(f"{s.path}" for s in users[:5])
+            problems.append(Problem(
+                f"the ruleset needs the '{table}' table, but the data has none",
+                file=users[0].file if users else None,
+                location=where or None,
+                hint=f"add {table}.csv (or .json, .parquet, .xlsx) next to customers, or remove the fields that use it",
+            ))
+        if problems:
+            raise DataError(problems)
+
+    def evaluate(
+        self,
+        data: DataSource,
+        *,
+        as_of: dt.date | str | None = None,
+        progress: Callable[[str], None] | None = None,
+    ) -> Result:
+        """Evaluate every customer; raises :class:`InputError` on bad data (nothing is written).
+
+        ``progress`` is called with the name of each stage as it starts.
+        """
+        stage = progress or (lambda _name: None)
+        started = time.perf_counter()
+        context = EvaluationContext(self.host, self.ruleset, parse_as_of(as_of), self.engine)
+        stage("loading and validating the data")
+        context.tables = self.load(data)
+        context.timings["load"] = time.perf_counter() - started
+        self.host.hook.clientwise_before_evaluate(context=context)
+        key = self.ruleset.core.data.key
+        customers = context.tables["customers"].sort(key)
+        related = {name: context.tables[name] for name in RELATED_TABLES if name in context.tables}
+        decide_context = DecideContext(context.as_of, key, self.host.functions())
+        mark = time.perf_counter()
+        stage("deriving fields and deciding")
+        decided = run(self.program, customers, related, self.engine, decide_context)
+        context.timings["derive+decide"] = time.perf_counter() - mark
+        result = self._result(context, decided)
+        self.host.hook.clientwise_after_evaluate(context=context, result=result)
+        context.timings["total"] = time.perf_counter() - started
+        result.timings = dict(context.timings)
+        return result
+
+    def _result(self, context: EvaluationContext, decided: Decided) -> Result:
+        data = self.ruleset.core.data
+        key, name = data.key, data.name
+        frame = decided.frame
+        action_lists = (
+            decided.actions.group_by(key, maintain_order=True).agg(pl.col("rule").alias("actions"))
+            if decided.actions.height else pl.DataFrame(schema={key: frame.schema[key], "actions": pl.List(pl.String)})
+        )
+        output_names = [c.name for c in self.program.outputs if c.name in frame.columns]
+        customers = (
+            frame.select(key, *([name] if name in frame.columns and name != key else []), *output_names)
+            .join(action_lists, on=key, how="left", maintain_order="left")
+            .with_columns(pl.col("actions").fill_null(pl.lit([], pl.List(pl.String))))
+        )
+        summaries, warnings = [], []
+        for section, handler, _plan in self.program.plans:
+            if handler is None:
+                continue
+            summary = handler.summarize(self.ruleset.sections[section], frame)
+            summaries.append(summary)
+            warnings.extend(summary.warnings)
+        actions = decided.actions
+        if name in frame.columns and name != key:
+            actions = actions.join(frame.select(key, name), on=key, how="left", maintain_order="left").select(
+                key, name, "rule", "action", "priority", "because")
+        return Result(
+            ruleset=self.identity,
+            as_of=context.as_of,
+            engine=self.engine.name,
+            key=key,
+            name=name,
+            customers=customers,
+            actions=actions,
+            columns=[c for c in self.program.outputs if c.name in frame.columns],
+            summaries=summaries,
+            warnings=warnings,
+            tracer=self._tracer(frame, decided.actions),
+        )
+
+    def _tracer(self, frame: pl.DataFrame, actions: pl.DataFrame) -> Tracer:
+        data = self.ruleset.core.data
+        derived, rules = [], []
+        for step in self.program.steps():
+            if isinstance(step, DerivedStep):
+                inputs = tuple(sorted(expr.fields_used(step.node))) if step.node is not None else step.computed.inputs  # type: ignore[union-attr]
+                derived.append(TracedDerived(step.name, step.expression, inputs, step.source.path))
+            elif isinstance(step, ClassificationStep):
+                for rule in step.decision.rules:
+                    rules.append(TracedRule(step.output, rule.id.split("/", 1)[1], rule.id, rule.when,
+                                            tuple(sorted(expr.fields_used(rule.condition))), rule.source.path,
+                                            outcome_column=step.output, because_column=step.output + BECAUSE_SUFFIX))
+            elif isinstance(step, ActionsStep):
+                for rule, compiled in zip(step.rules, step.decision.rules):
+                    rules.append(TracedRule("actions", rule.id, compiled.id, rule.when,
+                                            tuple(sorted(expr.fields_used(compiled.condition))), rule.source.path,
+                                            outcome_column=None))
+        return Tracer(frame, data.key, data.name, derived, rules, actions)
+
+
+def _raw_from_frame(name: str, frame: pl.DataFrame) -> RawTable:
+    return RawTable(name, frame, f"{name} (DataFrame)", pl.Series("row", range(1, frame.height + 1), pl.Int64))
+
+
+def evaluate(
+    ruleset: Ruleset | str | Path,
+    data: DataSource,
+    *,
+    as_of: dt.date | str | None = None,
+    engine: str = "polars",
+    host: PluginHost | None = None,
+) -> Result:
+    """Evaluate ``ruleset`` over ``data`` (a path, or table name -> DataFrame)."""
+    return Evaluator(ruleset, engine=engine, host=host).evaluate(data, as_of=as_of)

@@ -1,0 +1,137 @@
+"""What a ruleset section compiles into: derived fields and decision rules.
+
+A section handler (built-in or third-party) never computes results itself. It turns
+its TOML section into expression-language text for derived fields and decision
+rules; the core parses, type-checks, orders by dependency and runs them on an
+engine. That keeps every engine, explanation and check working for every plugin.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import polars as pl
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a piece of ruleset text lives, for error messages: file and key path."""
+
+    file: str
+    path: str
+
+    def child(self, key: str | int) -> Source:
+        if isinstance(key, int):
+            return Source(self.file, f"{self.path}[{key}]")
+        return Source(self.file, f"{self.path}.{key}" if self.path else key)
+
+
+@dataclass(frozen=True)
+class DerivedField:
+    """A named per-customer value computed from an expression.
+
+    Derived fields may use population functions (rank, share, ...) and aggregates
+    over related tables; decision rules may not.
+    """
+
+    name: str
+    expression: str
+    source: Source
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class ComputedField:
+    """A derived column built by plugin code, for outputs the expression language cannot state.
+
+    ``build`` returns a polars expression over the customers frame; ``inputs`` names the
+    fields it reads so the core can order it. Prefer :class:`DerivedField`: a
+    computed field cannot be explained value by value.
+    """
+
+    name: str
+    build: Callable[[], pl.Expr]
+    inputs: tuple[str, ...]
+    source: Source
+    description: str = ""
+    type: Literal["string", "number", "boolean", "date", "list"] = "string"
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One rule of a first-match classification: when ``when`` holds, the output is ``then``.
+
+    ``then`` and ``because`` are expression text; ``because`` may also be a template
+    with ``{expression}`` placeholders.
+    """
+
+    id: str
+    when: str
+    then: str
+    source: Source
+    because: str | None = None
+
+
+@dataclass(frozen=True)
+class Classification:
+    """A first-match decision: rules are tried in order, the first that holds decides.
+
+    A rule whose condition is null (unknown) does not fire. When no rule fires the
+    output is ``default`` (expression text, or None for a null output).
+    """
+
+    output: str
+    rules: tuple[Rule, ...]
+    source: Source
+    default: str | None = None
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class ActionRule:
+    """A collect-all rule: every action whose condition holds is recommended."""
+
+    id: str
+    when: str
+    action: str
+    priority: int
+    because: str
+    source: Source
+    section: str = "rules"
+
+
+@dataclass(frozen=True)
+class OutputColumn:
+    """A column a section adds to the per-customer result table."""
+
+    name: str
+    label: str
+    kind: Literal["text", "number", "integer", "percent", "money", "list", "boolean", "date"] = "text"
+
+
+@dataclass
+class SectionPlan:
+    """Everything a section contributes to an evaluation."""
+
+    section: str
+    derived: list[DerivedField | ComputedField] = field(default_factory=list)
+    classifications: list[Classification] = field(default_factory=list)
+    actions: list[ActionRule] = field(default_factory=list)
+    outputs: list[OutputColumn] = field(default_factory=list)
+
+
+@dataclass
+class SectionSummary:
+    """A section's portfolio view: headline figures, small tables and warnings."""
+
+    section: str
+    title: str
+    figures: dict[str, Any] = field(default_factory=dict)
+    tables: dict[str, pl.DataFrame] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+
+def names(items: Sequence[DerivedField | ComputedField]) -> list[str]:
+    return [item.name for item in items]

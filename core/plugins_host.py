@@ -1,0 +1,214 @@
+"""One plugin manager per evaluation context, and the registries built from it.
+
+There is deliberately no module-level manager: the CLI makes a host per command and
+the Python API one per call (or uses the host you pass), so tests and services can
+run differently configured evaluations side by side.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata as metadata
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+import pluggy
+
+from clientwise import hookspecs
+from clientwise.errors import InputError, PluginError, Problem, did_you_mean
+
+if TYPE_CHECKING:
+    from clientwise.contracts import Engine, Loader, SectionHandler, Writer
+    from clientwise.expr.functions import FunctionRegistry
+
+ENTRY_POINT_GROUP = "clientwise"
+
+
+@dataclass(frozen=True)
+class PluginInfo:
+    """What ``clientwise plugins`` shows for one plugin."""
+
+    name: str
+    distribution: str | None
+    version: str | None
+    status: str  # "loaded" or "failed"
+    error: str | None = None
+    hooks: tuple[str, ...] = ()
+
+
+@dataclass
+class PluginHost:
+    """Discovers plugins, holds the pluggy manager, and answers 'who provides X'."""
+
+    load_entry_points: bool = True
+    plugins: Iterable[object] = ()
+    manager: pluggy.PluginManager = field(init=False)
+    _failed: dict[str, PluginInfo] = field(init=False, default_factory=dict)
+    _origins: dict[str, tuple[str | None, str | None]] = field(init=False, default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.manager = pluggy.PluginManager(hookspecs.PROJECT)
+        self.manager.add_hookspecs(hookspecs)
+        if self.load_entry_points:
+            self._load_entry_points()
+        for plugin in self.plugins:
+            self.register(plugin)
+
+    def _load_entry_points(self) -> None:
+        points = sorted(metadata.entry_points(group=ENTRY_POINT_GROUP), key=lambda ep: ep.name)
+        for point in points:
+            dist = point.dist.name if point.dist else None
+            version = point.dist.version if point.dist else None
+            if self.manager.has_plugin(point.name):
+                continue
+            try:
+                plugin = point.load()
+            except Exception as error:  # a broken plugin must not take the run down
+                self._failed[point.name] = PluginInfo(
+                    point.name, dist, version, "failed", f"{type(error).__name__}: {error}"
+                )
+                continue
+            self.manager.register(plugin, name=point.name)
+            self._origins[point.name] = (dist, version)
+
+    def register(self, plugin: object, name: str | None = None) -> str:
+        """Register a plugin object (tests, notebooks, services)."""
+        registered = self.manager.register(plugin, name=name)
+        assert registered is not None
+        self._origins.setdefault(registered, (None, None))
+        for cached in ("_sections", "_functions", "_loaders", "_writers", "_engines"):
+            self.__dict__.pop(cached, None)
+        return registered
+
+    # -- what is installed -------------------------------------------------
+
+    def plugin_infos(self) -> list[PluginInfo]:
+        infos = [
+            PluginInfo(
+                name,
+                *self._origins.get(name, (None, None)),
+                status="loaded",
+                hooks=tuple(sorted(caller.name for caller in self.manager.get_hookcallers(plugin) or [])),
+            )
+            for name, plugin in self.manager.list_name_plugin()
+            if name is not None
+        ]
+        infos.extend(self._failed.values())
+        return sorted(infos, key=lambda info: info.name)
+
+    def failed_plugin_for(self, section: str) -> tuple[str, str] | None:
+        info = self._failed.get(section)
+        return (info.name, info.error or "") if info else None
+
+    def missing_required(self, required: Iterable[str], *, file: str) -> list[Problem]:
+        """Problems for plugins a ruleset ``requires`` that are absent or broken."""
+        problems = []
+        for name in required:
+            if self.manager.has_plugin(name):
+                continue
+            failed = self._failed.get(name)
+            if failed:
+                problems.append(
+                    Problem(
+                        f"the ruleset requires plugin '{name}', which failed to load: {failed.error}",
+                        file=file,
+                        location="metadata.requires",
+                        hint=f"reinstall it: pip install --force-reinstall {failed.distribution or name}",
+                    )
+                )
+            else:
+                problems.append(
+                    Problem(
+                        f"the ruleset requires plugin '{name}', which is not installed",
+                        file=file,
+                        location="metadata.requires",
+                        hint=f"install it (pip install {name}), or remove it from requires",
+                    )
+                )
+        return problems
+
+    # -- registries --------------------------------------------------------
+
+    def _collect(self, hook: str) -> list[tuple[str, Any]]:
+        """(plugin name, item) for every item every plugin returns, in plugin-name order."""
+        found: list[tuple[str, Any]] = []
+        for name, plugin in sorted(self.manager.list_name_plugin(), key=lambda pair: str(pair[0])):
+            impl = getattr(plugin, hook, None)
+            if impl is None or not self.manager.get_hookcallers(plugin):
+                continue
+            if not any(c.name == hook for c in self.manager.get_hookcallers(plugin) or []):
+                continue
+            for item in impl() or []:
+                found.append((str(name), item))
+        return found
+
+    def _unique(self, hook: str, attribute: str, what: str) -> dict[str, Any]:
+        by_name: dict[str, Any] = {}
+        owner: dict[str, str] = {}
+        for plugin, item in self._collect(hook):
+            key = getattr(item, attribute)
+            if key in by_name:
+                raise PluginError(
+                    Problem(
+                        f"two plugins provide the {what} '{key}': '{owner[key]}' and '{plugin}'",
+                        hint="uninstall one of them",
+                    )
+                )
+            by_name[key], owner[key] = item, plugin
+        return by_name
+
+    @cached_property
+    def _sections(self) -> dict[str, SectionHandler]:
+        return self._unique("clientwise_sections", "name", "ruleset section")
+
+    @cached_property
+    def _loaders(self) -> list[Loader]:
+        return list(self._unique("clientwise_loaders", "name", "loader").values())
+
+    @cached_property
+    def _writers(self) -> dict[str, Writer]:
+        return self._unique("clientwise_writers", "format", "output format")
+
+    @cached_property
+    def _engines(self) -> dict[str, Engine]:
+        return self._unique("clientwise_engines", "name", "engine")
+
+    @cached_property
+    def _functions(self) -> FunctionRegistry:
+        from clientwise.expr.functions import FunctionRegistry
+
+        providers: dict[str, list[Any]] = {}
+        for plugin, spec in self._collect("clientwise_functions"):
+            providers.setdefault(plugin, []).append(spec)
+        return FunctionRegistry(providers)
+
+    def sections(self) -> dict[str, SectionHandler]:
+        return self._sections
+
+    def loaders(self) -> list[Loader]:
+        return self._loaders
+
+    def writers(self) -> dict[str, Writer]:
+        return self._writers
+
+    def functions(self) -> FunctionRegistry:
+        return self._functions
+
+    def engines(self) -> dict[str, Engine]:
+        return self._engines
+
+    def engine(self, name: str) -> Engine:
+        engines = self.engines()
+        if name in engines:
+            return engines[name]
+        failed = self._failed.get(f"{name}_engine") or self._failed.get(name)
+        if failed:
+            hint = f"the '{failed.name}' plugin failed to load ({failed.error}); reinstall it"
+        else:
+            hint = did_you_mean(name, engines) or f"available engines: {', '.join(sorted(engines))}"
+        raise InputError(Problem(f"unknown engine '{name}'", location="--engine", hint=hint))
+
+    @property
+    def hook(self) -> Any:
+        return self.manager.hook

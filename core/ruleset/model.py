@@ -1,0 +1,177 @@
+"""Pydantic models for the sections the core itself owns, and error translation.
+
+Plugin sections are validated by the plugin's own model with the same error style:
+every pydantic error becomes a :class:`~clientwise.errors.Problem` naming the file,
+the key path (``rules[3].when``), the bad value and what is expected.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, Field, ValidationError, field_validator
+
+from clientwise.errors import Problem, did_you_mean
+from clientwise.ruleset.data import DataConfig, Strict
+
+#: Ruleset format versions this core reads.
+SUPPORTED_SCHEMAS = (1,)
+
+#: Top-level keys the core handles; any other top-level table belongs to a plugin.
+CORE_KEYS = ("schema", "extends", "metadata", "data", "derive", "rules")
+
+
+class Metadata(Strict):
+    name: str = Field(description="Short name shown in every result.")
+    version: str = Field("0.0.0", description="Version of the criteria, shown in every result.")
+    description: str = ""
+    requires: list[str] = Field(
+        default_factory=list, description="Plugins (entry point names) this ruleset cannot run without."
+    )
+
+
+class DerivedSpec(Strict):
+    expr: str = Field(description="Expression computing the field.")
+    description: str = ""
+
+
+class ActionRuleSpec(Strict):
+    id: str = Field(pattern=r"^[A-Za-z_][A-Za-z0-9_.-]*$")
+    when: str
+    action: str
+    priority: int = Field(5, ge=1, le=99, description="1 is the most urgent; actions are listed in this order.")
+    because: str = Field(description="Why the action is recommended; may show values: {days_since(x)}.")
+
+
+class CoreSections(Strict):
+    """The core's part of a merged ruleset."""
+
+    schema_: int = Field(1, alias="schema")
+    metadata: Metadata
+    data: DataConfig = Field(default_factory=DataConfig)
+    derive: dict[str, str | DerivedSpec] = Field(default_factory=dict)
+    rules: list[ActionRuleSpec] = Field(default_factory=list)
+
+    @field_validator("schema_")
+    @classmethod
+    def _supported(cls, value: int) -> int:
+        if value not in SUPPORTED_SCHEMAS:
+            raise ValueError(
+                f"schema {value} is not supported by this clientwise; supported: "
+                f"{', '.join(map(str, SUPPORTED_SCHEMAS))}. Upgrade clientwise or set schema = 1"
+            )
+        return value
+
+    @field_validator("rules")
+    @classmethod
+    def _unique_ids(cls, rules: list[ActionRuleSpec]) -> list[ActionRuleSpec]:
+        seen: set[str] = set()
+        for rule in rules:
+            if rule.id in seen:
+                raise ValueError(f"two rules have id '{rule.id}'; every rule needs its own id")
+            seen.add(rule.id)
+        return rules
+
+    def derived(self) -> dict[str, DerivedSpec]:
+        return {k: v if isinstance(v, DerivedSpec) else DerivedSpec(expr=v) for k, v in self.derive.items()}
+
+
+def key_path(loc: tuple[Any, ...], prefix: str = "") -> str:
+    """``('rules', 3, 'when')`` -> ``rules[3].when``."""
+    path = prefix
+    for part in loc:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        elif part in ("str", "DerivedSpec") or str(part).startswith("function-"):
+            continue  # union branch names pydantic adds
+        else:
+            path = f"{path}.{part}" if path else str(part)
+    return path
+
+
+def _value_at(document: Any, loc: tuple[Any, ...]) -> Any:
+    node = document
+    for part in loc:
+        try:
+            node = node[part]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return node
+
+
+def _fields_at(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
+    """Names of the keys valid at ``loc`` (for 'did you mean' on unknown keys)."""
+    current: Any = model
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        if not (isinstance(current, type) and issubclass(current, BaseModel)):
+            return []
+        field = current.model_fields.get(part)
+        if field is None:
+            return []
+        annotation = field.annotation
+        current = _model_in(annotation)
+    if isinstance(current, type) and issubclass(current, BaseModel):
+        return [f.alias or name for name, f in current.model_fields.items()]
+    return []
+
+
+def _model_in(annotation: Any) -> Any:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in getattr(annotation, "__args__", ()) or ():
+        found = _model_in(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def validation_problems(
+    error: ValidationError, *, file: str, document: Any, model: type[BaseModel], prefix: str = ""
+) -> list[Problem]:
+    """Translate a pydantic error into problems a consultant can act on."""
+    problems: list[Problem] = []
+    for item in error.errors():
+        loc = tuple(item["loc"])
+        location = key_path(loc, prefix) or prefix or "(top level)"
+        kind = item["type"]
+        value = _value_at(document, loc)
+        shown = None if value is None else repr(value)
+        if kind == "extra_forbidden":
+            known = _fields_at(model, loc[:-1])
+            hint = did_you_mean(str(loc[-1]), known) or (
+                f"valid keys here: {', '.join(known)}" if known else "remove this key"
+            )
+            problems.append(Problem(f"unknown key '{loc[-1]}'", file=file, location=location, hint=hint))
+        elif kind == "missing":
+            problems.append(Problem("required key is missing", file=file, location=location, hint=f"add {loc[-1]} = ..."))
+        else:
+            message = item["msg"].removeprefix("Value error, ")
+            problems.append(
+                Problem(message, file=file, location=location, value=shown, hint=_expected(kind, item))
+            )
+    return problems
+
+
+def _expected(kind: str, item: dict[str, Any]) -> str | None:
+    ctx = item.get("ctx") or {}
+    hints = {
+        "int_parsing": "write a whole number, without quotes",
+        "int_type": "write a whole number, without quotes",
+        "float_parsing": "write a number, without quotes",
+        "float_type": "write a number, without quotes",
+        "string_type": "write text in quotes",
+        "bool_type": "write true or false, without quotes",
+        "bool_parsing": "write true or false, without quotes",
+        "list_type": "write a list in square brackets: [...]",
+        "dict_type": "write a table: [section] or { key = value }",
+        "model_type": "write a table: [section] or { key = value }",
+        "literal_error": f"use one of: {ctx.get('expected', '')}",
+        "greater_than_equal": f"use a value >= {ctx.get('ge')}",
+        "less_than_equal": f"use a value <= {ctx.get('le')}",
+        "greater_than": f"use a value > {ctx.get('gt')}",
+        "less_than": f"use a value < {ctx.get('lt')}",
+        "string_pattern_mismatch": "use letters, digits, '_', '.', '-' and start with a letter",
+    }
+    return hints.get(kind)

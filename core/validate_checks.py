@@ -1,0 +1,232 @@
+"""Per-field casts and checks as polars expressions, one plan per declared field.
+
+Each plan is a typed value expression plus boolean "this row is bad" expressions
+with the message and fix a user needs. Everything is built from the source
+column's dtype, so CSV text, Excel cells, JSON numbers and Parquet columns all go
+through the same rules: text is parsed, typed columns are cast and then checked
+exactly like parsed text (an integer field refuses 2.5 whether it came as
+``"2.5"`` or as a float).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import polars as pl
+
+from clientwise.ruleset.data import DataConfig, FieldSpec, FieldType
+
+#: The polars dtype each field type becomes; rules and derived fields see these.
+FIELD_DTYPES: dict[FieldType, pl.DataType] = {
+    "string": pl.String(),
+    "number": pl.Float64(),
+    "integer": pl.Int64(),
+    "money": pl.Float64(),
+    "boolean": pl.Boolean(),
+    "date": pl.Date(),
+}
+
+#: ISO 8601 date or date-time; a date-time keeps only its date as written.
+ISO_DATE = r"^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?)?$"
+_TIME_CODES = ("%H", "%I", "%M", "%S", "%p", "%z", "%f", "%T", "%R", "%c")
+_INT64_LIMIT = 2.0**63
+
+
+@dataclass(frozen=True)
+class Check:
+    """One way a cell can be wrong: ``flag`` is True on bad rows.
+
+    ``hint`` may contain ``{value}``, replaced by the offending cell text.
+    """
+
+    flag: pl.Expr
+    message: str
+    hint: str
+
+
+@dataclass(frozen=True)
+class FieldPlan:
+    """How one declared field is read from its source column."""
+
+    field: str
+    column: str
+    value: pl.Expr
+    checks: tuple[Check, ...]
+
+
+def number_text(x: float) -> str:
+    """A bound such as ``0`` or ``2.5`` the way a user would write it."""
+    return str(int(x)) if float(x).is_integer() and abs(x) < 1e15 else repr(float(x))
+
+
+def clean_text(col: pl.Expr) -> pl.Expr:
+    """Text without surrounding spaces; blank cells become null."""
+    stripped = col.str.strip_chars()
+    return pl.when(stripped.str.len_bytes() > 0).then(stripped)
+
+
+def as_text(col: pl.Expr, dtype: pl.DataType) -> pl.Expr:
+    """Any scalar column as the text a user would read (``1001.0`` reads ``1001``)."""
+    if dtype == pl.String:
+        return clean_text(col)
+    if dtype.is_float():
+        whole = col.is_finite() & (col == col.floor()) & (col.abs() < 1e15)
+        return pl.when(whole).then(col.cast(pl.Int64, strict=False).cast(pl.String)).otherwise(
+            col.cast(pl.String)
+        )
+    return col.cast(pl.String, strict=False)
+
+
+def present(col: pl.Expr, dtype: pl.DataType) -> pl.Expr:
+    """The cell holds something (blank text counts as empty)."""
+    return clean_text(col).is_not_null() if dtype == pl.String else col.is_not_null()
+
+
+def plan_field(
+    table: str, field: str, spec: FieldSpec, column: str, dtype: pl.DataType, data: DataConfig
+) -> FieldPlan:
+    """The typed value and every check for ``field``, read from ``column`` of ``dtype``."""
+    col = pl.col(column)
+    where = f"data.{table}.fields.{field}"
+    if dtype.is_nested() or dtype == pl.Object:
+        nested = Check(
+            col.is_not_null(),
+            "holds a list or record, not a single value",
+            f"store one {spec.type} value per cell for '{field}'",
+        )
+        return FieldPlan(field, column, pl.lit(None, FIELD_DTYPES[spec.type]), (nested,))
+    value, parse = _CASTS[spec.type](col, dtype, data)
+    checks: list[Check] = []
+    if parse is not None:
+        checks.append(parse)
+    is_key = field == data.key
+    if is_key or not spec.nullable:
+        why = f"every row needs a customer key ('{field}')" if is_key else f"'{field}' may not be empty"
+        fix = f"set nullable = true in [{where}]" if not is_key else "remove the row"
+        checks.append(Check(~present(col, dtype), f"empty cell: {why}", f"fill in a value, or {fix}"))
+    if spec.type in ("number", "money"):
+        checks.append(
+            Check(
+                value.is_not_null() & ~value.is_finite(),
+                "not a finite number",
+                "write a real amount (inf and nan are not allowed), or leave the cell empty",
+            )
+        )
+    if spec.type in ("number", "integer", "money"):
+        finite = value.is_finite() if spec.type != "integer" else value.is_not_null()
+        if spec.min is not None:
+            bound = number_text(spec.min)
+            checks.append(
+                Check(finite & (value < spec.min), f"below the minimum of {bound}", f"'{field}' must be at least {bound} (min in [{where}])")
+            )
+        if spec.max is not None:
+            bound = number_text(spec.max)
+            checks.append(
+                Check(finite & (value > spec.max), f"above the maximum of {bound}", f"'{field}' must be at most {bound} (max in [{where}])")
+            )
+    if spec.type == "string" and spec.allowed is not None:
+        listed = ", ".join(spec.allowed)
+        checks.append(
+            Check(
+                value.is_not_null() & ~value.is_in(spec.allowed),
+                "not one of the allowed values",
+                f"use one of: {listed} (exact spelling, as listed in allowed in [{where}])",
+            )
+        )
+    return FieldPlan(field, column, value.alias(field), tuple(checks))
+
+
+Cast = tuple[pl.Expr, Check | None]
+CastFn = Callable[[pl.Expr, pl.DataType, DataConfig], Cast]
+
+
+def _parse_failure(col: pl.Expr, dtype: pl.DataType, value: pl.Expr, message: str, hint: str) -> Check:
+    return Check(present(col, dtype) & value.is_null(), message, hint)
+
+
+def _cast_string(col: pl.Expr, dtype: pl.DataType, data: DataConfig) -> Cast:
+    return as_text(col, dtype), None
+
+
+_PLAIN = "no thousands separators, currency symbols or units; a point as decimal mark"
+
+
+def _cast_float(message: str, example: str) -> CastFn:
+    def cast(col: pl.Expr, dtype: pl.DataType, data: DataConfig) -> Cast:
+        if dtype.is_numeric():
+            return col.cast(pl.Float64), None
+        value = as_text(col, dtype).cast(pl.Float64, strict=False)
+        return value, _parse_failure(col, dtype, value, message, f"write a plain number such as {example} ({_PLAIN})")
+
+    return cast
+
+
+def _whole(f: pl.Expr) -> pl.Expr:
+    ok = f.is_finite() & (f == f.floor()) & (f.abs() < _INT64_LIMIT)
+    return pl.when(ok).then(f.cast(pl.Int64, strict=False))
+
+
+def _cast_integer(col: pl.Expr, dtype: pl.DataType, data: DataConfig) -> Cast:
+    if dtype.is_integer():
+        value = col.cast(pl.Int64, strict=False)
+    elif dtype.is_numeric():
+        value = _whole(col.cast(pl.Float64))
+    else:
+        text = as_text(col, dtype)
+        value = pl.coalesce(text.cast(pl.Int64, strict=False), _whole(text.cast(pl.Float64, strict=False)))
+    return value, _parse_failure(
+        col, dtype, value, "not a whole number", f"write a whole number such as 42 ({_PLAIN})"
+    )
+
+
+def _cast_boolean(col: pl.Expr, dtype: pl.DataType, data: DataConfig) -> Cast:
+    if dtype == pl.Boolean:
+        return col, None
+    answer = as_text(col, dtype).str.to_lowercase()
+    trues = [v.strip().lower() for v in data.true_values]
+    falses = [v.strip().lower() for v in data.false_values]
+    value = pl.when(answer.is_in(trues)).then(pl.lit(True)).when(answer.is_in(falses)).then(pl.lit(False))
+    hint = (
+        f"answer with one of {', '.join(data.true_values)} (yes) or {', '.join(data.false_values)} (no), "
+        "in any case; to accept '{value}', add it to true_values or false_values in [data]"
+    )
+    return value, _parse_failure(col, dtype, value, "not a yes/no answer", hint)
+
+
+def _cast_date(col: pl.Expr, dtype: pl.DataType, data: DataConfig) -> Cast:
+    if dtype == pl.Date:
+        return col, None
+    if isinstance(dtype, pl.Datetime):
+        return col.dt.date(), None
+    text = as_text(col, dtype)
+    iso = pl.when(text.str.contains(ISO_DATE)).then(text.str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False))
+    parsed = [iso]
+    for fmt in data.date_formats:
+        if any(code in fmt for code in _TIME_CODES):
+            parsed.append(text.str.to_datetime(fmt, strict=False).dt.date())
+        else:
+            parsed.append(text.str.to_date(fmt, strict=False))
+    value = pl.coalesce(parsed)
+    return value, _parse_failure(col, dtype, value, "not a date", date_hint(data.date_formats))
+
+
+def date_hint(formats: list[str]) -> str:
+    """What dates may look like, with an example of every accepted format."""
+    example = dt.datetime(2024, 1, 31, 9, 30)
+    extra = [f"{fmt} (e.g. {example.strftime(fmt)})" for fmt in formats if fmt != "%Y-%m-%d"]
+    accepted = "write dates as YYYY-MM-DD (ISO 8601, e.g. 2024-01-31)"
+    if extra:
+        accepted += " or as " + " or ".join(extra)
+    return accepted + "; for another format add its strftime pattern (e.g. \"%d/%m/%Y\") to date_formats in [data]"
+
+
+_CASTS: dict[FieldType, CastFn] = {
+    "string": _cast_string,
+    "number": _cast_float("not a number", "1234.5"),
+    "money": _cast_float("not an amount of money", "1234.50"),
+    "integer": _cast_integer,
+    "boolean": _cast_boolean,
+    "date": _cast_date,
+}
