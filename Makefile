@@ -12,8 +12,8 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(STAMP): $(BIN)/python pyproject.toml examples/clientwise-hello/pyproject.toml
-	$(BIN)/python -m pip install --quiet -e ".[test]" -e examples/clientwise-hello
+$(STAMP): $(BIN)/python pyproject.toml examples/clientwise-nps/pyproject.toml
+	$(BIN)/python -m pip install --quiet -e ".[test]" -e examples/clientwise-nps
 	touch $(STAMP)
 
 install: $(STAMP)

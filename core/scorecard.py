@@ -192,11 +192,41 @@ def _gate(card: Scorecard, text: str) -> str:
     return text if card.applies is None else f"if_else({card.applies}, {text}, null)"
 
 
-def _sum(terms: Sequence[str], constant: float) -> str:
+#: Terms per parenthesised group, so long sums stay shallow for the parser.
+GROUP = 8
+#: Longest sum written as one expression; longer sums are split into ``<name>_part<k>`` fields.
+MAX_SUM_TEXT = 1500
+
+
+def _sum(terms: Sequence[str], constant: float = 0) -> str:
+    """``a + b + ...`` in groups of :data:`GROUP`, plus a constant if any."""
     parts = list(terms)
     if constant or not parts:
         parts.append(number_text(constant))
+    while len(parts) > GROUP:
+        groups = [parts[i:i + GROUP] for i in range(0, len(parts), GROUP)]
+        parts = [f"({' + '.join(g)})" if len(g) > 1 else g[0] for g in groups]
     return " + ".join(parts)
+
+
+def _sum_fields(card: Scorecard, name: str, terms: Sequence[str], constant: float,
+                description: str) -> list[DerivedField]:
+    """One gated field holding the sum, or partial sums first when the text gets too long."""
+    text = _sum(terms, constant)
+    if len(text) <= MAX_SUM_TEXT:
+        return [DerivedField(name, _gate(card, text), card.source, description)]
+    fields: list[DerivedField] = []
+    chunk: list[str] = []
+    for term in [*terms, ""]:
+        if term and len(_sum([*chunk, term])) <= MAX_SUM_TEXT:
+            chunk.append(term)
+            continue
+        if chunk:
+            fields.append(DerivedField(f"{name}_part{len(fields) + 1}", _sum(chunk), card.source,
+                                       f"{description} (part {len(fields) + 1})"))
+        chunk = [term]
+    total = _sum([f.name for f in fields], constant)
+    return [*fields, DerivedField(name, _gate(card, total), card.source, description)]
 
 
 def _bands(card: Scorecard, score: str, output: str) -> Classification | None:
@@ -249,16 +279,16 @@ def compile_scorecard(card: Scorecard) -> CompiledScorecard:
         else:
             possible.append(f"if_else({value} is null, 0, {number_text(criterion.weight)})")
             applicable.append(f"if_else({value} is null, 0, 1)")
-    src = card.source
-    derived.extend([
-        DerivedField(n.points, _gate(card, _sum(points, 0)), src,
-                     f"{label}: sum of weight x value over answered criteria"),
-        DerivedField(n.possible, _gate(card, _sum(possible, constant_weight)), src,
-                     f"{label}: sum of the weights of applicable criteria"),
-        DerivedField(n.score, f"if_else({n.possible} > 0, 100 * {n.points} / {n.possible}, null)", src,
-                     f"{label}: points as a percentage of the applicable weight (null when nothing applies)"),
-        DerivedField(n.answered, _gate(card, _sum(answered, 0)), src, f"{label}: criteria with a value"),
-        DerivedField(n.applicable, _gate(card, _sum(applicable, constant_count)), src,
-                     f"{label}: criteria counted in the score"),
-    ])
+    derived += _sum_fields(card, n.points, points, 0, f"{label}: sum of weight x value over the criteria")
+    derived += _sum_fields(card, n.possible, possible, constant_weight,
+                           f"{label}: sum of the weights of the applicable criteria")
+    derived.append(DerivedField(
+        n.score, f"if_else({n.possible} > 0, 100 * {n.points} / {n.possible}, null)", card.source,
+        f"{label}: points as a percentage of the applicable weight (null when nothing applies)"))
+    derived += _sum_fields(card, n.answered, answered, 0, f"{label}: criteria with a value")
+    if constant_count == 0:  # every criterion is not_applicable when unanswered: applicable = answered
+        derived.append(DerivedField(n.applicable, n.answered, card.source, f"{label}: criteria counted in the score"))
+    else:
+        derived += _sum_fields(card, n.applicable, applicable, constant_count,
+                               f"{label}: criteria counted in the score")
     return CompiledScorecard(names=n, derived=tuple(derived), band=_bands(card, n.score, n.band), value_fields=values)

@@ -64,7 +64,7 @@ def number_text(x: float) -> str:
 def clean_text(col: pl.Expr) -> pl.Expr:
     """Text without surrounding spaces; blank cells become null."""
     stripped = col.str.strip_chars()
-    return pl.when(stripped.str.len_bytes() > 0).then(stripped)
+    return stripped.replace("", None)
 
 
 def as_text(col: pl.Expr, dtype: pl.DataType) -> pl.Expr:

@@ -309,10 +309,11 @@ class _Checker:
 
     def _typed_call(self, spec: FunctionSpec, node: n.Call) -> n.Node:
         args = node.args
-        for index in sorted(spec.literal_args):
-            if index < len(args) and not isinstance(args[index], n.Literal):
-                self.error(f"argument {index + 1} of {spec.name}() must be written as a literal value",
-                           args[index].span, f"call it as {spec.usage}")
+        for index, (accepts, what) in sorted(spec.literal_args.items(), key=lambda item: item[0]):
+            arg = args[index] if index < len(args) else None
+            if arg is not None and not (isinstance(arg, n.Literal) and accepts(arg.value)):
+                self.error(f"argument {index + 1} of {spec.name}() must be written as {what}",
+                           arg.span, f"call it as {spec.usage}")
                 return node
         if spec.filter_arg is not None and spec.filter_arg < len(args):
             keep = args[spec.filter_arg]

@@ -44,13 +44,24 @@ def aggregate_to_polars(call: n.Call, ctx: EvalContext) -> pl.Expr:
     spec = ctx.registry[call.name]
     compiler = _Compiler(ctx, {})
     stop = spec.filter_arg if spec.filter_arg is not None else len(call.args)
-    values = [compiler.compile(a) for a in call.args[1:stop]]
+    values = [_per_row(compiler.compile(a), a) for a in call.args[1:stop]]
     keep = None
     if spec.filter_arg is not None and spec.filter_arg < len(call.args):
-        keep = _typed(compiler.compile(call.args[spec.filter_arg]), call.args[spec.filter_arg],
-                      pl.Boolean()).fill_null(False)
+        node = call.args[spec.filter_arg]
+        keep = _per_row(_typed(compiler.compile(node), node, pl.Boolean()), node).fill_null(False)
     info = CallInfo(call.args[1:stop], ctx.as_of, ctx.key)
     return spec.polars(values, keep, info)
+
+
+def _per_row(expr: pl.Expr, node: n.Node) -> pl.Expr:
+    """One value per row even when ``node`` reads no column (``sum(1)``, ``count_of(t, true)``).
+
+    A literal is a single value in polars; population functions and aggregates must
+    see it once per customer / related row, as the reference evaluator does.
+    """
+    if any(isinstance(sub, n.Field) for sub in n.walk(node)):
+        return expr
+    return pl.when(pl.int_range(pl.len()) >= 0).then(expr)
 
 
 def _typed(expr: pl.Expr, node: n.Node, dtype: pl.DataType) -> pl.Expr:
@@ -129,4 +140,6 @@ class _Compiler:
                 raise ValueError(f"aggregate {key} must be computed by clientwise.derive.derive()")
             return pl.col(self.columns[key])
         args = [self.compile(a) for a in node.args]
+        if spec.kind == "population":
+            args = [_per_row(expr, a) for expr, a in zip(args, node.args)]
         return spec.polars(args, CallInfo(node.args, self.ctx.as_of, self.ctx.key))

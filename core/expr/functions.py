@@ -22,9 +22,12 @@ Implementation signatures by ``kind``:
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
+
+import polars as pl
 
 from clientwise.errors import PluginError, did_you_mean
 from clientwise.expr.types import Type
@@ -33,6 +36,8 @@ if TYPE_CHECKING:
     from clientwise.expr.nodes import Node
 
 FunctionKind = Literal["scalar", "population", "aggregate"]
+#: A check on an argument that must be written as a literal: (accepts value?, "what it must be").
+LiteralRule = tuple[Callable[[Any], bool], str]
 
 
 class SignatureError(Exception):
@@ -78,7 +83,13 @@ class CallInfo:
 
 @dataclass(frozen=True)
 class FunctionSpec:
-    """One function. ``max_args=None`` means any number from ``min_args``."""
+    """One function. ``max_args=None`` means any number from ``min_args``.
+
+    ``returns`` types a call from its argument types (raise :class:`SignatureError`).
+    ``literal_args`` lists arguments that must be written as literals (``round(x, 2)``)
+    with the check their value must pass. ``constant`` folds a call whose arguments are
+    all literals into a literal at check time (``date('2026-01-31')``).
+    """
 
     name: str
     kind: FunctionKind
@@ -90,7 +101,7 @@ class FunctionSpec:
     doc: str
     example: str
     signature: str = ""
-    literal_args: frozenset[int] = field(default_factory=frozenset)
+    literal_args: Mapping[int, LiteralRule] = field(default_factory=dict)
     constant: Callable[[Sequence[Any]], Any] | None = None
     filter_arg: int | None = None
     empty: Any = None
@@ -164,3 +175,21 @@ class FunctionRegistry:
     def suggest(self, name: str) -> str | None:
         """A 'did you mean' for an unknown function name."""
         return did_you_mean(name, self._specs)
+
+
+def round_half_away_expr(m: pl.Expr) -> pl.Expr:
+    """Round to a whole number, halves away from zero (polars; float result).
+
+    Built from floor/ceil and one comparison so :func:`round_half_away` can repeat the
+    exact float steps: ``round()`` and template formatting agree to the last digit.
+    """
+    t = pl.when(m >= 0).then(m.floor()).otherwise(m.ceil())
+    return t + pl.when((m - t).abs() >= 0.5).then(m.sign()).otherwise(0.0)
+
+
+def round_half_away(m: float) -> float:
+    """The plain-Python twin of :func:`round_half_away_expr`."""
+    if not math.isfinite(m):
+        return m
+    t = float(math.floor(m) if m >= 0 else math.ceil(m))
+    return t + (math.copysign(1.0, m) if abs(m - t) >= 0.5 else 0.0)

@@ -113,5 +113,6 @@ def choose_within(u: pl.Expr, group: pl.Expr, lists: Sequence[Sequence[Any]]) ->
     offsets = pl.Series("offsets", list(accumulate((len(v) for v in lists[:-1]), initial=0)), pl.Int64)
     sizes = pl.Series("sizes", [len(v) for v in lists], pl.Int64)
     size = pl.lit(sizes).gather(group)
-    index = pl.lit(offsets).gather(group) + (u * size).floor().cast(pl.Int64)
+    within = pl.min_horizontal((u * size).floor().cast(pl.Int64), size - 1)  # u may be rescaled past 1
+    index = pl.lit(offsets).gather(group) + within
     return pl.lit(pl.Series("values", flat)).gather(index)

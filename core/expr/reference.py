@@ -1,0 +1,140 @@
+"""A plain-Python evaluator of typed nodes, with the same semantics as the polars compiler.
+
+It is slow and obviously correct: tests compare it with :func:`to_polars` on random
+data, and explanations use it to show how one customer's values led to a result.
+Evaluation is column-wise over a list of row dicts so population functions (which
+look at every customer) work exactly as in polars.
+"""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from clientwise.expr import nodes as n
+from clientwise.expr.functions import CallInfo, EvalContext
+
+Row = Mapping[str, Any]
+_COMPARE = {"==": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operator.le,
+            ">": operator.gt, ">=": operator.ge}
+_ARITH = {"+": operator.add, "-": operator.sub, "*": operator.mul}
+
+
+def evaluate(node: n.Node, row: Row, ctx: EvalContext,
+             related: Mapping[str, Sequence[Row]] | None = None) -> Any:
+    """The value of a scalar expression for one customer (no population functions)."""
+    for sub in n.walk(node):
+        if isinstance(sub, n.Call) and ctx.registry[sub.name].kind == "population":
+            raise ValueError(f"{sub.name}() needs every customer: use evaluate_rows()")
+    return evaluate_rows(node, [row], ctx, related)[0]
+
+
+def evaluate_rows(node: n.Node, rows: Sequence[Row], ctx: EvalContext,
+                  related: Mapping[str, Sequence[Row]] | None = None) -> list[Any]:
+    """The value of an expression for every customer in ``rows`` (population = ``rows``).
+
+    ``related`` holds the related tables' rows for aggregates, matched on ``ctx.key``.
+    """
+    return _Evaluator(ctx, related or {}, rows).column(node, rows)
+
+
+def kleene_and(values: Sequence[Any]) -> bool | None:
+    if any(v is False for v in values):
+        return False
+    return None if any(v is None for v in values) else True
+
+
+def kleene_or(values: Sequence[Any]) -> bool | None:
+    if any(v is True for v in values):
+        return True
+    return None if any(v is None for v in values) else False
+
+
+def _not(v: Any) -> bool | None:
+    return None if v is None else not v
+
+
+def _arith(op: str, a: Any, b: Any) -> Any:
+    if a is None or b is None:
+        return None
+    if op == "/":
+        return None if b == 0 else a / b
+    return _ARITH[op](a, b)
+
+
+class _Evaluator:
+    def __init__(self, ctx: EvalContext, related: Mapping[str, Sequence[Row]], population: Sequence[Row]):
+        self.ctx, self.related, self.population = ctx, related, population
+        self._groups: dict[str, dict[Any, list[Row]]] = {}
+
+    def column(self, node: n.Node, rows: Sequence[Row]) -> list[Any]:
+        size = len(rows)
+        if isinstance(node, n.Literal):
+            return [node.value] * size
+        if isinstance(node, n.Field):
+            return [row[node.name] for row in rows]
+        if isinstance(node, n.Unary):
+            values = self.column(node.operand, rows)
+            return [None if v is None else (-v if node.op == "-" else v) for v in values]
+        if isinstance(node, n.Arithmetic):
+            pairs = zip(self.column(node.left, rows), self.column(node.right, rows))
+            return [_arith(node.op, a, b) for a, b in pairs]
+        if isinstance(node, n.Compare):
+            fn = _COMPARE[node.op]
+            pairs = zip(self.column(node.left, rows), self.column(node.right, rows))
+            return [None if a is None or b is None else fn(a, b) for a, b in pairs]
+        if isinstance(node, n.In):
+            values = self.column(node.value, rows)
+            items = [self.column(i, rows) for i in node.items.items]
+            found = [kleene_or([None if v is None or c[r] is None else v == c[r] for c in items])
+                     for r, v in enumerate(values)]
+            return [_not(f) for f in found] if node.negated else found
+        if isinstance(node, n.IsNull):
+            values = self.column(node.operand, rows)
+            return [(v is not None) if node.negated else (v is None) for v in values]
+        if isinstance(node, (n.And, n.Or)):
+            combine = kleene_and if isinstance(node, n.And) else kleene_or
+            columns = [self.column(o, rows) for o in node.operands]
+            return [combine(vals) for vals in zip(*columns)]
+        if isinstance(node, n.Not):
+            return [_not(v) for v in self.column(node.operand, rows)]
+        if isinstance(node, n.Call):
+            return self.call(node, rows)
+        raise TypeError(f"cannot evaluate {type(node).__name__}")
+
+    def call(self, node: n.Call, rows: Sequence[Row]) -> list[Any]:
+        spec = self.ctx.registry[node.name]
+        if spec.kind == "aggregate":
+            return [self.aggregate(node, row) for row in rows]
+        columns = [self.column(a, rows) for a in node.args]
+        if spec.kind == "population":
+            keys = tuple(row.get(self.ctx.key) for row in rows)
+            info = CallInfo(node.args, self.ctx.as_of, self.ctx.key, keys)
+            return list(spec.python(columns, info))
+        info = CallInfo(node.args, self.ctx.as_of, self.ctx.key)
+        return [spec.python(list(values), info) for values in zip(*columns)] if columns else \
+            [spec.python([], info) for _ in rows]
+
+    def aggregate(self, node: n.Call, row: Row) -> Any:
+        spec = self.ctx.registry[node.name]
+        table = node.args[0].type.table if node.args[0].type else None
+        assert table is not None
+        mine = self.group(table).get(row[self.ctx.key], [])
+        if not mine:
+            return spec.empty
+        stop = spec.filter_arg if spec.filter_arg is not None else len(node.args)
+        if spec.filter_arg is not None and spec.filter_arg < len(node.args):
+            keep = self.column(node.args[spec.filter_arg], mine)
+            mine = [r for r, k in zip(mine, keep) if k is True]
+        columns = [self.column(a, mine) for a in node.args[1:stop]]
+        return spec.python(columns, len(mine), CallInfo(node.args[1:stop], self.ctx.as_of, self.ctx.key))
+
+    def group(self, table: str) -> dict[Any, list[Row]]:
+        if table not in self._groups:
+            groups: dict[Any, list[Row]] = {}
+            for r in self.related.get(table, ()):
+                if r.get(self.ctx.key) is not None:
+                    groups.setdefault(r[self.ctx.key], []).append(r)
+            self._groups[table] = groups
+        return self._groups[table]

@@ -1,0 +1,152 @@
+"""The command line end to end, as an analyst uses it: real files, real exit codes."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from clientwise import __version__
+from clientwise.cli import cli
+from clientwise.sample import DEMO_AS_OF, demo_path
+
+AS_OF = DEMO_AS_OF.isoformat()
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(cli, list(args), catch_exceptions=False)
+    return result.exit_code, result.stdout, result.stderr
+
+
+@pytest.fixture
+def data() -> Path:
+    return demo_path()
+
+
+def test_version_and_help() -> None:
+    code, out, _ = run("--version")
+    assert code == 0 and __version__ in out
+    for command in ("evaluate", "check", "plugins", "demo"):
+        code, out, _ = run(command, "--help")
+        assert code == 0 and "Usage:" in out
+
+
+def test_evaluate_prints_a_table(data: Path) -> None:
+    code, out, _ = run("evaluate", "default", str(data), "--as-of", AS_OF)
+    assert code == 0
+    assert "default" in out and AS_OF in out
+    assert "strategic" in out
+
+
+def test_evaluate_writes_csv_atomically_and_deterministically(tmp_path: Path, data: Path) -> None:
+    first, second = tmp_path / "a.csv", tmp_path / "b.csv"
+    assert run("evaluate", "default", str(data), "--as-of", AS_OF, "-o", str(first))[0] == 0
+    assert run("evaluate", "default", str(data), "--as-of", AS_OF, "-o", str(second))[0] == 0
+    assert first.read_bytes() == second.read_bytes()
+    header = first.read_text().splitlines()[0].split(",")
+    assert header[:2] == ["customer_id", "name"]
+    assert {"tier", "value_class", "health_band", "actions"} <= set(header)
+    assert [p.name for p in tmp_path.iterdir()] == sorted(["a.csv", "b.csv"]) or set(p.name for p in tmp_path.iterdir()) == {"a.csv", "b.csv"}
+
+
+def test_json_output_carries_the_ruleset_identity(tmp_path: Path, data: Path) -> None:
+    out = tmp_path / "r.json"
+    assert run("evaluate", "default", str(data), "--as-of", AS_OF, "-o", str(out))[0] == 0
+    document = json.loads(out.read_text())
+    assert document["schema"] == "clientwise.result/1"
+    assert document["ruleset"]["name"] == "default"
+    assert len(document["ruleset"]["hash"]) == 64
+    assert document["as_of"] == AS_OF
+    assert document["customers"][0]["explanation"]["rules"]
+
+
+def test_explain_prints_a_trace(data: Path) -> None:
+    key = (data / "customers.csv").read_text().splitlines()[1].split(",")[0]
+    code, out, _ = run("evaluate", "default", str(data), "--as-of", AS_OF, "--explain", key)
+    assert code == 0
+    assert f"Customer {key}" in out
+    assert "segment_rank" in out
+    assert "FIRED" in out
+
+
+def test_explain_unknown_key_exits_2(data: Path) -> None:
+    code, _, err = run("evaluate", "default", str(data), "--as-of", AS_OF, "--explain", "NOPE")
+    assert code == 2
+    assert "no customer with key 'NOPE'" in err
+
+
+def test_bad_data_exits_2_and_writes_nothing(tmp_path: Path) -> None:
+    bad = tmp_path / "data"
+    bad.mkdir()
+    (bad / "customers.csv").write_text("customer_id,name,revenue\nC1,Acme,12x\nC1,Beta,5\n", encoding="utf-8")
+    out = tmp_path / "out.csv"
+    code, _, err = run("evaluate", "default", str(bad), "--as-of", AS_OF, "-o", str(out))
+    assert code == 2
+    assert "customers.csv" in err and "row 2" in err and "revenue" in err and "'12x'" in err
+    assert not out.exists()
+    assert list(tmp_path.iterdir()) == [bad]
+
+
+def test_bad_ruleset_exits_2_with_key_path(tmp_path: Path, data: Path) -> None:
+    ruleset = tmp_path / "client.toml"
+    ruleset.write_text('extends = "default"\n[[rules]]\nid = "x"\nwhen = "revenu > 1"\naction = "a"\nbecause = "b"\n')
+    code, _, err = run("check", str(ruleset))
+    assert code == 2
+    assert "rules[" in err and "unknown field 'revenu'" in err
+    assert "did you mean 'revenue'?" in err
+    assert "^" in err
+
+
+def test_check_reports_ok_with_the_hash() -> None:
+    code, out, _ = run("check", "default")
+    assert code == 0
+    assert out.startswith("ok: default")
+    assert "segmentation" in out
+
+
+def test_unknown_format_exits_2(data: Path) -> None:
+    code, _, err = run("evaluate", "default", str(data), "--as-of", AS_OF, "--format", "xml")
+    assert code == 2
+    assert "xml" in err
+
+
+def test_bad_as_of_exits_2(data: Path) -> None:
+    code, _, err = run("evaluate", "default", str(data), "--as-of", "31/12/2026")
+    assert code == 2
+    assert "YYYY-MM-DD" in err
+
+
+def test_plugins_lists_builtins_with_status() -> None:
+    code, out, _ = run("plugins")
+    assert code == 0
+    for name in ("segmentation", "checklist", "profitability", "relationship", "polars_engine"):
+        assert name in out
+    assert "loaded" in out
+    code, out, _ = run("plugins", "--json")
+    assert {p["name"] for p in json.loads(out)} >= {"segmentation", "loaders"}
+
+
+def test_demo_runs() -> None:
+    code, out, _ = run("demo")
+    assert code == 0
+    assert "strategic" in out
+
+
+def test_console_script_and_unexpected_error_exit_1(tmp_path: Path) -> None:
+    """The installed script, in a subprocess: a real exit code, one-line message without --debug."""
+    exe = Path(sys.executable).parent / "clientwise"
+    env = {**os.environ, "NO_COLOR": "1"}
+    ok = subprocess.run([str(exe), "--version"], capture_output=True, text=True, env=env)
+    assert ok.returncode == 0
+    broken = tmp_path / "customers.parquet"
+    broken.write_bytes(b"PAR1 this is not parquet")
+    failed = subprocess.run([str(exe), "evaluate", "default", str(broken), "--as-of", AS_OF],
+                            capture_output=True, text=True, env=env)
+    assert failed.returncode in (1, 2)
+    assert "Traceback" not in failed.stderr
+    assert failed.stderr.strip()

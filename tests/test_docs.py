@@ -1,0 +1,61 @@
+"""The docs cannot fall behind the code: every hook, CLI command and linked page exists."""
+
+from __future__ import annotations
+
+import inspect
+import re
+from pathlib import Path
+
+from clientwise import hookspecs
+from clientwise.cli import cli
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCS = ROOT / "docs"
+
+
+def hook_names() -> list[str]:
+    return [name for name, fn in inspect.getmembers(hookspecs, inspect.isfunction) if name.startswith("clientwise_")]
+
+
+def section(text: str, heading: str) -> str:
+    match = re.search(rf"^## {re.escape(heading)}\n(.*?)(?=^## |\Z)", text, re.M | re.S)
+    assert match, f"docs/plugin-hooks.md has no '## {heading}' heading"
+    return match.group(1)
+
+
+def test_every_hook_is_documented_with_its_signature_and_an_example() -> None:
+    text = (DOCS / "plugin-hooks.md").read_text()
+    assert len(hook_names()) == 7
+    for name in hook_names():
+        body = section(text, name)
+        params = ", ".join(
+            f"{p.name}: {p.annotation}" for p in inspect.signature(getattr(hookspecs, name)).parameters.values()
+        )
+        returns = inspect.signature(getattr(hookspecs, name)).return_annotation
+        assert f"`{name}({params}) -> {returns}`" in body, f"{name}: documented signature differs from the hookspec"
+        assert "```python" in body and "@hookimpl" in body, f"{name} has no example implementation"
+
+
+def test_every_hookspec_has_a_docstring() -> None:
+    for name in hook_names():
+        assert (getattr(hookspecs, name).__doc__ or "").strip(), name
+
+
+def test_every_cli_command_is_documented() -> None:
+    text = (DOCS / "cli.md").read_text()
+    for command in cli.commands:
+        assert f"## clientwise {command}\n" in text, f"docs/cli.md lacks '## clientwise {command}'"
+
+
+def test_readme_links_resolve_and_show_the_two_setup_commands() -> None:
+    readme = (ROOT / "README.md").read_text()
+    assert "make demo" in readme and "make test" in readme
+    for link in re.findall(r"\]\(((?:docs|bench)/[^)#]+)\)", readme):
+        assert (ROOT / link).exists(), f"README links to missing {link}"
+
+
+def test_every_builtin_section_has_a_doc_page() -> None:
+    from clientwise import PluginHost
+
+    for name in PluginHost().sections():
+        assert (DOCS / "plugins" / f"{name}.md").exists(), f"no docs/plugins/{name}.md"

@@ -1,0 +1,78 @@
+"""Plugin discovery: entry points, broken plugins, duplicates, per-context managers."""
+
+from __future__ import annotations
+
+import importlib.metadata as metadata
+from types import SimpleNamespace
+from typing import ClassVar
+
+import polars as pl
+import pytest
+
+from clientwise import InputError, PluginError, PluginHost, hookimpl, parse_ruleset
+from clientwise.plugins import functions
+
+BUILTINS = {"functions", "loaders", "writers", "polars_engine", "segmentation", "checklist", "profitability", "relationship"}
+
+
+def test_builtins_come_through_the_entry_point_group() -> None:
+    names = {ep.name for ep in metadata.entry_points(group="clientwise")}
+    assert BUILTINS <= names
+    infos = {info.name: info for info in PluginHost().plugin_infos()}
+    for name in BUILTINS:
+        assert infos[name].status == "loaded"
+        assert infos[name].distribution == "clientwise"
+    assert "clientwise_sections" in infos["segmentation"].hooks
+    assert set(PluginHost().sections()) >= {"segmentation", "checklist", "profitability", "relationship"}
+
+
+def test_hosts_are_independent() -> None:
+    class Extra:
+        name: ClassVar[str] = "noop"
+        description: ClassVar[str] = "x"
+
+        def decide(self, frame, decisions, context):  # pragma: no cover - never called
+            return pl.DataFrame()
+
+    plugin = SimpleNamespace(clientwise_engines=hookimpl(lambda: [Extra()]))
+    one = PluginHost(plugins=[plugin])
+    two = PluginHost()
+    assert "noop" in one.engines()
+    assert "noop" not in two.engines()
+
+
+def test_a_plugin_failing_to_import_is_reported_and_skipped(monkeypatch: pytest.MonkeyPatch) -> None:
+    broken = metadata.EntryPoint(name="broken", value="clientwise_no_such_module", group="clientwise")
+    real = metadata.entry_points
+
+    def fake(**kwargs):
+        found = list(real(**kwargs))
+        return [*found, broken] if kwargs.get("group") == "clientwise" else found
+
+    monkeypatch.setattr(metadata, "entry_points", fake)
+    host = PluginHost()
+    info = {i.name: i for i in host.plugin_infos()}["broken"]
+    assert info.status == "failed"
+    assert "ModuleNotFoundError" in (info.error or "")
+    assert "segmentation" in host.sections()  # the rest still works
+    with pytest.raises(InputError) as error:
+        parse_ruleset('extends = "default"\n[metadata]\nname = "x"\nrequires = ["broken"]\n', host=host)
+    assert "requires plugin 'broken', which failed to load: ModuleNotFoundError" in str(error.value)
+    assert error.value.exit_code == 2
+
+
+def test_two_plugins_with_the_same_function_name_are_an_error() -> None:
+    duplicate = SimpleNamespace(clientwise_functions=hookimpl(lambda: [functions.clientwise_functions()[0]]))
+    host = PluginHost(load_entry_points=False, plugins=[functions])
+    host.register(duplicate, name="dupe")
+    with pytest.raises(PluginError) as error:
+        host.functions()
+    assert "provided twice" in str(error.value)
+
+
+def test_unknown_engine_suggests() -> None:
+    from clientwise.errors import InputError
+
+    with pytest.raises(InputError) as error:
+        PluginHost().engine("polar")
+    assert "did you mean 'polars'?" in str(error.value)
