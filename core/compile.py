@@ -251,7 +251,8 @@ def _reads(nodes: dict[str, object]) -> frozenset[str]:
     names: set[str] = set()
     for node in nodes.values():
         if isinstance(node, expr.Template):
-            names |= node.fields_used()
+            for placeholder in node.placeholders:
+                names |= expr.fields_used(placeholder.node)
         else:
             names |= expr.fields_used(node)  # type: ignore[arg-type]
     return frozenset(names)
@@ -267,9 +268,11 @@ def _check_action_ids(problems: ProblemList, actions: Sequence[ActionRule]) -> N
 
 
 def _check(problems: ProblemList, node: object, scope: expr.Scope, registry: object, *,
-           population: bool, source: Source) -> expr.Node | None:
+           population: bool, source: Source, text: str | None) -> expr.Node | None:
+    if node is None:
+        return None
     try:
-        return expr.check(node, scope, registry, allow_population=population, source=source)  # type: ignore[arg-type]
+        return expr.check(node, scope, registry, allow_population=population, source=source, text=text)  # type: ignore[arg-type]
     except InputError as error:
         problems.extend(error.problems)
         return None
@@ -277,6 +280,8 @@ def _check(problems: ProblemList, node: object, scope: expr.Scope, registry: obj
 
 def _check_template(problems: ProblemList, template: object, scope: expr.Scope, registry: object,
                     source: Source) -> expr.Template | None:
+    if template is None:
+        return None
     try:
         return expr.check_template(template, scope, registry, source=source)  # type: ignore[arg-type]
     except InputError as error:
@@ -292,7 +297,8 @@ def _check_item(problems: ProblemList, item: object, nodes: dict[str, object], s
     if isinstance(item, DerivedField):
         if "expr" not in nodes:
             return None
-        node = _check(problems, nodes["expr"], scope, registry, population=True, source=item.source)
+        node = _check(problems, nodes["expr"], scope, registry, population=True, source=item.source,
+                      text=item.expression)
         return None if node is None else DerivedStep(item.name, item.expression, item.source, node=node,
                                                       description=item.description)
     if isinstance(item, Classification):
@@ -305,8 +311,10 @@ def _check_classification(problems: ProblemList, cls: Classification, nodes: dic
     before = len(problems.problems)
     rules, thens, becauses = [], [], []
     for i, rule in enumerate(cls.rules):
-        when = _check(problems, nodes.get(f"when{i}"), scope, registry, population=False, source=rule.source.child("when"))
-        then = _check(problems, nodes.get(f"then{i}"), scope, registry, population=False, source=rule.source.child("then"))
+        when = _check(problems, nodes.get(f"when{i}"), scope, registry, population=False,
+                      source=rule.source.child("when"), text=rule.when)
+        then = _check(problems, nodes.get(f"then{i}"), scope, registry, population=False,
+                      source=rule.source.child("then"), text=rule.then)
         because = None
         if rule.because:
             because = _check_template(problems, nodes.get(f"because{i}"), scope, registry, rule.source.child("because"))
@@ -319,7 +327,8 @@ def _check_classification(problems: ProblemList, cls: Classification, nodes: dic
         becauses.append(because)
     default = None
     if cls.default is not None:
-        default = _check(problems, nodes.get("default"), scope, registry, population=False, source=cls.source.child("default"))
+        default = _check(problems, nodes.get("default"), scope, registry, population=False,
+                         source=cls.source.child("default"), text=cls.default)
     if len(problems.problems) > before:
         return None
     result_type: Type | None = Type("null")
@@ -339,7 +348,8 @@ def _check_actions(problems: ProblemList, actions: list[ActionRule], nodes: dict
     before = len(problems.problems)
     rules, becauses = [], []
     for i, rule in enumerate(actions):
-        when = _check(problems, nodes.get(f"when{i}"), scope, registry, population=False, source=rule.source.child("when"))
+        when = _check(problems, nodes.get(f"when{i}"), scope, registry, population=False,
+                      source=rule.source.child("when"), text=rule.when)
         because = _check_template(problems, nodes.get(f"because{i}"), scope, registry, rule.source.child("because"))
         if when is not None and when.type.kind not in ("boolean", "null"):
             problems.add(Problem(f"a condition must be true or false, but this is {when.type.describe()}",

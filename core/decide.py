@@ -38,7 +38,7 @@ def run(
     context: DecideContext,
 ) -> Decided:
     frame = customers
-    polars_context = expr.PolarsContext(as_of=context.as_of, functions=context.functions, key=context.key)
+    polars_context = expr.EvalContext(as_of=context.as_of, functions=context.functions, key=context.key)
     actions_step: ActionsStep | None = None
     for stratum in program.strata:
         if isinstance(stratum[0], DerivedStep):
@@ -61,7 +61,7 @@ def run(
 
 
 def _derive(frame: pl.DataFrame, stratum: list[Step], related: Mapping[str, pl.DataFrame],
-            ctx: expr.PolarsContext) -> pl.DataFrame:
+            ctx: expr.EvalContext) -> pl.DataFrame:
     batch: list[tuple[str, expr.Node]] = []
     for step in stratum:
         assert isinstance(step, DerivedStep)
@@ -89,7 +89,7 @@ def _fired(rule_id: str) -> pl.Expr:
     return pl.col(rule_id) == "fired"
 
 
-def _classification_outputs(step: ClassificationStep, ctx: expr.PolarsContext) -> list[pl.Expr]:
+def _classification_outputs(step: ClassificationStep, ctx: expr.EvalContext) -> list[pl.Expr]:
     output = step.output
     default = expr.to_polars(step.default, ctx) if step.default is not None else pl.lit(None)
     value: pl.Expr | pl.When | pl.Then = pl
@@ -99,7 +99,7 @@ def _classification_outputs(step: ClassificationStep, ctx: expr.PolarsContext) -
         fired = _fired(rule.id)
         value = value.when(fired).then(expr.to_polars(then, ctx))
         rule_id = rule_id.when(fired).then(pl.lit(rule.id.split("/", 1)[1]))
-        text = expr.render_template(template, ctx) if template is not None else pl.lit(None, pl.String)
+        text = expr.template_to_polars(template, ctx) if template is not None else pl.lit(None, pl.String)
         because = because.when(fired).then(text)
     if not step.decision.rules:
         return [default.alias(output), pl.lit(None, pl.String).alias(output + RULE_SUFFIX),
@@ -114,7 +114,7 @@ def _classification_outputs(step: ClassificationStep, ctx: expr.PolarsContext) -
 ACTION_SCHEMA = {"rule": pl.String, "action": pl.String, "priority": pl.Int64, "because": pl.String, "order": pl.Int64}
 
 
-def _actions_table(frame: pl.DataFrame, step: ActionsStep | None, ctx: expr.PolarsContext, key: str) -> pl.DataFrame:
+def _actions_table(frame: pl.DataFrame, step: ActionsStep | None, ctx: expr.EvalContext, key: str) -> pl.DataFrame:
     """One row per fired action, ordered by customer, priority, then rule order."""
     empty = pl.DataFrame(schema={key: frame.schema[key], **ACTION_SCHEMA})
     if step is None:
@@ -128,7 +128,7 @@ def _actions_table(frame: pl.DataFrame, step: ActionsStep | None, ctx: expr.Pola
                 pl.lit(rule.id).alias("rule"),
                 pl.lit(rule.action).alias("action"),
                 pl.lit(rule.priority, pl.Int64).alias("priority"),
-                expr.render_template(template, ctx).alias("because"),
+                expr.template_to_polars(template, ctx).alias("because"),
                 pl.lit(order, pl.Int64).alias("order"),
             )
         )

@@ -44,7 +44,7 @@ def load_tables(
             if name not in columns:
                 continue
             if name in found:
-                problems.add(_ambiguous(name, [found[name].file, table.file]))
+                problems.add(_ambiguous(name, sorted([found[name].file, table.file])))
             else:
                 found[name] = table
     for name in TABLES:

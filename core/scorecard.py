@@ -124,6 +124,7 @@ class CompiledScorecard:
     derived: tuple[DerivedField, ...]
     band: Classification | None = None
     value_fields: dict[str, str] = field(default_factory=dict)  # criterion id -> field name
+    kinds: dict[str, ValueKind] = field(default_factory=dict)  # criterion id -> value kind
 
     def outputs(self, title: str, *, values: bool = False) -> list[OutputColumn]:
         """Output columns: score, points, answered, band (if any) and optionally every value."""
@@ -136,7 +137,8 @@ class CompiledScorecard:
         if self.band is not None:
             columns.append(OutputColumn(n.band, f"{title} band", "text"))
         if values:
-            columns.extend(OutputColumn(name, f"{title}: {cid}", "text") for cid, name in self.value_fields.items())
+            columns.extend(OutputColumn(name, f"{title}: {cid}", "number" if self.kinds.get(cid) == "number"
+                                        else "boolean") for cid, name in self.value_fields.items())
         return columns
 
 
@@ -291,4 +293,5 @@ def compile_scorecard(card: Scorecard) -> CompiledScorecard:
     else:
         derived += _sum_fields(card, n.applicable, applicable, constant_count,
                                f"{label}: criteria counted in the score")
-    return CompiledScorecard(names=n, derived=tuple(derived), band=_bands(card, n.score, n.band), value_fields=values)
+    return CompiledScorecard(names=n, derived=tuple(derived), band=_bands(card, n.score, n.band), value_fields=values,
+                             kinds={c.id: c.kind for c in card.criteria})

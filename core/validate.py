@@ -99,7 +99,7 @@ def _missing_column(table_name: str, table: RawTable, field_name: str, column: s
         )
     else:
         hint = (
-            f"add a '{column}' column to the file; if the file names it differently, map it in "
+            f"add a column '{column}' to the file; if the file names it differently, map it in "
             f'the ruleset: [data.{table_name}.rename] "<column in the file>" = "{field_name}"'
         )
     found = ", ".join(f"'{c}'" for c in columns[:20]) + (", ..." if len(columns) > 20 else "")
@@ -165,7 +165,7 @@ def _cell_problems(
                 file=table.file,
                 location=f"{label}, column '{column}'",
                 value=value,
-                hint=check.hint.replace("{value}", value or ""),
+                hint=check.fix(value),
             )
         )
     return problems
@@ -246,7 +246,7 @@ def _check_orphans(
     check = Check(
         pl.lit(True),
         "no customer has this key",
-        f"add the customer to {customers_file}, correct the key, or remove this row",
+        f"add the customer to the customers table ({customers_file}), correct the key, or remove this row",
     )
     positions = orphans.bottom_k(SHOWN_PER_CHECK).sort()
     report.add(orphans.len(), _cell_problems(table, column, positions, check, orphans.len()))

@@ -11,8 +11,10 @@ exactly like parsed text (an integer field refuses 2.5 whether it came as
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 import polars as pl
 
@@ -38,12 +40,16 @@ _INT64_LIMIT = 2.0**63
 class Check:
     """One way a cell can be wrong: ``flag`` is True on bad rows.
 
-    ``hint`` may contain ``{value}``, replaced by the offending cell text.
+    ``hint`` is the fix, or a function of the offending cell text when the fix
+    depends on it (a did-you-mean, the answer to add to ``true_values``).
     """
 
     flag: pl.Expr
     message: str
-    hint: str
+    hint: str | Callable[[str], str]
+
+    def fix(self, value: str | None) -> str:
+        return self.hint(value or "") if callable(self.hint) else self.hint
 
 
 @dataclass(frozen=True)
@@ -96,7 +102,7 @@ def plan_field(
             "holds a list or record, not a single value",
             f"store one {spec.type} value per cell for '{field}'",
         )
-        return FieldPlan(field, column, pl.lit(None, FIELD_DTYPES[spec.type]), (nested,))
+        return FieldPlan(field, column, pl.lit(None, FIELD_DTYPES[spec.type]).alias(field), (nested,))
     value, parse = _CASTS[spec.type](col, dtype, data)
     checks: list[Check] = []
     if parse is not None:
@@ -115,34 +121,48 @@ def plan_field(
             )
         )
     if spec.type in ("number", "integer", "money"):
-        finite = value.is_finite() if spec.type != "integer" else value.is_not_null()
-        if spec.min is not None:
-            bound = number_text(spec.min)
-            checks.append(
-                Check(finite & (value < spec.min), f"below the minimum of {bound}", f"'{field}' must be at least {bound} (min in [{where}])")
-            )
-        if spec.max is not None:
-            bound = number_text(spec.max)
-            checks.append(
-                Check(finite & (value > spec.max), f"above the maximum of {bound}", f"'{field}' must be at most {bound} (max in [{where}])")
-            )
+        checks.extend(_bounds(spec, field, where, value))
     if spec.type == "string" and spec.allowed is not None:
-        listed = ", ".join(spec.allowed)
         checks.append(
             Check(
                 value.is_not_null() & ~value.is_in(spec.allowed),
                 "not one of the allowed values",
-                f"use one of: {listed} (exact spelling, as listed in allowed in [{where}])",
+                partial(_allowed_hint, spec.allowed, where),
             )
         )
     return FieldPlan(field, column, value.alias(field), tuple(checks))
+
+
+def _bounds(spec: FieldSpec, field: str, where: str, value: pl.Expr) -> list[Check]:
+    """``min`` / ``max`` checks; non-finite values are reported by their own check."""
+    comparable = value.is_finite() if spec.type != "integer" else value.is_not_null()
+    checks = []
+    if spec.min is not None:
+        low = number_text(spec.min)
+        fix = f"'{field}' must be at least {low} (min in [{where}])"
+        checks.append(Check(comparable & (value < spec.min), f"below the minimum of {low}", fix))
+    if spec.max is not None:
+        high = number_text(spec.max)
+        fix = f"'{field}' must be at most {high} (max in [{where}])"
+        checks.append(Check(comparable & (value > spec.max), f"above the maximum of {high}", fix))
+    return checks
+
+
+def _allowed_hint(allowed: list[str], where: str, value: str) -> str:
+    listed = ", ".join(allowed)
+    by_case = {option.lower(): option for option in allowed}
+    close = by_case.get(value.strip().lower()) or next(iter(difflib.get_close_matches(value, allowed, n=1)), None)
+    guess = f"did you mean '{close}'? " if close else ""
+    return f"{guess}use one of: {listed} (spelt exactly as in allowed in [{where}])"
 
 
 Cast = tuple[pl.Expr, Check | None]
 CastFn = Callable[[pl.Expr, pl.DataType, DataConfig], Cast]
 
 
-def _parse_failure(col: pl.Expr, dtype: pl.DataType, value: pl.Expr, message: str, hint: str) -> Check:
+def _parse_failure(
+    col: pl.Expr, dtype: pl.DataType, value: pl.Expr, message: str, hint: str | Callable[[str], str]
+) -> Check:
     return Check(present(col, dtype) & value.is_null(), message, hint)
 
 
@@ -188,10 +208,11 @@ def _cast_boolean(col: pl.Expr, dtype: pl.DataType, data: DataConfig) -> Cast:
     trues = [v.strip().lower() for v in data.true_values]
     falses = [v.strip().lower() for v in data.false_values]
     value = pl.when(answer.is_in(trues)).then(pl.lit(True)).when(answer.is_in(falses)).then(pl.lit(False))
-    hint = (
-        f"answer with one of {', '.join(data.true_values)} (yes) or {', '.join(data.false_values)} (no), "
-        "in any case; to accept '{value}', add it to true_values or false_values in [data]"
-    )
+    accepted = f"answer with one of {', '.join(data.true_values)} (yes) or {', '.join(data.false_values)} (no), in any case"
+
+    def hint(answer: str) -> str:
+        return f"{accepted}; to accept '{answer.strip()}', add it to true_values or false_values in [data]"
+
     return value, _parse_failure(col, dtype, value, "not a yes/no answer", hint)
 
 

@@ -19,7 +19,14 @@ from typing import Any
 
 import polars as pl
 
-from clientwise.expr.functions import CallInfo, FunctionSpec, SignatureError, round_half_away, round_half_away_expr
+from clientwise.expr.functions import (
+    CallInfo,
+    FunctionSpec,
+    SignatureError,
+    exact_div,
+    round_half_away,
+    round_half_away_expr,
+)
 from clientwise.expr.types import BOOLEAN, DATE, INTEGER, NUMBER, STRING, Type, unify
 from clientwise.hookspecs import hookimpl
 
@@ -127,7 +134,7 @@ def _round_pl(args: list[pl.Expr], info: CallInfo) -> pl.Expr:
     if len(args) == 1:
         return x if integer else _int_result(round_half_away_expr(x))
     scale = 10.0 ** _digits(info)
-    return round_half_away_expr(x.cast(pl.Float64) * scale) / scale
+    return exact_div(round_half_away_expr(x.cast(pl.Float64) * scale), pl.lit(scale))
 
 
 def _round_py(values: list[Any], info: CallInfo) -> Any:
@@ -265,7 +272,7 @@ def _share_py(cols: list[list[Any]], info: CallInfo) -> list[Any]:
 
 def _share_pl(a: list[pl.Expr], info: CallInfo) -> pl.Expr:
     total = a[0].sum()
-    return pl.when(total != 0).then(a[0] / total)
+    return pl.when(total != 0).then(exact_div(a[0], total))
 
 
 def _cumshare_py(cols: list[list[Any]], info: CallInfo) -> list[Any]:
@@ -281,7 +288,7 @@ def _cumshare_pl(a: list[pl.Expr], info: CallInfo) -> pl.Expr:
     x, total = a[0], a[0].sum()
     upto = x.rank("max", descending=True).cast(pl.Int64) - 1
     through = x.sort(descending=True, nulls_last=True).cum_sum().gather(upto)
-    return pl.when(total != 0).then(through / total)
+    return pl.when(total != 0).then(exact_div(through, total))
 
 
 def _ntile_py(cols: list[list[Any]], info: CallInfo) -> list[Any]:
@@ -314,7 +321,7 @@ POPULATION: list[FunctionSpec] = [
                 "Like rank, but ties are broken by customer key ascending, so every number is used once.",
                 "row_number(revenue) <= 10", "row_number(x)"),
     _population("rank_pct", 1, 1, _fixed(NUMBER, _RANKABLE),
-                lambda a, i: _rank_pl(a[0]) / a[0].count(),
+                lambda a, i: exact_div(_rank_pl(a[0]), a[0].count()),
                 lambda c, i: [None if r is None else r / len(_present(c[0])) for r in ranks(c[0])],
                 "rank / number of customers with a value: 0.1 means top 10%.", "rank_pct(revenue) <= 0.2",
                 "rank_pct(x)"),

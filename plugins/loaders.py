@@ -198,10 +198,11 @@ def _sheets_for_tables(path: Path, sheet_names: list[str]) -> dict[str, str]:
 
 
 class JsonLoader:
-    """A JSON array of customer objects, or an object with one array per table.
+    """A JSON array of records, or an object with one array per table.
 
-    Customer objects may nest their ``contacts`` and ``interactions`` as lists;
-    those become rows of their tables carrying the customer's key.
+    An array holds the table the file is named after (``contacts.json``), else
+    customers. Customer objects may nest their ``contacts`` and ``interactions``
+    as lists; those become rows of their tables carrying the customer's key.
     """
 
     name: ClassVar[str] = "json"
@@ -223,7 +224,8 @@ class JsonLoader:
             raise _unreadable(path, "JSON", exc, "save the file as UTF-8") from exc
         builder = _Builder(str(path), columns, keys)
         if isinstance(document, list):
-            builder.add_all("customers", ((f"record {i}", item) for i, item in enumerate(document, 1)))
+            table = single_table_name(path)
+            builder.add_all(table, ((f"record {i}", item) for i, item in enumerate(document, 1)))
         elif isinstance(document, dict) and any(table in document for table in TABLES):
             for table in (name for name in TABLES if name in document):
                 items = document[table] if document[table] is not None else []
@@ -245,7 +247,7 @@ class JsonLoader:
 
 
 class JsonLinesLoader:
-    """One customer object per line (JSON Lines / NDJSON), nesting as in JSON."""
+    """One record per line (JSON Lines / NDJSON); table and nesting as for a JSON array."""
 
     name: ClassVar[str] = "jsonl"
     suffixes: ClassVar[tuple[str, ...]] = (".jsonl", ".ndjson")
@@ -264,7 +266,7 @@ class JsonLinesLoader:
                 records.append((f"line {number}", json.loads(line)))
             except json.JSONDecodeError as exc:
                 builder.problem(f"not valid JSON: {exc.msg}", f"line {number}, column {exc.colno}", line)
-        builder.add_all("customers", records)
+        builder.add_all(single_table_name(path), records)
         return builder.tables()
 
 
@@ -308,7 +310,13 @@ class _Builder:
             self.labels[table].append(label)
 
     def _add_customer(self, label: str, record: dict[str, Any]) -> None:
-        nested = {name: record[name] for name in NESTED if isinstance(record.get(name), list)}
+        # A list is a nested table; null means "none" unless customers declare such a column.
+        customer_columns = self.columns.get("customers") or ()
+        nested = {
+            name: record[name] or []
+            for name in NESTED
+            if isinstance(record.get(name), list) or (name in record and record[name] is None and name not in customer_columns)
+        }
         if nested:
             record = {name: value for name, value in record.items() if name not in nested}
         self._add("customers", label, record)

@@ -13,7 +13,7 @@ from typing import ClassVar
 import polars as pl
 
 from clientwise.contracts import RULE_STATUS, CompiledDecision, DecideContext
-from clientwise.expr import PolarsContext, to_polars
+from clientwise.expr import EvalContext, to_polars
 from clientwise.hookspecs import hookimpl
 
 
@@ -35,7 +35,7 @@ class PolarsEngine:
     def decide(
         self, frame: pl.DataFrame, decisions: Sequence[CompiledDecision], context: DecideContext
     ) -> pl.DataFrame:
-        ctx = PolarsContext(as_of=context.as_of, functions=context.functions, key=context.key)
+        ctx = EvalContext(as_of=context.as_of, functions=context.functions, key=context.key)
         columns: list[pl.Expr] = []
         for decision in decisions:
             earlier: pl.Expr | None = None

@@ -200,7 +200,7 @@ class ProfitabilityHandler:
         derived.append(
             DerivedField(
                 "support_calls_peak_day",
-                f"coalesce(max_per_day(interactions, date, {config.support_call_filter}), 0)",
+                f"max_per_day(interactions, date, {config.support_call_filter})",
                 src("profitability.support_call_filter"),
                 "Most support calls on a single day.",
             )
@@ -224,21 +224,23 @@ class ProfitabilityHandler:
                         f"and profit > {_num(config.value_creator_min_profit)}",
                         "'value_creator'",
                         src("profitability.value_creator_top"),
-                        "Profit {profit:,.0f} ranks in the top {profit_rank_pct:.0%} of customers",
+                        f"Profit {{profit:.0f}} is above {_num(config.value_creator_min_profit)} and ranks in the top "
+                        f"{config.value_creator_top:.0%} of customers (position {{profit_rank_pct:.0%}})",
                     ),
                     Rule(
                         "value_destroyer",
                         f"profit < {_num(config.value_destroyer_below)}",
                         "'value_destroyer'",
                         src("profitability.value_destroyer_below"),
-                        "Cost to serve {cost_to_serve:,.0f} exceeds gross profit {gross_profit:,.0f}",
+                        f"Profit {{profit:.0f}} is below {_num(config.value_destroyer_below)}: cost to serve "
+                        "{cost_to_serve:.0f} against gross profit {gross_profit:.0f}",
                     ),
                     Rule(
                         "neutral",
                         "profit is not null",
                         "'neutral'",
                         src("profitability"),
-                        "Profit {profit:,.0f} is neither top-ranked nor negative",
+                        "Profit {profit:.0f} is neither top-ranked nor negative",
                     ),
                 ),
                 source=src("profitability"),
@@ -330,7 +332,7 @@ def summarize_profitability(
         figures["top_profit_share"] = None
         if n:
             summary.warnings.append(
-                f"Total profit is {total_profit:,.0f} (not positive): profit shares and the whale "
+                f"Total profit is {total_profit:.0f} (not positive): profit shares and the whale "
                 "curve peak are undefined, so they are not reported."
             )
     summary.figures = figures

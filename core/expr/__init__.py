@@ -1,0 +1,83 @@
+"""The expression language: text -> typed nodes -> polars (and a reference evaluator).
+
+Typical use::
+
+    node = parse("revenue >= 1_000_000 and tier in ['core']", source)
+    typed = check(node, scope, registry, allow_population=False, source=source, text=text)
+    frame.with_columns(to_polars(typed, ctx).alias("big"))
+
+See ``docs/expressions.md`` for the language reference.
+"""
+
+from clientwise.expr.checker import DERIVE_HINT, KNOWN_TABLES, Scope, check, type_of
+from clientwise.expr.compile_polars import aggregate_to_polars, dtype_of, to_polars
+from clientwise.expr.functions import (
+    CallInfo,
+    EvalContext,
+    FunctionKind,
+    FunctionRegistry,
+    FunctionSpec,
+    SignatureError,
+    round_half_away,
+    round_half_away_expr,
+)
+from clientwise.expr.nodes import (
+    And,
+    Arithmetic,
+    Call,
+    Compare,
+    Field,
+    In,
+    IsNull,
+    ListLiteral,
+    Literal,
+    Node,
+    Not,
+    Or,
+    Span,
+    Unary,
+    calls_used,
+    children,
+    fields_used,
+    tables_used,
+    to_text,
+    walk,
+)
+from clientwise.expr.parser import MAX_DEPTH, MAX_LENGTH, parse
+from clientwise.expr.reference import evaluate, evaluate_rows
+from clientwise.expr.template import (
+    Placeholder,
+    Template,
+    check_template,
+    parse_template,
+    render,
+    render_rows,
+    template_to_polars,
+)
+from clientwise.expr.types import BOOLEAN, DATE, INTEGER, NULL, NUMBER, STRING, Type
+from clientwise.plan import Source
+
+
+def parse_checked(
+    text: str,
+    source: Source,
+    scope: Scope,
+    registry: FunctionRegistry,
+    *,
+    allow_population: bool,
+) -> Node:
+    """``parse`` then ``check``: the one call a section compiler usually needs."""
+    return check(parse(text, source), scope, registry, allow_population=allow_population,
+                 source=source, text=text)
+
+
+__all__ = [
+    "BOOLEAN", "DATE", "DERIVE_HINT", "INTEGER", "KNOWN_TABLES", "MAX_DEPTH", "MAX_LENGTH", "NULL",
+    "NUMBER", "STRING", "And", "Arithmetic", "Call", "CallInfo", "Compare", "EvalContext", "Field",
+    "FunctionKind", "FunctionRegistry", "FunctionSpec", "In", "IsNull", "ListLiteral", "Literal",
+    "Node", "Not", "Or", "Placeholder", "Scope", "SignatureError", "Span", "Template", "Type", "Unary",
+    "aggregate_to_polars", "calls_used", "check", "check_template", "children", "dtype_of",
+    "evaluate", "evaluate_rows", "fields_used", "parse", "parse_checked", "parse_template",
+    "render", "render_rows", "round_half_away", "round_half_away_expr", "tables_used",
+    "template_to_polars", "to_polars", "to_text", "type_of", "walk",
+]

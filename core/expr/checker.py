@@ -64,13 +64,14 @@ def check(
 
     ``allow_population`` is true for derived fields only: population and aggregate
     functions compare customers with each other, which a per-customer rule cannot.
-    ``text`` is the expression text the node was parsed from (for the caret excerpt).
+    ``text`` is the expression text for the caret excerpt; by default the text
+    :func:`~clientwise.expr.parse` recorded on the root node.
     """
-    checker = _Checker(scope, registry, allow_population, source, text)
+    checker = _Checker(scope, registry, allow_population, source, text if text is not None else node.source_text)
     typed = checker.visit(node, None)
     if checker.problems:
         raise RulesetError(checker.problems)
-    return typed
+    return replace(typed, source_text=node.source_text)
 
 
 def type_of(node: n.Node) -> Type:
@@ -161,13 +162,10 @@ class _Checker:
     def _arithmetic(self, node: n.Arithmetic, inside: _In | None) -> n.Node:
         left, right = self.visit(node.left, inside), self.visit(node.right, inside)
         out = replace(node, left=left, right=right)
-        if left.type is None or right.type is None:
-            return out
         bad = False
         for side in (left, right):
             t = side.type
-            assert t is not None
-            if t.is_number or t.is_null:
+            if t is None or t.is_number or t.is_null:
                 continue
             bad = True
             hint = {
@@ -177,7 +175,7 @@ class _Checker:
             }.get(t.kind)
             self.error(f"arithmetic on {t.describe()}: '{node.op}' needs numbers, but "
                        f"{_show(side)} is {t.describe()}", side.span, hint)
-        if bad:
+        if bad or left.type is None or right.type is None:
             return out
         integer = all(s.type.integer or s.type.is_null for s in (left, right))  # type: ignore[union-attr]
         return replace(out, type=INTEGER if integer and node.op != "/" else NUMBER)

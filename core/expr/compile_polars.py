@@ -15,7 +15,7 @@ from functools import reduce
 import polars as pl
 
 from clientwise.expr import nodes as n
-from clientwise.expr.functions import CallInfo, EvalContext
+from clientwise.expr.functions import CallInfo, EvalContext, exact_div
 from clientwise.expr.types import Type
 
 _COMPARE = {"==": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operator.le,
@@ -41,7 +41,7 @@ def to_polars(node: n.Node, ctx: EvalContext, *, columns: Mapping[str, str] | No
 
 def aggregate_to_polars(call: n.Call, ctx: EvalContext) -> pl.Expr:
     """The per-group expression of an aggregate call, for ``related.group_by(key).agg(...)``."""
-    spec = ctx.registry[call.name]
+    spec = ctx.functions[call.name]
     compiler = _Compiler(ctx, {})
     stop = spec.filter_arg if spec.filter_arg is not None else len(call.args)
     values = [_per_row(compiler.compile(a), a) for a in call.args[1:stop]]
@@ -114,7 +114,7 @@ class _Compiler:
         left = _typed(self.compile(node.left), node.left, dtype)
         right = _typed(self.compile(node.right), node.right, dtype)
         if node.op == "/":
-            return pl.when(right != 0).then(left / right)
+            return pl.when(right != 0).then(exact_div(left, right))
         return _ARITH[node.op](left, right)
 
     def contained(self, node: n.In) -> pl.Expr:
@@ -128,12 +128,12 @@ class _Compiler:
             assert vt is not None
             dtype = dtype_of(vt)
             values = pl.Series([i.value for i in items], dtype=dtype)  # type: ignore[attr-defined]
-            return value.cast(dtype).is_in(values)
+            return value.cast(dtype).is_in(values.implode())
         # Floats (0.0 == -0.0) and expressions: Kleene OR of equalities, as SQL defines IN.
         return reduce(operator.or_, [value == self.compile(i) for i in items])
 
     def call(self, node: n.Call) -> pl.Expr:
-        spec = self.ctx.registry[node.name]
+        spec = self.ctx.functions[node.name]
         if spec.kind == "aggregate":
             key = n.to_text(node)
             if key not in self.columns:

@@ -53,12 +53,16 @@ class EvalContext:
     """What evaluation needs besides the data: the as-of date, the functions, the key column.
 
     The key column breaks ties deterministically (``row_number``) and joins related
-    tables to customers.
+    tables to customers. Used by the polars compiler and the reference evaluator alike
+    (``PolarsContext`` is the same class).
     """
 
     as_of: dt.date
-    registry: FunctionRegistry
+    functions: FunctionRegistry
     key: str = "customer_id"
+
+
+PolarsContext = EvalContext
 
 
 @dataclass(frozen=True)
@@ -193,3 +197,13 @@ def round_half_away(m: float) -> float:
         return m
     t = float(math.floor(m) if m >= 0 else math.ceil(m))
     return t + (math.copysign(1.0, m) if abs(m - t) >= 0.5 else 0.0)
+
+
+def exact_div(a: pl.Expr, b: pl.Expr) -> pl.Expr:
+    """``a / b`` correctly rounded, as Python divides.
+
+    polars divides a column by a single value by multiplying with its reciprocal
+    (``33 / 10`` gives 3.3000000000000003); adding a column of zeros makes ``b`` a
+    real column, so every row is an IEEE division and matches the reference.
+    """
+    return a / (b + pl.int_range(pl.len()).cast(pl.Float64) * 0.0)

@@ -33,10 +33,15 @@ Value: TypeAlias = int | float | str | bool | None | dt.date
 
 @dataclass(frozen=True)
 class Node:
-    """Base of every node: where it is in the text and (once checked) its type."""
+    """Base of every node: where it is in the text and (once checked) its type.
+
+    ``source_text`` is set on the root only: the text the expression was parsed from,
+    so later checks can show the offending line with a caret.
+    """
 
     span: Span = field(kw_only=True)
-    type: Type | None = field(default=None, kw_only=True, compare=True)
+    type: Type | None = field(default=None, kw_only=True)
+    source_text: str | None = field(default=None, kw_only=True, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -115,7 +120,7 @@ def children(node: Node) -> tuple[Node, ...]:
     """The direct sub-nodes, in source order."""
     out: list[Node] = []
     for f in fields(node):
-        if f.name in ("span", "type"):
+        if f.name in ("span", "type", "source_text"):
             continue
         value = getattr(node, f.name)
         if isinstance(value, Node):

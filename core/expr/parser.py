@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 
 from clientwise.errors import Problem, RulesetError
 from clientwise.expr import nodes as n
@@ -99,7 +100,7 @@ def parse_fragment(text: str, source: Source, *, offset: int, whole: str) -> n.N
     node = converter.convert(tree.body, 1)
     if converter.problems:
         raise RulesetError(converter.problems)
-    return node
+    return replace(node, source_text=whole)
 
 
 def _ast(text: str, source: Source, offset: int, whole: str) -> tuple[ast.Expression, str, int]:
@@ -181,7 +182,8 @@ class _Converter:
         if isinstance(node, ast.BinOp):
             op = _ARITH_OPS.get(type(node.op))
             if op is None:
-                return self.fail(*_REJECTED_BINOPS.get(type(node.op), ("operator is not supported", None)), node)
+                message, hint = _REJECTED_BINOPS.get(type(node.op), ("operator is not supported", None))
+                return self.fail(message, node, hint)
             left, right = self.convert(node.left, depth + 1), self.convert(node.right, depth + 1)
             return n.Arithmetic(op, left, right, span=span)  # type: ignore[arg-type]
         if isinstance(node, ast.BoolOp):

@@ -25,7 +25,7 @@ def evaluate(node: n.Node, row: Row, ctx: EvalContext,
              related: Mapping[str, Sequence[Row]] | None = None) -> Any:
     """The value of a scalar expression for one customer (no population functions)."""
     for sub in n.walk(node):
-        if isinstance(sub, n.Call) and ctx.registry[sub.name].kind == "population":
+        if isinstance(sub, n.Call) and ctx.functions[sub.name].kind == "population":
             raise ValueError(f"{sub.name}() needs every customer: use evaluate_rows()")
     return evaluate_rows(node, [row], ctx, related)[0]
 
@@ -104,7 +104,7 @@ class _Evaluator:
         raise TypeError(f"cannot evaluate {type(node).__name__}")
 
     def call(self, node: n.Call, rows: Sequence[Row]) -> list[Any]:
-        spec = self.ctx.registry[node.name]
+        spec = self.ctx.functions[node.name]
         if spec.kind == "aggregate":
             return [self.aggregate(node, row) for row in rows]
         columns = [self.column(a, rows) for a in node.args]
@@ -117,7 +117,7 @@ class _Evaluator:
             [spec.python([], info) for _ in rows]
 
     def aggregate(self, node: n.Call, row: Row) -> Any:
-        spec = self.ctx.registry[node.name]
+        spec = self.ctx.functions[node.name]
         table = node.args[0].type.table if node.args[0].type else None
         assert table is not None
         mine = self.group(table).get(row[self.ctx.key], [])

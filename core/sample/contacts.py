@@ -11,10 +11,11 @@ from __future__ import annotations
 import datetime as dt
 
 import polars as pl
+import polars.selectors as cs
 
 from clientwise.sample import vocab
 from clientwise.sample.customers import BIG, MID
-from clientwise.sample.draws import Draws, choose, choose_by, days_before
+from clientwise.sample.draws import Draws, choose, choose_by, days_before, u
 
 ROLES = ["budget", "gatekeeper", "user", "coach"]
 
@@ -37,13 +38,13 @@ def build(draws: Draws, customers: pl.DataFrame, as_of: dt.date) -> pl.DataFrame
     rows = counts.with_columns(position=pl.int_ranges(0, "count")).explode("position")
     rows = pl.concat([rows, draws.frame("contacts", rows.height, _UNIFORMS)], how="horizontal")
     role = choose_by(
-        pl.col("role"), pl.col("position").clip(0, 2), ROLES,
+        u("role"), pl.col("position").clip(0, 2), ROLES,
         [[85, 0, 15, 0], [10, 45, 35, 10], [10, 15, 50, 25]],
     )
-    rows = rows.with_columns(role=role, _covered=pl.col("covered") >= _uncovered_chance(size))
-    role_col, covered, who = pl.col("role"), pl.col("_covered"), pl.col("cover_who")
-    service = choose(pl.col("helper"), vocab.SERVICE_STAFF, [1] * len(vocab.SERVICE_STAFF))
-    product = choose(pl.col("helper"), vocab.PRODUCT_STAFF, [1] * len(vocab.PRODUCT_STAFF))
+    rows = rows.with_columns(role=role, _covered=u("covered") >= _uncovered_chance(size))
+    role_col, covered, who = pl.col("role"), pl.col("_covered"), u("cover_who")
+    service = choose(u("helper"), vocab.SERVICE_STAFF, [1] * len(vocab.SERVICE_STAFF))
+    product = choose(u("helper"), vocab.PRODUCT_STAFF, [1] * len(vocab.PRODUCT_STAFF))
     covered_by = (
         pl.when(~covered)
         .then(None)
@@ -56,24 +57,24 @@ def build(draws: Draws, customers: pl.DataFrame, as_of: dt.date) -> pl.DataFrame
         .otherwise(pl.col("account_manager"))
     )
     strength = choose_by(
-        pl.col("strength"), covered.cast(pl.Int64), [0, 1, 2, 3, 4],
+        u("strength"), covered.cast(pl.Int64), [0, 1, 2, 3, 4],
         [[60, 40, 0, 0, 0], [0, 15, 35, 30, 20]],
     )
-    age = pl.col("age")
+    age = u("age")
     last_contact = (
         pl.when(covered)
         .then(days_before(pl.lit(as_of, pl.Date), (age * age * 540).floor()))
-        .when(pl.col("dated") >= 0.3)
+        .when(u("dated") >= 0.3)
         .then(days_before(pl.lit(as_of, pl.Date), 180 + (age * 700).floor()))
     )
-    first = choose(pl.col("first"), vocab.FIRST_NAMES, [1] * len(vocab.FIRST_NAMES))
-    last = choose(pl.col("last"), vocab.SURNAMES, [1] * len(vocab.SURNAMES))
+    first = choose(u("first"), vocab.FIRST_NAMES, [1] * len(vocab.FIRST_NAMES))
+    last = choose(u("last"), vocab.SURNAMES, [1] * len(vocab.SURNAMES))
     return rows.with_columns(
-        contact_name=pl.when(pl.col("blank") < 0.02).then(None).otherwise(pl.concat_str([first, last], separator=" ")),
+        contact_name=pl.when(u("blank") < 0.02).then(None).otherwise(pl.concat_str([first, last], separator=" ")),
         covered_by=covered_by,
         strength=strength.cast(pl.Int64),
         last_contact=last_contact,
-    )
+    ).drop(cs.starts_with("u_"))
 
 
 def _uncovered_chance(size: pl.Expr) -> pl.Expr:

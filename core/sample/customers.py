@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 
 import polars as pl
+import polars.selectors as cs
 
 from clientwise.sample import vocab
 from clientwise.sample.draws import (
@@ -25,6 +26,7 @@ from clientwise.sample.draws import (
     normal,
     pick,
     scaled_count,
+    u,
 )
 
 BIG, MID, SMALL = 0, 1, 2
@@ -60,19 +62,19 @@ def by_size(size: pl.Expr, big: float, mid: float, small: float) -> pl.Expr:
 def _answer(name: str, size: pl.Expr) -> pl.Expr:
     """A yes/no answer with blanks: the same uniform decides blank, then yes or no."""
     (big, mid, small), blank = ANSWERS[name]
-    u = pl.col(name)
-    yes = (u - blank) / (1.0 - blank) < by_size(size, big, mid, small)
-    return pl.when(u < blank).then(None).otherwise(yes).alias(name)
+    draw = u(name)
+    yes = (draw - blank) / (1.0 - blank) < by_size(size, big, mid, small)
+    return pl.when(draw < blank).then(None).otherwise(yes).alias(name)
 
 
 def _names() -> pl.Expr:
     industries = [words for _, _, words in vocab.INDUSTRIES]
-    legal = choose_within(pl.col("legal"), pl.col("region_index"), [f for _, _, f in vocab.REGIONS])
-    descriptor = choose_within(pl.col("descriptor"), pl.col("industry_index"), industries)
-    stem = choose(pl.col("stem"), vocab.STEMS, [1] * len(vocab.STEMS))
-    surname = choose(pl.col("stem"), vocab.SURNAMES, [1] * len(vocab.SURNAMES))
-    partner = choose(pl.col("partner"), vocab.SURNAMES, [1] * len(vocab.SURNAMES))
-    style = pl.col("name_style")
+    legal = choose_within(u("legal"), pl.col("region_index"), [f for _, _, f in vocab.REGIONS])
+    descriptor = choose_within(u("descriptor"), pl.col("industry_index"), industries)
+    stem = choose(u("stem"), vocab.STEMS, [1] * len(vocab.STEMS))
+    surname = choose(u("stem"), vocab.SURNAMES, [1] * len(vocab.SURNAMES))
+    partner = choose(u("partner"), vocab.SURNAMES, [1] * len(vocab.SURNAMES))
+    style = u("name_style")
     return (
         pl.when(style < 0.72)
         .then(pl.concat_str([stem, descriptor, legal], separator=" "))
@@ -83,48 +85,47 @@ def _names() -> pl.Expr:
 
 
 def build(draws: Draws, n: int, as_of: dt.date) -> pl.DataFrame:
-    """Customers with every declared field plus private helper columns (prefixed ``_``).
+    """Customers with every declared field plus helper columns (prefixed ``_``) for related tables.
 
     ``_potential`` is what a customer buys when active: dormant customers (no revenue in
     the last twelve months) still have older orders of that size.
     """
     day = pl.lit(as_of, pl.Date)
     width = max(5, len(str(n)))
-    u = draws.frame("customers", n, _UNIFORMS)
-    frame = u.with_columns(
+    frame = draws.frame("customers", n, _UNIFORMS).with_columns(
         _index=pl.int_range(n, dtype=pl.Int64),
         customer_id=pl.format("C{}", pl.int_range(1, n + 1).cast(pl.String).str.zfill(width)),
-        _potential=cents((11.0 + 1.45 * normal(pl.col("revenue_1"), pl.col("revenue_2"))).exp()),
-        _destroyer=pick(pl.col("destroyer"), scaled_count(n, 0.05, 3)),
-        _override=pick(pl.col("override"), scaled_count(n, 0.015, 4)),
+        _potential=cents((11.0 + 1.45 * normal(u("revenue_1"), u("revenue_2"))).exp()),
+        _destroyer=pick(u("destroyer"), scaled_count(n, 0.05, 3)),
+        _override=pick(u("override"), scaled_count(n, 0.015, 4)),
         industry_index=choose(
-            pl.col("industry"), range(len(vocab.INDUSTRIES)), [w for _, w, _ in vocab.INDUSTRIES]
+            u("industry"), range(len(vocab.INDUSTRIES)), [w for _, w, _ in vocab.INDUSTRIES]
         ),
-        region_index=choose(pl.col("region"), range(len(vocab.REGIONS)), [w for _, w, _ in vocab.REGIONS]),
+        region_index=choose(u("region"), range(len(vocab.REGIONS)), [w for _, w, _ in vocab.REGIONS]),
     )
-    frame = frame.with_columns(revenue=pl.when(pl.col("dormant") < 0.01).then(0.0).otherwise(pl.col("_potential")))
+    frame = frame.with_columns(revenue=pl.when(u("dormant") < 0.01).then(0.0).otherwise(pl.col("_potential")))
     position = pl.col("revenue").rank("ordinal", descending=True)
     frame = frame.with_columns(
         _size=pl.when(position * 10 <= n).then(BIG).when(position * 10 <= 3 * n).then(MID).otherwise(SMALL)
     )
     size = pl.col("_size")
     destroyer = pl.col("_destroyer")
-    margin = (0.31 + 0.09 * normal(pl.col("margin_1"), pl.col("margin_2"))).clip(0.04, 0.68)
+    margin = (0.31 + 0.09 * normal(u("margin_1"), u("margin_2"))).clip(0.04, 0.68)
     discount_rate = (
         pl.when(destroyer)
-        .then(0.10 + 0.12 * pl.col("discount"))
-        .when(pl.col("discount_kind") < 0.3)
+        .then(0.10 + 0.12 * u("discount"))
+        .when(u("discount_kind") < 0.3)
         .then(0.0)
-        .otherwise(0.07 * pl.col("discount"))
+        .otherwise(0.07 * u("discount"))
     )
     terms = choose_by(
-        pl.col("terms"), destroyer.cast(pl.Int64), [14, 30, 45, 60, 90, 120],
+        u("terms"), destroyer.cast(pl.Int64), [14, 30, 45, 60, 90, 120],
         [[5, 45, 15, 20, 10, 5], [0, 5, 5, 20, 40, 30]],
     )
-    sponsor = choose(pl.col("sponsor_who"), vocab.EXECUTIVES, [1] * len(vocab.EXECUTIVES))
+    sponsor = choose(u("sponsor_who"), vocab.EXECUTIVES, [1] * len(vocab.EXECUTIVES))
     override = pl.col("_override")
-    override_tier = choose(pl.col("override_tier"), ["strategic", "core", "transactional"], [5, 3, 2])
-    expiry = pl.col("override_expiry")
+    override_tier = choose(u("override_tier"), ["strategic", "core", "transactional"], [5, 3, 2])
+    expiry = u("override_expiry")
     expires = (
         pl.when(expiry < 0.35)
         .then(days_before(day, 1 + (expiry / 0.35 * 300).floor()))
@@ -132,43 +133,43 @@ def build(draws: Draws, n: int, as_of: dt.date) -> pl.DataFrame:
         .then(days_before(day, -30 - ((expiry - 0.35) / 0.45 * 370).floor()))
     )
     newsletter_max = by_size(size, 26.0, 11.0, 4.0)
-    newsletter = pl.col("newsletter")
-    score = 7.3 + 1.5 * normal(pl.col("score_1"), pl.col("score_2")) - destroyer.cast(pl.Float64) * 1.5
+    newsletter = u("newsletter")
+    score = 7.3 + 1.5 * normal(u("score_1"), u("score_2")) - destroyer.cast(pl.Float64) * 1.5
     return frame.with_columns(
         name=_names(),
-        industry=choose(pl.col("industry"), [i for i, _, _ in vocab.INDUSTRIES], [w for _, w, _ in vocab.INDUSTRIES]),
-        region=pl.when(pl.col("dormant") > 0.99)
+        industry=choose(u("industry"), [i for i, _, _ in vocab.INDUSTRIES], [w for _, w, _ in vocab.INDUSTRIES]),
+        region=pl.when(u("dormant") > 0.99)
         .then(None)
-        .otherwise(choose(pl.col("region"), [r for r, _, _ in vocab.REGIONS], [w for _, w, _ in vocab.REGIONS])),
+        .otherwise(choose(u("region"), [r for r, _, _ in vocab.REGIONS], [w for _, w, _ in vocab.REGIONS])),
         account_manager=choose(
-            pl.col("manager"), [m for m, _ in vocab.ACCOUNT_MANAGERS], [w for _, w in vocab.ACCOUNT_MANAGERS]
+            u("manager"), [m for m, _ in vocab.ACCOUNT_MANAGERS], [w for _, w in vocab.ACCOUNT_MANAGERS]
         ),
         gross_margin=pl.when(destroyer)
-        .then(decimals(-0.04 + 0.12 * pl.col("margin_1"), 3))
-        .when(pl.col("margin_blank") < 0.02)
+        .then(decimals(-0.04 + 0.12 * u("margin_1"), 3))
+        .when(u("margin_blank") < 0.02)
         .then(None)
         .otherwise(decimals(margin, 3)),
-        discounts=pl.when(~destroyer & (pl.col("margin_blank") > 0.97))
+        discounts=pl.when(~destroyer & (u("margin_blank") > 0.97))
         .then(None)
         .otherwise(cents(pl.col("revenue") * discount_rate)),
-        payment_terms_days=pl.when(~destroyer & (pl.col("terms") > 0.98)).then(None).otherwise(terms),
-        executive_sponsor=pl.when(pl.col("sponsor") < by_size(size, 0.8, 0.35, 0.04)).then(sponsor),
+        payment_terms_days=pl.when(~destroyer & (u("terms") > 0.98)).then(None).otherwise(terms),
+        executive_sponsor=pl.when(u("sponsor") < by_size(size, 0.8, 0.35, 0.04)).then(sponsor),
         tier_override=pl.when(override).then(override_tier),
-        tier_override_reason=pl.when(override & (pl.col("override_reason") < 0.8)).then(
-            _override_reason(pl.col("override_tier"), pl.col("override_reason") / 0.8)
+        tier_override_reason=pl.when(override & (u("override_reason") < 0.8)).then(
+            _override_reason(u("override_tier"), u("override_reason") / 0.8)
         ),
         tier_override_expires=pl.when(override).then(expires),
-        relationship_map_reviewed=pl.when(pl.col("map") < by_size(size, 0.85, 0.5, 0.15)).then(
-            days_before(day, (pl.col("map_age") * 900).floor())
+        relationship_map_reviewed=pl.when(u("map") < by_size(size, 0.85, 0.5, 0.15)).then(
+            days_before(day, (u("map_age") * 900).floor())
         ),
         newsletter_recipients=pl.when(newsletter < 0.1)
         .then(None)
         .otherwise(((newsletter - 0.1) / 0.9 * newsletter_max).floor().cast(pl.Int64)),
-        satisfaction_score=pl.when(pl.col("survey") < by_size(size, 0.75, 0.45, 0.3)).then(
+        satisfaction_score=pl.when(u("survey") < by_size(size, 0.75, 0.45, 0.3)).then(
             decimals(score.clip(0.0, 10.0), 1)
         ),
         **{name: _answer(name, size) for name in ANSWERS},
-    )
+    ).drop(cs.starts_with("u_"), "industry_index", "region_index")
 
 
 def _override_reason(tier_u: pl.Expr, u: pl.Expr) -> pl.Expr:

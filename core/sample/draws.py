@@ -44,8 +44,13 @@ class Draws:
         return pl.concat([high / _SPLIT, scaled - high]).head(n).alias(stream)
 
     def frame(self, prefix: str, n: int, names: Sequence[str]) -> pl.DataFrame:
-        """A frame of uniform columns, one independent stream per name."""
-        return pl.DataFrame([self.uniform(f"{prefix}.{name}", n).alias(name) for name in names])
+        """A frame of uniform columns ``u_<name>``, one independent stream per name (read with :func:`u`)."""
+        return pl.DataFrame([self.uniform(f"{prefix}.{name}", n).alias(f"u_{name}") for name in names])
+
+
+def u(name: str) -> pl.Expr:
+    """The uniform column ``name`` of a :meth:`Draws.frame`."""
+    return pl.col(f"u_{name}")
 
 
 def normal(u1: pl.Expr, u2: pl.Expr) -> pl.Expr:
@@ -92,14 +97,20 @@ def scaled_count(n: int, share: float, minimum: int) -> int:
 
 
 def cents(value: pl.Expr) -> pl.Expr:
-    """Round money to cents, half up, without depending on polars' rounding mode."""
-    return (value * 100.0 + 0.5).floor() / 100.0
+    """Round money to cents (see :func:`decimals`)."""
+    return decimals(value, 2)
 
 
 def decimals(value: pl.Expr, places: int) -> pl.Expr:
-    """Round to ``places`` decimals, half up (see :func:`cents`)."""
+    """Round to ``places`` decimals, half up, so CSVs show ``5.6``, not ``5.6000000000000005``.
+
+    The half-up step is explicit so the result does not depend on polars' rounding
+    mode; polars divides by a constant as a multiplication by its reciprocal, which
+    can miss the nearest float by one unit, so ``round`` then snaps it back (the
+    value is never near a half there, so the mode cannot matter).
+    """
     scale = float(10**places)
-    return (value * scale + 0.5).floor() / scale
+    return ((value * scale + 0.5).floor() / scale).round(places)
 
 
 def days_before(as_of: pl.Expr, days: pl.Expr) -> pl.Expr:

@@ -13,7 +13,7 @@ import datetime as dt
 import polars as pl
 
 from clientwise.sample.customers import BIG, MID, by_size
-from clientwise.sample.draws import Draws, cents, choose, choose_by, days_before, decimals, pick, scaled_count
+from clientwise.sample.draws import Draws, cents, choose, choose_by, days_before, decimals, scaled_count, u
 
 TYPES = [
     "order", "support_call", "visit", "call", "pricing_discussion", "roadmap_meeting",
@@ -64,20 +64,18 @@ def build(draws: Draws, customers: pl.DataFrame, as_of: dt.date) -> pl.DataFrame
     )
     routine = pl.concat([routine, draws.frame("interactions", routine.height, _UNIFORMS)], how="horizontal")
     routine = routine.with_columns(
-        type=choose_by(pl.col("type"), size, TYPES, TYPE_WEIGHTS),
+        type=choose_by(u("type"), size, TYPES, TYPE_WEIGHTS),
         _age=pl.when(pl.col("_dormant"))
-        .then(365 + (pl.col("age") * 365).floor())
-        .otherwise((pl.col("age") * 730).floor()),
+        .then(365 + (u("age") * 365).floor())
+        .otherwise((u("age") * 730).floor()),
     )
-    return pl.concat(
-        [_fill(routine), _destroyer_load(draws, profile), _storms(draws, profile, n)],
-        how="diagonal_relaxed",
-    ).select(
-        "_index", "customer_id",
-        date=days_before(pl.lit(as_of, pl.Date), pl.col("_age")),
-        type="type", amount="amount", channel="channel", by_sponsor="by_sponsor",
-        led_by="led_by", listen_share="listen_share",
-    ).sort("_index", "date", maintain_order=True)
+    parts = [_fill(routine), _destroyer_load(draws, profile), _storms(draws, profile, n)]
+    columns = ["_index", "customer_id", "_age", "type", "amount", "channel", "by_sponsor", "led_by", "listen_share"]
+    return (
+        pl.concat([part.select(c for c in columns if c in part.columns) for part in parts], how="diagonal_relaxed")
+        .sort("_index", pl.col("_age"), descending=[False, True], maintain_order=True)
+        .select(pl.exclude("_age"), date=days_before(pl.lit(as_of, pl.Date), pl.col("_age")))
+    )
 
 
 def _explode(counts: pl.DataFrame) -> pl.DataFrame:
@@ -93,9 +91,9 @@ def _fill(rows: pl.DataFrame) -> pl.DataFrame:
         {t: i for i, t in enumerate(CHANNEL_WEIGHTS)}, default=0, return_dtype=pl.Int64
     )
     joins = kind.replace_strict(SPONSOR_JOINS, default=None, return_dtype=pl.Float64)
-    amount_u = pl.col("amount")
-    lead = choose(pl.col("lead"), ["product", "sales"], [55, 45])
-    listen = pl.when(pl.col("lead") < 0.55).then(0.35 + 0.45 * pl.col("listen")).otherwise(0.1 + 0.4 * pl.col("listen"))
+    amount_u = u("amount")
+    lead = choose(u("lead"), ["product", "sales"], [55, 45])
+    listen = pl.when(u("lead") < 0.55).then(0.35 + 0.45 * u("listen")).otherwise(0.1 + 0.4 * u("listen"))
     roadmap = kind == "roadmap_meeting"
     orders_per_year = by_size(pl.col("_size"), *ORDERS_PER_YEAR)
     return rows.with_columns(
@@ -104,13 +102,13 @@ def _fill(rows: pl.DataFrame) -> pl.DataFrame:
         .when(kind == "return")
         .then(cents(pl.col("_potential") * 0.01 * amount_u + 25.0)),
         channel=pl.when(kind.is_in(list(CHANNEL_WEIGHTS))).then(
-            choose_by(pl.col("channel"), channel_groups, CHANNELS, list(CHANNEL_WEIGHTS.values()))
+            choose_by(u("channel"), channel_groups, CHANNELS, list(CHANNEL_WEIGHTS.values()))
         ),
-        by_sponsor=pl.when(joins.is_null() | (pl.col("blank") < 0.03))
+        by_sponsor=pl.when(joins.is_null() | (u("blank") < 0.03))
         .then(None)
-        .otherwise(pl.col("_sponsored") & (pl.col("sponsor") < joins)),
+        .otherwise(pl.col("_sponsored") & (u("sponsor") < joins)),
         led_by=pl.when(roadmap).then(lead),
-        listen_share=pl.when(roadmap & (pl.col("blank") >= 0.1)).then(decimals(listen, 2)),
+        listen_share=pl.when(roadmap & (u("blank") >= 0.1)).then(decimals(listen, 2)),
     )
 
 
@@ -132,13 +130,21 @@ def _destroyer_load(draws: Draws, profile: pl.DataFrame) -> pl.DataFrame:
 
 
 def _storms(draws: Draws, profile: pl.DataFrame, n: int) -> pl.DataFrame:
-    """Support-call storms: one bad day with 35-64 calls, usually within the last year."""
-    u = draws.frame("storms", n, ("who", "size", "age"))
-    stormy = pl.concat([profile, u], how="horizontal").filter(pick(pl.col("who"), scaled_count(n, 0.005, 3)))
+    """Support-call storms: one bad day with 35-64 calls, usually within the last year.
+
+    Stormy customers are drawn by position (a repeat is dropped), so a million
+    customers cost a few thousand draws, not a million.
+    """
+    picks = draws.frame("storms", scaled_count(n, 0.005, 3), ("who", "size", "age"))
+    stormy = (
+        picks.with_columns(_index=(u("who") * n).floor().cast(pl.Int64))
+        .unique("_index", keep="first", maintain_order=True)
+        .join(profile, on="_index", how="inner", maintain_order="left")
+    )
     return _explode(
         stormy.with_columns(
-            count=35 + (pl.col("size") * 30).floor(),
-            _age=(pl.col("age") * pl.col("age") * 365).floor(),
+            count=35 + (u("size") * 30).floor(),
+            _age=(u("age") * u("age") * 365).floor(),
             type=pl.lit("support_call"),
             channel=pl.lit("phone"),
         )

@@ -1,0 +1,109 @@
+"""The derive stage: add checked derived fields to the customers frame.
+
+Aggregates over a related table are computed in one ``group_by`` per table (each
+filter lives inside its aggregation) and left-joined on the customer key; population
+functions see every customer of ``frame``; plain expressions are batched so that
+fields that do not depend on each other share one ``with_columns``. Everything runs
+as one lazy polars query.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import polars as pl
+
+from clientwise.errors import DataError
+from clientwise.expr.compile_polars import aggregate_to_polars, dtype_of, to_polars
+from clientwise.expr.functions import EvalContext
+from clientwise.expr.nodes import Call, Node, fields_used, tables_used, to_text, walk
+
+_PREFIX = "__clientwise_agg_"
+ENGINE = "streaming"
+
+
+def fields_read(node: Node) -> frozenset[str]:
+    """Customer fields (data or derived) a checked expression reads: its dependencies."""
+    return fields_used(node)
+
+
+def tables_read(node: Node) -> frozenset[str]:
+    """Related tables a checked expression aggregates over (they must be loaded)."""
+    return tables_used(node)
+
+
+def aggregate_calls(node: Node, ctx: EvalContext) -> list[Call]:
+    """The aggregate calls inside a checked expression, outermost first."""
+    return [s for s in walk(node) if isinstance(s, Call) and ctx.functions[s.name].kind == "aggregate"]
+
+
+def derive(
+    frame: pl.DataFrame,
+    fields: Sequence[tuple[str, Node]],
+    related: Mapping[str, pl.DataFrame],
+    ctx: EvalContext,
+) -> pl.DataFrame:
+    """``frame`` with one new column per derived field, in the given (dependency) order.
+
+    ``fields`` are ``(name, checked node)`` pairs, each reading only ``frame``'s columns
+    and earlier fields. ``related`` maps table names (``contacts``, ...) to frames
+    keyed by ``ctx.key``. A customer without related rows counts 0 and sums 0; its
+    mean, min and max are null.
+    """
+    if not fields:
+        return frame
+    query, columns = _aggregates(frame.lazy(), frame.schema, fields, related, ctx)
+    for batch in _batches(fields):
+        query = query.with_columns(
+            to_polars(node, ctx, columns=columns).cast(dtype_of(node.type)).alias(name)
+            if node.type is not None and not node.type.is_null
+            else to_polars(node, ctx, columns=columns).alias(name)
+            for name, node in batch
+        )
+    if columns:
+        query = query.drop(list(columns.values()))
+    return query.collect(engine=ENGINE)
+
+
+def _batches(fields: Sequence[tuple[str, Node]]) -> list[list[tuple[str, Node]]]:
+    """Group fields by dependency depth; each group can be computed in one step."""
+    level: dict[str, int] = {}
+    batches: list[list[tuple[str, Node]]] = []
+    for name, node in fields:
+        depends = [level[d] for d in fields_used(node) if d in level]
+        level[name] = 1 + max(depends, default=-1)
+        if level[name] == len(batches):
+            batches.append([])
+        batches[level[name]].append((name, node))
+    return batches
+
+
+def _aggregates(
+    query: pl.LazyFrame,
+    schema: pl.Schema,
+    fields: Sequence[tuple[str, Node]],
+    related: Mapping[str, pl.DataFrame],
+    ctx: EvalContext,
+) -> tuple[pl.LazyFrame, dict[str, str]]:
+    """Join one aggregated frame per related table; return the columns each call landed in."""
+    columns: dict[str, str] = {}
+    by_table: dict[str, list[tuple[str, Call]]] = {}
+    for _, node in fields:
+        for call in aggregate_calls(node, ctx):
+            key = to_text(call)
+            if key in columns:
+                continue
+            columns[key] = f"{_PREFIX}{len(columns)}"
+            table = call.args[0].type.table if call.args[0].type else None
+            by_table.setdefault(str(table), []).append((columns[key], call))
+    for table, calls in by_table.items():
+        if table not in related:
+            raise DataError(f"the ruleset aggregates over the '{table}' table, but no {table} data was loaded")
+        rows = related[table].lazy()
+        if related[table].schema.get(ctx.key) != schema.get(ctx.key):
+            rows = rows.with_columns(pl.col(ctx.key).cast(schema[ctx.key]))
+        grouped = rows.group_by(ctx.key).agg(aggregate_to_polars(call, ctx).alias(col) for col, call in calls)
+        query = query.join(grouped, on=ctx.key, how="left", maintain_order="left")
+        empties = [(col, ctx.functions[call.name].empty) for col, call in calls]
+        query = query.with_columns(pl.col(col).fill_null(value) for col, value in empties if value is not None)
+    return query, columns
