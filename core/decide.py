@@ -99,7 +99,7 @@ def _classification_outputs(step: ClassificationStep, ctx: expr.EvalContext) -> 
         fired = _fired(rule.id)
         value = value.when(fired).then(expr.to_polars(then, ctx))
         rule_id = rule_id.when(fired).then(pl.lit(rule.id.split("/", 1)[1]))
-        text = expr.template_to_polars(template, ctx) if template is not None else pl.lit(None, pl.String)
+        text = expr.render_template(template, ctx) if template is not None else pl.lit(None, pl.String)
         because = because.when(fired).then(text)
     if not step.decision.rules:
         return [default.alias(output), pl.lit(None, pl.String).alias(output + RULE_SUFFIX),
@@ -128,7 +128,7 @@ def _actions_table(frame: pl.DataFrame, step: ActionsStep | None, ctx: expr.Eval
                 pl.lit(rule.id).alias("rule"),
                 pl.lit(rule.action).alias("action"),
                 pl.lit(rule.priority, pl.Int64).alias("priority"),
-                expr.template_to_polars(template, ctx).alias("because"),
+                expr.render_template(template, ctx).alias("because"),
                 pl.lit(order, pl.Int64).alias("order"),
             )
         )

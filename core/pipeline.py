@@ -73,32 +73,39 @@ class Evaluator:
         return RulesetIdentity(core.name, core.version, self.ruleset.hash, self.ruleset.files, core.description)
 
     def load(self, data: DataSource) -> dict[str, pl.DataFrame]:
-        """Read and validate the input tables this ruleset needs."""
+        """Read and validate the input tables this ruleset needs; report every problem at once."""
         config = self.ruleset.core.data
         if isinstance(data, Mapping):
             raw = {name: _raw_from_frame(name, frame) for name, frame in data.items()}
         else:
             raw = load_tables(Path(data), config, self.host.loaders(), needed=set())
-        self._require_tables(set(raw))
+        problems = self._missing_tables(set(raw))
         declared = config.tables()
-        return validate_tables({name: table for name, table in raw.items() if name in declared}, config)
+        try:
+            tables = validate_tables({name: table for name, table in raw.items() if name in declared}, config)
+        except DataError as error:
+            raise DataError([*problems, *error.problems], total=len(problems) + error.total) from None
+        if problems:
+            raise DataError(problems)
+        return tables
 
-    def _require_tables(self, present: set[str]) -> None:
+    def _missing_tables(self, present: set[str]) -> list[Problem]:
         if "customers" not in present:
-            raise DataError(Problem("no customers table found", hint="provide customers.csv (or .json, .jsonl, .parquet, .xlsx)"))
+            return [Problem("no customers table found",
+                            hint="provide customers.csv (or .json, .jsonl, .parquet, .xlsx)")]
         problems = []
         for table in sorted(self.program.tables_needed - present):
             users = [step.source for step in self.program.steps()
                      if isinstance(step, DerivedStep) and step.node is not None and table in expr.tables_used(step.node)]
-            where = ", ".join(f"{s.path}" for s in users[:5])
+            paths = list(dict.fromkeys(source.path for source in users))
+            where = ", ".join(paths[:3]) + (f" and {len(paths) - 3} more" if len(paths) > 3 else "")
             problems.append(Problem(
                 f"the ruleset needs the '{table}' table, but the data has none",
                 file=users[0].file if users else None,
                 location=where or None,
                 hint=f"add {table}.csv (or .json, .parquet, .xlsx) next to customers, or remove the fields that use it",
             ))
-        if problems:
-            raise DataError(problems)
+        return problems
 
     def evaluate(
         self,

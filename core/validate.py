@@ -65,7 +65,7 @@ def _validate_table(
     for field_name, column in spec.source_columns().items():
         field_spec = spec.fields[field_name]
         if column in schema:
-            plans.append(plan_field(name, field_name, field_spec, column, schema[column], data))
+            plans.append(plan_field(name, field_name, field_spec, column, schema[column], data, len(plans)))
             continue
         if field_spec.required or field_name == data.key:
             report.add(1, [_missing_column(name, table, field_name, column)])
@@ -74,18 +74,25 @@ def _validate_table(
     checks = [(plan, check) for plan in plans for check in plan.checks]
     flag_names = [f"__check_{i}" for i in range(len(checks))]
     flags = [check.flag.fill_null(False).alias(flag) for (_, check), flag in zip(checks, flag_names)]
-    # One lazy query: polars shares the parsed columns between values and flags.
-    out = table.frame.lazy().select([plan.value for plan in plans] + flags).collect()
+    values = [pl.col(plan.value_name) for plan in plans]
+    # Three steps so cleaned text and typed values are computed once and shared.
+    out = (
+        table.frame.lazy()
+        .with_columns([expr for plan in plans for expr in plan.prepare])
+        .with_columns([plan.value for plan in plans])
+        .select(values + flags)
+        .collect()
+    )
     counts = out.select(pl.col(flag_names).sum()).row(0) if flags else ()
     for (plan, check), flag, count in zip(checks, flag_names, counts):
         if count:
             rows = out.get_column(flag).arg_true().head(SHOWN_PER_CHECK)
             report.add(count, _cell_problems(table, plan.column, rows, check, count))
 
-    ordered = [pl.col(f) if f not in absent else absent[f] for f in spec.fields]
     if not plans:
         return pl.DataFrame(schema={f: FIELD_DTYPES[s.type] for f, s in spec.fields.items()})
-    return out.select(ordered)
+    columns = absent | {plan.field: pl.col(plan.value_name).alias(plan.field) for plan in plans}
+    return out.select([columns[f] for f in spec.fields])
 
 
 def _missing_column(table_name: str, table: RawTable, field_name: str, column: str) -> Problem:

@@ -54,11 +54,19 @@ class Check:
 
 @dataclass(frozen=True)
 class FieldPlan:
-    """How one declared field is read from its source column."""
+    """How one declared field is read, in three steps evaluated over whole columns.
+
+    ``prepare`` (cleaned text, when the column must be parsed) is computed once,
+    ``value`` (the typed value) from it, and every ``Check.flag`` from those two,
+    so no string is stripped or parsed twice. Intermediate columns have private
+    names (``__text_3``, ``__value_3``) so they never shadow a source column.
+    """
 
     field: str
     column: str
+    prepare: tuple[pl.Expr, ...]
     value: pl.Expr
+    value_name: str
     checks: tuple[Check, ...]
 
 
@@ -69,8 +77,7 @@ def number_text(x: float) -> str:
 
 def clean_text(col: pl.Expr) -> pl.Expr:
     """Text without surrounding spaces; blank cells become null."""
-    stripped = col.str.strip_chars()
-    return stripped.replace("", None)
+    return col.str.strip_chars().replace("", None)
 
 
 def as_text(col: pl.Expr, dtype: pl.DataType) -> pl.Expr:
@@ -85,33 +92,55 @@ def as_text(col: pl.Expr, dtype: pl.DataType) -> pl.Expr:
     return col.cast(pl.String, strict=False)
 
 
-def present(col: pl.Expr, dtype: pl.DataType) -> pl.Expr:
-    """The cell holds something (blank text counts as empty)."""
-    return clean_text(col).is_not_null() if dtype == pl.String else col.is_not_null()
+def _native(kind: FieldType, dtype: pl.DataType) -> bool:
+    """The column already holds values of this kind; no text needs parsing."""
+    if kind in ("number", "money"):
+        return dtype.is_numeric()
+    if kind == "integer":
+        return dtype.is_numeric()
+    if kind == "boolean":
+        return dtype == pl.Boolean
+    if kind == "date":
+        return dtype == pl.Date or isinstance(dtype, pl.Datetime)
+    return False
 
 
 def plan_field(
-    table: str, field: str, spec: FieldSpec, column: str, dtype: pl.DataType, data: DataConfig
+    table: str, field: str, spec: FieldSpec, column: str, dtype: pl.DataType, data: DataConfig, slot: int
 ) -> FieldPlan:
-    """The typed value and every check for ``field``, read from ``column`` of ``dtype``."""
-    col = pl.col(column)
+    """The typed value and every check for ``field``, read from ``column`` of ``dtype``.
+
+    ``slot`` numbers the field within its table and names its intermediate columns.
+    """
+    source = pl.col(column)
+    value_name = f"__value_{slot}"
+    value = pl.col(value_name)
     where = f"data.{table}.fields.{field}"
     if dtype.is_nested() or dtype == pl.Object:
         nested = Check(
-            col.is_not_null(),
+            source.is_not_null(),
             "holds a list or record, not a single value",
             f"store one {spec.type} value per cell for '{field}'",
         )
-        return FieldPlan(field, column, pl.lit(None, FIELD_DTYPES[spec.type]).alias(field), (nested,))
-    value, parse = _CASTS[spec.type](col, dtype, data)
+        return FieldPlan(field, column, (), pl.lit(None, FIELD_DTYPES[spec.type]).alias(value_name), value_name, (nested,))
+    if _native(spec.type, dtype):
+        prepare: tuple[pl.Expr, ...] = ()
+        base, present = source, source.is_not_null()
+    else:
+        text_name = f"__text_{slot}"
+        prepare = (as_text(source, dtype).alias(text_name),)
+        base = pl.col(text_name)
+        present = base.is_not_null()
+        dtype = pl.String()
+    typed, parse = _CASTS[spec.type](base, dtype, data)
     checks: list[Check] = []
     if parse is not None:
-        checks.append(parse)
+        checks.append(Check(present & value.is_null(), *parse))
     is_key = field == data.key
     if is_key or not spec.nullable:
         why = f"every row needs a customer key ('{field}')" if is_key else f"'{field}' may not be empty"
         fix = f"set nullable = true in [{where}]" if not is_key else "remove the row"
-        checks.append(Check(~present(col, dtype), f"empty cell: {why}", f"fill in a value, or {fix}"))
+        checks.append(Check(~present, f"empty cell: {why}", f"fill in a value, or {fix}"))
     if spec.type in ("number", "money"):
         checks.append(
             Check(
@@ -130,7 +159,7 @@ def plan_field(
                 partial(_allowed_hint, spec.allowed, where),
             )
         )
-    return FieldPlan(field, column, value.alias(field), tuple(checks))
+    return FieldPlan(field, column, prepare, typed.alias(value_name), value_name, tuple(checks))
 
 
 def _bounds(spec: FieldSpec, field: str, where: str, value: pl.Expr) -> list[Check]:
@@ -156,29 +185,22 @@ def _allowed_hint(allowed: list[str], where: str, value: str) -> str:
     return f"{guess}use one of: {listed} (spelt exactly as in allowed in [{where}])"
 
 
-Cast = tuple[pl.Expr, Check | None]
+Hint = str | Callable[[str], str]
+#: A cast: the typed value, and the message and fix when a present cell fails it (None: cannot fail).
+Cast = tuple[pl.Expr, tuple[str, Hint] | None]
 CastFn = Callable[[pl.Expr, pl.DataType, DataConfig], Cast]
-
-
-def _parse_failure(
-    col: pl.Expr, dtype: pl.DataType, value: pl.Expr, message: str, hint: str | Callable[[str], str]
-) -> Check:
-    return Check(present(col, dtype) & value.is_null(), message, hint)
-
-
-def _cast_string(col: pl.Expr, dtype: pl.DataType, data: DataConfig) -> Cast:
-    return as_text(col, dtype), None
-
-
 _PLAIN = "no thousands separators, currency symbols or units; a point as decimal mark"
 
 
+def _cast_string(base: pl.Expr, dtype: pl.DataType, data: DataConfig) -> Cast:
+    return base, None
+
+
 def _cast_float(message: str, example: str) -> CastFn:
-    def cast(col: pl.Expr, dtype: pl.DataType, data: DataConfig) -> Cast:
+    def cast(base: pl.Expr, dtype: pl.DataType, data: DataConfig) -> Cast:
         if dtype.is_numeric():
-            return col.cast(pl.Float64), None
-        value = as_text(col, dtype).cast(pl.Float64, strict=False)
-        return value, _parse_failure(col, dtype, value, message, f"write a plain number such as {example} ({_PLAIN})")
+            return base.cast(pl.Float64), None
+        return base.cast(pl.Float64, strict=False), (message, f"write a plain number such as {example} ({_PLAIN})")
 
     return cast
 
@@ -188,49 +210,51 @@ def _whole(f: pl.Expr) -> pl.Expr:
     return pl.when(ok).then(f.cast(pl.Int64, strict=False))
 
 
-def _cast_integer(col: pl.Expr, dtype: pl.DataType, data: DataConfig) -> Cast:
+def _cast_integer(base: pl.Expr, dtype: pl.DataType, data: DataConfig) -> Cast:
     if dtype.is_integer():
-        value = col.cast(pl.Int64, strict=False)
+        value = base.cast(pl.Int64, strict=False)  # only a UInt64 beyond Int64 fails
     elif dtype.is_numeric():
-        value = _whole(col.cast(pl.Float64))
+        value = _whole(base.cast(pl.Float64))
     else:
-        text = as_text(col, dtype)
-        value = pl.coalesce(text.cast(pl.Int64, strict=False), _whole(text.cast(pl.Float64, strict=False)))
-    return value, _parse_failure(
-        col, dtype, value, "not a whole number", f"write a whole number such as 42 ({_PLAIN})"
-    )
+        value = pl.coalesce(base.cast(pl.Int64, strict=False), _whole(base.cast(pl.Float64, strict=False)))
+    return value, ("not a whole number", f"write a whole number such as 42 ({_PLAIN})")
 
 
-def _cast_boolean(col: pl.Expr, dtype: pl.DataType, data: DataConfig) -> Cast:
+def _cast_boolean(base: pl.Expr, dtype: pl.DataType, data: DataConfig) -> Cast:
     if dtype == pl.Boolean:
-        return col, None
-    answer = as_text(col, dtype).str.to_lowercase()
+        return base, None
+    answer = base.str.to_lowercase()
     trues = [v.strip().lower() for v in data.true_values]
     falses = [v.strip().lower() for v in data.false_values]
     value = pl.when(answer.is_in(trues)).then(pl.lit(True)).when(answer.is_in(falses)).then(pl.lit(False))
-    accepted = f"answer with one of {', '.join(data.true_values)} (yes) or {', '.join(data.false_values)} (no), in any case"
+    accepted = (
+        f"answer with one of {', '.join(data.true_values)} (yes) or {', '.join(data.false_values)} (no), "
+        "in any case"
+    )
 
-    def hint(answer: str) -> str:
-        return f"{accepted}; to accept '{answer.strip()}', add it to true_values or false_values in [data]"
+    def hint(cell: str) -> str:
+        return f"{accepted}; to accept '{cell.strip()}', add it to true_values or false_values in [data]"
 
-    return value, _parse_failure(col, dtype, value, "not a yes/no answer", hint)
+    return value, ("not a yes/no answer", hint)
 
 
-def _cast_date(col: pl.Expr, dtype: pl.DataType, data: DataConfig) -> Cast:
+def _cast_date(base: pl.Expr, dtype: pl.DataType, data: DataConfig) -> Cast:
     if dtype == pl.Date:
-        return col, None
+        return base, None
     if isinstance(dtype, pl.Datetime):
-        return col.dt.date(), None
-    text = as_text(col, dtype)
-    iso = pl.when(text.str.contains(ISO_DATE)).then(text.str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False))
+        return base.dt.date(), None
+    # ISO first: the date part of an ISO date or date-time, if the rest is a valid ISO time.
+    iso = pl.when(base.str.contains(ISO_DATE)).then(base.str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False))
     parsed = [iso]
     for fmt in data.date_formats:
+        if fmt == "%Y-%m-%d":
+            continue  # ISO above already reads it
         if any(code in fmt for code in _TIME_CODES):
-            parsed.append(text.str.to_datetime(fmt, strict=False).dt.date())
+            parsed.append(base.str.to_datetime(fmt, strict=False).dt.date())
         else:
-            parsed.append(text.str.to_date(fmt, strict=False))
-    value = pl.coalesce(parsed)
-    return value, _parse_failure(col, dtype, value, "not a date", date_hint(data.date_formats))
+            parsed.append(base.str.to_date(fmt, strict=False))
+    value = pl.coalesce(parsed) if len(parsed) > 1 else iso
+    return value, ("not a date", date_hint(data.date_formats))
 
 
 def date_hint(formats: list[str]) -> str:

@@ -3,8 +3,8 @@
 Typical use::
 
     node = parse("revenue >= 1_000_000 and tier in ['core']", source)
-    typed = check(node, scope, registry, allow_population=False, source=source, text=text)
-    frame.with_columns(to_polars(typed, ctx).alias("big"))
+    typed = check(node, scope, functions, allow_population=False, source=source)
+    frame.with_columns(to_polars(typed, PolarsContext(as_of, functions)).alias("big"))
 
 See ``docs/expressions.md`` for the language reference.
 """
@@ -14,6 +14,7 @@ from clientwise.expr.compile_polars import aggregate_to_polars, dtype_of, to_pol
 from clientwise.expr.functions import (
     CallInfo,
     EvalContext,
+    PolarsContext,
     FunctionKind,
     FunctionRegistry,
     FunctionSpec,
@@ -50,9 +51,9 @@ from clientwise.expr.template import (
     Template,
     check_template,
     parse_template,
-    render,
-    render_rows,
-    template_to_polars,
+    render_template,
+    render_text,
+    render_texts,
 )
 from clientwise.expr.types import BOOLEAN, DATE, INTEGER, NULL, NUMBER, STRING, Type
 from clientwise.plan import Source
@@ -75,9 +76,9 @@ __all__ = [
     "BOOLEAN", "DATE", "DERIVE_HINT", "INTEGER", "KNOWN_TABLES", "MAX_DEPTH", "MAX_LENGTH", "NULL",
     "NUMBER", "STRING", "And", "Arithmetic", "Call", "CallInfo", "Compare", "EvalContext", "Field",
     "FunctionKind", "FunctionRegistry", "FunctionSpec", "In", "IsNull", "ListLiteral", "Literal",
-    "Node", "Not", "Or", "Placeholder", "Scope", "SignatureError", "Span", "Template", "Type", "Unary",
+    "Node", "Not", "Or", "Placeholder", "PolarsContext", "Scope", "SignatureError", "Span", "Template", "Type", "Unary",
     "aggregate_to_polars", "calls_used", "check", "check_template", "children", "dtype_of",
     "evaluate", "evaluate_rows", "fields_used", "parse", "parse_checked", "parse_template",
-    "render", "render_rows", "round_half_away", "round_half_away_expr", "tables_used",
-    "template_to_polars", "to_polars", "to_text", "type_of", "walk",
+    "render_template", "render_text", "render_texts", "round_half_away", "round_half_away_expr", "tables_used",
+    "to_polars", "to_text", "type_of", "walk",
 ]

@@ -51,6 +51,13 @@ class Template:
     def placeholders(self) -> tuple[Placeholder, ...]:
         return tuple(p for p in self.parts if isinstance(p, Placeholder))
 
+    def fields_used(self) -> frozenset[str]:
+        """Customer fields any placeholder reads (checked templates)."""
+        return frozenset().union(*(n.fields_used(p.node) for p in self.placeholders))
+
+    def tables_used(self) -> frozenset[str]:
+        return frozenset().union(*(n.tables_used(p.node) for p in self.placeholders))
+
 
 def parse_template(text: str, source: Source) -> Template:
     """Split a template into text and parsed placeholders; report every problem at once."""
@@ -227,7 +234,7 @@ def render_value(v: Any, t: Type, spec: str | None) -> str:
     return text + "%" if style == "pct" and text != NULL_TEXT else text
 
 
-def template_to_polars(template: Template, ctx: EvalContext, *,
+def render_template(template: Template, ctx: EvalContext, *,
                        columns: Mapping[str, str] | None = None) -> pl.Expr:
     """The rendered text of a checked template, one string per customer."""
     pieces = [pl.lit(p) if isinstance(p, str) else
@@ -236,7 +243,7 @@ def template_to_polars(template: Template, ctx: EvalContext, *,
     return pl.concat_str(pieces) if pieces else pl.lit("")
 
 
-def render_rows(template: Template, rows: Sequence[Mapping[str, Any]], ctx: EvalContext,
+def render_texts(template: Template, rows: Sequence[Mapping[str, Any]], ctx: EvalContext,
                 related: Mapping[str, Sequence[Mapping[str, Any]]] | None = None) -> list[str]:
     """The rendered text for every row, evaluated by the reference evaluator."""
     out = [""] * len(rows)
@@ -249,7 +256,7 @@ def render_rows(template: Template, rows: Sequence[Mapping[str, Any]], ctx: Eval
     return out
 
 
-def render(template: Template, row: Mapping[str, Any], ctx: EvalContext,
+def render_text(template: Template, row: Mapping[str, Any], ctx: EvalContext,
            related: Mapping[str, Sequence[Mapping[str, Any]]] | None = None) -> str:
     """The rendered text for one customer (no population functions: they need every customer)."""
     return "".join(

@@ -1,0 +1,276 @@
+"""Benchmark: clientwise end to end on a generated portfolio, against a plain-polars baseline.
+
+    python bench/bench_evaluate.py --customers 10000 100000 1000000
+
+For each size it generates the sample portfolio as Parquet once (cached in
+``bench/out/``, regenerated when the generator changes), then runs, each in a fresh
+Python process so peak memory (``ru_maxrss``) belongs to one measurement only:
+
+* ``clientwise``: ``evaluate(load_ruleset("default"), dir)`` and writing the CSV
+  report; the pipeline's own timings split out load, derive+decide and the rest;
+* ``seg+prof``: the same with only the default ``[segmentation]`` and
+  ``[profitability]`` sections, i.e. exactly the work the baseline does;
+* ``baseline``: ``bench/baseline.py``, that work written directly in polars.
+
+The baseline's output is compared with clientwise's (tier, value class, profit), so
+the ratio compares equal work. Results go to the terminal and ``bench/out/latest.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import hashlib
+import json
+import os
+import platform
+import re
+import resource
+import subprocess
+import sys
+import time
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+OUT = HERE / "out"
+#: Top-level ruleset tables kept for the seg+prof run (everything the baseline does).
+SEG_PROF = ("metadata", "data", "segmentation", "profitability")
+
+
+def peak_memory_mb() -> float:
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / 2**20 if sys.platform == "darwin" else peak / 2**10  # bytes on macOS, KiB on Linux
+
+
+def machine() -> dict[str, Any]:
+    """What the figures were measured on."""
+    import polars as pl
+
+    cpu = platform.processor() or platform.machine()
+    memory_gb: float | None = None
+    try:
+        cpuinfo = Path("/proc/cpuinfo").read_text()
+        found = re.search(r"^model name\s*:\s*(.+)$", cpuinfo, re.MULTILINE)
+        cpu = found.group(1).strip() if found else cpu
+        meminfo = Path("/proc/meminfo").read_text()
+        total = re.search(r"^MemTotal:\s*(\d+) kB", meminfo, re.MULTILINE)
+        memory_gb = round(int(total.group(1)) / 2**20, 1) if total else None
+    except OSError:
+        pass
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "memory_gb": memory_gb,
+        "python": platform.python_version(),
+        "polars": pl.__version__,
+        "date": dt.date.today().isoformat(),
+    }
+
+
+def seg_prof_ruleset_text() -> str:
+    """The default ruleset cut down to the tables the baseline reproduces.
+
+    Blocks are cut at top-level table headers, so the default's own keys, comments and
+    numbers are used as they are and cannot drift from what the baseline assumes.
+    """
+    text = files("clientwise.rulesets").joinpath("default.toml").read_text(encoding="utf-8")
+    kept: list[str] = []
+    keep = True
+    for line in text.splitlines():
+        header = re.match(r"^\[\[?\s*([A-Za-z_][A-Za-z0-9_-]*)", line)
+        if header:
+            keep = header.group(1) in SEG_PROF
+        if keep:
+            kept.append(line)
+    return "\n".join(kept) + "\n"
+
+
+# -- children: each runs in its own process -----------------------------------------
+
+
+def child_generate(customers: int, seed: int, directory: Path) -> dict[str, Any]:
+    from clientwise import sample
+
+    started = time.perf_counter()
+    tables = sample.generate(customers, seed=seed)
+    generated = time.perf_counter()
+    sample.write(tables, directory, "parquet")
+    written = time.perf_counter()
+    return {
+        "generate": generated - started,
+        "write": written - generated,
+        "rows": {name: frame.height for name, frame in tables.items()},
+        "peak_mb": peak_memory_mb(),
+    }
+
+
+def child_evaluate(directory: Path, subset: bool, output: Path) -> dict[str, Any]:
+    started = time.perf_counter()
+    import clientwise
+    from clientwise import sample
+    from clientwise.report import write_result
+
+    imported = time.perf_counter()
+    host = clientwise.PluginHost()
+    if subset:
+        ruleset = clientwise.parse_ruleset(seg_prof_ruleset_text(), origin="default (segmentation+profitability)", host=host)
+    else:
+        ruleset = clientwise.load_ruleset("default", host=host)
+    loaded = time.perf_counter()
+    result = clientwise.evaluate(ruleset, directory, as_of=sample.DEMO_AS_OF, host=host)
+    evaluated = time.perf_counter()
+    write_result(result, host.writers()["csv"], output)
+    written = time.perf_counter()
+    timings = dict(getattr(result, "timings", {}) or {})
+    return {
+        "customers": result.customers.height,
+        "actions": result.actions.height,
+        "import": imported - started,
+        "ruleset": loaded - imported,
+        "evaluate": evaluated - loaded,
+        "load": timings.get("load"),
+        "derive_decide": timings.get("derive+decide"),
+        "write": written - evaluated,
+        "e2e": written - loaded,
+        "peak_mb": peak_memory_mb(),
+    }
+
+
+def run_child(arguments: list[str]) -> dict[str, Any]:
+    """Run this script (or the baseline) in a fresh interpreter; its last stdout line is JSON."""
+    done = subprocess.run([sys.executable, *arguments], capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"{' '.join(arguments)} failed:\n{done.stderr[-4000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+# -- the orchestrator ----------------------------------------------------------------
+
+
+def generator_fingerprint() -> str:
+    """Changes whenever the generator's code does, so cached data is rebuilt."""
+    import polars as pl
+
+    digest = hashlib.sha256(pl.__version__.encode())
+    package = files("clientwise.sample")
+    for name in sorted(p.name for p in package.iterdir() if p.name.endswith(".py")):
+        digest.update(package.joinpath(name).read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def ensure_data(customers: int, seed: int, regenerate: bool) -> tuple[Path, dict[str, Any] | None]:
+    """The Parquet portfolio for this size, generated unless an up-to-date copy is cached."""
+    directory = OUT / f"data-{customers}-seed{seed}"
+    stamp = directory / "stamp.json"
+    wanted = {"customers": customers, "seed": seed, "generator": generator_fingerprint()}
+    if not regenerate and stamp.exists() and json.loads(stamp.read_text()) == wanted:
+        return directory, None
+    figures = run_child([__file__, "--child", "generate", "--customers", str(customers),
+                         "--seed", str(seed), "--data", str(directory)])
+    stamp.write_text(json.dumps(wanted))
+    return directory, figures
+
+
+def compare(clientwise_csv: Path, baseline_csv: Path) -> dict[str, Any]:
+    """Do clientwise and the baseline agree? Counts of customers whose outputs differ."""
+    import polars as pl
+
+    ours = pl.read_csv(clientwise_csv, infer_schema_length=0)
+    theirs = pl.read_csv(baseline_csv, infer_schema_length=0)
+    both = ours.join(theirs, on="customer_id", how="full", suffix="_baseline", coalesce=True)
+    found: dict[str, Any] = {"customers": both.height}
+    for column in ("tier", "value_class", "support_abuse"):
+        if column in ours.columns:
+            other = pl.col(f"{column}_baseline")
+            found[f"{column}_differs"] = both.filter(pl.col(column).ne_missing(other)).height
+    if "profit" in ours.columns:
+        gap = (pl.col("profit").cast(pl.Float64) - pl.col("profit_baseline").cast(pl.Float64)).abs()
+        found["profit_max_abs_diff"] = both.select(gap.max()).item()
+    return found
+
+
+def measure(customers: int, seed: int, regenerate: bool, repeat: int) -> dict[str, Any]:
+    directory, generation = ensure_data(customers, seed, regenerate)
+    runs: dict[str, list[dict[str, Any]]] = {"clientwise": [], "seg+prof": [], "baseline": []}
+    outputs = {name: OUT / f"report-{customers}-{name.replace('+', '_')}.csv" for name in runs}
+    for _ in range(repeat):
+        for name, subset in (("clientwise", False), ("seg+prof", True)):
+            args = [__file__, "--child", "evaluate", "--data", str(directory), "--output", str(outputs[name])]
+            runs[name].append(run_child(args + (["--subset"] if subset else [])))
+        runs["baseline"].append(run_child([str(HERE / "baseline.py"), str(directory), "--as-of",
+                                           "2026-06-30", "--out", str(outputs["baseline"])]))
+    best = {name: min(found, key=lambda r: r.get("e2e", r.get("total"))) for name, found in runs.items()}
+    return {
+        "customers": customers,
+        "generation": generation,
+        "best": best,
+        "runs": runs,
+        "agreement": compare(outputs["seg+prof"], outputs["baseline"]),
+    }
+
+
+def report(results: list[dict[str, Any]], info: dict[str, Any]) -> str:
+    lines = [
+        f"{info['cpu']}, {info['cores']} cores, {info['memory_gb']} GB RAM, "
+        f"Python {info['python']}, polars {info['polars']}, {info['date']}",
+        "",
+        "| customers | end to end (s) | customers/s | peak MB | load (s) | derive+decide (s) | write CSV (s) "
+        "| seg+prof derive+decide (s) | baseline compute (s) | ratio | baseline e2e (s) | baseline peak MB |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for found in results:
+        full, subset, base = found["best"]["clientwise"], found["best"]["seg+prof"], found["best"]["baseline"]
+        ratio = (subset["derive_decide"] / base["compute"]) if subset.get("derive_decide") else None
+        lines.append(
+            f"| {found['customers']:,} | {full['e2e']:.2f} | {found['customers'] / full['e2e']:,.0f} "
+            f"| {full['peak_mb']:,.0f} | {_num(full['load'])} | {_num(full['derive_decide'])} | {full['write']:.2f} "
+            f"| {_num(subset.get('derive_decide'))} | {base['compute']:.2f} | {_num(ratio, 'x')} "
+            f"| {base['total']:.2f} | {base['peak_mb']:,.0f} |"
+        )
+    lines.append("")
+    for found in results:
+        generation = found["generation"]
+        if generation:
+            lines.append(
+                f"{found['customers']:,} customers generated in {generation['generate']:.2f} s "
+                f"(+ {generation['write']:.2f} s Parquet), peak {generation['peak_mb']:,.0f} MB, rows {generation['rows']}"
+            )
+        lines.append(f"{found['customers']:,} customers: seg+prof vs baseline {found['agreement']}")
+    return "\n".join(lines)
+
+
+def _num(value: float | None, unit: str = "") -> str:
+    return "n/a" if value is None else f"{value:.2f}{unit}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--customers", type=int, nargs="+", default=[1_000_000])
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--repeat", type=int, default=1, help="runs per measurement; the fastest is reported")
+    parser.add_argument("--regenerate", action="store_true", help="ignore cached data")
+    parser.add_argument("--child", choices=["generate", "evaluate"], help=argparse.SUPPRESS)
+    parser.add_argument("--data", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--output", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--subset", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child == "generate":
+        print(json.dumps(child_generate(args.customers[0], args.seed, args.data)))
+        return
+    if args.child == "evaluate":
+        print(json.dumps(child_evaluate(args.data, args.subset, args.output)))
+        return
+    OUT.mkdir(parents=True, exist_ok=True)
+    info = machine()
+    results = []
+    for customers in args.customers:
+        results.append(measure(customers, args.seed, args.regenerate, args.repeat))
+        print(f"measured {customers:,} customers", file=sys.stderr, flush=True)
+    (OUT / "latest.json").write_text(json.dumps({"machine": info, "results": results}, indent=2, default=str))
+    print(report(results, info))
+
+
+if __name__ == "__main__":
+    main()
