@@ -239,14 +239,15 @@ class _Converter:
                     parts.append(n.IsNull(left, isinstance(op, ast.IsNot), span=pair_span))
                 left_ast, left = right_ast, n.Literal(None, span=self.span(right_ast))
                 continue
+            if isinstance(op, (ast.In, ast.NotIn)) and not isinstance(right_ast, ast.List):
+                right = self.fail("the right side of 'in' must be a list in square brackets",
+                                  right_ast, "write: x in ['a', 'b']")
+                parts.append(right)
+                left_ast, left = right_ast, right
+                continue
             right = self.convert(right_ast, depth + 1)
             if isinstance(op, (ast.In, ast.NotIn)):
-                if not isinstance(right, n.ListLiteral):
-                    right = self.fail("the right side of 'in' must be a list in square brackets",
-                                      right_ast, "write: x in ['a', 'b']")
-                    parts.append(right)
-                else:
-                    parts.append(n.In(left, right, isinstance(op, ast.NotIn), span=pair_span))
+                parts.append(n.In(left, right, isinstance(op, ast.NotIn), span=pair_span))  # type: ignore[arg-type]
             else:
                 parts.append(n.Compare(_COMPARE_OPS[type(op)], left, right, span=pair_span))  # type: ignore[arg-type]
             left_ast, left = right_ast, right
@@ -268,5 +269,6 @@ class _Converter:
                              f"pass arguments by position: {node.func.id}(x, ...)")
         for arg in node.args:
             if isinstance(arg, ast.Starred):
-                return self.fail(*_REJECTED[ast.Starred], arg)
+                message, hint = _REJECTED[ast.Starred]
+                return self.fail(message, arg, hint)
         return n.Call(node.func.id, self.many(node.args, depth), span=span)
