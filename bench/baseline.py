@@ -82,7 +82,7 @@ def profitability(customers: pl.DataFrame, interactions: pl.DataFrame, as_of: dt
     frame = (
         customers.join(counts, on="customer_id", how="left")
         .join(peak, on="customer_id", how="left")
-        .with_columns(pl.col(count_columns).fill_null(0))
+        .with_columns(pl.col(*count_columns, "support_calls_peak_day").fill_null(0))  # no calls: a peak of 0
     )
     costs = {f"cost_{DRIVER_IDS[kind]}": pl.col(f"count_{DRIVER_IDS[kind]}") * cost for kind, cost in UNIT_COSTS.items()}
     costs["cost_discounts"] = pl.col("discounts").fill_null(0.0)

@@ -19,7 +19,7 @@ import secrets
 import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
@@ -35,7 +35,6 @@ class _Pending:
     stream: BinaryIO
 
 
-@dataclass
 class AtomicGroup:
     """Files written together and committed all at once (or not at all).
 
@@ -44,8 +43,9 @@ class AtomicGroup:
     committing apart (the report stage does).
     """
 
-    _pending: list[_Pending] = field(default_factory=list)
-    _closed: bool = False
+    def __init__(self) -> None:
+        self._pending: list[_Pending] = []
+        self._closed = False
 
     def open(self, destination: str | os.PathLike[str]) -> BinaryIO:
         """A binary stream whose content replaces ``destination`` on commit."""

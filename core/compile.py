@@ -9,7 +9,7 @@ is reported at once, with the key path the section gave.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from clientwise import expr
 from clientwise.contracts import CompileContext, CompiledDecision, CompiledRule, SectionHandler
@@ -137,94 +137,139 @@ def base_scope(ruleset: Ruleset, available_tables: set[str] | None) -> expr.Scop
     return expr.Scope(fields=fields, tables=tables)
 
 
+#: Names the result reserves; no field or output may take them.
+RESERVED_NAMES = frozenset({"actions", "explanation"})
+
+
 def compile_ruleset(ruleset: Ruleset, host: PluginHost, *, available_tables: set[str] | None = None) -> Program:
     """Check and order everything; raise one :class:`RulesetError` listing every problem.
 
     ``available_tables`` restricts aggregates to the tables the data actually has,
     so a rule needing ``contacts`` fails at load time when there is no contacts file.
     """
-    problems = ProblemList()
     plans = section_plans(ruleset, host)
-    registry = host.functions()
-    scope = base_scope(ruleset, available_tables)
-    input_fields = set(scope.fields)
-
-    items: list[tuple[OrderNode, object, str]] = []  # (order node, plan item, section)
-    parsed: dict[int, dict[str, object]] = {}
-    actions: list[ActionRule] = []
-    producers: dict[str, Source] = {}
-
-    def claim(name: str, source: Source) -> None:
-        if name in input_fields:
-            problems.add(Problem(f"'{name}' is already a data field; a derived field or output cannot reuse the name",
-                                 file=source.file, location=source.path, hint="choose another name"))
-        elif name in producers:
-            other = producers[name]
-            problems.add(Problem(f"'{name}' is defined twice (also at {other.file}: {other.path})",
-                                 file=source.file, location=source.path, hint="rename one of them"))
-        producers[name] = source
-
+    compiler = _Compiler(base_scope(ruleset, available_tables))
     for section, _handler, plan in plans:
-        for item in plan.derived:
-            claim(item.name, item.source)
-            if isinstance(item, ComputedField):
-                reads = frozenset(item.inputs)
-                nodes: dict[str, object] = {}
-            else:
-                nodes = _parse_all(problems, {"expr": (item.expression, item.source)})
-                reads = _reads(nodes)
-            items.append((OrderNode(item.source.path, (item.name,), reads, False, item.source.file, item.source.path), item, section))
-            parsed[len(items) - 1] = nodes
-        for cls in plan.classifications:
-            claim(cls.output, cls.source)
-            texts: dict[str, tuple[str, Source]] = {}
-            for i, rule in enumerate(cls.rules):
-                texts[f"when{i}"] = (rule.when, rule.source.child("when"))
-                texts[f"then{i}"] = (rule.then, rule.source.child("then"))
-            if cls.default is not None:
-                texts["default"] = (cls.default, cls.source.child("default"))
-            nodes = _parse_all(problems, texts)
-            templates = _parse_templates(problems, {f"because{i}": (r.because, r.source.child("because"))
-                                                    for i, r in enumerate(cls.rules) if r.because})
-            nodes.update(templates)
-            items.append((OrderNode(cls.source.path, (cls.output,), _reads(nodes), True, cls.source.file, cls.source.path), cls, section))
-            parsed[len(items) - 1] = nodes
-        actions.extend(plan.actions)
-
-    _check_action_ids(problems, actions)
-    action_nodes: dict[str, object] = {}
-    for i, rule in enumerate(actions):
-        action_nodes.update(_parse_all(problems, {f"when{i}": (rule.when, rule.source.child("when"))}))
-        action_nodes.update(_parse_templates(problems, {f"because{i}": (rule.because, rule.source.child("because"))}))
-    if actions:
-        items.append((OrderNode("rules", (), _reads(action_nodes), True, actions[0].source.file, "rules"), actions, "rules"))
-        parsed[len(items) - 1] = action_nodes
-    problems.raise_if_any(RulesetError)
-
-    order = topological_order([node for node, _, _ in items])
-    types = dict(scope.fields)
-    steps: dict[int, Step] = {}
-    for index in order:
-        _node, item, _section = items[index]
-        nodes = parsed[index]
-        current = expr.Scope(fields=dict(types), tables=scope.tables)
-        step = _check_item(problems, item, nodes, current, registry)
-        if step is None:
-            continue
-        steps[index] = step
-        if isinstance(step, DerivedStep):
-            types[step.name] = step.node.type if step.node is not None else _computed_type(step)
-        elif isinstance(step, ClassificationStep):
-            types[step.output] = step.type
-    problems.raise_if_any(RulesetError)
-
-    runs = strata([node for node, _, _ in items], order)
+        compiler.add_plan(section, plan)
+    compiler.add_actions()
+    steps, order = compiler.check(host.functions())
+    runs = strata(compiler.order_nodes(), order)
     program_strata = [[steps[i] for i in run if i in steps] for run in runs]
-    tables_needed = set()
+    tables_needed: set[str] = set()
     for step in steps.values():
         tables_needed |= _tables_of(step)
-    outputs = _outputs(plans, types)
-    return Program(ruleset, [s for s in program_strata if s], outputs, plans, tables_needed, scope, types)
+    return Program(ruleset, [s for s in program_strata if s], _outputs(plans), plans, tables_needed,
+                   compiler.scope, compiler.types)
+
+
+class _Compiler:
+    """Parses every plan item, then type-checks them in dependency order.
+
+    Problems are collected, never raised early: a parse error in one rule does not hide
+    a type error in another. A step that fails (or reads a field that failed) is
+    skipped, so one mistake gives one message, not a cascade of "unknown field".
+    """
+
+    def __init__(self, scope: expr.Scope):
+        self.scope = scope
+        self.problems = ProblemList()
+        self.items: list[tuple[OrderNode, object]] = []
+        self.parsed: list[dict[str, object]] = []
+        self.unparsable: set[int] = set()
+        self.actions: list[ActionRule] = []
+        self.producers: dict[str, Source] = {}
+        self.types: dict[str, Type] = dict(scope.fields)
+
+    def order_nodes(self) -> list[OrderNode]:
+        return [node for node, _ in self.items]
+
+    def _claim(self, name: str, source: Source) -> None:
+        if name in self.scope.fields:
+            self._problem(f"'{name}' is already a data field; a derived field or output cannot reuse the name", source)
+        elif name in RESERVED_NAMES:
+            self._problem(f"'{name}' is reserved for the result's own column", source)
+        elif name in self.producers:
+            other = self.producers[name]
+            self._problem(f"'{name}' is defined twice (also at {other.file}: {other.path})", source, "rename one of them")
+        self.producers[name] = source
+
+    def _problem(self, message: str, source: Source, hint: str = "choose another name") -> None:
+        self.problems.add(Problem(message, file=source.file, location=source.path, hint=hint))
+
+    def _add(self, node: OrderNode, item: object, texts: dict[str, tuple[str, Source]],
+             templates: dict[str, tuple[str, Source]]) -> None:
+        before = len(self.problems.problems)
+        nodes = _parse_all(self.problems, texts)
+        nodes.update(_parse_templates(self.problems, templates))
+        if len(self.problems.problems) > before:
+            self.unparsable.add(len(self.items))
+        reads = node.reads | _reads(nodes)
+        self.items.append((OrderNode(node.label, node.produces, reads, node.is_decision, node.file, node.path), item))
+        self.parsed.append(nodes)
+
+    def add_plan(self, section: str, plan: SectionPlan) -> None:
+        for item in plan.derived:
+            self._claim(item.name, item.source)
+            node = OrderNode(item.source.path, (item.name,), frozenset(), False, item.source.file, item.source.path)
+            if isinstance(item, ComputedField):
+                self._add(replace(node, reads=frozenset(item.inputs)), item, {}, {})
+            else:
+                self._add(node, item, {"expr": (item.expression, item.source)}, {})
+        for cls in plan.classifications:
+            self._claim(cls.output, cls.source)
+            texts: dict[str, tuple[str, Source]] = {}
+            for i, rule in enumerate(cls.rules):
+                texts[f"when{i}"] = (rule.when, key_source(rule.source, "when"))
+                texts[f"then{i}"] = (rule.then, key_source(rule.source, "then"))
+            if cls.default is not None:
+                texts["default"] = (cls.default, key_source(cls.source, "default"))
+            templates = {f"because{i}": (r.because, key_source(r.source, "because"))
+                         for i, r in enumerate(cls.rules) if r.because}
+            node = OrderNode(cls.source.path, (cls.output,), frozenset(), True, cls.source.file, cls.source.path)
+            self._add(node, cls, texts, templates)
+        self.actions.extend(plan.actions)
+
+    def add_actions(self) -> None:
+        """All sections' actions form one collect-all decision, checked after everything else."""
+        if not self.actions:
+            return
+        _check_action_ids(self.problems, self.actions)
+        texts = {f"when{i}": (r.when, key_source(r.source, "when")) for i, r in enumerate(self.actions)}
+        templates = {f"because{i}": (r.because, key_source(r.source, "because")) for i, r in enumerate(self.actions)}
+        first = self.actions[0].source
+        self._add(OrderNode("rules", (), frozenset(), True, first.file, "rules"), self.actions, texts, templates)
+
+    def check(self, registry: object) -> tuple[dict[int, Step], list[int]]:
+        order = topological_order(self.order_nodes())
+        steps: dict[int, Step] = {}
+        failed: set[str] = set()
+        for index in order:
+            order_node, item = self.items[index]
+            step = None
+            if not order_node.reads & failed:
+                current = expr.Scope(fields=dict(self.types), tables=self.scope.tables)
+                step = _check_item(self.problems, item, self.parsed[index], current, registry)
+                if index in self.unparsable:
+                    step = None  # its parsed parts were checked for problems; the rest did not parse
+            if step is None:
+                failed.update(order_node.produces)
+                continue
+            steps[index] = step
+            if isinstance(step, DerivedStep):
+                self.types[step.name] = step.node.type if step.node is not None else _computed_type(step)
+            elif isinstance(step, ClassificationStep):
+                self.types[step.output] = step.type
+        self.problems.raise_if_any(RulesetError)
+        return steps, order
+
+
+def key_source(source: Source, key: str) -> Source:
+    """The source of one key of a rule: ``rules[3]`` -> ``rules[3].when``.
+
+    A plan item's source that already names a key (``segmentation.tiers[0].share``)
+    is kept as it is: that key is what the user edits to change the rule.
+    """
+    return source.child(key) if source.path.endswith("]") else source
 
 
 def _parse_all(problems: ProblemList, texts: dict[str, tuple[str, Source]]) -> dict[str, object]:
@@ -312,15 +357,15 @@ def _check_classification(problems: ProblemList, cls: Classification, nodes: dic
     rules, thens, becauses = [], [], []
     for i, rule in enumerate(cls.rules):
         when = _check(problems, nodes.get(f"when{i}"), scope, registry, population=False,
-                      source=rule.source.child("when"), text=rule.when)
+                      source=key_source(rule.source, "when"), text=rule.when)
         then = _check(problems, nodes.get(f"then{i}"), scope, registry, population=False,
-                      source=rule.source.child("then"), text=rule.then)
+                      source=key_source(rule.source, "then"), text=rule.then)
         because = None
         if rule.because:
-            because = _check_template(problems, nodes.get(f"because{i}"), scope, registry, rule.source.child("because"))
+            because = _check_template(problems, nodes.get(f"because{i}"), scope, registry, key_source(rule.source, "because"))
         if when is not None and when.type.kind not in ("boolean", "null"):
             problems.add(Problem(f"a condition must be true or false, but this is {when.type.describe()}",
-                                 file=rule.source.file, location=rule.source.child("when").path, value=rule.when,
+                                 file=rule.source.file, location=key_source(rule.source, "when").path, value=rule.when,
                                  hint="compare it with something, e.g. x > 0"))
         rules.append(CompiledRule(f"{cls.output}/{rule.id}", when, rule.source, rule.when))  # type: ignore[arg-type]
         thens.append(then)
@@ -328,8 +373,8 @@ def _check_classification(problems: ProblemList, cls: Classification, nodes: dic
     default = None
     if cls.default is not None:
         default = _check(problems, nodes.get("default"), scope, registry, population=False,
-                         source=cls.source.child("default"), text=cls.default)
-    if len(problems.problems) > before:
+                         source=key_source(cls.source, "default"), text=cls.default)
+    if len(problems.problems) > before or None in thens or any(r.condition is None for r in rules):
         return None
     result_type: Type | None = Type("null")
     for node in [*thens, *([default] if default is not None else [])]:
@@ -349,15 +394,15 @@ def _check_actions(problems: ProblemList, actions: list[ActionRule], nodes: dict
     rules, becauses = [], []
     for i, rule in enumerate(actions):
         when = _check(problems, nodes.get(f"when{i}"), scope, registry, population=False,
-                      source=rule.source.child("when"), text=rule.when)
-        because = _check_template(problems, nodes.get(f"because{i}"), scope, registry, rule.source.child("because"))
+                      source=key_source(rule.source, "when"), text=rule.when)
+        because = _check_template(problems, nodes.get(f"because{i}"), scope, registry, key_source(rule.source, "because"))
         if when is not None and when.type.kind not in ("boolean", "null"):
             problems.add(Problem(f"a condition must be true or false, but this is {when.type.describe()}",
-                                 file=rule.source.file, location=rule.source.child("when").path, value=rule.when,
+                                 file=rule.source.file, location=key_source(rule.source, "when").path, value=rule.when,
                                  hint="compare it with something, e.g. x > 0"))
         rules.append(CompiledRule(rule.id, when, rule.source, rule.when))  # type: ignore[arg-type]
         becauses.append(because)
-    if len(problems.problems) > before:
+    if len(problems.problems) > before or any(r.condition is None for r in rules) or None in becauses:
         return None
     return ActionsStep(tuple(actions), CompiledDecision(ACTIONS, "all", tuple(rules)), tuple(becauses))  # type: ignore[arg-type]
 
@@ -374,7 +419,7 @@ def _tables_of(step: Step) -> set[str]:
     return set()
 
 
-def _outputs(plans: list[tuple[str, SectionHandler | None, SectionPlan]], types: dict[str, Type]) -> list[OutputColumn]:
+def _outputs(plans: list[tuple[str, SectionHandler | None, SectionPlan]]) -> list[OutputColumn]:
     columns: list[OutputColumn] = []
     seen: set[str] = set()
     for _section, _handler, plan in plans:

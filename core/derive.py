@@ -19,7 +19,7 @@ from clientwise.expr.functions import EvalContext
 from clientwise.expr.nodes import Call, Node, fields_used, tables_used, to_text, walk
 
 _PREFIX = "__clientwise_agg_"
-ENGINE = "streaming"
+ENGINE = "auto"
 
 
 def fields_read(node: Node) -> frozenset[str]:
@@ -52,8 +52,18 @@ def derive(
     """
     if not fields:
         return frame
+    return derive_lazy(frame, fields, related, ctx).collect(engine=ENGINE)
+
+
+def derive_lazy(
+    frame: pl.DataFrame,
+    fields: Sequence[tuple[str, Node]],
+    related: Mapping[str, pl.DataFrame],
+    ctx: EvalContext,
+) -> pl.LazyFrame:
+    """The query :func:`derive` runs, for callers that want to add to it before collecting."""
     query, columns = _aggregates(frame.lazy(), frame.schema, fields, related, ctx)
-    for batch in _batches(fields):
+    for batch in batches(fields):
         query = query.with_columns(
             to_polars(node, ctx, columns=columns).cast(dtype_of(node.type)).alias(name)
             if node.type is not None and not node.type.is_null
@@ -62,11 +72,14 @@ def derive(
         )
     if columns:
         query = query.drop(list(columns.values()))
-    return query.collect(engine=ENGINE)
+    return query
 
 
-def _batches(fields: Sequence[tuple[str, Node]]) -> list[list[tuple[str, Node]]]:
-    """Group fields by dependency depth; each group can be computed in one step."""
+def batches(fields: Sequence[tuple[str, Node]]) -> list[list[tuple[str, Node]]]:
+    """Group fields (in dependency order) by depth: no field depends on one in its own group.
+
+    Each group becomes one ``with_columns``, so independent fields run in parallel.
+    """
     level: dict[str, int] = {}
     batches: list[list[tuple[str, Node]]] = []
     for name, node in fields:

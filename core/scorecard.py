@@ -42,6 +42,16 @@ ValueKind = Literal["boolean", "number"]
 IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
+def check_unique_ids(ids: Sequence[str], path: str, what: str) -> None:
+    """Raise ValueError naming both key paths when an id repeats (for pydantic validators)."""
+    first: dict[str, int] = {}
+    for index, item in enumerate(ids):
+        if item in first:
+            raise ValueError(f"{what} id '{item}' appears twice: {path}[{first[item]}] and {path}[{index}]; "
+                             f"every {what} needs its own id")
+        first[item] = index
+
+
 def number_text(value: float) -> str:
     """A number as expression text: ``1`` rather than ``1.0``, never exponent notation."""
     if float(value).is_integer():
@@ -149,8 +159,14 @@ def check(card: Scorecard) -> list[Problem]:
         problems.append(Problem("a scorecard needs at least one criterion", file=card.source.file,
                                 location=card.source.path, hint="add a criterion"))
     seen: dict[str, Source] = {}
+    n = card.fields
+    taken = {n.points, n.possible, n.score, n.answered, n.applicable, n.band}
     for criterion in card.criteria:
         where = criterion.source
+        if n.value(criterion.id) in taken:
+            problems.append(Problem(f"criterion id '{criterion.id}' would overwrite the field '{n.value(criterion.id)}'",
+                                    file=where.file, location=where.path, value=criterion.id,
+                                    hint="choose another id"))
         if not IDENTIFIER.match(criterion.id):
             problems.append(Problem(f"criterion id '{criterion.id}' is not a valid name", file=where.file,
                                     location=where.path, value=criterion.id,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -29,14 +30,24 @@ SHOWN_PER_CHECK = 5
 
 @dataclass
 class _Report:
-    """The problems shown so far and how many there are in all."""
+    """The problems to show and how many there are in all.
 
-    problems: list[Problem] = field(default_factory=list)
+    Each check adds its first few cells; :meth:`ordered` puts the first cell of
+    every check before the second of any, so even a shortened listing shows every
+    kind of problem in the data.
+    """
+
+    shown: list[tuple[int, int, Problem]] = field(default_factory=list)
     total: int = 0
+    checks: int = 0
 
-    def add(self, count: int, shown: Sequence[Problem]) -> None:
+    def add(self, count: int, problems: Sequence[Problem]) -> None:
         self.total += count
-        self.problems.extend(shown)
+        self.shown.extend((rank, self.checks, problem) for rank, problem in enumerate(problems))
+        self.checks += 1
+
+    def ordered(self) -> list[Problem]:
+        return [problem for _, _, problem in sorted(self.shown, key=lambda item: item[:2])]
 
 
 def validate_tables(raw: Mapping[str, RawTable], data: DataConfig) -> dict[str, pl.DataFrame]:
@@ -51,8 +62,8 @@ def validate_tables(raw: Mapping[str, RawTable], data: DataConfig) -> dict[str, 
         if name in raw:
             typed[name] = _validate_table(name, raw[name], spec, data, report)
     _check_keys(raw, typed, data, report)
-    if report.problems:
-        raise DataError(report.problems, total=report.total)
+    if report.shown:
+        raise DataError(report.ordered(), total=report.total)
     return typed
 
 
@@ -120,11 +131,10 @@ def _missing_column(table_name: str, table: RawTable, field_name: str, column: s
 
 
 def _closest(name: str, candidates: Sequence[str]) -> str | None:
-    folded = {c.strip().lower(): c for c in candidates}
-    if name.strip().lower() in folded:
-        return folded[name.strip().lower()]
-    matches = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
-    return matches[0] if matches else None
+    """The column the user most likely meant, ignoring case and surrounding spaces."""
+    folded = {c.strip().lower(): c for c in reversed(candidates)}
+    matches = difflib.get_close_matches(name.strip().lower(), list(folded), n=1, cutoff=0.6)
+    return folded[matches[0]] if matches else None
 
 
 def row_labels(rows: pl.Series, positions: pl.Series) -> list[str]:
@@ -153,6 +163,8 @@ def cell_text(value: object) -> str | None:
         return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
     if isinstance(value, dt.date):
         return value.isoformat()
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False, default=str)
     return str(value)
 
 
@@ -189,24 +201,37 @@ def _key_column(raw: Mapping[str, RawTable], data: DataConfig, name: str) -> str
 def _check_keys(
     raw: Mapping[str, RawTable], typed: Mapping[str, pl.DataFrame], data: DataConfig, report: _Report
 ) -> None:
-    """Each customer once; every contact and interaction belongs to a known customer."""
+    """Each customer once; every contact and interaction belongs to a known customer.
+
+    Both checks work on 64-bit hashes of the keys, several times faster than on
+    strings. Duplicates found by hash are confirmed on the keys themselves, so a
+    collision never reports two different keys; for orphans a collision could only
+    hide one, with a chance of about 1e-13 per orphan key.
+    """
     column = _key_column(raw, data, "customers")
     if column is None or "customers" not in typed:
         return
     customers = raw["customers"]
     keys = typed["customers"].get_column(data.key)
-    _check_duplicates(customers, column, keys, report)
+    hashes = keys.hash()
+    _check_duplicates(customers, column, keys, hashes, report)
+    known = hashes.filter(keys.is_not_null()).unique().to_frame("h")
     for name in RELATED_TABLES:
         child_column = _key_column(raw, data, name)
-        if child_column is not None and name in typed:
-            child = typed[name].get_column(data.key)
-            _check_orphans(raw[name], child_column, child, keys, customers.file, report)
+        if child_column is None or name not in typed:
+            continue
+        child = typed[name].get_column(data.key)
+        child_known = known
+        if child.dtype != keys.dtype:  # e.g. integer keys in customers, text in contacts
+            child = child.cast(pl.String)
+            child_known = keys.cast(pl.String).drop_nulls().hash().unique().to_frame("h")
+        _check_orphans(raw[name], child_column, child, child_known, customers.file, report)
 
 
-def _check_duplicates(table: RawTable, column: str, keys: pl.Series, report: _Report) -> None:
-    # Hashes find candidates fast; the exact keys then decide, so a hash collision
-    # can never report two different keys as duplicates.
-    candidates = keys.hash().is_duplicated() & keys.is_not_null()
+def _check_duplicates(
+    table: RawTable, column: str, keys: pl.Series, hashes: pl.Series, report: _Report
+) -> None:
+    candidates = hashes.is_duplicated() & keys.is_not_null()
     if not candidates.any():
         return
     groups = (
@@ -234,14 +259,13 @@ def _check_duplicates(table: RawTable, column: str, keys: pl.Series, report: _Re
 
 
 def _check_orphans(
-    table: RawTable, column: str, child: pl.Series, keys: pl.Series, customers_file: str, report: _Report
+    table: RawTable,
+    column: str,
+    child: pl.Series,
+    known: pl.DataFrame,
+    customers_file: str,
+    report: _Report,
 ) -> None:
-    # Joining on 64-bit hashes is several times faster than on strings. A row it
-    # reports is certainly an orphan (different hash, different key); a collision
-    # could only hide one, with a chance of about 1e-13 per orphan key.
-    if child.dtype != keys.dtype:
-        child, keys = child.cast(pl.String), keys.cast(pl.String)
-    known = keys.drop_nulls().hash().unique().to_frame("h")
     orphans = (
         pl.DataFrame({"h": child.hash(), "at": pl.int_range(child.len(), dtype=pl.UInt32, eager=True)})
         .filter(child.is_not_null())

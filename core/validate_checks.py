@@ -94,10 +94,8 @@ def as_text(col: pl.Expr, dtype: pl.DataType) -> pl.Expr:
 
 def _native(kind: FieldType, dtype: pl.DataType) -> bool:
     """The column already holds values of this kind; no text needs parsing."""
-    if kind in ("number", "money"):
-        return dtype.is_numeric()
-    if kind == "integer":
-        return dtype.is_numeric()
+    if kind in ("number", "money", "integer"):
+        return dtype.is_numeric()  # integer then checks the values are whole
     if kind == "boolean":
         return dtype == pl.Boolean
     if kind == "date":
@@ -106,7 +104,13 @@ def _native(kind: FieldType, dtype: pl.DataType) -> bool:
 
 
 def plan_field(
-    table: str, field: str, spec: FieldSpec, column: str, dtype: pl.DataType, data: DataConfig, slot: int
+    table: str,
+    field: str,
+    spec: FieldSpec,
+    column: str,
+    dtype: pl.DataType,
+    data: DataConfig,
+    slot: int,
 ) -> FieldPlan:
     """The typed value and every check for ``field``, read from ``column`` of ``dtype``.
 
@@ -122,7 +126,8 @@ def plan_field(
             "holds a list or record, not a single value",
             f"store one {spec.type} value per cell for '{field}'",
         )
-        return FieldPlan(field, column, (), pl.lit(None, FIELD_DTYPES[spec.type]).alias(value_name), value_name, (nested,))
+        empty = pl.lit(None, FIELD_DTYPES[spec.type]).alias(value_name)
+        return FieldPlan(field, column, (), empty, value_name, (nested,))
     if _native(spec.type, dtype):
         prepare: tuple[pl.Expr, ...] = ()
         base, present = source, source.is_not_null()
@@ -180,7 +185,9 @@ def _bounds(spec: FieldSpec, field: str, where: str, value: pl.Expr) -> list[Che
 def _allowed_hint(allowed: list[str], where: str, value: str) -> str:
     listed = ", ".join(allowed)
     by_case = {option.lower(): option for option in allowed}
-    close = by_case.get(value.strip().lower()) or next(iter(difflib.get_close_matches(value, allowed, n=1)), None)
+    close = by_case.get(value.strip().lower())
+    if close is None:
+        close = next(iter(difflib.get_close_matches(value.strip(), allowed, n=1)), None)
     guess = f"did you mean '{close}'? " if close else ""
     return f"{guess}use one of: {listed} (spelt exactly as in allowed in [{where}])"
 
@@ -200,7 +207,8 @@ def _cast_float(message: str, example: str) -> CastFn:
     def cast(base: pl.Expr, dtype: pl.DataType, data: DataConfig) -> Cast:
         if dtype.is_numeric():
             return base.cast(pl.Float64), None
-        return base.cast(pl.Float64, strict=False), (message, f"write a plain number such as {example} ({_PLAIN})")
+        hint = f"write a plain number such as {example} ({_PLAIN})"
+        return base.cast(pl.Float64, strict=False), (message, hint)
 
     return cast
 
@@ -216,6 +224,7 @@ def _cast_integer(base: pl.Expr, dtype: pl.DataType, data: DataConfig) -> Cast:
     elif dtype.is_numeric():
         value = _whole(base.cast(pl.Float64))
     else:
+        # "12" directly (exact beyond 2**53), "12.0" through a float.
         value = pl.coalesce(base.cast(pl.Int64, strict=False), _whole(base.cast(pl.Float64, strict=False)))
     return value, ("not a whole number", f"write a whole number such as 42 ({_PLAIN})")
 
@@ -244,7 +253,8 @@ def _cast_date(base: pl.Expr, dtype: pl.DataType, data: DataConfig) -> Cast:
     if isinstance(dtype, pl.Datetime):
         return base.dt.date(), None
     # ISO first: the date part of an ISO date or date-time, if the rest is a valid ISO time.
-    iso = pl.when(base.str.contains(ISO_DATE)).then(base.str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False))
+    iso_date = base.str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False)
+    iso = pl.when(base.str.contains(ISO_DATE)).then(iso_date)
     parsed = [iso]
     for fmt in data.date_formats:
         if fmt == "%Y-%m-%d":
@@ -264,7 +274,8 @@ def date_hint(formats: list[str]) -> str:
     accepted = "write dates as YYYY-MM-DD (ISO 8601, e.g. 2024-01-31)"
     if extra:
         accepted += " or as " + " or ".join(extra)
-    return accepted + "; for another format add its strftime pattern (e.g. \"%d/%m/%Y\") to date_formats in [data]"
+    add = 'for another format add its strftime pattern (e.g. "%d/%m/%Y") to date_formats in [data]'
+    return f"{accepted}; {add}"
 
 
 _CASTS: dict[FieldType, CastFn] = {

@@ -28,12 +28,15 @@ from clientwise.scorecard import (
     Criterion,
     Scorecard,
     ScorecardNames,
+    check_unique_ids,
     compile_scorecard,
 )
 
 #: The section's output fields (the per-question fields are ``checklist_<id>``).
 NAMES = ScorecardNames.for_prefix("checklist", points="checklist_score", score="checklist_pct")
 ASSESSED = "checklist_assessed"
+#: Question ids whose answer column would clash with an output column.
+RESERVED_IDS = ("assessed", "score", "pct", "possible", "answered", "applicable", "band")
 
 
 class Question(Strict):
@@ -79,25 +82,20 @@ class ChecklistConfig(Strict):
     @field_validator("questions")
     @classmethod
     def _unique_questions(cls, questions: list[Question]) -> list[Question]:
-        _no_duplicates([q.id for q in questions], "checklist.questions", "question")
+        check_unique_ids([q.id for q in questions], "checklist.questions", "question")
+        for index, question in enumerate(questions):
+            if question.id in RESERVED_IDS:
+                raise ValueError(f"checklist.questions[{index}].id: '{question.id}' is reserved (checklist_"
+                                 f"{question.id} is an output); choose another id")
         return questions
 
     @field_validator("bands")
     @classmethod
     def _unique_bands(cls, bands: list[BandSpec]) -> list[BandSpec]:
-        _no_duplicates([b.id for b in bands], "checklist.bands", "band")
+        check_unique_ids([b.id for b in bands], "checklist.bands", "band")
         if sum(b.up_to is None for b in bands) > 1:
             raise ValueError("checklist.bands: only the top band may leave out up_to")
         return bands
-
-
-def _no_duplicates(ids: list[str], path: str, what: str) -> None:
-    first: dict[str, int] = {}
-    for index, item in enumerate(ids):
-        if item in first:
-            raise ValueError(f"{what} id '{item}' appears twice: {path}[{first[item]}] and {path}[{index}]; "
-                             f"every {what} needs its own id")
-        first[item] = index
 
 
 def _check_answer_fields(config: ChecklistConfig, context: CompileContext) -> None:

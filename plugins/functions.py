@@ -201,7 +201,7 @@ SCALARS: list[FunctionSpec] = [
     _scalar("coalesce", 2, None, _coalesce_rule, lambda a, i: pl.coalesce(a),
             lambda v, i: next((x for x in v if x is not None), None),
             "The first argument that is not null.", "coalesce(nps, 0)", "coalesce(a, b, ...)"),
-    _scalar("if_else", 3, 3, _if_else_rule, lambda a, i: pl.when(a[0]).then(a[1]).otherwise(a[2]),
+    _scalar("if_else", 3, 3, _if_else_rule, lambda a, i: pl.when(a[0].cast(pl.Boolean)).then(a[1]).otherwise(a[2]),
             lambda v, i: v[1] if v[0] is True else v[2],
             "b-or-c choice like SQL CASE: a null condition takes the else branch.",
             "if_else(is_partner, revenue * 1.1, revenue)", "if_else(condition, a, b)"),
@@ -356,7 +356,7 @@ def _masked(x: pl.Expr, keep: pl.Expr | None) -> pl.Expr:
 
 def _aggregate(name: str, columns: tuple[tuple[str, ...], ...], result: Type | None,
                polars: Callable[[pl.Expr], pl.Expr], python: Callable[[list[Any]], Any], empty: Any,
-               doc: str, example: str) -> FunctionSpec:
+               doc: str, example: str, column: str = "column") -> FunctionSpec:
     """An aggregate ``name(table, column..., [filter])``; result None means the column's type."""
     def returns(ts: Sequence[Type]) -> Type:
         for i, kinds in enumerate(columns, start=1):
@@ -364,7 +364,7 @@ def _aggregate(name: str, columns: tuple[tuple[str, ...], ...], result: Type | N
         return result if result is not None else ts[1]
 
     count = len(columns)
-    signature = f"{name}(table{', column' * count}[, filter])"
+    signature = f"{name}(table{', ' + column if count else ''}[, filter])"
     return FunctionSpec(
         name, "aggregate", 1 + count, 2 + count, returns,
         lambda a, keep, i: polars(_masked(a[0], keep) if count else keep),
@@ -401,7 +401,7 @@ AGGREGATES: list[FunctionSpec] = [
     _aggregate("max_per_day", (_DATE,), INTEGER,
                lambda x: x.drop_nulls().unique_counts().max().fill_null(0).cast(pl.Int64), _busiest_day, 0,
                "The most related rows on any single day (e.g. support-call storms); 0 if none.",
-               "max_per_day(interactions, date, kind == 'support')"),
+               "max_per_day(interactions, date, kind == 'support')", column="date_column"),
 ]
 
 

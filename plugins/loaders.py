@@ -74,7 +74,9 @@ class CsvLoader:
     name: ClassVar[str] = "csv"
     suffixes: ClassVar[tuple[str, ...]] = (".csv",)
 
-    def read(self, path: Path, columns: Columns, *, keys: Mapping[str, str] | None = None) -> dict[str, RawTable]:
+    def read(
+        self, path: Path, columns: Columns, *, keys: Mapping[str, str] | None = None
+    ) -> dict[str, RawTable]:
         table = single_table_name(path)
         if table not in columns:
             return {}
@@ -112,7 +114,9 @@ class ParquetLoader:
     name: ClassVar[str] = "parquet"
     suffixes: ClassVar[tuple[str, ...]] = (".parquet",)
 
-    def read(self, path: Path, columns: Columns, *, keys: Mapping[str, str] | None = None) -> dict[str, RawTable]:
+    def read(
+        self, path: Path, columns: Columns, *, keys: Mapping[str, str] | None = None
+    ) -> dict[str, RawTable]:
         table = single_table_name(path)
         if table not in columns:
             return {}
@@ -121,19 +125,22 @@ class ParquetLoader:
             selected = _select_columns(present, columns[table])
             frame = pl.read_parquet(path, columns=selected)
         except (pl.exceptions.PolarsError, OSError) as exc:
-            raise _unreadable(path, "Parquet", exc, "check that the file is a complete Parquet file") from exc
+            hint = "check that the file is a complete Parquet file"
+            raise _unreadable(path, "Parquet", exc, hint) from exc
         return {table: RawTable(table, frame, str(path), _row_numbers(frame.height, 1))}
 
 
 def _select_columns(present: list[str], wanted: Sequence[str] | None) -> list[str] | None:
     if wanted is None:
         return None
+    folded = {name.strip().lower(): name for name in reversed(present)}
     chosen: dict[str, None] = {}
     for name in wanted:
         if name in present:
             chosen[name] = None
-        else:
-            chosen.update(dict.fromkeys(difflib.get_close_matches(name, present, n=3, cutoff=0.6)))
+        else:  # the same near-miss search validation uses for its "did you mean"
+            near = difflib.get_close_matches(name.strip().lower(), list(folded), n=3, cutoff=0.6)
+            chosen.update(dict.fromkeys(folded[match] for match in near))
     return list(chosen) or None
 
 
@@ -146,7 +153,9 @@ class ExcelLoader:
     name: ClassVar[str] = "excel"
     suffixes: ClassVar[tuple[str, ...]] = (".xlsx",)
 
-    def read(self, path: Path, columns: Columns, *, keys: Mapping[str, str] | None = None) -> dict[str, RawTable]:
+    def read(
+        self, path: Path, columns: Columns, *, keys: Mapping[str, str] | None = None
+    ) -> dict[str, RawTable]:
         import fastexcel
 
         try:
@@ -208,7 +217,9 @@ class JsonLoader:
     name: ClassVar[str] = "json"
     suffixes: ClassVar[tuple[str, ...]] = (".json",)
 
-    def read(self, path: Path, columns: Columns, *, keys: Mapping[str, str] | None = None) -> dict[str, RawTable]:
+    def read(
+        self, path: Path, columns: Columns, *, keys: Mapping[str, str] | None = None
+    ) -> dict[str, RawTable]:
         try:
             document = json.loads(path.read_bytes().decode("utf-8-sig"))
         except json.JSONDecodeError as exc:
@@ -232,7 +243,8 @@ class JsonLoader:
                 if not isinstance(items, list):
                     builder.problem(f"'{table}' must be an array of objects", f"'{table}'", items)
                     continue
-                builder.add_all(table, ((f"{table} record {i}", item) for i, item in enumerate(items, 1)))
+                labelled = ((f"{table} record {i}", item) for i, item in enumerate(items, 1))
+                builder.add_all(table, labelled)
         else:
             raise DataError(
                 Problem(
@@ -252,14 +264,17 @@ class JsonLinesLoader:
     name: ClassVar[str] = "jsonl"
     suffixes: ClassVar[tuple[str, ...]] = (".jsonl", ".ndjson")
 
-    def read(self, path: Path, columns: Columns, *, keys: Mapping[str, str] | None = None) -> dict[str, RawTable]:
+    def read(
+        self, path: Path, columns: Columns, *, keys: Mapping[str, str] | None = None
+    ) -> dict[str, RawTable]:
         builder = _Builder(str(path), columns, keys)
         try:
             text = path.read_bytes().decode("utf-8-sig")
         except (UnicodeDecodeError, OSError) as exc:
             raise _unreadable(path, "JSON Lines", exc, "save the file as UTF-8") from exc
         records: list[tuple[str, Any]] = []
-        for number, line in enumerate(text.splitlines(), 1):
+        # Split on line feeds only: JSON text may hold U+2028, which splitlines() would cut.
+        for number, line in enumerate(text.split("\n"), 1):
             if not line.strip():
                 continue
             try:
@@ -310,13 +325,7 @@ class _Builder:
             self.labels[table].append(label)
 
     def _add_customer(self, label: str, record: dict[str, Any]) -> None:
-        # A list is a nested table; null means "none" unless customers declare such a column.
-        customer_columns = self.columns.get("customers") or ()
-        nested = {
-            name: record[name] or []
-            for name in NESTED
-            if isinstance(record.get(name), list) or (name in record and record[name] is None and name not in customer_columns)
-        }
+        nested = self._nested(record) if ("contacts" in record or "interactions" in record) else {}
         if nested:
             record = {name: value for name, value in record.items() if name not in nested}
         self._add("customers", label, record)
@@ -333,6 +342,16 @@ class _Builder:
                     item = {key_column: parent_key, **item}
                 self._add(table, child_label, item)
 
+    def _nested(self, record: dict[str, Any]) -> dict[str, list[Any]]:
+        """A list is a nested table; null means none, unless customers declare such a column."""
+        declared = self.columns.get("customers") or ()
+        found = {}
+        for name in NESTED:
+            value = record.get(name, ...)
+            if isinstance(value, list) or (value is None and name not in declared):
+                found[name] = value or []
+        return found
+
     def tables(self) -> dict[str, RawTable]:
         if self.problems:
             raise DataError(self.problems, total=self.problem_count)
@@ -348,7 +367,10 @@ class _Builder:
 def _frame(records: list[dict[str, Any]], wanted: Sequence[str] | None) -> pl.DataFrame:
     if not records:
         return pl.DataFrame({name: pl.Series(name, [], dtype=pl.String) for name in wanted or ()})
-    names = dict.fromkeys(name for record in records for name in record)
+    names: dict[str, None] = {}
+    for record in records:
+        if not names.keys() >= record.keys():  # most records repeat the previous names
+            names.update(dict.fromkeys(record))
     return pl.DataFrame([_series(name, [record.get(name) for record in records]) for name in names])
 
 
@@ -359,9 +381,12 @@ def _series(name: str, values: list[Any]) -> pl.Series:
     """One JSON field as a column: numbers stay numbers, anything mixed becomes text.
 
     Mixed columns (``100`` in one record, ``"1,5"`` in another) become text so the
-    user's odd value reaches validation intact instead of failing here.
+    user's odd value reaches validation intact instead of failing here. Objects and
+    lists stay Python objects, which validation reports as not single values.
     """
     kinds = {type(value) for value in values if value is not None}
+    if kinds and kinds <= {dict, list}:
+        return pl.Series(name, values, dtype=pl.Object)
     if kinds == {bool}:
         return pl.Series(name, values, dtype=pl.Boolean)
     if kinds and kinds <= {int, float}:

@@ -24,12 +24,14 @@ from clientwise.contracts import CompileContext
 from clientwise.hookspecs import hookimpl
 from clientwise.plan import Classification, DerivedField, OutputColumn, Rule, SectionPlan, SectionSummary, Source
 from clientwise.ruleset.data import Strict
-from clientwise.scorecard import IDENTIFIER, number_text
+from clientwise.scorecard import IDENTIFIER, check_unique_ids, number_text
 
 Method = Literal["rank", "cumshare", "conditions"]
 
 #: Classification rule ids the plugin uses itself; tiers may not take these ids.
 RESERVED_IDS = ("override",)
+#: The tier key each method reads.
+NEEDS = {"rank": "share", "cumshare": "up_to", "conditions": "when"}
 
 Where = Callable[[str], Source]
 
@@ -96,7 +98,7 @@ class SegmentationConfig(Strict):
     @field_validator("overrides")
     @classmethod
     def _unique_overrides(cls, overrides: list[Override]) -> list[Override]:
-        _no_duplicates([o.id for o in overrides], "segmentation.overrides", "override")
+        check_unique_ids([o.id for o in overrides], "segmentation.overrides", "override")
         return overrides
 
     @model_validator(mode="after")
@@ -105,11 +107,11 @@ class SegmentationConfig(Strict):
         prefix = "segmentation.tiers"
         if not tiers:
             raise ValueError(f"{prefix}: method '{self.method}' needs tiers: add [[segmentation.tiers]] with id and when")
-        _no_duplicates([t.id for t in tiers], prefix, "tier")
+        check_unique_ids([t.id for t in tiers], prefix, "tier")
         for index, tier in enumerate(tiers):
             if tier.id in RESERVED_IDS:
                 raise ValueError(f"{prefix}[{index}].id: '{tier.id}' is reserved; choose another tier name")
-        needs = {"rank": "share", "cumshare": "up_to", "conditions": "when"}[self.method]
+        needs = NEEDS[self.method]
         for index, tier in enumerate(tiers[:-1]):
             if getattr(tier, needs) is None:
                 raise ValueError(f"{prefix}[{index}] ('{tier.id}') needs {needs} for method '{self.method}' "
@@ -133,17 +135,16 @@ class SegmentationConfig(Strict):
         return list(self.tiers) if self.tiers is not None else default_tiers(self.method)
 
 
-def _no_duplicates(ids: list[str], path: str, what: str) -> None:
-    first: dict[str, int] = {}
-    for index, item in enumerate(ids):
-        if item in first:
-            raise ValueError(f"{what} id '{item}' appears twice: {path}[{first[item]}] and {path}[{index}]; "
-                             f"every {what} needs its own id")
-        first[item] = index
+def _override_name(config: SegmentationConfig, context: CompileContext, key: str) -> str:
+    """The override field named by ``key``; a default name the data does not declare means none.
 
-
-def _quote(text: str) -> str:
-    return repr(text)
+    Rulesets with their own ``[data]`` need not mention overrides at all; a name set
+    explicitly is always used (and type-checked) as written.
+    """
+    name: str = getattr(config, key)
+    if name and key not in config.model_fields_set and name not in context.data.customers.fields:
+        return ""
+    return name
 
 
 class SegmentationHandler:
@@ -180,7 +181,7 @@ class SegmentationHandler:
             rules += self._condition_rules(tiers, src)
         last = tiers[-1]
         plan.classifications.append(Classification(
-            output=self.OUTPUT, rules=tuple(rules), source=src("segmentation"), default=_quote(last.id),
+            output=self.OUTPUT, rules=tuple(rules), source=src("segmentation"), default=repr(last.id),
             description=f"Customer tier ({config.method}); overrides first, then the tiers in order.",
         ))
         plan.outputs += [OutputColumn(self.OUTPUT, "Tier", "text"), OutputColumn(self.RANK, f"Rank by {label}", "integer")]
@@ -188,19 +189,19 @@ class SegmentationHandler:
 
     def _override_rules(self, config: SegmentationConfig, context: CompileContext, plan: SectionPlan) -> list[Rule]:
         src = context.source
-        ids = ", ".join(_quote(t.id) for t in config.tier_list())
+        ids = ", ".join(repr(t.id) for t in config.tier_list())
         rules: list[Rule] = []
-        field = config.override_field
+        field = _override_name(config, context, "override_field")
         if field:
             conditions = [f"{field} is not null", f"{field} in [{ids}]"]
-            expires = config.override_expires_field
+            expires = _override_name(config, context, "override_expires_field")
             if expires:
                 plan.derived.append(DerivedField(
                     self.EXPIRED, f"{expires} is not null and days_since({expires}) > 0",
                     src("segmentation.override_expires_field"),
                     "The tier override's last day is before the as-of date, so it is ignored."))
                 conditions.append(f"not {self.EXPIRED}")
-            reason = config.override_reason_field
+            reason = _override_name(config, context, "override_reason_field")
             because = f"Override: {{coalesce({reason}, 'no reason recorded')}}" if reason else "Override from the data"
             rules.append(Rule("override", " and ".join(conditions), field, src("segmentation.override_field"), because))
         for index, override in enumerate(config.overrides):
@@ -208,7 +209,7 @@ class SegmentationHandler:
             when = f"({override.when})"
             if override.expires is not None:
                 when += f" and days_since(date('{override.expires.isoformat()}')) <= 0"
-            rules.append(Rule(f"override.{override.id}", when, _quote(override.tier), where,
+            rules.append(Rule(f"override.{override.id}", when, repr(override.tier), where,
                               f"Override {override.id}: {override.reason}"))
         return rules
 
@@ -227,14 +228,14 @@ class SegmentationHandler:
                 because = f"{ranked}; the top {{{cutoff}:.0f}} are {tier.id}"
             else:
                 because = f"{ranked}; ranks {{{previous} + 1:.0f}} to {{{cutoff}:.0f}} are {tier.id}"
-            rules.append(Rule(tier.id, f"{self.RANK} <= {cutoff}", _quote(tier.id), where, tier.because or because))
+            rules.append(Rule(tier.id, f"{self.RANK} <= {cutoff}", repr(tier.id), where, tier.because or because))
             previous = cutoff
         last, where = tiers[-1], src(f"segmentation.tiers[{len(tiers) - 1}]")
         if previous is None:  # a single tier: everyone ranked is in it
-            rules.append(Rule(last.id, f"{self.RANK} >= 1", _quote(last.id), where,
+            rules.append(Rule(last.id, f"{self.RANK} >= 1", repr(last.id), where,
                               last.because or f"Ranked {{{self.RANK}}} of {{{self.COUNT}}} by {label}"))
         else:
-            rules.append(Rule(last.id, f"{self.RANK} > {previous}", _quote(last.id), where, last.because or
+            rules.append(Rule(last.id, f"{self.RANK} > {previous}", repr(last.id), where, last.because or
                               f"Ranked {{{self.RANK}}} of {{{self.COUNT}}} by {label}; below the top {{{previous}:.0f}}"))
         rules.append(self._unranked(last, label, where))
         return rules
@@ -255,11 +256,11 @@ class SegmentationHandler:
             limit = number_text(tier.up_to)  # type: ignore[arg-type]
             where = src(f"segmentation.tiers[{index}]")
             span = f"under {tier.up_to:.0%}" if index == 0 else f"from {lower:.0%} to under {tier.up_to:.0%}"
-            rules.append(Rule(tier.id, f"{self.AHEAD} < {limit}", _quote(tier.id), where,
+            rules.append(Rule(tier.id, f"{self.AHEAD} < {limit}", repr(tier.id), where,
                               tier.because or f"{ahead} ({tier.id}: {span})"))
             lower = tier.up_to  # type: ignore[assignment]
         last, where = tiers[-1], src(f"segmentation.tiers[{len(tiers) - 1}]")
-        rules.append(Rule(last.id, f"{self.AHEAD} >= {number_text(lower)}", _quote(last.id), where,
+        rules.append(Rule(last.id, f"{self.AHEAD} >= {number_text(lower)}", repr(last.id), where,
                           last.because or f"{ahead} ({last.id}: {lower:.0%} or more)"))
         rules.append(self._unranked(last, label, where))
         return rules
@@ -269,15 +270,15 @@ class SegmentationHandler:
         for index, tier in enumerate(tiers):
             where = src(f"segmentation.tiers[{index}]")
             if tier.when is None:  # only the last tier may omit it: it catches the rest
-                rules.append(Rule(tier.id, "true", _quote(tier.id), where,
+                rules.append(Rule(tier.id, "true", repr(tier.id), where,
                                   tier.because or f"No other tier's condition holds: {tier.id}"))
             else:
-                rules.append(Rule(tier.id, tier.when, _quote(tier.id), where,
+                rules.append(Rule(tier.id, tier.when, repr(tier.id), where,
                                   tier.because or f"Meets the {tier.id} condition: {tier.when}"))
         return rules
 
     def _unranked(self, last: Tier, label: str, where: Source) -> Rule:
-        return Rule(f"{last.id}.unranked", f"{self.MEASURE} is null", _quote(last.id), where,
+        return Rule(f"{last.id}.unranked", f"{self.MEASURE} is null", repr(last.id), where,
                     f"No {label} value, so not ranked: {last.id}")
 
     def summarize(self, config: SegmentationConfig, table: pl.DataFrame) -> SectionSummary:  # type: ignore[override]
@@ -332,8 +333,7 @@ def _fix_hint(config: SegmentationConfig, index: int, tiers: list[Tier]) -> str:
         return f"change {path}.up_to (now {tiers[index].up_to:.0%}) or {path}.target"
     if config.method == "conditions" and tiers[index].when is not None:
         return f"change {path}.when or {path}.target"
-    needs = {"rank": "share", "cumshare": "up_to", "conditions": "when"}[config.method]
-    return f"change the other tiers' {needs} or {path}.target"
+    return f"change the other tiers' {NEEDS[config.method]} or {path}.target"
 
 
 def _tier_table(config: SegmentationConfig, table: pl.DataFrame, total: float, warnings: list[str]) -> pl.DataFrame:

@@ -66,15 +66,20 @@ def label(name: str) -> str:
 
 
 class TableWriter:
-    """The customers in key order (first ``max_rows``), actions by priority, section views."""
+    """The customers in key order (the first ``max_rows``), actions by priority, section views.
+
+    Each list of actions and each portfolio table shows its first ``max_table_rows``
+    rows; the machine-readable formats have everything.
+    """
 
     format: ClassVar[str] = "table"
     suffix: ClassVar[str] = ".txt"
     description: ClassVar[str] = "A readable report for the terminal (the default)."
 
-    def __init__(self, max_rows: int = 50, width: int = 120):
+    def __init__(self, max_rows: int = 50, width: int = 120, max_table_rows: int = 20):
         self.max_rows = max_rows
         self.width = width
+        self.max_table_rows = max_table_rows
 
     def write(self, result: Result, stream: BinaryIO) -> None:
         terminal = _isatty(stream)
@@ -117,11 +122,14 @@ class TableWriter:
         """The customers table, split into several when its columns do not fit the width.
 
         Every part repeats the key and name so each line can be read on its own.
+        Columns a section marks as ``detail`` (one per checklist question, say) are
+        left to the machine-readable formats.
         """
         if result.customers.is_empty():
             yield Text("No customers.")
             return
-        frame = finite(result.customers).head(self.max_rows)
+        details = [c.name for c in result.columns if getattr(c, "detail", False) and c.name in result.customers.columns]
+        frame = finite(result.customers.drop(details)).head(self.max_rows)
         kinds = column_kinds(result)
         labels = {c.name: c.label for c in result.columns}
         fixed = [result.key] + ([result.name] if result.name in frame.columns and result.name != result.key else [])
@@ -132,15 +140,8 @@ class TableWriter:
         headers = {name: clean(labels.get(name) or label(name)) for name in frame.columns}
         widest = {name: min(max(map(len, cells[name]), default=1), _WIDEST_TEXT) for name in frame.columns}
         natural = {name: _natural_width(headers[name], widest[name]) + 3 for name in frame.columns}
-        parts: list[list[str]] = [[]]
         room = width - sum(natural[name] for name in fixed)
-        used = 0
-        for name in (c for c in frame.columns if c not in fixed):
-            if parts[-1] and used + natural[name] > room:
-                parts.append([])
-                used = 0
-            parts[-1].append(name)
-            used += natural[name]
+        parts = _pack([name for name in frame.columns if name not in fixed], natural, room)
         total = result.customers.height
         for number, part in enumerate(parts):
             title = "Customers" if number == 0 else "Customers (continued)"
@@ -148,7 +149,7 @@ class TableWriter:
                 title += f" (first {frame.height:,} of {total:,}, in key order)"
             table = _table(title)
             for name in (*fixed, *part):
-                numeric = kinds[name] in _NUMERIC_KINDS or name == "actions"
+                numeric = kinds[name] in _NUMERIC_KINDS
                 table.add_column(
                     headers[name], justify="right" if numeric else "left", overflow="fold",
                     min_width=widest[name], max_width=None if numeric else _WIDEST_TEXT,
@@ -157,8 +158,14 @@ class TableWriter:
                 table.add_row(*(Text(cells[name][row]) for name in (*fixed, *part)))
             yield table
         hidden = total - frame.height
+        notes = []
         if hidden:
-            yield Text(f"... {hidden:,} more customer{'s' if hidden != 1 else ''}; use --format csv (or json) to see all")
+            notes.append(f"... {hidden:,} more customer{'s' if hidden != 1 else ''}; use --format csv (or json) to see all")
+        if details:
+            notes.append(f"... {len(details)} detail column{'s' if len(details) != 1 else ''} not shown "
+                         f"({', '.join(details[:3])}{', ...' if len(details) > 3 else ''}); see --format csv or json")
+        if notes:
+            yield Text("\n".join(notes))
 
     def _actions(self, result: Result) -> Iterator[RenderableType]:
         actions = result.actions
@@ -188,11 +195,12 @@ class TableWriter:
                 table.add_column(label(name), overflow="fold", max_width=_WIDEST_TEXT)
             table.add_column("Action", overflow="fold")
             table.add_column("Because", overflow="fold")
-            for row in group.head(self.max_rows).iter_rows(named=True):
+            for row in group.head(self.max_table_rows).iter_rows(named=True):
                 cells = [row[key], *([row[name]] if with_name else []), row["action"], row["because"]]
                 table.add_row(*(Text(format_cell(c)) for c in cells))
-            hidden = group.height - min(group.height, self.max_rows)
-            yield Group(table, Text(f"... {hidden:,} more priority {priority} actions")) if hidden else table
+            hidden = group.height - min(group.height, self.max_table_rows)
+            more = Text(f"... {hidden:,} more priority {priority} action{'s' if hidden != 1 else ''}; see --format json")
+            yield Group(table, more) if hidden else table
 
     def _section(self, summary: SectionSummary) -> Iterator[RenderableType]:
         yield Rule(clean(summary.title))
@@ -209,7 +217,7 @@ class TableWriter:
             yield _warnings(summary.warnings)
 
     def _frame(self, title: str, frame: pl.DataFrame) -> RenderableType:
-        shown = finite(frame).head(self.max_rows)
+        shown = finite(frame).head(self.max_table_rows)
         table = _table(title)
         kinds = {name: kind_of_dtype(dtype) for name, dtype in frame.schema.items()}
         for name in frame.columns:
@@ -218,7 +226,20 @@ class TableWriter:
         for row in shown.iter_rows():
             table.add_row(*(Text(format_cell(v, kinds[n])) for n, v in zip(frame.columns, row)))
         hidden = frame.height - shown.height
-        return Group(table, Text(f"... {hidden:,} more rows; use --format json to see all")) if hidden else table
+        return Group(table, Text(f"... {hidden:,} more row{'s' if hidden != 1 else ''}; see --format json")) if hidden else table
+
+
+def _pack(columns: list[str], widths: dict[str, int], room: int) -> list[list[str]]:
+    """Columns in order, cut into groups that each fit in ``room`` (at least one column each)."""
+    parts: list[list[str]] = [[]]
+    used = 0
+    for name in columns:
+        if parts[-1] and used + widths[name] > room:
+            parts.append([])
+            used = 0
+        parts[-1].append(name)
+        used += widths[name]
+    return parts
 
 
 def _natural_width(header: str, widest_cell: int) -> int:

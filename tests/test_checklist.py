@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import tomllib
 from pathlib import Path
 
@@ -9,10 +10,12 @@ import polars as pl
 import pytest
 from pydantic import ValidationError
 
+import clientwise
 from clientwise.contracts import CompileContext
 from clientwise.errors import RulesetError
 from clientwise.plan import SectionPlan
 from clientwise.plugins.checklist import BandSpec, ChecklistConfig, ChecklistHandler, Question
+from clientwise.plugins_host import PluginHost
 from clientwise.ruleset.data import DataConfig
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -97,6 +100,7 @@ def test_no_questions_only_the_assess_field() -> None:
         ({"bands": [{"id": "a", "up_to": 5}, {"id": "a", "up_to": 6}]},
          "band id 'a' appears twice: checklist.bands[0] and checklist.bands[1]"),
         ({"unanswered": "skip"}, "Input should be 'not_applicable' or 'no'"),
+        ({"questions": [{"id": "pct", "text": "t", "field": "a"}]}, "checklist.questions[0].id: 'pct' is reserved"),
     ],
 )
 def test_invalid_sections(section: dict[str, object], message: str) -> None:
@@ -182,3 +186,180 @@ def test_summary_band_counts() -> None:
     summary = ChecklistHandler().summarize(config, frame)
     assert summary.tables["bands"].to_dicts() == [{"band": "strong", "customers": 2}, {"band": "weak", "customers": 1}]
     assert summary.warnings == ["The checklist has no questions: add [[checklist.questions]]"]
+
+
+# -- end to end: clientwise.parse_ruleset + clientwise.evaluate -------------------
+AS_OF = dt.date(2026, 6, 30)
+DATA = '''
+schema = 1
+[metadata]
+name = "checklist-test"
+[data.customers.fields]
+customer_id = { type = "string", required = true, nullable = false }
+revenue = { type = "money" }
+renewal_process = { type = "boolean" }
+executive_sponsor = { type = "string" }
+newsletter_recipients = { type = "integer" }
+'''
+QUESTIONS = '''
+[[checklist.questions]]
+id = "renewal"
+text = "Renewal process?"
+field = "renewal_process"
+[[checklist.questions]]
+id = "sponsor"
+text = "Sponsor assigned?"
+when = "executive_sponsor is not null"
+weight = 2
+[[checklist.questions]]
+id = "news"
+text = "Newsletter reaches 3 or more?"
+when = "newsletter_recipients >= 3"
+'''
+
+
+@pytest.fixture(scope="module")
+def host() -> PluginHost:
+    return PluginHost()
+
+
+def portfolio(revenue: list[float] | None = None) -> pl.DataFrame:
+    """C000: yes, yes, n/a; C001: no, no, yes; C002: n/a, yes, no; the rest: no, no, no."""
+    revenue = revenue or [float(120 - 10 * i) for i in range(12)]
+    n = len(revenue)
+    return pl.DataFrame({
+        "customer_id": [f"C{i:03d}" for i in range(n)],
+        "revenue": revenue,
+        "renewal_process": [True, False, None, *[False] * (n - 3)],
+        "executive_sponsor": ["Ann", None, "Bob", *[None] * (n - 3)],
+        "newsletter_recipients": [None, 5, 1, *[0] * (n - 3)],
+    }, schema_overrides={"renewal_process": pl.Boolean, "newsletter_recipients": pl.Int64})
+
+
+def run(host: PluginHost, section: str, frame: pl.DataFrame | None = None) -> clientwise.Result:
+    ruleset = clientwise.parse_ruleset(DATA + section, host=host)
+    return clientwise.evaluate(ruleset, {"customers": frame if frame is not None else portfolio()},
+                               as_of=AS_OF, host=host)
+
+
+def column(result: clientwise.Result, name: str) -> list[object]:
+    return result.customers.get_column(name).to_list()
+
+
+def test_scores_weights_and_not_applicable(host: PluginHost) -> None:
+    result = run(host, "[segmentation]\n[checklist]\n" + QUESTIONS)
+    assert column(result, "checklist_score")[:3] == [3, 1, 2]
+    assert column(result, "checklist_answered")[:3] == [2, 3, 2]
+    assert column(result, "checklist_pct")[:3] == pytest.approx([100.0, 25.0, 200 / 3])
+    assert column(result, "checklist_news")[:3] == [None, True, False]
+    assert column(result, "checklist_pct")[3] == 0.0
+
+
+def test_only_assessed_customers_are_scored(host: PluginHost) -> None:
+    result = run(host, "[segmentation]\n[checklist]\n" + QUESTIONS)
+    # the default assess is segment_rank <= 10: C010 and C011 are not assessed
+    assert column(result, "checklist_pct")[10:] == [None, None]
+    assert column(result, "checklist_score")[10:] == [None, None]
+    assert column(result, "checklist_answered")[10:] == [None, None]
+    assert column(result, "checklist_renewal")[10:] == [None, None]
+    summary = result.summary("checklist")
+    assert summary is not None and summary.figures["assessed"] == 10
+
+
+def test_ties_at_the_assess_cutoff_are_all_assessed(host: PluginHost) -> None:
+    revenue = [float(120 - 10 * i) for i in range(12)]
+    revenue[10] = revenue[9]  # C009 and C010 share rank 10
+    result = run(host, "[segmentation]\n[checklist]\n" + QUESTIONS, portfolio(revenue))
+    assert [v is not None for v in column(result, "checklist_pct")] == [True] * 11 + [False]
+
+
+def test_unanswered_as_no(host: PluginHost) -> None:
+    result = run(host, '[segmentation]\n[checklist]\nunanswered = "no"\n' + QUESTIONS)
+    assert column(result, "checklist_pct")[:3] == pytest.approx([75.0, 25.0, 50.0])
+    assert column(result, "checklist_answered")[:3] == [2, 3, 2]
+
+
+def test_assess_with_a_population_function_and_no_segmentation(host: PluginHost) -> None:
+    result = run(host, '[checklist]\nassess = "rank(revenue) <= 2"\n' + QUESTIONS)
+    assert [v is not None for v in column(result, "checklist_pct")] == [True, True] + [False] * 10
+
+
+def test_nothing_answered_gives_a_null_score(host: PluginHost) -> None:
+    frame = portfolio().with_columns(pl.lit(None, pl.Boolean).alias("renewal_process"))
+    result = run(host, '[checklist]\nassess = "true"\n[[checklist.questions]]\nid = "renewal"\n'
+                       'text = "Renewal?"\nfield = "renewal_process"\n', frame)
+    assert set(column(result, "checklist_pct")) == {None}
+    assert set(column(result, "checklist_answered")) == {0}
+
+
+def test_bands(host: PluginHost) -> None:
+    bands = '[[checklist.bands]]\nid = "strong"\n[[checklist.bands]]\nid = "weak"\nup_to = 50\n'
+    result = run(host, "[segmentation]\n[checklist]\n" + QUESTIONS + bands)
+    assert column(result, "checklist_band")[:4] == ["strong", "weak", "strong", "weak"]
+    assert column(result, "checklist_band")[10:] == [None, None]
+    summary = result.summary("checklist")
+    assert summary is not None
+    assert summary.tables["bands"].to_dicts() == [{"band": "strong", "customers": 2}, {"band": "weak", "customers": 8}]
+
+
+def test_summary_through_evaluate(host: PluginHost) -> None:
+    summary = run(host, "[segmentation]\n[checklist]\n" + QUESTIONS).summary("checklist")
+    assert summary is not None
+    table = summary.tables["questions"].select("question", "yes", "no", "answered", "not_applicable")
+    assert table.rows() == [("renewal", 1, 8, 9, 1), ("sponsor", 2, 8, 10, 0), ("news", 1, 8, 9, 1)]
+
+
+def test_duplicate_question_ids_are_a_load_error_naming_the_key_path(host: PluginHost) -> None:
+    twice = QUESTIONS + '[[checklist.questions]]\nid = "sponsor"\ntext = "again"\nfield = "renewal_process"\n'
+    with pytest.raises(clientwise.RulesetError) as error:
+        clientwise.parse_ruleset(DATA + "[checklist]\n" + twice, host=host)
+    (problem,) = error.value.problems
+    assert problem.location == "checklist.questions"
+    assert "question id 'sponsor' appears twice: checklist.questions[1] and checklist.questions[3]" in problem.message
+
+
+# -- the shipped default ruleset: [derive] fields feeding the 20 questions ----------
+def ago(days: int) -> dt.date:
+    return AS_OF - dt.timedelta(days=days)
+
+
+def test_default_ruleset_answers_from_interactions(host: PluginHost) -> None:
+    customers = pl.DataFrame({
+        "customer_id": ["A", "B"], "name": ["Alpha", "Beta"], "revenue": [1000.0, 500.0],
+        "executive_sponsor": ["Ann", "Bob"], "management_knows_top": [True, None],
+    })
+    rows = [
+        ("A", ago(30), "visit", "in_person", True, None, None),       # sponsor visit in person
+        ("B", ago(10), "visit", "phone", True, None, None),            # a call is not a visit
+        ("B", ago(200), "visit", "in_person", True, None, None),       # too long ago
+        ("A", ago(150), "pricing_discussion", None, None, None, None),
+        ("B", ago(200), "pricing_discussion", None, None, None, None),
+        ("A", ago(20), "roadmap_meeting", "in_person", None, "product", 0.7),
+        ("A", ago(100), "roadmap_meeting", "video", None, "sales", 0.4),
+        ("A", ago(40), "requirement_delivered", None, None, None, None),
+    ]
+    interactions = pl.DataFrame(rows, orient="row", schema={
+        "customer_id": pl.String, "date": pl.Date, "type": pl.String, "channel": pl.String,
+        "by_sponsor": pl.Boolean, "led_by": pl.String, "listen_share": pl.Float64})
+    contacts = pl.DataFrame(schema={"customer_id": pl.String, "role": pl.String, "strength": pl.Int64})
+    result = clientwise.evaluate(clientwise.load_ruleset("default", host=host),
+                                 {"customers": customers, "contacts": contacts, "interactions": interactions},
+                                 as_of=AS_OF, host=host)
+    answers = {q: column(result, f"checklist_{q}") for q in (
+        "management_knows_top", "sponsor_visited", "pricing_discussed", "roadmap_shared", "roadmap_listened",
+        "roadmap_led_by_product", "requirements_delivered", "satisfaction_known")}
+    assert answers == {
+        "management_knows_top": [True, None],
+        "sponsor_visited": [True, False],
+        "pricing_discussed": [True, False],
+        "roadmap_shared": [True, False],
+        "roadmap_listened": [True, None],          # mean listen share 0.55 > 0.5; n/a without a meeting
+        "roadmap_led_by_product": [True, None],    # 1 of 2 led by product: >= 0.5
+        "requirements_delivered": [True, False],
+        "satisfaction_known": [False, False],
+    }
+    assert column(result, "tier") == ["strategic", "core"]
+    # fields missing from the data are null: not applicable, left out of the denominator
+    assert column(result, "checklist_answered") == [10, 7]
+    assert column(result, "checklist_score") == [8, 1]
+    assert column(result, "checklist_pct") == pytest.approx([80.0, 100 / 7])

@@ -146,6 +146,14 @@ def test_json_keeps_number_columns_typed(tmp_path):
     assert frame["revenue"].to_list() == [10.0, 2.5]
 
 
+def test_json_objects_in_fields_stay_objects(tmp_path):
+    path = tmp_path / "customers.json"
+    path.write_text('[{"customer_id": "C1", "address": {"city": "Bonn"}}, {"customer_id": "C2", "address": null}]')
+    frame = load(path)["customers"].frame
+    assert frame.schema["address"] == pl.Object
+    assert frame["address"].to_list() == [{"city": "Bonn"}, None]
+
+
 def test_json_object_with_one_array_per_table(tmp_path):
     path = tmp_path / "export.json"
     path.write_text(
@@ -234,7 +242,7 @@ def test_parquet_reads_only_declared_columns_and_near_misses(tmp_path):
         }
     ).write_parquet(path)
     table = load(path)["customers"]
-    # 'name' is absent, 'revenue' is misspelt: 'Revenue' is read so validation can suggest it.
+    # 'name' is absent, 'revenue' is spelt differently: 'Revenue' is read so validation can suggest it.
     assert table.frame.columns == ["customer_id", "Revenue"]
     assert table.rows.to_list() == [1, 2]
     assert table.frame.schema["Revenue"] == pl.Float64
@@ -317,6 +325,23 @@ def test_sheet_without_header_row(tmp_path):
 
 
 # --- finding DATA ------------------------------------------------------------------------
+
+
+class TabLoader:
+    """A third-party loader written to the original protocol (no ``keys`` argument)."""
+
+    name = "tsv"
+    suffixes = (".tsv",)
+
+    def read(self, path, columns):
+        frame = pl.read_csv(path, separator="\t", infer_schema=False)
+        return {"customers": RawTable("customers", frame, str(path), pl.Series("row", [2], dtype=pl.Int64))}
+
+
+def test_a_loader_without_the_keys_argument_still_loads(tmp_path):
+    (tmp_path / "customers.tsv").write_text("customer_id\tname\nC1\tAcme\n")
+    tables = load_tables(tmp_path, config(), [*LOADERS, TabLoader()], needed=set())
+    assert tables["customers"].frame.row(0) == ("C1", "Acme")
 
 
 def test_directory_with_one_file_per_table_in_any_format(tmp_path):

@@ -182,7 +182,7 @@ def test_weights_and_bands_are_keys() -> None:
     ruleset = clientwise.parse_ruleset(
         'extends = "default"\n[relationship.weights]\nroles_covered = 0\nactive_threads = 0\n'
         "budget_contact = 0\naverage_strength = 0\nmap_reviewed = 5\n"
-        "[[relationship.bands]]\nid = 'red'\nup_to = 99\n")
+        "[[relationship.bands]]\nid = 'red'\nup_to = 99\n[[relationship.bands]]\nid = 'yellow'\nremove = true\n")
     r = rows(evaluate([customer("A", reviewed=1), customer("B", reviewed=200)], [], ruleset))
     assert (r["A"]["health_score"], r["A"]["health_band"]) == (100.0, "green")
     assert (r["B"]["health_score"], r["B"]["health_band"]) == (0.0, "red")

@@ -330,4 +330,4 @@ def test_the_sample_gives_byte_identical_output_in_separate_processes():
         for seed in ("1", "2")
     ]
     assert outputs[0] == outputs[1]
-    assert outputs[0].startswith(b'{\n  "schema": "clientwise.result/1"')
+    assert outputs[0].startswith(b'{\n  "schema":"clientwise.result/1",\n')

@@ -4,10 +4,17 @@ from __future__ import annotations
 
 import ast
 
+import polars as pl
 import pytest
+from pydantic import BaseModel
 
+import clientwise
+from clientwise.contracts import CompileContext
 from clientwise.errors import RulesetError
-from clientwise.plan import Source
+from clientwise.hookspecs import hookimpl
+from clientwise.plan import SectionPlan, SectionSummary, Source
+from clientwise.plugins_host import PluginHost
+from clientwise.ruleset.data import Strict
 from clientwise.scorecard import (
     GROUP,
     MAX_SUM_TEXT,
@@ -132,6 +139,8 @@ def test_very_long_sums_are_split_into_part_fields() -> None:
         (Scorecard("c", (crit("1st", "p"),), SRC), "criterion id '1st' is not a valid name", "card.criteria.1st"),
         (Scorecard("c", (crit("a", "p", -1),), SRC), "a weight must be zero or more", "card.criteria.a"),
         (Scorecard("c", (), SRC), "a scorecard needs at least one criterion", "card"),
+        (Scorecard("c", (crit("score", "p"),), SRC), "criterion id 'score' would overwrite the field 'c_score'",
+         "card.criteria.score"),
         (Scorecard("c", (crit("a", "p"),), SRC, bands=(Band("x", None, SRC.child("x")), Band("y", None, SRC.child("y")))),
          "only one band may have no up_to", "card.y"),
         (Scorecard("c", (crit("a", "p"),), SRC, bands=(Band("x", 1, SRC), Band("x", 2, SRC))),
@@ -154,3 +163,71 @@ def test_output_columns() -> None:
         ("card_points", "number"), ("card_score", "number"), ("card_answered", "integer"), ("card_band", "text"),
         ("card_a", "boolean"), ("card_b", "number")]
     assert columns[1].label == "Health score (0-100)"
+
+
+# -- a third-party section built on the scorecard, evaluated end to end ------------
+class HealthConfig(Strict):
+    applies: str = "in_scope"
+
+
+class HealthHandler:
+    """A minimal section: 2 x flag_a, 1 x ratio (0..1), 1 x flag_c (unanswered = no), two bands."""
+
+    name = "health"
+    model: type[BaseModel] = HealthConfig
+    title = "Health"
+
+    def compile(self, config: HealthConfig, context: CompileContext) -> SectionPlan:
+        src = context.source
+        card = Scorecard(
+            "health",
+            (Criterion("a", "flag_a", 2, src("health.a")),
+             Criterion("r", "ratio", 1, src("health.r"), kind="number"),
+             Criterion("c", "flag_c", 1, src("health.c"), unanswered="no")),
+            src("health"), (Band("low", 50, src("health.low")), Band("high", None, src("health.high"))),
+            applies=config.applies)
+        compiled = compile_scorecard(card)
+        return SectionPlan(self.name, derived=list(compiled.derived), classifications=[compiled.band],  # type: ignore[list-item]
+                           outputs=compiled.outputs("Health"))
+
+    def summarize(self, config: HealthConfig, table: pl.DataFrame) -> SectionSummary:
+        return SectionSummary(self.name, self.title)
+
+
+class HealthPlugin:
+    @hookimpl
+    def clientwise_sections(self) -> list[HealthHandler]:
+        return [HealthHandler()]
+
+
+def test_a_third_party_scorecard_scores_numbers_and_both_policies() -> None:
+    host = PluginHost()
+    host.register(HealthPlugin(), name="health-test")
+    ruleset = clientwise.parse_ruleset('''
+schema = 1
+[metadata]
+name = "health-test"
+[data.customers.fields]
+customer_id = { type = "string" }
+in_scope = { type = "boolean" }
+flag_a = { type = "boolean" }
+flag_c = { type = "boolean" }
+ratio = { type = "number" }
+[health]
+''', host=host)
+    frame = pl.DataFrame({
+        "customer_id": ["X", "Y", "Z", "W"],
+        "in_scope": [True, True, True, False],
+        "flag_a": [True, None, None, True],
+        "flag_c": [None, False, None, True],
+        "ratio": [0.5, None, None, 1.0],
+    })
+    result = clientwise.evaluate(ruleset, {"customers": frame}, as_of="2026-06-30", host=host)
+    out = result.customers  # sorted by key: W, X, Y, Z
+    assert out.get_column("health_points").to_list() == [None, 2.5, 0, 0]
+    assert out.get_column("health_score").to_list() == [None, 62.5, 0.0, 0.0]  # X: 2.5 / (2 + 1 + 1)
+    assert out.get_column("health_answered").to_list() == [None, 2, 1, 0]
+    assert out.get_column("health_band").to_list() == [None, "high", "low", "low"]
+    explained = result.explain("X").to_dict()
+    applicable = next(d for d in explained["derived"] if d["field"] == "health_applicable")
+    assert applicable["value"] == 3  # a and r answered, c counts as no

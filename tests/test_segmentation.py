@@ -4,6 +4,7 @@ and (at the end) tiers evaluated end to end: ties, rounding, null measures, over
 
 from __future__ import annotations
 
+import datetime as dt
 import tomllib
 from pathlib import Path
 
@@ -11,9 +12,11 @@ import polars as pl
 import pytest
 from pydantic import ValidationError
 
+import clientwise
 from clientwise.contracts import CompileContext
 from clientwise.plan import SectionPlan
 from clientwise.plugins.segmentation import Override, SegmentationConfig, SegmentationHandler, Tier
+from clientwise.plugins_host import PluginHost
 from clientwise.ruleset.data import DataConfig
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -153,6 +156,17 @@ def test_without_override_field_there_is_no_data_override() -> None:
     plan = compile_section(override_field="")
     assert [r[0] for r in rules(plan)] == ["strategic", "core", "transactional", "transactional.unranked"]
     assert "segment_override_expired" not in derived(plan)
+
+
+def test_default_override_fields_are_used_only_if_the_data_declares_them() -> None:
+    bare = CompileContext("test.toml", DataConfig.model_validate(
+        {"customers": {"fields": {"customer_id": {"type": "string"}, "revenue": {"type": "money"}}}}))
+    plan = SegmentationHandler().compile(SegmentationConfig(), bare)
+    assert [r.id for r in plan.classifications[0].rules][0] == "strategic"
+    assert "segment_override_expired" not in derived(plan)
+    explicit = SegmentationHandler().compile(SegmentationConfig(override_field="pinned_tier"), bare)
+    assert explicit.classifications[0].rules[0].when == (
+        "pinned_tier is not null and pinned_tier in ['strategic', 'core', 'transactional']")
 
 
 def test_single_tier() -> None:
@@ -304,3 +318,208 @@ def test_last_tier_off_target_names_the_other_tiers_keys() -> None:
     assert SegmentationHandler().summarize(config, frame).warnings == [
         "Tier 'rest' has 0.0% of customers (0 of 7), outside its target 50%-90%: "
         "change the other tiers' up_to or segmentation.tiers[1].target"]
+
+
+# -- end to end: clientwise.parse_ruleset + clientwise.evaluate -------------------
+AS_OF = "2026-06-30"
+DATA = '''
+schema = 1
+[metadata]
+name = "segmentation-test"
+[data.customers.fields]
+customer_id = { type = "string", required = true, nullable = false }
+name = { type = "string" }
+revenue = { type = "money" }
+tier_override = { type = "string" }
+tier_override_reason = { type = "string" }
+tier_override_expires = { type = "date" }
+'''
+SCHEMA = {"customer_id": pl.String, "revenue": pl.Float64, "tier_override": pl.String,
+          "tier_override_reason": pl.String, "tier_override_expires": pl.Date}
+
+
+@pytest.fixture(scope="module")
+def host() -> PluginHost:
+    return PluginHost()
+
+
+def run(host: PluginHost, revenue: list[float | None], section: str = "[segmentation]",
+        **columns: list[object]) -> clientwise.Result:
+    keys = [f"C{i:03d}" for i in range(len(revenue))]
+    frame = pl.DataFrame({"customer_id": keys, "revenue": revenue, **columns},
+                         schema={k: v for k, v in SCHEMA.items() if k in ("customer_id", "revenue", *columns)})
+    ruleset = clientwise.parse_ruleset(DATA + section, host=host)
+    return clientwise.evaluate(ruleset, {"customers": frame}, as_of=AS_OF, host=host)
+
+
+def tiers(result: clientwise.Result) -> list[str]:
+    return result.customers.get_column("tier").to_list()
+
+
+def sizes(result: clientwise.Result) -> tuple[int, ...]:
+    found = tiers(result)
+    return tuple(found.count(t) for t in dict.fromkeys(["strategic", "core", "transactional", *found]))
+
+
+def because(result: clientwise.Result, key: str) -> str | None:
+    fired = [r for r in result.explain(key).rules if r.decision == "tier" and r.status == "fired"]
+    return fired[0].because
+
+
+@pytest.mark.parametrize(("n", "expected"), [
+    (7, (1, 3, 3)),        # ceil(0.7) = 1, ceil(2.1) = 3
+    (10, (1, 3, 6)),       # 0.3 * 10 = 3.0000000000000004 must not become 4
+    (300, (30, 90, 180)),  # 0.1 * 300 = 30.000000000000004 must not become 31
+    (3, (1, 1, 1)),        # at least one per tier
+    (2, (1, 1, 0)),        # the sizes exceed N: the last tier is empty
+    (1, (1, 0, 0)),
+])
+def test_tier_sizes_round_up_with_at_least_one(host: PluginHost, n: int, expected: tuple[int, ...]) -> None:
+    result = run(host, [float(1000 - i) for i in range(n)])
+    assert sizes(result) == expected
+    assert result.customers.get_column("segment_rank").to_list() == list(range(1, n + 1))
+
+
+def test_ties_at_a_cutoff_share_the_better_tier(host: PluginHost) -> None:
+    # ranks 1, 2, 3, 4, 4, 6...: the core cut-off is rank 4 (1 + 3 of 10), both 70s are core
+    result = run(host, [100.0, 90, 80, 70, 70, 60, 50, 40, 30, 20])
+    assert result.customers.get_column("segment_rank").to_list() == [1, 2, 3, 4, 4, 6, 7, 8, 9, 10]
+    assert tiers(result)[:6] == ["strategic", "core", "core", "core", "core", "transactional"]
+    # two customers tied at the top: both strategic
+    top = run(host, [100.0, 100, 90, 80, 70, 60, 50, 40, 30, 20])
+    assert tiers(top)[:5] == ["strategic", "strategic", "core", "core", "transactional"]
+
+
+def test_null_measure_gets_the_last_tier_and_is_not_counted(host: PluginHost) -> None:
+    result = run(host, [None, *[float(100 - i) for i in range(10)]])
+    assert tiers(result)[0] == "transactional"
+    assert result.customers.get_column("segment_rank").to_list()[:2] == [None, 1]
+    assert sizes(result) == (1, 3, 7)  # N = 10 ranked customers, plus the unranked one
+    assert because(result, "C000") == "No revenue value, so not ranked: transactional"
+    assert because(result, "C001") == "Ranked 1 of 10 by revenue; the top 1 are strategic"
+    assert because(result, "C003") == "Ranked 3 of 10 by revenue; ranks 2 to 4 are core"
+    assert because(result, "C010") == "Ranked 10 of 10 by revenue; below the top 4"
+
+
+@pytest.mark.parametrize(("revenue", "expected"), [
+    ([50.0, 30, 20], ["A", "A", "B"]),                # 80% exactly ahead of the third: A is complete
+    ([50.0, 25, 15, 10], ["A", "A", "A", "B"]),       # the third crosses 80% (75% ahead): A
+    ([50.0, 30, 15, 5], ["A", "A", "B", "C"]),        # 95% exactly ahead of the last: C
+    ([90.0, 6, 4], ["A", "B", "C"]),                  # the largest alone holds 90%: still A
+    ([90.0, 5, 5], ["A", "C", "C"]),                  # ties share a tier (95% ahead of both)
+])
+def test_cumshare_boundaries(host: PluginHost, revenue: list[float], expected: list[str]) -> None:
+    result = run(host, revenue, '[segmentation]\nmethod = "cumshare"\n')
+    assert tiers(result) == expected
+
+
+def test_cumshare_reason_and_null_measure(host: PluginHost) -> None:
+    result = run(host, [50.0, 25, 15, 10, None], '[segmentation]\nmethod = "cumshare"\n')
+    assert tiers(result) == ["A", "A", "A", "B", "C"]
+    assert because(result, "C002") == "Customers ahead of it hold 75.0% of revenue (A: under 80%)"
+    assert because(result, "C003") == "Customers ahead of it hold 90.0% of revenue (B: from 80% to under 95%)"
+    assert because(result, "C004") == "No revenue value, so not ranked: C"
+
+
+def test_data_overrides_with_reason_and_expiry(host: PluginHost) -> None:
+    day = dt.date(2026, 6, 30)
+    result = run(
+        host, [float(100 - i) for i in range(10)],
+        tier_override=[None, None, None, None, None, None, "strategic", "strategic", "strategic", "core"],
+        tier_override_reason=[None, None, None, None, None, None, "New framework deal", None, "Old deal", None],
+        tier_override_expires=[None, None, None, None, None, None, day, None, day - dt.timedelta(days=1), None],
+    )
+    assert tiers(result)[6:] == ["strategic", "strategic", "transactional", "core"]
+    assert because(result, "C006") == "Override: New framework deal"  # applies on its expiry day
+    assert because(result, "C007") == "Override: no reason recorded"
+    assert because(result, "C008") == "Ranked 9 of 10 by revenue; below the top 4"  # expired: ignored
+    summary = result.summary("segmentation")
+    assert summary is not None
+    assert "1 tier override(s) expired before the as-of date and were ignored: review tier_override_expires" \
+        in summary.warnings
+    assert "2 tier override(s) have no reason: fill in tier_override_reason" in summary.warnings
+
+
+def test_an_override_that_is_not_a_tier_is_ignored_with_a_warning(host: PluginHost) -> None:
+    result = run(host, [3.0, 2, 1], tier_override=[None, None, "gold"])
+    assert tiers(result) == ["strategic", "core", "transactional"]
+    summary = result.summary("segmentation")
+    assert summary is not None and any("have a tier_override that is not a tier (e.g. C002: 'gold')" in w
+                                       for w in summary.warnings)
+
+
+def test_rule_overrides_come_first_and_expire(host: PluginHost) -> None:
+    section = '''
+[segmentation]
+override_field = ""
+[[segmentation.overrides]]
+id = "flagship"
+when = "customer_id == 'C004'"
+tier = "strategic"
+reason = "Signed a framework agreement at {revenue:.0f}"
+[[segmentation.overrides]]
+id = "old"
+when = "customer_id == 'C003'"
+tier = "strategic"
+reason = "Expired pin"
+expires = 2026-06-29
+[[segmentation.overrides]]
+id = "demote"
+when = "customer_id == 'C000'"
+tier = "transactional"
+reason = "Leaving the market"
+expires = 2026-06-30
+'''
+    result = run(host, [5.0, 4, 3, 2, 1], section)
+    # overrides do not re-rank: C001 stays core although C000 was demoted (N = 5: ranks 1 | 2-3 | 4-5)
+    assert tiers(result) == ["transactional", "core", "core", "transactional", "strategic"]
+    assert because(result, "C004") == "Override flagship: Signed a framework agreement at 1"
+    assert because(result, "C000") == "Override demote: Leaving the market"
+
+
+def test_conditions_method(host: PluginHost) -> None:
+    section = '''
+[segmentation]
+method = "conditions"
+override_field = ""
+[[segmentation.tiers]]
+id = "key"
+when = "revenue >= 100"
+[[segmentation.tiers]]
+id = "small"
+'''
+    result = run(host, [150.0, 100, 99, None], section)
+    assert tiers(result) == ["key", "key", "small", "small"]
+    assert because(result, "C000") == "Meets the key condition: revenue >= 100"
+    assert because(result, "C003") == "No other tier's condition holds: small"
+
+
+def test_summary_through_evaluate(host: PluginHost) -> None:
+    result = run(host, [float(v) for v in (400, 300, 100, 80, 60, 30, 20, 10)])
+    summary = result.summary("segmentation")
+    assert summary is not None
+    assert summary.figures["largest_customer"] == "C000"
+    assert summary.figures["largest_customer_share"] == pytest.approx(0.4)
+    assert summary.figures["top_customers"] == 2 and summary.figures["top_measure_share"] == pytest.approx(0.7)
+    assert summary.tables["tiers"].get_column("customers").to_list() == [1, 3, 4]
+    assert summary.tables["tiers"].get_column("measure_share").to_list() == pytest.approx([0.4, 0.48, 0.12])
+    assert result.warnings[:2] == [
+        "Tier 'strategic' has 12.5% of customers (1 of 8), outside its target 5%-10%: "
+        "change segmentation.tiers[0].share (now 10%) or segmentation.tiers[0].target",
+        "Tier 'core' has 37.5% of customers (3 of 8), outside its target 15%-30%: "
+        "change segmentation.tiers[1].share (now 30%) or segmentation.tiers[1].target",
+    ]
+
+
+def test_a_bad_section_is_reported_at_its_key_by_the_loader(host: PluginHost) -> None:
+    with pytest.raises(clientwise.RulesetError) as error:
+        clientwise.parse_ruleset(DATA + '[segmentation]\nmesure = "revenue"\n', host=host)
+    problem = error.value.problems[0]
+    assert problem.location == "segmentation.mesure" and "did you mean 'measure'" in (problem.hint or "")
+
+
+def test_a_measure_type_error_points_at_segmentation_measure(host: PluginHost) -> None:
+    ruleset = clientwise.parse_ruleset(DATA + '[segmentation]\nmeasure = "name"\n', host=host)
+    with pytest.raises(clientwise.RulesetError) as error:
+        clientwise.Evaluator(ruleset, host=host)
+    assert any(p.location and p.location.startswith("segmentation.") for p in error.value.problems)

@@ -6,6 +6,8 @@ import datetime as dt
 
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from clientwise.contracts import RawTable
 from clientwise.errors import DataError, Problem
@@ -153,6 +155,14 @@ def test_missing_required_column_suggests_the_near_miss_and_a_rename():
     )
 
 
+def test_near_miss_ignores_case():
+    data = customers(revenue=FieldSpec(type="money", required=True))
+    raw = {"customers": text_table({"customer_id": ["C1"], "Account Name": ["Acme"], "Revenue TTM": ["1"]})}
+    problem = only_problem(raw, data)
+    assert problem.hint.startswith("did you mean 'Revenue TTM'?")
+    assert problem.hint.endswith('[data.customers.rename] "Revenue TTM" = "revenue"')
+
+
 def test_missing_renamed_column_without_a_near_miss():
     data = DataConfig(
         customers=TableSpec(fields={**KEY, "revenue": FieldSpec(required=True)}, rename={"Umsatz": "revenue"})
@@ -247,7 +257,7 @@ def test_date_formats_with_a_time_become_dates():
 def test_list_values_are_not_single_cells():
     frame = pl.DataFrame({"customer_id": ["C1"], "tags": [["a", "b"]]})
     problem = only_problem({"customers": typed_table(frame)}, customers(tags=FieldSpec()))
-    assert (problem.location, problem.value) == ("row 1, column 'tags'", "['a', 'b']")
+    assert (problem.location, problem.value) == ("row 1, column 'tags'", '["a", "b"]')
     assert problem.message == "holds a list or record, not a single value"
 
 
@@ -317,6 +327,13 @@ def test_duplicate_customer_keys_report_every_row():
     assert problems[0].hint == "each customer must have exactly one row: merge or remove the duplicates, or give them distinct keys"
 
 
+def test_duplicates_in_json_use_its_record_labels():
+    labels = pl.Series("row", ["record 1", "record 2", "record 3"], dtype=pl.String)
+    raw = {"customers": RawTable("customers", pl.DataFrame({"customer_id": [7, 8, 7]}), "crm.json", labels)}
+    problem = only_problem(raw, customers())
+    assert (problem.file, problem.location, problem.value) == ("crm.json", "record 1 and record 3, column 'customer_id'", "7")
+
+
 def test_contacts_and_interactions_of_unknown_customers():
     data = DataConfig(
         customers=TableSpec(fields={"customer_id": FieldSpec(type="integer")}),
@@ -360,9 +377,36 @@ def test_every_check_is_reported_at_once_with_a_few_cells_each_and_a_total():
         validate_tables(raw, data)
     problems = error.value.problems
     assert error.value.total == count + 1
-    assert [p.location for p in problems] == [f"row {n}, column 'revenue'" for n in range(2, 2 + SHOWN_PER_CHECK)] + [
-        "row 2, column 'active'"
+    # The first cell of every check comes first, so a shortened listing shows every kind of problem.
+    assert [p.location for p in problems] == ["row 2, column 'revenue'", "row 2, column 'active'"] + [
+        f"row {n}, column 'revenue'" for n in range(3, 2 + SHOWN_PER_CHECK)
     ]
     assert problems[0].message == f"not an amount of money ({count} cells of column 'revenue' have this problem)"
+    assert problems[1].message == "not a yes/no answer"
     rendered = error.value.render(limit=len(problems))
     assert rendered.endswith(f"... and {count - SHOWN_PER_CHECK} more problems like these")
+    assert "row 7, column 'revenue'" not in rendered
+
+
+# --- properties ------------------------------------------------------------------------
+
+@settings(max_examples=50, deadline=None)
+@given(
+    amounts=st.lists(st.floats(allow_nan=False, allow_infinity=False, min_value=-1e12, max_value=1e12), min_size=1),
+    counts=st.data(),
+)
+def test_plain_numbers_written_as_text_read_back_exactly(amounts, counts):
+    employees = counts.draw(st.lists(st.integers(-(2**62), 2**62), min_size=len(amounts), max_size=len(amounts)))
+    data = customers(revenue=FieldSpec(type="money"), employees=FieldSpec(type="integer"))
+    raw = {
+        "customers": text_table(
+            {
+                "customer_id": [f"C{i}" for i in range(len(amounts))],
+                "revenue": [f" {a!r} " for a in amounts],
+                "employees": [str(n) for n in employees],
+            }
+        )
+    }
+    typed = validate_tables(raw, data)["customers"]
+    assert typed["revenue"].to_list() == amounts
+    assert typed["employees"].to_list() == employees

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import io
 import json
@@ -232,6 +233,19 @@ def test_json_document_layout():
     }
 
 
+def test_json_has_one_line_per_header_key_section_and_customer():
+    lines = written(JsonWriter(), make_result(explained=False)).decode("utf-8").split("\n")
+    assert lines[:2] == ["{", '  "schema":"clientwise.result/1",']
+    assert lines[7:9] == ['  "portfolio":{', '    "segmentation":{"title":"Segmentation","figures":{"customers":4,'
+                          '"strategic_share":0.25,"as_of":"2026-06-30","spread":null},"tables":{"tiers":[{"tier":'
+                          '"strategic","customers":1,"share":0.25},{"tier":"core","customers":1,"share":null}]},'
+                          '"warnings":["2 customers have no revenue"]},']
+    assert lines[10:12] == ["  },", '  "customers":[']
+    assert [line[:18] for line in lines[12:16]] == ['    {"key":"C001",', '    {"key":"C002",',
+                                                    '    {"key":"C003",', '    {"key":"C004",']
+    assert lines[16:] == ["  ]", "}", ""]
+
+
 def test_json_customers_carry_outputs_actions_and_explanations():
     customers = json.loads(written(JsonWriter(), make_result()))["customers"]
     assert [c["key"] for c in customers] == ["C001", "C002", "C003", "C004"]
@@ -340,6 +354,35 @@ def test_table_view_shows_the_first_rows_in_key_order_and_says_how_many_more():
     assert "Customers (first 2 of 4, in key order)" in text
     assert "... 2 more customers; use --format csv (or json) to see all" in text
     assert not any(line.startswith("C003") for line in text.splitlines())
+
+
+def test_table_view_shortens_action_lists_and_portfolio_tables():
+    text = written(TableWriter(max_table_rows=1), make_result()).decode("utf-8")
+    assert "... 1 more priority 1 action; see --format json" in text
+    assert "... 1 more row; see --format json" in text  # the tiers table has two
+    assert "Review the cost to serve              1" in text  # the overview by action is complete
+
+
+def test_table_view_leaves_detail_columns_to_the_machine_formats():
+    result = make_result()
+    result.columns = [replace_detail(c) if c.name in ("missing_roles", "last_review") else c for c in result.columns]
+    text = written(TableWriter(), result).decode("utf-8")
+    assert "Missing roles" not in text and "Last review" not in text
+    assert "... 2 detail columns not shown (missing_roles, last_review); see --format csv or json" in text
+    assert b"missing_roles" in written(CsvWriter(), result).splitlines()[0]
+
+
+@dataclasses.dataclass(frozen=True)
+class _Column:
+    name: str
+    label: str
+    kind: str
+    detail: bool = False
+
+
+def replace_detail(column: OutputColumn) -> OutputColumn:
+    """The column marked ``detail``, as a section marks per-item columns (one per question)."""
+    return _Column(column.name, column.label, column.kind, detail=True)  # type: ignore[return-value]
 
 
 def test_table_view_never_passes_markup_or_control_codes_from_the_data():

@@ -297,7 +297,7 @@ class _Checker:
             return [table, *(self.visit(a, inner) for a in node.args[1:])]
         if name is not None and name in self.scope.known_tables:
             self.error(f"{spec.name}() needs the '{name}' table, which the data section does not provide",
-                       first.span, f"declare [data.{name}] with its fields and provide a {name} file")
+                       first.span, f"declare [data.{name}] with its fields and provide {name} data ({name}.csv or similar)")
         else:
             tables = sorted({*self.scope.tables, *self.scope.known_tables})
             hint = (did_you_mean(name, tables) if name else None) or f"call it as {spec.usage}"

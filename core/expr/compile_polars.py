@@ -21,6 +21,7 @@ from clientwise.expr.types import Type
 _COMPARE = {"==": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operator.le,
             ">": operator.gt, ">=": operator.ge}
 _ARITH = {"+": operator.add, "-": operator.sub, "*": operator.mul}
+_MIRROR = {"==": "==", "!=": "!=", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
 
 
 def dtype_of(t: Type) -> pl.DataType:
@@ -53,13 +54,17 @@ def aggregate_to_polars(call: n.Call, ctx: EvalContext) -> pl.Expr:
     return spec.polars(values, keep, info)
 
 
+def _reads_columns(node: n.Node) -> bool:
+    return any(isinstance(sub, n.Field) for sub in n.walk(node))
+
+
 def _per_row(expr: pl.Expr, node: n.Node) -> pl.Expr:
     """One value per row even when ``node`` reads no column (``sum(1)``, ``count_of(t, true)``).
 
     A literal is a single value in polars; population functions and aggregates must
     see it once per customer / related row, as the reference evaluator does.
     """
-    if any(isinstance(sub, n.Field) for sub in n.walk(node)):
+    if _reads_columns(node):
         return expr
     return pl.when(pl.int_range(pl.len()) >= 0).then(expr)
 
@@ -93,7 +98,7 @@ class _Compiler:
         if isinstance(node, n.Arithmetic):
             return self.arithmetic(node)
         if isinstance(node, n.Compare):
-            return _COMPARE[node.op](self.compile(node.left), self.compile(node.right))
+            return self.compare(node)
         if isinstance(node, n.In):
             found = self.contained(node)
             return ~found if node.negated else found
@@ -117,11 +122,19 @@ class _Compiler:
             return pl.when(right != 0).then(exact_div(left, right))
         return _ARITH[node.op](left, right)
 
+    def compare(self, node: n.Compare) -> pl.Expr:
+        left, right = self.compile(node.left), self.compile(node.right)
+        if not _reads_columns(node.left) and _reads_columns(node.right):
+            # polars 2.1 returns one row for `literal < broadcast column`; put the literal right.
+            return _COMPARE[_MIRROR[node.op]](right, left)
+        return _COMPARE[node.op](left, right)
+
     def contained(self, node: n.In) -> pl.Expr:
         value = self.compile(node.value)
         items = node.items.items
         vt = node.value.type
-        literal = all(isinstance(i, n.Literal) for i in items)
+        # is_in on a value without any column gives a length-1 series that will not broadcast.
+        literal = all(isinstance(i, n.Literal) for i in items) and _reads_columns(node.value)
         exact = vt is not None and (vt.kind in ("string", "date", "boolean") or (
             vt.integer and all(i.type is not None and i.type.integer for i in items)))
         if literal and exact:

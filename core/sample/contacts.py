@@ -56,14 +56,16 @@ def build(draws: Draws, customers: pl.DataFrame, as_of: dt.date) -> pl.DataFrame
         .then(service)
         .otherwise(pl.col("account_manager"))
     )
+    # Big customers get stronger and more recent contact than the tail.
     strength = choose_by(
-        u("strength"), covered.cast(pl.Int64), [0, 1, 2, 3, 4],
-        [[60, 40, 0, 0, 0], [0, 15, 35, 30, 20]],
+        u("strength"), pl.when(~covered).then(0).when(size == BIG).then(2).otherwise(1), [0, 1, 2, 3, 4],
+        [[60, 40, 0, 0, 0], [0, 15, 35, 30, 20], [0, 8, 27, 38, 27]],
     )
     age = u("age")
+    recency = pl.when(size == BIG).then(300.0).when(size == MID).then(540.0).otherwise(720.0)
     last_contact = (
         pl.when(covered)
-        .then(days_before(pl.lit(as_of, pl.Date), (age * age * 540).floor()))
+        .then(days_before(pl.lit(as_of, pl.Date), (age * age * recency).floor()))
         .when(u("dated") >= 0.3)
         .then(days_before(pl.lit(as_of, pl.Date), 180 + (age * 700).floor()))
     )

@@ -47,7 +47,7 @@ ANSWERS: dict[str, tuple[tuple[float, float, float], float]] = {
 }
 
 _UNIFORMS = (
-    "revenue_1", "revenue_2", "dormant", "destroyer", "margin_1", "margin_2", "margin_blank",
+    "revenue_1", "revenue_2", "dormant", "destroyer", "deep", "margin_1", "margin_2", "margin_blank",
     "discount", "discount_kind", "terms", "industry", "region", "stem", "descriptor", "legal",
     "name_style", "partner", "manager", "sponsor", "sponsor_who", "override", "override_tier",
     "override_reason", "override_expiry", "map", "map_age", "newsletter", "survey", "score_1",
@@ -96,7 +96,6 @@ def build(draws: Draws, n: int, as_of: dt.date) -> pl.DataFrame:
         _index=pl.int_range(n, dtype=pl.Int64),
         customer_id=pl.format("C{}", pl.int_range(1, n + 1).cast(pl.String).str.zfill(width)),
         _potential=cents((11.0 + 1.45 * normal(u("revenue_1"), u("revenue_2"))).exp()),
-        _destroyer=pick(u("destroyer"), scaled_count(n, 0.05, 3)),
         _override=pick(u("override"), scaled_count(n, 0.015, 4)),
         industry_index=choose(
             u("industry"), range(len(vocab.INDUSTRIES)), [w for _, w, _ in vocab.INDUSTRIES]
@@ -109,10 +108,17 @@ def build(draws: Draws, n: int, as_of: dt.date) -> pl.DataFrame:
         _size=pl.when(position * 10 <= n).then(BIG).when(position * 10 <= 3 * n).then(MID).otherwise(SMALL)
     )
     size = pl.col("_size")
-    destroyer = pl.col("_destroyer")
+    # Value destroyers: a random few, plus the top-10% customer drawn first (a whale that
+    # loses money). "Deep" ones lose more than a quarter of their revenue.
+    whale = (size == BIG) & (u("destroyer").rank("ordinal").over("_size") == 1)
+    frame = frame.with_columns(_destroyer=pick(u("destroyer"), scaled_count(n, 0.05, 3)) | whale)
+    frame = frame.with_columns(_deep=whale | (pl.col("_destroyer") & (u("deep") < 0.4)))
+    destroyer, deep = pl.col("_destroyer"), pl.col("_deep")
     margin = (0.31 + 0.09 * normal(u("margin_1"), u("margin_2"))).clip(0.04, 0.68)
     discount_rate = (
-        pl.when(destroyer)
+        pl.when(deep)
+        .then(0.15 + 0.10 * u("discount"))
+        .when(destroyer)
         .then(0.10 + 0.12 * u("discount"))
         .when(u("discount_kind") < 0.3)
         .then(0.0)
@@ -132,6 +138,7 @@ def build(draws: Draws, n: int, as_of: dt.date) -> pl.DataFrame:
         .when(expiry < 0.8)
         .then(days_before(day, -30 - ((expiry - 0.35) / 0.45 * 370).floor()))
     )
+    map_age = pl.when(size == BIG).then(u("map_age") * u("map_age")).otherwise(u("map_age"))  # big: mostly recent
     newsletter_max = by_size(size, 26.0, 11.0, 4.0)
     newsletter = u("newsletter")
     score = 7.3 + 1.5 * normal(u("score_1"), u("score_2")) - destroyer.cast(pl.Float64) * 1.5
@@ -144,7 +151,9 @@ def build(draws: Draws, n: int, as_of: dt.date) -> pl.DataFrame:
         account_manager=choose(
             u("manager"), [m for m, _ in vocab.ACCOUNT_MANAGERS], [w for _, w in vocab.ACCOUNT_MANAGERS]
         ),
-        gross_margin=pl.when(destroyer)
+        gross_margin=pl.when(deep)
+        .then(decimals(-0.12 + 0.10 * u("margin_1"), 3))
+        .when(destroyer)
         .then(decimals(-0.04 + 0.12 * u("margin_1"), 3))
         .when(u("margin_blank") < 0.02)
         .then(None)
@@ -160,7 +169,7 @@ def build(draws: Draws, n: int, as_of: dt.date) -> pl.DataFrame:
         ),
         tier_override_expires=pl.when(override).then(expires),
         relationship_map_reviewed=pl.when(u("map") < by_size(size, 0.85, 0.5, 0.15)).then(
-            days_before(day, (u("map_age") * 900).floor())
+            days_before(day, (map_age * by_size(size, 500.0, 700.0, 900.0)).floor())
         ),
         newsletter_recipients=pl.when(newsletter < 0.1)
         .then(None)
