@@ -7,7 +7,7 @@ Each is a small Protocol so a plugin can implement it with any class; the hooks 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO, ClassVar, Literal, Protocol, runtime_checkable
@@ -78,11 +78,19 @@ class Loader(Protocol):
     name: ClassVar[str]
     suffixes: ClassVar[tuple[str, ...]]
 
-    def read(self, path: Path, columns: dict[str, Sequence[str] | None]) -> dict[str, RawTable]:
+    def read(
+        self,
+        path: Path,
+        columns: Mapping[str, Sequence[str] | None],
+        *,
+        keys: Mapping[str, str] | None = None,
+    ) -> dict[str, RawTable]:
         """Read the tables found in ``path``.
 
         ``columns`` maps each wanted table to the source column names needed, or None
-        for all columns; a loader may read only those (Parquet does).
+        for all columns; a loader may read only those (Parquet does). ``keys`` gives
+        each table's customer-key column as the file names it, so a format that nests
+        contacts inside customers (JSON) can give nested rows their customer's key.
         """
         ...
 

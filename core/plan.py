@@ -104,11 +104,17 @@ class ActionRule:
 
 @dataclass(frozen=True)
 class OutputColumn:
-    """A column a section adds to the per-customer result table."""
+    """A column a section adds to the per-customer result table.
+
+    ``kind`` tells writers how to show it; ``percent`` is a fraction (0.35 shows as
+    35%). ``detail`` columns (one per checklist question, one per cost driver) go to
+    the machine-readable formats but not to the terminal summary.
+    """
 
     name: str
     label: str
     kind: Literal["text", "number", "integer", "percent", "money", "list", "boolean", "date"] = "text"
+    detail: bool = False
 
 
 @dataclass

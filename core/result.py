@@ -82,6 +82,6 @@ class Result:
             "ruleset": self.ruleset.to_dict(),
             "as_of": self.as_of.isoformat(),
             "engine": self.engine,
-            "customers": self.customers.height,
+            "customer_count": self.customers.height,
             "warnings": list(self.warnings),
         }

@@ -143,12 +143,12 @@ class ChecklistHandler:
             plan.classifications.append(compiled.band)
         plan.outputs += [
             OutputColumn(NAMES.points, "Checklist points", "number"),
-            OutputColumn(NAMES.score, "Checklist score (%)", "percent"),
+            OutputColumn(NAMES.score, "Checklist score (%)", "number"),
             OutputColumn(NAMES.answered, "Checklist questions answered", "integer"),
         ]
         if compiled.band is not None:
             plan.outputs.append(OutputColumn(NAMES.band, "Checklist band", "text"))
-        plan.outputs += [OutputColumn(NAMES.value(q.id), q.text, "boolean") for q in config.questions]
+        plan.outputs += [OutputColumn(NAMES.value(q.id), q.text, "boolean", detail=True) for q in config.questions]
         return plan
 
     def summarize(self, config: ChecklistConfig, table: pl.DataFrame) -> SectionSummary:  # type: ignore[override]

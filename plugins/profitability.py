@@ -271,22 +271,26 @@ def revenue_column(config: ProfitabilityConfig) -> str:
     return text if _IDENTIFIER.match(text) else "profit_revenue"
 
 
-def whale_curve(profits: pl.Series) -> pl.DataFrame:
-    """Customers ranked by profit with the cumulative share of total profit.
+def whale_curve(table: pl.DataFrame, key: str) -> pl.DataFrame:
+    """Customers ranked by profit (ties by key) with the cumulative share of total profit.
 
     ``cumulative_profit_share`` is null when total profit is not positive: a share of a
     loss (or of nothing) has no meaning.
     """
-    ranked = pl.DataFrame({"profit": profits.drop_nulls().cast(pl.Float64)}).sort("profit", descending=True)
+    ranked = (
+        table.filter(pl.col("profit").is_not_null())
+        .select(pl.col(key), pl.col("profit").cast(pl.Float64))
+        .sort(["profit", key], descending=[True, False])
+    )
     n = ranked.height
     total = float(ranked["profit"].sum()) if n else 0.0
     curve = ranked.with_columns(
         rank=pl.int_range(1, n + 1, dtype=pl.Int64),
         cumulative_profit=pl.col("profit").cum_sum(),
-    ).with_columns(customer_share=pl.col("rank") / n)
+    ).with_columns(customer_share=pl.col("rank") / max(n, 1))
     share = pl.col("cumulative_profit") / total if total > 0 else pl.lit(None, dtype=pl.Float64)
     return curve.with_columns(cumulative_profit_share=share).select(
-        "rank", "customer_share", "profit", "cumulative_profit", "cumulative_profit_share"
+        "rank", key, "customer_share", "profit", "cumulative_profit", "cumulative_profit_share"
     )
 
 
@@ -298,7 +302,10 @@ def _top_count(n: int, top: float) -> int:
 def summarize_profitability(
     config: ProfitabilityConfig, table: pl.DataFrame, *, title: str = "Customer profitability"
 ) -> SectionSummary:
-    """Totals, the whale curve and its peak, class counts and warnings."""
+    """Totals, the whale curve and its peak, class counts and warnings.
+
+    The customer key is the frame's first column (the pipeline keeps it first).
+    """
     summary = SectionSummary(section="profitability", title=title)
     revenue = revenue_column(config)
     known = table.filter(pl.col("profit").is_not_null())
@@ -317,7 +324,7 @@ def summarize_profitability(
     figures["value_destroyer_share"] = counts["value_destroyer"] / n_all if n_all else None
     figures["support_abuse_count"] = int(table["support_abuse"].fill_null(False).sum())
 
-    curve = whale_curve(known["profit"])
+    curve = whale_curve(known, table.columns[0])
     top = _top_count(n, config.value_creator_top)
     figures["top_customers"] = top
     figures["top_customer_share"] = top / n if n else None

@@ -249,11 +249,13 @@ def test_summary_of_an_empty_or_unknown_portfolio() -> None:
     assert any("2 customers have no known profit" in w for w in summary.warnings)
 
 
-def test_whale_curve_table_columns() -> None:
-    curve = whale_curve(pl.Series([1.0, None, 3.0]))
-    assert curve.columns == ["rank", "customer_share", "profit", "cumulative_profit", "cumulative_profit_share"]
-    assert curve["profit"].to_list() == [3.0, 1.0]
-    assert curve["cumulative_profit_share"].to_list() == [0.75, 1.0]
+def test_whale_curve_table_ranks_ties_by_key() -> None:
+    table = pl.DataFrame({"key": ["b", "a", "c", "d"], "profit": [1.0, 1.0, None, 2.0]})
+    curve = whale_curve(table, "key")
+    assert curve.columns == ["rank", "key", "customer_share", "profit", "cumulative_profit", "cumulative_profit_share"]
+    assert curve["key"].to_list() == ["d", "a", "b"]
+    assert curve["customer_share"].to_list() == pytest.approx([1 / 3, 2 / 3, 1.0])
+    assert curve["cumulative_profit_share"].to_list() == [0.5, 0.75, 1.0]
 
 
 def test_summary_through_evaluate(default: clientwise.Ruleset) -> None:

@@ -260,6 +260,11 @@ def test_list_values_are_not_single_cells():
     assert (problem.location, problem.value) == ("row 1, column 'tags'", '["a", "b"]')
     assert problem.message == "holds a list or record, not a single value"
 
+    # JSON objects arrive as Python objects.
+    frame = pl.DataFrame([pl.Series("customer_id", ["C1"]), pl.Series("tags", [{"a": 1}], dtype=pl.Object)])
+    problem = only_problem({"customers": typed_table(frame)}, customers(tags=FieldSpec()))
+    assert (problem.location, problem.value) == ("row 1, column 'tags'", '{"a": 1}')
+
 
 # --- values ----------------------------------------------------------------------------
 

@@ -51,13 +51,16 @@ class TableSpec(Strict):
 class DataConfig(Strict):
     """The ``[data]`` section."""
 
-    key: str = Field("customer_id", description="Field that identifies a customer in every table.")
+    key: str = Field(
+        "customer_id",
+        description="Field that identifies a customer in every table; always required and never empty.",
+    )
     name: str = Field("name", description="Field holding the customer's display name.")
     true_values: list[str] = Field(default_factory=lambda: ["yes", "y", "true", "1", "x"])
     false_values: list[str] = Field(default_factory=lambda: ["no", "n", "false", "0"])
     date_formats: list[str] = Field(
         default_factory=lambda: ["%Y-%m-%d"],
-        description="strftime formats tried in order for text dates; ISO 8601 first by default.",
+        description="strftime formats tried, in order, for text dates after ISO 8601 (always tried first).",
     )
     customers: TableSpec = Field(default_factory=TableSpec)
     contacts: TableSpec | None = None
