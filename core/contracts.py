@@ -39,6 +39,15 @@ class CompileContext:
         return Source(self.file, path)
 
 
+@dataclass(frozen=True)
+class SummaryContext:
+    """What a section's portfolio summary may need besides its settings and the table."""
+
+    key: str
+    name: str
+    as_of: dt.date
+
+
 @runtime_checkable
 class SectionHandler(Protocol):
     """Handles one top-level ruleset section (``[segmentation]``, ``[rfm]``, ...)."""
@@ -51,8 +60,9 @@ class SectionHandler(Protocol):
         """Turn the validated section into derived fields and decision rules."""
         ...
 
-    def summarize(self, config: BaseModel, table: pl.DataFrame) -> SectionSummary:
-        """Portfolio figures over the evaluated customers table."""
+    def summarize(self, config: BaseModel, table: pl.DataFrame, context: SummaryContext) -> SectionSummary:
+        """Portfolio figures over the evaluated customers table (one row per customer,
+        every input, derived and output column; ``context.key`` identifies customers)."""
         ...
 
 

@@ -16,7 +16,7 @@ import polars as pl
 from clientwise import expr
 from clientwise.compile import ActionsStep, ClassificationStep, DerivedStep, Program, compile_ruleset
 from clientwise.context import EvaluationContext
-from clientwise.contracts import DecideContext, RawTable
+from clientwise.contracts import DecideContext, RawTable, SummaryContext
 from clientwise.decide import BECAUSE_SUFFIX, Decided, run
 from clientwise.errors import DataError, InputError, Problem
 from clientwise.explain import TracedDerived, TracedRule, Tracer
@@ -154,10 +154,11 @@ class Evaluator:
             .with_columns(pl.col("actions").fill_null(pl.lit([], pl.List(pl.String))))
         )
         summaries, warnings = [], []
+        summary_context = SummaryContext(key, name, context.as_of)
         for section, handler, _plan in self.program.plans:
             if handler is None:
                 continue
-            summary = handler.summarize(self.ruleset.sections[section], frame)
+            summary = handler.summarize(self.ruleset.sections[section], frame, summary_context)
             summaries.append(summary)
             warnings.extend(summary.warnings)
         actions = decided.actions

@@ -17,7 +17,7 @@ from typing import Any, Literal
 import polars as pl
 from pydantic import Field, field_validator, model_validator
 
-from clientwise.contracts import CompileContext
+from clientwise.contracts import CompileContext, SummaryContext
 from clientwise.errors import Problem, RulesetError, collect
 from clientwise.hookspecs import hookimpl
 from clientwise.plan import DerivedField, OutputColumn, SectionPlan, SectionSummary
@@ -151,7 +151,7 @@ class ChecklistHandler:
         plan.outputs += [OutputColumn(NAMES.value(q.id), q.text, "boolean", detail=True) for q in config.questions]
         return plan
 
-    def summarize(self, config: ChecklistConfig, table: pl.DataFrame) -> SectionSummary:  # type: ignore[override]
+    def summarize(self, config: ChecklistConfig, table: pl.DataFrame, context: SummaryContext) -> SectionSummary:  # type: ignore[override]
         """Per question: yes, no and unanswered counts over the assessed customers."""
         summary = SectionSummary(self.name, self.title)
         assessed = table.filter(pl.col(ASSESSED).fill_null(False)) if ASSESSED in table.columns else table.clear()

@@ -11,22 +11,20 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from typing import Any
 
 import polars as pl
 from pydantic import Field, model_validator
 
-from clientwise.contracts import CompileContext
+from clientwise.contracts import CompileContext, SummaryContext
 from clientwise.hookspecs import hookimpl
-from clientwise.plan import (
-    Classification,
-    DerivedField,
-    OutputColumn,
-    Rule,
-    SectionPlan,
-    SectionSummary,
-)
+from clientwise.plan import Classification, DerivedField, OutputColumn, Rule, SectionPlan, SectionSummary, Source
 from clientwise.ruleset.data import Strict
+from clientwise.scorecard import number_text
+
+#: Builds a :class:`Source` from a key path (``CompileContext.source``).
+Where = Callable[[str], Source]
 
 #: The value classes, in the order they are tried.
 VALUE_CLASSES = ("value_creator", "neutral", "value_destroyer")
@@ -89,7 +87,7 @@ class ProfitabilityConfig(Strict):
         default_factory=default_cost_drivers, description="What it costs to serve a customer."
     )
     value_creator_top: float = Field(
-        0.20, gt=0, le=1, description="Value creators are at most this share of customers, ranked by profit."
+        0.20, gt=0, le=1, description="Value creators rank within this top share of customers by profit (ties share a rank)."
     )
     value_creator_min_profit: float = Field(0.0, description="A value creator's profit must be above this.")
     value_destroyer_below: float = Field(0.0, description="Profit below this makes a value destroyer.")
@@ -119,13 +117,6 @@ class ProfitabilityConfig(Strict):
         return self
 
 
-def _num(value: float) -> str:
-    """A number as expression text (never scientific notation surprises in reports)."""
-    if float(value).is_integer():
-        return str(int(value))
-    return repr(float(value))
-
-
 class ProfitabilityHandler:
     """Compiles ``[profitability]`` into profit fields and the value-class decision."""
 
@@ -135,134 +126,88 @@ class ProfitabilityHandler:
 
     def compile(self, config: ProfitabilityConfig, context: CompileContext) -> SectionPlan:  # type: ignore[override]
         plan = SectionPlan(section=self.name)
-        src = context.source
-        derived = plan.derived
-
-        revenue = revenue_column(config)
-        if revenue != config.revenue:
-            derived.append(
-                DerivedField("profit_revenue", config.revenue, src("profitability.revenue"), "Revenue counted for profit.")
-            )
-        margin = f"({config.margin})"
-        if config.default_margin is not None:
-            margin = f"coalesce({config.margin}, {_num(config.default_margin)})"
-        derived.append(
-            DerivedField(
-                "gross_profit",
-                f"{revenue} * {margin}",
-                src("profitability.margin"),
-                "Revenue times gross margin.",
-            )
-        )
-
-        costs: list[str] = []
-        for index, driver in enumerate(config.cost_drivers):
-            where = src(f"profitability.cost_drivers[{index}]")
-            derived.append(
-                DerivedField(f"count_{driver.id}", driver.count, where.child("count"), f"{driver.shown()}: units used.")
-            )
-            derived.append(
-                DerivedField(
-                    f"cost_{driver.id}",
-                    f"coalesce(count_{driver.id}, 0) * {_num(driver.unit_cost)}",
-                    where.child("unit_cost"),
-                    f"{driver.shown()}: units times unit cost (unknown units cost 0).",
-                )
-            )
-            costs.append(f"cost_{driver.id}")
-        derived.append(
-            DerivedField(
-                "cost_to_serve",
-                " + ".join(costs) if costs else "0",
-                src("profitability.cost_drivers"),
-                "Sum of the cost drivers.",
-            )
-        )
-        derived.append(
-            DerivedField("profit", "gross_profit - cost_to_serve", src("profitability"), "Gross profit minus cost to serve.")
-        )
-        derived.append(
-            DerivedField(
-                "profit_margin",
-                f"if_else({revenue} > 0, profit / {revenue}, null)",
-                src("profitability.revenue"),
-                "Profit as a share of revenue (unknown without revenue).",
-            )
-        )
-        derived.append(
-            DerivedField(
-                "profit_rank_pct",
-                "rank_pct(profit)",
-                src("profitability.value_creator_top"),
-                "Rank by profit (1 = most profitable) over customers with a known profit.",
-            )
-        )
-        derived.append(
-            DerivedField(
-                "support_calls_peak_day",
-                f"max_per_day(interactions, date, {config.support_call_filter})",
-                src("profitability.support_call_filter"),
-                "Most support calls on a single day.",
-            )
-        )
-        derived.append(
-            DerivedField(
-                "support_abuse",
-                f"support_calls_peak_day >= {config.support_abuse_calls}",
-                src("profitability.support_abuse_calls"),
-                "Support calls on one day reached the abuse threshold.",
-            )
-        )
-
-        plan.classifications.append(
-            Classification(
-                output="value_class",
-                rules=(
-                    Rule(
-                        "value_creator",
-                        f"profit_rank_pct <= {_num(config.value_creator_top)} "
-                        f"and profit > {_num(config.value_creator_min_profit)}",
-                        "'value_creator'",
-                        src("profitability.value_creator_top"),
-                        f"Profit {{profit:.0f}} is above {_num(config.value_creator_min_profit)} and ranks in the top "
-                        f"{config.value_creator_top:.0%} of customers (position {{profit_rank_pct:.0%}})",
-                    ),
-                    Rule(
-                        "value_destroyer",
-                        f"profit < {_num(config.value_destroyer_below)}",
-                        "'value_destroyer'",
-                        src("profitability.value_destroyer_below"),
-                        f"Profit {{profit:.0f}} is below {_num(config.value_destroyer_below)}: cost to serve "
-                        "{cost_to_serve:.0f} against gross profit {gross_profit:.0f}",
-                    ),
-                    Rule(
-                        "neutral",
-                        "profit is not null",
-                        "'neutral'",
-                        src("profitability"),
-                        "Profit {profit:.0f} is neither top-ranked nor negative",
-                    ),
-                ),
-                source=src("profitability"),
-                default=None,
-                description="value_creator, neutral or value_destroyer; null when profit is unknown.",
-            )
-        )
-
-        plan.outputs.extend(
-            [
-                OutputColumn("cost_to_serve", "Cost to serve", "money"),
-                OutputColumn("profit", "Profit", "money"),
-                OutputColumn("profit_margin", "Profit margin", "percent"),
-                OutputColumn("value_class", "Value class", "text"),
-                OutputColumn("support_abuse", "Support abuse", "boolean"),
-                *(OutputColumn(f"cost_{d.id}", f"Cost: {d.shown()}", "money") for d in config.cost_drivers),
-            ]
-        )
+        plan.derived.extend(_profit_fields(config, context.source))
+        plan.derived.extend(_support_fields(config, context.source))
+        plan.classifications.append(_value_class(config, context.source))
+        plan.outputs.extend([
+            OutputColumn("cost_to_serve", "Cost to serve", "money"),
+            OutputColumn("profit", "Profit", "money"),
+            OutputColumn("profit_margin", "Profit margin", "percent"),
+            OutputColumn("value_class", "Value class", "text"),
+            OutputColumn("support_abuse", "Support abuse", "boolean"),
+            *(OutputColumn(f"cost_{d.id}", f"Cost: {d.shown()}", "money") for d in config.cost_drivers),
+        ])
         return plan
 
-    def summarize(self, config: ProfitabilityConfig, table: pl.DataFrame) -> SectionSummary:  # type: ignore[override]
-        return summarize_profitability(config, table, title=self.title)
+    def summarize(self, config: ProfitabilityConfig, table: pl.DataFrame, context: SummaryContext) -> SectionSummary:  # type: ignore[override]
+        return summarize_profitability(config, table, context.key, title=self.title)
+
+
+def _money(value: float) -> str:
+    """A unit cost as a decimal literal, so cost columns are amounts even for whole unit costs."""
+    text = number_text(value)
+    return text if "." in text else f"{text}.0"
+
+
+def _profit_fields(config: ProfitabilityConfig, src: Where) -> list[DerivedField]:
+    """gross_profit, count_<id> and cost_<id> per driver, cost_to_serve, profit, profit_margin."""
+    revenue = revenue_column(config)
+    fields: list[DerivedField] = []
+    if revenue != config.revenue:
+        fields.append(DerivedField("profit_revenue", config.revenue, src("profitability.revenue"),
+                                   "Revenue counted for profit."))
+    margin = f"({config.margin})"
+    if config.default_margin is not None:
+        margin = f"coalesce({config.margin}, {number_text(config.default_margin)})"
+    fields.append(DerivedField("gross_profit", f"{revenue} * {margin}", src("profitability.margin"),
+                               "Revenue times gross margin."))
+    for index, driver in enumerate(config.cost_drivers):
+        where = src(f"profitability.cost_drivers[{index}]")
+        fields.append(DerivedField(f"count_{driver.id}", driver.count, where.child("count"),
+                                   f"{driver.shown()}: units used."))
+        fields.append(DerivedField(f"cost_{driver.id}",
+                                   f"coalesce(count_{driver.id}, 0) * {_money(driver.unit_cost)}",
+                                   where.child("unit_cost"),
+                                   f"{driver.shown()}: units times unit cost (unknown units cost 0)."))
+    costs = " + ".join(f"cost_{driver.id}" for driver in config.cost_drivers) or "0"
+    fields += [
+        DerivedField("cost_to_serve", costs, src("profitability.cost_drivers"), "Sum of the cost drivers."),
+        DerivedField("profit", "gross_profit - cost_to_serve", src("profitability"),
+                     "Gross profit minus cost to serve."),
+        DerivedField("profit_margin", f"if_else({revenue} > 0, profit / {revenue}, null)",
+                     src("profitability.revenue"), "Profit as a share of revenue (unknown without revenue)."),
+        DerivedField("profit_rank_pct", "rank_pct(profit)", src("profitability.value_creator_top"),
+                     "Rank by profit (1 = most profitable, ties share a rank) / customers with a known profit."),
+    ]
+    return fields
+
+
+def _support_fields(config: ProfitabilityConfig, src: Where) -> list[DerivedField]:
+    return [
+        DerivedField("support_calls_peak_day", f"max_per_day(interactions, date, {config.support_call_filter})",
+                     src("profitability.support_call_filter"), "Most support calls on a single day."),
+        DerivedField("support_abuse", f"support_calls_peak_day >= {config.support_abuse_calls}",
+                     src("profitability.support_abuse_calls"), "Support calls on one day reached the abuse threshold."),
+    ]
+
+
+def _value_class(config: ProfitabilityConfig, src: Where) -> Classification:
+    """First match: creator (top share and profitable), destroyer, neutral; null profit -> null."""
+    top, floor, below = (number_text(config.value_creator_top), number_text(config.value_creator_min_profit),
+                         number_text(config.value_destroyer_below))
+    rules = (
+        Rule("value_creator", f"profit_rank_pct <= {top} and profit > {floor}", "'value_creator'",
+             src("profitability.value_creator_top"),
+             f"Profit {{profit:.0f}} is above {floor} and ranks in the top {config.value_creator_top:.0%} "
+             "of customers (position {profit_rank_pct:.0%})"),
+        Rule("value_destroyer", f"profit < {below}", "'value_destroyer'", src("profitability.value_destroyer_below"),
+             f"Profit {{profit:.0f}} is below {below}: cost to serve {{cost_to_serve:.0f}} "
+             "against gross profit {gross_profit:.0f}"),
+        Rule("neutral", "profit is not null", "'neutral'", src("profitability"),
+             "Profit {profit:.0f}: neither a value creator nor a value destroyer"),
+    )
+    return Classification(output="value_class", rules=rules, source=src("profitability"), default=None,
+                          description="value_creator, neutral or value_destroyer; null when profit is unknown.")
 
 
 def revenue_column(config: ProfitabilityConfig) -> str:
@@ -300,12 +245,9 @@ def _top_count(n: int, top: float) -> int:
 
 
 def summarize_profitability(
-    config: ProfitabilityConfig, table: pl.DataFrame, *, title: str = "Customer profitability"
+    config: ProfitabilityConfig, table: pl.DataFrame, key: str, *, title: str = "Customer profitability"
 ) -> SectionSummary:
-    """Totals, the whale curve and its peak, class counts and warnings.
-
-    The customer key is the frame's first column (the pipeline keeps it first).
-    """
+    """Totals, the whale curve and its peak, class counts and warnings."""
     summary = SectionSummary(section="profitability", title=title)
     revenue = revenue_column(config)
     known = table.filter(pl.col("profit").is_not_null())
@@ -324,7 +266,7 @@ def summarize_profitability(
     figures["value_destroyer_share"] = counts["value_destroyer"] / n_all if n_all else None
     figures["support_abuse_count"] = int(table["support_abuse"].fill_null(False).sum())
 
-    curve = whale_curve(known, table.columns[0])
+    curve = whale_curve(known, key)
     top = _top_count(n, config.value_creator_top)
     figures["top_customers"] = top
     figures["top_customer_share"] = top / n if n else None

@@ -13,14 +13,15 @@ See ``docs/plugins/relationship.md`` for the keys, formulas and defaults.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, Literal
 
 import polars as pl
 from pydantic import Field, model_validator
 
-from clientwise.contracts import CompileContext
+from clientwise.contracts import CompileContext, SummaryContext
 from clientwise.hookspecs import hookimpl
-from clientwise.plan import ComputedField, DerivedField, OutputColumn, SectionPlan, SectionSummary
+from clientwise.plan import ComputedField, DerivedField, OutputColumn, SectionPlan, SectionSummary, Source
 from clientwise.ruleset.data import Strict
 from clientwise.scorecard import Band, Criterion, Scorecard, ScorecardNames, compile_scorecard
 
@@ -144,6 +145,56 @@ def missing_roles_builder(roles: list[Role]) -> pl.Expr:
     return pl.concat_list(parts).list.drop_nulls()
 
 
+def _role_fields(config: RelationshipConfig, src: Callable[[str], Source]) -> list[DerivedField | ComputedField]:
+    """Per role its strength and coverage; then the required roles covered and missing."""
+    m = config.min_strength
+    fields: list[DerivedField | ComputedField] = []
+    for index, role in enumerate(config.roles):
+        where = src(f"relationship.roles[{index}]")
+        fields.append(DerivedField(
+            strength_field(role),
+            f"max_of(contacts, strength, lower(role) == {_text(role.matched())} and covered_by is not null)",
+            where, f"{role.shown()}: strongest contact covered by someone on our side (null: none)."))
+        fields.append(DerivedField(
+            covered_field(role), f"coalesce({strength_field(role)}, 0) >= {m}", where,
+            f"{role.shown()}: covered by a contact of strength {m} or more."))
+    required = config.required()
+    inputs = tuple(covered_field(r) for r in required)
+    roles = src("relationship.roles")
+    fields += [
+        DerivedField("roles_covered", " + ".join(f"if_else({covered_field(r)}, 1, 0)" for r in required) or "0",
+                     roles, "How many required roles are covered."),
+        DerivedField("missing_role_count", f"{len(required)} - roles_covered", roles,
+                     "How many required roles are not covered."),
+        ComputedField("missing_roles", lambda: missing_roles_builder(required), inputs, roles,
+                      "Required roles not covered by a contact of enough strength.", type="list"),
+        ComputedField("missing_roles_text", lambda: missing_roles_builder(required).list.join(", "), inputs, roles,
+                      "The missing roles as text, for because templates and flat files.", type="string"),
+    ]
+    return fields
+
+
+def _contact_fields(config: RelationshipConfig, src: Callable[[str], Source]) -> list[DerivedField]:
+    """Active threads, average strength and the budget holder's last contact."""
+    m = config.min_strength
+    fields = [
+        DerivedField(
+            "active_threads",
+            f"count_of(contacts, strength >= {m} and covered_by is not null "
+            f"and days_since(last_contact) <= {config.active_days})",
+            src("relationship.active_days"),
+            f"Contacts of strength {m}+ reached in the last {config.active_days} days."),
+        DerivedField("average_strength", "mean_of(contacts, strength)", src("relationship.weights.average_strength"),
+                     "Average strength of all contacts, 0-4 (null: no contacts)."),
+    ]
+    if config.budget_role:
+        budget = next(r for r in config.roles if r.id == config.budget_role)
+        fields.append(DerivedField(
+            "budget_last_contact", f"max_of(contacts, last_contact, lower(role) == {_text(budget.matched())})",
+            src("relationship.budget_role"), "Latest contact with the budget holder."))
+    return fields
+
+
 class RelationshipHandler:
     """Compiles ``[relationship]`` into role coverage fields and the health scorecard."""
 
@@ -153,48 +204,8 @@ class RelationshipHandler:
 
     def compile(self, config: RelationshipConfig, context: CompileContext) -> SectionPlan:  # type: ignore[override]
         plan = SectionPlan(section=self.name)
-        src = context.source
-        m = config.min_strength
-        for index, role in enumerate(config.roles):
-            where = src(f"relationship.roles[{index}]")
-            plan.derived.append(DerivedField(
-                strength_field(role),
-                f"max_of(contacts, strength, lower(role) == {_text(role.matched())} and covered_by is not null)",
-                where, f"{role.shown()}: strongest contact covered by someone on our side (null: none)."))
-            plan.derived.append(DerivedField(
-                covered_field(role), f"coalesce({strength_field(role)}, 0) >= {m}", where,
-                f"{role.shown()}: covered by a contact of strength {m} or more."))
-        required = config.required()
-        plan.derived.append(DerivedField(
-            "roles_covered",
-            " + ".join(f"if_else({covered_field(r)}, 1, 0)" for r in required) or "0",
-            src("relationship.roles"), "How many required roles are covered."))
-        plan.derived.append(ComputedField(
-            "missing_roles", lambda: missing_roles_builder(required),
-            tuple(covered_field(r) for r in required), src("relationship.roles"),
-            "Required roles not covered by a contact of enough strength.", type="list"))
-        plan.derived.append(ComputedField(
-            "missing_roles_text", lambda: missing_roles_builder(required).list.join(", "),
-            tuple(covered_field(r) for r in required), src("relationship.roles"),
-            "The missing roles as text, for because templates and flat files.", type="string"))
-        plan.derived.append(DerivedField(
-            "missing_role_count", f"{len(required)} - roles_covered", src("relationship.roles"),
-            "How many required roles are not covered."))
-        plan.derived.append(DerivedField(
-            "active_threads",
-            f"count_of(contacts, strength >= {m} and covered_by is not null "
-            f"and days_since(last_contact) <= {config.active_days})",
-            src("relationship.active_days"),
-            f"Contacts of strength {m}+ reached in the last {config.active_days} days."))
-        plan.derived.append(DerivedField(
-            "average_strength", "mean_of(contacts, strength)", src("relationship.weights.average_strength"),
-            "Average strength of all contacts, 0-4 (null: no contacts)."))
-        if config.budget_role:
-            budget = next(r for r in config.roles if r.id == config.budget_role)
-            plan.derived.append(DerivedField(
-                "budget_last_contact", f"max_of(contacts, last_contact, lower(role) == {_text(budget.matched())})",
-                src("relationship.budget_role"), "Latest contact with the budget holder."))
-
+        plan.derived.extend(_role_fields(config, context.source))
+        plan.derived.extend(_contact_fields(config, context.source))
         compiled = compile_scorecard(self.scorecard(config, context))
         plan.derived.extend(compiled.derived)
         if compiled.band is not None:
@@ -231,7 +242,7 @@ class RelationshipHandler:
         if config.map_review_field:
             criteria.append(Criterion(
                 "map_reviewed", f"days_since({config.map_review_field}) <= {config.map_review_days}",
-                w.map_reviewed, weights.child("map_reviewed"),
+                w.map_reviewed, src("relationship.map_review_field"),
                 description=f"The relationship map was reviewed in the last {config.map_review_days} days."))
         criteria.append(Criterion(
             "average_strength", f"average_strength / {MAX_STRENGTH}", w.average_strength,
@@ -241,26 +252,22 @@ class RelationshipHandler:
         return Scorecard(self.name, tuple(criteria), src("relationship.weights"), bands, config.unanswered,
                          None, NAMES, title="Relationship health")
 
-    def summarize(self, config: RelationshipConfig, table: pl.DataFrame) -> SectionSummary:  # type: ignore[override]
-        return summarize_relationship(config, table, title=self.title)
+    def summarize(self, config: RelationshipConfig, table: pl.DataFrame, context: SummaryContext) -> SectionSummary:  # type: ignore[override]
+        return summarize_relationship(config, table, context.key, title=self.title)
 
 
 def summarize_relationship(
-    config: RelationshipConfig, table: pl.DataFrame, *, title: str = "Relationship health"
+    config: RelationshipConfig, table: pl.DataFrame, key: str, *, title: str = "Relationship health"
 ) -> SectionSummary:
-    """Band distribution, customers missing each role and the role coverage matrix.
-
-    The customer key is the frame's first column (the pipeline keeps it first).
-    """
+    """Band distribution, customers missing each role and the role coverage matrix."""
     summary = SectionSummary(section="relationship", title=title)
-    key = table.columns[0]
-    scores = table.get_column(NAMES.score) if NAMES.score in table.columns else pl.Series([], dtype=pl.Float64)
+    scores = table.get_column(NAMES.score)
+    threads = table.get_column("active_threads")
     summary.figures.update({
         "customers": table.height,
-        "mean_health_score": scores.mean() if scores.len() and scores.null_count() < scores.len() else None,
-        "single_threaded": int((table["active_threads"] < config.min_active_threads).fill_null(True).sum()) if "active_threads" in table.columns else None,
-        "fully_covered": int((table["roles_covered"] == len(config.required())).fill_null(False).sum())
-        if "roles_covered" in table.columns else None,
+        "mean_health_score": scores.mean() if scores.null_count() < scores.len() else None,
+        "single_threaded": int((threads < config.min_active_threads).fill_null(True).sum()),
+        "fully_covered": int((table.get_column("roles_covered") == len(config.required())).fill_null(False).sum()),
     })
     summary.tables["bands"] = _band_table(config, table)
 
@@ -286,14 +293,14 @@ def summarize_relationship(
         *(pl.col(covered_field(role)).fill_null(False).alias(f"{role.id}_covered") for role in config.roles),
         *([pl.col(NAMES.score)] if NAMES.score in in_matrix.columns else []),
     )
-    for role in config.required():
-        missing = next(r["customers_missing"] for r in rows if r["role"] == role.id)
-        top_missing = next(r["matrix_customers_missing"] for r in rows if r["role"] == role.id)
-        if top_missing:
+    tiered = config.tier_field in table.columns
+    scope = f"{'/'.join(config.matrix_tiers)} customers" if tiered else "customers"
+    for row in rows:
+        if row["required"] and row["matrix_customers_missing"]:
             summary.warnings.append(
-                f"{top_missing} {'/'.join(config.matrix_tiers)} customers have no {role.shown().lower()} "
-                f"of strength {config.min_strength}+ ({missing} customers in all).")
-    if config.tier_field not in table.columns:
+                f"{row['matrix_customers_missing']} {scope} have no {row['label'].lower()} of strength "
+                f"{config.min_strength}+ ({row['customers_missing']} customers in all).")
+    if not tiered:
         summary.warnings.append(
             f"No '{config.tier_field}' field: the role coverage matrix shows every customer "
             "(set relationship.tier_field or add a [segmentation] section).")
@@ -308,7 +315,8 @@ def _matrix_customers(config: RelationshipConfig, table: pl.DataFrame) -> pl.Dat
 
 def _band_table(config: RelationshipConfig, table: pl.DataFrame) -> pl.DataFrame:
     """Customers per band, in band order (the last row counts customers without a band)."""
-    bands = table.get_column(NAMES.band) if NAMES.band in table.columns else pl.Series([None] * table.height, dtype=pl.String)
+    bands = (table.get_column(NAMES.band) if NAMES.band in table.columns
+             else pl.Series([None] * table.height, dtype=pl.String))
     names = [band.id for band in sorted(config.bands, key=lambda b: (b.up_to is None, b.up_to or 0.0))]
     counts = [int((bands == name).fill_null(False).sum()) for name in names]
     total = table.height

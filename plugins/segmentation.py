@@ -20,7 +20,7 @@ from typing import Any, Literal
 import polars as pl
 from pydantic import Field, field_validator, model_validator
 
-from clientwise.contracts import CompileContext
+from clientwise.contracts import CompileContext, SummaryContext
 from clientwise.hookspecs import hookimpl
 from clientwise.plan import Classification, DerivedField, OutputColumn, Rule, SectionPlan, SectionSummary, Source
 from clientwise.ruleset.data import Strict
@@ -281,13 +281,10 @@ class SegmentationHandler:
         return Rule(f"{last.id}.unranked", f"{self.MEASURE} is null", repr(last.id), where,
                     f"No {label} value, so not ranked: {last.id}")
 
-    def summarize(self, config: SegmentationConfig, table: pl.DataFrame) -> SectionSummary:  # type: ignore[override]
-        """Tier sizes against their targets, concentration figures and the Pareto table.
-
-        The customer key is the frame's first column (the pipeline keeps it first).
-        """
+    def summarize(self, config: SegmentationConfig, table: pl.DataFrame, context: SummaryContext) -> SectionSummary:  # type: ignore[override]
+        """Tier sizes against their targets, concentration figures and the Pareto table."""
         summary = SectionSummary(self.name, self.title)
-        key = table.columns[0]
+        key = context.key
         measure = table.get_column(self.MEASURE).cast(pl.Float64)
         total = float(measure.sum() or 0.0)
         ranked = table.filter(pl.col(self.MEASURE).is_not_null()).sort(

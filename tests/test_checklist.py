@@ -11,12 +11,14 @@ import pytest
 from pydantic import ValidationError
 
 import clientwise
-from clientwise.contracts import CompileContext
+from clientwise.contracts import CompileContext, SummaryContext
 from clientwise.errors import RulesetError
 from clientwise.plan import SectionPlan
 from clientwise.plugins.checklist import BandSpec, ChecklistConfig, ChecklistHandler, Question
 from clientwise.plugins_host import PluginHost
 from clientwise.ruleset.data import DataConfig
+
+SUMMARY = SummaryContext(key="customer_id", name="name", as_of=dt.date(2026, 6, 30))
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT = tomllib.loads((ROOT / "rulesets" / "default.toml").read_text())
@@ -51,7 +53,7 @@ def test_compiles_to_a_gated_weighted_scorecard() -> None:
         "checklist_applicable": "checklist_answered",
     }
     assert [(c.name, c.kind) for c in plan.outputs] == [
-        ("checklist_score", "number"), ("checklist_pct", "percent"), ("checklist_answered", "integer"),
+        ("checklist_score", "number"), ("checklist_pct", "number"), ("checklist_answered", "integer"),
         ("checklist_renewal", "boolean"), ("checklist_sponsor", "boolean")]
     assert plan.outputs[3].label == "Renewal process?"
     assert plan.classifications == []
@@ -154,7 +156,7 @@ def test_summary_counts_answers_of_assessed_customers_only() -> None:
         "checklist_sponsor": [True, True, True, None],
         "checklist_pct": [100.0, 200 / 3, 100.0, None],
     })
-    summary = ChecklistHandler().summarize(ChecklistConfig.model_validate({"questions": TWO}), frame)
+    summary = ChecklistHandler().summarize(ChecklistConfig.model_validate({"questions": TWO}), frame, SUMMARY)
     assert summary.tables["questions"].to_dicts() == [
         {"question": "renewal", "text": "Renewal process?", "weight": 1.0, "yes": 1, "no": 1, "answered": 2,
          "not_applicable": 1, "yes_share": 0.5},
@@ -171,7 +173,7 @@ def test_summary_warns_when_nobody_is_assessed() -> None:
                           "checklist_sponsor": [None, None], "checklist_pct": [None, None]},
                          schema_overrides={"checklist_renewal": pl.Boolean, "checklist_sponsor": pl.Boolean,
                                            "checklist_pct": pl.Float64})
-    summary = ChecklistHandler().summarize(ChecklistConfig.model_validate({"questions": TWO}), frame)
+    summary = ChecklistHandler().summarize(ChecklistConfig.model_validate({"questions": TWO}), frame, SUMMARY)
     assert summary.figures["assessed"] == 0 and summary.figures["mean_pct"] is None
     assert summary.tables["questions"].get_column("yes_share").to_list() == [None, None]
     assert summary.warnings == [
@@ -183,7 +185,7 @@ def test_summary_band_counts() -> None:
                           "checklist_pct": [20.0, 80.0, 90.0, None],
                           "checklist_band": ["weak", "strong", "strong", None]})
     config = ChecklistConfig.model_validate({"bands": [{"id": "weak", "up_to": 50}, {"id": "strong"}]})
-    summary = ChecklistHandler().summarize(config, frame)
+    summary = ChecklistHandler().summarize(config, frame, SUMMARY)
     assert summary.tables["bands"].to_dicts() == [{"band": "strong", "customers": 2}, {"band": "weak", "customers": 1}]
     assert summary.warnings == ["The checklist has no questions: add [[checklist.questions]]"]
 

@@ -199,7 +199,7 @@ def frame(profits: list[float | None], classes: list[str | None] | None = None) 
 def test_whale_curve_peak_and_top_share_hand_computed() -> None:
     profits = [500.0, 300, 200, 100, 50, 0, -50, -100, -150, -250]
     classes = ["value_creator"] * 2 + ["neutral"] * 4 + ["value_destroyer"] * 4
-    summary = summarize_profitability(ProfitabilityConfig(), frame(profits, classes))
+    summary = summarize_profitability(ProfitabilityConfig(), frame(profits, classes), "customer_id")
     f = summary.figures
     assert f["total_profit"] == 600.0
     assert f["total_revenue"] == 10_000.0
@@ -219,7 +219,7 @@ def test_whale_curve_peak_and_top_share_hand_computed() -> None:
 
 def test_whale_curve_of_seven_customers() -> None:
     # top 20% of 7 is 1 customer (floor of 1.4)
-    summary = summarize_profitability(ProfitabilityConfig(), frame([40.0, 30, 20, 10, -10, -20, -30]))
+    summary = summarize_profitability(ProfitabilityConfig(), frame([40.0, 30, 20, 10, -10, -20, -30]), "customer_id")
     f = summary.figures
     assert f["total_profit"] == 40.0
     assert f["whale_peak_customer_share"] == pytest.approx(4 / 7)
@@ -232,7 +232,7 @@ def test_whale_curve_of_seven_customers() -> None:
 
 def test_total_profit_not_positive_leaves_shares_undefined() -> None:
     for profits in ([100.0, -100.0], [-5.0, -10.0]):
-        summary = summarize_profitability(ProfitabilityConfig(), frame(profits))
+        summary = summarize_profitability(ProfitabilityConfig(), frame(profits), "customer_id")
         f = summary.figures
         assert f["whale_peak_profit_share"] is None
         assert f["whale_peak_customer_share"] is None
@@ -242,7 +242,7 @@ def test_total_profit_not_positive_leaves_shares_undefined() -> None:
 
 
 def test_summary_of_an_empty_or_unknown_portfolio() -> None:
-    summary = summarize_profitability(ProfitabilityConfig(), frame([None, None]))
+    summary = summarize_profitability(ProfitabilityConfig(), frame([None, None]), "customer_id")
     assert summary.figures["customers_with_profit"] == 0
     assert summary.figures["whale_peak_profit_share"] is None
     assert summary.tables["whale_curve"].height == 0
@@ -284,3 +284,17 @@ def test_compile_names_every_output_and_driver_column() -> None:
     assert derived["cost_visits"].source.path == "profitability.cost_drivers[2].unit_cost"
     assert derived["support_abuse"].expression == "support_calls_peak_day >= 35"
     assert isinstance(data_config, DataConfig)
+
+
+def test_a_bad_driver_count_is_reported_at_its_key() -> None:
+    ruleset = clientwise.parse_ruleset(
+        'extends = "default"\n[[profitability.cost_drivers]]\nid = "visits"\ncount = "count_of(interactions, typ == \'visit\')"\n')
+    with pytest.raises(RulesetError) as error:
+        clientwise.Evaluator(ruleset)
+    problem = error.value.problems[0]
+    assert problem.location == "profitability.cost_drivers[2].count"
+    assert "typ" in problem.message
+
+
+def test_model_defaults_match_the_default_ruleset(default: clientwise.Ruleset) -> None:
+    assert default.sections["profitability"] == ProfitabilityConfig()

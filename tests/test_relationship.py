@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
 import polars as pl
 import pytest
@@ -50,16 +51,13 @@ def evaluate(customers: list[tuple], contacts: list[tuple], ruleset: clientwise.
         "contacts": pl.DataFrame(contacts, schema=CONTACTS, orient="row"),
         "interactions": pl.DataFrame([], schema=INTERACTIONS),
     }
-    return clientwise.evaluate(ruleset or DEFAULT(), tables, as_of=AS_OF)
+    return clientwise.evaluate(ruleset or default_ruleset(), tables, as_of=AS_OF)
 
 
-_CACHE: dict[str, clientwise.Ruleset] = {}
-
-
-def DEFAULT() -> clientwise.Ruleset:  # noqa: N802 - reads like the constant it stands for
-    if "default" not in _CACHE:
-        _CACHE["default"] = clientwise.load_ruleset("default")
-    return _CACHE["default"]
+@functools.cache
+def default_ruleset() -> clientwise.Ruleset:
+    """Loaded once: rulesets are immutable, and loading validates every section."""
+    return clientwise.load_ruleset("default")
 
 
 def rows(result: clientwise.Result) -> dict[str, dict]:
@@ -235,7 +233,7 @@ def test_summarize_on_a_hand_made_frame_without_tiers() -> None:
         "roles_covered": [3, 0], "active_threads": [3, 0],
         "health_score": [80.0, 0.0], "health_band": ["green", "red"],
     })
-    summary = summarize_relationship(config, table)
+    summary = summarize_relationship(config, table, "customer_id")
     assert summary.figures["single_threaded"] == 1
     assert summary.figures["fully_covered"] == 1
     assert summary.figures["mean_health_score"] == 40.0
@@ -253,7 +251,7 @@ def test_missing_roles_builder_keeps_role_order() -> None:
 
 
 def test_compile_drops_criteria_that_are_switched_off() -> None:
-    data_config = DEFAULT().core.data
+    data_config = default_ruleset().core.data
     config = RelationshipConfig(budget_role="", map_review_field="")
     plan = RelationshipHandler().compile(config, CompileContext("r.toml", data_config))
     names = {d.name for d in plan.derived}
@@ -328,13 +326,13 @@ def crafted_portfolio() -> dict[str, pl.DataFrame]:
 
 @pytest.fixture(scope="module")
 def crafted() -> clientwise.Result:
-    return clientwise.evaluate(DEFAULT(), crafted_portfolio(), as_of=AS_OF)
+    return clientwise.evaluate(default_ruleset(), crafted_portfolio(), as_of=AS_OF)
 
 
 def test_each_default_action_fires_for_the_customer_built_for_it(crafted: clientwise.Result) -> None:
     fired = {key: set(actions) for key, actions in crafted.customers.select("customer_id", "actions").iter_rows()}
     assert {key: fired[key] for key in CASES} == {key: expected for key, (_t, _c, expected) in CASES.items()}
-    every_rule = {rule.id for rule in DEFAULT().core.rules}
+    every_rule = {rule.id for rule in default_ruleset().core.rules}
     assert set().union(*fired.values()) == every_rule
 
 
@@ -355,3 +353,16 @@ def test_actions_are_listed_by_priority_with_their_reasons(crafted: clientwise.R
     assert because["multi_thread"].startswith("Only 1 active thread(s)")
     assert because["fix_support_root_cause"].startswith("35 support calls on a single day")
     assert because["consider_exit"] == "Loses 900 on revenue of 1000: more than 25% of revenue"
+
+
+def test_a_wrong_map_field_is_reported_at_its_key() -> None:
+    with pytest.raises(RulesetError) as error:
+        clientwise.Evaluator(clientwise.parse_ruleset(
+            'extends = "default"\n[relationship]\nmap_review_field = "relationship_map_reviewd"\n'))
+    problem = error.value.problems[0]
+    assert problem.location == "relationship.map_review_field"
+    assert "relationship_map_reviewd" in problem.message
+
+
+def test_model_defaults_match_the_default_ruleset() -> None:
+    assert default_ruleset().sections["relationship"] == RelationshipConfig()

@@ -190,7 +190,7 @@ class HealthHandler:
         return SectionPlan(self.name, derived=list(compiled.derived), classifications=[compiled.band],  # type: ignore[list-item]
                            outputs=compiled.outputs("Health"))
 
-    def summarize(self, config: HealthConfig, table: pl.DataFrame) -> SectionSummary:
+    def summarize(self, config: HealthConfig, table: pl.DataFrame, context: object) -> SectionSummary:
         return SectionSummary(self.name, self.title)
 
 

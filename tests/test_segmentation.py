@@ -13,11 +13,13 @@ import pytest
 from pydantic import ValidationError
 
 import clientwise
-from clientwise.contracts import CompileContext
+from clientwise.contracts import CompileContext, SummaryContext
 from clientwise.plan import SectionPlan
 from clientwise.plugins.segmentation import Override, SegmentationConfig, SegmentationHandler, Tier
 from clientwise.plugins_host import PluginHost
 from clientwise.ruleset.data import DataConfig
+
+SUMMARY = SummaryContext(key="customer_id", name="name", as_of=dt.date(2026, 6, 30))
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT = tomllib.loads((ROOT / "rulesets" / "default.toml").read_text())
@@ -232,7 +234,7 @@ def portfolio(**extra: list[object]) -> pl.DataFrame:
 
 
 def test_summary_tiers_targets_and_warnings() -> None:
-    summary = SegmentationHandler().summarize(SegmentationConfig(), portfolio())
+    summary = SegmentationHandler().summarize(SegmentationConfig(), portfolio(), SUMMARY)
     assert summary.tables["tiers"].to_dicts() == [
         {"tier": "strategic", "customers": 1, "customer_share": 1 / 7, "measure_share": 70 / 280,
          "target_min": 0.05, "target_max": 0.10, "target_met": False},
@@ -250,7 +252,7 @@ def test_summary_tiers_targets_and_warnings() -> None:
 
 
 def test_summary_concentration_figures() -> None:
-    figures = SegmentationHandler().summarize(SegmentationConfig(), portfolio()).figures
+    figures = SegmentationHandler().summarize(SegmentationConfig(), portfolio(), SUMMARY).figures
     assert figures["customers"] == 7 and figures["ranked"] == 7 and figures["measure_total"] == 280
     assert figures["top_customers"] == 2  # ceil(0.2 * 7)
     assert figures["top_measure_share"] == pytest.approx(130 / 280)
@@ -259,14 +261,14 @@ def test_summary_concentration_figures() -> None:
 
 
 def test_summary_profit_share_only_with_a_profit_column() -> None:
-    with_profit = SegmentationHandler().summarize(SegmentationConfig(), portfolio(profit=[10.0, 5, 5, 0, -5, 5, 0]))
+    with_profit = SegmentationHandler().summarize(SegmentationConfig(), portfolio(profit=[10.0, 5, 5, 0, -5, 5, 0]), SUMMARY)
     assert with_profit.tables["tiers"].get_column("profit_share").to_list() == [0.5, 0.5, 0.0]
-    without = SegmentationHandler().summarize(SegmentationConfig(), portfolio())
+    without = SegmentationHandler().summarize(SegmentationConfig(), portfolio(), SUMMARY)
     assert "profit_share" not in without.tables["tiers"].columns
 
 
 def test_pareto_table() -> None:
-    table = SegmentationHandler().summarize(SegmentationConfig(), portfolio()).tables["pareto"]
+    table = SegmentationHandler().summarize(SegmentationConfig(), portfolio(), SUMMARY).tables["pareto"]
     assert table.columns == ["position", "customer_id", "measure", "customer_share", "cumulative_share"]
     assert table.get_column("customer_id").to_list() == [f"C{i}" for i in range(7)]
     assert table.get_column("cumulative_share").to_list() == pytest.approx(
@@ -278,7 +280,7 @@ def test_summary_leaves_unranked_customers_out_of_the_pareto_table() -> None:
     frame = portfolio().with_columns(
         pl.when(pl.col("customer_id") == "C0").then(None).otherwise(pl.col("segment_measure")).alias("segment_measure"),
         pl.when(pl.col("customer_id") == "C0").then(pl.lit("transactional")).otherwise(pl.col("tier")).alias("tier"))
-    summary = SegmentationHandler().summarize(SegmentationConfig(), frame)
+    summary = SegmentationHandler().summarize(SegmentationConfig(), frame, SUMMARY)
     assert summary.figures["ranked"] == 6 and summary.figures["largest_customer"] == "C1"
     assert summary.figures["largest_customer_share"] == pytest.approx(60 / 210)
     assert summary.tables["pareto"].height == 6
@@ -291,7 +293,7 @@ def test_ten_percent_of_ten_meets_the_target_exactly() -> None:
         "segment_measure": [float(10 - i) for i in range(10)],
         "tier": ["strategic"] + ["core"] * 3 + ["transactional"] * 6,
     })
-    summary = SegmentationHandler().summarize(SegmentationConfig(), frame)
+    summary = SegmentationHandler().summarize(SegmentationConfig(), frame, SUMMARY)
     assert summary.tables["tiers"].get_column("target_met").to_list() == [True, True, True]
     assert summary.warnings == []
 
@@ -302,7 +304,7 @@ def test_summary_override_warnings() -> None:
         tier_override_reason=[None] * 7,
         segment_override_expired=[False, False, True, False, False, False, False],
     )
-    warnings = SegmentationHandler().summarize(SegmentationConfig(), frame).warnings[2:]
+    warnings = SegmentationHandler().summarize(SegmentationConfig(), frame, SUMMARY).warnings[2:]
     assert warnings == [
         "1 customer(s) have a tier_override that is not a tier (e.g. C0: 'gold'); it was ignored: "
         "use one of strategic, core, transactional",
@@ -315,7 +317,7 @@ def test_last_tier_off_target_names_the_other_tiers_keys() -> None:
     frame = portfolio().with_columns(pl.lit("strategic").alias("tier"))
     config = SegmentationConfig.model_validate({"method": "cumshare", "tiers": [
         {"id": "strategic", "up_to": 0.8}, {"id": "rest", "target": [0.5, 0.9]}]})
-    assert SegmentationHandler().summarize(config, frame).warnings == [
+    assert SegmentationHandler().summarize(config, frame, SUMMARY).warnings == [
         "Tier 'rest' has 0.0% of customers (0 of 7), outside its target 50%-90%: "
         "change the other tiers' up_to or segmentation.tiers[1].target"]
 

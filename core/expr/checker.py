@@ -238,7 +238,7 @@ class _Checker:
             return replace(node, operand=operand)
         return replace(node, operand=operand, type=BOOLEAN)
 
-    def _logic(self, node: n.Node, word: str, operands: Sequence[n.Node], inside: _In | None) -> list[n.Node]:
+    def _logic(self, word: str, operands: Sequence[n.Node], inside: _In | None) -> list[n.Node]:
         typed = [self.visit(o, inside) for o in operands]
         for o in typed:
             t = o.type
@@ -248,15 +248,15 @@ class _Checker:
         return typed
 
     def _and(self, node: n.And, inside: _In | None) -> n.Node:
-        typed = self._logic(node, "and", node.operands, inside)
+        typed = self._logic("and", node.operands, inside)
         return replace(node, operands=tuple(typed), type=_bool_if_ok(typed))
 
     def _or(self, node: n.Or, inside: _In | None) -> n.Node:
-        typed = self._logic(node, "or", node.operands, inside)
+        typed = self._logic("or", node.operands, inside)
         return replace(node, operands=tuple(typed), type=_bool_if_ok(typed))
 
     def _not(self, node: n.Not, inside: _In | None) -> n.Node:
-        typed = self._logic(node, "not", [node.operand], inside)
+        typed = self._logic("not", [node.operand], inside)
         return replace(node, operand=typed[0], type=_bool_if_ok(typed))
 
     # -- calls --------------------------------------------------------------------

@@ -46,6 +46,9 @@ ANSWERS: dict[str, tuple[tuple[float, float, float], float]] = {
     "satisfaction_tool": ((0.60, 0.40, 0.20), 0.15),
 }
 
+#: How often an override pins each tier (strategic, core, transactional).
+OVERRIDE_WEIGHTS = (5, 3, 2)
+
 _UNIFORMS = (
     "revenue_1", "revenue_2", "dormant", "destroyer", "deep", "margin_1", "margin_2", "margin_blank",
     "discount", "discount_kind", "terms", "industry", "region", "stem", "descriptor", "legal",
@@ -130,7 +133,9 @@ def build(draws: Draws, n: int, as_of: dt.date) -> pl.DataFrame:
     )
     sponsor = choose(u("sponsor_who"), vocab.EXECUTIVES, [1] * len(vocab.EXECUTIVES))
     override = pl.col("_override")
-    override_tier = choose(u("override_tier"), ["strategic", "core", "transactional"], [5, 3, 2])
+    tiers = list(vocab.OVERRIDE_REASONS)
+    override_tier = choose(u("override_tier"), range(len(tiers)), OVERRIDE_WEIGHTS)
+    reason = choose_within(u("override_reason") / 0.8, override_tier, [vocab.OVERRIDE_REASONS[t] for t in tiers])
     expiry = u("override_expiry")
     expires = (
         pl.when(expiry < 0.35)
@@ -163,10 +168,8 @@ def build(draws: Draws, n: int, as_of: dt.date) -> pl.DataFrame:
         .otherwise(cents(pl.col("revenue") * discount_rate)),
         payment_terms_days=pl.when(~destroyer & (u("terms") > 0.98)).then(None).otherwise(terms),
         executive_sponsor=pl.when(u("sponsor") < by_size(size, 0.8, 0.35, 0.04)).then(sponsor),
-        tier_override=pl.when(override).then(override_tier),
-        tier_override_reason=pl.when(override & (u("override_reason") < 0.8)).then(
-            _override_reason(u("override_tier"), u("override_reason") / 0.8)
-        ),
+        tier_override=pl.when(override).then(pl.lit(pl.Series(tiers)).gather(override_tier)),
+        tier_override_reason=pl.when(override & (u("override_reason") < 0.8)).then(reason),  # 1 in 5 unexplained
         tier_override_expires=pl.when(override).then(expires),
         relationship_map_reviewed=pl.when(u("map") < by_size(size, 0.85, 0.5, 0.15)).then(
             days_before(day, (map_age * by_size(size, 500.0, 700.0, 900.0)).floor())
@@ -179,9 +182,3 @@ def build(draws: Draws, n: int, as_of: dt.date) -> pl.DataFrame:
         ),
         **{name: _answer(name, size) for name in ANSWERS},
     ).drop(cs.starts_with("u_"), "industry_index", "region_index")
-
-
-def _override_reason(tier_u: pl.Expr, u: pl.Expr) -> pl.Expr:
-    tiers = ["strategic", "core", "transactional"]
-    tier_index = choose(tier_u, range(len(tiers)), [5, 3, 2])
-    return choose_within(u, tier_index, [vocab.OVERRIDE_REASONS[t] for t in tiers])

@@ -14,7 +14,7 @@ import polars as pl
 from pydantic import Field, model_validator
 
 from clientwise import hookimpl
-from clientwise.contracts import CompileContext
+from clientwise.contracts import CompileContext, SummaryContext
 from clientwise.expr.functions import FunctionSpec
 from clientwise.expr.types import Type
 from clientwise.plan import Classification, OutputColumn, Rule, SectionPlan, SectionSummary
@@ -58,7 +58,7 @@ class NpsSection:
             outputs=[OutputColumn("nps_group", "NPS group")],
         )
 
-    def summarize(self, config: NpsConfig, table: pl.DataFrame) -> SectionSummary:
+    def summarize(self, config: NpsConfig, table: pl.DataFrame, context: SummaryContext) -> SectionSummary:
         counts = {group: table.filter(pl.col("nps_group") == group).height for group in GROUPS}
         answered = sum(counts.values())
         figures: dict[str, Any] = {f"{group}s": count for group, count in counts.items()}
