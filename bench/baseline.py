@@ -84,7 +84,9 @@ def profitability(customers: pl.DataFrame, interactions: pl.DataFrame, as_of: dt
         .join(peak, on="customer_id", how="left")
         .with_columns(pl.col(*count_columns, "support_calls_peak_day").fill_null(0))  # no calls: a peak of 0
     )
-    costs = {f"cost_{DRIVER_IDS[kind]}": pl.col(f"count_{DRIVER_IDS[kind]}") * cost for kind, cost in UNIT_COSTS.items()}
+    costs = {
+        f"cost_{DRIVER_IDS[kind]}": pl.col(f"count_{DRIVER_IDS[kind]}") * cost for kind, cost in UNIT_COSTS.items()
+    }
     costs["cost_discounts"] = pl.col("discounts").fill_null(0.0)
     terms = (pl.col("payment_terms_days").fill_null(STANDARD_TERMS) - STANDARD_TERMS).clip(lower_bound=0)
     costs["cost_payment_terms"] = pl.col("revenue") * terms / 365 * CAPITAL_COST

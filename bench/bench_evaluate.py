@@ -115,7 +115,8 @@ def child_evaluate(directory: Path, subset: bool, output: Path) -> dict[str, Any
     imported = time.perf_counter()
     host = clientwise.PluginHost()
     if subset:
-        ruleset = clientwise.parse_ruleset(seg_prof_ruleset_text(), origin="default (segmentation+profitability)", host=host)
+        origin = "default (segmentation+profitability)"
+        ruleset = clientwise.parse_ruleset(seg_prof_ruleset_text(), origin=origin, host=host)
     else:
         ruleset = clientwise.load_ruleset("default", host=host)
     loaded = time.perf_counter()
@@ -235,7 +236,8 @@ def report(results: list[dict[str, Any]], info: dict[str, Any]) -> str:
         if generation:
             lines.append(
                 f"{found['customers']:,} customers generated in {generation['generate']:.2f} s "
-                f"(+ {generation['write']:.2f} s Parquet), peak {generation['peak_mb']:,.0f} MB, rows {generation['rows']}"
+                f"(+ {generation['write']:.2f} s Parquet), peak {generation['peak_mb']:,.0f} MB, "
+                f"rows {generation['rows']}"
             )
         lines.append(f"{found['customers']:,} customers: seg+prof vs baseline {found['agreement']}")
     return "\n".join(lines)

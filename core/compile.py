@@ -148,11 +148,11 @@ def compile_ruleset(ruleset: Ruleset, host: PluginHost, *, available_tables: set
     so a rule needing ``contacts`` fails at load time when there is no contacts file.
     """
     plans = section_plans(ruleset, host)
-    compiler = _Compiler(base_scope(ruleset, available_tables))
+    compiler = _Compiler(base_scope(ruleset, available_tables), host.functions())
     for section, _handler, plan in plans:
         compiler.add_plan(section, plan)
     compiler.add_actions()
-    steps, order = compiler.check(host.functions())
+    steps, order = compiler.check()
     runs = strata(compiler.order_nodes(), order)
     program_strata = [[steps[i] for i in run if i in steps] for run in runs]
     tables_needed: set[str] = set()
@@ -170,8 +170,9 @@ class _Compiler:
     skipped, so one mistake gives one message, not a cascade of "unknown field".
     """
 
-    def __init__(self, scope: expr.Scope):
+    def __init__(self, scope: expr.Scope, functions: expr.FunctionRegistry):
         self.scope = scope
+        self.functions = functions
         self.problems = ProblemList()
         self.items: list[tuple[OrderNode, object]] = []
         self.parsed: list[dict[str, object]] = []
@@ -203,7 +204,7 @@ class _Compiler:
         nodes.update(_parse_templates(self.problems, templates))
         if len(self.problems.problems) > before:
             self.unparsable.add(len(self.items))
-        reads = node.reads | _reads(nodes)
+        reads = node.reads | _reads(nodes, self.functions)
         self.items.append((OrderNode(node.label, node.produces, reads, node.is_decision, node.file, node.path), item))
         self.parsed.append(nodes)
 
@@ -239,7 +240,7 @@ class _Compiler:
         first = self.actions[0].source
         self._add(OrderNode("rules", (), frozenset(), True, first.file, "rules"), self.actions, texts, templates)
 
-    def check(self, registry: object) -> tuple[dict[int, Step], list[int]]:
+    def check(self) -> tuple[dict[int, Step], list[int]]:
         order = topological_order(self.order_nodes())
         steps: dict[int, Step] = {}
         failed: set[str] = set()
@@ -248,7 +249,7 @@ class _Compiler:
             step = None
             if not order_node.reads & failed:
                 current = expr.Scope(fields=dict(self.types), tables=self.scope.tables)
-                step = _check_item(self.problems, item, self.parsed[index], current, registry)
+                step = _check_item(self.problems, item, self.parsed[index], current, self.functions)
                 if index in self.unparsable:
                     step = None  # its parsed parts were checked for problems; the rest did not parse
             if step is None:
@@ -292,14 +293,13 @@ def _parse_templates(problems: ProblemList, texts: dict[str, tuple[str, Source]]
     return nodes
 
 
-def _reads(nodes: dict[str, object]) -> frozenset[str]:
+def _reads(nodes: dict[str, object], functions: expr.FunctionRegistry) -> frozenset[str]:
     names: set[str] = set()
     for node in nodes.values():
         if isinstance(node, expr.Template):
-            for placeholder in node.placeholders:
-                names |= expr.fields_used(placeholder.node)
+            names |= node.fields_used(functions)
         else:
-            names |= expr.fields_used(node)  # type: ignore[arg-type]
+            names |= expr.fields_used(node, functions)  # type: ignore[arg-type]
     return frozenset(names)
 
 

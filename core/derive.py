@@ -19,7 +19,6 @@ from clientwise.expr.functions import EvalContext
 from clientwise.expr.nodes import Call, Node, fields_used, tables_used, to_text, walk
 
 _PREFIX = "__clientwise_agg_"
-ENGINE = "auto"
 
 
 def fields_read(node: Node) -> frozenset[str]:
@@ -52,7 +51,7 @@ def derive(
     """
     if not fields:
         return frame
-    return derive_lazy(frame, fields, related, ctx).collect(engine=ENGINE)
+    return derive_lazy(frame, fields, related, ctx).collect()
 
 
 def derive_lazy(
@@ -64,15 +63,18 @@ def derive_lazy(
     """The query :func:`derive` runs, for callers that want to add to it before collecting."""
     query, columns = _aggregates(frame.lazy(), frame.schema, fields, related, ctx)
     for batch in batches(fields):
-        query = query.with_columns(
-            to_polars(node, ctx, columns=columns).cast(dtype_of(node.type)).alias(name)
-            if node.type is not None and not node.type.is_null
-            else to_polars(node, ctx, columns=columns).alias(name)
-            for name, node in batch
-        )
+        query = query.with_columns(_column(name, node, ctx, columns) for name, node in batch)
     if columns:
         query = query.drop(list(columns.values()))
     return query
+
+
+def _column(name: str, node: Node, ctx: EvalContext, columns: Mapping[str, str]) -> pl.Expr:
+    """The field as a column of the dtype its type promises (Int64 for integer numbers...)."""
+    expr = to_polars(node, ctx, columns=columns)
+    if node.type is not None and not node.type.is_null:
+        expr = expr.cast(dtype_of(node.type))
+    return expr.alias(name)
 
 
 def batches(fields: Sequence[tuple[str, Node]]) -> list[list[tuple[str, Node]]]:
@@ -81,14 +83,14 @@ def batches(fields: Sequence[tuple[str, Node]]) -> list[list[tuple[str, Node]]]:
     Each group becomes one ``with_columns``, so independent fields run in parallel.
     """
     level: dict[str, int] = {}
-    batches: list[list[tuple[str, Node]]] = []
+    groups: list[list[tuple[str, Node]]] = []
     for name, node in fields:
         depends = [level[d] for d in fields_used(node) if d in level]
         level[name] = 1 + max(depends, default=-1)
-        if level[name] == len(batches):
-            batches.append([])
-        batches[level[name]].append((name, node))
-    return batches
+        if level[name] == len(groups):
+            groups.append([])
+        groups[level[name]].append((name, node))
+    return groups
 
 
 def _aggregates(
@@ -118,5 +120,7 @@ def _aggregates(
         grouped = rows.group_by(ctx.key).agg(aggregate_to_polars(call, ctx).alias(col) for col, call in calls)
         query = query.join(grouped, on=ctx.key, how="left", maintain_order="left")
         empties = [(col, ctx.functions[call.name].empty) for col, call in calls]
-        query = query.with_columns(pl.col(col).fill_null(value) for col, value in empties if value is not None)
+        fills = [pl.col(col).fill_null(value) for col, value in empties if value is not None]
+        if fills:
+            query = query.with_columns(fills)
     return query, columns

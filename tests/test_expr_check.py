@@ -108,6 +108,13 @@ def test_aggregate_columns_and_tables_are_marked() -> None:
     assert calls_used(node) == {"count_of"}
 
 
+def test_dependencies_of_parsed_only_nodes() -> None:
+    node = parse("count_of(contacts, role == 'x') + max(seats, 2) + mystery(orders, total)", SRC)
+    assert fields_used(node, REGISTRY) == {"seats", "orders", "total"}
+    assert tables_used(node, REGISTRY) == {"contacts"}
+    assert fields_used(node) == {"seats", "orders", "total"}  # without a registry: known table names
+
+
 def test_unknown_field_with_suggestion_and_caret() -> None:
     problem = only("revenu > 3 and tier == 'x'")
     assert problem.message == "unknown field 'revenu'"

@@ -58,7 +58,8 @@ def test_written_files_are_byte_identical(tmp_path: Path) -> None:
         sample.write(sample.generate(120, seed=5), tmp_path / run, "jsonl")
     for name in TABLES:
         for suffix in (".csv", ".jsonl"):
-            assert (tmp_path / "a" / f"{name}{suffix}").read_bytes() == (tmp_path / "b" / f"{name}{suffix}").read_bytes()
+            file = f"{name}{suffix}"
+            assert (tmp_path / "a" / file).read_bytes() == (tmp_path / "b" / file).read_bytes(), file
 
 
 def test_bundled_demo_files_equal_a_fresh_generation(tmp_path: Path) -> None:
@@ -78,7 +79,9 @@ def test_demo_defaults_are_the_documented_ones(demo: dict[str, pl.DataFrame]) ->
 # -- shape ---------------------------------------------------------------------------
 
 
-def test_schema_is_exactly_the_default_rulesets_data(demo: dict[str, pl.DataFrame], ruleset: clientwise.Ruleset) -> None:
+def test_schema_is_exactly_the_default_rulesets_data(
+    demo: dict[str, pl.DataFrame], ruleset: clientwise.Ruleset
+) -> None:
     declared = ruleset.core.data.tables()
     assert set(declared) == set(TABLES)
     for name, spec in declared.items():

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from clientwise.errors import Problem, RulesetError, did_you_mean
 from clientwise.expr import nodes as n
+from clientwise.expr.nodes import KNOWN_TABLES
 from clientwise.expr.functions import FunctionRegistry, FunctionSpec, SignatureError
 from clientwise.expr.parser import problem
 from clientwise.expr.types import BOOLEAN, DATE, INTEGER, NULL, NUMBER, STRING, Type, comparable, unify
@@ -21,8 +22,6 @@ from clientwise.plan import Source
 if TYPE_CHECKING:
     from clientwise.ruleset.data import DataConfig
 
-#: Related tables the language knows about, whether or not a ruleset provides them.
-KNOWN_TABLES: tuple[str, ...] = ("contacts", "interactions")
 DERIVE_HINT = "compute it in [derive] as a named field and use that name here"
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 

@@ -22,8 +22,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass, field, fields
+from typing import Any, TypeAlias
 from typing import Literal as L
-from typing import TypeAlias
 
 from clientwise.expr.types import Type
 
@@ -139,24 +139,53 @@ def walk(node: Node) -> Iterator[Node]:
         stack.extend(reversed(children(current)))
 
 
-def fields_used(node: Node) -> frozenset[str]:
-    """Customer fields the expression reads (meaningful on checked nodes).
+#: Related tables the language knows, whether or not a ruleset provides them.
+KNOWN_TABLES: tuple[str, ...] = ("contacts", "interactions")
 
-    Related-table columns and table references are not fields; see :func:`tables_used`.
+
+def _is_aggregate(call: Call, functions: Any) -> bool:
+    """Whether ``call`` aggregates a related table (its arguments are table columns).
+
+    Checked nodes say so by type; for parsed-only nodes ask ``functions`` (a
+    :class:`~clientwise.expr.FunctionRegistry`) or, without it, whether the first
+    argument names a known table.
     """
-    return frozenset(
-        n.name
-        for n in walk(node)
-        if isinstance(n, Field) and n.table is None and (n.type is None or n.type.kind != "table")
-    )
+    first = call.args[0] if call.args else None
+    if not isinstance(first, Field):
+        return False
+    if first.type is not None:
+        return first.type.kind == "table"
+    if functions is not None:
+        spec = functions.get(call.name)
+        return spec is not None and spec.kind == "aggregate"
+    return first.name in KNOWN_TABLES
 
 
-def tables_used(node: Node) -> frozenset[str]:
-    """Related tables the expression aggregates over (checked nodes)."""
+def _outside_aggregates(node: Node, functions: Any) -> Iterator[Node]:
+    """Every node except the arguments of aggregate calls."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        yield current
+        if not (isinstance(current, Call) and _is_aggregate(current, functions)):
+            stack.extend(reversed(children(current)))
+
+
+def fields_used(node: Node, functions: Any = None) -> frozenset[str]:
+    """Customer fields (data, derived or decision outputs) the expression reads.
+
+    Related-table columns inside aggregates are not fields (see :func:`tables_used`).
+    Exact on checked nodes; on parsed-only nodes pass ``functions`` (the registry).
+    """
+    return frozenset(n.name for n in _outside_aggregates(node, functions) if isinstance(n, Field))
+
+
+def tables_used(node: Node, functions: Any = None) -> frozenset[str]:
+    """Related tables the expression aggregates over (see :func:`fields_used` on ``functions``)."""
     return frozenset(
-        n.type.table
+        n.args[0].name  # type: ignore[attr-defined]
         for n in walk(node)
-        if isinstance(n, Field) and n.type is not None and n.type.kind == "table" and n.type.table
+        if isinstance(n, Call) and _is_aggregate(n, functions)
     )
 
 

@@ -51,12 +51,12 @@ class Template:
     def placeholders(self) -> tuple[Placeholder, ...]:
         return tuple(p for p in self.parts if isinstance(p, Placeholder))
 
-    def fields_used(self) -> frozenset[str]:
-        """Customer fields any placeholder reads (checked templates)."""
-        return frozenset().union(*(n.fields_used(p.node) for p in self.placeholders))
+    def fields_used(self, functions: FunctionRegistry | None = None) -> frozenset[str]:
+        """Customer fields any placeholder reads (see :func:`~clientwise.expr.fields_used`)."""
+        return frozenset().union(*(n.fields_used(p.node, functions) for p in self.placeholders))
 
-    def tables_used(self) -> frozenset[str]:
-        return frozenset().union(*(n.tables_used(p.node) for p in self.placeholders))
+    def tables_used(self, functions: FunctionRegistry | None = None) -> frozenset[str]:
+        return frozenset().union(*(n.tables_used(p.node, functions) for p in self.placeholders))
 
 
 def parse_template(text: str, source: Source) -> Template:

@@ -81,7 +81,8 @@ def build(draws: Draws, customers: pl.DataFrame, as_of: dt.date) -> pl.DataFrame
 def _explode(counts: pl.DataFrame) -> pl.DataFrame:
     """One row per unit of ``count`` (customers with 0 get no row)."""
     counts = counts.filter(pl.col("count") > 0)
-    return counts.with_columns(pl.int_ranges(0, pl.col("count").cast(pl.Int64)).alias("count")).explode("count").drop("count")
+    ranges = pl.int_ranges(0, pl.col("count").cast(pl.Int64)).alias("count")
+    return counts.with_columns(ranges).explode("count").drop("count")
 
 
 def _fill(rows: pl.DataFrame) -> pl.DataFrame:
