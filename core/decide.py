@@ -17,9 +17,8 @@ from clientwise.compile import ActionsStep, ClassificationStep, DerivedStep, Pro
 from clientwise.contracts import DecideContext, Engine
 from clientwise.derive import derive
 
-#: Column suffixes for a classification's fired rule id and rendered reason.
+#: Column suffix for the id of the rule that decided a classification.
 RULE_SUFFIX = "_rule"
-BECAUSE_SUFFIX = "_because"
 
 
 @dataclass
@@ -90,24 +89,25 @@ def _fired(rule_id: str) -> pl.Expr:
 
 
 def _classification_outputs(step: ClassificationStep, ctx: expr.EvalContext) -> list[pl.Expr]:
+    """The decided value and the id of the rule that decided it.
+
+    A classification's ``because`` is rendered only when an explanation asks for it
+    (see :mod:`clientwise.explain`): rendering text for every customer costs seconds
+    at a million customers and no table output shows it.
+    """
     output = step.output
     default = expr.to_polars(step.default, ctx) if step.default is not None else pl.lit(None)
+    if not step.decision.rules:
+        return [default.alias(output), pl.lit(None, pl.String).alias(output + RULE_SUFFIX)]
     value: pl.Expr | pl.When | pl.Then = pl
     rule_id: pl.Expr | pl.When | pl.Then = pl
-    because: pl.Expr | pl.When | pl.Then = pl
-    for rule, then, template in zip(step.decision.rules, step.then, step.because):
+    for rule, then in zip(step.decision.rules, step.then):
         fired = _fired(rule.id)
         value = value.when(fired).then(expr.to_polars(then, ctx))
         rule_id = rule_id.when(fired).then(pl.lit(rule.id.split("/", 1)[1]))
-        text = expr.render_template(template, ctx) if template is not None else pl.lit(None, pl.String)
-        because = because.when(fired).then(text)
-    if not step.decision.rules:
-        return [default.alias(output), pl.lit(None, pl.String).alias(output + RULE_SUFFIX),
-                pl.lit(None, pl.String).alias(output + BECAUSE_SUFFIX)]
     return [
-        value.otherwise(default).alias(output),
-        rule_id.otherwise(pl.lit(None, pl.String)).alias(output + RULE_SUFFIX),
-        because.otherwise(pl.lit(None, pl.String)).alias(output + BECAUSE_SUFFIX),
+        value.otherwise(default).alias(output),  # type: ignore[union-attr]
+        rule_id.otherwise(pl.lit(None, pl.String)).alias(output + RULE_SUFFIX),  # type: ignore[union-attr]
     ]
 
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import polars as pl
+
+from clientwise.expr import EvalContext, Template, render_text
 
 
 def _plain(value: Any) -> Any:
@@ -144,7 +146,7 @@ class TracedRule:
     inputs: tuple[str, ...]
     source: str
     outcome_column: str | None = None
-    because_column: str | None = None
+    because: Template | None = None
 
 
 @dataclass
@@ -162,6 +164,7 @@ class Tracer:
     derived: Sequence[TracedDerived]
     rules: Sequence[TracedRule]
     actions: pl.DataFrame
+    context: EvalContext
 
     def explain(self, key: str) -> Explanation:
         rows = self.frame.filter(pl.col(self.key) == key)
@@ -196,7 +199,10 @@ class Tracer:
             status = row[r.status_column]
             because = None
             if status == "fired":
-                because = row.get(r.because_column) if r.because_column else action_because.get(r.rule)
+                if r.decision == "actions":
+                    because = action_because.get(r.rule)
+                elif r.because is not None:
+                    because = render_text(r.because, row, self.context)
             rules.append(
                 RuleStep(
                     decision=r.decision,

@@ -17,7 +17,7 @@ from clientwise import expr
 from clientwise.compile import ActionsStep, ClassificationStep, DerivedStep, Program, compile_ruleset
 from clientwise.context import EvaluationContext
 from clientwise.contracts import DecideContext, RawTable, SummaryContext
-from clientwise.decide import BECAUSE_SUFFIX, Decided, run
+from clientwise.decide import Decided, run
 from clientwise.errors import DataError, InputError, Problem
 from clientwise.explain import TracedDerived, TracedRule, Tracer
 from clientwise.load import load_tables
@@ -176,10 +176,10 @@ class Evaluator:
             columns=[c for c in self.program.outputs if c.name in frame.columns],
             summaries=summaries,
             warnings=warnings,
-            tracer=self._tracer(frame, decided.actions),
+            tracer=self._tracer(frame, decided.actions, context.as_of),
         )
 
-    def _tracer(self, frame: pl.DataFrame, actions: pl.DataFrame) -> Tracer:
+    def _tracer(self, frame: pl.DataFrame, actions: pl.DataFrame, as_of: dt.date) -> Tracer:
         data = self.ruleset.core.data
         derived, rules = [], []
         for step in self.program.steps():
@@ -187,16 +187,17 @@ class Evaluator:
                 inputs = tuple(sorted(expr.fields_used(step.node))) if step.node is not None else step.computed.inputs  # type: ignore[union-attr]
                 derived.append(TracedDerived(step.name, step.expression, inputs, step.source.path))
             elif isinstance(step, ClassificationStep):
-                for rule in step.decision.rules:
+                for rule, because in zip(step.decision.rules, step.because):
                     rules.append(TracedRule(step.output, rule.id.split("/", 1)[1], rule.id, rule.when,
                                             tuple(sorted(expr.fields_used(rule.condition))), rule.source.path,
-                                            outcome_column=step.output, because_column=step.output + BECAUSE_SUFFIX))
+                                            outcome_column=step.output, because=because))
             elif isinstance(step, ActionsStep):
                 for rule, compiled in zip(step.rules, step.decision.rules):
                     rules.append(TracedRule("actions", rule.id, compiled.id, rule.when,
                                             tuple(sorted(expr.fields_used(compiled.condition))), rule.source.path,
                                             outcome_column=None))
-        return Tracer(frame, data.key, data.name, derived, rules, actions)
+        context = expr.EvalContext(as_of=as_of, functions=self.host.functions(), key=data.key)
+        return Tracer(frame, data.key, data.name, derived, rules, actions, context)
 
 
 def _raw_from_frame(name: str, frame: pl.DataFrame) -> RawTable:

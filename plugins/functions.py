@@ -356,7 +356,7 @@ def _masked(x: pl.Expr, keep: pl.Expr | None) -> pl.Expr:
 
 def _aggregate(name: str, columns: tuple[tuple[str, ...], ...], result: Type | None,
                polars: Callable[[pl.Expr], pl.Expr], python: Callable[[list[Any]], Any], empty: Any,
-               doc: str, example: str, column: str = "column") -> FunctionSpec:
+               doc: str, example: str, column: str = "column", own_query: bool = False) -> FunctionSpec:
     """An aggregate ``name(table, column..., [filter])``; result None means the column's type."""
     def returns(ts: Sequence[Type]) -> Type:
         for i, kinds in enumerate(columns, start=1):
@@ -369,7 +369,7 @@ def _aggregate(name: str, columns: tuple[tuple[str, ...], ...], result: Type | N
         name, "aggregate", 1 + count, 2 + count, returns,
         lambda a, keep, i: polars(_masked(a[0], keep) if count else keep),
         lambda cols, rows, i: python(_present(cols[0]) if count else [None] * rows),
-        doc, example, signature, filter_arg=1 + count, empty=empty,
+        doc, example, signature, filter_arg=1 + count, empty=empty, own_query=own_query,
     )
 
 
@@ -397,11 +397,11 @@ AGGREGATES: list[FunctionSpec] = [
     _aggregate("count_distinct_of", (_ORDERED + ("boolean",),), INTEGER,
                lambda x: x.drop_nulls().n_unique().cast(pl.Int64), lambda v: len(set(v)), 0,
                "How many different non-null values a column has; 0 if none.",
-               "count_distinct_of(contacts, department)"),
+               "count_distinct_of(contacts, department)", own_query=True),
     _aggregate("max_per_day", (_DATE,), INTEGER,
                lambda x: x.drop_nulls().unique_counts().max().fill_null(0).cast(pl.Int64), _busiest_day, 0,
                "The most related rows on any single day (e.g. support-call storms); 0 if none.",
-               "max_per_day(interactions, date, kind == 'support')", column="date_column"),
+               "max_per_day(interactions, date, kind == 'support')", column="date_column", own_query=True),
 ]
 
 

@@ -8,6 +8,8 @@ import io
 import json
 
 import polars as pl
+
+from clientwise.expr import EvalContext, FunctionRegistry
 import pytest
 
 from clientwise.contracts import RULE_STATUS, Writer
@@ -91,6 +93,7 @@ def tracer(customers: pl.DataFrame) -> Tracer:
                        ("executive_sponsor",), "rules[0]"),
         ],
         actions=actions_frame().select("customer_id", "rule", "because"),
+        context=EvalContext(as_of=dt.date(2026, 6, 30), functions=FunctionRegistry([]), key="customer_id"),
     )
 
 

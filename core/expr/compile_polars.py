@@ -42,6 +42,17 @@ def to_polars(node: n.Node, ctx: EvalContext, *, columns: Mapping[str, str] | No
 
 def aggregate_to_polars(call: n.Call, ctx: EvalContext) -> pl.Expr:
     """The per-group expression of an aggregate call, for ``related.group_by(key).agg(...)``."""
+    keep, values, info = _aggregate_args(call, ctx)
+    return ctx.functions[call.name].polars(values, keep, info)
+
+
+def aggregate_parts(call: n.Call, ctx: EvalContext) -> tuple[pl.Expr | None, pl.Expr]:
+    """(row filter, per-group expression without it): for filtering before grouping."""
+    keep, values, info = _aggregate_args(call, ctx)
+    return keep, ctx.functions[call.name].polars(values, None, info)
+
+
+def _aggregate_args(call: n.Call, ctx: EvalContext) -> tuple[pl.Expr | None, list[pl.Expr], CallInfo]:
     spec = ctx.functions[call.name]
     compiler = _Compiler(ctx, {})
     stop = spec.filter_arg if spec.filter_arg is not None else len(call.args)
@@ -50,8 +61,7 @@ def aggregate_to_polars(call: n.Call, ctx: EvalContext) -> pl.Expr:
     if spec.filter_arg is not None and spec.filter_arg < len(call.args):
         node = call.args[spec.filter_arg]
         keep = _per_row(_typed(compiler.compile(node), node, pl.Boolean()), node).fill_null(False)
-    info = CallInfo(call.args[1:stop], ctx.as_of, ctx.key)
-    return spec.polars(values, keep, info)
+    return keep, values, CallInfo(call.args[1:stop], ctx.as_of, ctx.key)
 
 
 def _reads_columns(node: n.Node) -> bool:

@@ -109,6 +109,9 @@ class FunctionSpec:
     constant: Callable[[Sequence[Any]], Any] | None = None
     filter_arg: int | None = None
     empty: Any = None
+    #: Aggregates that work per group (distinct counts, per-day maxima) are computed in
+    #: their own filtered group-by instead of sharing the table's, which stays fast.
+    own_query: bool = False
 
     def __post_init__(self) -> None:
         if not self.name.isidentifier():
