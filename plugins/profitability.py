@@ -223,8 +223,8 @@ def whale_curve(table: pl.DataFrame, key: str) -> pl.DataFrame:
     loss (or of nothing) has no meaning.
     """
     ranked = (
-        table.filter(pl.col("profit").is_not_null())
-        .select(pl.col(key), pl.col("profit").cast(pl.Float64))
+        table.select(pl.col(key), pl.col("profit").cast(pl.Float64))
+        .filter(pl.col("profit").is_not_null())
         .sort(["profit", key], descending=[True, False])
     )
     n = ranked.height
@@ -250,7 +250,8 @@ def summarize_profitability(
     """Totals, the whale curve and its peak, class counts and warnings."""
     summary = SectionSummary(section="profitability", title=title)
     revenue = revenue_column(config)
-    known = table.filter(pl.col("profit").is_not_null())
+    needed = [key, revenue, "cost_to_serve", "profit", *(f"cost_{d.id}" for d in config.cost_drivers)]
+    known = table.select([c for c in dict.fromkeys(needed) if c in table.columns]).filter(pl.col("profit").is_not_null())
     n_all, n = table.height, known.height
     total_profit = float(known["profit"].sum()) if n else 0.0
     figures: dict[str, Any] = {

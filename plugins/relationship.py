@@ -271,7 +271,7 @@ def summarize_relationship(
     })
     summary.tables["bands"] = _band_table(config, table)
 
-    in_matrix = _matrix_customers(config, table)
+    in_matrix = _matrix_customers(config, table, key)
     rows: list[dict[str, Any]] = []
     for role in config.roles:
         covered = table.get_column(covered_field(role)).fill_null(False)
@@ -307,10 +307,14 @@ def summarize_relationship(
     return summary
 
 
-def _matrix_customers(config: RelationshipConfig, table: pl.DataFrame) -> pl.DataFrame:
-    if config.tier_field not in table.columns:
-        return table
-    return table.filter(pl.col(config.tier_field).is_in(config.matrix_tiers).fill_null(False))
+def _matrix_customers(config: RelationshipConfig, table: pl.DataFrame, key: str) -> pl.DataFrame:
+    """The customers the coverage matrix shows, with only the columns it needs."""
+    wanted = [key, config.tier_field, NAMES.score,
+              *(strength_field(role) for role in config.roles), *(covered_field(role) for role in config.roles)]
+    narrow = table.select(list(dict.fromkeys(c for c in wanted if c in table.columns)))
+    if config.tier_field not in narrow.columns:
+        return narrow
+    return narrow.filter(pl.col(config.tier_field).is_in(config.matrix_tiers).fill_null(False))
 
 
 def _band_table(config: RelationshipConfig, table: pl.DataFrame) -> pl.DataFrame:

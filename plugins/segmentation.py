@@ -287,7 +287,7 @@ class SegmentationHandler:
         key = context.key
         measure = table.get_column(self.MEASURE).cast(pl.Float64)
         total = float(measure.sum() or 0.0)
-        ranked = table.filter(pl.col(self.MEASURE).is_not_null()).sort(
+        ranked = table.select(key, self.MEASURE).filter(pl.col(self.MEASURE).is_not_null()).sort(
             self.MEASURE, descending=True, maintain_order=True)
         summary.tables["tiers"] = _tier_table(config, table, total, summary.warnings)
         summary.tables["pareto"] = ranked.select(
@@ -369,13 +369,14 @@ def _override_warnings(config: SegmentationConfig, table: pl.DataFrame, key: str
         return []
     warnings: list[str] = []
     ids = [t.id for t in config.tier_list()]
-    given = table.filter(pl.col(field).is_not_null())
+    expired = SegmentationHandler.EXPIRED
+    narrow = [c for c in (key, field, reason, expired) if c and c in table.columns]
+    given = table.select(narrow).filter(pl.col(field).is_not_null())
     invalid = given.filter(~pl.col(field).is_in(ids))
     if invalid.height:
         example = invalid.row(0, named=True)
         warnings.append(f"{invalid.height} customer(s) have a {field} that is not a tier (e.g. {example[key]}: "
                         f"{example[field]!r}); it was ignored: use one of {', '.join(ids)}")
-    expired = SegmentationHandler.EXPIRED
     is_expired = pl.col(expired).fill_null(False) if expired in table.columns else pl.lit(False)
     count = given.filter(is_expired).height
     if count:
