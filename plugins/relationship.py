@@ -130,19 +130,30 @@ def covered_field(role: Role) -> str:
     return f"role_{role.id}_covered"
 
 
-def missing_roles_builder(roles: list[Role]) -> pl.Expr:
-    """Ids of the required roles not covered, in role order (a list column).
+#: Separator of ``missing_roles_text``; role ids cannot contain it.
+ROLE_SEPARATOR = ", "
+
+
+def missing_roles_text_builder(roles: list[Role]) -> pl.Expr:
+    """Ids of the required roles not covered, in role order, as ``"budget, user"``.
 
     The expression language has no way to build a list element by element, hence
     plugin code; the inputs are the ``role_<id>_covered`` fields, which are explained.
+    ``concat_str`` skipping nulls is ~30x faster than building a list and dropping nulls.
     """
     if not roles:
-        return pl.lit([], dtype=pl.List(pl.String))
+        return pl.lit("")
     parts = [
         pl.when(pl.col(covered_field(role)).fill_null(False)).then(pl.lit(None, pl.String)).otherwise(pl.lit(role.id))
         for role in roles
     ]
-    return pl.concat_list(parts).list.drop_nulls()
+    return pl.concat_str(parts, separator=ROLE_SEPARATOR, ignore_nulls=True)
+
+
+def missing_roles_builder() -> pl.Expr:
+    """The same roles as a list column, split from ``missing_roles_text``."""
+    text = pl.col("missing_roles_text")
+    return pl.when(text == "").then(pl.lit([], dtype=pl.List(pl.String))).otherwise(text.str.split(ROLE_SEPARATOR))
 
 
 def _role_fields(config: RelationshipConfig, src: Callable[[str], Source]) -> list[DerivedField | ComputedField]:
@@ -166,10 +177,10 @@ def _role_fields(config: RelationshipConfig, src: Callable[[str], Source]) -> li
                      roles, "How many required roles are covered."),
         DerivedField("missing_role_count", f"{len(required)} - roles_covered", roles,
                      "How many required roles are not covered."),
-        ComputedField("missing_roles", lambda: missing_roles_builder(required), inputs, roles,
-                      "Required roles not covered by a contact of enough strength.", type="list"),
-        ComputedField("missing_roles_text", lambda: missing_roles_builder(required).list.join(", "), inputs, roles,
+        ComputedField("missing_roles_text", lambda: missing_roles_text_builder(required), inputs, roles,
                       "The missing roles as text, for because templates and flat files.", type="string"),
+        ComputedField("missing_roles", missing_roles_builder, ("missing_roles_text",), roles,
+                      "Required roles not covered by a contact of enough strength.", type="list"),
     ]
     return fields
 

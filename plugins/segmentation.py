@@ -336,6 +336,7 @@ def _fix_hint(config: SegmentationConfig, index: int, tiers: list[Tier]) -> str:
 def _tier_table(config: SegmentationConfig, table: pl.DataFrame, total: float, warnings: list[str]) -> pl.DataFrame:
     tiers = config.tier_list()
     n = table.height
+    table = table.select(c for c in (SegmentationHandler.OUTPUT, SegmentationHandler.MEASURE, "profit") if c in table.columns)
     profit = float(table.get_column("profit").sum() or 0.0) if "profit" in table.columns else None
     rows: list[dict[str, Any]] = []
     for index, tier in enumerate(tiers):

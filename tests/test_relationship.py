@@ -15,6 +15,7 @@ from clientwise.plugins.relationship import (
     RelationshipConfig,
     RelationshipHandler,
     missing_roles_builder,
+    missing_roles_text_builder,
     summarize_relationship,
 )
 
@@ -242,12 +243,14 @@ def test_summarize_on_a_hand_made_frame_without_tiers() -> None:
 
 
 # -- compile --------------------------------------------------------------------------
-def test_missing_roles_builder_keeps_role_order() -> None:
+def test_missing_roles_builders_keep_role_order() -> None:
     roles = RelationshipConfig().required()
-    frame = pl.DataFrame({"role_budget_covered": [True, None], "role_gatekeeper_covered": [False, True],
-                          "role_user_covered": [False, False]})
-    assert frame.select(missing_roles_builder(roles)).to_series().to_list() == [
-        ["gatekeeper", "user"], ["budget", "user"]]
+    frame = pl.DataFrame({"role_budget_covered": [True, None, True], "role_gatekeeper_covered": [False, True, True],
+                          "role_user_covered": [False, False, True]})
+    frame = frame.with_columns(missing_roles_text_builder(roles).alias("missing_roles_text"))
+    assert frame["missing_roles_text"].to_list() == ["gatekeeper, user", "budget, user", ""]
+    assert frame.select(missing_roles_builder()).to_series().to_list() == [
+        ["gatekeeper", "user"], ["budget", "user"], []]
 
 
 def test_compile_drops_criteria_that_are_switched_off() -> None:
