@@ -17,7 +17,7 @@ from clientwise import expr
 from clientwise.compile import ActionsStep, ClassificationStep, DerivedStep, Program, compile_ruleset
 from clientwise.context import EvaluationContext
 from clientwise.contracts import DecideContext, RawTable, SummaryContext
-from clientwise.decide import Decided, run
+from clientwise.decide import ROW, Decided, run
 from clientwise.errors import DataError, InputError, Problem
 from clientwise.explain import TracedDerived, TracedRule, Tracer
 from clientwise.load import load_tables
@@ -143,14 +143,15 @@ class Evaluator:
         data = self.ruleset.core.data
         key, name = data.key, data.name
         frame = decided.frame
-        action_lists = (
-            decided.actions.group_by(key, maintain_order=True).agg(pl.col("rule").alias("actions"))
-            if decided.actions.height else pl.DataFrame(schema={key: frame.schema[key], "actions": pl.List(pl.String)})
-        )
+        ids = [key, *([name] if name in frame.columns and name != key else [])]
+        actions = frame.select(pl.col(ids).gather(decided.actions[ROW])).hstack(decided.actions.drop(ROW))
+        action_lists = decided.actions.group_by(ROW, maintain_order=True).agg(pl.col("rule").alias("actions"))
         output_names = [c.name for c in self.program.outputs if c.name in frame.columns]
         customers = (
-            frame.select(key, *([name] if name in frame.columns and name != key else []), *output_names)
-            .join(action_lists, on=key, how="left", maintain_order="left")
+            frame.select(*ids, *output_names)
+            .with_row_index(ROW)
+            .join(action_lists, on=ROW, how="left", maintain_order="left")
+            .drop(ROW)
             .with_columns(pl.col("actions").fill_null(pl.lit([], pl.List(pl.String))))
         )
         summaries, warnings = [], []
@@ -161,10 +162,6 @@ class Evaluator:
             summary = handler.summarize(self.ruleset.sections[section], frame, summary_context)
             summaries.append(summary)
             warnings.extend(summary.warnings)
-        actions = decided.actions
-        if name in frame.columns and name != key:
-            actions = actions.join(frame.select(key, name), on=key, how="left", maintain_order="left").select(
-                key, name, "rule", "action", "priority", "because")
         return Result(
             ruleset=self.identity,
             as_of=context.as_of,
@@ -176,7 +173,7 @@ class Evaluator:
             columns=[c for c in self.program.outputs if c.name in frame.columns],
             summaries=summaries,
             warnings=warnings,
-            tracer=self._tracer(frame, decided.actions, context.as_of),
+            tracer=self._tracer(frame, actions, context.as_of),
         )
 
     def _tracer(self, frame: pl.DataFrame, actions: pl.DataFrame, as_of: dt.date) -> Tracer:
