@@ -142,9 +142,9 @@ class ChecklistHandler:
         if compiled.band is not None:
             plan.classifications.append(compiled.band)
         plan.outputs += [
-            OutputColumn(NAMES.points, "Checklist points", "number"),
-            OutputColumn(NAMES.score, "Checklist score (%)", "number"),
-            OutputColumn(NAMES.answered, "Checklist questions answered", "integer"),
+            OutputColumn(NAMES.points, "Checklist points", "number", detail=True),
+            OutputColumn(NAMES.score, "Checklist %", "number"),
+            OutputColumn(NAMES.answered, "Checklist questions answered", "integer", detail=True),
         ]
         if compiled.band is not None:
             plan.outputs.append(OutputColumn(NAMES.band, "Checklist band", "text"))

@@ -130,12 +130,12 @@ class ProfitabilityHandler:
         plan.derived.extend(_support_fields(config, context.source))
         plan.classifications.append(_value_class(config, context.source))
         plan.outputs.extend([
-            OutputColumn("cost_to_serve", "Cost to serve", "money"),
+            OutputColumn("cost_to_serve", "Cost to serve", "money", detail=True),
             OutputColumn("profit", "Profit", "money"),
-            OutputColumn("profit_margin", "Profit margin", "percent"),
+            OutputColumn("profit_margin", "Profit margin", "percent", detail=True),
             OutputColumn("value_class", "Value class", "text"),
-            OutputColumn("support_abuse", "Support abuse", "boolean"),
-            *(OutputColumn(f"cost_{d.id}", f"Cost: {d.shown()}", "money") for d in config.cost_drivers),
+            OutputColumn("support_abuse", "Support abuse", "boolean", detail=True),
+            *(OutputColumn(f"cost_{d.id}", f"Cost: {d.shown()}", "money", detail=True) for d in config.cost_drivers),
         ])
         return plan
 

@@ -222,11 +222,11 @@ class RelationshipHandler:
         if compiled.band is not None:
             plan.classifications.append(compiled.band)
         plan.outputs += [
-            OutputColumn(NAMES.score, "Relationship health (0-100)", "number"),
-            *([OutputColumn(NAMES.band, "Relationship health band", "text")] if compiled.band is not None else []),
+            OutputColumn(NAMES.score, "Health", "number"),
+            *([OutputColumn(NAMES.band, "Health band", "text")] if compiled.band is not None else []),
             OutputColumn("missing_roles", "Missing roles", "list"),
-            OutputColumn("roles_covered", "Required roles covered", "integer"),
-            OutputColumn("active_threads", "Active threads", "integer"),
+            OutputColumn("roles_covered", "Required roles covered", "integer", detail=True),
+            OutputColumn("active_threads", "Active threads", "integer", detail=True),
         ]
         return plan
 

@@ -184,7 +184,7 @@ class SegmentationHandler:
             output=self.OUTPUT, rules=tuple(rules), source=src("segmentation"), default=repr(last.id),
             description=f"Customer tier ({config.method}); overrides first, then the tiers in order.",
         ))
-        plan.outputs += [OutputColumn(self.OUTPUT, "Tier", "text"), OutputColumn(self.RANK, f"Rank by {label}", "integer")]
+        plan.outputs += [OutputColumn(self.OUTPUT, "Tier", "text"), OutputColumn(self.RANK, f"Rank by {label}", "integer", detail=True)]
         return plan
 
     def _override_rules(self, config: SegmentationConfig, context: CompileContext, plan: SectionPlan) -> list[Rule]:
