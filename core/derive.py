@@ -16,20 +16,10 @@ import polars as pl
 from clientwise.errors import DataError
 from clientwise.expr.compile_polars import aggregate_parts, aggregate_to_polars, dtype_of, to_polars
 from clientwise.expr.functions import EvalContext
-from clientwise.expr.nodes import Call, Node, fields_used, tables_used, to_text, walk
+from clientwise.expr.nodes import Call, Node, fields_used, to_text, walk
 
 _PREFIX = "__clientwise_agg_"
 _ROW = "__clientwise_row"
-
-
-def fields_read(node: Node) -> frozenset[str]:
-    """Customer fields (data or derived) a checked expression reads: its dependencies."""
-    return fields_used(node)
-
-
-def tables_read(node: Node) -> frozenset[str]:
-    """Related tables a checked expression aggregates over (they must be loaded)."""
-    return tables_used(node)
 
 
 def aggregate_calls(node: Node, ctx: EvalContext) -> list[Call]:

@@ -7,7 +7,7 @@ import datetime as dt
 import polars as pl
 import pytest
 
-from clientwise.derive import aggregate_calls, batches, derive, derive_lazy, fields_read, tables_read
+from clientwise.derive import aggregate_calls, batches, derive, derive_lazy
 from clientwise.errors import DataError
 from clientwise.expr import (
     BOOLEAN,
@@ -19,6 +19,8 @@ from clientwise.expr import (
     FunctionRegistry,
     Node,
     Scope,
+    fields_used,
+    tables_used,
     parse_checked,
 )
 from clientwise.plan import Source
@@ -178,6 +180,6 @@ def test_no_customers_and_no_fields() -> None:
 
 def test_dependency_information() -> None:
     (_, node), = compile_fields({"x": "count_of(contacts, strength > 2) + seats * rank(revenue)"})
-    assert fields_read(node) == {"seats", "revenue"}
-    assert tables_read(node) == {"contacts"}
+    assert fields_used(node) == {"seats", "revenue"}
+    assert tables_used(node) == {"contacts"}
     assert [call.name for call in aggregate_calls(node, CTX)] == ["count_of"]
