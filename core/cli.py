@@ -20,7 +20,9 @@ from clientwise._version import __version__
 from clientwise.compile import DerivedStep
 from clientwise.errors import ClientwiseError, InputError
 from clientwise.pipeline import Evaluator, load_ruleset, parse_as_of
-from clientwise.plugins_host import PluginHost
+from clientwise.cli_plugins import plugin_host, plugin_options, report_faults, strict_plugins
+from clientwise.cli_plugins import plugins as plugins_command
+from clientwise.plugin_new import plugin as plugin_command
 from clientwise.report import choose_writer, write_result
 
 #: Inputs at least this large (bytes) get a progress indicator on a terminal.
@@ -90,7 +92,7 @@ class _Group(click.Group):
 def cli(ctx: click.Context, debug: bool) -> None:
     """Evaluate customer-portfolio rulesets: tiers, checklist scores, profitability
     classes, relationship health and recommended actions, with the reasons behind each."""
-    ctx.obj = {"debug": debug}
+    ctx.obj = {**(ctx.obj or {}), "debug": debug}
 
 
 _as_of = click.option("--as-of", "as_of", metavar="DATE", help="Reference date YYYY-MM-DD for 'days since' (default: today).")
@@ -102,10 +104,10 @@ _quiet = click.option("--quiet", "-q", is_flag=True, help="No progress indicator
 
 def _run(ruleset: str, data: Path, as_of: str | None, fmt: str | None, output: Path | None,
          explain: str | None, engine: str, quiet: bool) -> None:
-    host = PluginHost()
+    host = plugin_host()
     with _progress(_show_progress(quiet, data)) as stage:
         stage("loading the ruleset")
-        evaluator = Evaluator(load_ruleset(ruleset, host=host), engine=engine, host=host)
+        evaluator = Evaluator(load_ruleset(ruleset, host=host), engine=engine, host=host, strict_plugins=strict_plugins())
         writer = choose_writer(host.writers(), fmt, output) if explain is None or output else None
         stage("evaluating")
         result = evaluator.evaluate(data, as_of=parse_as_of(as_of), progress=stage)
@@ -117,6 +119,7 @@ def _run(ruleset: str, data: Path, as_of: str | None, fmt: str | None, output: P
     for warning in result.warnings:
         if output is not None or explain is not None:
             click.echo(f"warning: {warning}", err=True)
+    report_faults(result)
 
 
 @cli.command(context_settings=CONTEXT)
@@ -128,6 +131,7 @@ def _run(ruleset: str, data: Path, as_of: str | None, fmt: str | None, output: P
 @click.option("--explain", metavar="KEY", help="Print the full decision trace for one customer.")
 @_engine
 @_quiet
+@plugin_options
 def evaluate(ruleset: str, data: Path, as_of: str | None, fmt: str | None, output: Path | None,
              explain: str | None, engine: str, quiet: bool) -> None:
     """Evaluate RULESET (a .toml path or a shipped name such as 'default') over DATA
@@ -140,6 +144,7 @@ def evaluate(ruleset: str, data: Path, as_of: str | None, fmt: str | None, outpu
 @_output
 @click.option("--explain", metavar="KEY", help="Print the full decision trace for one sample customer.")
 @_engine
+@plugin_options
 def demo(fmt: str | None, output: Path | None, explain: str | None, engine: str) -> None:
     """Run the default ruleset over the bundled sample portfolio."""
     from clientwise.sample import DEMO_AS_OF, demo_path
@@ -151,9 +156,10 @@ def demo(fmt: str | None, output: Path | None, explain: str | None, engine: str)
 @click.argument("ruleset")
 @click.argument("data", required=False, type=click.Path(exists=True, path_type=Path))
 @_engine
+@plugin_options
 def check(ruleset: str, data: Path | None, engine: str) -> None:
     """Validate RULESET and report every problem at once; with DATA, validate the data too."""
-    host = PluginHost()
+    host = plugin_host()
     evaluator = Evaluator(load_ruleset(ruleset, host=host), engine=engine, host=host)
     program = evaluator.program
     steps = program.steps()
@@ -172,23 +178,8 @@ def check(ruleset: str, data: Path | None, engine: str) -> None:
         click.echo(f"  data ok: {sizes}")
 
 
-@cli.command(context_settings=CONTEXT)
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-def plugins(as_json: bool) -> None:
-    """List installed plugins: name, version, hooks and status."""
-    import json
-
-    infos = PluginHost().plugin_infos()
-    if as_json:
-        click.echo(json.dumps([info.__dict__ | {"hooks": list(info.hooks)} for info in infos], indent=2))
-        return
-    for info in infos:
-        version = f"{info.distribution} {info.version}" if info.distribution else "(registered in code)"
-        click.echo(f"{info.name:<16} {info.status:<7} {version}")
-        if info.status == "loaded":
-            click.echo(f"{'':<16} hooks: {', '.join(h.removeprefix('clientwise_') for h in info.hooks)}")
-        else:
-            click.echo(f"{'':<16} error: {info.error}")
+cli.add_command(plugins_command)
+cli.add_command(plugin_command)
 
 
 def main(argv: list[str] | None = None) -> None:

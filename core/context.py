@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 import polars as pl
+from pydantic import BaseModel
 
 from clientwise.contracts import Engine
 from clientwise.plugins_host import PluginHost
@@ -22,3 +23,7 @@ class EvaluationContext:
     engine: Engine
     tables: dict[str, pl.DataFrame] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
+
+    def plugin_settings(self, name: str) -> BaseModel | None:
+        """The validated ``[plugins.<name>]`` settings of plugin ``name`` (defaults if the table is absent)."""
+        return self.ruleset.plugin_settings.get(name)

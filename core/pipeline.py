@@ -20,7 +20,9 @@ from clientwise.contracts import DecideContext, RawTable, SummaryContext
 from clientwise.decide import ROW, Decided, run
 from clientwise.errors import DataError, InputError, Problem
 from clientwise.explain import TracedDerived, TracedRule, Tracer
+from clientwise.faults import FaultRecorder
 from clientwise.load import load_tables
+from clientwise.plan import SectionSummary
 from clientwise.plugins_host import PluginHost
 from clientwise.result import Result, RulesetIdentity
 from clientwise.ruleset import Ruleset, read_raw, validate
@@ -61,8 +63,10 @@ def parse_as_of(value: dt.date | str | None) -> dt.date:
 class Evaluator:
     """A compiled ruleset bound to a plugin host and an engine, reusable across portfolios."""
 
-    def __init__(self, ruleset: Ruleset | str | Path, *, engine: str = "polars", host: PluginHost | None = None):
+    def __init__(self, ruleset: Ruleset | str | Path, *, engine: str = "polars", host: PluginHost | None = None,
+                 strict_plugins: bool = False):
         self.host = host or PluginHost()
+        self.strict_plugins = strict_plugins
         self.ruleset = ruleset if isinstance(ruleset, Ruleset) else load_ruleset(ruleset, host=self.host)
         self.engine = self.host.engine(engine)
         self.program: Program = compile_ruleset(self.ruleset, self.host)
@@ -121,10 +125,11 @@ class Evaluator:
         stage = progress or (lambda _name: None)
         started = time.perf_counter()
         context = EvaluationContext(self.host, self.ruleset, parse_as_of(as_of), self.engine)
+        faults = FaultRecorder(self.host, self.strict_plugins)
         stage("loading and validating the data")
         context.tables = self.load(data)
         context.timings["load"] = time.perf_counter() - started
-        self.host.hook.clientwise_before_evaluate(context=context)
+        faults.call_hook("clientwise_before_evaluate", context=context)
         key = self.ruleset.core.data.key
         customers = context.tables["customers"].sort(key)
         related = {name: context.tables[name] for name in RELATED_TABLES if name in context.tables}
@@ -133,13 +138,16 @@ class Evaluator:
         stage("deriving fields and deciding")
         decided = run(self.program, customers, related, self.engine, decide_context)
         context.timings["derive+decide"] = time.perf_counter() - mark
-        result = self._result(context, decided)
-        self.host.hook.clientwise_after_evaluate(context=context, result=result)
+        result = self._result(context, decided, faults)
+        faults.call_hook("clientwise_after_evaluate", context=context, result=result)
+        result.faults = list(faults.faults)
+        result.warnings.extend(f"plugin error: {fault.render()}" for fault in faults.faults
+                               if fault.hook == "clientwise_after_evaluate" or fault.hook == "clientwise_before_evaluate")
         context.timings["total"] = time.perf_counter() - started
         result.timings = dict(context.timings)
         return result
 
-    def _result(self, context: EvaluationContext, decided: Decided) -> Result:
+    def _result(self, context: EvaluationContext, decided: Decided, faults: FaultRecorder) -> Result:
         data = self.ruleset.core.data
         key, name = data.key, data.name
         frame = decided.frame
@@ -159,7 +167,13 @@ class Evaluator:
         for section, handler, _plan in self.program.plans:
             if handler is None:
                 continue
-            summary = handler.summarize(self.ruleset.sections[section], frame, summary_context)
+            plugin = self.host.owner("ruleset section", section) or section
+            config = self.ruleset.sections[section]
+            summary, fault = faults.guard(plugin, "summarize", lambda: handler.summarize(config, frame, summary_context),
+                                          section=section)
+            if summary is None:
+                message = fault.render() if fault else f"plugin '{plugin}' returned no summary"
+                summary = SectionSummary(section, handler.title, error=message, warnings=[f"plugin error: {message}"])
             summaries.append(summary)
             warnings.extend(summary.warnings)
         return Result(
@@ -174,7 +188,25 @@ class Evaluator:
             summaries=summaries,
             warnings=warnings,
             tracer=self._tracer(frame, actions, context.as_of),
+            provenance=self._provenance(),
         )
+
+    def _provenance(self) -> dict[str, dict[str, str | None]]:
+        """Section -> the plugin (name, distribution, version) whose code produced its outputs."""
+        from clientwise._version import __version__
+
+        core = {"plugin": None, "distribution": "clientwise", "version": __version__}
+        found: dict[str, dict[str, str | None]] = {"derive": core, "rules": core}
+        for section, handler, _plan in self.program.plans:
+            if handler is None:
+                continue
+            plugin = self.host.owner("ruleset section", section)
+            dist, version = self.host.origin(plugin) if plugin else (None, None)
+            found[section] = {"plugin": plugin, "distribution": dist, "version": version}
+        engine = self.host.owner("engine", self.engine.name)
+        dist, version = self.host.origin(engine) if engine else (None, None)
+        found["engine"] = {"plugin": engine, "distribution": dist, "version": version}
+        return dict(sorted(found.items()))
 
     def _tracer(self, frame: pl.DataFrame, actions: pl.DataFrame, as_of: dt.date) -> Tracer:
         data = self.ruleset.core.data

@@ -137,6 +137,8 @@ class SectionSummary:
     figures: dict[str, Any] = field(default_factory=dict)
     tables: dict[str, pl.DataFrame] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    #: Set when the section's plugin failed to summarize: what failed, shown instead of figures.
+    error: str | None = None
 
 
 def names(items: Sequence[DerivedField | ComputedField]) -> list[str]:

@@ -8,7 +8,7 @@ run differently configured evaluations side by side.
 from __future__ import annotations
 
 import importlib.metadata as metadata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -17,8 +17,11 @@ import pluggy
 
 from clientwise import hookspecs
 from clientwise.errors import InputError, PluginError, Problem, did_you_mean
+from clientwise.plugin_control import PluginSelection, incompatibility, refuse_essential
 
 if TYPE_CHECKING:
+    from pydantic import BaseModel
+
     from clientwise.contracts import Engine, Loader, SectionHandler, Writer
     from clientwise.expr.functions import FunctionRegistry
 
@@ -32,7 +35,7 @@ class PluginInfo:
     name: str
     distribution: str | None
     version: str | None
-    status: str  # "loaded" or "failed"
+    status: str  # "loaded", "failed", "disabled" or "incompatible"
     error: str | None = None
     hooks: tuple[str, ...] = ()
 
@@ -43,11 +46,19 @@ class PluginHost:
 
     load_entry_points: bool = True
     plugins: Iterable[object] = ()
+    #: Entry point names to leave out, and (when not None) the only ones to load.
+    disabled: Iterable[str] = ()
+    allow: Iterable[str] | None = None
+    #: Environment to read CLIENTWISE_DISABLE_PLUGINS / CLIENTWISE_LOAD_PLUGINS from (None: none).
+    environ: Mapping[str, str] | None = None
     manager: pluggy.PluginManager = field(init=False)
     _failed: dict[str, PluginInfo] = field(init=False, default_factory=dict)
+    _skipped: dict[str, PluginInfo] = field(init=False, default_factory=dict)
     _origins: dict[str, tuple[str | None, str | None]] = field(init=False, default_factory=dict)
+    _owners: dict[str, dict[str, str]] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
+        self.selection = PluginSelection.build(self.disabled, self.allow, environ=self.environ)
         self.manager = pluggy.PluginManager(hookspecs.PROJECT)
         self.manager.add_hookspecs(hookspecs)
         if self.load_entry_points:
@@ -61,6 +72,12 @@ class PluginHost:
             dist = point.dist.name if point.dist else None
             version = point.dist.version if point.dist else None
             if self.manager.has_plugin(point.name):
+                continue
+            skipped = self.selection.reason_skipped(point.name)
+            reason = incompatibility(point.dist) if skipped is None else None
+            if skipped or reason:
+                status = "disabled" if skipped else "incompatible"
+                self._skipped[point.name] = PluginInfo(point.name, dist, version, status, skipped or reason)
                 continue
             try:
                 plugin = point.load()
@@ -77,9 +94,51 @@ class PluginHost:
         registered = self.manager.register(plugin, name=name)
         assert registered is not None
         self._origins.setdefault(registered, (None, None))
+        self._forget()
+        return registered
+
+    def disable(self, names: Iterable[str], *, file: str | None = None) -> None:
+        """Switch plugins off for this host (a ruleset's ``[plugins] disable``)."""
+        wanted = list(names)
+        refuse_essential(wanted, file=file)
+        for name in wanted:
+            plugin = self.manager.get_plugin(name)
+            if plugin is None:
+                continue
+            self.manager.unregister(plugin, name=name)
+            dist, version = self._origins.pop(name, (None, None))
+            self._skipped[name] = PluginInfo(name, dist, version, "disabled", f"disabled by {file or 'the caller'}")
+        self._forget()
+
+    def _forget(self) -> None:
         for cached in ("_sections", "_functions", "_loaders", "_writers", "_engines"):
             self.__dict__.pop(cached, None)
-        return registered
+        self._owners.clear()
+
+    def origin(self, name: str) -> tuple[str | None, str | None]:
+        """(distribution, version) of a registered plugin; (None, None) for one registered in code."""
+        return self._origins.get(name, (None, None))
+
+    def owner(self, what: str, key: str) -> str | None:
+        """The plugin that provides ``key`` (``what``: "section", "engine", "output format", ...)."""
+        self.sections(), self.engines(), self.writers()
+        return self._owners.get(what, {}).get(key)
+
+    def implementations(self, hook: str) -> list[tuple[str, Callable[..., Any]]]:
+        """(plugin name, call taking the hook's keyword arguments) per implementation, by plugin name."""
+        caller = getattr(self.manager.hook, hook)
+        found = []
+        for impl in caller.get_hookimpls():
+            def call(impl: Any = impl, **kwargs: Any) -> Any:
+                return impl.function(*(kwargs[name] for name in impl.argnames))
+            found.append((impl.plugin_name, call))
+        return sorted(found, key=lambda pair: pair[0])
+
+    def config_models(self) -> dict[str, type[BaseModel]]:
+        """Plugin name -> the pydantic model of its ``[plugins.<name>]`` settings."""
+        return {name: model for name, model in
+                ((name, impl()) for name, impl in self.implementations("clientwise_plugin_config"))
+                if model is not None}
 
     # -- what is installed -------------------------------------------------
 
@@ -95,6 +154,7 @@ class PluginHost:
             if name is not None
         ]
         infos.extend(self._failed.values())
+        infos.extend(self._skipped.values())
         return sorted(infos, key=lambda info: info.name)
 
     def failed_plugin_for(self, section: str) -> tuple[str, str] | None:
@@ -156,6 +216,7 @@ class PluginHost:
                     )
                 )
             by_name[key], owner[key] = item, plugin
+        self._owners[what] = owner
         return by_name
 
     @cached_property

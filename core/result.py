@@ -10,6 +10,7 @@ from typing import Any
 import polars as pl
 
 from clientwise.explain import Explanation, Tracer
+from clientwise.faults import PluginFault
 from clientwise.plan import OutputColumn, SectionSummary
 
 #: Version of the documented output schema (docs/output-schema.md). Bump on any
@@ -57,6 +58,10 @@ class Result:
     summaries: list[SectionSummary] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     tracer: Tracer | None = field(default=None, repr=False)
+    #: Which plugin produced each section's output: section -> plugin, distribution, version.
+    provenance: dict[str, dict[str, str | None]] = field(default_factory=dict)
+    #: Exceptions raised by plugin code during the run (see clientwise.faults); empty when all went well.
+    faults: list[PluginFault] = field(default_factory=list)
     #: Seconds per stage of the run that produced this result (not part of any output).
     timings: dict[str, float] = field(default_factory=dict, repr=False, compare=False)
 
@@ -84,4 +89,6 @@ class Result:
             "engine": self.engine,
             "customer_count": self.customers.height,
             "warnings": list(self.warnings),
+            "provenance": {section: dict(origin) for section, origin in self.provenance.items()},
+            "plugin_errors": [fault.to_dict() for fault in self.faults],
         }

@@ -107,12 +107,15 @@ def header(result: Result) -> dict[str, Any]:
 
 
 def portfolio_section(summary: SectionSummary) -> dict[str, Any]:
-    return {
+    section = {
         "title": summary.title,
         "figures": plain(summary.figures),
         "tables": {str(name): _records(frame) for name, frame in summary.tables.items()},
         "warnings": plain(summary.warnings),
     }
+    if summary.error is not None:
+        section["error"] = summary.error
+    return section
 
 
 class _Explanations:

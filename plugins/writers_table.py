@@ -112,6 +112,9 @@ class TableWriter:
         shown: set[str] = set()
         for summary in result.summaries:
             yield from self._section(summary)
+            origin = result.provenance.get(summary.section)
+            if origin and origin.get("plugin"):
+                yield Text(clean(_produced_by(origin)), style="dim")
             shown.update(summary.warnings)
         remaining = [w for w in result.warnings if w not in shown]
         if remaining:
@@ -204,6 +207,8 @@ class TableWriter:
 
     def _section(self, summary: SectionSummary) -> Iterator[RenderableType]:
         yield Rule(clean(summary.title))
+        if summary.error:
+            yield Text("error: " + clean(summary.error), style="bold red")
         if summary.figures:
             grid = Table.grid(padding=(0, 2))
             grid.add_column()
@@ -269,6 +274,12 @@ def _header(result: Result) -> RenderableType:
     for name, value in rows:
         grid.add_row(Text(name), Text(clean(value)))
     return Panel(grid, title="clientwise result", title_align="left", box=box.ROUNDED, expand=False)
+
+
+def _produced_by(origin: dict[str, str | None]) -> str:
+    """'by plugin nps (clientwise-nps 0.1.0)': the provenance line under each section."""
+    package = " ".join(part for part in (origin.get("distribution"), origin.get("version")) if part)
+    return f"by plugin {origin['plugin']}" + (f" ({package})" if package else " (registered in code)")
 
 
 def _warnings(warnings: Iterable[str]) -> Text:

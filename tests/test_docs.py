@@ -23,17 +23,35 @@ def section(text: str, heading: str) -> str:
     return match.group(1)
 
 
+def added_in(name: str) -> str:
+    match = re.search(r"Added in (\d+\.\d+\.\d+)\.", getattr(hookspecs, name).__doc__ or "")
+    assert match, f"the {name} hookspec docstring does not end with 'Added in X.Y.Z.'"
+    return match.group(1)
+
+
 def test_every_hook_is_documented_with_its_signature_and_an_example() -> None:
     text = (DOCS / "plugin-hooks.md").read_text()
-    assert len(hook_names()) == 7
+    assert len(hook_names()) == 8
+    headings = re.findall(r"^## (clientwise_\w+)\(", text, re.M)
+    assert sorted(headings) == sorted(hook_names()), "a hook is missing from docs/plugin-hooks.md, or is extra"
     for name in hook_names():
-        body = section(text, name)
-        params = ", ".join(
-            f"{p.name}: {p.annotation}" for p in inspect.signature(getattr(hookspecs, name)).parameters.values()
-        )
-        returns = inspect.signature(getattr(hookspecs, name)).return_annotation
-        assert f"`{name}({params}) -> {returns}`" in body, f"{name}: documented signature differs from the hookspec"
+        signature = inspect.signature(getattr(hookspecs, name))
+        body = section(text, f"{name}({', '.join(signature.parameters)})")
+        params = ", ".join(f"{p.name}: {p.annotation}" for p in signature.parameters.values())
+        assert f"`{name}({params}) -> {signature.return_annotation}`" in body, \
+            f"{name}: documented signature differs from the hookspec"
+        assert f"* **Added in:** {added_in(name)}\n" in body, f"{name}: documented version differs from the hookspec"
+        for part in ("* **Parameters:**", "* **Returns:**", "* **Called:**"):
+            assert part in body, f"{name}: no '{part}' line"
         assert "```python" in body and "@hookimpl" in body, f"{name} has no example implementation"
+
+
+def test_the_lifecycle_section_names_every_hook_in_call_order() -> None:
+    text = section((DOCS / "plugin-hooks.md").read_text(), "Lifecycle")
+    positions = {name: text.find(f"`{name}`") for name in hook_names()}
+    assert all(position > 0 for position in positions.values()), positions
+    assert positions["clientwise_sections"] < positions["clientwise_functions"] < positions["clientwise_loaders"]
+    assert positions["clientwise_loaders"] < positions["clientwise_before_evaluate"] < positions["clientwise_after_evaluate"]
 
 
 def test_every_hookspec_has_a_docstring() -> None:

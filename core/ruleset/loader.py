@@ -44,6 +44,8 @@ class Ruleset:
     origin: str
     section_files: dict[str, str] = field(repr=False)
     hash: str
+    #: Validated ``[plugins.<name>]`` settings, by plugin name (see clientwise.plugin_config).
+    plugin_settings: dict[str, BaseModel] = field(default_factory=dict, repr=False)
 
     @property
     def name(self) -> str:
@@ -168,10 +170,14 @@ def validate(raw: RawRuleset, host: PluginHost) -> Ruleset:
     except ValidationError as error:
         problems.extend(validation_problems(error, file=raw.origin, document=core_part, model=CoreSections))
 
+    from clientwise import plugin_config
+
+    plugins_file = raw.section_files.get(plugin_config.KEY, raw.origin)
+    plugin_config.apply_disable(document.get(plugin_config.KEY), file=plugins_file, host=host, problems=problems)
     handlers = host.sections()
     sections: dict[str, BaseModel] = {}
     for key, value in document.items():
-        if key in CORE_KEYS:
+        if key in CORE_KEYS or key == plugin_config.KEY:
             continue
         file = raw.section_files.get(key, raw.origin)
         handler = handlers.get(key)
@@ -185,6 +191,9 @@ def validate(raw: RawRuleset, host: PluginHost) -> Ruleset:
             sections[key] = handler.model.model_validate(value)
         except ValidationError as error:
             problems.extend(validation_problems(error, file=file, document=value, model=handler.model, prefix=key))
+    settings = plugin_config.validate_settings(
+        document.get(plugin_config.KEY), file=plugins_file, host=host, problems=problems
+    )
     if core is not None:
         problems.extend(host.missing_required(core.metadata.requires, file=raw.section_files.get("metadata", raw.origin)))
     problems.raise_if_any(RulesetError)
@@ -197,6 +206,7 @@ def validate(raw: RawRuleset, host: PluginHost) -> Ruleset:
         origin=raw.origin,
         section_files=raw.section_files,
         hash=content_hash(document),
+        plugin_settings=settings,
     )
 
 
