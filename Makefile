@@ -12,8 +12,8 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(STAMP): $(BIN)/python pyproject.toml examples/clientwise-nps/pyproject.toml
-	$(BIN)/python -m pip install --quiet -e ".[test]" -e examples/clientwise-nps
+$(STAMP): $(BIN)/python pyproject.toml examples/clientwise-nps/pyproject.toml examples/clientwise-rfm/pyproject.toml
+	$(BIN)/python -m pip install --quiet -e ".[test]" -e examples/clientwise-nps -e "examples/clientwise-rfm[test]"
 	touch $(STAMP)
 
 install: $(STAMP)
