@@ -126,11 +126,12 @@ class PluginHost:
 
     def implementations(self, hook: str) -> list[tuple[str, Callable[..., Any]]]:
         """(plugin name, call taking the hook's keyword arguments) per implementation, by plugin name."""
-        caller = getattr(self.manager.hook, hook)
         found = []
-        for impl in caller.get_hookimpls():
-            def call(impl: Any = impl, **kwargs: Any) -> Any:
-                return impl.function(*(kwargs[name] for name in impl.argnames))
+        for impl in getattr(self.manager.hook, hook).get_hookimpls():
+            # through the manager's (monitored) executor, so clientwise.testing's hook_calls sees the call
+            def call(impl: Any = impl, hook: str = hook, **kwargs: Any) -> Any:
+                results = self.manager._hookexec(hook, [impl], kwargs, False)
+                return results[0] if results else None
             found.append((impl.plugin_name, call))
         return sorted(found, key=lambda pair: pair[0])
 

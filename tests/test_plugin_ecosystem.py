@@ -1,0 +1,239 @@
+"""Plugin management: disable/allow lists, compatibility, [plugins.<name>] settings,
+fault isolation with attribution, provenance, `plugins show`, and the test harness itself."""
+
+from __future__ import annotations
+
+import importlib.metadata as metadata
+import json
+from types import SimpleNamespace
+
+import polars as pl
+import pytest
+from click.testing import CliRunner
+from pydantic import Field
+
+from clientwise import InputError, PluginHost, RulesetError, hookimpl
+from clientwise.cli import cli
+from clientwise.faults import FAULT_EXIT_CODE, PluginFailure
+from clientwise.plugin_control import incompatibility
+from clientwise.ruleset import Strict
+from clientwise.sample import DEMO_AS_OF, demo_path
+from clientwise.testing import assert_plugin_valid
+
+RULESET = 'extends = "default"\n[metadata]\nname = "t"\n'
+
+
+class LoyaltySettings(Strict):
+    weight: float = Field(1.0, ge=0, description="How much loyalty counts.")
+
+
+def settings_plugin() -> SimpleNamespace:
+    seen: list[float] = []
+
+    def after(context, result):
+        seen.append(context.plugin_settings("loyalty").weight)
+
+    return SimpleNamespace(
+        clientwise_plugin_config=hookimpl(lambda: LoyaltySettings),
+        clientwise_after_evaluate=hookimpl(after),
+        seen=seen,
+    )
+
+
+def test_disable_and_allow_lists_and_essential_builtins() -> None:
+    host = PluginHost(disabled=["relationship"])
+    infos = {i.name: i for i in host.plugin_infos()}
+    assert (infos["relationship"].status, infos["relationship"].error) == ("disabled", "disabled by --disable-plugin")
+    assert "relationship" not in host.sections()
+    host = PluginHost(environ={"CLIENTWISE_LOAD_PLUGINS": "segmentation"})
+    assert set(host.sections()) == {"segmentation"}
+    assert {i.name: i.error for i in host.plugin_infos()}["checklist"] == "not in CLIENTWISE_LOAD_PLUGINS"
+    assert "polars" in host.engines()  # essentials are always loaded
+    with pytest.raises(InputError) as error:
+        PluginHost(environ={"CLIENTWISE_DISABLE_PLUGINS": "nps, loaders"})
+    assert "the built-in plugin 'loaders' cannot be disabled" in error.value.render()
+    assert "CLIENTWISE_DISABLE_PLUGINS" in error.value.render()
+
+
+def test_a_ruleset_disables_plugins_and_cannot_disable_essentials() -> None:
+    from clientwise import parse_ruleset
+
+    host = PluginHost()
+    text = RULESET + '[plugins]\ndisable = ["nps"]\n'
+    ruleset = parse_ruleset(text, host=host)
+    assert "nps" not in host.sections() and ruleset.name == "t"
+    assert {i.name: i.status for i in host.plugin_infos()}["nps"] == "disabled"
+    with pytest.raises(RulesetError) as error:
+        parse_ruleset(text.replace("nps", "writers"), origin="r.toml", host=PluginHost())
+    assert "r.toml: plugins.disable: the built-in plugin 'writers' cannot be disabled" in error.value.render()
+
+
+def test_an_incompatible_plugin_is_skipped_with_the_versions_it_supports(monkeypatch) -> None:
+    dist = SimpleNamespace(metadata={"Name": "clientwise-old"}, requires=["clientwise<0.1,>=0.0.1", "polars"],
+                           name="clientwise-old", version="2.0")
+    assert incompatibility(dist, "0.1.0") == (  # type: ignore[arg-type]
+        "built for clientwise <0.1,>=0.0.1, but this is clientwise 0.1.0; install a version of clientwise-old "
+        "made for clientwise 0.1.0, or clientwise<0.1,>=0.0.1")
+    assert incompatibility(dist, "0.0.5") is None  # type: ignore[arg-type]
+    point = SimpleNamespace(name="old", dist=dist, load=lambda: pytest.fail("an incompatible plugin is never imported"))
+    real = metadata.entry_points
+    monkeypatch.setattr(metadata, "entry_points", lambda **kw: [*real(**kw), point] if kw.get("group") == "clientwise" else real(**kw))
+    info = {i.name: i for i in PluginHost().plugin_infos()}["old"]
+    assert info.status == "incompatible" and "built for clientwise <0.1,>=0.0.1" in (info.error or "")
+
+
+def test_plugin_settings_are_validated_and_reach_hooks(clientwise_host, register_plugin, evaluate_records) -> None:
+    from clientwise import parse_ruleset
+
+    plugin = settings_plugin()
+    register_plugin(plugin, name="loyalty")
+    with pytest.raises(RulesetError) as error:
+        parse_ruleset(RULESET + "[plugins.loyalty]\nweight = -1\nwieght = 2\n", origin="r.toml", host=clientwise_host)
+    text = error.value.render()
+    assert "r.toml: plugins.loyalty.weight: Input should be greater than or equal to 0" in text
+    assert "fix: use a value >= 0.0" in text
+    assert "r.toml: plugins.loyalty.wieght: unknown key 'wieght'" in text and "did you mean 'weight'?" in text
+    with pytest.raises(RulesetError) as error:
+        parse_ruleset(RULESET + "[plugins.loyalt]\nweight = 1\n", origin="r.toml", host=clientwise_host)
+    assert "no installed plugin is named 'loyalt'" in error.value.render()
+    assert "did you mean 'loyalty'?" in error.value.render()
+    with pytest.raises(RulesetError) as error:
+        parse_ruleset(RULESET + "[plugins.segmentation]\nx = 1\n", origin="r.toml", host=clientwise_host)
+    assert "the plugin 'segmentation' takes no settings" in error.value.render()
+    rows = [{"customer_id": "A", "name": "Alpha", "revenue": "10"}]
+    evaluate_records(RULESET + "[plugins.loyalty]\nweight = 2.5\n", customers=rows)
+    evaluate_records(RULESET.replace("\n[metadata]", "\n\n[metadata]"), customers=rows)
+    assert plugin.seen == [2.5, 1.0]
+
+
+def failing_summary_plugin():
+    from clientwise_nps import NpsSection
+
+    class Broken(NpsSection):
+        def summarize(self, config, table, context):
+            raise ZeroDivisionError("division by zero")
+
+    def before(context):
+        raise KeyError("missing")
+
+    return SimpleNamespace(clientwise_sections=hookimpl(lambda: [Broken()]),
+                           clientwise_before_evaluate=hookimpl(before))
+
+
+NPS = RULESET + "[nps]\npromoter_min = 9\n"
+ROWS = [{"customer_id": "A", "name": "Alpha", "revenue": "10", "satisfaction_score": "9"}]
+
+
+def test_a_failing_plugin_is_isolated_attributed_and_marked(register_plugin, evaluate_records) -> None:
+    register_plugin(failing_summary_plugin(), name="broken_nps")
+    result = evaluate_records(NPS, customers=ROWS, strict_plugins=False)
+    assert [f.render() for f in result.faults] == [
+        "plugin 'broken_nps', hook clientwise_before_evaluate: KeyError: 'missing'",
+        "plugin 'broken_nps', hook summarize, section [nps]: ZeroDivisionError: division by zero",
+    ]
+    summary = result.summary("nps")
+    assert summary.error == "plugin 'broken_nps', hook summarize, section [nps]: ZeroDivisionError: division by zero"
+    assert result.customers["nps_group"].to_list() == ["promoter"]  # the rest of the run went on
+    assert result.summary("segmentation") is not None and result.summary("segmentation").error is None
+    header = result.header()
+    assert header["plugin_errors"][1] == {"plugin": "broken_nps", "version": None, "hook": "summarize",
+                                          "section": "nps", "rule": None, "customer": None,
+                                          "error": "ZeroDivisionError: division by zero"}
+    with pytest.raises(PluginFailure) as error:
+        evaluate_records(NPS, customers=ROWS, strict_plugins=True)
+    assert "plugin 'broken_nps', hook clientwise_before_evaluate: KeyError" in str(error.value)
+
+
+def test_the_cli_exits_3_and_reports_each_fault(register_plugin, run_cli, tmp_path) -> None:
+    register_plugin(failing_summary_plugin(), name="broken_nps")
+    ruleset = tmp_path / "r.toml"
+    ruleset.write_text(NPS)
+    out = tmp_path / "out.json"
+    outcome = run_cli("evaluate", str(ruleset), str(demo_path()), "--as-of", DEMO_AS_OF.isoformat(), "-o", str(out))
+    assert outcome.exit_code == FAULT_EXIT_CODE
+    assert "error: plugin failed: plugin 'broken_nps', hook summarize, section [nps]: ZeroDivisionError" in outcome.output
+    document = json.loads(out.read_text())
+    assert document["portfolio"]["nps"]["error"].endswith("ZeroDivisionError: division by zero")
+    strict = run_cli("evaluate", str(ruleset), str(demo_path()), "-o", str(tmp_path / "s.json"), "--strict-plugins")
+    assert strict.exit_code == FAULT_EXIT_CODE and not (tmp_path / "s.json").exists()
+    assert "--disable-plugin broken_nps" in strict.output
+
+
+def test_provenance_names_the_plugin_and_version_of_each_section(tmp_path) -> None:
+    import clientwise
+
+    result = clientwise.evaluate(clientwise.parse_ruleset(NPS), demo_path(), as_of=DEMO_AS_OF)
+    assert result.provenance["nps"] == {"plugin": "nps", "distribution": "clientwise-nps", "version": "0.1.0"}
+    assert result.provenance["segmentation"]["distribution"] == "clientwise"
+    assert result.provenance["engine"]["plugin"] == "polars_engine"
+    runner = CliRunner()
+    ruleset = tmp_path / "r.toml"
+    ruleset.write_text(NPS)
+    table = runner.invoke(cli, ["evaluate", str(ruleset), str(demo_path()), "--as-of", DEMO_AS_OF.isoformat()])
+    assert table.exit_code == 0, table.output
+    assert "by plugin nps (clientwise-nps 0.1.0)" in table.output
+    assert "by plugin segmentation (clientwise 0.1.0)" in table.output
+
+
+def test_plugins_list_and_show() -> None:
+    runner = CliRunner()
+    listed = runner.invoke(cli, ["plugins"])
+    assert listed.exit_code == 0
+    assert "(built-in)       loaded  clientwise 0.1.0: checklist, functions" in listed.output
+    assert "nps              loaded  clientwise-nps 0.1.0" in listed.output
+    assert "segmentation     loaded" not in listed.output
+    assert "segmentation     loaded  clientwise 0.1.0" in runner.invoke(cli, ["plugins", "--all"]).output
+    disabled = json.loads(runner.invoke(cli, ["plugins", "--json", "--disable-plugin", "nps"]).output)
+    assert {d["name"]: d["status"] for d in disabled}["nps"] == "disabled"
+    shown = runner.invoke(cli, ["plugins", "show", "nps"])
+    assert shown.exit_code == 0
+    assert shown.output.splitlines()[:5] == [
+        "nps (loaded) from clientwise-nps 0.1.0",
+        "  hooks: clientwise_functions, clientwise_sections, clientwise_writers",
+        "  section: nps - Net promoter score",
+        "  function: clamp - clamp(x, low, high)",
+        "  format: tsv - Tab-separated customers table (from the clientwise-nps example plugin).",
+    ]
+    described = json.loads(runner.invoke(cli, ["plugins", "show", "nps", "--json"]).output)
+    assert described["sections"][0]["schema"]["properties"]["promoter_min"]["default"] == 9
+    missing = runner.invoke(cli, ["plugins", "show", "np"])
+    assert missing.exit_code == 2 and "no plugin named 'np'" in missing.output and "did you mean 'nps'?" in missing.output
+
+
+def test_assert_plugin_valid_catches_the_usual_mistakes() -> None:
+    assert_plugin_valid(settings_plugin())
+    typo = SimpleNamespace(clientwise_section=hookimpl(lambda: []))
+    with pytest.raises(AssertionError, match="clientwise_section: no such hook"):
+        assert_plugin_valid(typo)
+
+    def after(context, result=None):
+        return None
+
+    with pytest.raises(AssertionError, match="argument 'result' has a default"):
+        assert_plugin_valid(SimpleNamespace(clientwise_after_evaluate=hookimpl(after)))
+
+    class NoDefaults(Strict):
+        weight: float
+
+    with pytest.raises(AssertionError, match="the settings need defaults"):
+        assert_plugin_valid(SimpleNamespace(clientwise_plugin_config=hookimpl(lambda: NoDefaults)))
+
+
+def test_hook_calls_follow_the_documented_lifecycle(register_plugin, hook_calls, evaluate_records) -> None:
+    register_plugin(settings_plugin(), name="loyalty")
+    evaluate_records(RULESET, customers=[{"customer_id": "A", "name": "Alpha", "revenue": "10"}])
+    names = list(dict.fromkeys(hook_calls.names()))
+    assert names.index("clientwise_plugin_config") < names.index("clientwise_after_evaluate")
+    assert hook_calls.calls[-1].hook == "clientwise_after_evaluate"
+    assert set(hook_calls.calls[-1].kwargs) == {"context", "result"}
+
+
+def test_the_test_harness_is_registered_as_a_pytest_plugin() -> None:
+    points = {ep.name: ep.value for ep in metadata.entry_points(group="pytest11")}
+    assert points["clientwise"] == "clientwise.testing"
+    assert pl.DataFrame  # the harness imports nothing heavy itself (checked below)
+    import subprocess
+    import sys
+
+    code = "import sys, clientwise.testing; print('polars' in sys.modules, 'clientwise.pipeline' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout == "False False\n"
