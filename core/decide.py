@@ -7,8 +7,9 @@ way for every engine, so engines cannot disagree on anything but rule outcomes.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import polars as pl
 
@@ -16,6 +17,9 @@ from clientwise import expr
 from clientwise.compile import ActionsStep, ClassificationStep, DerivedStep, Program, Step
 from clientwise.contracts import DecideContext, Engine
 from clientwise.derive import derive
+
+if TYPE_CHECKING:
+    from clientwise.isolate import StepGuard
 
 #: Column suffix for the id of the rule that decided a classification.
 RULE_SUFFIX = "_rule"
@@ -38,17 +42,27 @@ def run(
     related: Mapping[str, pl.DataFrame],
     engine: Engine,
     context: DecideContext,
+    guard: StepGuard | None = None,
 ) -> Decided:
+    """Derive and decide stratum by stratum; with ``guard``, plugin failures are isolated (clientwise.isolate)."""
     frame = customers
     polars_context = expr.EvalContext(as_of=context.as_of, functions=context.functions, key=context.key)
     actions_step: ActionsStep | None = None
     for stratum in program.strata:
         if isinstance(stratum[0], DerivedStep):
-            frame = _derive(frame, stratum, related, polars_context)
+            if guard is None:
+                frame = _derive(frame, stratum, related, polars_context)
+            else:
+                frame = guard.derive(frame, stratum, lambda rows, steps: _derive(rows, steps, related, polars_context))
             continue
         decisions = [step.decision for step in stratum if not isinstance(step, DerivedStep)]
-        statuses = engine.decide(frame, decisions, context)
-        _check_statuses(engine, decisions, statuses, frame.height)
+
+        def decide(rows: pl.DataFrame, decisions: list = decisions) -> pl.DataFrame:
+            statuses = engine.decide(rows, decisions, context)
+            _check_statuses(engine, decisions, statuses, rows.height)
+            return statuses
+
+        statuses = decide(frame) if guard is None else guard.decide(engine, frame, decisions, decide)
         frame = frame.hstack(statuses)
         outputs = []
         for step in stratum:
@@ -58,11 +72,13 @@ def run(
                 actions_step = step
         if outputs:
             frame = frame.with_columns(outputs)
+        if guard is not None:
+            frame = guard.blank_failed(frame)
     actions = _actions_table(frame, actions_step, polars_context)
     return Decided(frame, actions)
 
 
-def _derive(frame: pl.DataFrame, stratum: list[Step], related: Mapping[str, pl.DataFrame],
+def _derive(frame: pl.DataFrame, stratum: Sequence[Step], related: Mapping[str, pl.DataFrame],
             ctx: expr.EvalContext) -> pl.DataFrame:
     batch: list[tuple[str, expr.Node]] = []
     for step in stratum:

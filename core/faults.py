@@ -35,7 +35,9 @@ class PluginFault:
     hook: str
     error: str
     section: str | None = None
+    #: The rule, derived field (hook "derive") or decided outputs (hook "decide") affected.
     rule: str | None = None
+    #: The first customer the code fails on by itself, when one can be found.
     customer: str | None = None
 
     def render(self) -> str:
@@ -43,7 +45,8 @@ class PluginFault:
         if self.section:
             where.append(f"section [{self.section}]")
         if self.rule:
-            where.append(f"rule {self.rule}")
+            label = {"derive": "field", "decide": "outputs"}.get(self.hook, "rule")
+            where.append(f"{label} {self.rule}")
         if self.customer is not None:
             where.append(f"customer {self.customer}")
         return f"{', '.join(where)}: {self.error}"

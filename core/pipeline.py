@@ -21,6 +21,7 @@ from clientwise.decide import ROW, Decided, run
 from clientwise.errors import DataError, InputError, Problem
 from clientwise.explain import TracedDerived, TracedRule, Tracer
 from clientwise.faults import FaultRecorder
+from clientwise.isolate import StepGuard
 from clientwise.load import load_tables
 from clientwise.plan import SectionSummary
 from clientwise.plugins_host import PluginHost
@@ -136,13 +137,13 @@ class Evaluator:
         decide_context = DecideContext(context.as_of, key, self.host.functions())
         mark = time.perf_counter()
         stage("deriving fields and deciding")
-        decided = run(self.program, customers, related, self.engine, decide_context)
+        guard = StepGuard(self.host, faults, key)
+        decided = run(self.program, customers, related, self.engine, decide_context, guard)
         context.timings["derive+decide"] = time.perf_counter() - mark
         result = self._result(context, decided, faults)
         faults.call_hook("clientwise_after_evaluate", context=context, result=result)
         result.faults = list(faults.faults)
-        result.warnings.extend(f"plugin error: {fault.render()}" for fault in faults.faults
-                               if fault.hook == "clientwise_after_evaluate" or fault.hook == "clientwise_before_evaluate")
+        result.warnings.extend(f"plugin error: {fault.render()}" for fault in faults.faults if fault.hook != "summarize")
         context.timings["total"] = time.perf_counter() - started
         result.timings = dict(context.timings)
         return result

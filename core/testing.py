@@ -122,7 +122,7 @@ def write_ruleset(tmp_path: Path) -> Callable[..., Path]:
 
 @pytest.fixture
 def evaluate_records(clientwise_host: PluginHost) -> Callable[..., Result]:
-    """``evaluate_records(ruleset, customers=[{...}], contacts=..., interactions=..., as_of=...)``.
+    """``evaluate_records(ruleset, customers=[{...}], contacts=..., interactions=..., as_of=..., engine=...)``.
 
     ``ruleset`` is TOML text, a path or a shipped name; records are dicts of column ->
     text (as they would come from a CSV), validated and typed by the ruleset's
@@ -137,6 +137,7 @@ def evaluate_records(clientwise_host: PluginHost) -> Callable[..., Result]:
         interactions: Sequence[dict[str, Any]] | None = None,
         as_of: str = DEFAULT_AS_OF,
         strict_plugins: bool = True,
+        engine: str = "polars",
     ) -> Result:
         from clientwise.pipeline import Evaluator, load_ruleset, parse_ruleset
 
@@ -146,7 +147,7 @@ def evaluate_records(clientwise_host: PluginHost) -> Callable[..., Result]:
             loaded = load_ruleset(ruleset, host=clientwise_host)
         tables = {"customers": customers, "contacts": contacts, "interactions": interactions}
         frames = {name: _frame(name, rows, loaded) for name, rows in tables.items()}
-        evaluator = Evaluator(loaded, host=clientwise_host, strict_plugins=strict_plugins)
+        evaluator = Evaluator(loaded, host=clientwise_host, engine=engine, strict_plugins=strict_plugins)
         return evaluator.evaluate({k: v for k, v in frames.items() if v is not None}, as_of=as_of)
 
     return evaluate

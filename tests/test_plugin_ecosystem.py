@@ -237,3 +237,60 @@ def test_the_test_harness_is_registered_as_a_pytest_plugin() -> None:
 
     code = "import sys, clientwise.testing; print('polars' in sys.modules, 'clientwise.pipeline' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout == "False False\n"
+
+
+def per_row_plugin():
+    """A function that raises for one customer, and an engine that fails on that customer too."""
+    from clientwise.expr.functions import FunctionSpec
+    from clientwise.expr.types import Type
+    from clientwise.plugins.polars_engine import PolarsEngine
+
+    def shout(value):
+        if value == "Beta":
+            raise ValueError("cannot shout Beta")
+        return value.upper()
+
+    spec = FunctionSpec(
+        name="shout", kind="scalar", min_args=1, max_args=1, returns=lambda _t: Type("string"),
+        polars=lambda args, _call: args[0].map_elements(shout, return_dtype=pl.String),
+        python=lambda values, _call: shout(values[0]), doc="upper case", example="shout(name)", signature="shout(x)",
+    )
+
+    class Picky(PolarsEngine):
+        name = "picky"
+        description = "fails when customer C is present"
+
+        def decide(self, frame, decisions, context):
+            if "C" in frame["customer_id"].to_list():
+                raise RuntimeError("customer C breaks me")
+            return super().decide(frame, decisions, context)
+
+    return SimpleNamespace(clientwise_functions=hookimpl(lambda: [spec]), clientwise_engines=hookimpl(lambda: [Picky()]))
+
+
+SHOUT = RULESET + '[derive]\nloud = "shout(name)"\nsize = "revenue * 2"\n'
+THREE = [{"customer_id": k, "name": n, "revenue": r} for k, n, r in [("A", "Alpha", "30"), ("B", "Beta", "20"), ("C", "Gamma", "10")]]
+
+
+def test_a_plugin_function_failing_on_one_customer_is_attributed_to_that_customer(register_plugin, evaluate_records) -> None:
+    register_plugin(per_row_plugin(), name="shouter")
+    result = evaluate_records(SHOUT, customers=THREE, strict_plugins=False)
+    assert len(result.faults) == 1
+    fault = result.faults[0]
+    assert fault.render().startswith("plugin 'shouter', hook derive, section [derive], field loud, customer B: ")
+    assert "cannot shout Beta" in fault.error
+    assert (fault.plugin, fault.hook, fault.rule, fault.customer) == ("shouter", "derive", "loud", "B")
+    trace = {step.name: step.value for step in result.explain("A").derived}
+    assert trace["size"] == 60 and trace["loud"] is None  # the rest of the stratum still ran
+    assert result.customers.height == 3
+    assert any(w.startswith("plugin error: plugin 'shouter', hook derive") for w in result.warnings)
+
+
+def test_a_plugin_engine_failing_on_one_customer_marks_its_decisions_unknown(register_plugin, evaluate_records) -> None:
+    register_plugin(per_row_plugin(), name="shouter")
+    result = evaluate_records(RULESET, customers=THREE, engine="picky", strict_plugins=False)
+    decide_faults = [f for f in result.faults if f.hook == "decide"]
+    assert decide_faults and {f.plugin for f in decide_faults} == {"shouter"}
+    assert {f.customer for f in decide_faults} == {"C"}
+    assert decide_faults[0].error == "RuntimeError: customer C breaks me"
+    assert result.customers["tier"].to_list() == [None, None, None]

@@ -160,6 +160,10 @@ class FunctionRegistry:
     def get(self, name: str) -> FunctionSpec | None:
         return self._specs.get(name)
 
+    def provider(self, name: str) -> str | None:
+        """The plugin that provides function ``name`` (for attributing its failures)."""
+        return self._owner.get(name)
+
     def __getitem__(self, name: str) -> FunctionSpec:
         return self._specs[name]
 
