@@ -17,7 +17,7 @@ from typing import Any
 import click
 
 from clientwise._version import __version__
-from clientwise.compile import DerivedStep
+from clientwise.steps import DerivedStep
 from clientwise.errors import ClientwiseError, InputError
 from clientwise.pipeline import Evaluator, load_ruleset, parse_as_of
 from clientwise.plugins_host import PluginHost
