@@ -51,7 +51,12 @@ def _progress(show: bool) -> Iterator[Callable[[str], None]]:
         return
     console = _stderr_console(quiet=False)
     with console.status("starting") as status:
-        yield lambda stage: status.update(stage)
+
+        def show(stage: str) -> None:
+            status.update(stage)
+            console.print(f"{stage}...", style="dim", highlight=False)  # a log line stays once the spinner is gone
+
+        yield show
 
 
 def _show_progress(quiet: bool, data: Path | None) -> bool:
