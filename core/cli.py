@@ -17,7 +17,7 @@ from typing import Any
 import click
 
 from clientwise._version import __version__
-from clientwise.compile import DerivedStep
+from clientwise.steps import DerivedStep
 from clientwise.errors import ClientwiseError, InputError
 from clientwise.pipeline import Evaluator, load_ruleset, parse_as_of
 from clientwise.cli_plugins import plugin_host, plugin_options, report_faults, strict_plugins
@@ -53,7 +53,12 @@ def _progress(show: bool) -> Iterator[Callable[[str], None]]:
         return
     console = _stderr_console(quiet=False)
     with console.status("starting") as status:
-        yield lambda stage: status.update(stage)
+
+        def show(stage: str) -> None:
+            status.update(stage)
+            console.print(f"{stage}...", style="dim", highlight=False)  # a log line stays once the spinner is gone
+
+        yield show
 
 
 def _show_progress(quiet: bool, data: Path | None) -> bool:

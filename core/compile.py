@@ -8,18 +8,17 @@ is reported at once, with the key path the section gave.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
 from clientwise import expr
-from clientwise.contracts import CompileContext, CompiledDecision, CompiledRule, SectionHandler
+from clientwise.contracts import CompileContext, SectionHandler
 from clientwise.errors import InputError, Problem, ProblemList, RulesetError
-from clientwise.expr.types import Type, unify
+from clientwise.expr.types import Type
 from clientwise.order import Node as OrderNode
 from clientwise.order import strata, topological_order
 from clientwise.plan import (
     ActionRule,
-    Classification,
     ComputedField,
     DerivedField,
     OutputColumn,
@@ -29,42 +28,8 @@ from clientwise.plan import (
 from clientwise.plugins_host import PluginHost
 from clientwise.ruleset import Ruleset
 from clientwise.ruleset.data import RELATED_TABLES
-
-ACTIONS = "actions"
-
-
-@dataclass(frozen=True)
-class DerivedStep:
-    name: str
-    expression: str
-    source: Source
-    node: expr.Node | None = None
-    computed: ComputedField | None = None
-    description: str = ""
-
-
-@dataclass(frozen=True)
-class ClassificationStep:
-    classification: Classification
-    decision: CompiledDecision
-    then: tuple[expr.Node, ...]
-    because: tuple[expr.Template | None, ...]
-    default: expr.Node | None
-    type: Type
-
-    @property
-    def output(self) -> str:
-        return self.classification.output
-
-
-@dataclass(frozen=True)
-class ActionsStep:
-    rules: tuple[ActionRule, ...]
-    decision: CompiledDecision
-    because: tuple[expr.Template, ...]
-
-
-Step = DerivedStep | ClassificationStep | ActionsStep
+from clientwise.steps import ClassificationStep, DerivedStep, Step
+from clientwise.typecheck import ItemChecker, key_source
 
 
 @dataclass
@@ -125,13 +90,13 @@ def section_plans(ruleset: Ruleset, host: PluginHost) -> list[tuple[str, Section
     return plans
 
 
-def base_scope(ruleset: Ruleset, available_tables: set[str] | None) -> expr.Scope:
+def base_scope(ruleset: Ruleset) -> expr.Scope:
     data = ruleset.core.data
     fields = {name: Type.of_field(spec.type) for name, spec in data.customers.fields.items()}
     tables = {}
     for table in RELATED_TABLES:
         spec = data.table(table)
-        if spec is None or (available_tables is not None and table not in available_tables):
+        if spec is None:
             continue
         tables[table] = {name: Type.of_field(f.type) for name, f in spec.fields.items()}
     return expr.Scope(fields=fields, tables=tables)
@@ -141,16 +106,16 @@ def base_scope(ruleset: Ruleset, available_tables: set[str] | None) -> expr.Scop
 RESERVED_NAMES = frozenset({"actions", "explanation"})
 
 
-def compile_ruleset(ruleset: Ruleset, host: PluginHost, *, available_tables: set[str] | None = None) -> Program:
+def compile_ruleset(ruleset: Ruleset, host: PluginHost) -> Program:
     """Check and order everything; raise one :class:`RulesetError` listing every problem.
 
-    ``available_tables`` restricts aggregates to the tables the data actually has,
-    so a rule needing ``contacts`` fails at load time when there is no contacts file.
+    Types come from the ``[data]`` section, so this needs no data: ``clientwise check``
+    runs it alone. ``Program.tables_needed`` says which related tables the data must have.
     """
     plans = section_plans(ruleset, host)
-    compiler = _Compiler(base_scope(ruleset, available_tables), host.functions())
-    for section, _handler, plan in plans:
-        compiler.add_plan(section, plan)
+    compiler = _Compiler(base_scope(ruleset), host.functions())
+    for _section, _handler, plan in plans:
+        compiler.add_plan(plan)
     compiler.add_actions()
     steps, order = compiler.check()
     runs = strata(compiler.order_nodes(), order)
@@ -201,14 +166,14 @@ class _Compiler:
              templates: dict[str, tuple[str, Source]]) -> None:
         before = len(self.problems.problems)
         nodes = _parse_all(self.problems, texts)
-        nodes.update(_parse_templates(self.problems, templates))
+        nodes.update(_parse_all(self.problems, templates, expr.parse_template))
         if len(self.problems.problems) > before:
             self.unparsable.add(len(self.items))
         reads = node.reads | _reads(nodes, self.functions)
         self.items.append((OrderNode(node.label, node.produces, reads, node.is_decision, node.file, node.path), item))
         self.parsed.append(nodes)
 
-    def add_plan(self, section: str, plan: SectionPlan) -> None:
+    def add_plan(self, plan: SectionPlan) -> None:
         for item in plan.derived:
             self._claim(item.name, item.source)
             node = OrderNode(item.source.path, (item.name,), frozenset(), False, item.source.file, item.source.path)
@@ -249,7 +214,7 @@ class _Compiler:
             step = None
             if not order_node.reads & failed:
                 current = expr.Scope(fields=dict(self.types), tables=self.scope.tables)
-                step = _check_item(self.problems, item, self.parsed[index], current, self.functions)
+                step = ItemChecker(self.problems, current, self.functions).check(item, self.parsed[index])
                 if index in self.unparsable:
                     step = None  # its parsed parts were checked for problems; the rest did not parse
             if step is None:
@@ -264,30 +229,13 @@ class _Compiler:
         return steps, order
 
 
-def key_source(source: Source, key: str) -> Source:
-    """The source of one key of a rule: ``rules[3]`` -> ``rules[3].when``.
-
-    A plan item's source that already names a key (``segmentation.tiers[0].share``)
-    is kept as it is: that key is what the user edits to change the rule.
-    """
-    return source.child(key) if source.path.endswith("]") else source
-
-
-def _parse_all(problems: ProblemList, texts: dict[str, tuple[str, Source]]) -> dict[str, object]:
+def _parse_all(problems: ProblemList, texts: dict[str, tuple[str, Source]],
+               parse: Callable[[str, Source], object] = expr.parse) -> dict[str, object]:
+    """Parse every text, collecting problems; a text that fails is left out."""
     nodes: dict[str, object] = {}
     for label, (text, source) in texts.items():
         try:
-            nodes[label] = expr.parse(text, source)
-        except InputError as error:
-            problems.extend(error.problems)
-    return nodes
-
-
-def _parse_templates(problems: ProblemList, texts: dict[str, tuple[str, Source]]) -> dict[str, object]:
-    nodes: dict[str, object] = {}
-    for label, (text, source) in texts.items():
-        try:
-            nodes[label] = expr.parse_template(text, source)
+            nodes[label] = parse(text, source)
         except InputError as error:
             problems.extend(error.problems)
     return nodes
@@ -310,101 +258,6 @@ def _check_action_ids(problems: ProblemList, actions: Sequence[ActionRule]) -> N
             problems.add(Problem(f"two action rules have id '{rule.id}' (also at {seen[rule.id].path})",
                                  file=rule.source.file, location=rule.source.path, hint="give each rule its own id"))
         seen[rule.id] = rule.source
-
-
-def _check(problems: ProblemList, node: object, scope: expr.Scope, registry: object, *,
-           population: bool, source: Source, text: str | None) -> expr.Node | None:
-    if node is None:
-        return None
-    try:
-        return expr.check(node, scope, registry, allow_population=population, source=source, text=text)  # type: ignore[arg-type]
-    except InputError as error:
-        problems.extend(error.problems)
-        return None
-
-
-def _check_template(problems: ProblemList, template: object, scope: expr.Scope, registry: object,
-                    source: Source) -> expr.Template | None:
-    if template is None:
-        return None
-    try:
-        return expr.check_template(template, scope, registry, source=source)  # type: ignore[arg-type]
-    except InputError as error:
-        problems.extend(error.problems)
-        return None
-
-
-def _check_item(problems: ProblemList, item: object, nodes: dict[str, object], scope: expr.Scope,
-                registry: object) -> Step | None:
-    if isinstance(item, ComputedField):
-        return DerivedStep(item.name, f"computed by plugin code ({item.source.path})", item.source,
-                           computed=item, description=item.description)
-    if isinstance(item, DerivedField):
-        if "expr" not in nodes:
-            return None
-        node = _check(problems, nodes["expr"], scope, registry, population=True, source=item.source,
-                      text=item.expression)
-        return None if node is None else DerivedStep(item.name, item.expression, item.source, node=node,
-                                                      description=item.description)
-    if isinstance(item, Classification):
-        return _check_classification(problems, item, nodes, scope, registry)
-    return _check_actions(problems, item, nodes, scope, registry)  # type: ignore[arg-type]
-
-
-def _check_classification(problems: ProblemList, cls: Classification, nodes: dict[str, object],
-                          scope: expr.Scope, registry: object) -> ClassificationStep | None:
-    before = len(problems.problems)
-    rules, thens, becauses = [], [], []
-    for i, rule in enumerate(cls.rules):
-        when = _check(problems, nodes.get(f"when{i}"), scope, registry, population=False,
-                      source=key_source(rule.source, "when"), text=rule.when)
-        then = _check(problems, nodes.get(f"then{i}"), scope, registry, population=False,
-                      source=key_source(rule.source, "then"), text=rule.then)
-        because = None
-        if rule.because:
-            because = _check_template(problems, nodes.get(f"because{i}"), scope, registry, key_source(rule.source, "because"))
-        if when is not None and when.type.kind not in ("boolean", "null"):
-            problems.add(Problem(f"a condition must be true or false, but this is {when.type.describe()}",
-                                 file=rule.source.file, location=key_source(rule.source, "when").path, value=rule.when,
-                                 hint="compare it with something, e.g. x > 0"))
-        rules.append(CompiledRule(f"{cls.output}/{rule.id}", when, rule.source, rule.when))  # type: ignore[arg-type]
-        thens.append(then)
-        becauses.append(because)
-    default = None
-    if cls.default is not None:
-        default = _check(problems, nodes.get("default"), scope, registry, population=False,
-                         source=key_source(cls.source, "default"), text=cls.default)
-    if len(problems.problems) > before or None in thens or any(r.condition is None for r in rules):
-        return None
-    result_type: Type | None = Type("null")
-    for node in [*thens, *([default] if default is not None else [])]:
-        result_type = unify(result_type, node.type) if result_type is not None else None  # type: ignore[union-attr]
-        if result_type is None:
-            problems.add(Problem(f"the rules of '{cls.output}' give values of different types",
-                                 file=cls.source.file, location=cls.source.path,
-                                 hint="make every rule's value the same type (all text or all numbers)"))
-            return None
-    decision = CompiledDecision(cls.output, "first", tuple(rules))
-    return ClassificationStep(cls, decision, tuple(thens), tuple(becauses), default, result_type or Type("null"))  # type: ignore[arg-type]
-
-
-def _check_actions(problems: ProblemList, actions: list[ActionRule], nodes: dict[str, object],
-                   scope: expr.Scope, registry: object) -> ActionsStep | None:
-    before = len(problems.problems)
-    rules, becauses = [], []
-    for i, rule in enumerate(actions):
-        when = _check(problems, nodes.get(f"when{i}"), scope, registry, population=False,
-                      source=key_source(rule.source, "when"), text=rule.when)
-        because = _check_template(problems, nodes.get(f"because{i}"), scope, registry, key_source(rule.source, "because"))
-        if when is not None and when.type.kind not in ("boolean", "null"):
-            problems.add(Problem(f"a condition must be true or false, but this is {when.type.describe()}",
-                                 file=rule.source.file, location=key_source(rule.source, "when").path, value=rule.when,
-                                 hint="compare it with something, e.g. x > 0"))
-        rules.append(CompiledRule(rule.id, when, rule.source, rule.when))  # type: ignore[arg-type]
-        becauses.append(because)
-    if len(problems.problems) > before or any(r.condition is None for r in rules) or None in becauses:
-        return None
-    return ActionsStep(tuple(actions), CompiledDecision(ACTIONS, "all", tuple(rules)), tuple(becauses))  # type: ignore[arg-type]
 
 
 def _computed_type(step: DerivedStep) -> Type:

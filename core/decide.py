@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING
 import polars as pl
 
 from clientwise import expr
-from clientwise.compile import ActionsStep, ClassificationStep, DerivedStep, Program, Step
+from clientwise.compile import Program
+from clientwise.steps import ActionsStep, ClassificationStep, DerivedStep, Step
 from clientwise.contracts import DecideContext, Engine
 from clientwise.derive import derive
 

@@ -14,7 +14,8 @@ from pathlib import Path
 import polars as pl
 
 from clientwise import expr
-from clientwise.compile import ActionsStep, ClassificationStep, DerivedStep, Program, compile_ruleset
+from clientwise.compile import Program, compile_ruleset
+from clientwise.steps import ActionsStep, ClassificationStep, DerivedStep
 from clientwise.context import EvaluationContext
 from clientwise.contracts import DecideContext, RawTable, SummaryContext
 from clientwise.decide import ROW, Decided, run
