@@ -94,5 +94,17 @@ def _unknown(name: str, location: str, file: str, host: PluginHost, models: dict
 
 
 def config_schemas(host: PluginHost) -> dict[str, dict[str, Any]]:
-    """JSON Schema of every plugin's ``[plugins.<name>]`` table (for ``clientwise schema``)."""
+    """JSON Schema of every plugin's ``[plugins.<name>]`` table, by plugin name."""
     return {name: model.model_json_schema() for name, model in sorted(host.config_models().items())}
+
+
+def plugins_table_schema(host: PluginHost) -> dict[str, Any]:
+    """JSON Schema of the whole ``[plugins]`` table, for ``clientwise schema`` (the ``plugins`` property)."""
+    properties: dict[str, Any] = {
+        DISABLE: {"type": "array", "items": {"type": "string"}, "title": "Disable",
+                  "description": "Plugins (entry point names) this ruleset runs without."},
+    }
+    for name, schema in config_schemas(host).items():
+        properties[name] = {**schema, "description": f"Settings of the '{name}' plugin."}
+    return {"type": "object", "title": "Plugins", "description": "Plugin settings and plugins switched off.",
+            "properties": properties, "additionalProperties": False}

@@ -294,3 +294,14 @@ def test_a_plugin_engine_failing_on_one_customer_marks_its_decisions_unknown(reg
     assert {f.customer for f in decide_faults} == {"C"}
     assert decide_faults[0].error == "RuntimeError: customer C breaks me"
     assert result.customers["tier"].to_list() == [None, None, None]
+
+
+def test_the_plugins_table_schema_has_every_plugin_config(clientwise_host, register_plugin) -> None:
+    from clientwise.plugin_config import plugins_table_schema
+
+    register_plugin(settings_plugin(), name="loyalty")
+    schema = plugins_table_schema(clientwise_host)
+    assert sorted(schema["properties"]) == ["disable", "loyalty"]
+    weight = schema["properties"]["loyalty"]["properties"]["weight"]
+    assert (weight["default"], weight["minimum"], weight["description"]) == (1.0, 0, "How much loyalty counts.")
+    assert schema["additionalProperties"] is False
