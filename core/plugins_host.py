@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import pluggy
 
 from clientwise import hookspecs
-from clientwise.errors import InputError, PluginError, Problem, did_you_mean
+from clientwise.errors import ClientwiseError, InputError, PluginError, Problem, did_you_mean
 from clientwise.plugin_control import PluginSelection, incompatibility, refuse_essential
 
 if TYPE_CHECKING:
@@ -200,8 +200,18 @@ class PluginHost:
                 continue
             if not any(c.name == hook for c in self.manager.get_hookcallers(plugin) or []):
                 continue
-            for item in impl() or []:
-                found.append((str(name), item))
+            try:
+                items = list(impl() or [])
+            except ClientwiseError:
+                raise
+            except Exception as error:  # attribute it: a registration hook broke, not the core
+                dist, version = self._origins.get(str(name), (None, None))
+                raise PluginError(Problem(
+                    f"plugin '{name}'{f' ({dist} {version})' if dist else ''} failed in {hook}: "
+                    f"{type(error).__name__}: {error}",
+                    hint=f"fix or upgrade the plugin, or run without it: --disable-plugin {name}",
+                )) from error
+            found.extend((str(name), item) for item in items)
         return found
 
     def _unique(self, hook: str, attribute: str, what: str) -> dict[str, Any]:

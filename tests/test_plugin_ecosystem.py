@@ -305,3 +305,16 @@ def test_the_plugins_table_schema_has_every_plugin_config(clientwise_host, regis
     weight = schema["properties"]["loyalty"]["properties"]["weight"]
     assert (weight["default"], weight["minimum"], weight["description"]) == (1.0, 0, "How much loyalty counts.")
     assert schema["additionalProperties"] is False
+
+
+def test_a_registration_hook_that_raises_is_attributed(run_cli, register_plugin) -> None:
+    def sections():
+        raise AttributeError("'NoneType' object has no attribute 'model'")
+
+    register_plugin(SimpleNamespace(clientwise_sections=hookimpl(sections)), name="halfbaked")
+    outcome = run_cli("check", "default")
+    assert outcome.exit_code == 2
+    assert ("plugin 'halfbaked' failed in clientwise_sections: AttributeError: 'NoneType' object has no "
+            "attribute 'model'") in outcome.output
+    assert "--disable-plugin halfbaked" in outcome.output
+    assert run_cli("check", "default", "--disable-plugin", "halfbaked").exit_code == 0

@@ -58,6 +58,8 @@ def test_the_plugin_is_valid() -> None:
     assert_plugin_valid(clientwise_rfm)
 
 
+# lifetimes 0.11.3 sets a pandas option that pandas 3 deprecates, on import
+@pytest.mark.filterwarnings("ignore:The 'mode.chained_assignment' option is deprecated")
 def test_recency_frequency_monetary_match_lifetimes_on_cdnow(cdnow, register_plugin, evaluate_records) -> None:
     import pandas as pd
     from lifetimes.utils import summary_data_from_transaction_data
