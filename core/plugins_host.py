@@ -194,14 +194,9 @@ class PluginHost:
     def _collect(self, hook: str) -> list[tuple[str, Any]]:
         """(plugin name, item) for every item every plugin returns, in plugin-name order."""
         found: list[tuple[str, Any]] = []
-        for name, plugin in sorted(self.manager.list_name_plugin(), key=lambda pair: str(pair[0])):
-            impl = getattr(plugin, hook, None)
-            if impl is None or not self.manager.get_hookcallers(plugin):
-                continue
-            if not any(c.name == hook for c in self.manager.get_hookcallers(plugin) or []):
-                continue
+        for name, call in self.implementations(hook):
             try:
-                items = list(impl() or [])
+                items = list(call() or [])
             except ClientwiseError:
                 raise
             except Exception as error:  # attribute it: a registration hook broke, not the core

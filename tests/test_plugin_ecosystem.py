@@ -318,3 +318,46 @@ def test_a_registration_hook_that_raises_is_attributed(run_cli, register_plugin)
             "attribute 'model'") in outcome.output
     assert "--disable-plugin halfbaked" in outcome.output
     assert run_cli("check", "default", "--disable-plugin", "halfbaked").exit_code == 0
+
+
+def every_hook_plugin() -> SimpleNamespace:
+    """Implements every hook (registering nothing), so each call shows up in hook_calls."""
+    return SimpleNamespace(
+        clientwise_sections=hookimpl(lambda: []), clientwise_functions=hookimpl(lambda: []),
+        clientwise_loaders=hookimpl(lambda: []), clientwise_writers=hookimpl(lambda: []),
+        clientwise_engines=hookimpl(lambda: []), clientwise_plugin_config=hookimpl(lambda: None),
+        clientwise_before_evaluate=hookimpl(lambda context: None),
+        clientwise_after_evaluate=hookimpl(lambda context, result: None),
+    )
+
+
+def test_the_documented_lifecycle_is_the_order_hooks_are_called_in(register_plugin, hook_calls, run_cli, tmp_path) -> None:
+    import re
+    from pathlib import Path
+
+    register_plugin(every_hook_plugin(), name="everything")
+    out = tmp_path / "out.csv"
+    outcome = run_cli("evaluate", "default", str(demo_path()), "--as-of", DEMO_AS_OF.isoformat(), "-o", str(out))
+    assert outcome.exit_code == 0, outcome.output
+    called = list(dict.fromkeys(name for name in hook_calls.names()))
+    doc = (Path(__file__).resolve().parent.parent / "docs" / "plugin-hooks.md").read_text()
+    lifecycle = doc[doc.index("## Lifecycle"):doc.index("## clientwise_sections()")]
+    documented = list(dict.fromkeys(re.findall(r"`(clientwise_\w+)`", lifecycle)))
+    assert sorted(called) == sorted(documented)
+    # each hook is first called no earlier than the step the table puts it in
+    step_of = {}
+    for line in lifecycle.splitlines():
+        match = re.match(r"\| (\d+) \|", line)
+        for name in re.findall(r"`(clientwise_\w+)`", line) if match else ():
+            step_of.setdefault(name, int(match.group(1)))
+    steps = [step_of[name] for name in called]
+    assert steps == sorted(steps), list(zip(called, steps))
+
+
+def test_the_environment_disables_plugins_for_the_cli() -> None:
+    runner = CliRunner()
+    listed = runner.invoke(cli, ["plugins", "--json"], env={"CLIENTWISE_DISABLE_PLUGINS": "nps"})
+    assert {d["name"]: d["error"] for d in json.loads(listed.output)}["nps"] == "disabled by CLIENTWISE_DISABLE_PLUGINS"
+    refused = runner.invoke(cli, ["check", "default", "--disable-plugin", "polars_engine"])
+    assert refused.exit_code == 2
+    assert "the built-in plugin 'polars_engine' cannot be disabled: the core cannot run without it" in refused.output
