@@ -169,7 +169,18 @@ class PluginHost:
             if self.manager.has_plugin(name):
                 continue
             failed = self._failed.get(name)
-            if failed:
+            skipped = self._skipped.get(name)
+            if skipped:
+                problems.append(
+                    Problem(
+                        f"the ruleset requires plugin '{name}', which is {skipped.status}: {skipped.error}",
+                        file=file,
+                        location="metadata.requires",
+                        hint=("enable it again (remove it from the disable list)" if skipped.status == "disabled"
+                              else f"install a version of {skipped.distribution or name} made for this clientwise"),
+                    )
+                )
+            elif failed:
                 problems.append(
                     Problem(
                         f"the ruleset requires plugin '{name}', which failed to load: {failed.error}",

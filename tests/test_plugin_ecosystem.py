@@ -361,3 +361,14 @@ def test_the_environment_disables_plugins_for_the_cli() -> None:
     refused = runner.invoke(cli, ["check", "default", "--disable-plugin", "polars_engine"])
     assert refused.exit_code == 2
     assert "the built-in plugin 'polars_engine' cannot be disabled: the core cannot run without it" in refused.output
+
+
+def test_a_required_plugin_that_is_disabled_is_reported_as_such() -> None:
+    from clientwise import parse_ruleset
+
+    text = RULESET.replace('name = "t"', 'name = "t"\nrequires = ["nps"]')
+    with pytest.raises(RulesetError) as error:
+        parse_ruleset(text, origin="r.toml", host=PluginHost(disabled=["nps"]))
+    assert ("r.toml: metadata.requires: the ruleset requires plugin 'nps', which is disabled: "
+            "disabled by --disable-plugin") in error.value.render()
+    assert "fix: enable it again" in error.value.render()
