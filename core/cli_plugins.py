@@ -72,7 +72,7 @@ def plugin_host() -> PluginHost:
     """
     given = _options().get("host")
     if given is not None:
-        given.disable(_options().get("disable_plugins", ()), file="--disable-plugin")
+        given.disable(_options().get("disable_plugins", ()), location="--disable-plugin")
         return given  # type: ignore[no-any-return]
     return PluginHost(disabled=_options().get("disable_plugins", ()), environ=os.environ)
 

@@ -74,7 +74,9 @@ class PluginSelection:
         return None
 
 
-def refuse_essential(names: Mapping[str, str] | Iterable[str], *, file: str | None = None) -> None:
+def refuse_essential(
+    names: Mapping[str, str] | Iterable[str], *, file: str | None = None, location: str = "plugins.disable"
+) -> None:
     """Raise a clear error when someone disables a plugin the core needs."""
     essential = sorted(set(names) & ESSENTIAL)
     if not essential:
@@ -85,7 +87,7 @@ def refuse_essential(names: Mapping[str, str] | Iterable[str], *, file: str | No
             Problem(
                 f"the built-in plugin '{name}' cannot be disabled: the core cannot run without it",
                 file=file,
-                location=sources.get(name, "plugins.disable") if file is None else "plugins.disable",
+                location=sources.get(name, location),
                 hint=f"remove '{name}' from the list; essential plugins are {', '.join(sorted(ESSENTIAL))}",
             )
             for name in essential

@@ -97,17 +97,18 @@ class PluginHost:
         self._forget()
         return registered
 
-    def disable(self, names: Iterable[str], *, file: str | None = None) -> None:
-        """Switch plugins off for this host (a ruleset's ``[plugins] disable``)."""
+    def disable(self, names: Iterable[str], *, file: str | None = None, location: str = "plugins.disable") -> None:
+        """Switch plugins off for this host (a ruleset's ``[plugins] disable``, or ``--disable-plugin``)."""
         wanted = list(names)
-        refuse_essential(wanted, file=file)
+        refuse_essential(wanted, file=file, location=location)
         for name in wanted:
             plugin = self.manager.get_plugin(name)
             if plugin is None:
                 continue
             self.manager.unregister(plugin, name=name)
             dist, version = self._origins.pop(name, (None, None))
-            self._skipped[name] = PluginInfo(name, dist, version, "disabled", f"disabled by {file or 'the caller'}")
+            self._skipped[name] = PluginInfo(name, dist, version, "disabled",
+                                             f"disabled by {file}: {location}" if file else f"disabled by {location}")
         self._forget()
 
     def _forget(self) -> None:

@@ -62,7 +62,7 @@ def test_a_ruleset_disables_plugins_and_cannot_disable_essentials() -> None:
     text = RULESET + '[plugins]\ndisable = ["nps"]\n'
     ruleset = parse_ruleset(text, host=host)
     assert "nps" not in host.sections() and ruleset.name == "t"
-    assert {i.name: i.status for i in host.plugin_infos()}["nps"] == "disabled"
+    assert {i.name: (i.status, i.error) for i in host.plugin_infos()}["nps"] == ("disabled", "disabled by <string>: plugins.disable")
     with pytest.raises(RulesetError) as error:
         parse_ruleset(text.replace("nps", "writers"), origin="r.toml", host=PluginHost())
     assert "r.toml: plugins.disable: the built-in plugin 'writers' cannot be disabled" in error.value.render()
