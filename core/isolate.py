@@ -26,7 +26,7 @@ from clientwise.errors import ClientwiseError
 from clientwise.expr.compile_polars import dtype_of
 
 if TYPE_CHECKING:
-    from clientwise.compile import DerivedStep, Step
+    from clientwise.steps import DerivedStep, Step
     from clientwise.contracts import CompiledDecision, Engine
     from clientwise.faults import FaultRecorder
     from clientwise.plugins_host import PluginHost

@@ -131,7 +131,7 @@ class PluginHost:
         for impl in getattr(self.manager.hook, hook).get_hookimpls():
             # through the manager's (monitored) executor, so clientwise.testing's hook_calls sees the call
             def call(impl: Any = impl, hook: str = hook, **kwargs: Any) -> Any:
-                results = self.manager._hookexec(hook, [impl], kwargs, False)
+                results: Any = self.manager._hookexec(hook, [impl], kwargs, False)
                 return results[0] if results else None
             found.append((impl.plugin_name, call))
         return sorted(found, key=lambda pair: pair[0])
