@@ -124,7 +124,7 @@ def _run(ruleset: str, data: Path, as_of: str | None, fmt: str | None, output: P
     for warning in result.warnings:
         if output is not None or explain is not None:
             click.echo(f"warning: {warning}", err=True)
-    report_faults(result)
+    report_faults(result, warned=output is not None or explain is not None)
 
 
 @cli.command(context_settings=CONTEXT)

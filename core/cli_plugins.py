@@ -81,11 +81,14 @@ def strict_plugins() -> bool:
     return bool(_options().get("strict_plugins"))
 
 
-def report_faults(result: Any) -> None:
-    """Print every plugin fault of a finished run and exit non-zero: never a silent partial success."""
+def report_faults(result: Any, *, warned: bool = False) -> None:
+    """Print every plugin fault of a finished run and exit non-zero: never a silent partial success.
+
+    ``warned``: the run's warnings (which name each fault) were already printed on stderr.
+    """
     if not result.faults:
         return
-    for fault in result.faults:
+    for fault in [] if warned else result.faults:
         click.echo(f"error: plugin failed: {fault.render()}", err=True)
     click.echo(f"error: {len(result.faults)} plugin error(s); the affected sections are marked as errors in the "
                f"output. Fix or disable the plugin (--disable-plugin NAME).", err=True)

@@ -103,7 +103,8 @@ class FaultRecorder:
             raise  # deliberate, user-facing errors (InputError) keep their meaning
         except Exception as error:
             _dist, version = self.host.origin(plugin)
-            fault = PluginFault(plugin, version, hook, f"{type(error).__name__}: {error}", section, rule, customer)
+            first_line = (str(error).strip().splitlines() or [""])[0]  # polars appends the failing query
+            fault = PluginFault(plugin, version, hook, f"{type(error).__name__}: {first_line}", section, rule, customer)
             if self.strict:
                 raise PluginFailure(fault) from error
             self.faults.append(fault)

@@ -151,7 +151,11 @@ def test_the_cli_exits_3_and_reports_each_fault(register_plugin, run_cli, tmp_pa
     out = tmp_path / "out.json"
     outcome = run_cli("evaluate", str(ruleset), str(demo_path()), "--as-of", DEMO_AS_OF.isoformat(), "-o", str(out))
     assert outcome.exit_code == FAULT_EXIT_CODE
-    assert "error: plugin failed: plugin 'broken_nps', hook summarize, section [nps]: ZeroDivisionError" in outcome.output
+    assert "warning: plugin error: plugin 'broken_nps', hook summarize, section [nps]: ZeroDivisionError" in outcome.output
+    assert "error: 2 plugin error(s); the affected sections are marked as errors" in outcome.output
+    to_stdout = run_cli("evaluate", str(ruleset), str(demo_path()), "--as-of", DEMO_AS_OF.isoformat(), "-f", "csv")
+    assert to_stdout.exit_code == FAULT_EXIT_CODE
+    assert "error: plugin failed: plugin 'broken_nps', hook summarize, section [nps]: ZeroDivisionError" in to_stdout.output
     document = json.loads(out.read_text())
     assert document["portfolio"]["nps"]["error"].endswith("ZeroDivisionError: division by zero")
     strict = run_cli("evaluate", str(ruleset), str(demo_path()), "-o", str(tmp_path / "s.json"), "--strict-plugins")
@@ -278,7 +282,7 @@ def test_a_plugin_function_failing_on_one_customer_is_attributed_to_that_custome
     assert len(result.faults) == 1
     fault = result.faults[0]
     assert fault.render().startswith("plugin 'shouter', hook derive, section [derive], field loud, customer B: ")
-    assert "cannot shout Beta" in fault.error
+    assert fault.error == "ValueError: cannot shout Beta"
     assert (fault.plugin, fault.hook, fault.rule, fault.customer) == ("shouter", "derive", "loud", "B")
     trace = {step.name: step.value for step in result.explain("A").derived}
     assert trace["size"] == 60 and trace["loud"] is None  # the rest of the stratum still ran
