@@ -1,7 +1,8 @@
 """The ``clientwise`` command line.
 
 Exit codes: 0 ok, 2 invalid input or ruleset (the message says what to fix), 1 an
-unexpected failure (one line; the traceback only with ``--debug``).
+unexpected failure (one line; the traceback only with ``--debug``), 3 a plugin failed
+during the evaluation (see :mod:`clientwise.faults`).
 """
 
 from __future__ import annotations
