@@ -94,7 +94,7 @@ def test_recency_frequency_monetary_match_lifetimes_on_cdnow(cdnow, register_plu
     # spot values anyone can recompute from the file: customer 00003 bought on 6 days, last 1998-05-28
     row = joined.filter(pl.col("customer_id") == "00003").row(0, named=True)
     assert (row["rfm_recency_days"], row["rfm_frequency"]) == ((dt.date(1998, 6, 30) - dt.date(1998, 5, 28)).days, 6)
-    segments = dict(result.summary("rfm").tables["segments"].select("rfm_segment", "customers").iter_rows())
+    segments = dict(result.summary("rfm").tables["segments"].select("segment", "customers").iter_rows())
     assert sum(segments.values()) == 23_570 and "no_purchases" not in segments
 
 
@@ -143,6 +143,7 @@ def test_scores_segments_outputs_and_report_on_a_small_portfolio(register_plugin
         "A": "slipping", "B": "slipping", "C": "other", "D": "no_purchases"}
     summary = result.summary("rfm")
     assert summary.figures == {"customers_with_purchases": 3, "champions_share": 0.0, "at_risk": 0}
+    assert summary.tables["segments"].rows() == [("slipping", 2, 0.5), ("no_purchases", 1, 0.25), ("other", 1, 0.25)]
     assert result.provenance["rfm"] == {"plugin": "rfm", "distribution": None, "version": None}
     trace = {rule.rule: rule.status for rule in result.explain("A").rules if rule.decision == "rfm_segment"}
     assert trace == {"no_purchases": "not_met", "best": "not_met", "slipping": "fired"}

@@ -96,7 +96,8 @@ class RfmSection:
         )
 
     def summarize(self, config: RfmConfig, table: pl.DataFrame, context: SummaryContext) -> SectionSummary:
-        counts = table.group_by("rfm_segment").len("customers").sort(["customers", "rfm_segment"], descending=[True, False])
+        counts = (table.group_by("rfm_segment").len("customers").rename({"rfm_segment": "segment"})
+                  .sort(["customers", "segment"], descending=[True, False]))
         total = table.height
         buyers = table.filter(pl.col("rfm_frequency") > 0).height
         champions = table.filter(pl.col("rfm_segment") == "champions").height
