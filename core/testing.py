@@ -8,6 +8,8 @@ Installing clientwise makes these fixtures available in any test suite::
 
 * ``clientwise_host``: an isolated :class:`~clientwise.PluginHost` with only the
   built-in plugins (nothing else installed on the machine leaks in);
+* ``evaluation_context(ruleset, customers=[...], ...)``: the loaded, validated
+  :class:`~clientwise.context.EvaluationContext` that hooks receive;
 * ``register_plugin(obj, name=None)``: register a plugin object with that host;
 * ``write_ruleset(text, name="ruleset.toml")``: write TOML to a temporary file;
 * ``evaluate_records(ruleset, customers=[...], contacts=[...], interactions=[...], as_of=...)``;
@@ -31,6 +33,7 @@ import pytest
 if TYPE_CHECKING:
     from click.testing import Result as CliResult
 
+    from clientwise.context import EvaluationContext
     from clientwise.plugins_host import PluginHost
     from clientwise.result import Result
 
@@ -120,6 +123,50 @@ def write_ruleset(tmp_path: Path) -> Callable[..., Path]:
     return write
 
 
+def _load(host: PluginHost, ruleset: str | Path) -> Any:
+    from clientwise.pipeline import load_ruleset, parse_ruleset
+
+    if isinstance(ruleset, str) and "\n" in ruleset:
+        return parse_ruleset(ruleset, origin="ruleset.toml", host=host)
+    return load_ruleset(ruleset, host=host)
+
+
+def _tables(ruleset: Any, customers: Sequence[dict[str, Any]], contacts: Sequence[dict[str, Any]] | None,
+            interactions: Sequence[dict[str, Any]] | None) -> dict[str, Any]:
+    tables = {"customers": customers, "contacts": contacts, "interactions": interactions}
+    frames = {name: _frame(name, rows, ruleset) for name, rows in tables.items()}
+    return {name: frame for name, frame in frames.items() if frame is not None}
+
+
+@pytest.fixture
+def evaluation_context(clientwise_host: PluginHost) -> Callable[..., EvaluationContext]:
+    """``evaluation_context(ruleset, customers=[...], ..., as_of=...)``: the context hooks receive.
+
+    The tables are loaded and validated as in a run, so a ``clientwise_before_evaluate``
+    or ``clientwise_after_evaluate`` implementation can be called with it directly.
+    """
+
+    def build(
+        ruleset: str | Path,
+        *,
+        customers: Sequence[dict[str, Any]],
+        contacts: Sequence[dict[str, Any]] | None = None,
+        interactions: Sequence[dict[str, Any]] | None = None,
+        as_of: str = DEFAULT_AS_OF,
+        engine: str = "polars",
+    ) -> EvaluationContext:
+        from clientwise.context import EvaluationContext
+        from clientwise.pipeline import Evaluator, parse_as_of
+
+        loaded = _load(clientwise_host, ruleset)
+        evaluator = Evaluator(loaded, host=clientwise_host, engine=engine)
+        context = EvaluationContext(clientwise_host, loaded, parse_as_of(as_of), evaluator.engine)
+        context.tables = evaluator.load(_tables(loaded, customers, contacts, interactions))
+        return context
+
+    return build
+
+
 @pytest.fixture
 def evaluate_records(clientwise_host: PluginHost) -> Callable[..., Result]:
     """``evaluate_records(ruleset, customers=[{...}], contacts=..., interactions=..., as_of=..., engine=...)``.
@@ -139,16 +186,11 @@ def evaluate_records(clientwise_host: PluginHost) -> Callable[..., Result]:
         strict_plugins: bool = True,
         engine: str = "polars",
     ) -> Result:
-        from clientwise.pipeline import Evaluator, load_ruleset, parse_ruleset
+        from clientwise.pipeline import Evaluator
 
-        if isinstance(ruleset, str) and "\n" in ruleset:
-            loaded = parse_ruleset(ruleset, origin="ruleset.toml", host=clientwise_host)
-        else:
-            loaded = load_ruleset(ruleset, host=clientwise_host)
-        tables = {"customers": customers, "contacts": contacts, "interactions": interactions}
-        frames = {name: _frame(name, rows, loaded) for name, rows in tables.items()}
+        loaded = _load(clientwise_host, ruleset)
         evaluator = Evaluator(loaded, host=clientwise_host, engine=engine, strict_plugins=strict_plugins)
-        return evaluator.evaluate({k: v for k, v in frames.items() if v is not None}, as_of=as_of)
+        return evaluator.evaluate(_tables(loaded, customers, contacts, interactions), as_of=as_of)
 
     return evaluate
 

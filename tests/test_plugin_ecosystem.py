@@ -376,3 +376,11 @@ def test_a_required_plugin_that_is_disabled_is_reported_as_such() -> None:
     assert ("r.toml: metadata.requires: the ruleset requires plugin 'nps', which is disabled: "
             "disabled by --disable-plugin") in error.value.render()
     assert "fix: enable it again" in error.value.render()
+
+
+def test_evaluation_context_fixture_gives_hooks_their_real_context(evaluation_context) -> None:
+    context = evaluation_context(RULESET, customers=[{"customer_id": "A", "name": "Alpha", "revenue": "1.5"}])
+    assert context.as_of.isoformat() == "2026-06-30" and context.engine.name == "polars"
+    assert context.tables["customers"]["revenue"].to_list() == [1.5]
+    assert context.tables["interactions"].height == 0
+    assert context.plugin_settings("nobody") is None
