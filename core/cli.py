@@ -191,6 +191,9 @@ def plugins(as_json: bool) -> None:
             click.echo(f"{'':<16} error: {info.error}")
 
 
+import clientwise.cli_authoring  # noqa: E402,F401  (adds init, test, diff, explain, schema, fmt)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point."""
     cli.main(args=argv, prog_name="clientwise")

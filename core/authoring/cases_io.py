@@ -1,0 +1,104 @@
+"""Finding a ruleset's test cases and turning a case into input tables.
+
+Cases come from the merged ruleset's ``[[tests]]`` (inherited cases included) and
+from a sibling ``NAME.tests.toml`` next to ``NAME.toml``, which keeps long case
+lists out of the criteria file.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+from pydantic import ValidationError
+
+from clientwise.errors import Problem, ProblemList, RulesetError
+from clientwise.ruleset import Ruleset
+from clientwise.ruleset.cases import Record, TestCase
+from clientwise.ruleset.model import validation_problems
+
+
+@dataclass(frozen=True)
+class LocatedCase:
+    """A case with the file and key path it came from, for messages."""
+
+    case: TestCase
+    file: str
+    path: str
+
+
+def sibling_tests_file(ruleset_path: Path) -> Path:
+    """``acme.toml`` -> ``acme.tests.toml``."""
+    return ruleset_path.with_name(ruleset_path.name.removesuffix(".toml") + ".tests.toml")
+
+
+def load_cases(ruleset: Ruleset, source: str | Path) -> list[LocatedCase]:
+    """Every case of ``ruleset`` plus those of its sibling tests file; all problems at once."""
+    file = ruleset.file_of("tests")
+    cases = [LocatedCase(case, file, f"tests[{i}]") for i, case in enumerate(ruleset.core.tests)]
+    path = Path(source)
+    if path.suffix == ".toml" and sibling_tests_file(path).is_file():
+        cases.extend(_read_sibling(sibling_tests_file(path)))
+    seen: dict[str, LocatedCase] = {}
+    problems = ProblemList()
+    for located in cases:
+        other = seen.get(located.case.id)
+        if other is not None:
+            problems.add(Problem(f"two test cases have id '{located.case.id}' (also {other.file}: {other.path})",
+                                 file=located.file, location=located.path, hint="give each case its own id"))
+        seen[located.case.id] = located
+    problems.raise_if_any(RulesetError)
+    return cases
+
+
+def _read_sibling(path: Path) -> list[LocatedCase]:
+    file = str(path)
+    try:
+        document = tomllib.loads(path.read_text(encoding="utf-8-sig"))
+    except tomllib.TOMLDecodeError as error:
+        raise RulesetError(Problem(f"not valid TOML: {error}", file=file,
+                                   hint="check quotes, brackets and that each key appears once")) from None
+    problems = ProblemList()
+    extra = sorted(set(document) - {"tests"})
+    if extra:
+        problems.add(Problem(f"a tests file holds only [[tests]], found: {', '.join(extra)}", file=file,
+                             location=extra[0], hint="move criteria into the ruleset itself"))
+    items = document.get("tests", [])
+    if not isinstance(items, list):
+        problems.add(Problem("tests must be an array of tables", file=file, location="tests",
+                             hint="write each case as [[tests]]"))
+        items = []
+    cases = []
+    for index, item in enumerate(items):
+        try:
+            cases.append(LocatedCase(TestCase.model_validate(item), file, f"tests[{index}]"))
+        except ValidationError as error:
+            problems.extend(validation_problems(error, file=file, document=item, model=TestCase,
+                                                prefix=f"tests[{index}]"))
+    problems.raise_if_any(RulesetError)
+    return cases
+
+
+def case_tables(case: TestCase, ruleset: Ruleset) -> dict[str, pl.DataFrame]:
+    """The case's records as the tables an evaluation reads (validated like any data)."""
+    config = ruleset.core.data
+    records: dict[str, list[Record]] = {
+        "customers": [*case.customers, *case.population],
+        "contacts": case.contacts,
+        "interactions": case.interactions,
+    }
+    tables = {}
+    for name, spec in config.tables().items():
+        rows = records.get(name, [])
+        if rows:
+            tables[name] = pl.DataFrame([_plain(row) for row in rows], strict=False, infer_schema_length=None)
+        else:
+            tables[name] = pl.DataFrame(schema={field: pl.String for field in spec.source_columns().values()})
+    return tables
+
+
+def _plain(record: dict[str, Any]) -> dict[str, Any]:
+    return {str(key): value for key, value in record.items()}

@@ -1,0 +1,52 @@
+"""Commands for writing and tuning rulesets: init, test, diff, explain, schema, fmt.
+
+They are attached to the ``clientwise`` group defined in :mod:`clientwise.cli`
+(which imports this module); the logic of each lives in :mod:`clientwise.authoring`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from clientwise.cli import CONTEXT, _as_of, cli
+from clientwise.errors import InputError, Problem
+from clientwise.pipeline import Evaluator, load_ruleset
+from clientwise.plugins_host import PluginHost
+
+
+@cli.command("test", context_settings=CONTEXT)
+@click.argument("rulesets", nargs=-1, required=True)
+@click.option("-k", "keywords", multiple=True, metavar="TEXT",
+              help="Run only cases whose id contains TEXT ('not TEXT' excludes); repeatable.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.option("--min-coverage", type=click.FloatRange(0, 100), metavar="N",
+              help="Fail (exit 1) when rule coverage is below N percent.")
+def test_command(rulesets: tuple[str, ...], keywords: tuple[str, ...], as_json: bool, min_coverage: float | None) -> None:
+    """Run the test cases of each RULESET ([[tests]] and a sibling NAME.tests.toml)."""
+    from clientwise.authoring.case_report import RulesetTests, render, render_json
+    from clientwise.authoring.coverage import measure
+    from clientwise.authoring.runner import run_cases
+
+    reports = []
+    for source in rulesets:
+        host = PluginHost()
+        evaluator = Evaluator(load_ruleset(source, host=host), host=host)
+        outcomes = run_cases(evaluator, source, keywords)
+        fired = set().union(*(o.fired for o in outcomes)) if outcomes else set()
+        seen = set().union(*(o.outcomes for o in outcomes)) if outcomes else set()
+        reports.append(RulesetTests(source, outcomes, measure(evaluator.program, fired, seen)))
+    click.echo(render_json(reports) if as_json else render(reports))
+    if not any(report.outcomes for report in reports):
+        raise InputError(Problem("no test case ran", location="-k" if keywords else None,
+                                 hint="add [[tests]] to the ruleset (clientwise init shows how)"
+                                 if not keywords else "check the -k text against the case ids"))
+    if any(o.status == "error" for report in reports for o in report.outcomes):
+        raise click.exceptions.Exit(2)
+    failed = any(o.status == "failed" for report in reports for o in report.outcomes)
+    low = min_coverage is not None and any(report.coverage.percent < min_coverage for report in reports)
+    if low and not as_json:
+        click.echo(f"coverage below --min-coverage {min_coverage:g}%", err=True)
+    if failed or low:
+        raise click.exceptions.Exit(1)
