@@ -50,3 +50,38 @@ def test_command(rulesets: tuple[str, ...], keywords: tuple[str, ...], as_json: 
         click.echo(f"coverage below --min-coverage {min_coverage:g}%", err=True)
     if failed or low:
         raise click.exceptions.Exit(1)
+
+
+def report_lint(evaluator: Evaluator, strict: bool) -> None:
+    """Print the linter's findings after ``clientwise check``; with ``strict`` they fail it (exit 2)."""
+    from clientwise.authoring.lint import lint
+
+    findings = lint(evaluator.program)
+    for finding in findings:
+        click.echo(finding.render(), err=True)
+    if findings:
+        count = f"{len(findings)} warning{'s' if len(findings) != 1 else ''}"
+        if strict:
+            click.echo(f"error: {count} with --strict", err=True)
+            raise click.exceptions.Exit(2)
+        click.echo(f"  lint: {count} (see above; --strict makes them errors)")
+    else:
+        click.echo("  lint: no warnings")
+
+
+@cli.command(context_settings=CONTEXT)
+@click.argument("ruleset")
+@click.argument("data", type=click.Path(exists=True, path_type=Path))
+@click.argument("key")
+@_as_of
+@click.option("--why-not", "why_not", metavar="RULE_ID", help="Only why this rule did (not) fire: which part was false or null.")
+def explain(ruleset: str, data: Path, key: str, as_of: str | None, why_not: str | None) -> None:
+    """The full decision trace for the customer KEY: derived values, every rule, why it fired or not."""
+    from clientwise.authoring.trace import render_trace, render_why_not
+    from clientwise.pipeline import parse_as_of
+
+    host = PluginHost()
+    evaluator = Evaluator(load_ruleset(ruleset, host=host), host=host)
+    result = evaluator.evaluate(data, as_of=parse_as_of(as_of))
+    text = render_why_not(evaluator, result, key, why_not) if why_not else render_trace(evaluator, result, key)
+    click.echo(text)

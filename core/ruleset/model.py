@@ -41,7 +41,8 @@ class ActionRuleSpec(Strict):
     when: str
     action: str
     priority: int = Field(5, ge=1, le=99, description="1 is the most urgent; actions are listed in this order.")
-    because: str = Field(description="Why the action is recommended; may show values: {days_since(x)}.")
+    because: str = Field("", description="Why the action is recommended; may show values: {days_since(x)}. "
+                         "Leaving it out is allowed but clientwise check warns about it.")
 
 
 class CoreSections(Strict):
