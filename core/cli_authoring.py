@@ -85,3 +85,77 @@ def explain(ruleset: str, data: Path, key: str, as_of: str | None, why_not: str 
     result = evaluator.evaluate(data, as_of=parse_as_of(as_of))
     text = render_why_not(evaluator, result, key, why_not) if why_not else render_trace(evaluator, result, key)
     click.echo(text)
+
+
+@cli.command(context_settings=CONTEXT)
+@click.argument("ruleset_a")
+@click.argument("ruleset_b")
+@click.argument("data", required=False, type=click.Path(exists=True, path_type=Path))
+@click.option("--rules", "rules_only", is_flag=True, help="Compare the two merged rulesets, not their results.")
+@_as_of
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def diff(ruleset_a: str, ruleset_b: str, data: Path | None, rules_only: bool, as_of: str | None, as_json: bool) -> None:
+    """Evaluate RULESET_A and RULESET_B over DATA and show what changes for whom
+    (tier migrations, class and band changes, actions gained and lost, portfolio figures);
+    with --rules, show how the two merged rulesets differ."""
+    import json
+
+    from clientwise.authoring.diff import diff_documents, diff_results
+    from clientwise.authoring.diff_render import render_changes, render_portfolio
+    from clientwise.compile import ClassificationStep
+    from clientwise.pipeline import parse_as_of
+
+    host = PluginHost()
+    a, b = load_ruleset(ruleset_a, host=host), load_ruleset(ruleset_b, host=host)
+    if rules_only:
+        changes = diff_documents(a.document, b.document)
+        if as_json:
+            click.echo(json.dumps([c.__dict__ for c in changes], indent=2, default=str, ensure_ascii=False))
+        else:
+            click.echo(render_changes(changes, ruleset_a, ruleset_b))
+        return
+    if data is None:
+        raise InputError(Problem("diff needs DATA to evaluate both rulesets over", location="DATA",
+                                 hint="add the data path, or use --rules to compare the rulesets themselves"))
+    date = parse_as_of(as_of)
+    evaluators = [Evaluator(r, host=host) for r in (a, b)]
+    results = [e.evaluate(data, as_of=date) for e in evaluators]
+    outputs = [s.output for e in evaluators for s in e.program.steps() if isinstance(s, ClassificationStep)]
+    portfolio = diff_results(results[0], results[1], list(dict.fromkeys(outputs)))
+    click.echo(json.dumps(portfolio.to_dict(), indent=2, default=str, ensure_ascii=False) if as_json
+               else render_portfolio(portfolio))
+
+
+@cli.command(context_settings=CONTEXT)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write to this file (atomically) instead of standard output.")
+def schema(output: Path | None) -> None:
+    """Write the JSON Schema of the ruleset format (with every installed plugin's sections),
+    for editors: start a ruleset with  #:schema ./clientwise.schema.json"""
+    from clientwise.atomic import atomic_write
+    from clientwise.authoring.schema import schema_text
+
+    text = schema_text(PluginHost())
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    with atomic_write(output) as stream:
+        stream.write(text.encode("utf-8"))
+    click.echo(f"wrote {output}", err=True)
+
+
+@cli.command(context_settings=CONTEXT)
+@click.argument("client")
+@click.option("--from", "base", default="default", show_default=True, metavar="RULESET",
+              help="The ruleset to extend: a shipped name or a path to a .toml.")
+@click.option("--dir", "directory", type=click.Path(file_okay=False, path_type=Path),
+              help="Where to create the CLIENT folder (default: the current directory).")
+def init(client: str, base: str, directory: Path | None) -> None:
+    """Create a folder CLIENT/ with a ruleset extending --from, starter tests, an editor
+    schema and a README. Never overwrites a file."""
+    from clientwise.authoring.init import init_client
+
+    created = init_client(client, base, directory)
+    for path in created.files:
+        click.echo(f"created {path}")
+    click.echo(f"next: clientwise test {created.ruleset}")
