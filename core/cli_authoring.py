@@ -159,3 +159,18 @@ def init(client: str, base: str, directory: Path | None) -> None:
     for path in created.files:
         click.echo(f"created {path}")
     click.echo(f"next: clientwise test {created.ruleset}")
+
+
+@cli.command(context_settings=CONTEXT)
+@click.argument("rulesets", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--check", is_flag=True, help="Change nothing; exit 1 if a file would change.")
+def fmt(rulesets: tuple[Path, ...], check: bool) -> None:
+    """Normalise the layout of ruleset files in place, keeping every comment."""
+    from clientwise.authoring.fmt import format_file
+
+    results = [format_file(path, check=check) for path in rulesets]
+    for result in results:
+        verb = ("would reformat" if check else "reformatted") if result.changed else "unchanged"
+        click.echo(f"{verb}: {result.path}")
+    if check and any(r.changed for r in results):
+        raise click.exceptions.Exit(1)

@@ -1,8 +1,8 @@
 """Finding a ruleset's test cases and turning a case into input tables.
 
 Cases come from the merged ruleset's ``[[tests]]`` (inherited cases included) and
-from a sibling ``NAME.tests.toml`` next to ``NAME.toml``, which keeps long case
-lists out of the criteria file.
+from a sibling ``NAME.tests.toml`` next to ``NAME.toml`` (and next to every file the
+ruleset extends), which keeps long case lists out of the criteria file.
 """
 
 from __future__ import annotations
@@ -35,23 +35,36 @@ def sibling_tests_file(ruleset_path: Path) -> Path:
     return ruleset_path.with_name(ruleset_path.name.removesuffix(".toml") + ".tests.toml")
 
 
-def load_cases(ruleset: Ruleset, source: str | Path) -> list[LocatedCase]:
-    """Every case of ``ruleset`` plus those of its sibling tests file; all problems at once."""
+def load_cases(ruleset: Ruleset, source: str | Path | None = None) -> list[LocatedCase]:
+    """Every case of ``ruleset``: its merged ``[[tests]]``, then the sibling tests file of each
+    file in its ``extends`` chain (base first). A later case with an id already seen replaces
+    the earlier one, as ``extends`` does; an id twice in one file is an error.
+    """
     file = ruleset.file_of("tests")
-    cases = [LocatedCase(case, file, f"tests[{i}]") for i, case in enumerate(ruleset.core.tests)]
-    path = Path(source)
-    if path.suffix == ".toml" and sibling_tests_file(path).is_file():
-        cases.extend(_read_sibling(sibling_tests_file(path)))
-    seen: dict[str, LocatedCase] = {}
+    cases = {c.id: LocatedCase(c, file, f"tests[{i}]") for i, c in enumerate(ruleset.core.tests)}
+    files = [Path(f) for f in ruleset.files if not f.endswith("(shipped)")]
+    if source is not None and Path(source).suffix == ".toml" and Path(source) not in files:
+        files.append(Path(source))
     problems = ProblemList()
-    for located in cases:
-        other = seen.get(located.case.id)
-        if other is not None:
-            problems.add(Problem(f"two test cases have id '{located.case.id}' (also {other.file}: {other.path})",
-                                 file=located.file, location=located.path, hint="give each case its own id"))
-        seen[located.case.id] = located
+    for path in files:
+        sibling = sibling_tests_file(path)
+        if not sibling.is_file():
+            continue
+        try:
+            found = _read_sibling(sibling)
+        except RulesetError as error:
+            problems.extend(error.problems)
+            continue
+        seen: dict[str, LocatedCase] = {}
+        for located in found:
+            other = seen.get(located.case.id)
+            if other is not None:
+                problems.add(Problem(f"two test cases have id '{located.case.id}' (also {other.path})",
+                                     file=located.file, location=located.path, hint="give each case its own id"))
+            seen[located.case.id] = located
+            cases[located.case.id] = located
     problems.raise_if_any(RulesetError)
-    return cases
+    return list(cases.values())
 
 
 def _read_sibling(path: Path) -> list[LocatedCase]:

@@ -79,7 +79,7 @@ def diff_results(a: Result, b: Result, classifications: list[str]) -> PortfolioD
     left = a.customers.select(key, *([name] if has_name else []), *wanted, "actions")
     right = b.customers.select(key, *wanted, "actions")
     joined = left.join(right, on=key, how="full", suffix="__b", coalesce=True).sort(key)
-    result = PortfolioDiff(a.ruleset.name, b.ruleset.name)
+    result = PortfolioDiff(f"{a.ruleset.name} {a.ruleset.version}", f"{b.ruleset.name} {b.ruleset.version}")
     for row in joined.iter_rows(named=True):
         ident, label = str(row[key]), row.get(name) if has_name else None
         for output in wanted:

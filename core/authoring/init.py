@@ -47,7 +47,7 @@ def init_client(client: str, base: str = "default", directory: Path | None = Non
         raise InputError(Problem("the client name must be letters, digits, '-', '_' or '.'", location="CLIENT",
                                  value=repr(client), hint="e.g. clientwise init acme"))
     host = host or PluginHost()
-    folder = (directory or Path.cwd()) / client
+    folder = (directory if directory is not None else Path(".")) / client
     ruleset_path = folder / f"{client}.toml"
     targets = (ruleset_path, folder / SCHEMA_FILE, folder / "README.md")
     existing = [path for path in targets if path.exists()]
