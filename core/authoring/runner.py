@@ -95,9 +95,18 @@ def run_case(evaluator: Evaluator, located: LocatedCase) -> CaseOutcome:
         _compare(bound, result, located, outcome)
     except InputError as error:
         outcome.status = "error"
-        outcome.problems = [dataclasses.replace(p, location=f"{located.path} ({case.id}): {p.location or p.file}")
-                            for p in error.problems]
+        outcome.problems = [_in_case(p, located) for p in error.problems]
     return outcome
+
+
+def _in_case(problem: Problem, located: LocatedCase) -> Problem:
+    """A problem with the case's records, located in the case (rows count customers, then population)."""
+    if problem.file == located.file:
+        return problem
+    table = (problem.file or "").removesuffix(" (DataFrame)")
+    where = ", ".join(part for part in (table, problem.location) if part)
+    return dataclasses.replace(problem, file=located.file,
+                               location=f"{located.path} ({located.case.id})" + (f": {where}" if where else ""))
 
 
 def with_fixed(evaluator: Evaluator, case: TestCase, located: LocatedCase) -> Evaluator:
