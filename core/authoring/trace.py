@@ -17,6 +17,7 @@ from clientwise.authoring.whynot import reasons
 from clientwise.errors import InputError, Problem, did_you_mean
 from clientwise.explain import _STATUS_WORDS, RuleStep, _shown
 from clientwise.pipeline import Evaluator
+from clientwise.plugins.writers_table import clean
 from clientwise.result import Result
 
 
@@ -68,7 +69,7 @@ def render_trace(evaluator: Evaluator, result: Result, key: str) -> str:
             if compiled is not None:
                 lines.append("      why not:")
                 lines.extend("        " + line for line in reasons(compiled.condition, row, context))
-    return "\n".join(lines)
+    return _safe(lines)
 
 
 def render_why_not(evaluator: Evaluator, result: Result, key: str, rule: str) -> str:
@@ -93,7 +94,7 @@ def render_why_not(evaluator: Evaluator, result: Result, key: str, rule: str) ->
     if step.status == "fired":
         lines.append("It fired" + (f": {step.decision} = {_shown(step.outcome)}" if step.decision != "actions" else "")
                      + (f" (because: {step.because})" if step.because else "."))
-        return "\n".join(lines)
+        return _safe(lines)
     if step.status == "skipped":
         same = [s for s in explanation.rules if s.decision == step.decision and s.status == "fired"]
         first = same[0].rule if same else "an earlier rule"
@@ -106,4 +107,9 @@ def render_why_not(evaluator: Evaluator, result: Result, key: str, rule: str) ->
     condition = rule_conditions(evaluator.program)[chosen].condition
     parts = reasons(condition, row, result.tracer.context)
     lines.extend("  " + line for line in parts or ["- its condition holds"])
-    return "\n".join(lines)
+    return _safe(lines)
+
+
+def _safe(lines: list[str]) -> str:
+    """No terminal control codes from customer data reach the terminal."""
+    return "\n".join(clean(line) for line in lines)
