@@ -85,7 +85,7 @@ def test_explain_errors_exit_2_with_a_fix() -> None:
     assert code == 2 and "error: --why-not: no rule 'asign_sponsor' to explain" in out
     assert "fix: did you mean 'assign_sponsor'?" in out
     code, out = invoke("explain", "default", str(demo_path()), "C0001", "--as-of", AS_OF)
-    assert code == 2 and "no customer with key 'C0001'" in out
+    assert code == 2 and "error: KEY: no customer with key 'C0001'" in out and "did you mean 'C00201'?" in out
     ruleset = load_ruleset("default")
     assert ruleset.name == "default"
 

@@ -153,6 +153,12 @@ id="x"  # inline
 when   = "revenue > 1"
 action = "a"
 because = "b"
+[[segmentation.tiers]]
+  id = "strategic"
+  target = [ 0.01,0.1 ]   # aligned
+  ids = [
+    "a",  # first
+  ]
 """
 
 TIDY = """# top comment
@@ -170,6 +176,13 @@ id = "x"  # inline
 when = "revenue > 1"
 action = "a"
 because = "b"
+
+[[segmentation.tiers]]
+id = "strategic"
+target = [0.01, 0.1]   # aligned
+ids = [
+    "a",  # first
+  ]
 """
 
 

@@ -4,8 +4,9 @@ tomlkit parses TOML into a document that remembers comments and whitespace; the
 layout is normalised on that document (``key = value``, no indentation of keys) and
 then line by line (no trailing spaces, one blank line between blocks and before each
 table, one newline at the end). Comment alignment is left alone: consultants align
-explanations on purpose. The formatted text must read back to the same data,
-checked on every run.
+explanations on purpose. One-line arrays of plain values become ``[a, b, c]``; multi-line arrays keep their
+layout and comments. The formatted text must read back to the same data, checked on
+every run.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import Any
 
 import tomlkit
 from tomlkit.exceptions import ParseError
-from tomlkit.items import AoT, InlineTable, Key, Table
+from tomlkit.items import AoT, Array, InlineTable, Key, Table
 
 from clientwise.atomic import atomic_write
 from clientwise.errors import InputError, Problem
@@ -54,7 +55,12 @@ def _normalise(container: Any) -> None:
     body = getattr(container, "body", None)
     if body is None and isinstance(container, (Table, InlineTable)):
         body = container.value.body
-    for key, item in body or []:
+    for index, (key, item) in enumerate(body or []):
+        if isinstance(item, Array) and _one_line_of_scalars(item):
+            values = [value.as_string().strip() for value in item]
+            tidy = tomlkit.parse(f"x = [{', '.join(values)}]")["x"]  # the values as written: 0.10 stays 0.10
+            tidy._trivia = item.trivia  # type: ignore[attr-defined]  # keeps the comment after the value
+            body[index] = (key, tidy)
         if isinstance(key, Key):
             key.sep = " = "
             key._original = key.as_string().strip()  # type: ignore[attr-defined]  # drop spaces kept from the source
@@ -68,6 +74,11 @@ def _normalise(container: Any) -> None:
                 _normalise(table.value)
         elif key is not None and hasattr(item, "trivia") and not isinstance(item, InlineTable):
             item.trivia.indent = ""
+
+
+def _one_line_of_scalars(array: Array) -> bool:
+    """A one-line array of plain values: rewritten as ``[1, 2, 3]``; others keep their layout."""
+    return "\n" not in array.as_string() and not any(isinstance(v, (dict, list)) for v in array.unwrap())
 
 
 def _lines(text: str) -> str:

@@ -45,7 +45,6 @@ def ruleset_schema(host: PluginHost | None = None) -> dict[str, Any]:
         properties[name] = entry
     schema = {
         "$schema": SCHEMA_DIALECT,
-        "$id": "https://clientwise.dev/ruleset.schema.json",
         "title": "clientwise ruleset",
         "description": "A clientwise ruleset (TOML). Required keys are checked by `clientwise check`.",
         "type": "object",

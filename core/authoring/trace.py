@@ -8,6 +8,7 @@ was false or unknown (:mod:`clientwise.authoring.whynot`).
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import polars as pl
@@ -15,15 +16,22 @@ import polars as pl
 from clientwise.authoring.runner import rule_conditions
 from clientwise.authoring.whynot import reasons
 from clientwise.errors import InputError, Problem, did_you_mean
-from clientwise.explain import _STATUS_WORDS, RuleStep, _shown
+from clientwise.explain import _STATUS_WORDS, Explanation, RuleStep, _shown
 from clientwise.pipeline import Evaluator
 from clientwise.plugins.writers_table import clean
 from clientwise.result import Result
 
 
+def _explanation(result: Result, key: str) -> Explanation:
+    try:
+        return result.explain(key)
+    except InputError as error:  # the tracer names --explain; here the key is an argument
+        raise InputError([dataclasses.replace(p, location="KEY") for p in error.problems]) from None
+
+
 def _row(result: Result, key: str) -> dict[str, Any]:
     assert result.tracer is not None
-    result.explain(key)  # raises the documented "no customer with key" error
+    _explanation(result, key)
     frame = result.tracer.frame
     return frame.filter(pl.col(result.key).cast(pl.String) == key).row(0, named=True)
 
@@ -34,7 +42,7 @@ def _status_id(step: RuleStep) -> str:
 
 def render_trace(evaluator: Evaluator, result: Result, key: str) -> str:
     """The full trace of customer ``key`` with the reasons every rule that did not fire."""
-    explanation = result.explain(key)
+    explanation = _explanation(result, key)
     row = _row(result, key)
     rules = rule_conditions(evaluator.program)
     assert result.tracer is not None
@@ -74,7 +82,7 @@ def render_trace(evaluator: Evaluator, result: Result, key: str) -> str:
 
 def render_why_not(evaluator: Evaluator, result: Result, key: str, rule: str) -> str:
     """Why rule ``rule`` (an action id, ``tier/core`` or an unambiguous ``core``) did not fire for ``key``."""
-    explanation = result.explain(key)
+    explanation = _explanation(result, key)
     steps = {_status_id(s): s for s in explanation.rules}
     by_label: dict[str, list[str]] = {}
     for status_id, s in steps.items():
