@@ -29,15 +29,22 @@ def test_command(rulesets: tuple[str, ...], keywords: tuple[str, ...], as_json: 
     from clientwise.authoring.coverage import measure
     from clientwise.authoring.runner import run_cases
 
-    reports = []
+    reports, broken = [], []
     for source in rulesets:
         host = PluginHost()
-        evaluator = Evaluator(load_ruleset(source, host=host), host=host)
-        outcomes = run_cases(evaluator, source, keywords)
+        try:
+            evaluator = Evaluator(load_ruleset(source, host=host), host=host)
+            outcomes = run_cases(evaluator, source, keywords)
+        except InputError as error:  # this ruleset or its cases do not load; test the others
+            broken.append(error)
+            continue
         fired = set().union(*(o.fired for o in outcomes)) if outcomes else set()
         seen = set().union(*(o.outcomes for o in outcomes)) if outcomes else set()
         reports.append(RulesetTests(source, outcomes, measure(evaluator.program, fired, seen)))
-    click.echo(render_json(reports) if as_json else render(reports))
+    if reports:
+        click.echo(render_json(reports) if as_json else render(reports))
+    if broken:
+        raise InputError([problem for error in broken for problem in error.problems])
     if not any(report.outcomes for report in reports):
         raise InputError(Problem("no test case ran", location="-k" if keywords else None,
                                  hint="add [[tests]] to the ruleset (clientwise init shows how)"

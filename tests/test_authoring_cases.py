@@ -192,3 +192,12 @@ def test_python_api_runs_cases_and_measures_coverage(tmp_path: Path) -> None:
     assert "tier/strategic" not in coverage.uncovered_rules and "tier/core" in coverage.uncovered_rules
     assert ("tier", "strategic") not in coverage.uncovered_outcomes
     assert coverage.total == 35 and coverage.covered == 35 - len(coverage.uncovered_rules) - len(coverage.uncovered_outcomes)
+
+
+def test_a_broken_ruleset_does_not_stop_the_others(tmp_path: Path) -> None:
+    good = write(tmp_path, "good.toml", HEAD + PASSING)
+    bad = write(tmp_path, "bad.toml", HEAD + "[metadata]\n")
+    result = CliRunner().invoke(cli, ["test", str(bad), str(good)])
+    assert result.exit_code == 2
+    assert "  PASS  big_is_strategic" in result.stdout
+    assert f"error: {bad}: not valid TOML" in result.stderr
