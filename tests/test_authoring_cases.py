@@ -201,3 +201,13 @@ def test_a_broken_ruleset_does_not_stop_the_others(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert "  PASS  big_is_strategic" in result.stdout
     assert f"error: {bad}: not valid TOML" in result.stderr
+
+
+def test_the_example_case_in_the_docs_passes(tmp_path: Path) -> None:
+    import re
+
+    text = (Path(__file__).resolve().parent.parent / "docs" / "authoring.md").read_text()
+    block = next(b for b in re.findall(r"```toml[^\n]*\n(.*?)```", text, re.S) if "[[tests]]" in b)
+    code, out = invoke("test", str(write(tmp_path, "doc.toml", HEAD + block)))
+    assert code == 0, out
+    assert "  PASS  loss_maker_is_repriced" in out
