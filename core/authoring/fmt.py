@@ -52,10 +52,10 @@ def format_text(text: str, file: str = "<string>") -> str:
 
 
 def _normalise(container: Any) -> None:
-    body = getattr(container, "body", None)
-    if body is None and isinstance(container, (Table, InlineTable)):
+    body: list[Any] = getattr(container, "body", None) or []
+    if not body and isinstance(container, (Table, InlineTable)):
         body = container.value.body
-    for index, (key, item) in enumerate(body or []):
+    for index, (key, item) in enumerate(body):
         if isinstance(item, Array) and _one_line_of_scalars(item):
             values = [value.as_string().strip() for value in item]
             tidy = tomlkit.parse(f"x = [{', '.join(values)}]")["x"]  # the values as written: 0.10 stays 0.10

@@ -178,7 +178,7 @@ def starter_cases(base: Ruleset, host: PluginHost) -> list[list[str]]:
              "The smallest customer of three, losing money on discounts"]
     ids = ["large_customer", "mid_customer", "small_loss_maker"]
     cases = []
-    for index, (record, description) in enumerate(zip(records, about)):
+    for index, (record, description) in enumerate(zip(records, about, strict=True)):
         row = result.customers.filter(pl.col(key) == record[key]).row(0, named=True)
         fired = list(row["actions"])
         expect = {name: (NULL_MARK if row[name] is None else row[name]) for name in outputs if name in row}

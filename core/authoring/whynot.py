@@ -41,8 +41,8 @@ def reasons(node: expr.Node, row: Row, context: expr.EvalContext) -> list[str]:
 def _explain(node: expr.Node, row: Row, context: expr.EvalContext, value: Any, depth: int) -> list[str]:
     indent = "  " * depth
     if isinstance(node, expr.And):
-        parts = [(o, expr.evaluate(o, row, context)) for o in node.operands]
-        culprits = [(o, v) for o, v in parts if v is False] or [(o, v) for o, v in parts if v is None]
+        parts: list[tuple[expr.Node, Any]] = [(o, expr.evaluate(o, row, context)) for o in node.operands]
+        culprits: list[tuple[expr.Node, Any]] = [(o, v) for o, v in parts if v is False] or [(o, v) for o, v in parts if v is None]
         lines = []
         for operand, operand_value in culprits:
             lines.extend(_explain(operand, row, context, operand_value, depth))
