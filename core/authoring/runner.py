@@ -161,7 +161,8 @@ def _compare(evaluator: Evaluator, result: Result, located: LocatedCase, outcome
             if action not in fired_actions:
                 trace = (f"{action}: {rules[action].when}",
                          *reasons(rules[action].condition, row, result.tracer.context))
-                outcome.mismatches.append(Mismatch(customer, f"action {action}", "to fire", str(row.get(action)).replace("_", " "), trace))
+                status = str(row.get(action)).replace("_", " ")
+                outcome.mismatches.append(Mismatch(customer, f"action {action}", "to fire", status, trace))
         forbidden = list(case.expect.not_actions)
         if case.expect.only_actions:
             forbidden += [a for a in fired_actions if a not in case.expect.actions]

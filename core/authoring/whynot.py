@@ -42,7 +42,8 @@ def _explain(node: expr.Node, row: Row, context: expr.EvalContext, value: Any, d
     indent = "  " * depth
     if isinstance(node, expr.And):
         parts: list[tuple[expr.Node, Any]] = [(o, expr.evaluate(o, row, context)) for o in node.operands]
-        culprits: list[tuple[expr.Node, Any]] = [(o, v) for o, v in parts if v is False] or [(o, v) for o, v in parts if v is None]
+        falses: list[tuple[expr.Node, Any]] = [(o, v) for o, v in parts if v is False]
+        culprits = falses or [(o, v) for o, v in parts if v is None]
         lines = []
         for operand, operand_value in culprits:
             lines.extend(_explain(operand, row, context, operand_value, depth))
