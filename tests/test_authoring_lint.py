@@ -52,12 +52,12 @@ def test_thresholds_outside_the_sensible_range(tmp_path: Path) -> None:
         "range | rules[15].when | this part never holds: satisfaction_score > 11 is outside what satisfaction_score "
         "can be (>= 0 and <= 10) | check the threshold or the value's spelling",
         "range | rules[16].when | days_since(relationship_map_reviewed) > -5 always holds: "
-        "days_since(relationship_map_reviewed) is always >= 0 | check the threshold: a percentage is 0 to 100, "
-        "a day count is not negative",
+        "days_since(relationship_map_reviewed) is always >= 0 | check the threshold against what the value can "
+        "be: a percentage is 0 to 100, a share 0 to 1",
         "range | rules[17].when | rule 'gold' can never fire: tier == 'gold' is outside what tier can be (one of "
         "core, strategic, transactional) | check the threshold or the value's spelling",
         "range | rules[18].when | checklist_pct <= 100 always holds: checklist_pct is always >= 0 and <= 100 | "
-        "check the threshold: a percentage is 0 to 100, a day count is not negative",
+        "check the threshold against what the value can be: a percentage is 0 to 100, a share 0 to 1",
     ]
 
 
@@ -180,7 +180,7 @@ def test_a_classification_that_leaves_values_without_an_outcome(tmp_path: Path) 
     assert findings(tmp_path, "[bands]\n", host=host) == []
     assert findings(tmp_path, "[bands]\ntop = 120\n", host=host) == [
         "range | bands.top | checklist_pct <= 120.0 always holds: checklist_pct is always >= 0 and <= 100 | check the "
-        "threshold: a percentage is 0 to 100, a day count is not negative"]
+        "threshold against what the value can be: a percentage is 0 to 100, a share 0 to 1"]
 
 
 def test_check_prints_warnings_and_strict_fails(tmp_path: Path) -> None:
@@ -214,3 +214,16 @@ def test_an_action_rule_without_because_still_runs(tmp_path: Path) -> None:
     result = Evaluator(path).evaluate(demo_path(), as_of=DEMO_AS_OF)
     quiet = result.actions.filter(result.actions["rule"] == "quiet")
     assert quiet.height == result.customers.height and set(quiet["because"]) == {""}
+
+
+def test_population_and_count_values_and_derived_conditions_have_ranges(tmp_path: Path) -> None:
+    body = ('[checklist]\nassess = "segment_rank <= 0"\n\n[derive]\n'
+            'none = "count_of(contacts, strength > 1) < 0"\ntop = "rank_pct(revenue) <= 1.5"\n\n')
+    assert findings(tmp_path, body) == [
+        "range | derive.none | 'none' is never true: count_of(contacts, strength > 1) < 0 is outside what "
+        "count_of(contacts, strength > 1) can be (>= 0) | check the threshold or the value's spelling",
+        "range | derive.top | rank_pct(revenue) <= 1.5 always holds: rank_pct(revenue) is always >= 0 and <= 1 | "
+        "check the threshold against what the value can be: a percentage is 0 to 100, a share 0 to 1",
+        "range | checklist.assess | 'checklist_assessed' is never true: segment_rank <= 0 is outside what "
+        "segment_rank can be (>= 1) | check the threshold or the value's spelling",
+    ]

@@ -38,6 +38,13 @@ class Finding:
 
 PERCENT = Span(lo=0, lo_in=True, hi=100, hi_in=True)
 NON_NEGATIVE = Span(lo=0, lo_in=True)
+FRACTION = Span(lo=0, lo_in=True, hi=1, hi_in=True)
+#: What a value computed by these functions can be, whatever the data.
+FUNCTION_RANGES = {
+    "rank": Span(lo=1, lo_in=True), "row_number": Span(lo=1, lo_in=True), "ntile": Span(lo=1, lo_in=True),
+    "rank_pct": FRACTION, "cumshare": FRACTION, "count_of": NON_NEGATIVE, "count_distinct_of": NON_NEGATIVE,
+    "count": NON_NEGATIVE, "days_since": NON_NEGATIVE, "months_since": NON_NEGATIVE,
+}
 _PERCENT_EXPR = re.compile(r"(^|\W)100 \*|\* 100(\W|$)")
 
 
@@ -54,6 +61,9 @@ def lint(program: Program) -> list[Finding]:
         elif isinstance(step, ActionsStep):
             findings += _rules(step.decision.rules, domains, "actions")
             findings += _no_because(step)
+        elif step.node is not None and step.node.type is not None and step.node.type.kind == "boolean":
+            condition = CompiledRule(step.name, step.node, step.source, step.expression)
+            findings += [f for f in _rules((condition,), domains, "derive") if f.code == "range"]
     findings += _tiers(ruleset, program)
     findings += _unused_fields(program)
     return findings
@@ -70,8 +80,11 @@ def _domains(program: Program) -> dict[str, Span]:
             domains[name] = Span(lo=-math.inf if spec.min is None else spec.min, lo_in=spec.min is not None,
                                  hi=math.inf if spec.max is None else spec.max, hi_in=spec.max is not None)
     for step in program.steps():
-        if isinstance(step, DerivedStep) and step.node is not None and _PERCENT_EXPR.search(step.expression):
-            domains[step.name] = PERCENT
+        if isinstance(step, DerivedStep) and step.node is not None:
+            if _PERCENT_EXPR.search(step.expression):
+                domains[step.name] = PERCENT
+            elif isinstance(step.node, expr.Call) and step.node.name in FUNCTION_RANGES:
+                domains[step.name] = FUNCTION_RANGES[step.node.name]
     outcomes: dict[str, set[str]] = {}
     for output, value in possible_outcomes(program):
         outcomes.setdefault(output, set()).add(value)
@@ -91,8 +104,11 @@ def _domains(program: Program) -> dict[str, Span]:
 
 
 def _domain(key: str, domains: dict[str, Span]) -> Span | None:
-    if key.startswith(("days_since(", "months_since(")):
-        return NON_NEGATIVE
+    function = key.split("(", 1)[0] if key.endswith(")") else None
+    if function in FUNCTION_RANGES and function not in ("days_since", "months_since"):
+        return FUNCTION_RANGES[function]
+    if function in ("days_since", "months_since"):
+        return NON_NEGATIVE  # a date in the future gives a negative count, but no threshold should rely on it
     return domains.get(key)
 
 
@@ -121,14 +137,16 @@ def _rules(rules: tuple[CompiledRule, ...], domains: dict[str, Span], decision: 
                     continue
                 if span.meet(domain).empty:
                     out_of_range = out_of_range or alone
-                    outcome = f"rule '{_label(rule)}' can never fire" if alone else "this part never holds"
+                    whole = f"'{_label(rule)}' is never true" if decision == "derive" \
+                        else f"rule '{_label(rule)}' can never fire"
+                    outcome = whole if alone else "this part never holds"
                     findings.append(_finding(
                         "range", f"{outcome}: {expr.to_text(atom)} is outside what {key} can be "
                         f"({domain.describe()})", where, rule.when, "check the threshold or the value's spelling"))
                 elif span.values is None and domain.within(span):
                     findings.append(_finding(
                         "range", f"{expr.to_text(atom)} always holds: {key} is always {domain.describe()}",
-                        where, rule.when, "check the threshold: a percentage is 0 to 100, a day count is not negative"))
+                        where, rule.when, "check the threshold against what the value can be: a percentage is 0 to 100, a share 0 to 1"))
         if out_of_range:
             continue
         found, _exact = constraints(rule.condition)
