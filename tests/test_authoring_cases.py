@@ -211,3 +211,33 @@ def test_the_example_case_in_the_docs_passes(tmp_path: Path) -> None:
     code, out = invoke("test", str(write(tmp_path, "doc.toml", HEAD + block)))
     assert code == 0, out
     assert "  PASS  loss_maker_is_repriced" in out
+
+
+RENAMED = """
+[data.customers.rename]
+"Account ID" = "customer_id"
+"Revenue TTM" = "revenue"
+
+[[tests]]
+id = "field_names"
+as_of = 2026-06-30
+customers = [{ customer_id = "C1", name = "A", revenue = 1000, gross_margn = 0.3 }]
+expect = { tier = "strategic" }
+
+[[tests]]
+id = "client_names"
+as_of = 2026-06-30
+customers = [{ "Account ID" = "C1", name = "A", "Revenue TTM" = 1000 }]
+population = [{ "Account ID" = "C2", name = "B", "Revenue TTM" = 2000 }]
+expect = { tier = "core" }
+"""
+
+
+def test_records_use_field_or_client_names_and_unknown_keys_are_errors(tmp_path: Path) -> None:
+    code, out = invoke("test", str(write(tmp_path, "acme.toml", HEAD + RENAMED)))
+    assert code == 2
+    assert "tests[0].customers[0].gross_margn: 'gross_margn' is not a field of the customers table, so it would " \
+           "be ignored" in out
+    assert "fix: did you mean 'gross_margin'?" in out and "  PASS  client_names" in out
+    code, out = invoke("test", str(write(tmp_path, "acme.toml", HEAD + RENAMED.replace("gross_margn", "gross_margin"))))
+    assert code == 0 and out.rstrip().endswith("2 passed")

@@ -15,7 +15,7 @@ from typing import Any
 import polars as pl
 from pydantic import ValidationError
 
-from clientwise.errors import Problem, ProblemList, RulesetError
+from clientwise.errors import InputError, Problem, ProblemList, RulesetError, did_you_mean
 from clientwise.ruleset import Ruleset
 from clientwise.ruleset.cases import Record, TestCase
 from clientwise.ruleset.model import validation_problems
@@ -95,23 +95,53 @@ def _read_sibling(path: Path) -> list[LocatedCase]:
     return cases
 
 
-def case_tables(case: TestCase, ruleset: Ruleset) -> dict[str, pl.DataFrame]:
-    """The case's records as the tables an evaluation reads (validated like any data)."""
+def case_tables(case: TestCase, ruleset: Ruleset, path: str = "tests[0]", file: str | None = None
+                ) -> dict[str, pl.DataFrame]:
+    """The case's records as the tables an evaluation reads (validated like any data).
+
+    Records use the names rules use (``revenue``) or the client's column names of
+    ``[data.*.rename]``; a key that is neither is an error, since it would be ignored.
+    """
     config = ruleset.core.data
-    records: dict[str, list[Record]] = {
-        "customers": [*case.customers, *case.population],
-        "contacts": case.contacts,
-        "interactions": case.interactions,
+    records: dict[str, list[tuple[str, Record]]] = {
+        "customers": [*(("customers", r) for r in case.customers), *(("population", r) for r in case.population)],
+        "contacts": [("contacts", r) for r in case.contacts],
+        "interactions": [("interactions", r) for r in case.interactions],
     }
+    problems = ProblemList()
     tables = {}
+    for name in ("contacts", "interactions"):
+        if records[name] and config.table(name) is None:
+            problems.add(Problem(f"the case gives {name}, but the ruleset declares no {name} table", file=file,
+                                 location=f"{path}.{name}", hint=f"remove them, or declare [data.{name}.fields]"))
     for name, spec in config.tables().items():
-        rows = records.get(name, [])
+        source = spec.source_columns()
+        counters: dict[str, int] = {}
+        rows = []
+        for key, record in records[name]:
+            index = counters[key] = counters.get(key, -1) + 1
+            row = {}
+            for column, value in record.items():
+                if column in source:
+                    row[source[column]] = value
+                elif column in source.values():
+                    row[column] = value
+                else:
+                    problems.add(Problem(f"'{column}' is not a field of the {name} table, so it would be ignored",
+                                         file=file, location=f"{path}.{key}[{index}].{column}",
+                                         hint=did_you_mean(column, list(source)) or
+                                         f"fields: {', '.join(source)}"))
+            rows.append(row)
         if rows:
-            tables[name] = pl.DataFrame([_plain(row) for row in rows], strict=False, infer_schema_length=None)
+            tables[name] = pl.DataFrame(rows, strict=False, infer_schema_length=None)
         else:
-            tables[name] = pl.DataFrame(schema={field: pl.String for field in spec.source_columns().values()})
+            tables[name] = pl.DataFrame(schema={column: pl.String for column in source.values()})
+    problems.raise_if_any(InputError)
     return tables
 
 
-def _plain(record: dict[str, Any]) -> dict[str, Any]:
-    return {str(key): value for key, value in record.items()}
+def customer_key(record: Record, ruleset: Ruleset) -> Any:
+    """The record's customer key, written with the field name or the client's column name."""
+    config = ruleset.core.data
+    key = config.key
+    return record.get(key, record.get(config.customers.source_columns().get(key, key)))

@@ -19,7 +19,7 @@ from typing import Any
 import polars as pl
 
 from clientwise import expr
-from clientwise.authoring.cases_io import LocatedCase, case_tables, load_cases
+from clientwise.authoring.cases_io import LocatedCase, case_tables, customer_key, load_cases
 from clientwise.authoring.whynot import reasons
 from clientwise.compile import ActionsStep, ClassificationStep, DerivedStep, Program
 from clientwise.errors import InputError, Problem, did_you_mean
@@ -91,7 +91,8 @@ def run_case(evaluator: Evaluator, located: LocatedCase) -> CaseOutcome:
     outcome = CaseOutcome(case.id, located.file, located.path, case.description, "passed")
     try:
         bound = with_fixed(evaluator, case, located)
-        result = bound.evaluate(case_tables(case, evaluator.ruleset), as_of=case.as_of)
+        tables = case_tables(case, evaluator.ruleset, located.path, located.file)
+        result = bound.evaluate(tables, as_of=case.as_of)
         _compare(bound, result, located, outcome)
     except InputError as error:
         outcome.status = "error"
@@ -142,7 +143,7 @@ def _compare(evaluator: Evaluator, result: Result, located: LocatedCase, outcome
     assert result.tracer is not None
     frame = result.tracer.frame
     key = result.key
-    checked = [str(record.get(key)) for record in case.customers]
+    checked = [str(customer_key(record, evaluator.ruleset)) for record in case.customers]
     rows = {str(row[key]): row for row in frame.filter(pl.col(key).cast(pl.String).is_in(checked)).iter_rows(named=True)}
     _validate_expectation(evaluator, frame, located)
     rules = rule_conditions(evaluator.program)
@@ -206,7 +207,7 @@ def _validate_expectation(evaluator: Evaluator, frame: pl.DataFrame, located: Lo
                                         hint=did_you_mean(action, action_ids) or f"action ids: {', '.join(action_ids)}"))
     key = evaluator.ruleset.core.data.key
     for index, record in enumerate(case.customers):
-        if record.get(key) is None:
+        if customer_key(record, evaluator.ruleset) is None:
             problems.append(Problem(f"this customer has no '{key}'", file=located.file,
                                     location=f"{located.path}.customers[{index}]", hint=f'add {key} = "C1"'))
     if problems:
