@@ -174,7 +174,7 @@ def check(ruleset: str, data: Path | None, engine: str, strict: bool) -> None:
         click.echo(f"  data ok: {sizes}")
     from clientwise.cli_authoring import report_lint
 
-    report_lint(evaluator, strict)
+    report_lint(evaluator, strict, ruleset)
 
 
 @cli.command(context_settings=CONTEXT)

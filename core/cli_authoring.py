@@ -59,11 +59,20 @@ def test_command(rulesets: tuple[str, ...], keywords: tuple[str, ...], as_json: 
         raise click.exceptions.Exit(1)
 
 
-def report_lint(evaluator: Evaluator, strict: bool) -> None:
-    """Print the linter's findings after ``clientwise check``; with ``strict`` they fail it (exit 2)."""
-    from clientwise.authoring.lint import lint
+def report_lint(evaluator: Evaluator, strict: bool, source: str | None = None) -> None:
+    """Print the linter's findings after ``clientwise check``; with ``strict`` they fail it (exit 2).
+
+    With the ruleset's ``source``, its test cases are checked too (code ``tests``): a case
+    expecting a column the ruleset does not compute would only fail at ``clientwise test``.
+    """
+    from clientwise.authoring.cases_io import load_cases
+    from clientwise.authoring.lint import Finding, lint
+    from clientwise.authoring.runner import case_problems
 
     findings = lint(evaluator.program)
+    if source is not None:
+        for located in load_cases(evaluator.ruleset, source):
+            findings += [Finding("tests", problem) for problem in case_problems(evaluator, located)]
     for finding in findings:
         click.echo(finding.render(), err=True)
     if findings:

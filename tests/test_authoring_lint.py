@@ -227,3 +227,19 @@ def test_population_and_count_values_and_derived_conditions_have_ranges(tmp_path
         "range | checklist.assess | 'checklist_assessed' is never true: segment_rank <= 0 is outside what "
         "segment_rank can be (>= 1) | check the threshold or the value's spelling",
     ]
+
+
+def test_check_also_checks_the_test_cases(tmp_path: Path) -> None:
+    path = tmp_path / "acme.toml"
+    path.write_text(HEAD + '[[tests]]\nid = "t"\nas_of = 2026-06-30\n'
+                    'customers = [{ customer_id = "C1", name = "A", revenu = 1 }]\n'
+                    'expect = { value_clas = "neutral", actions = ["reprise"] }\n', encoding="utf-8")
+    result = CliRunner().invoke(cli, ["check", str(path), "--strict"])
+    assert result.exit_code == 2
+    err = result.stderr
+    assert f"warning [tests]: {path}: tests[0].expect.value_clas: expects a value for 'value_clas', which the " \
+           "ruleset does not compute" in err
+    assert "fix: did you mean 'value_class'?" in err
+    assert f"warning [tests]: {path}: tests[0].expect.actions: no action rule has id 'reprise'" in err
+    assert f"warning [tests]: {path}: tests[0].customers[0].revenu: 'revenu' is not a field of the customers table" in err
+    assert "error: 3 warnings with --strict" in err

@@ -22,6 +22,7 @@ from clientwise import expr
 from clientwise.authoring.cases_io import LocatedCase, case_tables, customer_key, load_cases
 from clientwise.authoring.whynot import reasons
 from clientwise.compile import ActionsStep, ClassificationStep, DerivedStep, Program
+from clientwise.decide import RULE_SUFFIX
 from clientwise.errors import InputError, Problem, did_you_mean
 from clientwise.explain import _shown
 from clientwise.pipeline import Evaluator
@@ -90,6 +91,9 @@ def run_case(evaluator: Evaluator, located: LocatedCase) -> CaseOutcome:
     case = located.case
     outcome = CaseOutcome(case.id, located.file, located.path, case.description, "passed")
     try:
+        problems = case_problems(evaluator, located)
+        if problems:
+            raise InputError(problems)
         bound = with_fixed(evaluator, case, located)
         tables = case_tables(case, evaluator.ruleset, located.path, located.file)
         result = bound.evaluate(tables, as_of=case.as_of)
@@ -115,15 +119,6 @@ def with_fixed(evaluator: Evaluator, case: TestCase, located: LocatedCase) -> Ev
     if not case.fixed:
         return evaluator
     program = evaluator.program
-    derived = {s.name: s for s in program.steps() if isinstance(s, DerivedStep)}
-    problems = []
-    for name in case.fixed:
-        if name not in derived:
-            problems.append(Problem(f"fixed value for '{name}', which is not a derived field", file=located.file,
-                                    location=f"{located.path}.fixed.{name}",
-                                    hint=did_you_mean(name, derived) or "fix only derived fields (e.g. segment_rank)"))
-    if problems:
-        raise InputError(problems)
     strata = [[_fixed_step(step, case.fixed, program) if isinstance(step, DerivedStep) and step.name in case.fixed
                else step for step in stratum] for stratum in program.strata]
     bound = copy.copy(evaluator)
@@ -145,7 +140,6 @@ def _compare(evaluator: Evaluator, result: Result, located: LocatedCase, outcome
     key = result.key
     checked = [str(customer_key(record, evaluator.ruleset)) for record in case.customers]
     rows = {str(row[key]): row for row in frame.filter(pl.col(key).cast(pl.String).is_in(checked)).iter_rows(named=True)}
-    _validate_expectation(evaluator, frame, located)
     rules = rule_conditions(evaluator.program)
     classifications = {s.output: s for s in evaluator.program.steps() if isinstance(s, ClassificationStep)}
     for customer in checked:
@@ -190,28 +184,39 @@ def _actions(program: Program) -> list[Any]:
     return [r for s in program.steps() if isinstance(s, ActionsStep) for r in s.decision.rules]
 
 
-def _validate_expectation(evaluator: Evaluator, frame: pl.DataFrame, located: LocatedCase) -> None:
-    case, problems = located.case, []
-    columns = [c for c in frame.columns if "/" not in c]
+def case_problems(evaluator: Evaluator, located: LocatedCase) -> list[Problem]:
+    """Everything wrong with a case that can be seen without evaluating it (``clientwise check`` too)."""
+    case, program, problems = located.case, evaluator.program, []
+    columns = sorted({*program.types, *(f"{s.output}{RULE_SUFFIX}" for s in program.steps()
+                                        if isinstance(s, ClassificationStep))})
     for column in case.expect.values():
-        if column not in frame.columns:
+        if column not in columns:
             problems.append(Problem(f"expects a value for '{column}', which the ruleset does not compute",
                                     file=located.file, location=f"{located.path}.expect.{column}",
                                     hint=did_you_mean(column, columns) or "use an output column such as tier"))
-    action_ids = [r.id for r in _actions(evaluator.program)]
+    action_ids = [r.id for r in _actions(program)]
     for key in ("actions", "not_actions"):
         for action in getattr(case.expect, key):
             if action not in action_ids:
                 problems.append(Problem(f"no action rule has id '{action}'", file=located.file,
                                         location=f"{located.path}.expect.{key}",
                                         hint=did_you_mean(action, action_ids) or f"action ids: {', '.join(action_ids)}"))
+    derived = [s.name for s in program.steps() if isinstance(s, DerivedStep)]
+    for name in case.fixed:
+        if name not in derived:
+            problems.append(Problem(f"fixed value for '{name}', which is not a derived field", file=located.file,
+                                    location=f"{located.path}.fixed.{name}",
+                                    hint=did_you_mean(name, derived) or "fix only derived fields (e.g. segment_rank)"))
     key = evaluator.ruleset.core.data.key
     for index, record in enumerate(case.customers):
         if customer_key(record, evaluator.ruleset) is None:
             problems.append(Problem(f"this customer has no '{key}'", file=located.file,
                                     location=f"{located.path}.customers[{index}]", hint=f'add {key} = "C1"'))
-    if problems:
-        raise InputError(problems)
+    try:
+        case_tables(case, evaluator.ruleset, located.path, located.file)
+    except InputError as error:
+        problems.extend(error.problems)
+    return problems
 
 
 def _matches(expected: Any, actual: Any, tolerance: float) -> bool:
