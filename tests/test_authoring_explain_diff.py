@@ -59,6 +59,9 @@ def test_explain_prints_the_full_trace_with_why_not(evaluated) -> None:  # type:
     assert "tier (rules are tried in order; the first that holds decides):" in out
     assert "        - segment_override_expired is true, so its negation is false  [segment_override_expired = True]" in out
     assert "  [FIRED] strategic: segment_rank <= segment_cutoff_strategic" in out
+    assert "      that is: 21 <= 30" in out
+    assert ("      that is: 'strategic' is not null and 'strategic' in ['strategic', 'core', 'transactional'] "
+            "and not true") in out
     assert "      rule 'strategic' decided first" in out
     assert "actions (every rule that holds recommends its action):" in out
     evaluator, result = evaluated
@@ -70,14 +73,15 @@ def test_why_not_a_single_rule(evaluated) -> None:  # type: ignore[no-untyped-de
     assert render_why_not(evaluator, result, "C00001", "core") == (
         "Customer C00001 (Öresund Shipping Sp. z o.o.), rule tier/core: segment_rank <= segment_cutoff_core\n"
         "It did not fire:\n"
+        "  that is: 238 <= 120\n"
         "  - segment_rank <= segment_cutoff_core is false  [segment_cutoff_core = 120, segment_rank = 238]")
     fired = render_why_not(evaluator, result, "C00001", "tier/transactional")
     assert fired.endswith("It fired: tier = 'transactional' (because: Ranked 238 of 300 by revenue; below the top 120)")
     skipped = render_why_not(evaluator, result, "C00001", "green")
     assert "It was not evaluated: rule 'red' came first and decided health_band = 'red' (first match wins)." in skipped
-    assert "Had it been evaluated:\n  - its condition holds" in skipped
+    assert "Had it been evaluated:\n  that is: 8.3333 is not null\n  - its condition holds" in skipped
     unknown = render_why_not(evaluator, result, "C00001", "retention_plan")
-    assert "It did not fire: a value it needs is unknown (null):\n  - competitor_pilot is unknown (null)" in unknown
+    assert "It did not fire: a value it needs is unknown (null):\n  that is: null\n  - competitor_pilot is unknown (null)" in unknown
 
 
 def test_explain_errors_exit_2_with_a_fix() -> None:

@@ -14,7 +14,7 @@ from typing import Any
 import polars as pl
 
 from clientwise.authoring.runner import rule_conditions
-from clientwise.authoring.whynot import reasons
+from clientwise.authoring.whynot import reasons, substituted
 from clientwise.errors import InputError, Problem, did_you_mean
 from clientwise.explain import _STATUS_WORDS, Explanation, RuleStep, _shown
 from clientwise.pipeline import Evaluator
@@ -64,8 +64,12 @@ def render_trace(evaluator: Evaluator, result: Result, key: str) -> str:
         if step.status == "skipped":
             lines.append(f"      {decided_by} decided first")
             continue
+        compiled = rules.get(_status_id(step))
         if step.values:
             lines.append("      with " + ", ".join(f"{k} = {_shown(v)}" for k, v in step.values.items()))
+            values = substituted(compiled.condition, compiled.when, row) if compiled is not None else ""
+            if values:
+                lines.append(f"      that is: {values}")
         if step.status == "fired":
             decided_by = f"rule '{step.rule}'"
             if step.outcome is not None and step.decision != "actions":
@@ -73,7 +77,6 @@ def render_trace(evaluator: Evaluator, result: Result, key: str) -> str:
             if step.because:
                 lines.append(f"      because: {step.because}")
         else:
-            compiled = rules.get(_status_id(step))
             if compiled is not None:
                 lines.append("      why not:")
                 lines.extend("        " + line for line in reasons(compiled.condition, row, context))
@@ -112,8 +115,11 @@ def render_why_not(evaluator: Evaluator, result: Result, key: str, rule: str) ->
     else:
         lines.append("It did not fire:" if step.status == "not_met"
                      else "It did not fire: a value it needs is unknown (null):")
-    condition = rule_conditions(evaluator.program)[chosen].condition
-    parts = reasons(condition, row, result.tracer.context)
+    compiled = rule_conditions(evaluator.program)[chosen]
+    values = substituted(compiled.condition, compiled.when, row)
+    if values:
+        lines.append(f"  that is: {values}")
+    parts = reasons(compiled.condition, row, result.tracer.context)
     lines.extend("  " + line for line in parts or ["- its condition holds"])
     return _safe(lines)
 

@@ -62,3 +62,22 @@ def _explain(node: expr.Node, row: Row, context: expr.EvalContext, value: Any, d
 def _with(node: expr.Node, row: Row) -> str:
     values = _values(node, row)
     return f"  [{values}]" if values else ""
+
+
+def substituted(node: expr.Node, text: str, row: Row) -> str:
+    """``text`` with every field replaced by this customer's value: ``238 <= 120``.
+
+    Uses the fields' positions in the parsed text, so the author's own spelling of the
+    rest of the condition is kept; if positions do not match the text, returns ``""``.
+    """
+    fields = sorted((n for n in expr.walk(node) if isinstance(n, expr.Field) and n.table is None),
+                    key=lambda n: n.span[0], reverse=True)
+    out = text
+    for field in fields:
+        start, end = field.span
+        if out[start:end] != field.name:
+            return ""
+        value = row.get(field.name)
+        shown = ("true" if value else "false") if isinstance(value, bool) else _shown(value)
+        out = out[:start] + shown + out[end:]
+    return out
