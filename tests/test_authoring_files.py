@@ -115,6 +115,7 @@ def test_init_creates_a_folder_whose_tests_pass_and_lint_is_clean(tmp_path: Path
     assert code == 0 and "lint: no warnings" in out
     document = tomllib.loads(text)
     assert document["tests"][2]["expect"]["value_class"] == "value_destroyer"
+    assert format_text(text) == text  # init writes files clientwise fmt leaves alone
 
 
 def test_init_never_overwrites(tmp_path: Path) -> None:

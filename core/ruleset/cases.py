@@ -23,10 +23,10 @@ Record = dict[str, Any]
 class Expectation(Strict):
     """What must come out for every customer of the case.
 
-    Besides ``actions`` and ``not_actions``, any output or derived column may be given:
-    ``tier = "strategic"``, ``value_class = "neutral"``, ``health_score = 70``
-    (numbers match within the case's ``tolerance``; ``"null"`` is not null, write
-    ``column = "<null>"`` to expect an empty value).
+    Besides the action lists, any output or derived column may be given:
+    ``tier = "strategic"``, ``value_class = "neutral"``, ``health_score = 70``. Numbers
+    match within the case's ``tolerance``; TOML has no null, so ``column = "<null>"``
+    expects an empty value.
     """
 
     model_config = ConfigDict(extra="allow", frozen=True)
