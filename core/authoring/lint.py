@@ -90,6 +90,8 @@ def _domains(program: Program) -> dict[str, Span]:
         outcomes.setdefault(output, set()).add(value)
     for step in program.steps():
         if isinstance(step, ClassificationStep):
+            if step.default is not None and not isinstance(step.default, expr.Literal):
+                continue  # a computed default can be anything
             values = set(outcomes.get(step.output, set()))
             for then in step.then:
                 if isinstance(then, expr.Field):
