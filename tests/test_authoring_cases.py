@@ -241,3 +241,18 @@ def test_records_use_field_or_client_names_and_unknown_keys_are_errors(tmp_path:
     assert "fix: did you mean 'gross_margin'?" in out and "  PASS  client_names" in out
     code, out = invoke("test", str(write(tmp_path, "acme.toml", HEAD + RENAMED.replace("gross_margn", "gross_margin"))))
     assert code == 0 and out.rstrip().endswith("2 passed")
+
+
+def test_only_actions_forbids_every_other_action(tmp_path: Path) -> None:
+    case = f"""
+[[tests]]
+id = "only"
+as_of = 2026-06-30
+customers = [{BIG}]
+population = [{SMALL}]
+expect = {{ actions = ["assign_sponsor"], only_actions = true }}
+"""
+    code, out = invoke("test", str(write(tmp_path, "acme.toml", HEAD + case)))
+    assert code == 1
+    assert "      customer C1, action relationship_plan: expected it not to fire, but it was fired" in out
+    assert "action assign_sponsor:" not in out
