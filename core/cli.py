@@ -163,8 +163,10 @@ def demo(fmt: str | None, output: Path | None, explain: str | None, engine: str)
 @click.argument("data", required=False, type=click.Path(exists=True, path_type=Path))
 @_engine
 @plugin_options
-def check(ruleset: str, data: Path | None, engine: str) -> None:
-    """Validate RULESET and report every problem at once; with DATA, validate the data too."""
+@click.option("--strict", is_flag=True, help="Treat lint warnings as errors (exit 2).")
+def check(ruleset: str, data: Path | None, engine: str, strict: bool) -> None:
+    """Validate RULESET and report every problem at once; with DATA, validate the data too.
+    Then lint it: rules that can never fire or are shadowed, tier gaps, odd thresholds."""
     host = plugin_host()
     evaluator = Evaluator(load_ruleset(ruleset, host=host), engine=engine, host=host)
     program = evaluator.program
@@ -182,10 +184,16 @@ def check(ruleset: str, data: Path | None, engine: str) -> None:
         tables = evaluator.load(data)
         sizes = ", ".join(f"{name} {frame.height} rows" for name, frame in tables.items())
         click.echo(f"  data ok: {sizes}")
+    from clientwise.cli_authoring import report_lint
+
+    report_lint(evaluator, strict, ruleset)
 
 
 cli.add_command(plugins_command)
 cli.add_command(plugin_command)
+
+
+import clientwise.cli_authoring  # noqa: E402,F401  (adds init, test, diff, explain, schema, fmt)
 
 
 def main(argv: list[str] | None = None) -> None:

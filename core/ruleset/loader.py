@@ -205,7 +205,7 @@ def validate(raw: RawRuleset, host: PluginHost) -> Ruleset:
         files=raw.files,
         origin=raw.origin,
         section_files=raw.section_files,
-        hash=content_hash(document),
+        hash=content_hash({k: v for k, v in document.items() if k != "tests"}),
         plugin_settings=settings,
     )
 

@@ -12,13 +12,14 @@ from typing import Any
 from pydantic import BaseModel, Field, ValidationError, field_validator
 
 from clientwise.errors import Problem, did_you_mean
+from clientwise.ruleset.cases import TestCase, check_unique_case_ids
 from clientwise.ruleset.data import DataConfig, Strict
 
 #: Ruleset format versions this core reads.
 SUPPORTED_SCHEMAS = (1,)
 
 #: Top-level keys the core handles; any other top-level table belongs to a plugin.
-CORE_KEYS = ("schema", "extends", "metadata", "data", "derive", "rules")
+CORE_KEYS = ("schema", "extends", "metadata", "data", "derive", "rules", "tests")
 
 
 class Metadata(Strict):
@@ -40,7 +41,8 @@ class ActionRuleSpec(Strict):
     when: str
     action: str
     priority: int = Field(5, ge=1, le=99, description="1 is the most urgent; actions are listed in this order.")
-    because: str = Field(description="Why the action is recommended; may show values: {days_since(x)}.")
+    because: str = Field("", description="Why the action is recommended; may show values: {days_since(x)}. "
+                         "Leaving it out is allowed but clientwise check warns about it.")
 
 
 class CoreSections(Strict):
@@ -51,6 +53,7 @@ class CoreSections(Strict):
     data: DataConfig = Field(default_factory=DataConfig)
     derive: dict[str, str | DerivedSpec] = Field(default_factory=dict)
     rules: list[ActionRuleSpec] = Field(default_factory=list)
+    tests: list[TestCase] = Field(default_factory=list, description="Test cases run by clientwise test.")
 
     @field_validator("schema_")
     @classmethod
@@ -71,6 +74,11 @@ class CoreSections(Strict):
                 raise ValueError(f"two rules have id '{rule.id}'; every rule needs its own id")
             seen.add(rule.id)
         return rules
+
+    @field_validator("tests")
+    @classmethod
+    def _unique_case_ids(cls, tests: list[TestCase]) -> list[TestCase]:
+        return check_unique_case_ids(tests)
 
     def derived(self) -> dict[str, DerivedSpec]:
         return {k: v if isinstance(v, DerivedSpec) else DerivedSpec(expr=v) for k, v in self.derive.items()}
