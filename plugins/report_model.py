@@ -1,0 +1,251 @@
+"""What the HTML, Markdown and Excel reports show, gathered once from a :class:`Result`.
+
+The reports differ in layout, not in content: each reads the same plain Python
+values built here from the result's customers, actions and section summaries, so a
+figure in the HTML report is the same figure in the Markdown summary. Every section
+is optional; a ruleset without ``[checklist]`` simply has no checklist view.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import polars as pl
+
+from clientwise.plugins.writers import finite, plain
+from clientwise.result import Result
+
+#: How many value destroyers the cost-to-serve breakdown shows.
+DESTROYERS_SHOWN = 10
+#: Decisions and statuses a customer's detail block lists (skipped and not-met rules are
+#: left out to keep the report small; ``clientwise evaluate --explain KEY`` shows all).
+TRACE_STATUSES = ("fired", "unknown")
+
+
+@dataclass(frozen=True)
+class Point:
+    """One point of a cumulative curve: x and y are shares (0..1)."""
+
+    x: float
+    y: float
+    group: str = ""
+
+
+@dataclass
+class Report:
+    """Everything a report renders, as plain values (strings are raw: the renderer escapes)."""
+
+    title: str
+    overview: dict[str, Any]
+    warnings: list[str]
+    anchors: dict[str, str]
+    tiers: list[dict[str, Any]] = field(default_factory=list)
+    pareto: list[Point] = field(default_factory=list)
+    tier_cutoffs: list[tuple[str, float]] = field(default_factory=list)
+    whale: list[Point] = field(default_factory=list)
+    whale_peak: Point | None = None
+    drivers: list[dict[str, Any]] = field(default_factory=list)
+    destroyers: list[dict[str, Any]] = field(default_factory=list)
+    questions: list[dict[str, Any]] = field(default_factory=list)
+    answers: list[dict[str, Any]] = field(default_factory=list)
+    bands: list[dict[str, Any]] = field(default_factory=list)
+    roles: list[dict[str, Any]] = field(default_factory=list)
+    matrix: list[dict[str, Any]] = field(default_factory=list)
+    actions: list[dict[str, Any]] = field(default_factory=list)
+    customers: list[dict[str, Any]] = field(default_factory=list)
+    sections: set[str] = field(default_factory=set)
+
+    def priorities(self) -> Iterator[tuple[int | None, list[dict[str, Any]]]]:
+        """Actions grouped by priority, most urgent (lowest number) first."""
+        groups: dict[int | None, list[dict[str, Any]]] = {}
+        for action in self.actions:
+            groups.setdefault(action["priority"], []).append(action)
+        yield from sorted(groups.items(), key=lambda item: (item[0] is None, item[0] or 0))
+
+    def action_names(self) -> list[tuple[str, str]]:
+        """(rule id, action text) of every action that fired, sorted by id, for the filter."""
+        return sorted({(a["rule"], a["action"]) for a in self.actions})
+
+    def tier_names(self) -> list[str]:
+        names = [row["tier"] for row in self.tiers if row["tier"] is not None]
+        extra = sorted({a["tier"] for a in self.actions if a["tier"] and a["tier"] not in names})
+        return names + extra
+
+
+def build(result: Result) -> Report:
+    """Gather the report's content from ``result`` (deterministic: same result, same report)."""
+    key = result.key
+    customers = finite(result.customers)
+    keys = [str(k) for k in customers.get_column(key).to_list()]
+    anchors = {k: f"c{index + 1}" for index, k in enumerate(keys)}
+    report = Report(
+        title=f"Customer portfolio: {result.ruleset.name} {result.ruleset.version}",
+        overview=_overview(result),
+        warnings=list(result.warnings),
+        anchors=anchors,
+        sections={s.section for s in result.summaries},
+    )
+    tiers = _column(customers, "tier", keys)
+    _segmentation(report, result)
+    _profitability(report, result, customers, keys)
+    _checklist(report, result, customers, keys)
+    _relationship(report, result)
+    report.actions = [
+        {**row, key: str(row[key]), "tier": tiers.get(str(row[key]))}
+        for row in plain(finite(result.actions).to_dicts())
+    ]
+    report.customers = list(_customers(result, customers, keys))
+    return report
+
+
+def _column(frame: pl.DataFrame, name: str, keys: list[str]) -> dict[str, Any]:
+    if name not in frame.columns:
+        return {}
+    return dict(zip(keys, frame.get_column(name).to_list()))
+
+
+def _overview(result: Result) -> dict[str, Any]:
+    seg, prof = result.summary("segmentation"), result.summary("profitability")
+    revenue = None
+    if prof is not None:
+        revenue = prof.figures.get("total_revenue")
+    elif seg is not None and seg.figures.get("measure") == "revenue":
+        revenue = seg.figures.get("measure_total")
+    return {
+        "customers": result.customers.height,
+        "revenue": revenue,
+        "profit": prof.figures.get("total_profit") if prof is not None else None,
+        "cost_to_serve": prof.figures.get("total_cost_to_serve") if prof is not None else None,
+        "actions": result.actions.height,
+        "ruleset": result.ruleset.name,
+        "version": result.ruleset.version,
+        "hash": result.ruleset.hash,
+        "files": list(result.ruleset.files),
+        "description": result.ruleset.description,
+        "as_of": result.as_of.isoformat(),
+        "engine": result.engine,
+    }
+
+
+def _segmentation(report: Report, result: Result) -> None:
+    summary = result.summary("segmentation")
+    if summary is None:
+        return
+    report.tiers = plain(finite(summary.tables["tiers"]).to_dicts()) if "tiers" in summary.tables else []
+    pareto = finite(summary.tables.get("pareto", pl.DataFrame()))
+    if pareto.height and pareto.get_column("cumulative_share").null_count() == 0:
+        report.pareto = [Point(x, y) for x, y in pareto.select("customer_share", "cumulative_share").iter_rows()]
+    ranked = summary.figures.get("ranked") or 0
+    running = 0
+    for row in report.tiers[:-1]:
+        running += row.get("customers") or 0
+        if ranked:
+            report.tier_cutoffs.append((str(row["tier"]), min(running / ranked, 1.0)))
+
+
+def _profitability(report: Report, result: Result, customers: pl.DataFrame, keys: list[str]) -> None:
+    summary = result.summary("profitability")
+    if summary is None:
+        return
+    classes = _column(customers, "value_class", keys)
+    curve = finite(summary.tables.get("whale_curve", pl.DataFrame()))
+    if curve.height and curve.get_column("cumulative_profit_share").null_count() == 0:
+        report.whale = [
+            Point(x, y, classes.get(str(k)) or "unclassified")
+            for k, x, y in curve.select(result.key, "customer_share", "cumulative_profit_share").iter_rows()
+        ]
+        peak = summary.figures.get("whale_peak_customer_share"), summary.figures.get("whale_peak_profit_share")
+        if peak[0] is not None and peak[1] is not None:
+            report.whale_peak = Point(float(peak[0]), float(peak[1]))
+    report.drivers = plain(finite(summary.tables.get("cost_drivers", pl.DataFrame())).to_dicts())
+    cost_columns = [f"cost_{d['driver']}" for d in report.drivers if f"cost_{d['driver']}" in customers.columns]
+    if "value_class" in customers.columns and "profit" in customers.columns:
+        worst = (
+            customers.filter(pl.col("value_class") == "value_destroyer")
+            .sort(["profit", result.key], nulls_last=True)
+            .head(DESTROYERS_SHOWN)
+        )
+        for row in plain(worst.to_dicts()):
+            report.destroyers.append({
+                "key": str(row[result.key]),
+                "name": row.get(result.name) if result.name != result.key else None,
+                "tier": row.get("tier"),
+                "profit": row.get("profit"),
+                "cost_to_serve": row.get("cost_to_serve"),
+                "costs": [(d["label"], row.get(f"cost_{d['driver']}") or 0.0) for d in report.drivers
+                          if f"cost_{d['driver']}" in cost_columns],
+            })
+
+
+def _checklist(report: Report, result: Result, customers: pl.DataFrame, keys: list[str]) -> None:
+    summary = result.summary("checklist")
+    if summary is None or "questions" not in summary.tables:
+        return
+    report.questions = plain(finite(summary.tables["questions"]).to_dicts())
+    columns = [f"checklist_{q['question']}" for q in report.questions]
+    present = [c for c in columns if c in customers.columns]
+    if not present or "checklist_pct" not in customers.columns:
+        return
+    assessed = customers.filter(pl.col("checklist_pct").is_not_null())
+    for row in plain(assessed.to_dicts()):
+        values = [row.get(column) if column in present else None for column in columns]
+        answered = [v for v in values if v is not None]
+        report.answers.append({
+            "key": str(row[result.key]),
+            "name": row.get(result.name) if result.name != result.key else None,
+            "tier": row.get("tier"),
+            "values": values,
+            "yes_share": (sum(1 for v in answered if v) / len(answered)) if answered else None,
+            "pct": row.get("checklist_pct"),
+        })
+
+
+def _relationship(report: Report, result: Result) -> None:
+    summary = result.summary("relationship")
+    if summary is None:
+        return
+    report.bands = plain(finite(summary.tables.get("bands", pl.DataFrame())).to_dicts())
+    report.roles = plain(finite(summary.tables.get("missing_roles", pl.DataFrame())).to_dicts())
+    matrix = finite(summary.tables.get("coverage_matrix", pl.DataFrame()))
+    for row in plain(matrix.to_dicts()):
+        report.matrix.append({
+            "key": str(row[result.key]),
+            "tier": row.get("tier"),
+            "score": row.get("health_score"),
+            "cells": [
+                {
+                    "role": role["role"],
+                    "covered": bool(row.get(f"{role['role']}_covered")),
+                    "strength": row.get(f"{role['role']}_strength"),
+                    "missing": bool(role["required"]) and not row.get(f"{role['role']}_covered"),
+                }
+                for role in report.roles
+            ],
+        })
+
+
+def _customers(result: Result, customers: pl.DataFrame, keys: list[str]) -> Iterator[dict[str, Any]]:
+    """Per customer: headline values, actions and the rules that decided them."""
+    headline = [c for c in result.columns if not c.detail and c.name in customers.columns]
+    actions: dict[str, list[dict[str, Any]]] = {}
+    for action in plain(finite(result.actions).to_dicts()):
+        actions.setdefault(str(action[result.key]), []).append(action)
+    traces = _traces(result)
+    for k, row in zip(keys, plain(customers.to_dicts())):
+        yield {
+            "key": k,
+            "name": row.get(result.name) if result.name != result.key else None,
+            "values": [(c.label, row.get(c.name), c.kind) for c in headline],
+            "actions": actions.get(k, []),
+            "trace": traces.get(k, []),
+        }
+
+
+def _traces(result: Result) -> dict[str, list[dict[str, Any]]]:
+    traces: dict[str, list[dict[str, Any]]] = {}
+    for explanation in result.explanations():
+        rules = explanation.to_dict().get("rules", [])
+        traces[explanation.key] = [plain(rule) for rule in rules if rule.get("status") in TRACE_STATUSES]
+    return traces

@@ -1,0 +1,241 @@
+"""The ``xlsx`` format: a workbook an analyst can sort, filter and pass on.
+
+Sheets: Summary (portfolio figures and the tier table), Customers (one row each, every
+result column, frozen header, filters, number formats, tier/band/class colours),
+Actions, Checklist (customers x questions) and Ruleset (what produced the workbook).
+
+Customer text that starts with ``=``, ``+``, ``-`` or ``@`` is stored as a text cell
+with Excel's quote prefix, never as a formula. The workbook's timestamps are the run's
+``as_of`` date and every part of the zip has a fixed date, so the same result gives a
+byte-identical file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+import zipfile
+from collections.abc import Iterable, Sequence
+from typing import Any, BinaryIO, ClassVar
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import Cell
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+
+from clientwise.errors import InputError, Problem
+from clientwise.escape import FORMULA_PREFIXES
+from clientwise.hookspecs import hookimpl
+from clientwise.plugins.report_model import Report, build
+from clientwise.plugins.writers import column_kinds, finite, plain
+from clientwise.result import Result
+
+#: Rows a worksheet holds besides its header.
+MAX_ROWS = 1_048_575
+
+FORMATS = {"money": "#,##0", "percent": "0.0%", "number": "#,##0.00", "integer": "0", "date": "yyyy-mm-dd"}
+#: Cell colours for values people scan for (tier, health band, value class, checklist answers).
+FILLS = {
+    "strategic": "BEE3F8", "core": "E3F8FF", "transactional": "F0F4F8",
+    "red": "FED7D7", "yellow": "FEFCBF", "green": "C6F6D5",
+    "value_creator": "C6F6D5", "neutral": "EDF2F7", "value_destroyer": "FED7D7",
+    "yes": "C6F6D5", "no": "FED7D7", "n/a": "EDF2F7",
+}
+_COLOURED = ("tier", "health_band", "value_class")
+_BOLD = Font(bold=True)
+_HEADER_FILL = PatternFill("solid", fgColor="D9E2EC")
+
+
+class _Sheet:
+    """A write-only sheet with helpers for typed, styled, formula-safe cells."""
+
+    def __init__(self, book: Workbook, title: str, widths: Sequence[float] = ()):
+        self.sheet: WriteOnlyWorksheet = book.create_sheet(title)
+        for index, width in enumerate(widths, start=1):
+            self.sheet.column_dimensions[get_column_letter(index)].width = width
+
+    def cell(self, value: Any, number_format: str | None = None, fill: str | None = None, bold: bool = False) -> Cell:
+        value = _cell_value(value)
+        cell = WriteOnlyCell(self.sheet, value=value)
+        if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+            cell.data_type = "s"  # text, even when it looks like a formula
+            cell.quotePrefix = True
+        if number_format and not isinstance(value, str):
+            cell.number_format = number_format
+        if fill:
+            cell.fill = PatternFill("solid", fgColor=fill)
+        if bold:
+            cell.font = _BOLD
+        return cell
+
+    def header(self, names: Iterable[str]) -> None:
+        row = []
+        for name in names:
+            cell = self.cell(name, bold=True)
+            cell.fill = _HEADER_FILL
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+            row.append(cell)
+        self.sheet.append(row)
+
+    def append(self, values: Iterable[Any]) -> None:
+        self.sheet.append([v if isinstance(v, Cell) else self.cell(v) for v in values])
+
+    def table(self, columns: int, rows: int) -> None:
+        """Freeze the header row (and first column) and put filters on the header."""
+        self.sheet.freeze_panes = "B2"
+        self.sheet.auto_filter.ref = f"A1:{get_column_letter(max(columns, 1))}{rows + 1}"
+
+
+def _cell_value(value: Any) -> Any:
+    if isinstance(value, (list, tuple)):
+        return "; ".join("" if v is None else str(v) for v in value)
+    if isinstance(value, float) and value != value:
+        return None
+    return value
+
+
+def build_workbook(result: Result) -> Workbook:
+    """The workbook in memory (write-only: it is saved once)."""
+    if result.customers.height > MAX_ROWS:
+        raise InputError(Problem(
+            f"an Excel sheet holds at most {MAX_ROWS:,} customers; this result has {result.customers.height:,}",
+            location="--format xlsx", hint="write csv, json or jsonl instead"))
+    report = build(result)
+    book = Workbook(write_only=True)
+    stamp = dt.datetime.combine(result.as_of, dt.time())
+    book.properties.creator = "clientwise"
+    book.properties.created = stamp
+    book.properties.modified = stamp
+    book.properties.title = report.title
+    _summary(book, report, result)
+    _customers(book, result)
+    _actions(book, report, result)
+    _checklist(book, report)
+    _ruleset(book, report, result)
+    return book
+
+
+def _summary(book: Workbook, report: Report, result: Result) -> None:
+    sheet = _Sheet(book, "Summary", (34, 22, 16, 16, 16, 16, 8))
+    sheet.append([sheet.cell(report.title, bold=True)])
+    sheet.append([])
+    sheet.header(["Figure", "Value"])
+    o = report.overview
+    for label, value, fmt in (("Customers", o["customers"], "#,##0"), ("Revenue", o["revenue"], FORMATS["money"]),
+                              ("Profit", o["profit"], FORMATS["money"]), ("Cost to serve", o["cost_to_serve"], FORMATS["money"]),
+                              ("Recommended actions", o["actions"], "#,##0")):
+        if value is not None:
+            sheet.append([label, sheet.cell(value, fmt)])
+    for summary in result.summaries:
+        for name, value in summary.figures.items():
+            value = plain(value)
+            fmt = FORMATS["percent"] if "share" in name and isinstance(value, float) else (
+                FORMATS["number"] if isinstance(value, float) else None)
+            sheet.append([f"{summary.title}: {name}", sheet.cell(value, fmt)])
+    if report.tiers:
+        sheet.append([])
+        sheet.header(["Tier", "Customers", "% customers", "% revenue", "% profit", "Target", "Met"])
+        for t in report.tiers:
+            target = "" if t.get("target_min") is None and t.get("target_max") is None else (
+                f"{(t.get('target_min') or 0):.0%}-{t['target_max']:.0%}" if t.get("target_max") is not None
+                else f">= {t['target_min']:.0%}")
+            sheet.append([sheet.cell(t["tier"], fill=FILLS.get(str(t["tier"]))), t["customers"],
+                          sheet.cell(t["customer_share"], FORMATS["percent"]), sheet.cell(t["measure_share"], FORMATS["percent"]),
+                          sheet.cell(t["profit_share"], FORMATS["percent"]), target,
+                          None if t.get("target_met") is None else ("yes" if t["target_met"] else "no")])
+    if report.warnings:
+        sheet.append([])
+        sheet.header(["Warnings"])
+        for warning in report.warnings:
+            sheet.append([warning])
+
+
+def _customers(book: Workbook, result: Result) -> None:
+    frame = finite(result.customers)
+    kinds = column_kinds(result)
+    sheet = _Sheet(book, "Customers", [14, 30] + [14] * (frame.width - 2))
+    sheet.header(frame.columns)
+    formats = [FORMATS.get(kinds.get(name, "text")) for name in frame.columns]
+    coloured = [name in _COLOURED for name in frame.columns]
+    for row in frame.iter_rows():
+        sheet.append(sheet.cell(value, fmt, FILLS.get(value) if colour and isinstance(value, str) else None)
+                     for value, fmt, colour in zip(row, formats, coloured))
+    sheet.table(frame.width, frame.height)
+
+
+def _actions(book: Workbook, report: Report, result: Result) -> None:
+    named = result.name != result.key
+    columns = [result.key, *([result.name] if named else []), "tier", "rule", "action", "priority", "because"]
+    sheet = _Sheet(book, "Actions", [14, *([30] if named else []), 14, 24, 44, 9, 80])
+    sheet.header(columns)
+    ordered = sorted(report.actions, key=lambda a: (a["priority"] is None, a["priority"] or 0, str(a[result.key]), a["rule"]))
+    for action in ordered:
+        sheet.append(sheet.cell(action[c], fill=FILLS.get(action[c]) if c == "tier" and action[c] else None) for c in columns)
+    sheet.table(len(columns), len(ordered))
+
+
+def _checklist(book: Workbook, report: Report) -> None:
+    if not report.questions:
+        return
+    sheet = _Sheet(book, "Checklist", [14, 30, 14] + [6] * len(report.questions) + [9])
+    sheet.header(["customer", "name", "tier", *(q["question"] for q in report.questions), "% yes"])
+    for answer in report.answers:
+        cells = [answer["key"], answer["name"], sheet.cell(answer["tier"], fill=FILLS.get(str(answer["tier"])))]
+        for value in answer["values"]:
+            text = "n/a" if value is None else ("yes" if value else "no")
+            cells.append(sheet.cell(text, fill=FILLS[text]))
+        cells.append(sheet.cell(answer["yes_share"], FORMATS["percent"]))
+        sheet.append(cells)
+    sheet.append(["% yes", None, None, *(sheet.cell(q["yes_share"], FORMATS["percent"], bold=True) for q in report.questions)])
+    sheet.table(len(report.questions) + 4, len(report.answers))
+
+
+def _ruleset(book: Workbook, report: Report, result: Result) -> None:
+    sheet = _Sheet(book, "Ruleset", (16, 80))
+    sheet.header(["Field", "Value"])
+    o = report.overview
+    for label, value in (("name", o["ruleset"]), ("version", o["version"]), ("hash", o["hash"]),
+                         ("files", "; ".join(o["files"])), ("description", o["description"]), ("as_of", result.as_of),
+                         ("engine", o["engine"]), ("schema", result.header()["schema"])):
+        sheet.append([label, sheet.cell(value, FORMATS["date"] if label == "as_of" else None)])
+
+
+_MODIFIED = re.compile(rb"<dcterms:modified[^>]*>[^<]*</dcterms:modified>")
+
+
+def save(book: Workbook, stamp: dt.datetime) -> bytes:
+    """The workbook's bytes with fixed timestamps (openpyxl stamps 'now' into the file)."""
+    raw = io.BytesIO()
+    book.save(raw)
+    fixed = io.BytesIO()
+    iso = stamp.strftime("%Y-%m-%dT%H:%M:%SZ").encode("ascii")
+    with zipfile.ZipFile(raw) as source, zipfile.ZipFile(fixed, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            data = source.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                data = _MODIFIED.sub(b'<dcterms:modified xsi:type="dcterms:W3CDTF">' + iso + b"</dcterms:modified>", data)
+            entry = zipfile.ZipInfo(info.filename, date_time=stamp.timetuple()[:6])
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            entry.external_attr = 0o600 << 16
+            target.writestr(entry, data)
+    return fixed.getvalue()
+
+
+class XlsxWriter:
+    """An Excel workbook: summary, customers, actions, checklist and ruleset sheets."""
+
+    format: ClassVar[str] = "xlsx"
+    suffix: ClassVar[str] = ".xlsx"
+    description: ClassVar[str] = "An Excel workbook: summary, customers (filters, formats, colours), actions, checklist, ruleset."
+
+    def write(self, result: Result, stream: BinaryIO) -> None:
+        stamp = dt.datetime.combine(max(result.as_of, dt.date(1980, 1, 1)), dt.time())
+        stream.write(save(build_workbook(result), stamp))
+
+
+@hookimpl
+def clientwise_writers() -> list[Any]:
+    return [XlsxWriter()]
