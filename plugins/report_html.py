@@ -133,7 +133,7 @@ def render(result: Result) -> str:
     return _template().render(
         r=report, o=report.overview, charts=charts(report, measure), measure=measure, matrix_scope=scope,
         key=result.key, name=result.name, link=link, target=_target, values=_values,
-        css=Markup(css), js=Markup(js), csp=content_security_policy(css, js), version=__version__,
+        css=Markup(css), js=Markup(js), csp=Markup(content_security_policy(css, js)), version=__version__,
     )
 
 

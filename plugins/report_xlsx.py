@@ -52,8 +52,10 @@ _HEADER_FILL = PatternFill("solid", fgColor="D9E2EC")
 class _Sheet:
     """A write-only sheet with helpers for typed, styled, formula-safe cells."""
 
-    def __init__(self, book: Workbook, title: str, widths: Sequence[float] = ()):
+    def __init__(self, book: Workbook, title: str, widths: Sequence[float] = (), frozen: bool = False):
         self.sheet: WriteOnlyWorksheet = book.create_sheet(title)
+        if frozen:  # a write-only sheet takes its view before the first row
+            self.sheet.freeze_panes = "B2"
         for index, width in enumerate(widths, start=1):
             self.sheet.column_dimensions[get_column_letter(index)].width = width
 
@@ -84,8 +86,7 @@ class _Sheet:
         self.sheet.append([v if isinstance(v, Cell) else self.cell(v) for v in values])
 
     def table(self, columns: int, rows: int) -> None:
-        """Freeze the header row (and first column) and put filters on the header."""
-        self.sheet.freeze_panes = "B2"
+        """Put filters on the header row (freeze it with ``frozen=True`` when creating the sheet)."""
         self.sheet.auto_filter.ref = f"A1:{get_column_letter(max(columns, 1))}{rows + 1}"
 
 
@@ -156,7 +157,7 @@ def _summary(book: Workbook, report: Report, result: Result) -> None:
 def _customers(book: Workbook, result: Result) -> None:
     frame = finite(result.customers)
     kinds = column_kinds(result)
-    sheet = _Sheet(book, "Customers", [14, 30] + [14] * (frame.width - 2))
+    sheet = _Sheet(book, "Customers", [14, 30] + [14] * (frame.width - 2), frozen=True)
     sheet.header(frame.columns)
     formats = [FORMATS.get(kinds.get(name, "text")) for name in frame.columns]
     coloured = [name in _COLOURED for name in frame.columns]
@@ -169,7 +170,7 @@ def _customers(book: Workbook, result: Result) -> None:
 def _actions(book: Workbook, report: Report, result: Result) -> None:
     named = result.name != result.key
     columns = [result.key, *([result.name] if named else []), "tier", "rule", "action", "priority", "because"]
-    sheet = _Sheet(book, "Actions", [14, *([30] if named else []), 14, 24, 44, 9, 80])
+    sheet = _Sheet(book, "Actions", [14, *([30] if named else []), 14, 24, 44, 9, 80], frozen=True)
     sheet.header(columns)
     ordered = sorted(report.actions, key=lambda a: (a["priority"] is None, a["priority"] or 0, str(a[result.key]), a["rule"]))
     for action in ordered:
@@ -180,7 +181,7 @@ def _actions(book: Workbook, report: Report, result: Result) -> None:
 def _checklist(book: Workbook, report: Report) -> None:
     if not report.questions:
         return
-    sheet = _Sheet(book, "Checklist", [14, 30, 14] + [6] * len(report.questions) + [9])
+    sheet = _Sheet(book, "Checklist", [14, 30, 14] + [6] * len(report.questions) + [9], frozen=True)
     sheet.header(["customer", "name", "tier", *(q["question"] for q in report.questions), "% yes"])
     for answer in report.answers:
         cells = [answer["key"], answer["name"], sheet.cell(answer["tier"], fill=FILLS.get(str(answer["tier"])))]

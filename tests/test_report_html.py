@@ -1,0 +1,179 @@
+"""The html and md writers: content, escaping of customer text and determinism."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+import re
+from pathlib import Path
+
+import pytest
+from report_inputs import HOSTILE, hostile_result, sample_result
+
+from clientwise.contracts import Writer
+from clientwise.plugins import report_html, report_md, report_xlsx
+from clientwise.plugins.report_md import md
+from clientwise.plugins.report_model import build
+from clientwise.plugins_host import PluginHost
+from clientwise.report import choose_writer
+
+
+def html() -> str:
+    return report_html.render(hostile_result())
+
+
+def _rows(document: str, table_id: str) -> int:
+    body = re.search(rf'<table[^>]*id="{table_id}".*?<tbody>(.*?)</tbody>', document, re.S)
+    assert body, table_id
+    return body.group(1).count("<tr")
+
+
+def test_the_report_writers_are_plugins_chosen_by_format_and_suffix():
+    writers = PluginHost().writers()
+    for fmt, suffix, cls in (("html", ".html", report_html.HtmlWriter), ("md", ".md", report_md.MarkdownWriter),
+                             ("xlsx", ".xlsx", report_xlsx.XlsxWriter)):
+        assert isinstance(writers[fmt], cls) and isinstance(writers[fmt], Writer)
+        assert choose_writer(writers, None, Path("out" + suffix)) is writers[fmt]
+    assert choose_writer(writers, None, Path("out.htm")) is writers["html"]
+    assert choose_writer(writers, None, Path("out.markdown")) is writers["md"]
+
+
+def test_html_has_every_section_with_the_right_row_counts():
+    document = html()
+    for section in ("overview", "segmentation", "profitability", "checklist", "relationship", "actions", "customers"):
+        assert f'id="{section}"' in document
+    assert _rows(document, "tier-table") == 3
+    assert _rows(document, "checklist-heatmap") == 10
+    assert _rows(document, "coverage-matrix") == 122
+    assert _rows(document, "destroyer-table") == 10
+    assert _rows(document, "driver-table") == 6
+    assert document.count('<tr data-tier="') == 924
+    assert document.count('<details class="customer"') == 300
+    assert document.count('<svg class="chart"') == 4
+
+
+def test_html_overview_shows_the_run_identity_figures_and_warnings():
+    document = html()
+    result = hostile_result()
+    assert f'<td class="hash">{result.ruleset.hash}</td>' in document
+    assert "<tr><th>As of</th><td>2026-06-30</td></tr>" in document
+    assert '<b id="fig-customers">300</b>' in document
+    assert '<b id="fig-revenue">46,474,299</b>' in document
+    assert '<b id="fig-profit">11,689,284</b>' in document
+    assert "<li>1 tier override(s) have no reason: fill in tier_override_reason</li>" in document
+    assert document.count("<li>", document.index('id="warnings"'), document.index('id="segmentation"')) == 7
+
+
+def test_html_tier_table_shows_shares_targets_and_whether_met():
+    document = html()
+    assert ('<td><span class="tier">strategic</span></td><td class="num">32</td><td class="num">10.7%</td>'
+            '<td class="num">55.4%</td><td class="num">50.9%</td><td class="num">5.0% – 10.0%</td>'
+            '<td><span class="unmet">no</span></td>') in document
+
+
+def test_html_charts_mark_the_80_percent_line_tier_cutoffs_and_the_whale_peak():
+    document = html()
+    pareto = document[document.index('id="pareto-chart"'):document.index('id="profitability"')]
+    assert ">80%</text>" in pareto and ">strategic ends</text>" in pareto and ">core ends</text>" in pareto
+    whale = document[document.index('id="whale-chart"'):document.index('id="driver-table"')]
+    assert "peak: 105.1% of profit from 94.2% of customers" in whale
+    for group in ("g-value_creator", "g-neutral", "g-value_destroyer"):
+        assert f'class="curve {group}"' in whale
+
+
+def test_every_customer_in_a_table_links_to_its_detail_block():
+    document = html()
+    report = build(hostile_result())
+    anchors = set(re.findall(r'<details class="customer" id="(c\d+)"', document))
+    links = set(re.findall(r'<a href="#(c\d+)">', document))
+    assert links and links <= anchors
+    assert f'<a href="#{report.anchors["C00107"]}">C00107</a>' in document
+    block = document[document.index(f'id="{report.anchors["C00107"]}"'):]
+    block = block[:block.index("</details>")]
+    assert "Ranked 1 of 300 by revenue; the top 30 are strategic" in block
+    assert '<td class="status-fired">fired</td>' in block
+
+
+def test_customer_text_cannot_inject_markup():
+    document = html()
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in document
+    assert "<script>alert" not in document
+    assert document.count("<script") == 1  # the report's own filter script
+    assert "=HYPERLINK(&#34;http://evil.example&#34;,&#34;x&#34;)" in document
+    assert 'href="http' not in document and "src=" not in document
+
+
+def test_the_content_security_policy_allows_only_the_reports_own_style_and_script():
+    document = html()
+    policy = re.search(r'<meta http-equiv="Content-Security-Policy" content="([^"]+)">', document).group(1)
+    style = re.search(r"<style>(.*?)</style>", document, re.S).group(1)
+    script = re.search(r"<script>(.*?)</script>", document, re.S).group(1)
+
+    def digest(text: str) -> str:
+        return base64.b64encode(hashlib.sha256(text.encode()).digest()).decode()
+
+    assert policy.startswith("default-src 'none'; ")
+    assert f"style-src 'sha256-{digest(style)}'" in policy
+    assert f"script-src 'sha256-{digest(script)}'" in policy
+
+
+def test_a_section_missing_from_the_ruleset_is_left_out():
+    import clientwise
+    from clientwise.sample import demo_path
+
+    result = clientwise.evaluate("default", demo_path(), as_of="2026-06-30")
+    result.summaries = [s for s in result.summaries if s.section != "checklist"]
+    document = report_html.render(result)
+    assert 'id="checklist"' not in document and 'id="segmentation"' in document
+
+
+@pytest.mark.parametrize("module", [report_html, report_md])
+def test_the_same_result_gives_the_same_text(module):
+    assert module.render(hostile_result()) == module.render(hostile_result())
+
+
+def test_the_writer_writes_the_rendered_utf8():
+    stream = io.BytesIO()
+    report_html.HtmlWriter().write(sample_result(), stream)
+    assert stream.getvalue() == report_html.render(sample_result()).encode("utf-8")
+
+
+# --------------------------------------------------------------------------- markdown
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("<script>alert(1)</script>", "\\<script\\>alert(1)\\</script\\>"),
+    ("a | b", "a \\| b"),
+    ("**bold** [link](x)", "\\*\\*bold\\*\\* \\[link\\](x)"),
+    ("line\nbreak\ttab", "line break tab"),
+    ("AT&T_1", "AT\\&T\\_1"),
+    (None, "—"),
+])
+def test_markdown_escaping(text, expected):
+    assert md(text) == expected
+
+
+def test_markdown_summary_content():
+    text = report_md.render(hostile_result())
+    assert text.startswith("# Customer portfolio: default 1.0.0\n\nAs of **2026-06-30** · ruleset **default** 1.0.0 · hash `")
+    assert "| Customers | 300 |\n| Revenue | 46,474,299 |\n| Profit | 11,689,284 |" in text
+    assert "| strategic | 32 | 10.7% | 55.4% | 50.9% | 5.0% – 10.0% | **no** |" in text
+    assert "| core | 90 | 30.0% | 32.0% | 37.1% | 15.0% – 30.0% | yes |" in text
+    assert "Profit peaks at 105.1% of the total with the most profitable 94.2% of customers" in text
+    assert "## Checklist (10 customers assessed)" in text
+    assert "| red | 240 | 80.0% |" in text
+    assert text.count("\n### Priority ") == 5
+    assert text.count("| C0") >= 924
+    assert "\\<script\\>alert(1)\\</script\\>" in text and "<script>" not in text
+    assert "@SUM(A1) \\| \\*\\*bold\\*\\* \\[link\\](http://evil.example)" in text
+    assert text.endswith("\n") and not text.endswith("\n\n")
+
+
+def test_markdown_table_rows_keep_their_column_count_whatever_the_names():
+    text = report_md.render(hostile_result())
+    section = text[text.index("### Priority 1"):]
+    table = [line for line in section.splitlines() if line.startswith("|")]
+    widths = {len(re.findall(r"(?<!\\)\|", line)) for line in table if not line.startswith("|---")}
+    assert widths == {5 + 1}  # five columns
+    assert set(HOSTILE) & {line.split(" | ")[0][2:] for line in table}

@@ -1,0 +1,122 @@
+"""The xlsx writer, read back with openpyxl: sheets, values, formats, and text that stays text."""
+
+from __future__ import annotations
+
+import functools
+import io
+import zipfile
+
+import openpyxl
+import pytest
+from report_inputs import HOSTILE, hostile_result
+
+from clientwise.errors import InputError
+from clientwise.plugins.report_xlsx import MAX_ROWS, XlsxWriter
+
+
+@functools.lru_cache(maxsize=None)
+def workbook_bytes() -> bytes:
+    stream = io.BytesIO()
+    XlsxWriter().write(hostile_result(), stream)
+    return stream.getvalue()
+
+
+@functools.lru_cache(maxsize=None)
+def workbook() -> openpyxl.Workbook:
+    return openpyxl.load_workbook(io.BytesIO(workbook_bytes()))
+
+
+def _row_of(sheet, key: str) -> int:
+    for row in range(2, sheet.max_row + 1):
+        if sheet.cell(row, 1).value == key:
+            return row
+    raise AssertionError(key)
+
+
+def test_the_workbook_has_its_sheets_in_order():
+    assert workbook().sheetnames == ["Summary", "Customers", "Actions", "Checklist", "Ruleset"]
+
+
+def test_customers_sheet_has_every_column_frozen_header_filters_and_formats():
+    result = hostile_result()
+    sheet = workbook()["Customers"]
+    assert [c.value for c in sheet[1]] == result.customers.columns
+    assert sheet.max_row == 301
+    assert sheet.freeze_panes == "B2"
+    assert sheet.auto_filter.ref == f"A1:{openpyxl.utils.get_column_letter(len(result.customers.columns))}301"
+    header = {c.value: c.column for c in sheet[1]}
+    row = _row_of(sheet, "C00107")
+    assert sheet.cell(row, header["tier"]).value == "strategic"
+    assert sheet.cell(row, header["tier"]).fill.fgColor.rgb == "00BEE3F8"
+    assert sheet.cell(row, header["profit"]).number_format == "#,##0"
+    assert sheet.cell(row, header["profit"]).value == pytest.approx(1231844.0, rel=1e-3)
+    assert sheet.cell(row, header["profit_margin"]).number_format == "0.0%"
+    band = sheet.cell(row, header["health_band"])
+    assert band.fill.fgColor.rgb == {"red": "00FED7D7", "yellow": "00FEFCBF", "green": "00C6F6D5"}[band.value]
+    assert sheet.cell(row, header["segment_rank"]).value == 1
+    assert isinstance(sheet.cell(row, header["actions"]).value, str)  # lists joined with "; "
+
+
+def test_formula_looking_customer_text_stays_text():
+    sheet = workbook()["Customers"]
+    for key, name in HOSTILE.items():
+        cell = sheet.cell(_row_of(sheet, key), 2)
+        assert cell.value == name
+        assert cell.data_type == "s"
+        if name[0] in "=+-@":
+            assert cell.quotePrefix is True
+    with zipfile.ZipFile(io.BytesIO(workbook_bytes())) as archive:
+        xml = b"".join(archive.read(n) for n in archive.namelist() if n.startswith("xl/worksheets/"))
+    assert b"<f>" not in xml  # no formula anywhere
+
+
+def test_actions_sheet_lists_every_action_by_priority():
+    sheet = workbook()["Actions"]
+    assert [c.value for c in sheet[1]] == ["customer_id", "name", "tier", "rule", "action", "priority", "because"]
+    assert sheet.max_row == 925
+    priorities = [sheet.cell(r, 6).value for r in range(2, sheet.max_row + 1)]
+    assert priorities == sorted(priorities) and priorities[0] == 1
+    assert sheet.freeze_panes == "B2" and sheet.auto_filter.ref == "A1:G925"
+
+
+def test_checklist_sheet_is_the_customer_by_question_matrix():
+    sheet = workbook()["Checklist"]
+    header = [c.value for c in sheet[1]]
+    assert header[:3] == ["customer", "name", "tier"] and header[-1] == "% yes" and len(header) == 24
+    assert sheet.max_row == 12  # header, 10 assessed customers, the % yes row
+    row = _row_of(sheet, "C00107")
+    answers = [sheet.cell(row, c).value for c in range(4, 24)]
+    assert set(answers) <= {"yes", "no", "n/a"}
+    assert sheet.cell(row, 4).fill.fgColor.rgb in ("00C6F6D5", "00FED7D7", "00EDF2F7")
+    assert sheet.cell(12, 1).value == "% yes"
+    assert sheet.cell(12, 4).value == pytest.approx(4 / 9) and sheet.cell(12, 4).number_format == "0.0%"
+
+
+def test_summary_and_ruleset_sheets_identify_the_run():
+    result = hostile_result()
+    values = {r[0]: r[1] for r in workbook()["Ruleset"].iter_rows(min_row=2, values_only=True)}
+    assert values["name"] == "default" and values["version"] == "1.0.0"
+    assert values["hash"] == result.ruleset.hash
+    assert values["as_of"].date().isoformat() == "2026-06-30"
+    summary = {r[0]: r[1] for r in workbook()["Summary"].iter_rows(values_only=True) if r and r[0]}
+    assert summary["Customers"] == 300
+    assert summary["Recommended actions"] == 924
+    assert summary["Segmentation: top_customers"] == 60
+    assert summary["strategic"] == 32
+
+
+def test_the_same_result_gives_a_byte_identical_workbook():
+    again = io.BytesIO()
+    XlsxWriter().write(hostile_result(), again)
+    assert again.getvalue() == workbook_bytes()
+    props = workbook().properties
+    assert props.created.isoformat() == props.modified.isoformat() == "2026-06-30T00:00:00"
+
+
+def test_a_result_too_big_for_a_sheet_is_refused_with_advice(monkeypatch):
+    monkeypatch.setattr("clientwise.plugins.report_xlsx.MAX_ROWS", 10)
+    with pytest.raises(InputError) as error:
+        XlsxWriter().write(hostile_result(), io.BytesIO())
+    assert "at most 10 customers; this result has 300" in error.value.render()
+    assert "write csv, json or jsonl instead" in error.value.render()
+    assert MAX_ROWS == 1_048_575
