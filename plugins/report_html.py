@@ -114,9 +114,9 @@ def _template() -> Template:
     return environment.from_string(_asset("report.html.j2"))
 
 
-def render(result: Result) -> str:
-    """The report as one HTML document (same result, same text)."""
-    report = build(result)
+def render(result: Result, *, row_limit: int | None = None) -> str:
+    """The report as one HTML document (same result, same text); see ``build`` for ``row_limit``."""
+    report = build(result, details=True, row_limit=row_limit)
     css, js = _asset("report.css"), _asset("report.js")
     segmentation = result.summary("segmentation")
     measure = str(segmentation.figures.get("measure", "revenue")) if segmentation is not None else "revenue"

@@ -108,6 +108,9 @@ def _actions(report: Report, result: Result) -> list[str]:
     out = ["## Recommended actions", ""]
     if not report.actions:
         return out + ["None.", ""]
+    if "actions" in report.truncated:
+        shown, total = report.truncated["actions"]
+        out += [f"The {shown:,} most urgent of {total:,} actions; the xlsx, csv and json outputs have them all.", ""]
     for priority, items in report.priorities():
         out += [f"### Priority {priority if priority is not None else 'unset'} ({len(items)})", ""]
         named = result.name != result.key

@@ -8,6 +8,7 @@ is optional; a ruleset without ``[checklist]`` simply has no checklist view.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,6 +20,11 @@ from clientwise.result import Result
 
 #: How many value destroyers the cost-to-serve breakdown shows.
 DESTROYERS_SHOWN = 10
+#: Longest list of customers or actions a report for people shows (the heatmap, the
+#: coverage matrix, the actions); a larger portfolio's report says how many it left
+#: out, and the xlsx, csv and json outputs hold them all. It also bounds the customer
+#: detail blocks: all customers up to this many, else those the shown rows link to.
+ROW_LIMIT = 5000
 #: Decisions and statuses a customer's detail block lists (skipped and not-met rules are
 #: left out to keep the report small; ``clientwise evaluate --explain KEY`` shows all).
 TRACE_STATUSES = ("fired", "unknown")
@@ -56,6 +62,8 @@ class Report:
     actions: list[dict[str, Any]] = field(default_factory=list)
     customers: list[dict[str, Any]] = field(default_factory=list)
     sections: set[str] = field(default_factory=set)
+    #: list name -> (rows shown, rows in all) for each list cut at the row limit.
+    truncated: dict[str, tuple[int, int]] = field(default_factory=dict)
 
     def priorities(self) -> Iterator[tuple[int | None, list[dict[str, Any]]]]:
         """Actions grouped by priority, most urgent (lowest number) first."""
@@ -74,17 +82,21 @@ class Report:
         return names + extra
 
 
-def build(result: Result) -> Report:
-    """Gather the report's content from ``result`` (deterministic: same result, same report)."""
+def build(result: Result, *, details: bool = False, row_limit: int | None = None) -> Report:
+    """Gather the report's content from ``result`` (deterministic: same result, same report).
+
+    ``details`` adds the per-customer blocks with their rule traces (the HTML report);
+    ``row_limit`` (default :data:`ROW_LIMIT`) cuts long lists, recording it in ``truncated``.
+    """
+    limit = ROW_LIMIT if row_limit is None else row_limit
     key = result.key
     customers = finite(result.customers)
     keys = [str(k) for k in customers.get_column(key).to_list()]
-    anchors = {k: f"c{index + 1}" for index, k in enumerate(keys)}
     report = Report(
         title=f"Customer portfolio: {result.ruleset.name} {result.ruleset.version}",
         overview=_overview(result),
         warnings=list(result.warnings),
-        anchors=anchors,
+        anchors={},
         sections={s.section for s in result.summaries},
     )
     tiers = _column(customers, "tier", keys)
@@ -92,12 +104,32 @@ def build(result: Result) -> Report:
     _profitability(report, result, customers, keys)
     _checklist(report, result, customers, keys)
     _relationship(report, result)
+    actions = finite(result.actions).with_row_index("_order").sort(
+        [pl.col("priority").is_null(), "priority", "_order"]).drop("_order")
     report.actions = [
         {**row, key: str(row[key]), "tier": tiers.get(str(row[key]))}
-        for row in plain(finite(result.actions).to_dicts())
+        for row in plain(actions.head(limit).to_dicts())
     ]
-    report.customers = list(_customers(result, customers, keys))
+    for name, shown, total in (("answers", report.answers, None), ("matrix", report.matrix, None),
+                               ("actions", report.actions, actions.height)):
+        total = len(shown) if total is None else total
+        if total > limit:
+            del shown[limit:]
+            report.truncated[name] = (limit, total)
+    if details:
+        linked = _linked(report, key) if len(keys) > limit else set(keys)
+        report.customers = list(_customers(result, customers, keys, linked))
+        if len(keys) > limit:
+            report.truncated["customers"] = (len(report.customers), len(keys))
+        report.anchors = {c["key"]: f"c{index + 1}" for index, c in enumerate(report.customers)}
     return report
+
+
+def _linked(report: Report, key: str) -> set[str]:
+    """Customers the report's tables name (their detail blocks are kept in a big portfolio)."""
+    named = {d["key"] for d in report.destroyers} | {a["key"] for a in report.answers}
+    named |= {m["key"] for m in report.matrix}
+    return named | {a[key] for a in report.actions}
 
 
 def _column(frame: pl.DataFrame, name: str, keys: list[str]) -> dict[str, Any]:
@@ -226,13 +258,18 @@ def _relationship(report: Report, result: Result) -> None:
         })
 
 
-def _customers(result: Result, customers: pl.DataFrame, keys: list[str]) -> Iterator[dict[str, Any]]:
+def _customers(result: Result, customers: pl.DataFrame, keys: list[str], wanted: set[str]) -> Iterator[dict[str, Any]]:
     """Per customer: headline values, actions and the rules that decided them."""
     headline = [c for c in result.columns if not c.detail and c.name in customers.columns]
+    if len(wanted) < len(keys):
+        chosen = pl.Series(sorted(wanted), dtype=pl.String)
+        mask = customers.get_column(result.key).cast(pl.String).is_in(chosen.implode())
+        customers, keys = customers.filter(mask), [k for k, keep in zip(keys, mask) if keep]
     actions: dict[str, list[dict[str, Any]]] = {}
     for action in plain(finite(result.actions).to_dicts()):
-        actions.setdefault(str(action[result.key]), []).append(action)
-    traces = _traces(result)
+        if str(action[result.key]) in wanted:
+            actions.setdefault(str(action[result.key]), []).append(action)
+    traces = _traces(result, wanted if len(wanted) < result.customers.height else None)
     for k, row in zip(keys, plain(customers.to_dicts())):
         yield {
             "key": k,
@@ -243,9 +280,20 @@ def _customers(result: Result, customers: pl.DataFrame, keys: list[str]) -> Iter
         }
 
 
-def _traces(result: Result) -> dict[str, list[dict[str, Any]]]:
+def _traces(result: Result, wanted: set[str] | None) -> dict[str, list[dict[str, Any]]]:
+    """Fired and unknown rules per customer (only ``wanted`` ones: tracing costs ~0.5 ms each)."""
+    tracer = result.tracer
+    if tracer is None:
+        return {}
+    if wanted is not None:
+        chosen = pl.Series(sorted(wanted), dtype=pl.String)
+        tracer = dataclasses.replace(
+            tracer,
+            frame=tracer.frame.filter(pl.col(tracer.key).cast(pl.String).is_in(chosen.implode())),
+            actions=tracer.actions.filter(pl.col(tracer.key).cast(pl.String).is_in(chosen.implode())),
+        )
     traces: dict[str, list[dict[str, Any]]] = {}
-    for explanation in result.explanations():
+    for explanation in tracer.explain_all():
         rules = explanation.to_dict().get("rules", [])
         traces[explanation.key] = [plain(rule) for rule in rules if rule.get("status") in TRACE_STATUSES]
     return traces

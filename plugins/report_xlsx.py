@@ -104,7 +104,11 @@ def build_workbook(result: Result) -> Workbook:
         raise InputError(Problem(
             f"an Excel sheet holds at most {MAX_ROWS:,} customers; this result has {result.customers.height:,}",
             location="--format xlsx", hint="write csv, json or jsonl instead"))
-    report = build(result)
+    if result.actions.height > MAX_ROWS:
+        raise InputError(Problem(
+            f"an Excel sheet holds at most {MAX_ROWS:,} actions; this result has {result.actions.height:,}",
+            location="--format xlsx", hint="write csv, json or jsonl instead"))
+    report = build(result, row_limit=MAX_ROWS)
     book = Workbook(write_only=True)
     stamp = dt.datetime.combine(result.as_of, dt.time())
     book.properties.creator = "clientwise"

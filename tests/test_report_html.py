@@ -84,7 +84,7 @@ def test_html_charts_mark_the_80_percent_line_tier_cutoffs_and_the_whale_peak():
 
 def test_every_customer_in_a_table_links_to_its_detail_block():
     document = html()
-    report = build(hostile_result())
+    report = build(hostile_result(), details=True)
     anchors = set(re.findall(r'<details class="customer" id="(c\d+)"', document))
     links = set(re.findall(r'<a href="#(c\d+)">', document))
     assert links and links <= anchors
@@ -126,6 +126,20 @@ def test_a_section_missing_from_the_ruleset_is_left_out():
     result.summaries = [s for s in result.summaries if s.section != "checklist"]
     document = report_html.render(result)
     assert 'id="checklist"' not in document and 'id="segmentation"' in document
+
+
+def test_a_big_portfolio_shows_the_most_urgent_rows_and_says_what_it_left_out():
+    report = build(hostile_result(), details=True, row_limit=50)
+    assert report.truncated == {"matrix": (50, 122), "actions": (50, 924), "customers": (len(report.customers), 300)}
+    assert [a["priority"] for a in report.actions] == [1] * 50
+    linked = {a["customer_id"] for a in report.actions} | {m["key"] for m in report.matrix}
+    assert linked <= {c["key"] for c in report.customers} < {str(k) for k in hostile_result().customers["customer_id"]}
+    assert all(c["trace"] for c in report.customers)
+    document = report_html.render(hostile_result(), row_limit=50)
+    assert "The 50 most urgent of 924 actions are listed" in document
+    assert "Showing the first 50 of 122 customers" in document
+    assert set(re.findall(r'<a href="#(c\d+)">', document)) <= set(re.findall(r'<details class="customer" id="(c\d+)"', document))
+    assert document.count('<tr data-tier="') == 50
 
 
 @pytest.mark.parametrize("module", [report_html, report_md])
