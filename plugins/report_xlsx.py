@@ -16,6 +16,7 @@ import datetime as dt
 import io
 import re
 import zipfile
+from copy import copy
 from collections.abc import Iterable, Sequence
 from typing import Any, BinaryIO, ClassVar
 
@@ -54,30 +55,48 @@ class _Sheet:
 
     def __init__(self, book: Workbook, title: str, widths: Sequence[float] = (), frozen: bool = False):
         self.sheet: WriteOnlyWorksheet = book.create_sheet(title)
+        self._styles: dict[tuple[Any, ...], Any] = {}
         if frozen:  # a write-only sheet takes its view before the first row
             self.sheet.freeze_panes = "B2"
         for index, width in enumerate(widths, start=1):
             self.sheet.column_dimensions[get_column_letter(index)].width = width
 
-    def cell(self, value: Any, number_format: str | None = None, fill: str | None = None, bold: bool = False) -> Cell:
+    def cell(self, value: Any, number_format: str | None = None, fill: str | None = None, bold: bool = False) -> Any:
+        """A value, or a styled cell when it needs a format, a colour or protection from formulas.
+
+        Styles are built once per combination and copied (assigning them cell by cell
+        is what makes openpyxl slow), and plain values go in as they are.
+        """
         value = _cell_value(value)
+        formula_like = isinstance(value, str) and value.startswith(FORMULA_PREFIXES)
+        number_format = number_format if number_format and not isinstance(value, str) and value is not None else None
+        if not (formula_like or number_format or fill or bold):
+            return value
+        style = (number_format, fill, bold, formula_like)
+        if style not in self._styles:
+            prototype = WriteOnlyCell(self.sheet)
+            if number_format:
+                prototype.number_format = number_format
+            if fill:
+                prototype.fill = PatternFill("solid", fgColor=fill)
+            if bold:
+                prototype.font = _BOLD
+            if formula_like:
+                prototype.quotePrefix = True
+            self._styles[style] = prototype._style
         cell = WriteOnlyCell(self.sheet, value=value)
-        if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        cell._style = copy(self._styles[style])
+        if formula_like:
             cell.data_type = "s"  # text, even when it looks like a formula
-            cell.quotePrefix = True
-        if number_format and not isinstance(value, str):
-            cell.number_format = number_format
-        if fill:
-            cell.fill = PatternFill("solid", fgColor=fill)
-        if bold:
-            cell.font = _BOLD
         return cell
 
     def header(self, names: Iterable[str]) -> None:
         row = []
         for name in names:
-            cell = self.cell(name, bold=True)
-            cell.fill = _HEADER_FILL
+            cell = WriteOnlyCell(self.sheet, value=name)
+            if name.startswith(FORMULA_PREFIXES):
+                cell.data_type, cell.quotePrefix = "s", True
+            cell.font, cell.fill = _BOLD, _HEADER_FILL
             cell.alignment = Alignment(wrap_text=True, vertical="top")
             row.append(cell)
         self.sheet.append(row)
