@@ -28,6 +28,10 @@ ROW_LIMIT = 5000
 #: Decisions and statuses a customer's detail block lists (skipped and not-met rules are
 #: left out to keep the report small; ``clientwise evaluate --explain KEY`` shows all).
 TRACE_STATUSES = ("fired", "unknown")
+#: The tier table's columns the reports show (missing ones, like profit_share without
+#: a profitability section, are shown as unknown).
+TIER_FIELDS = ("tier", "customers", "customer_share", "measure_share", "profit_share", "target_min", "target_max",
+               "target_met")
 
 
 @dataclass(frozen=True)
@@ -165,7 +169,8 @@ def _segmentation(report: Report, result: Result) -> None:
     summary = result.summary("segmentation")
     if summary is None:
         return
-    report.tiers = plain(finite(summary.tables["tiers"]).to_dicts()) if "tiers" in summary.tables else []
+    rows = plain(finite(summary.tables["tiers"]).to_dicts()) if "tiers" in summary.tables else []
+    report.tiers = [{**dict.fromkeys(TIER_FIELDS), **row} for row in rows]  # no profit without profitability
     pareto = finite(summary.tables.get("pareto", pl.DataFrame()))
     if pareto.height and pareto.get_column("cumulative_share").null_count() == 0:
         report.pareto = [Point(x, y) for x, y in pareto.select("customer_share", "cumulative_share").iter_rows()]

@@ -191,3 +191,47 @@ def test_markdown_table_rows_keep_their_column_count_whatever_the_names():
     widths = {len(re.findall(r"(?<!\\)\|", line)) for line in table if not line.startswith("|---")}
     assert widths == {5 + 1}  # five columns
     assert set(HOSTILE) & {line.split(" | ")[0][2:] for line in table}
+
+
+def _cut_ruleset(tmp_path: Path, sections: set[str]) -> Path:
+    """The default ruleset with only ``sections`` (cut at top-level table headers)."""
+    from importlib.resources import files
+
+    text = files("clientwise.rulesets").joinpath("default.toml").read_text(encoding="utf-8")
+    kept, keep = [], True
+    for line in text.splitlines():
+        header = re.match(r"^\[\[?\s*([A-Za-z_][A-Za-z0-9_-]*)", line)
+        if header:
+            keep = header.group(1) in sections
+        if keep:
+            kept.append(line)
+    path = tmp_path / "cut.toml"
+    path.write_text("\n".join(kept) + "\n", encoding="utf-8")
+    return path
+
+
+def test_every_report_works_for_a_ruleset_with_segmentation_only(tmp_path):
+    import openpyxl
+
+    import clientwise
+    from clientwise.sample import demo_path
+
+    result = clientwise.evaluate(_cut_ruleset(tmp_path, {"schema", "metadata", "data", "segmentation"}),
+                                 demo_path(), as_of="2026-06-30")
+    assert [s.section for s in result.summaries] == ["segmentation"]
+    document = report_html.render(result)
+    assert 'id="pareto-chart"' in document and 'id="profitability"' not in document and 'id="checklist"' not in document
+    text = report_md.render(result)
+    assert "## Segmentation" in text and "## Profitability" not in text
+    stream = io.BytesIO()
+    report_xlsx.XlsxWriter().write(result, stream)
+    assert openpyxl.load_workbook(stream).sheetnames == ["Summary", "Customers", "Actions", "Ruleset"]
+
+
+def test_a_result_without_explanations_still_gets_detail_blocks_without_traces():
+    import dataclasses
+
+    result = dataclasses.replace(hostile_result(), tracer=None)
+    document = report_html.render(result)
+    assert document.count('<details class="customer"') == 300
+    assert '<table class="trace">' not in document
