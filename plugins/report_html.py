@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import math
 from functools import lru_cache
 from importlib import resources
 from typing import Any, BinaryIO, ClassVar
@@ -22,6 +21,7 @@ from markupsafe import Markup, escape
 from clientwise._version import __version__
 from clientwise.hookspecs import hookimpl
 from clientwise.plugins import report_svg as svg
+from clientwise.plugins.report_format import money, num, pct, target_range, whole
 from clientwise.plugins.report_model import Report, build
 from clientwise.plugins.writers_table import format_cell
 from clientwise.result import Result
@@ -40,39 +40,6 @@ def content_security_policy(css: str, js: str) -> str:
     """No network, no plugins, no frames; only this report's own style and script run."""
     return (f"default-src 'none'; style-src '{_sha256(css)}'; script-src '{_sha256(js)}'; "
             "img-src data:; base-uri 'none'; form-action 'none'")
-
-
-def money(value: Any) -> str:
-    return "—" if not _number(value) else f"{float(value):,.0f}"
-
-
-def pct(value: Any) -> str:
-    return "—" if not _number(value) else f"{float(value):.1%}"
-
-
-def num(value: Any) -> str:
-    if not _number(value):
-        return "—"
-    return f"{value:,}" if isinstance(value, int) else f"{float(value):,.2f}".rstrip("0").rstrip(".")
-
-
-def count(value: Any) -> str:
-    return "—" if not _number(value) else f"{int(value):,}"
-
-
-def _number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
-
-
-def _target(row: dict[str, Any]) -> str:
-    low, high = row.get("target_min"), row.get("target_max")
-    if low is None and high is None:
-        return "—"
-    if high is None:
-        return f"≥ {pct(low)}"
-    if low is None:
-        return f"≤ {pct(high)}"
-    return f"{pct(low)} – {pct(high)}"
 
 
 def _values(values: dict[str, Any] | None) -> str:
@@ -99,7 +66,7 @@ def charts(report: Report, measure: str) -> dict[str, Markup | None]:
             label="Cost to serve of the biggest value destroyers, by driver"))
     if report.bands:
         out["bands"] = Markup(svg.bar_chart(
-            [(b["band"] or "(no score)", float(b["customers"] or 0), f"{count(b['customers'])} ({pct(b['share'])})",
+            [(b["band"] or "(no score)", float(b["customers"] or 0), f"{whole(b['customers'])} ({pct(b['share'])})",
               b["band"] or "none") for b in report.bands],
             label="Customers per relationship health band"))
     return out
@@ -109,7 +76,7 @@ def charts(report: Report, measure: str) -> dict[str, Markup | None]:
 def _template() -> Template:
     environment = Environment(autoescape=True, undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
                               keep_trailing_newline=True)
-    environment.filters.update(money=money, pct=pct, num=num, whole=count,
+    environment.filters.update(money=money, pct=pct, num=num, whole=whole,
                                cell=lambda value, kind: format_cell(value, kind))
     return environment.from_string(_asset("report.html.j2"))
 
@@ -132,7 +99,7 @@ def render(result: Result, *, row_limit: int | None = None) -> str:
 
     return _template().render(
         r=report, o=report.overview, charts=charts(report, measure), measure=measure, matrix_scope=scope,
-        key=result.key, name=result.name, link=link, target=_target, values=_values,
+        key=result.key, name=result.name, link=link, target=target_range, values=_values,
         css=Markup(css), js=Markup(js), csp=Markup(content_security_policy(css, js)), version=__version__,
     )
 

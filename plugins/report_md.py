@@ -13,8 +13,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any, BinaryIO, ClassVar
 
 from clientwise.hookspecs import hookimpl
-from clientwise.plugins.report_html import _target, money, pct
-from clientwise.plugins.report_html import count as whole
+from clientwise.plugins.report_format import money, pct, target_range, whole
 from clientwise.plugins.report_model import Report, build
 from clientwise.result import Result
 
@@ -58,7 +57,7 @@ def _segmentation(report: Report) -> list[str]:
     if not report.tiers:
         return []
     rows = ([md(t["tier"]), whole(t["customers"]), pct(t["customer_share"]), pct(t["measure_share"]),
-             pct(t["profit_share"]), _target(t), "—" if t.get("target_met") is None else ("yes" if t["target_met"] else "**no**")]
+             pct(t["profit_share"]), target_range(t), "—" if t.get("target_met") is None else ("yes" if t["target_met"] else "**no**")]
             for t in report.tiers)
     return ["## Segmentation", "", *_table(["Tier", "Customers", "% customers", "% revenue", "% profit", "Target", "Met"],
                                            rows, (False, True, True, True, True, True, False))]

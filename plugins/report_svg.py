@@ -9,7 +9,7 @@ million-customer portfolio still gives a small file.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from html import escape
 
 from clientwise.plugins.report_model import Point
@@ -132,7 +132,8 @@ def _open(label: str, height: int = HEIGHT) -> str:
             f'role="img" aria-label="{escape(label)}"><title>{escape(label)}</title>')
 
 
-def _axes(x, y, bottom: float, top: float, x_title: str, y_title: str) -> str:  # type: ignore[no-untyped-def]
+def _axes(x: Callable[[float], float], y: Callable[[float], float], bottom: float, top: float,
+          x_title: str, y_title: str) -> str:
     parts = [f'<line class="axis" x1="{_n(x(0))}" y1="{_n(y(bottom))}" x2="{_n(x(1))}" y2="{_n(y(bottom))}"/>',
              f'<line class="axis" x1="{_n(x(0))}" y1="{_n(y(bottom))}" x2="{_n(x(0))}" y2="{_n(y(top))}"/>']
     for tick in (0.0, 0.25, 0.5, 0.75, 1.0):

@@ -235,3 +235,23 @@ def test_a_result_without_explanations_still_gets_detail_blocks_without_traces()
     document = report_html.render(result)
     assert document.count('<details class="customer"') == 300
     assert '<table class="trace">' not in document
+
+
+@pytest.mark.parametrize(("function", "value", "shown"), [
+    ("money", 46474299.14, "46,474,299"), ("money", None, "—"), ("money", float("nan"), "—"),
+    ("pct", 0.10666, "10.7%"), ("pct", True, "—"), ("num", 25, "25"), ("num", 0.08, "0.08"),
+    ("num", 31.25, "31.25"), ("num", 50.0, "50"), ("whole", 1234, "1,234"), ("whole", None, "—"),
+])
+def test_number_formats_of_the_reports(function, value, shown):
+    from clientwise.plugins import report_format
+
+    assert getattr(report_format, function)(value) == shown
+
+
+def test_target_ranges():
+    from clientwise.plugins.report_format import target_range
+
+    assert target_range({"target_min": 0.05, "target_max": 0.1}) == "5.0% – 10.0%"
+    assert target_range({"target_min": 0.4, "target_max": None}) == "≥ 40.0%"
+    assert target_range({"target_min": None, "target_max": 0.3}) == "≤ 30.0%"
+    assert target_range({}) == "—"
