@@ -255,3 +255,17 @@ def test_target_ranges():
     assert target_range({"target_min": 0.4, "target_max": None}) == "≥ 40.0%"
     assert target_range({"target_min": None, "target_max": 0.3}) == "≤ 30.0%"
     assert target_range({}) == "—"
+
+
+def test_the_cli_writes_each_report_by_suffix(tmp_path):
+    from click.testing import CliRunner
+
+    from clientwise.cli import cli
+
+    for suffix, start in ((".html", b"<!DOCTYPE html>"), (".md", b"# Customer portfolio"), (".xlsx", b"PK\x03\x04")):
+        target = tmp_path / f"report{suffix}"
+        outcome = CliRunner().invoke(cli, ["demo", "-o", str(target)])
+        assert outcome.exit_code == 0, outcome.output
+        assert target.read_bytes().startswith(start)
+    shown = CliRunner().invoke(cli, ["demo", "--format", "md"])
+    assert shown.exit_code == 0 and shown.output.startswith("# Customer portfolio: default 1.0.0\n")
