@@ -22,7 +22,7 @@ from typing import Any, BinaryIO, ClassVar
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import Cell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
@@ -110,10 +110,17 @@ class _Sheet:
 
 
 def _cell_value(value: Any) -> Any:
+    """Lists joined, NaN empty, and control characters (which XML cannot hold) replaced."""
     if isinstance(value, (list, tuple)):
-        return "; ".join("" if v is None else str(v) for v in value)
+        value = "; ".join("" if v is None else str(v) for v in value)
+    elif isinstance(value, dict):
+        value = "; ".join(f"{k}: {v}" for k, v in value.items())
+    elif value is not None and not isinstance(value, (str, int, float, dt.date, dt.time)):
+        value = str(value)  # a plugin's figure of another type (Decimal, an enum): shown as text
     if isinstance(value, float) and value != value:
         return None
+    if isinstance(value, str) and ILLEGAL_CHARACTERS_RE.search(value):
+        return ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)
     return value
 
 

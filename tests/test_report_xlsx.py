@@ -120,3 +120,31 @@ def test_a_result_too_big_for_a_sheet_is_refused_with_advice(monkeypatch):
     assert "at most 10 customers; this result has 300" in error.value.render()
     assert "write csv, json or jsonl instead" in error.value.render()
     assert MAX_ROWS == 1_048_575
+
+
+def test_control_characters_in_customer_text_are_replaced_not_fatal():
+    import dataclasses
+
+    import polars as pl
+
+    result = hostile_result()
+    customers = result.customers.with_columns(
+        pl.when(pl.col("customer_id") == "C00001").then(pl.lit("Bell\x07 & Tab\x0b Ltd")).otherwise(pl.col("name")).alias("name"))
+    stream = io.BytesIO()
+    XlsxWriter().write(dataclasses.replace(result, customers=customers), stream)
+    sheet = openpyxl.load_workbook(stream)["Customers"]
+    assert sheet.cell(_row_of(sheet, "C00001"), 2).value == "Bell\ufffd & Tab\ufffd Ltd"
+
+
+def test_a_plugins_figures_of_any_type_go_into_the_summary_as_text():
+    import dataclasses
+    from decimal import Decimal
+
+    from clientwise.plan import SectionSummary
+
+    extra = SectionSummary("rfm", "RFM", figures={"segments": {"champions": 3}, "cells": [1, 2], "total": Decimal("1.5")})
+    result = dataclasses.replace(hostile_result(), summaries=[*hostile_result().summaries, extra])
+    stream = io.BytesIO()
+    XlsxWriter().write(result, stream)
+    rows = {r[0]: r[1] for r in openpyxl.load_workbook(stream)["Summary"].iter_rows(values_only=True) if r and r[0]}
+    assert rows["RFM: segments"] == "champions: 3" and rows["RFM: cells"] == "1; 2" and rows["RFM: total"] == 1.5
