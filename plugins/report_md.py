@@ -15,6 +15,7 @@ from typing import Any, BinaryIO, ClassVar
 from clientwise.hookspecs import hookimpl
 from clientwise.plugins.report_format import money, pct, target_range, whole
 from clientwise.plugins.report_model import Report, build
+from clientwise.plugins.writers_table import format_cell
 from clientwise.result import Result
 
 #: Characters with a meaning inside a line of Markdown (emphasis, code, links, HTML,
@@ -49,6 +50,7 @@ def render(result: Result) -> str:
     if report.warnings:
         out += ["## Warnings", "", *(f"- {md(w)}" for w in report.warnings), ""]
     out += _segmentation(report) + _profitability(report) + _checklist(report) + _relationship(report)
+    out += _others(report)
     out += _actions(report, result)
     return "\n".join(out).rstrip("\n") + "\n"
 
@@ -100,6 +102,19 @@ def _relationship(report: Report) -> list[str]:
         out += _table(["Role", "Required", "Customers missing it", "In the coverage matrix"],
                       ([md(r["label"]), "yes" if r["required"] else "no", whole(r["customers_missing"]),
                         whole(r["matrix_customers_missing"])] for r in report.roles), (False, False, True, True))
+    return out
+
+
+def _others(report: Report) -> list[str]:
+    """Plugin sections: figures, then each table (cut at report_model.OTHER_ROWS rows)."""
+    out: list[str] = []
+    for other in report.others:
+        out += [f"## {md(other['title'])}", ""]
+        if other["figures"]:
+            out += _table(["Figure", "Value"], ([md(name), md(format_cell(value))] for name, value in other["figures"]))
+        for name, columns, rows, total in other["tables"]:
+            out += [f"**{md(name)}**" + (f" (the first {len(rows)} of {total:,} rows)" if total > len(rows) else ""), ""]
+            out += _table([md(c) for c in columns], ([md(format_cell(v)) for v in row] for row in rows))
     return out
 
 

@@ -15,11 +15,16 @@ from typing import Any
 
 import polars as pl
 
+from clientwise.plan import SectionSummary
 from clientwise.plugins.writers import finite, plain
 from clientwise.result import Result
 
 #: How many value destroyers the cost-to-serve breakdown shows.
 DESTROYERS_SHOWN = 10
+#: Sections the reports lay out themselves; any other section (a plugin's) is shown
+#: generically: its figures and the first :data:`OTHER_ROWS` rows of each table.
+BUILT_IN_SECTIONS = frozenset({"segmentation", "profitability", "checklist", "relationship"})
+OTHER_ROWS = 50
 #: Longest list of customers or actions a report for people shows (the heatmap, the
 #: coverage matrix, the actions); a larger portfolio's report says how many it left
 #: out, and the xlsx, csv and json outputs hold them all. It also bounds the customer
@@ -66,6 +71,8 @@ class Report:
     actions: list[dict[str, Any]] = field(default_factory=list)
     customers: list[dict[str, Any]] = field(default_factory=list)
     sections: set[str] = field(default_factory=set)
+    #: Plugin sections: title, figures [(name, value)], tables [(name, columns, rows, total rows)].
+    others: list[dict[str, Any]] = field(default_factory=list)
     #: list name -> (rows shown, rows in all) for each list cut at the row limit.
     truncated: dict[str, tuple[int, int]] = field(default_factory=dict)
 
@@ -108,6 +115,7 @@ def build(result: Result, *, details: bool = False, row_limit: int | None = None
     _profitability(report, result, customers, keys)
     _checklist(report, result, customers, keys)
     _relationship(report, result)
+    report.others = [_other(summary) for summary in result.summaries if summary.section not in BUILT_IN_SECTIONS]
     actions = finite(result.actions).with_row_index("_order").sort(
         [pl.col("priority").is_null(), "priority", "_order"]).drop("_order")
     report.actions = [
@@ -127,6 +135,16 @@ def build(result: Result, *, details: bool = False, row_limit: int | None = None
             report.truncated["customers"] = (len(report.customers), len(keys))
         report.anchors = {c["key"]: f"c{index + 1}" for index, c in enumerate(report.customers)}
     return report
+
+
+def _other(summary: SectionSummary) -> dict[str, Any]:
+    """A plugin section's summary as plain values (each table cut at :data:`OTHER_ROWS` rows)."""
+    tables = []
+    for name, frame in summary.tables.items():
+        rows = [list(plain(row)) for row in finite(frame).head(OTHER_ROWS).iter_rows()]
+        tables.append((str(name), list(frame.columns), rows, frame.height))
+    return {"section": summary.section, "title": summary.title,
+            "figures": [(str(k), plain(v)) for k, v in summary.figures.items()], "tables": tables}
 
 
 def _linked(report: Report, key: str) -> set[str]:

@@ -269,3 +269,23 @@ def test_the_cli_writes_each_report_by_suffix(tmp_path):
         assert target.read_bytes().startswith(start)
     shown = CliRunner().invoke(cli, ["demo", "--format", "md"])
     assert shown.exit_code == 0 and shown.output.startswith("# Customer portfolio: default 1.0.0\n")
+
+
+def test_a_plugin_sections_summary_is_shown_generically():
+    import dataclasses
+
+    import polars as pl
+
+    from clientwise.plan import SectionSummary
+
+    table = pl.DataFrame({"segment": ["<champions>", "at_risk"] * 30, "customers": list(range(60))})
+    extra = SectionSummary("rfm", "RFM <segments>", figures={"scored": 300, "mean": 2.5}, tables={"segments": table})
+    result = dataclasses.replace(hostile_result(), summaries=[*hostile_result().summaries, extra])
+    document = report_html.render(result)
+    block = document[document.index('id="section-1"'):document.index('id="actions"')]
+    assert "<h2>RFM &lt;segments&gt;</h2>" in block
+    assert "<tr><th>scored</th><td>300</td></tr>" in block and "<tr><th>mean</th><td>2.50</td></tr>" in block
+    assert block.count("<td>&lt;champions&gt;</td>") == 25 and "The first 50 of 60 rows." in block
+    text = report_md.render(result)
+    assert "## RFM \\<segments\\>" in text and "| scored | 300 |" in text
+    assert "**segments** (the first 50 of 60 rows)" in text and "| \\<champions\\> | 0 |" in text
