@@ -107,7 +107,7 @@ def stacked_bars(rows: Sequence[tuple[str, Sequence[tuple[str, float]]]], *, lab
     legend_rows = -(-len(names) // 3)
     height = _TOP + row_h * len(rows) + 18 * legend_rows + 16
     biggest = max([0.0, *(sum(max(v, 0) for _, v in parts) for _, parts in rows)]) or 1.0
-    left, width = 150, WIDTH - 150 - 20
+    left, width = 172, WIDTH - 172 - 20  # room for a key and the start of a name
     out = [_open(label, height)]
     for index, (name, parts) in enumerate(rows):
         top = _TOP + index * row_h
