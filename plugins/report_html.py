@@ -99,7 +99,7 @@ def render(result: Result, *, row_limit: int | None = None) -> str:
 
     return _template().render(
         r=report, o=report.overview, charts=charts(report, measure), measure=measure, matrix_scope=scope,
-        key=result.key, name=result.name, link=link, target=target_range, values=_values,
+        link=link, target=target_range, values=_values,
         css=Markup(css), js=Markup(js), csp=Markup(content_security_policy(css, js)), version=__version__,
     )
 

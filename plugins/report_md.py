@@ -127,9 +127,9 @@ def _actions(report: Report, result: Result) -> list[str]:
         out += [f"The {shown:,} most urgent of {total:,} actions; the xlsx, csv and json outputs have them all.", ""]
     for priority, items in report.priorities():
         out += [f"### Priority {priority if priority is not None else 'unset'} ({len(items)})", ""]
-        named = result.name != result.key
+        named = report.named
         head = ["Customer", *(["Name"] if named else []), "Tier", "Action", "Because"]
-        rows = ([md(a[result.key]), *([md(a[result.name])] if named else []), md(a["tier"]), md(a["action"]),
+        rows = ([md(a["customer"]), *([md(a["customer_name"])] if named else []), md(a["tier"]), md(a["action"]),
                  md(a["because"])] for a in items)
         out += _table(head, rows)
     return out

@@ -71,6 +71,8 @@ class Report:
     actions: list[dict[str, Any]] = field(default_factory=list)
     customers: list[dict[str, Any]] = field(default_factory=list)
     sections: set[str] = field(default_factory=set)
+    #: Whether customers have a name column besides their key.
+    named: bool = False
     #: Plugin sections: title, figures [(name, value)], tables [(name, columns, rows, total rows)].
     others: list[dict[str, Any]] = field(default_factory=list)
     #: list name -> (rows shown, rows in all) for each list cut at the row limit.
@@ -88,6 +90,7 @@ class Report:
         return sorted({(a["rule"], a["action"]) for a in self.actions})
 
     def tier_names(self) -> list[str]:
+        """Tiers for the filter: the ruleset's in its order, then any other an action's customer has."""
         names = [row["tier"] for row in self.tiers if row["tier"] is not None]
         extra = sorted({a["tier"] for a in self.actions if a["tier"] and a["tier"] not in names})
         return names + extra
@@ -118,8 +121,11 @@ def build(result: Result, *, details: bool = False, row_limit: int | None = None
     report.others = [_other(summary) for summary in result.summaries if summary.section not in BUILT_IN_SECTIONS]
     actions = finite(result.actions).with_row_index("_order").sort(
         [pl.col("priority").is_null(), "priority", "_order"]).drop("_order")
+    report.named = result.name != key and result.name in customers.columns
     report.actions = [
-        {**row, key: str(row[key]), "tier": tiers.get(str(row[key]))}
+        {"customer": str(row[key]), "customer_name": row.get(result.name) if report.named else None,
+         "tier": tiers.get(str(row[key])), "rule": row["rule"], "action": row["action"],
+         "priority": row["priority"], "because": row["because"]}
         for row in plain(actions.head(limit).to_dicts())
     ]
     for name, shown, total in (("answers", report.answers, None), ("matrix", report.matrix, None),
@@ -129,7 +135,7 @@ def build(result: Result, *, details: bool = False, row_limit: int | None = None
             del shown[limit:]
             report.truncated[name] = (limit, total)
     if details:
-        linked = _linked(report, key) if len(keys) > limit else set(keys)
+        linked = _linked(report) if len(keys) > limit else set(keys)
         report.customers = list(_customers(result, customers, keys, linked))
         if len(keys) > limit:
             report.truncated["customers"] = (len(report.customers), len(keys))
@@ -147,11 +153,11 @@ def _other(summary: SectionSummary) -> dict[str, Any]:
             "figures": [(str(k), plain(v)) for k, v in summary.figures.items()], "tables": tables}
 
 
-def _linked(report: Report, key: str) -> set[str]:
+def _linked(report: Report) -> set[str]:
     """Customers the report's tables name (their detail blocks are kept in a big portfolio)."""
     named = {d["key"] for d in report.destroyers} | {a["key"] for a in report.answers}
     named |= {m["key"] for m in report.matrix}
-    return named | {a[key] for a in report.actions}
+    return named | {a["customer"] for a in report.actions}
 
 
 def _column(frame: pl.DataFrame, name: str, keys: list[str]) -> dict[str, Any]:

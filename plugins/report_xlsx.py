@@ -198,13 +198,14 @@ def _customers(book: Workbook, result: Result) -> None:
 
 
 def _actions(book: Workbook, report: Report, result: Result) -> None:
-    named = result.name != result.key
-    columns = [result.key, *([result.name] if named else []), "tier", "rule", "action", "priority", "because"]
+    named = report.named
+    fields = ["customer", *(["customer_name"] if named else []), "tier", "rule", "action", "priority", "because"]
+    columns = [result.key, *([result.name] if named else []), *fields[2 if named else 1:]]
     sheet = _Sheet(book, "Actions", [14, *([30] if named else []), 14, 24, 44, 9, 80], frozen=True)
     sheet.header(columns)
-    ordered = sorted(report.actions, key=lambda a: (a["priority"] is None, a["priority"] or 0, str(a[result.key]), a["rule"]))
+    ordered = sorted(report.actions, key=lambda a: (a["priority"] is None, a["priority"] or 0, a["customer"], a["rule"]))
     for action in ordered:
-        sheet.append(sheet.cell(action[c], fill=FILLS.get(action[c]) if c == "tier" and action[c] else None) for c in columns)
+        sheet.append(sheet.cell(action[f], fill=FILLS.get(action[f]) if f == "tier" and action[f] else None) for f in fields)
     sheet.table(len(columns), len(ordered))
 
 

@@ -132,7 +132,7 @@ def test_a_big_portfolio_shows_the_most_urgent_rows_and_says_what_it_left_out():
     report = build(hostile_result(), details=True, row_limit=50)
     assert report.truncated == {"matrix": (50, 122), "actions": (50, 924), "customers": (len(report.customers), 300)}
     assert [a["priority"] for a in report.actions] == [1] * 50
-    linked = {a["customer_id"] for a in report.actions} | {m["key"] for m in report.matrix}
+    linked = {a["customer"] for a in report.actions} | {m["key"] for m in report.matrix}
     assert linked <= {c["key"] for c in report.customers} < {str(k) for k in hostile_result().customers["customer_id"]}
     assert all(c["trace"] for c in report.customers)
     document = report_html.render(hostile_result(), row_limit=50)
@@ -289,3 +289,19 @@ def test_a_plugin_sections_summary_is_shown_generically():
     text = report_md.render(result)
     assert "## RFM \\<segments\\>" in text and "| scored | 300 |" in text
     assert "**segments** (the first 50 of 60 rows)" in text and "| \\<champions\\> | 0 |" in text
+
+
+def test_reports_without_a_name_column_have_no_name_column():
+    import dataclasses
+
+    import openpyxl
+
+    base = hostile_result()
+    result = dataclasses.replace(base, customers=base.customers.drop("name"), actions=base.actions.drop("name"))
+    document = report_html.render(result)
+    assert "<th>Customer</th><th>Tier</th><th>Action</th>" in document
+    assert "| Customer | Tier | Action | Because |" in report_md.render(result)
+    stream = io.BytesIO()
+    report_xlsx.XlsxWriter().write(result, stream)
+    header = [c.value for c in openpyxl.load_workbook(stream)["Actions"][1]]
+    assert header == ["customer_id", "tier", "rule", "action", "priority", "because"]
