@@ -31,6 +31,7 @@ from clientwise.errors import InputError, Problem
 from clientwise.escape import FORMULA_PREFIXES
 from clientwise.hookspecs import hookimpl
 from clientwise.plugins.report_model import Report, build
+from clientwise.plugins.report_xlsx_rows import FastRows
 from clientwise.plugins.writers import column_kinds, finite, plain
 from clientwise.result import Result
 
@@ -124,8 +125,8 @@ def _cell_value(value: Any) -> Any:
     return value
 
 
-def build_workbook(result: Result) -> Workbook:
-    """The workbook in memory (write-only: it is saved once)."""
+def build_workbook(result: Result) -> tuple[Workbook, dict[str, FastRows]]:
+    """The workbook in memory (write-only: it is saved once) and the rows of its big sheets."""
     if result.customers.height > MAX_ROWS:
         raise InputError(Problem(
             f"an Excel sheet holds at most {MAX_ROWS:,} customers; this result has {result.customers.height:,}",
@@ -142,11 +143,10 @@ def build_workbook(result: Result) -> Workbook:
     book.properties.modified = stamp
     book.properties.title = report.title
     _summary(book, report, result)
-    _customers(book, result)
-    _actions(book, report, result)
+    fast = {"Customers": _customers(book, result), "Actions": _actions(book, report, result)}
     _checklist(book, report)
     _ruleset(book, report, result)
-    return book
+    return book, fast
 
 
 def _summary(book: Workbook, report: Report, result: Result) -> None:
@@ -184,29 +184,35 @@ def _summary(book: Workbook, report: Report, result: Result) -> None:
             sheet.append([warning])
 
 
-def _customers(book: Workbook, result: Result) -> None:
+def _customers(book: Workbook, result: Result) -> FastRows:
     frame = finite(result.customers)
     kinds = column_kinds(result)
     sheet = _Sheet(book, "Customers", [14, 30] + [14] * (frame.width - 2), frozen=True)
     sheet.header(frame.columns)
     formats = [FORMATS.get(kinds.get(name, "text")) for name in frame.columns]
     coloured = [name in _COLOURED for name in frame.columns]
+    rows = FastRows(sheet.sheet)
     for row in frame.iter_rows():
-        sheet.append(sheet.cell(value, fmt, FILLS.get(value) if colour and isinstance(value, str) else None)
-                     for value, fmt, colour in zip(row, formats, coloured))
+        values = [_cell_value(value) for value in row]
+        rows.append((value, fmt, FILLS.get(value) if colour and isinstance(value, str) else None)
+                    for value, fmt, colour in zip(values, formats, coloured))
     sheet.table(frame.width, frame.height)
+    return rows
 
 
-def _actions(book: Workbook, report: Report, result: Result) -> None:
+def _actions(book: Workbook, report: Report, result: Result) -> FastRows:
     named = report.named
     fields = ["customer", *(["customer_name"] if named else []), "tier", "rule", "action", "priority", "because"]
     columns = [result.key, *([result.name] if named else []), *fields[2 if named else 1:]]
     sheet = _Sheet(book, "Actions", [14, *([30] if named else []), 14, 24, 44, 9, 80], frozen=True)
     sheet.header(columns)
     ordered = sorted(report.actions, key=lambda a: (a["priority"] is None, a["priority"] or 0, a["customer"], a["rule"]))
+    rows = FastRows(sheet.sheet)
     for action in ordered:
-        sheet.append(sheet.cell(action[f], fill=FILLS.get(action[f]) if f == "tier" and action[f] else None) for f in fields)
+        rows.append((_cell_value(action[f]), None, FILLS.get(action[f]) if f == "tier" and action[f] else None)
+                    for f in fields)
     sheet.table(len(columns), len(ordered))
+    return rows
 
 
 def _checklist(book: Workbook, report: Report) -> None:
@@ -238,10 +244,11 @@ def _ruleset(book: Workbook, report: Report, result: Result) -> None:
 _MODIFIED = re.compile(rb"<dcterms:modified[^>]*>[^<]*</dcterms:modified>")
 
 
-def save(book: Workbook, stamp: dt.datetime) -> bytes:
-    """The workbook's bytes with fixed timestamps (openpyxl stamps 'now' into the file)."""
+def save(book: Workbook, stamp: dt.datetime, fast: dict[str, FastRows] | None = None) -> bytes:
+    """The workbook's bytes with fixed timestamps and the ``fast`` rows spliced into their sheets."""
     raw = io.BytesIO()
     book.save(raw)
+    splices = {f"xl/worksheets/sheet{book.sheetnames.index(title) + 1}.xml": rows for title, rows in (fast or {}).items()}
     fixed = io.BytesIO()
     iso = stamp.strftime("%Y-%m-%dT%H:%M:%SZ").encode("ascii")
     with zipfile.ZipFile(raw) as source, zipfile.ZipFile(fixed, "w", zipfile.ZIP_DEFLATED) as target:
@@ -249,11 +256,24 @@ def save(book: Workbook, stamp: dt.datetime) -> bytes:
             data = source.read(info.filename)
             if info.filename == "docProps/core.xml":
                 data = _MODIFIED.sub(b'<dcterms:modified xsi:type="dcterms:W3CDTF">' + iso + b"</dcterms:modified>", data)
+            if info.filename in splices:
+                data = _splice(data, splices[info.filename])
             entry = zipfile.ZipInfo(info.filename, date_time=stamp.timetuple()[:6])
             entry.compress_type = zipfile.ZIP_DEFLATED
             entry.external_attr = 0o600 << 16
             target.writestr(entry, data)
     return fixed.getvalue()
+
+
+_DIMENSION = re.compile(rb'<dimension ref="A1:([A-Z]+)\d+"\s*/>')
+
+
+def _splice(sheet_xml: bytes, rows: FastRows) -> bytes:
+    """Put the rows after the header row and widen the sheet's dimension to cover them."""
+    head, tail = sheet_xml.split(b"</sheetData>", 1)
+    last = rows.row - 1
+    head = _DIMENSION.sub(lambda m: b'<dimension ref="A1:' + m.group(1) + str(last).encode() + b'"/>', head, count=1)
+    return head + rows.xml().encode("utf-8") + b"</sheetData>" + tail
 
 
 class XlsxWriter:
@@ -265,7 +285,8 @@ class XlsxWriter:
 
     def write(self, result: Result, stream: BinaryIO) -> None:
         stamp = dt.datetime.combine(max(result.as_of, dt.date(1980, 1, 1)), dt.time())
-        stream.write(save(build_workbook(result), stamp))
+        book, fast = build_workbook(result)
+        stream.write(save(book, stamp, fast))
 
 
 @hookimpl
