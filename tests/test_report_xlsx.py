@@ -148,3 +148,30 @@ def test_a_plugins_figures_of_any_type_go_into_the_summary_as_text():
     XlsxWriter().write(result, stream)
     rows = {r[0]: r[1] for r in openpyxl.load_workbook(stream)["Summary"].iter_rows(values_only=True) if r and r[0]}
     assert rows["RFM: segments"] == "champions: 3" and rows["RFM: cells"] == "1; 2" and rows["RFM: total"] == 1.5
+
+
+def test_fast_rows_write_every_value_type_and_escape_xml():
+    import datetime as dt
+
+    from openpyxl import Workbook
+
+    from clientwise.plugins.report_xlsx import save
+    from clientwise.plugins.report_xlsx_rows import FastRows
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("Data")
+    sheet.append(["text", "int", "float", "bool", "date", "none", "inf", "formula"])
+    rows = FastRows(sheet)
+    rows.append([("a < b & c", None, "C6F6D5"), (7, "0", None), (0.25, "0.0%", None), (True, None, None),
+                 (dt.date(2026, 6, 30), None, None), (None, None, "FED7D7"), (float("inf"), None, None),
+                 ("=1+1", None, None)])
+    with pytest.raises(TypeError, match="cannot write dict"):
+        rows.append([({}, None, None)])
+    data = save(book, dt.datetime(2026, 6, 30), {"Data": rows})
+    ws = openpyxl.load_workbook(io.BytesIO(data))["Data"]
+    values = [c.value for c in ws[2]]
+    assert values[:4] == ["a < b & c", 7, 0.25, True]
+    assert values[4].date() == dt.date(2026, 6, 30) and ws["E2"].number_format == "yyyy-mm-dd"
+    assert values[5:7] == [None, None] and ws["F2"].fill.fgColor.rgb == "00FED7D7"
+    assert ws["C2"].number_format == "0.0%" and ws["A2"].fill.fgColor.rgb == "00C6F6D5"
+    assert ws["H2"].value == "=1+1" and ws["H2"].data_type == "s" and ws["H2"].quotePrefix is True
