@@ -284,9 +284,19 @@ class XlsxWriter:
     description: ClassVar[str] = "An Excel workbook: summary, customers (filters, formats, colours), actions, checklist, ruleset."
 
     def write(self, result: Result, stream: BinaryIO) -> None:
+        if _is_terminal(stream):
+            raise InputError(Problem("an Excel workbook is binary and cannot be shown in the terminal",
+                                     location="--format xlsx", hint="write it to a file with -o report.xlsx"))
         stamp = dt.datetime.combine(max(result.as_of, dt.date(1980, 1, 1)), dt.time())
         book, fast = build_workbook(result)
         stream.write(save(book, stamp, fast))
+
+
+def _is_terminal(stream: BinaryIO) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):
+        return False
 
 
 @hookimpl

@@ -175,3 +175,14 @@ def test_fast_rows_write_every_value_type_and_escape_xml():
     assert values[5:7] == [None, None] and ws["F2"].fill.fgColor.rgb == "00FED7D7"
     assert ws["C2"].number_format == "0.0%" and ws["A2"].fill.fgColor.rgb == "00C6F6D5"
     assert ws["H2"].value == "=1+1" and ws["H2"].data_type == "s" and ws["H2"].quotePrefix is True
+
+
+def test_a_workbook_is_not_written_to_a_terminal():
+    class Terminal(io.BytesIO):
+        def isatty(self) -> bool:
+            return True
+
+    with pytest.raises(InputError) as error:
+        XlsxWriter().write(hostile_result(), Terminal())
+    assert "cannot be shown in the terminal" in error.value.render()
+    assert "write it to a file with -o report.xlsx" in error.value.render()
