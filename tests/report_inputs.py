@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import functools
 import shutil
 import tempfile
@@ -26,6 +27,7 @@ HOSTILE = {
 @functools.lru_cache(maxsize=None)
 def hostile_data() -> Path:
     folder = Path(tempfile.mkdtemp(prefix="clientwise-report-"))
+    atexit.register(shutil.rmtree, folder, True)
     for name in ("contacts.csv", "interactions.csv"):
         shutil.copy(demo_path() / name, folder / name)
     customers = pl.read_csv(demo_path() / "customers.csv", infer_schema=False)
