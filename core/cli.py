@@ -48,18 +48,14 @@ def _input_size(path: Path) -> int:
 
 @contextmanager
 def _progress(show: bool) -> Iterator[Callable[[str], None]]:
-    """A transient spinner on stderr naming the current stage; silent when not wanted."""
+    """A transient progress bar on stderr naming the current stage; silent when not wanted."""
     if not show:
         yield lambda stage: None
         return
-    console = _stderr_console(quiet=False)
-    with console.status("starting") as status:
+    from clientwise.progress import progress_bar
 
-        def show(stage: str) -> None:
-            status.update(stage)
-            console.print(f"{stage}...", style="dim", highlight=False)  # a log line stays once the spinner is gone
-
-        yield show
+    with progress_bar(_stderr_console(quiet=False)) as stage:
+        yield stage
 
 
 def _show_progress(quiet: bool, data: Path | None) -> bool:
@@ -102,7 +98,7 @@ def cli(ctx: click.Context, debug: bool) -> None:
 
 
 _as_of = click.option("--as-of", "as_of", metavar="DATE", help="Reference date YYYY-MM-DD for 'days since' (default: today).")
-_format = click.option("--format", "-f", "fmt", metavar="FORMAT", help="Output format: table, csv, json, jsonl, or a plugin's (default: from -o's suffix, else table).")
+_format = click.option("--format", "-f", "fmt", metavar="FORMAT", help="Output format: table, csv, json, jsonl, html, xlsx, md, or a plugin's (default: from -o's suffix, else table).")
 _output = click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to this file (atomically) instead of standard output.")
 _engine = click.option("--engine", default="polars", show_default=True, help="Decision engine (clientwise plugins lists them).")
 _quiet = click.option("--quiet", "-q", is_flag=True, help="No progress indicator.")

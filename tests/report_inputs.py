@@ -1,0 +1,48 @@
+"""The sample portfolio with hostile customer names, evaluated once per test process."""
+
+from __future__ import annotations
+
+import atexit
+import functools
+import shutil
+import tempfile
+from pathlib import Path
+
+import polars as pl
+
+import clientwise
+from clientwise.result import Result
+from clientwise.sample import DEMO_AS_OF, demo_path
+
+#: Customer key -> name put into the sample: markup, formulas and Markdown specials.
+HOSTILE = {
+    "C00107": "<script>alert(1)</script>",        # the largest customer: strategic, checklist, matrix, actions
+    "C00291": '=HYPERLINK("http://evil.example","x")',
+    "C00257": "+cmd|' /C calc'!A0",
+    "C00203": "-2+3",
+    "C00258": "@SUM(A1) | **bold** [link](http://evil.example)",
+}
+
+
+@functools.lru_cache(maxsize=None)
+def hostile_data() -> Path:
+    folder = Path(tempfile.mkdtemp(prefix="clientwise-report-"))
+    atexit.register(shutil.rmtree, folder, True)
+    for name in ("contacts.csv", "interactions.csv"):
+        shutil.copy(demo_path() / name, folder / name)
+    customers = pl.read_csv(demo_path() / "customers.csv", infer_schema=False)
+    customers = customers.with_columns(
+        pl.col("customer_id").replace_strict(HOSTILE, default=pl.col("name")).alias("name")
+    )
+    customers.write_csv(folder / "customers.csv")
+    return folder
+
+
+@functools.lru_cache(maxsize=None)
+def hostile_result() -> Result:
+    return clientwise.evaluate("default", hostile_data(), as_of=DEMO_AS_OF)
+
+
+@functools.lru_cache(maxsize=None)
+def sample_result() -> Result:
+    return clientwise.evaluate("default", demo_path(), as_of=DEMO_AS_OF)

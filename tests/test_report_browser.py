@@ -1,0 +1,120 @@
+"""The HTML report opened in a real headless Chromium, checked the way a person would look.
+
+Needs the Debian ``chromium`` package (``make test`` installs it when running as root);
+without a browser the module is skipped and says why.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from browser import Browser, chromium_path
+from report_inputs import HOSTILE, hostile_result
+
+from clientwise.plugins import report_html
+
+CHROMIUM = chromium_path()
+pytestmark = pytest.mark.skipif(
+    CHROMIUM is None,
+    reason="no Chromium at /usr/bin/chromium or on PATH: run 'apt-get install chromium' (make test does it as root)",
+)
+
+
+@pytest.fixture(scope="module")
+def page(tmp_path_factory):
+    """One browser and one page for the whole module (a launch costs a second or two)."""
+    path = tmp_path_factory.mktemp("report") / "report.html"
+    path.write_text(report_html.render(hostile_result()), encoding="utf-8")
+    with Browser(CHROMIUM) as browser:
+        browser.open(path)
+        browser.path = path  # type: ignore[attr-defined]
+        yield browser
+
+
+def js(page: Browser, expression: str):
+    """The value of a JavaScript expression (awaited when it is a promise), through JSON."""
+    return json.loads(page.evaluate(f"(async () => JSON.stringify(await ({expression})))()"))
+
+
+def test_screenshot_of_the_rendered_report(page, tmp_path):
+    shot = tmp_path / "report.png"
+    page.screenshot(shot)
+    data = shot.read_bytes()
+    assert data.startswith(b"\x89PNG") and len(data) > 20_000  # a blank page is a few hundred bytes
+
+
+def test_every_chart_is_drawn_with_a_size(page):
+    charts = js(page, """[...document.querySelectorAll('figure svg.chart')].map(svg => {
+        const box = svg.getBoundingClientRect();
+        const curve = [...svg.querySelectorAll('path.curve')].reduce((n, p) => n + p.getTotalLength(), 0);
+        return {id: svg.parentElement.id, width: box.width, height: box.height, curve: curve,
+                bars: [...svg.querySelectorAll('rect')].filter(r => r.getBBox().width > 0).length};
+    })""")
+    assert [c["id"] for c in charts] == ["pareto-chart", "whale-chart", "destroyers-chart", "bands-chart"]
+    for chart in charts:
+        assert chart["width"] > 300 and chart["height"] > 100, chart
+    assert charts[0]["curve"] > 500 and charts[1]["curve"] > 500
+    assert charts[2]["bars"] >= 10 and charts[3]["bars"] == 3
+
+
+def test_tables_have_the_right_row_counts(page):
+    counts = js(page, """Object.fromEntries(['tier-table', 'checklist-heatmap', 'coverage-matrix', 'destroyer-table',
+        'band-table'].map(id => [id, document.querySelectorAll('#' + id + ' tbody tr').length]))""")
+    assert counts == {"tier-table": 3, "checklist-heatmap": 10, "coverage-matrix": 122, "destroyer-table": 10,
+                      "band-table": 4}
+    assert js(page, "document.querySelectorAll('#actions tbody tr').length") == 924
+    assert js(page, "document.querySelectorAll('details.customer').length") == 300
+    assert js(page, "document.querySelectorAll('#checklist-heatmap td.cell').length") == 200
+
+
+def _visible_actions(page: Browser, tier: str, action: str) -> dict:
+    return js(page, f"""(() => {{
+        const tier = document.getElementById('filter-tier'), action = document.getElementById('filter-action');
+        tier.value = {json.dumps(tier)}; tier.dispatchEvent(new Event('change'));
+        action.value = {json.dumps(action)}; action.dispatchEvent(new Event('change'));
+        const rows = [...document.querySelectorAll('#actions tbody tr')].filter(r => r.offsetParent !== null);
+        return {{rows: rows.length, count: document.getElementById('action-count').textContent,
+                tiers: [...new Set(rows.map(r => r.dataset.tier))].sort(),
+                actions: [...new Set(rows.map(r => r.dataset.action))].sort(),
+                groups: [...document.querySelectorAll('section.priority')].filter(s => !s.hidden).length}};
+    }})()""")
+
+
+def test_the_action_filter_works_by_tier_and_by_action(page):
+    actions = hostile_result().actions.join(hostile_result().customers.select("customer_id", "tier"), on="customer_id")
+    strategic = actions.filter(actions["tier"] == "strategic")
+    shown = _visible_actions(page, "strategic", "")
+    assert shown["rows"] == strategic.height and shown["count"] == str(strategic.height)
+    assert shown["tiers"] == ["strategic"]
+    both = _visible_actions(page, "strategic", "assign_sponsor")
+    expected = strategic.filter(strategic["rule"] == "assign_sponsor").height
+    assert both["rows"] == expected > 0 and both["actions"] == ["assign_sponsor"] and both["groups"] == 1
+    everything = _visible_actions(page, "", "")
+    assert everything["rows"] == 924 and everything["count"] == "924" and everything["groups"] == 5
+
+
+def test_a_customer_link_opens_its_detail_block(page):
+    opened = js(page, """new Promise(resolve => {
+        const link = document.querySelector('#checklist-heatmap a');
+        const target = document.getElementById(link.getAttribute('href').slice(1));
+        window.addEventListener('hashchange', () => setTimeout(() => resolve(
+            {open: target.open, key: link.textContent, summary: target.querySelector('summary').textContent}), 0),
+            {once: true});
+        link.click();
+    })""")
+    assert opened["open"] is True
+    assert opened["summary"].startswith(opened["key"])
+
+
+def test_customer_text_is_shown_as_text_and_nothing_ran(page):
+    assert js(page, "document.querySelectorAll('script').length") == 1
+    text = js(page, "document.body.textContent")
+    for name in HOSTILE.values():
+        assert name in text
+
+
+def test_no_console_errors_and_no_network_requests(page):
+    assert page.errors() == []
+    assert page.requests() == [page.path.resolve().as_uri()]
