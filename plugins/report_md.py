@@ -47,11 +47,14 @@ def render(result: Result) -> str:
     figures = [("Customers", whole(o["customers"])), ("Revenue", money(o["revenue"])), ("Profit", money(o["profit"])),
                ("Cost to serve", money(o["cost_to_serve"])), ("Recommended actions", whole(o["actions"]))]
     out += _table(["Figure", "Value"], ([name, value] for name, value in figures if value != "—"), (False, True))
+    if o["plugin_errors"]:
+        out += ["## Plugin errors", "", *(f"- {md(e)}" for e in o["plugin_errors"]), ""]
     if report.warnings:
         out += ["## Warnings", "", *(f"- {md(w)}" for w in report.warnings), ""]
     out += _segmentation(report) + _profitability(report) + _checklist(report) + _relationship(report)
     out += _others(report)
     out += _actions(report, result)
+    out += ["## Produced by", "", *(f"- {md(line)}" for line in o["provenance"]), ""]
     return "\n".join(out).rstrip("\n") + "\n"
 
 

@@ -186,7 +186,19 @@ def _overview(result: Result) -> dict[str, Any]:
         "description": result.ruleset.description,
         "as_of": result.as_of.isoformat(),
         "engine": result.engine,
+        "provenance": provenance_lines(result),
+        "plugin_errors": [fault.render() for fault in result.faults],
     }
+
+
+def provenance_lines(result: Result) -> list[str]:
+    """'segmentation: plugin segmentation (clientwise 0.1.0)' per section, in section order."""
+    lines = []
+    for section, origin in sorted(result.provenance.items()):
+        plugin = f"plugin {origin['plugin']}" if origin.get("plugin") else "core"
+        release = " ".join(str(v) for v in (origin.get("distribution"), origin.get("version")) if v)
+        lines.append(f"{section}: {plugin}" + (f" ({release})" if release else ""))
+    return lines
 
 
 def _segmentation(report: Report, result: Result) -> None:

@@ -237,7 +237,9 @@ def _ruleset(book: Workbook, report: Report, result: Result) -> None:
     o = report.overview
     for label, value in (("name", o["ruleset"]), ("version", o["version"]), ("hash", o["hash"]),
                          ("files", "; ".join(o["files"])), ("description", o["description"]), ("as_of", result.as_of),
-                         ("engine", o["engine"]), ("schema", result.header()["schema"])):
+                         ("engine", o["engine"]), ("schema", result.header()["schema"]),
+                         *(("produced by", line) for line in o["provenance"]),
+                         *(("plugin error", line) for line in o["plugin_errors"])):
         sheet.append([label, sheet.cell(value, FORMATS["date"] if label == "as_of" else None)])
 
 
