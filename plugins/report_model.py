@@ -30,9 +30,13 @@ OTHER_ROWS = 50
 #: out, and the xlsx, csv and json outputs hold them all. It also bounds the customer
 #: detail blocks: all customers up to this many, else those the shown rows link to.
 ROW_LIMIT = 5000
-#: Decisions and statuses a customer's detail block lists (skipped and not-met rules are
-#: left out to keep the report small; ``clientwise evaluate --explain KEY`` shows all).
+#: Decisions and statuses a customer's detail block lists when the report traces more
+#: than FULL_TRACE_LIMIT customers (skipped and not-met rules are then left out to keep
+#: the file small; ``clientwise evaluate --explain KEY`` always shows all).
 TRACE_STATUSES = ("fired", "unknown")
+#: Up to this many detail blocks, each lists every rule of every decision with its
+#: status and the values it read: the full explanation trace.
+FULL_TRACE_LIMIT = 1000
 #: The tier table's columns the reports show (missing ones, like profit_share without
 #: a profitability section, are shown as unknown).
 TIER_FIELDS = ("tier", "customers", "customer_share", "measure_share", "profit_share", "target_min", "target_max",
@@ -322,7 +326,10 @@ def _customers(result: Result, customers: pl.DataFrame, keys: list[str], wanted:
 
 
 def _traces(result: Result, wanted: set[str] | None) -> dict[str, list[dict[str, Any]]]:
-    """Fired and unknown rules per customer (only ``wanted`` ones: tracing costs ~0.5 ms each)."""
+    """Every rule's outcome per customer, or only fired and unknown ones for large reports.
+
+    Only ``wanted`` customers are traced: tracing costs ~0.5 ms each.
+    """
     tracer = result.tracer
     if tracer is None:
         return {}
@@ -333,8 +340,9 @@ def _traces(result: Result, wanted: set[str] | None) -> dict[str, list[dict[str,
             frame=tracer.frame.filter(pl.col(tracer.key).cast(pl.String).is_in(chosen.implode())),
             actions=tracer.actions.filter(pl.col(tracer.key).cast(pl.String).is_in(chosen.implode())),
         )
+    full = tracer.frame.height <= FULL_TRACE_LIMIT
     traces: dict[str, list[dict[str, Any]]] = {}
     for explanation in tracer.explain_all():
         rules = explanation.to_dict().get("rules", [])
-        traces[explanation.key] = [plain(rule) for rule in rules if rule.get("status") in TRACE_STATUSES]
+        traces[explanation.key] = [plain(rule) for rule in rules if full or rule.get("status") in TRACE_STATUSES]
     return traces

@@ -9,6 +9,8 @@ import re
 from pathlib import Path
 
 import pytest
+
+import clientwise
 from report_inputs import HOSTILE, hostile_result, sample_result
 
 from clientwise.contracts import Writer
@@ -17,6 +19,7 @@ from clientwise.plugins.report_md import md
 from clientwise.plugins.report_model import build
 from clientwise.plugins_host import PluginHost
 from clientwise.report import choose_writer
+from clientwise.steps import DerivedStep
 
 
 def html() -> str:
@@ -93,6 +96,12 @@ def test_every_customer_in_a_table_links_to_its_detail_block():
     block = block[:block.index("</details>")]
     assert "Ranked 1 of 300 by revenue; the top 30 are strategic" in block
     assert '<td class="status-fired">fired</td>' in block
+    # A portfolio this small gets the full trace: every rule of every decision.
+    assert '<td class="status-skipped">skipped</td>' in block
+    assert '<td class="status-not_met">not_met</td>' in block
+    rules = sum(len(step.decision.rules) for step in clientwise.Evaluator("default").program.steps()
+                if not isinstance(step, DerivedStep))
+    assert block.count("<tr><td>") == rules
 
 
 def test_customer_text_cannot_inject_markup():
