@@ -13,7 +13,7 @@ $(BIN)/python:
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 $(STAMP): $(BIN)/python pyproject.toml examples/clientwise-nps/pyproject.toml
-	$(BIN)/python -m pip install --quiet -e ".[test]" -e examples/clientwise-nps
+	$(BIN)/python -m pip install --quiet -e ".[test,durable]" -e examples/clientwise-nps
 	touch $(STAMP)
 
 install: $(STAMP)

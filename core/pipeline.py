@@ -128,7 +128,7 @@ class Evaluator:
         key = self.ruleset.core.data.key
         customers = context.tables["customers"].sort(key)
         related = {name: context.tables[name] for name in RELATED_TABLES if name in context.tables}
-        decide_context = DecideContext(context.as_of, key, self.host.functions())
+        decide_context = DecideContext(context.as_of, key, self.host.functions(), self.ruleset.core.metadata.name)
         mark = time.perf_counter()
         stage("deriving fields and deciding")
         decided = run(self.program, customers, related, self.engine, decide_context)

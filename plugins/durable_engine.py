@@ -1,0 +1,190 @@
+"""The durable engine: decision rules on durable-rules (Rete), in worker processes.
+
+Derived fields stay on polars (the core computes them before calling ``decide``);
+this engine posts each customer's fields to durable-rules rulesets compiled from the
+expression nodes (:mod:`clientwise.plugins.durable_lower`) and reads back which rules
+matched. Statuses mean exactly what they mean on the polars engine; the conformance
+suite (``tests/test_conformance.py``) holds the two engines to identical results.
+
+Chained rules (a rule reading a classification another rule decides) are split into
+later strata by the core (:mod:`clientwise.order`), so this engine always sees every
+value a rule reads; see ``docs/engines.md`` for why.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as futures
+import io
+import multiprocessing
+import os
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import polars as pl
+
+from clientwise.contracts import RULE_STATUS, CompiledDecision, DecideContext
+from clientwise.errors import ClientwiseError
+from clientwise.expr import EvalContext
+from clientwise.hookspecs import hookimpl
+
+INSTALL_COMMAND = "pip install 'clientwise[durable]'"
+
+try:
+    from clientwise.plugins import durable_worker as worker
+except ImportError as error:  # durable-rules is an optional extra
+    raise ImportError(f"the durable engine needs durable-rules; install it with: {INSTALL_COMMAND}") from error
+
+from clientwise.plugins.durable_lower import ROW_FIELD, Cond, Lowered
+
+#: durable-rules rejects messages with 255 or more properties (error 302).
+MAX_PROPERTIES = 254
+_STATUS = {0: "unknown", worker.TRUE: "fired", worker.FALSE: "not_met"}
+
+
+class DurableEngineError(ClientwiseError):
+    """durable-rules failed (a worker crashed or the engine disagreed with itself)."""
+
+
+@dataclass
+class Plan:
+    """One stratum compiled for durable-rules."""
+
+    lowered: Lowered
+    rule_ids: list[str]
+    groups: list[worker.Group] = field(default_factory=list)
+
+
+def _rule(cond: Cond, action: str, priority: int) -> dict[str, Any] | None:
+    if cond is False:
+        return None
+    if cond is True:  # a constant condition still needs a message to match
+        cond = {"$gte": {ROW_FIELD: 0}}
+    return {"all": [{"m": cond}], "pri": priority, "run": action}
+
+
+def compile_plan(decisions: Sequence[CompiledDecision], context: DecideContext) -> Plan:
+    """Lower every rule and pack them into rulesets whose messages stay under 255 properties."""
+    lowered = Lowered(EvalContext(as_of=context.as_of, functions=context.functions, key=context.key))
+    plan = Plan(lowered, [])
+    packs: list[tuple[set[str], dict[str, Any]]] = []
+    for decision in decisions:
+        for order, rule in enumerate(decision.rules):
+            index = len(plan.rule_ids)
+            plan.rule_ids.append(rule.id)
+            true, false, reads = lowered.rule(rule.id, rule.condition)
+            definitions = {
+                worker.action_name(index, truth): compiled
+                for truth, cond in ((worker.TRUE, true), (worker.FALSE, false))
+                if (compiled := _rule(cond, worker.action_name(index, truth), order)) is not None
+            }
+            if len(reads) > MAX_PROPERTIES:
+                raise DurableEngineError(
+                    f"rule {rule.id} reads {len(reads)} fields; durable-rules accepts at most "
+                    f"{MAX_PROPERTIES} per message: split the rule or use --engine polars"
+                )
+            pack = next((p for p in packs if len(p[0] | reads) <= MAX_PROPERTIES), None)
+            if pack is None:
+                pack = (set(), {})
+                packs.append(pack)
+            pack[0].update(reads)
+            pack[1].update(definitions)
+    run_id = uuid.uuid4().hex[:12]
+    for number, (names, definition) in enumerate(packs):
+        definition[worker.SEEN] = {"all": [{"m": {"$gte": {ROW_FIELD: 0}}}], "pri": 1_000_000, "run": worker.SEEN}
+        plan.groups.append(worker.Group(f"clientwise_{run_id}_{number}", definition, tuple(sorted(names))))
+    return plan
+
+
+class DurableEngine:
+    """Runs decision rules on durable-rules in ``workers`` processes (0: in this process)."""
+
+    name: ClassVar[str] = "durable"
+    description: ClassVar[str] = "durable-rules (Rete) in worker processes; identical results to polars."
+
+    def __init__(self, workers: int | None = None, batch_size: int = 10_000,
+                 run: Callable[[worker.Task], bytes] = worker.run_batch):
+        env = os.environ.get("CLIENTWISE_DURABLE_WORKERS")
+        self.workers = workers if workers is not None else int(env) if env else min(2, os.cpu_count() or 1)
+        self.batch_size = batch_size
+        self.run = run
+
+    def notes(self, decisions: Sequence[CompiledDecision], context: DecideContext) -> list[str]:
+        """What had to be lowered to run on durable-rules, rule by rule (for ``clientwise check``)."""
+        plan = compile_plan(decisions, context)
+        return [f"{rule}: {note}" for rule, notes in plan.lowered.notes.items() for note in dict.fromkeys(notes)]
+
+    def decide(
+        self, frame: pl.DataFrame, decisions: Sequence[CompiledDecision], context: DecideContext
+    ) -> pl.DataFrame:
+        plan = compile_plan(decisions, context)
+        if not plan.rule_ids:
+            return pl.DataFrame(height=frame.height)
+        posted = frame.select([e.alias(name) for name, e in plan.lowered.columns.items()]) \
+            if plan.lowered.columns else pl.DataFrame(height=frame.height)
+        bounds = [(s, min(s + self.batch_size, frame.height)) for s in range(0, frame.height, self.batch_size)]
+        tasks = [worker.Task(tuple(plan.groups), len(plan.rule_ids), _ipc(posted.slice(s, e - s), e - s))
+                 for s, e in bounds]
+        codes = self._run_all(tasks, bounds, frame, context)
+        return _statuses(codes, plan, decisions, frame.height)
+
+    def _run_all(self, tasks: list[worker.Task], bounds: list[tuple[int, int]], frame: pl.DataFrame,
+                 context: DecideContext) -> bytes:
+        if self.workers <= 0:
+            return b"".join(self.run(task) for task in tasks)
+        ctx = multiprocessing.get_context("spawn")
+        results: list[bytes] = []
+        with futures.ProcessPoolExecutor(max_workers=min(self.workers, len(tasks)) or 1, mp_context=ctx) as pool:
+            pending = [pool.submit(self.run, task) for task in tasks]
+            for number, (future, (start, end)) in enumerate(zip(pending, bounds)):
+                try:
+                    results.append(future.result())
+                except futures.process.BrokenProcessPool as error:
+                    for other in pending:
+                        other.cancel()
+                    keys = frame[context.key]
+                    raise DurableEngineError(
+                        f"the durable engine's worker process crashed on ruleset "
+                        f"'{context.ruleset or '?'}', customer batch {number + 1} of {len(tasks)} "
+                        f"(rows {start + 1}-{end}, customers {keys[start]} to {keys[end - 1]}): {error}. "
+                        "durable-rules is a C extension; rerun with --engine polars, or report the batch"
+                    ) from None
+        return b"".join(results)
+
+
+def _ipc(frame: pl.DataFrame, height: int) -> bytes:
+    buffer = io.BytesIO()
+    (frame if frame.width else pl.DataFrame({ROW_FIELD: [0] * height})).write_ipc(buffer)
+    return buffer.getvalue()
+
+
+def _statuses(codes: bytes, plan: Plan, decisions: Sequence[CompiledDecision], height: int) -> pl.DataFrame:
+    width = len(plan.rule_ids)
+    matrix = pl.Series("codes", list(codes), pl.UInt8) if codes else pl.Series("codes", [], pl.UInt8)
+    columns = {}
+    for index, rule_id in enumerate(plan.rule_ids):
+        column = matrix.gather_every(width, index) if height else matrix
+        if (column == 3).any():
+            row = int((column == 3).arg_true()[0])
+            raise DurableEngineError(f"rule {rule_id} matched both TRUE and FALSE for row {row + 1}: "
+                                     "a bug in the durable engine's lowering; use --engine polars")
+        columns[rule_id] = column.replace_strict(_STATUS, return_dtype=pl.String).cast(RULE_STATUS)
+    statuses = pl.DataFrame(columns) if columns else pl.DataFrame(height=height)
+    skips = []
+    for decision in decisions:
+        if decision.mode != "first":
+            continue
+        earlier: pl.Expr | None = None
+        for rule in decision.rules:
+            if earlier is not None:
+                skips.append(pl.when(earlier).then(pl.lit("skipped", RULE_STATUS))
+                             .otherwise(pl.col(rule.id)).alias(rule.id))
+            fired = pl.col(rule.id) == "fired"
+            earlier = fired if earlier is None else earlier | fired
+    return statuses.with_columns(skips) if skips else statuses
+
+
+@hookimpl
+def clientwise_engines() -> list[DurableEngine]:
+    return [DurableEngine()]
