@@ -38,8 +38,12 @@ except ImportError as error:  # durable-rules is an optional extra
 
 from clientwise.plugins.durable_lower import ROW_FIELD, Cond, Lowered
 
-#: durable-rules rejects messages with 255 or more properties (error 302).
-MAX_PROPERTIES = 254
+#: Fields one durable ruleset may read. Measured with durable-rules 2.0.28: a ruleset
+#: whose conditions name 64 or more properties fails every message (error 303), and
+#: a message of 254+ properties crashes the process (the issue saw error 302 at 255).
+#: Rules are packed into rulesets of at most this many fields (plus the row number),
+#: and each ruleset is posted only its own fields.
+MAX_PROPERTIES = 62
 _STATUS = {0: "unknown", worker.TRUE: "fired", worker.FALSE: "not_met"}
 
 
@@ -74,16 +78,14 @@ def compile_plan(decisions: Sequence[CompiledDecision], context: DecideContext) 
             index = len(plan.rule_ids)
             plan.rule_ids.append(rule.id)
             true, false, reads = lowered.rule(rule.id, rule.condition)
+            if len(reads) > MAX_PROPERTIES:
+                true, false, reads = lowered.whole(rule.id, rule.condition, (
+                    f"it reads {len(reads)} fields and one durable-rules ruleset can read at most {MAX_PROPERTIES}"))
             definitions = {
                 worker.action_name(index, truth): compiled
                 for truth, cond in ((worker.TRUE, true), (worker.FALSE, false))
                 if (compiled := _rule(cond, worker.action_name(index, truth), order)) is not None
             }
-            if len(reads) > MAX_PROPERTIES:
-                raise DurableEngineError(
-                    f"rule {rule.id} reads {len(reads)} fields; durable-rules accepts at most "
-                    f"{MAX_PROPERTIES} per message: split the rule or use --engine polars"
-                )
             pack = next((p for p in packs if len(p[0] | reads) <= MAX_PROPERTIES), None)
             if pack is None:
                 pack = (set(), {})

@@ -68,6 +68,12 @@ class Lowered:
         true, false = self._bool(condition)
         return true, false, frozenset(self._reads)
 
+    def whole(self, rule_id: str, condition: n.Node, why: str) -> tuple[Cond, Cond, frozenset[str]]:
+        """The rule's whole condition as one precomputed column (for rules durable cannot post)."""
+        self._rule = rule_id
+        name = self._precompute(condition, why)
+        return {name: True}, {name: False}, frozenset([name])
+
     # -- boolean level: Kleene algebra ----------------------------------------
 
     def _bool(self, node: n.Node) -> tuple[Cond, Cond]:
@@ -118,7 +124,8 @@ class Lowered:
             self._post_field(left.name, left.type)
             name = left.name
         else:
-            name = self._precompute(left, "the left side of a comparison must be a field in durable-rules")
+            why = _why(left) if _why(left) != _OTHER else "durable-rules compares a field to a value, not two computed values"
+            name = self._precompute(left, why)
         self._reads.add(name)
         value = self._value(right)
         if value is None:
@@ -179,6 +186,9 @@ class Lowered:
         return name
 
 
+_OTHER = "durable-rules has no equivalent"
+
+
 def _why(node: n.Node) -> str:
     if isinstance(node, n.Call):
         return f"durable-rules cannot call functions ({node.name})"
@@ -190,7 +200,7 @@ def _why(node: n.Node) -> str:
         return "division gives null for a zero divisor, which durable-rules cannot express"
     if isinstance(node, n.Compare):
         return "text ordering or a comparison without fields"
-    return "durable-rules has no equivalent"
+    return _OTHER
 
 
 def _has_field(node: n.Node) -> bool:
