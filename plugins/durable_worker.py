@@ -13,9 +13,11 @@ the whole batch keeps clear of durable's limit of 1024 live sessions.
 from __future__ import annotations
 
 import copy
+import json
 from dataclasses import dataclass
 from typing import Any
 
+import durable_rules_engine as engine
 from durable.engine import Host
 
 #: Action name of the catch-all rule: durable raises MessageNotHandledException for a
@@ -100,6 +102,32 @@ def run_batch(task: Task, row_field: str = "__row") -> bytes:
                 {row_field: start + offset, **{k: row[k] for k in wanted if k in row}}
                 for offset, row in enumerate(chunk)
             ]
-            host.assert_facts(group.name, facts)
-            host.retract_facts(group.name, facts)
+            ruleset = host.get_ruleset(group.name)
+            _drain(ruleset, ruleset.assert_facts(facts), codes, task.rule_count, row_field)
+            _drain(ruleset, ruleset.retract_facts(facts), codes, task.rule_count, row_field)
     return bytes(codes)
+
+
+def _drain(ruleset: Any, state: int, codes: bytearray, width: int, row_field: str) -> None:
+    """Run every pending action of ``state``: record the matched rule for the fact's row.
+
+    This is what :meth:`durable.engine.Ruleset.do_actions` does, without its per-action
+    closure, state round trip and lease timers, which cost about two thirds of the time
+    and which rules that only record a match do not need. Actions carry no state, so
+    there is nothing to write back between them.
+    """
+    handle = ruleset._handle
+    started = engine.start_action_for_state(handle, state)
+    if not started:
+        return
+    loads = json.loads
+    message = loads(started[1])
+    while True:
+        for action, matched in message.items():
+            if action != SEEN:
+                truth = TRUE if action[0] == "t" else FALSE
+                codes[matched["m"][row_field] * width + int(action[1:])] |= truth
+        following = engine.complete_and_start_action(handle, state)
+        if not following:
+            return
+        message = loads(following)
