@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections.abc import Callable, Mapping
+from typing import Any
 from pathlib import Path
 
 import polars as pl
@@ -23,6 +24,7 @@ from clientwise.explain import TracedDerived, TracedRule, Tracer
 from clientwise.load import load_tables
 from clientwise.plugins_host import PluginHost
 from clientwise.result import Result, RulesetIdentity
+from clientwise.single import Population, evaluate_one
 from clientwise.ruleset import Ruleset, read_raw, validate
 from clientwise.ruleset.data import RELATED_TABLES
 from clientwise.validate import validate_tables
@@ -66,6 +68,7 @@ class Evaluator:
         self.ruleset = ruleset if isinstance(ruleset, Ruleset) else load_ruleset(ruleset, host=self.host)
         self.engine = self.host.engine(engine)
         self.program: Program = compile_ruleset(self.ruleset, self.host)
+        self._population: Population | None = None  # the last evaluated portfolio, for evaluate_one
 
     @property
     def identity(self) -> RulesetIdentity:
@@ -133,11 +136,19 @@ class Evaluator:
         stage("deriving fields and deciding")
         decided = run(self.program, customers, related, self.engine, decide_context)
         context.timings["derive+decide"] = time.perf_counter() - mark
+        self._population = Population(decided.frame, related, context.as_of)
         result = self._result(context, decided)
         self.host.hook.clientwise_after_evaluate(context=context, result=result)
         context.timings["total"] = time.perf_counter() - started
         result.timings = dict(context.timings)
         return result
+
+    def evaluate_one(self, record: Mapping[str, Any],
+                     related: Mapping[str, pl.DataFrame | list[dict[str, Any]]] | None = None) -> Result:
+        """One customer against the population figures of the last :meth:`evaluate` (see
+        :mod:`clientwise.single`); ``related`` gives its contacts/interactions rows, else
+        the portfolio's rows for its key are used."""
+        return evaluate_one(self, self._population, record, related)
 
     def _result(self, context: EvaluationContext, decided: Decided) -> Result:
         data = self.ruleset.core.data

@@ -14,10 +14,11 @@ value a rule reads; see ``docs/engines.md`` for why.
 from __future__ import annotations
 
 import concurrent.futures as futures
+import hashlib
 import io
+import json
 import multiprocessing
 import os
-import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -92,10 +93,10 @@ def compile_plan(decisions: Sequence[CompiledDecision], context: DecideContext) 
                 packs.append(pack)
             pack[0].update(reads)
             pack[1].update(definitions)
-    run_id = uuid.uuid4().hex[:12]
-    for number, (names, definition) in enumerate(packs):
+    for names, definition in packs:
         definition[worker.SEEN] = {"all": [{"m": {"$gte": {ROW_FIELD: 0}}}], "pri": 1_000_000, "run": worker.SEEN}
-        plan.groups.append(worker.Group(f"clientwise_{run_id}_{number}", definition, tuple(sorted(names))))
+        digest = hashlib.sha256(json.dumps(definition, sort_keys=True).encode()).hexdigest()[:16]
+        plan.groups.append(worker.Group(f"clientwise_{digest}", definition, tuple(sorted(names))))
     return plan
 
 
@@ -106,11 +107,16 @@ class DurableEngine:
     description: ClassVar[str] = "durable-rules (Rete) in worker processes; identical results to polars."
 
     def __init__(self, workers: int | None = None, batch_size: int = 10_000,
-                 run: Callable[[worker.Task], bytes] = worker.run_batch):
+                 run: Callable[[worker.Task], bytes] | None = None):
         env = os.environ.get("CLIENTWISE_DURABLE_WORKERS")
         self.workers = workers if workers is not None else int(env) if env else min(2, os.cpu_count() or 1)
         self.batch_size = batch_size
         self.run = run
+        self._runner = worker.Runner()  # in-process rulesets, kept across calls (workers=0)
+
+    def inline(self) -> DurableEngine:
+        """The same engine in this process, keeping its rulesets: for single customers."""
+        return DurableEngine(workers=0, batch_size=self.batch_size, run=self.run)
 
     def notes(self, decisions: Sequence[CompiledDecision], context: DecideContext) -> list[str]:
         """What had to be lowered to run on durable-rules, rule by rule (for ``clientwise check``)."""
@@ -134,11 +140,12 @@ class DurableEngine:
     def _run_all(self, tasks: list[worker.Task], bounds: list[tuple[int, int]], frame: pl.DataFrame,
                  context: DecideContext) -> bytes:
         if self.workers <= 0:
-            return b"".join(self.run(task) for task in tasks)
+            run = self.run or self._runner.run
+            return b"".join(run(task) for task in tasks)
         ctx = multiprocessing.get_context("spawn")
         results: list[bytes] = []
         with futures.ProcessPoolExecutor(max_workers=min(self.workers, len(tasks)) or 1, mp_context=ctx) as pool:
-            pending = [pool.submit(self.run, task) for task in tasks]
+            pending = [pool.submit(self.run or worker.run_batch, task) for task in tasks]
             for number, (future, (start, end)) in enumerate(zip(pending, bounds)):
                 try:
                     results.append(future.result())

@@ -52,31 +52,54 @@ def action_name(index: int, truth: int) -> str:
 
 
 class _BatchHost(Host):
-    """A host whose actions write status codes into ``codes``; one per batch, no globals."""
+    """A host of its own per runner: no globals, no background threads.
 
-    def __init__(self, definitions: dict[str, Any], codes: bytearray, rule_count: int, row_field: str):
-        self._codes, self._rules, self._row = codes, rule_count, row_field
-        super().__init__(definitions)
+    Actions are run by :func:`_drain`, not through the host, so every name resolves
+    to a no-op; durable-rules only insists that each name resolves.
+    """
 
     def _run(self) -> None:
-        """No background dispatch threads: every action runs inside our own call,
-        so all codes are written before :func:`run_batch` returns."""
+        """No background dispatch threads: every action runs inside our own call."""
 
     def get_action(self, action_name: str) -> Any:
-        if action_name == SEEN:
-            return _seen
-        truth = TRUE if action_name[0] == "t" else FALSE
-        index = int(action_name[1:])
-        codes, width, row_field = self._codes, self._rules, self._row
-
-        def record(c: Any) -> None:
-            codes[c.m[row_field] * width + index] |= truth
-
-        return record
+        return _seen
 
 
 def _seen(c: Any) -> None:
     return None
+
+
+class Runner:
+    """Keeps one host per set of rulesets, so repeated batches (or single customers,
+    see ``Evaluator.evaluate_one``) do not recreate rulesets in the C extension, which
+    never frees them."""
+
+    def __init__(self) -> None:
+        self._hosts: dict[tuple[str, ...], _BatchHost] = {}
+
+    def host(self, groups: tuple[Group, ...]) -> _BatchHost:
+        names = tuple(group.name for group in groups)
+        if names not in self._hosts:
+            self._hosts[names] = _BatchHost({group.name: copy.deepcopy(group.definition) for group in groups})
+        return self._hosts[names]
+
+    def run(self, task: Task, rows: list[dict[str, Any]] | None = None, row_field: str = "__row") -> bytes:
+        """Status codes, ``rule_count`` per customer in batch order."""
+        rows = _rows(task.frame) if rows is None else rows
+        codes = bytearray(len(rows) * task.rule_count)
+        host = self.host(task.groups)
+        for start in range(0, len(rows), CHUNK):
+            chunk = rows[start:start + CHUNK]
+            for group in task.groups:
+                wanted = group.fields
+                facts = [
+                    {row_field: start + offset, **{k: row[k] for k in wanted if k in row}}
+                    for offset, row in enumerate(chunk)
+                ]
+                ruleset = host.get_ruleset(group.name)
+                _drain(ruleset, ruleset.assert_facts(facts), codes, task.rule_count, row_field)
+                _drain(ruleset, ruleset.retract_facts(facts), codes, task.rule_count, row_field)
+        return bytes(codes)
 
 
 def _rows(frame: bytes) -> list[dict[str, Any]]:
@@ -88,24 +111,9 @@ def _rows(frame: bytes) -> list[dict[str, Any]]:
     return [{k: v for k, v in record.items() if v is not None} for record in records]
 
 
-def run_batch(task: Task, row_field: str = "__row") -> bytes:
-    """Status codes, ``rule_count`` per customer in batch order."""
-    rows = _rows(task.frame)
-    codes = bytearray(len(rows) * task.rule_count)
-    definitions = {group.name: copy.deepcopy(group.definition) for group in task.groups}
-    host = _BatchHost(definitions, codes, task.rule_count, row_field)
-    for start in range(0, len(rows), CHUNK):
-        chunk = rows[start:start + CHUNK]
-        for group in task.groups:
-            wanted = group.fields
-            facts = [
-                {row_field: start + offset, **{k: row[k] for k in wanted if k in row}}
-                for offset, row in enumerate(chunk)
-            ]
-            ruleset = host.get_ruleset(group.name)
-            _drain(ruleset, ruleset.assert_facts(facts), codes, task.rule_count, row_field)
-            _drain(ruleset, ruleset.retract_facts(facts), codes, task.rule_count, row_field)
-    return bytes(codes)
+def run_batch(task: Task) -> bytes:
+    """Run one batch with a fresh host (what each worker process does)."""
+    return Runner().run(task)
 
 
 def _drain(ruleset: Any, state: int, codes: bytearray, width: int, row_field: str) -> None:
