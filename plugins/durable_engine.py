@@ -19,6 +19,7 @@ import io
 import json
 import multiprocessing
 import os
+import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -113,6 +114,16 @@ class DurableEngine:
         self.batch_size = batch_size
         self.run = run
         self._runner = worker.Runner()  # in-process rulesets, kept across calls (workers=0)
+        self._pool: futures.ProcessPoolExecutor | None = None
+
+    def _worker_pool(self) -> futures.ProcessPoolExecutor:
+        """Worker processes live as long as this engine (one evaluation context), so
+        the strata of a run and later runs do not pay process start-up again."""
+        if self._pool is None:
+            pool = futures.ProcessPoolExecutor(max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"))
+            weakref.finalize(self, pool.shutdown, wait=False, cancel_futures=True)
+            self._pool = pool
+        return self._pool
 
     def inline(self) -> DurableEngine:
         """The same engine in this process, keeping its rulesets: for single customers."""
@@ -131,7 +142,10 @@ class DurableEngine:
             return pl.DataFrame(height=frame.height)
         posted = frame.select([e.alias(name) for name, e in plan.lowered.columns.items()]) \
             if plan.lowered.columns else pl.DataFrame(height=frame.height)
-        bounds = [(s, min(s + self.batch_size, frame.height)) for s in range(0, frame.height, self.batch_size)]
+        size = self.batch_size
+        if self.workers > 1:  # at least two batches per worker, so every worker has work
+            size = max(1, min(size, -(-frame.height // (2 * self.workers))))
+        bounds = [(s, min(s + size, frame.height)) for s in range(0, frame.height, size)]
         tasks = [worker.Task(tuple(plan.groups), len(plan.rule_ids), _ipc(posted.slice(s, e - s), e - s))
                  for s, e in bounds]
         codes = self._run_all(tasks, bounds, frame, context)
@@ -142,23 +156,21 @@ class DurableEngine:
         if self.workers <= 0:
             run = self.run or self._runner.run
             return b"".join(run(task) for task in tasks)
-        ctx = multiprocessing.get_context("spawn")
+        pool = self._worker_pool()
         results: list[bytes] = []
-        with futures.ProcessPoolExecutor(max_workers=min(self.workers, len(tasks)) or 1, mp_context=ctx) as pool:
-            pending = [pool.submit(self.run or worker.run_batch, task) for task in tasks]
-            for number, (future, (start, end)) in enumerate(zip(pending, bounds)):
-                try:
-                    results.append(future.result())
-                except futures.process.BrokenProcessPool as error:
-                    for other in pending:
-                        other.cancel()
-                    keys = frame[context.key]
-                    raise DurableEngineError(
-                        f"the durable engine's worker process crashed on ruleset "
-                        f"'{context.ruleset or '?'}', customer batch {number + 1} of {len(tasks)} "
-                        f"(rows {start + 1}-{end}, customers {keys[start]} to {keys[end - 1]}): {error}. "
-                        "durable-rules is a C extension; rerun with --engine polars, or report the batch"
-                    ) from None
+        pending = [pool.submit(self.run or worker.run_batch, task) for task in tasks]
+        for number, (future, (start, end)) in enumerate(zip(pending, bounds)):
+            try:
+                results.append(future.result())
+            except futures.process.BrokenProcessPool as error:
+                self._pool = None  # a broken pool cannot be reused; the next call starts a new one
+                keys = frame[context.key]
+                raise DurableEngineError(
+                    f"the durable engine's worker process crashed on ruleset "
+                    f"'{context.ruleset or '?'}', customer batch {number + 1} of {len(tasks)} "
+                    f"(rows {start + 1}-{end}, customers {keys[start]} to {keys[end - 1]}): {error}. "
+                    "durable-rules is a C extension; rerun with --engine polars, or report the batch"
+                ) from None
         return b"".join(results)
 
 
