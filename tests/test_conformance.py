@@ -153,3 +153,34 @@ def test_generated_rulesets_are_identical_on_both_engines(text: str, seed: int) 
     ruleset = parse_ruleset(text, origin="generated.toml")
     polars_result, durable_result = run_both(ruleset, {"customers": customers(60, seed)})
     assert_same(polars_result, durable_result)
+
+
+CYCLE = """
+schema = 1
+[metadata]
+name = "t"
+[data.customers.fields]
+customer_id = { type = "string", required = true }
+revenue = { type = "money" }
+[derive]
+big = "tier == 'a'"
+[segmentation]
+method = "conditions"
+measure = "revenue"
+[[segmentation.tiers]]
+id = "a"
+when = "big"
+[[segmentation.tiers]]
+id = "b"
+"""
+
+
+@pytest.mark.parametrize("engine", ["polars", "durable"])
+def test_a_cycle_through_a_classification_is_reported_at_load_with_its_members(engine: str) -> None:
+    from clientwise import RulesetError
+
+    with pytest.raises(RulesetError) as error:
+        Evaluator(parse_ruleset(CYCLE, origin="t.toml"), engine=engine)
+    assert str(error.value).startswith(
+        "t.toml: derive.big: these fields and rules depend on each other in a cycle: "
+        "derive.big -> segmentation -> derive.big")

@@ -52,7 +52,7 @@ def test_more_customers_than_durable_sessions_share_one_session() -> None:
     assert result.actions.height == sum(1 for i in range(2500) if i % 7 > 3) == 1071
 
 
-def test_rules_reading_more_than_254_fields_are_split_across_messages() -> None:
+def test_rules_reading_300_fields_are_packed_into_rulesets_of_62() -> None:
     fields = [f"f{i}" for i in range(300)]
     rules = [(f"r{i}", f"f{i} > 0 and f{i + 1} <= 1") for i in range(0, 299, 2)]
     ruleset = ruleset_with(fields, rules)
