@@ -164,3 +164,12 @@ def test_without_the_extra_the_engine_exits_2_with_the_install_command(monkeypat
     assert result.exit_code == 2
     assert "unknown engine 'durable'" in result.output
     assert "pip install 'clientwise[durable]'" in result.output
+
+
+def test_customer_text_that_looks_like_the_row_field_does_not_confuse_matching() -> None:
+    lines = [HEAD, 'note = { type = "string" }', "[[rules]]", 'id = "noted"', "when = \"note != 'x'\"",
+             'action = "act"', "priority = 1", 'because = "why"']
+    ruleset = parse_ruleset("\n".join(lines), origin="limits.toml")
+    customers = pl.DataFrame({"customer_id": ["A", "B", "C"], "note": ['a"__row": 2, "', "x", '\\"__row":1']})
+    result = evaluate(ruleset, customers, DurableEngine(workers=0))
+    assert statuses(result) == {"noted": ["fired", "not_met", "fired"]}
