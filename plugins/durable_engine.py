@@ -140,8 +140,9 @@ class DurableEngine:
         plan = compile_plan(decisions, context)
         if not plan.rule_ids:
             return pl.DataFrame(height=frame.height)
-        posted = frame.select([e.alias(name) for name, e in plan.lowered.columns.items()]) \
-            if plan.lowered.columns else pl.DataFrame(height=frame.height)
+        columns = plan.lowered.columns
+        posted = frame.lazy().with_columns([e.alias(name) for name, e in columns.items()]).select(list(columns)) \
+            .collect() if columns else pl.DataFrame(height=frame.height)  # with_columns broadcasts constants
         size = self.batch_size
         if self.workers > 1:  # at least two batches per worker, so every worker has work
             size = max(1, min(size, -(-frame.height // (2 * self.workers))))

@@ -101,6 +101,7 @@ ATOMS = st.sampled_from([
     "s == 'x'", "s != 'y'", "s in ['x', 'z']", "s not in ['x']", "flag", "not flag", "a is null",
     "b is not null", "d >= date('2026-01-01')", "days_since(d) > {i}", "a / b > 1", "-a < {n}",
     "coalesce(a, 0) > {n}", "{n} < a", "b in [1, 2, {i}]", "s < 'y'",
+    "true", "false", "1 > 2", "b / 0 > 1", "a + 1 > a",
 ])
 
 
