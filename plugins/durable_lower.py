@@ -127,21 +127,17 @@ class Lowered:
             why = _why(left) if _why(left) != _OTHER else "durable-rules compares a field to a value, not two computed values"
             name = self._precompute(left, why)
         self._reads.add(name)
+        self._atom: set[str] = {name}
         value = self._value(right)
         if value is None:
             self._reads = fields_before
             return None
-        guards = [{"$ex": {f: 1}} for f in sorted(self._atom_reads(name, right))]
+        # guard exactly what the durable operands read: a precomputed `coalesce(b, 0)`
+        # is known when `b` is null, so guarding `b` itself would be wrong
+        guards = [{"$ex": {f: 1}} for f in sorted(self._atom)]
         true = _all([*guards, _op(op, name, value)])
         false = _all([*guards, _op(_NEGATE[op], name, value)])
         return true, false
-
-    def _atom_reads(self, left: str, right: n.Node) -> set[str]:
-        names = {left}
-        for sub in n.walk(right):
-            if isinstance(sub, n.Field):
-                names.add(sub.name)
-        return names
 
     # -- value level ---------------------------------------------------------------
 
@@ -156,6 +152,7 @@ class Lowered:
                 return None
             self._post_field(node.name, node.type)
             self._reads.add(node.name)
+            self._atom.add(node.name)
             return {"$m": node.name}
         if isinstance(node, n.Arithmetic) and node.op in _ARITH and _has_field(node):
             left, right = self._value(node.left), self._value(node.right)
@@ -169,6 +166,7 @@ class Lowered:
             return operand if node.op == "+" else {"$mul": {"$l": operand, "$r": -1}}
         name = self._precompute(node, _why(node))
         self._reads.add(name)
+        self._atom.add(name)
         return {"$m": name}
 
     def _post_field(self, name: str, type_: Any) -> None:

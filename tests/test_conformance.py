@@ -97,6 +97,7 @@ d = { type = "date" }
 """
 
 ATOMS = st.sampled_from([
+    "a < coalesce(b, 0)", "b >= if_else(flag, a, 1)", "s == coalesce(s, 'x')",
     "a > {n}", "a <= {n}", "b == {i}", "b != {i}", "a >= b", "a < b + {i}", "a * 2 > b - {n}",
     "s == 'x'", "s != 'y'", "s in ['x', 'z']", "s not in ['x']", "flag", "not flag", "a is null",
     "b is not null", "d >= date('2026-01-01')", "days_since(d) > {i}", "a / b > 1", "-a < {n}",
