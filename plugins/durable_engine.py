@@ -60,6 +60,8 @@ class Plan:
     lowered: Lowered
     rule_ids: list[str]
     groups: list[worker.Group] = field(default_factory=list)
+    #: rules posted without their FALSE rule: no match means ``not_met``, not ``unknown``
+    two_valued: set[int] = field(default_factory=set)
 
 
 def _rule(cond: Cond, action: str, priority: int) -> dict[str, Any] | None:
@@ -70,8 +72,15 @@ def _rule(cond: Cond, action: str, priority: int) -> dict[str, Any] | None:
     return {"all": [{"m": cond}], "pri": priority, "run": action}
 
 
-def compile_plan(decisions: Sequence[CompiledDecision], context: DecideContext) -> Plan:
-    """Lower every rule and pack them into rulesets whose messages stay under 255 properties."""
+def compile_plan(decisions: Sequence[CompiledDecision], context: DecideContext,
+                 nullable: set[str] | None = None) -> Plan:
+    """Lower every rule and pack them into rulesets of at most :data:`MAX_PROPERTIES` fields.
+
+    ``nullable`` names the posted columns that hold a null in this data (None: assume
+    all may). A rule reading none of them cannot be unknown (every atom has its
+    values), so it gets no FALSE rule: no match means ``not_met``. Most customers are
+    ``not_met`` for most rules, so this halves the matches durable-rules reports.
+    """
     lowered = Lowered(EvalContext(as_of=context.as_of, functions=context.functions, key=context.key))
     plan = Plan(lowered, [])
     packs: list[tuple[set[str], dict[str, Any]]] = []
@@ -83,6 +92,9 @@ def compile_plan(decisions: Sequence[CompiledDecision], context: DecideContext) 
             if len(reads) > MAX_PROPERTIES:
                 true, false, reads = lowered.whole(rule.id, rule.condition, (
                     f"it reads {len(reads)} fields and one durable-rules ruleset can read at most {MAX_PROPERTIES}"))
+            if nullable is not None and not (reads & nullable) and not lowered.null_literal:
+                plan.two_valued.add(index)
+                false = False
             definitions = {
                 worker.action_name(index, truth): compiled
                 for truth, cond in ((worker.TRUE, true), (worker.FALSE, false))
@@ -108,11 +120,13 @@ class DurableEngine:
     description: ClassVar[str] = "durable-rules (Rete) in worker processes; identical results to polars."
 
     def __init__(self, workers: int | None = None, batch_size: int = 10_000,
-                 run: Callable[[worker.Task], bytes] | None = None):
+                 run: Callable[[worker.Task], bytes] | None = None, adaptive: bool = True):
         env = os.environ.get("CLIENTWISE_DURABLE_WORKERS")
         self.workers = workers if workers is not None else int(env) if env else min(2, os.cpu_count() or 1)
         self.batch_size = batch_size
         self.run = run
+        #: drop FALSE rules of rules that read no null in this data (see compile_plan)
+        self.adaptive = adaptive
         self._runner = worker.Runner()  # in-process rulesets, kept across calls (workers=0)
         self._pool: futures.ProcessPoolExecutor | None = None
 
@@ -127,7 +141,8 @@ class DurableEngine:
 
     def inline(self) -> DurableEngine:
         """The same engine in this process, keeping its rulesets: for single customers."""
-        return DurableEngine(workers=0, batch_size=self.batch_size, run=self.run)
+        # not adaptive: one set of rulesets for every record, compiled once and kept
+        return DurableEngine(workers=0, batch_size=self.batch_size, run=self.run, adaptive=False)
 
     def notes(self, decisions: Sequence[CompiledDecision], context: DecideContext) -> list[str]:
         """What had to be lowered to run on durable-rules, rule by rule (for ``clientwise check``)."""
@@ -143,6 +158,9 @@ class DurableEngine:
         columns = plan.lowered.columns
         posted = frame.lazy().with_columns([e.alias(name) for name, e in columns.items()]).select(list(columns)) \
             .collect() if columns else pl.DataFrame(height=frame.height)  # with_columns broadcasts constants
+        if self.adaptive:
+            nulls = posted.null_count().row(0, named=True) if columns else {}
+            plan = compile_plan(decisions, context, nullable={name for name, count in nulls.items() if count})
         size = self.batch_size
         if self.workers > 1:  # at least two batches per worker, so every worker has work
             size = max(1, min(size, -(-frame.height // (2 * self.workers))))
@@ -191,7 +209,8 @@ def _statuses(codes: bytes, plan: Plan, decisions: Sequence[CompiledDecision], h
             row = int((column == 3).arg_true()[0])
             raise DurableEngineError(f"rule {rule_id} matched both TRUE and FALSE for row {row + 1}: "
                                      "a bug in the durable engine's lowering; use --engine polars")
-        columns[rule_id] = column.replace_strict(_STATUS, return_dtype=pl.String).cast(RULE_STATUS)
+        mapping = {**_STATUS, 0: "not_met"} if index in plan.two_valued else _STATUS
+        columns[rule_id] = column.replace_strict(mapping, return_dtype=pl.String).cast(RULE_STATUS)
     statuses = pl.DataFrame(columns) if columns else pl.DataFrame(height=height)
     skips = []
     for decision in decisions:

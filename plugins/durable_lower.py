@@ -60,11 +60,14 @@ class Lowered:
     #: rule id -> human-readable lowering notes
     notes: dict[str, list[str]] = field(default_factory=dict)
     _rule: str = ""
+    #: whether the last rule lowered has a `null` literal operand (unknown without any null input)
+    null_literal: bool = False
 
     def rule(self, rule_id: str, condition: n.Node) -> tuple[Cond, Cond, frozenset[str]]:
         """(TRUE condition, FALSE condition, posted names it reads) for one rule."""
         self._rule = rule_id
         self._reads: set[str] = set()
+        self.null_literal = False
         true, false = self._bool(condition)
         return true, false, frozenset(self._reads)
 
@@ -87,6 +90,7 @@ class Lowered:
             true, false = self._bool(node.operand)
             return false, true
         if isinstance(node, n.Literal):
+            self.null_literal = self.null_literal or node.value is None
             return node.value is True, node.value is False
         if isinstance(node, n.In) and len(node.items.items) <= MAX_IN_ITEMS:
             # SQL defines `x in [a, b]` as `x == a or x == b`; the polars engine agrees.

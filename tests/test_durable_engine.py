@@ -173,3 +173,21 @@ def test_customer_text_that_looks_like_the_row_field_does_not_confuse_matching()
     customers = pl.DataFrame({"customer_id": ["A", "B", "C"], "note": ['a"__row": 2, "', "x", '\\"__row":1']})
     result = evaluate(ruleset, customers, DurableEngine(workers=0))
     assert statuses(result) == {"noted": ["fired", "not_met", "fired"]}
+
+
+def test_rules_without_nulls_in_the_data_are_posted_without_their_false_rule() -> None:
+    ruleset = ruleset_with(["x", "y"], [("on_x", "x > 1"), ("on_y", "y > 1"), ("lit", "x > 1 or null")])
+    customers = pl.DataFrame({"customer_id": ["A", "B"], "x": [0.0, 2.0], "y": [None, 2.0]})
+    engine = DurableEngine(workers=0)
+    result = evaluate(ruleset, customers, engine)
+    assert statuses(result) == {"on_x": ["not_met", "fired"], "on_y": ["unknown", "fired"],
+                                "lit": ["unknown", "fired"]}
+    evaluator = Evaluator(ruleset, engine="durable")
+    from clientwise.contracts import DecideContext
+    context = DecideContext(pl.date(2026, 6, 30), "customer_id", evaluator.host.functions(), "limits")
+    decisions = [s.decision for s in evaluator.program.steps() if hasattr(s, "decision")]
+    plan = compile_plan(decisions, context, nullable={"y"})
+    assert plan.two_valued == {0}  # x has no null; `null` literal keeps rule 2 three-valued
+    assert "f0" not in plan.groups[0].definition and "f1" in plan.groups[0].definition
+    assert compile_plan(decisions, context).two_valued == set()
+    assert engine.inline().adaptive is False and engine.adaptive is True
