@@ -172,25 +172,40 @@ class DurableEngine:
 
     def _run_all(self, tasks: list[worker.Task], bounds: list[tuple[int, int]], frame: pl.DataFrame,
                  context: DecideContext) -> bytes:
+        results: list[bytes] = []
         if self.workers <= 0:
             run = self.run or self._runner.run
-            return b"".join(run(task) for task in tasks)
+            for number, task in enumerate(tasks):
+                try:
+                    results.append(run(task))
+                except Exception as error:  # durable_rules_engine.error and friends
+                    raise _batch_error("failed", number, bounds, frame, context, error) from error
+            return b"".join(results)
         pool = self._worker_pool()
-        results: list[bytes] = []
         pending = [pool.submit(self.run or worker.run_batch, task) for task in tasks]
-        for number, (future, (start, end)) in enumerate(zip(pending, bounds)):
+        for number, future in enumerate(pending):
             try:
                 results.append(future.result())
             except futures.process.BrokenProcessPool as error:
                 self._pool = None  # a broken pool cannot be reused; the next call starts a new one
-                keys = frame[context.key]
-                raise DurableEngineError(
-                    f"the durable engine's worker process crashed on ruleset "
-                    f"'{context.ruleset or '?'}', customer batch {number + 1} of {len(tasks)} "
-                    f"(rows {start + 1}-{end}, customers {keys[start]} to {keys[end - 1]}): {error}. "
-                    "durable-rules is a C extension; rerun with --engine polars, or report the batch"
-                ) from None
+                raise _batch_error("'s worker process crashed", number, bounds, frame, context, error) from None
+            except Exception as error:
+                raise _batch_error("failed", number, bounds, frame, context, error) from error
         return b"".join(results)
+
+
+def _batch_error(what: str, number: int, bounds: list[tuple[int, int]], frame: pl.DataFrame,
+                 context: DecideContext, error: BaseException) -> DurableEngineError:
+    """An error naming the engine, the ruleset and the customers of the batch."""
+    start, end = bounds[number]
+    keys = frame[context.key]
+    gap = "" if what.startswith("'") else " "
+    return DurableEngineError(
+        f"the durable engine{gap}{what} on ruleset '{context.ruleset or '?'}', customer batch {number + 1} "
+        f"of {len(bounds)} (rows {start + 1}-{end}, customers {keys[start]} to {keys[end - 1]}): "
+        f"{type(error).__name__}: {error}. durable-rules is a C extension; rerun with --engine polars, "
+        "or report the batch"
+    )
 
 
 def _ipc(frame: pl.DataFrame, height: int) -> bytes:

@@ -191,3 +191,17 @@ def test_rules_without_nulls_in_the_data_are_posted_without_their_false_rule() -
     assert "f0" not in plan.groups[0].definition and "f1" in plan.groups[0].definition
     assert compile_plan(decisions, context).two_valued == set()
     assert engine.inline().adaptive is False and engine.adaptive is True
+
+
+def failing(task: durable_worker.Task) -> bytes:
+    raise RuntimeError("Could not assert facts, error code: 303")
+
+
+def test_an_error_inside_durable_names_the_batch_too() -> None:
+    customers = pl.DataFrame({"customer_id": ["A", "B"], "x": [1.0, 5.0]})
+    for workers in (0, 1):
+        with pytest.raises(DurableEngineError) as error:
+            evaluate(ruleset_with(["x"], [("big", "x > 3")]), customers, DurableEngine(workers=workers, run=failing))
+        assert str(error.value).startswith(
+            "the durable engine failed on ruleset 'limits', customer batch 1 of 1 (rows 1-2, customers A to B): "
+            "RuntimeError: Could not assert facts, error code: 303.")
