@@ -79,6 +79,16 @@ def test_rulesets_from_the_tests_are_identical_on_both_engines() -> None:
     assert_same(polars_result, durable_result)
     listed = durable_result.actions.filter(pl.col("rule") == "long_list")
     assert listed.height == 0  # `revenue / 0` is null, so `not (...)` is unknown and nothing fires
+    assert durable_result.actions.filter(pl.col("rule") == "celebrate").height > 0  # chained through tier
+
+
+def test_the_third_party_plugin_ruleset_is_identical_on_both_engines() -> None:
+    from test_third_party_plugin import NPS_RULESET
+
+    ruleset = parse_ruleset(NPS_RULESET, origin="with-nps.toml")
+    polars_result, durable_result = run_both(ruleset, generate(800, seed=5))
+    assert_same(polars_result, durable_result)
+    assert durable_result.actions.filter(pl.col("rule") == "call_detractor").height > 0
 
 
 # -- generated rulesets -----------------------------------------------------------
