@@ -188,7 +188,10 @@ class DurableEngine:
                 results.append(future.result())
             except futures.process.BrokenProcessPool as error:
                 self._pool = None  # a broken pool cannot be reused; the next call starts a new one
-                raise _batch_error("'s worker process crashed", number, bounds, frame, context, error) from None
+                crash = _batch_error("'s worker process crashed", number, bounds, frame, context, error)
+                crash.args = (crash.args[0] + " (in a script, the worker also stops at start-up when the "
+                              "script's code is not under `if __name__ == \"__main__\":`)",)
+                raise crash from None
             except Exception as error:
                 raise _batch_error("failed", number, bounds, frame, context, error) from error
         return b"".join(results)

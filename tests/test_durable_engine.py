@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 
@@ -205,3 +206,15 @@ def test_an_error_inside_durable_names_the_batch_too() -> None:
         assert str(error.value).startswith(
             "the durable engine failed on ruleset 'limits', customer batch 1 of 1 (rows 1-2, customers A to B): "
             "RuntimeError: Could not assert facts, error code: 303.")
+
+
+def test_the_cli_gives_byte_identical_reports_on_both_engines(tmp_path) -> None:
+    outputs = {}
+    for engine in ("polars", "durable"):
+        path = tmp_path / f"{engine}.json"
+        result = CliRunner().invoke(cli, ["demo", "--format", "json", "-o", str(path), "--engine", engine])
+        assert result.exit_code == 0, result.output
+        outputs[engine] = json.loads(path.read_text())
+    assert outputs["polars"].pop("engine") == "polars" and outputs["durable"].pop("engine") == "durable"
+    assert outputs["durable"]["customer_count"] == 300
+    assert outputs["polars"] == outputs["durable"]  # customers, actions, reasons, portfolio, warnings
