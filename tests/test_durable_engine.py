@@ -218,3 +218,17 @@ def test_the_cli_gives_byte_identical_reports_on_both_engines(tmp_path) -> None:
     assert outputs["polars"].pop("engine") == "polars" and outputs["durable"].pop("engine") == "durable"
     assert outputs["durable"]["customer_count"] == 300
     assert outputs["polars"] == outputs["durable"]  # customers, actions, reasons, portfolio, warnings
+
+
+@pytest.mark.parametrize("when", ["s == 'Zürich'", "s != 'Zürich'", """s == 'a"b'""", "s == 'a\\\\b'",
+                                  "s in ['日本', 'x']", "n > 9007199254740993", "n == -1"])
+def test_unicode_quotes_backslashes_and_large_integers_match_polars(when: str) -> None:
+    text = (HEAD + 's = { type = "string" }\nn = { type = "integer" }\n'
+            + "[[rules]]\nid = 'r'\nwhen = '''" + when + "'''\naction = 'a'\npriority = 1\nbecause = 'b'\n")
+    ruleset = parse_ruleset(text, origin="limits.toml")
+    customers = pl.DataFrame({"customer_id": ["A", "B", "C", "D", "E"], "s": ["Zürich", 'a"b', "日本", None, "a\\b"],
+                              "n": [9007199254740993, 9007199254740994, -1, None, 0]})
+    polars = Evaluator(ruleset).evaluate({"customers": customers}, as_of=AS_OF)
+    durable = evaluate(ruleset, customers, DurableEngine(workers=0))
+    assert statuses(durable) == statuses(polars)
+    assert statuses(durable)["r"][3] == "unknown"
