@@ -129,6 +129,7 @@ class DurableEngine:
         self.adaptive = adaptive
         self._runner = worker.Runner()  # in-process rulesets, kept across calls (workers=0)
         self._pool: futures.ProcessPoolExecutor | None = None
+        self._plans: dict[tuple[Any, ...], tuple[list[CompiledDecision], Any, Plan]] = {}
 
     def _worker_pool(self) -> futures.ProcessPoolExecutor:
         """Worker processes live as long as this engine (one evaluation context), so
@@ -144,6 +145,19 @@ class DurableEngine:
         # not adaptive: one set of rulesets for every record, compiled once and kept
         return DurableEngine(workers=0, batch_size=self.batch_size, run=self.run, adaptive=False)
 
+    def _plan(self, decisions: Sequence[CompiledDecision], context: DecideContext,
+              nullable: frozenset[str] | None) -> Plan:
+        """Compiled plans are kept per decisions, date and null pattern: single-customer
+        calls would otherwise spend more time lowering than matching. The cache holds
+        the decisions themselves, so the ids in its keys cannot be reused."""
+        key = (tuple(id(d) for d in decisions), context.as_of, context.key, id(context.functions), nullable)
+        if key not in self._plans:
+            if len(self._plans) >= 64:
+                self._plans.pop(next(iter(self._plans)))
+            plan = compile_plan(decisions, context, None if nullable is None else set(nullable))
+            self._plans[key] = (list(decisions), context.functions, plan)
+        return self._plans[key][2]
+
     def notes(self, decisions: Sequence[CompiledDecision], context: DecideContext) -> list[str]:
         """What had to be lowered to run on durable-rules, rule by rule (for ``clientwise check``)."""
         plan = compile_plan(decisions, context)
@@ -152,7 +166,7 @@ class DurableEngine:
     def decide(
         self, frame: pl.DataFrame, decisions: Sequence[CompiledDecision], context: DecideContext
     ) -> pl.DataFrame:
-        plan = compile_plan(decisions, context)
+        plan = self._plan(decisions, context, None)
         if not plan.rule_ids:
             return pl.DataFrame(height=frame.height)
         columns = plan.lowered.columns
@@ -160,7 +174,7 @@ class DurableEngine:
             .collect() if columns else pl.DataFrame(height=frame.height)  # with_columns broadcasts constants
         if self.adaptive:
             nulls = posted.null_count().row(0, named=True) if columns else {}
-            plan = compile_plan(decisions, context, nullable={name for name, count in nulls.items() if count})
+            plan = self._plan(decisions, context, frozenset(name for name, count in nulls.items() if count))
         size = self.batch_size
         if self.workers > 1:  # at least two batches per worker, so every worker has work
             size = max(1, min(size, -(-frame.height // (2 * self.workers))))
@@ -218,18 +232,24 @@ def _ipc(frame: pl.DataFrame, height: int) -> bytes:
 
 
 def _statuses(codes: bytes, plan: Plan, decisions: Sequence[CompiledDecision], height: int) -> pl.DataFrame:
+    """Status columns from the codes matrix, in one polars query (a call per rule costs
+    more than the matching for a single customer)."""
     width = len(plan.rule_ids)
-    matrix = pl.Series("codes", list(codes), pl.UInt8) if codes else pl.Series("codes", [], pl.UInt8)
-    columns = {}
+    if height == 0:
+        return pl.DataFrame(schema={rule_id: RULE_STATUS for rule_id in plan.rule_ids})
+    matrix = pl.Series("codes", codes, pl.UInt8)
+    if (matrix == 3).any():
+        position = int((matrix == 3).arg_true()[0])
+        raise DurableEngineError(f"rule {plan.rule_ids[position % width]} matched both TRUE and FALSE for row "
+                                 f"{position // width + 1}: a bug in the durable engine's lowering; use --engine polars")
+    if height <= SMALL:
+        return _statuses_small(codes, plan, decisions, height)
+    rows = pl.DataFrame({"codes": matrix.reshape((height, width))}).lazy()
+    columns = []
     for index, rule_id in enumerate(plan.rule_ids):
-        column = matrix.gather_every(width, index) if height else matrix
-        if (column == 3).any():
-            row = int((column == 3).arg_true()[0])
-            raise DurableEngineError(f"rule {rule_id} matched both TRUE and FALSE for row {row + 1}: "
-                                     "a bug in the durable engine's lowering; use --engine polars")
         mapping = {**_STATUS, 0: "not_met"} if index in plan.two_valued else _STATUS
-        columns[rule_id] = column.replace_strict(mapping, return_dtype=pl.String).cast(RULE_STATUS)
-    statuses = pl.DataFrame(columns) if columns else pl.DataFrame(height=height)
+        columns.append(pl.col("codes").arr.get(index).replace_strict(mapping, return_dtype=pl.String)
+                       .cast(RULE_STATUS).alias(rule_id))
     skips = []
     for decision in decisions:
         if decision.mode != "first":
@@ -241,7 +261,32 @@ def _statuses(codes: bytes, plan: Plan, decisions: Sequence[CompiledDecision], h
                              .otherwise(pl.col(rule.id)).alias(rule.id))
             fired = pl.col(rule.id) == "fired"
             earlier = fired if earlier is None else earlier | fired
-    return statuses.with_columns(skips) if skips else statuses
+    query = rows.select(columns)
+    return (query.with_columns(skips) if skips else query).collect()
+
+
+#: Up to this many customers statuses are built in Python: planning a polars query of
+#: a few dozen expressions takes longer than mapping the codes of one customer.
+SMALL = 16
+
+
+def _statuses_small(codes: bytes, plan: Plan, decisions: Sequence[CompiledDecision], height: int) -> pl.DataFrame:
+    width = len(plan.rule_ids)
+    names = {rule_id: index for index, rule_id in enumerate(plan.rule_ids)}
+    values: dict[str, list[str]] = {}
+    for index, rule_id in enumerate(plan.rule_ids):
+        mapping = {**_STATUS, 0: "not_met"} if index in plan.two_valued else _STATUS
+        values[rule_id] = [mapping[codes[row * width + index]] for row in range(height)]
+    for decision in decisions:
+        if decision.mode != "first":
+            continue
+        for row in range(height):
+            fired = False
+            for rule in decision.rules:
+                if fired:
+                    values[rule.id][row] = "skipped"
+                fired = fired or values[rule.id][row] == "fired"
+    return pl.DataFrame(values, schema={rule_id: RULE_STATUS for rule_id in names})
 
 
 @hookimpl
