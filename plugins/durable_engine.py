@@ -27,7 +27,7 @@ from typing import Any, ClassVar
 import polars as pl
 
 from clientwise.contracts import RULE_STATUS, CompiledDecision, DecideContext
-from clientwise.errors import ClientwiseError
+from clientwise.errors import ClientwiseError, InputError, Problem
 from clientwise.expr import EvalContext
 from clientwise.hookspecs import hookimpl
 
@@ -47,6 +47,21 @@ from clientwise.plugins.durable_lower import ROW_FIELD, Cond, Lowered
 #: and each ruleset is posted only its own fields.
 MAX_PROPERTIES = 62
 _STATUS = {0: "unknown", worker.TRUE: "fired", worker.FALSE: "not_met"}
+
+
+WORKERS_VARIABLE = "CLIENTWISE_DURABLE_WORKERS"
+
+
+def _workers_from_environment() -> int:
+    """Worker processes: ``CLIENTWISE_DURABLE_WORKERS`` if set, else up to 2 (one per core)."""
+    value = os.environ.get(WORKERS_VARIABLE)
+    if value is None or value == "":
+        return min(2, os.cpu_count() or 1)
+    if not value.strip().isdigit():
+        raise InputError(Problem(f"{WORKERS_VARIABLE} must be a whole number of worker processes",
+                                 location=WORKERS_VARIABLE, value=repr(value),
+                                 hint="set it to 0 (run in this process), 1, 2, ... or unset it"))
+    return int(value)
 
 
 class DurableEngineError(ClientwiseError):
@@ -121,8 +136,7 @@ class DurableEngine:
 
     def __init__(self, workers: int | None = None, batch_size: int = 10_000,
                  run: Callable[[worker.Task], bytes] | None = None, adaptive: bool = True):
-        env = os.environ.get("CLIENTWISE_DURABLE_WORKERS")
-        self.workers = workers if workers is not None else int(env) if env else min(2, os.cpu_count() or 1)
+        self._workers = workers
         self.batch_size = batch_size
         self.run = run
         #: drop FALSE rules of rules that read no null in this data (see compile_plan)
@@ -144,6 +158,12 @@ class DurableEngine:
         """The same engine in this process, keeping its rulesets: for single customers."""
         # not adaptive: one set of rulesets for every record, compiled once and kept
         return DurableEngine(workers=0, batch_size=self.batch_size, run=self.run, adaptive=False)
+
+    @property
+    def workers(self) -> int:
+        """Worker processes (0: in this process); read from the environment when not given,
+        at first use, so a bad value only stops runs that use this engine."""
+        return self._workers if self._workers is not None else _workers_from_environment()
 
     def _plan(self, decisions: Sequence[CompiledDecision], context: DecideContext,
               nullable: frozenset[str] | None) -> Plan:

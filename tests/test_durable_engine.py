@@ -232,3 +232,16 @@ def test_unicode_quotes_backslashes_and_large_integers_match_polars(when: str) -
     durable = evaluate(ruleset, customers, DurableEngine(workers=0))
     assert statuses(durable) == statuses(polars)
     assert statuses(durable)["r"][3] == "unknown"
+
+
+def test_the_number_of_workers_comes_from_the_environment(monkeypatch) -> None:
+    monkeypatch.setenv("CLIENTWISE_DURABLE_WORKERS", "0")
+    assert DurableEngine().workers == 0
+    monkeypatch.setenv("CLIENTWISE_DURABLE_WORKERS", "two")
+    with pytest.raises(clientwise.InputError) as error:
+        DurableEngine().workers
+    assert "CLIENTWISE_DURABLE_WORKERS: CLIENTWISE_DURABLE_WORKERS must be a whole number" in str(error.value)
+    assert "value: 'two'" in str(error.value)
+    result = CliRunner().invoke(cli, ["demo", "--engine", "durable", "--format", "csv"])
+    assert result.exit_code == 2 and "must be a whole number of worker processes" in result.output
+    assert CliRunner().invoke(cli, ["demo", "--format", "csv"]).exit_code == 0  # polars runs are unaffected
