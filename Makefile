@@ -13,7 +13,7 @@ $(BIN)/python:
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 $(STAMP): $(BIN)/python pyproject.toml examples/clientwise-nps/pyproject.toml examples/clientwise-rfm/pyproject.toml
-	$(BIN)/python -m pip install --quiet -e ".[test]" -e examples/clientwise-nps -e "examples/clientwise-rfm[test]"
+	$(BIN)/python -m pip install --quiet -e ".[test,durable]" -e examples/clientwise-nps -e "examples/clientwise-rfm[test]"
 	touch $(STAMP)
 
 install: $(STAMP)

@@ -18,6 +18,7 @@ from typing import Any
 import click
 
 from clientwise._version import __version__
+from clientwise.engine_notes import engine_notes
 from clientwise.steps import DerivedStep
 from clientwise.errors import ClientwiseError, InputError
 from clientwise.pipeline import Evaluator, load_ruleset, parse_as_of
@@ -174,6 +175,8 @@ def check(ruleset: str, data: Path | None, engine: str, strict: bool) -> None:
     click.echo(f"  files: {', '.join(identity.files)}")
     click.echo(f"  sections: {', '.join(evaluator.ruleset.sections) or 'none'}")
     click.echo(f"  {derived} derived fields, {rules} rules, engine {evaluator.engine.name}")
+    for note in engine_notes(evaluator):
+        click.echo(f"  {note}")
     if program.tables_needed:
         click.echo(f"  needs tables: customers, {', '.join(sorted(program.tables_needed))}")
     if data is not None:

@@ -143,6 +143,8 @@ class DecideContext:
     as_of: dt.date
     key: str
     functions: FunctionRegistry
+    #: the ruleset's name, for engine error messages
+    ruleset: str = ""
 
 
 @runtime_checkable

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections.abc import Callable, Mapping
+from typing import Any
 from pathlib import Path
 
 import polars as pl
@@ -27,6 +28,7 @@ from clientwise.load import load_tables
 from clientwise.plan import SectionSummary
 from clientwise.plugins_host import PluginHost
 from clientwise.result import Result, RulesetIdentity
+from clientwise.single import Population, evaluate_one
 from clientwise.ruleset import Ruleset, read_raw, validate
 from clientwise.ruleset.data import RELATED_TABLES
 from clientwise.validate import validate_tables
@@ -72,6 +74,7 @@ class Evaluator:
         self.ruleset = ruleset if isinstance(ruleset, Ruleset) else load_ruleset(ruleset, host=self.host)
         self.engine = self.host.engine(engine)
         self.program: Program = compile_ruleset(self.ruleset, self.host)
+        self._population: Population | None = None  # the last evaluated portfolio, for evaluate_one
 
     @property
     def identity(self) -> RulesetIdentity:
@@ -135,12 +138,13 @@ class Evaluator:
         key = self.ruleset.core.data.key
         customers = context.tables["customers"].sort(key)
         related = {name: context.tables[name] for name in RELATED_TABLES if name in context.tables}
-        decide_context = DecideContext(context.as_of, key, self.host.functions())
+        decide_context = DecideContext(context.as_of, key, self.host.functions(), self.ruleset.core.metadata.name)
         mark = time.perf_counter()
         stage("deriving fields and deciding")
         guard = StepGuard(self.host, faults, key)
         decided = run(self.program, customers, related, self.engine, decide_context, guard)
         context.timings["derive+decide"] = time.perf_counter() - mark
+        self._population = Population(decided.frame, related, context.as_of)
         result = self._result(context, decided, faults)
         faults.call_hook("clientwise_after_evaluate", context=context, result=result)
         result.faults = list(faults.faults)
@@ -148,6 +152,13 @@ class Evaluator:
         context.timings["total"] = time.perf_counter() - started
         result.timings = dict(context.timings)
         return result
+
+    def evaluate_one(self, record: Mapping[str, Any],
+                     related: Mapping[str, pl.DataFrame | list[dict[str, Any]]] | None = None) -> Result:
+        """One customer against the population figures of the last :meth:`evaluate` (see
+        :mod:`clientwise.single`); ``related`` gives its contacts/interactions rows, else
+        the portfolio's rows for its key are used."""
+        return evaluate_one(self, self._population, record, related)
 
     def _result(self, context: EvaluationContext, decided: Decided, faults: FaultRecorder) -> Result:
         data = self.ruleset.core.data

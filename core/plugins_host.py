@@ -282,7 +282,9 @@ class PluginHost:
         if name in engines:
             return engines[name]
         failed = self._failed.get(f"{name}_engine") or self._failed.get(name)
-        if failed:
+        if failed and "pip install" in (failed.error or ""):
+            hint = (failed.error or "").split(": ", 1)[-1]
+        elif failed:
             hint = f"the '{failed.name}' plugin failed to load ({failed.error}); reinstall it"
         else:
             hint = did_you_mean(name, engines) or f"available engines: {', '.join(sorted(engines))}"

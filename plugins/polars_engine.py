@@ -49,7 +49,9 @@ class PolarsEngine:
                     columns.append(_status(condition, None).alias(rule.id))
         if not columns:
             return pl.DataFrame(height=frame.height)
-        return frame.lazy().select(columns).collect()
+        # with_columns broadcasts a constant condition (`when = "true"`) to every row
+        names = [name for decision in decisions for name in (rule.id for rule in decision.rules)]
+        return frame.lazy().with_columns(columns).select(names).collect()
 
 
 @hookimpl

@@ -183,7 +183,7 @@ def test_plugins_list_and_show() -> None:
     runner = CliRunner()
     listed = runner.invoke(cli, ["plugins"])
     assert listed.exit_code == 0
-    assert "(built-in)       loaded  clientwise 0.1.0: checklist, functions" in listed.output
+    assert "(built-in)       loaded  clientwise 0.1.0: checklist, durable_engine, functions" in listed.output
     assert "nps              loaded  clientwise-nps 0.1.0" in listed.output
     assert "segmentation     loaded" not in listed.output
     assert "segmentation     loaded  clientwise 0.1.0" in runner.invoke(cli, ["plugins", "--all"]).output

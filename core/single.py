@@ -1,0 +1,135 @@
+"""One customer at a time, against population figures a batch evaluation left behind.
+
+A service asks "what does this customer get?" per request. Population functions
+(``rank``, ``share``, ``median`` ...) need the portfolio, so :meth:`Evaluator.evaluate`
+keeps its evaluated frame; :func:`evaluate_one` then computes the record's fields:
+
+* fields without population functions on the record alone (one row: fast);
+* fields with population functions (and section-computed fields, which may use the
+  whole column) over the kept portfolio plus the record, taking the record's value:
+  the other customers keep their batch values (the population figures are frozen);
+* decisions with the evaluator's engine, in this process (the durable engine keeps
+  its rulesets between calls, so a call costs a few milliseconds of rule matching).
+
+A record already in the portfolio with unchanged data gets exactly its batch result;
+the tests hold both engines to that.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import polars as pl
+
+from clientwise import expr
+from clientwise.faults import FaultRecorder
+from clientwise.steps import ActionsStep, ClassificationStep, DerivedStep
+from clientwise.context import EvaluationContext
+from clientwise.contracts import DecideContext, Engine
+from clientwise.decide import Decided, _actions_table, _check_statuses, _classification_outputs, _derive
+from clientwise.errors import InputError, Problem
+
+if TYPE_CHECKING:
+    from clientwise.pipeline import Evaluator
+    from clientwise.result import Result
+
+
+@dataclass(frozen=True)
+class Population:
+    """What a batch evaluation leaves for single-customer calls."""
+
+    frame: pl.DataFrame
+    related: Mapping[str, pl.DataFrame]
+    as_of: dt.date
+
+
+def evaluate_one(evaluator: Evaluator, population: Population | None, record: Mapping[str, Any],
+                 related: Mapping[str, pl.DataFrame | list[dict[str, Any]]] | None = None) -> Result:
+    """The result for one customer ``record`` (field name -> value), see the module doc."""
+    if population is None:
+        raise InputError(Problem(
+            "evaluate_one needs population figures, and this evaluator has evaluated no portfolio yet",
+            location="Evaluator.evaluate_one",
+            hint="call evaluator.evaluate(portfolio) once first (for example at service start-up)",
+        ))
+    data = evaluator.ruleset.core.data
+    key = data.key
+    if record.get(key) is None:
+        raise InputError(Problem(f"the record has no '{key}'", location="record", value=repr(dict(record)),
+                                 hint=f"give the customer's key as record['{key}']"))
+    customer = record[key]
+    tables: dict[str, pl.DataFrame] = {"customers": pl.DataFrame([dict(record)])}
+    for name, frame in population.related.items():
+        given = (related or {}).get(name)
+        if given is None:
+            tables[name] = frame.filter(pl.col(key) == customer)
+        else:
+            tables[name] = given if isinstance(given, pl.DataFrame) else pl.DataFrame(given, schema=frame.schema)
+    loaded = evaluator.load(tables)
+    one = loaded.pop("customers")
+    others = population.frame.filter(pl.col(key) != customer)
+    one = _typed(one, others)
+    context = DecideContext(population.as_of, key, evaluator.host.functions(), evaluator.ruleset.core.metadata.name)
+    decided = _run(evaluator, one, others, loaded, context)
+    evaluation = EvaluationContext(evaluator.host, evaluator.ruleset, population.as_of, evaluator.engine)
+    result = evaluator._result(evaluation, decided, FaultRecorder(evaluator.host))
+    result.summaries, result.warnings = [], []  # portfolio figures of one customer mean nothing
+    return result
+
+
+def _needs_population(step: DerivedStep, ctx: expr.EvalContext) -> bool:
+    if step.node is None:
+        return True  # computed by a section: may rank or sum the whole column
+    return any(isinstance(n, expr.Call) and ctx.functions[n.name].kind == "population" for n in expr.walk(step.node))
+
+
+def _derive_one(one: pl.DataFrame, others: pl.DataFrame, stratum: list, related: Mapping[str, pl.DataFrame],
+                ctx: expr.EvalContext) -> pl.DataFrame:
+    """Derive a stratum for the record: runs of row-local fields in one call on the
+    record alone, population fields one by one over the frozen portfolio plus it."""
+    local: list[DerivedStep] = []
+    for step in [*stratum, None]:
+        if step is not None and not _needs_population(step, ctx):
+            local.append(step)
+            continue
+        if local:
+            one = _typed(_derive(one, local, related, ctx), others)
+            local = []
+        if step is not None:
+            spliced = pl.concat([others.select(one.columns), one], how="vertical_relaxed")
+            value = _derive(spliced, [step], related, ctx).get_column(step.name).tail(1)
+            one = _typed(one.with_columns(value.alias(step.name)), others)
+    return one
+
+
+def _typed(one: pl.DataFrame, others: pl.DataFrame) -> pl.DataFrame:
+    """A single row may infer a column as null-typed; keep the portfolio's dtypes."""
+    wanted, have = others.schema, one.schema
+    return one.cast({c: wanted[c] for c, dtype in have.items() if c in wanted and dtype != wanted[c]})
+
+
+def _run(evaluator: Evaluator, one: pl.DataFrame, others: pl.DataFrame, related: Mapping[str, pl.DataFrame],
+         context: DecideContext) -> Decided:
+    engine: Engine = getattr(evaluator.engine, "inline", lambda: evaluator.engine)()
+    ctx = expr.EvalContext(as_of=context.as_of, functions=context.functions, key=context.key)
+    actions_step: ActionsStep | None = None
+    for stratum in evaluator.program.strata:
+        if isinstance(stratum[0], DerivedStep):
+            one = _derive_one(one, others, stratum, related, ctx)
+            continue
+        decisions = [step.decision for step in stratum if not isinstance(step, DerivedStep)]
+        statuses = engine.decide(one, decisions, context)
+        _check_statuses(engine, decisions, statuses, one.height)
+        one = one.hstack(statuses)
+        outputs = []
+        for step in stratum:
+            if isinstance(step, ClassificationStep):
+                outputs.extend(_classification_outputs(step, ctx))
+            elif isinstance(step, ActionsStep):
+                actions_step = step
+        if outputs:
+            one = one.with_columns(outputs)
+    return Decided(one, _actions_table(one, actions_step, ctx))

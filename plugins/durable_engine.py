@@ -1,0 +1,314 @@
+"""The durable engine: decision rules on durable-rules (Rete), in worker processes.
+
+Derived fields stay on polars (the core computes them before calling ``decide``);
+this engine posts each customer's fields to durable-rules rulesets compiled from the
+expression nodes (:mod:`clientwise.plugins.durable_lower`) and reads back which rules
+matched. Statuses mean exactly what they mean on the polars engine; the conformance
+suite (``tests/test_conformance.py``) holds the two engines to identical results.
+
+Chained rules (a rule reading a classification another rule decides) are split into
+later strata by the core (:mod:`clientwise.order`), so this engine always sees every
+value a rule reads; see ``docs/engines.md`` for why.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as futures
+import hashlib
+import io
+import json
+import multiprocessing
+import os
+import weakref
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import polars as pl
+
+from clientwise.contracts import RULE_STATUS, CompiledDecision, DecideContext
+from clientwise.errors import ClientwiseError, InputError, Problem
+from clientwise.expr import EvalContext
+from clientwise.hookspecs import hookimpl
+
+INSTALL_COMMAND = "pip install 'clientwise[durable]'"
+
+try:
+    from clientwise.plugins import durable_worker as worker
+except ImportError as error:  # durable-rules is an optional extra
+    raise ImportError(f"the durable engine needs durable-rules; install it with: {INSTALL_COMMAND}") from error
+
+from clientwise.plugins.durable_lower import ROW_FIELD, Cond, Lowered
+
+#: Fields one durable ruleset may read. Measured with durable-rules 2.0.28: a ruleset
+#: whose conditions name 64 or more properties fails every message (error 303), and
+#: a message of 254+ properties crashes the process (the issue saw error 302 at 255).
+#: Rules are packed into rulesets of at most this many fields (plus the row number),
+#: and each ruleset is posted only its own fields.
+MAX_PROPERTIES = 62
+_STATUS = {0: "unknown", worker.TRUE: "fired", worker.FALSE: "not_met"}
+
+
+WORKERS_VARIABLE = "CLIENTWISE_DURABLE_WORKERS"
+
+
+def _workers_from_environment() -> int:
+    """Worker processes: ``CLIENTWISE_DURABLE_WORKERS`` if set, else up to 2 (one per core)."""
+    value = os.environ.get(WORKERS_VARIABLE)
+    if value is None or value == "":
+        return min(2, os.cpu_count() or 1)
+    if not value.strip().isdigit():
+        raise InputError(Problem(f"{WORKERS_VARIABLE} must be a whole number of worker processes",
+                                 location=WORKERS_VARIABLE, value=repr(value),
+                                 hint="set it to 0 (run in this process), 1, 2, ... or unset it"))
+    return int(value)
+
+
+class DurableEngineError(ClientwiseError):
+    """durable-rules failed (a worker crashed or the engine disagreed with itself)."""
+
+
+@dataclass
+class Plan:
+    """One stratum compiled for durable-rules."""
+
+    lowered: Lowered
+    rule_ids: list[str]
+    groups: list[worker.Group] = field(default_factory=list)
+    #: rules posted without their FALSE rule: no match means ``not_met``, not ``unknown``
+    two_valued: set[int] = field(default_factory=set)
+
+
+def _rule(cond: Cond, action: str, priority: int) -> dict[str, Any] | None:
+    if cond is False:
+        return None
+    if cond is True:  # a constant condition still needs a message to match
+        cond = {"$gte": {ROW_FIELD: 0}}
+    return {"all": [{"m": cond}], "pri": priority, "run": action}
+
+
+def compile_plan(decisions: Sequence[CompiledDecision], context: DecideContext,
+                 nullable: set[str] | None = None) -> Plan:
+    """Lower every rule and pack them into rulesets of at most :data:`MAX_PROPERTIES` fields.
+
+    ``nullable`` names the posted columns that hold a null in this data (None: assume
+    all may). A rule reading none of them cannot be unknown (every atom has its
+    values), so it gets no FALSE rule: no match means ``not_met``. Most customers are
+    ``not_met`` for most rules, so this halves the matches durable-rules reports.
+    """
+    lowered = Lowered(EvalContext(as_of=context.as_of, functions=context.functions, key=context.key))
+    plan = Plan(lowered, [])
+    packs: list[tuple[set[str], dict[str, Any]]] = []
+    for decision in decisions:
+        for order, rule in enumerate(decision.rules):
+            index = len(plan.rule_ids)
+            plan.rule_ids.append(rule.id)
+            true, false, reads = lowered.rule(rule.id, rule.condition)
+            if len(reads) > MAX_PROPERTIES:
+                true, false, reads = lowered.whole(rule.id, rule.condition, (
+                    f"it reads {len(reads)} fields and one durable-rules ruleset can read at most {MAX_PROPERTIES}"))
+            if nullable is not None and not (reads & nullable) and not lowered.null_literal:
+                plan.two_valued.add(index)
+                false = False
+            definitions = {
+                worker.action_name(index, truth): compiled
+                for truth, cond in ((worker.TRUE, true), (worker.FALSE, false))
+                if (compiled := _rule(cond, worker.action_name(index, truth), order)) is not None
+            }
+            pack = next((p for p in packs if len(p[0] | reads) <= MAX_PROPERTIES), None)
+            if pack is None:
+                pack = (set(), {})
+                packs.append(pack)
+            pack[0].update(reads)
+            pack[1].update(definitions)
+    for names, definition in packs:
+        definition[worker.SEEN] = {"all": [{"m": {"$gte": {ROW_FIELD: 0}}}], "pri": 1_000_000, "run": worker.SEEN}
+        digest = hashlib.sha256(json.dumps(definition, sort_keys=True).encode()).hexdigest()[:16]
+        plan.groups.append(worker.Group(f"clientwise_{digest}", definition, tuple(sorted(names))))
+    return plan
+
+
+class DurableEngine:
+    """Runs decision rules on durable-rules in ``workers`` processes (0: in this process)."""
+
+    name: ClassVar[str] = "durable"
+    description: ClassVar[str] = "durable-rules (Rete) in worker processes; identical results to polars."
+
+    def __init__(self, workers: int | None = None, batch_size: int = 10_000,
+                 run: Callable[[worker.Task], bytes] | None = None, adaptive: bool = True):
+        self._workers = workers
+        self.batch_size = batch_size
+        self.run = run
+        #: drop FALSE rules of rules that read no null in this data (see compile_plan)
+        self.adaptive = adaptive
+        self._runner = worker.Runner()  # in-process rulesets, kept across calls (workers=0)
+        self._pool: futures.ProcessPoolExecutor | None = None
+        self._plans: dict[tuple[Any, ...], tuple[list[CompiledDecision], Any, Plan]] = {}
+
+    def _worker_pool(self) -> futures.ProcessPoolExecutor:
+        """Worker processes live as long as this engine (one evaluation context), so
+        the strata of a run and later runs do not pay process start-up again."""
+        if self._pool is None:
+            pool = futures.ProcessPoolExecutor(max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"))
+            weakref.finalize(self, pool.shutdown, wait=False, cancel_futures=True)
+            self._pool = pool
+        return self._pool
+
+    def inline(self) -> DurableEngine:
+        """The same engine in this process, keeping its rulesets: for single customers."""
+        # not adaptive: one set of rulesets for every record, compiled once and kept
+        return DurableEngine(workers=0, batch_size=self.batch_size, run=self.run, adaptive=False)
+
+    @property
+    def workers(self) -> int:
+        """Worker processes (0: in this process); read from the environment when not given,
+        at first use, so a bad value only stops runs that use this engine."""
+        return self._workers if self._workers is not None else _workers_from_environment()
+
+    def _plan(self, decisions: Sequence[CompiledDecision], context: DecideContext,
+              nullable: frozenset[str] | None) -> Plan:
+        """Compiled plans are kept per decisions, date and null pattern: single-customer
+        calls would otherwise spend more time lowering than matching. The cache holds
+        the decisions themselves, so the ids in its keys cannot be reused."""
+        key = (tuple(id(d) for d in decisions), context.as_of, context.key, id(context.functions), nullable)
+        if key not in self._plans:
+            if len(self._plans) >= 64:
+                self._plans.pop(next(iter(self._plans)))
+            plan = compile_plan(decisions, context, None if nullable is None else set(nullable))
+            self._plans[key] = (list(decisions), context.functions, plan)
+        return self._plans[key][2]
+
+    def notes(self, decisions: Sequence[CompiledDecision], context: DecideContext) -> list[str]:
+        """What had to be lowered to run on durable-rules, rule by rule (for ``clientwise check``)."""
+        plan = compile_plan(decisions, context)
+        return [f"{rule}: {note}" for rule, notes in plan.lowered.notes.items() for note in dict.fromkeys(notes)]
+
+    def decide(
+        self, frame: pl.DataFrame, decisions: Sequence[CompiledDecision], context: DecideContext
+    ) -> pl.DataFrame:
+        plan = self._plan(decisions, context, None)
+        if not plan.rule_ids:
+            return pl.DataFrame(height=frame.height)
+        columns = plan.lowered.columns
+        posted = frame.lazy().with_columns([e.alias(name) for name, e in columns.items()]).select(list(columns)) \
+            .collect() if columns else pl.DataFrame(height=frame.height)  # with_columns broadcasts constants
+        if self.adaptive:
+            nulls = posted.null_count().row(0, named=True) if columns else {}
+            plan = self._plan(decisions, context, frozenset(name for name, count in nulls.items() if count))
+        size = self.batch_size
+        if self.workers > 1:  # at least two batches per worker, so every worker has work
+            size = max(1, min(size, -(-frame.height // (2 * self.workers))))
+        bounds = [(s, min(s + size, frame.height)) for s in range(0, frame.height, size)]
+        tasks = [worker.Task(tuple(plan.groups), len(plan.rule_ids), _ipc(posted.slice(s, e - s), e - s))
+                 for s, e in bounds]
+        codes = self._run_all(tasks, bounds, frame, context)
+        return _statuses(codes, plan, decisions, frame.height)
+
+    def _run_all(self, tasks: list[worker.Task], bounds: list[tuple[int, int]], frame: pl.DataFrame,
+                 context: DecideContext) -> bytes:
+        results: list[bytes] = []
+        if self.workers <= 0:
+            run = self.run or self._runner.run
+            for number, task in enumerate(tasks):
+                try:
+                    results.append(run(task))
+                except Exception as error:  # durable_rules_engine.error and friends
+                    raise _batch_error("failed", number, bounds, frame, context, error) from error
+            return b"".join(results)
+        pool = self._worker_pool()
+        pending = [pool.submit(self.run or worker.run_batch, task) for task in tasks]
+        for number, future in enumerate(pending):
+            try:
+                results.append(future.result())
+            except futures.process.BrokenProcessPool as error:
+                self._pool = None  # a broken pool cannot be reused; the next call starts a new one
+                crash = _batch_error("'s worker process crashed", number, bounds, frame, context, error)
+                crash.args = (crash.args[0] + " (in a script, the worker also stops at start-up when the "
+                              "script's code is not under `if __name__ == \"__main__\":`)",)
+                raise crash from None
+            except Exception as error:
+                raise _batch_error("failed", number, bounds, frame, context, error) from error
+        return b"".join(results)
+
+
+def _batch_error(what: str, number: int, bounds: list[tuple[int, int]], frame: pl.DataFrame,
+                 context: DecideContext, error: BaseException) -> DurableEngineError:
+    """An error naming the engine, the ruleset and the customers of the batch."""
+    start, end = bounds[number]
+    keys = frame[context.key]
+    gap = "" if what.startswith("'") else " "
+    return DurableEngineError(
+        f"the durable engine{gap}{what} on ruleset '{context.ruleset or '?'}', customer batch {number + 1} "
+        f"of {len(bounds)} (rows {start + 1}-{end}, customers {keys[start]} to {keys[end - 1]}): "
+        f"{type(error).__name__}: {error}. durable-rules is a C extension; rerun with --engine polars, "
+        "or report the batch"
+    )
+
+
+def _ipc(frame: pl.DataFrame, height: int) -> bytes:
+    buffer = io.BytesIO()
+    (frame if frame.width else pl.DataFrame({ROW_FIELD: [0] * height})).write_ipc(buffer)
+    return buffer.getvalue()
+
+
+def _statuses(codes: bytes, plan: Plan, decisions: Sequence[CompiledDecision], height: int) -> pl.DataFrame:
+    """Status columns from the codes matrix, in one polars query (a call per rule costs
+    more than the matching for a single customer)."""
+    width = len(plan.rule_ids)
+    if height == 0:
+        return pl.DataFrame(schema={rule_id: RULE_STATUS for rule_id in plan.rule_ids})
+    matrix = pl.Series("codes", codes, pl.UInt8)
+    if (matrix == 3).any():
+        position = int((matrix == 3).arg_true()[0])
+        raise DurableEngineError(f"rule {plan.rule_ids[position % width]} matched both TRUE and FALSE for row "
+                                 f"{position // width + 1}: a bug in the durable engine's lowering; use --engine polars")
+    if height <= SMALL:
+        return _statuses_small(codes, plan, decisions, height)
+    rows = pl.DataFrame({"codes": matrix.reshape((height, width))}).lazy()
+    columns = []
+    for index, rule_id in enumerate(plan.rule_ids):
+        mapping = {**_STATUS, 0: "not_met"} if index in plan.two_valued else _STATUS
+        columns.append(pl.col("codes").arr.get(index).replace_strict(mapping, return_dtype=pl.String)
+                       .cast(RULE_STATUS).alias(rule_id))
+    skips = []
+    for decision in decisions:
+        if decision.mode != "first":
+            continue
+        earlier: pl.Expr | None = None
+        for rule in decision.rules:
+            if earlier is not None:
+                skips.append(pl.when(earlier).then(pl.lit("skipped", RULE_STATUS))
+                             .otherwise(pl.col(rule.id)).alias(rule.id))
+            fired = pl.col(rule.id) == "fired"
+            earlier = fired if earlier is None else earlier | fired
+    query = rows.select(columns)
+    return (query.with_columns(skips) if skips else query).collect()
+
+
+#: Up to this many customers statuses are built in Python: planning a polars query of
+#: a few dozen expressions takes longer than mapping the codes of one customer.
+SMALL = 16
+
+
+def _statuses_small(codes: bytes, plan: Plan, decisions: Sequence[CompiledDecision], height: int) -> pl.DataFrame:
+    width = len(plan.rule_ids)
+    names = {rule_id: index for index, rule_id in enumerate(plan.rule_ids)}
+    values: dict[str, list[str]] = {}
+    for index, rule_id in enumerate(plan.rule_ids):
+        mapping = {**_STATUS, 0: "not_met"} if index in plan.two_valued else _STATUS
+        values[rule_id] = [mapping[codes[row * width + index]] for row in range(height)]
+    for decision in decisions:
+        if decision.mode != "first":
+            continue
+        for row in range(height):
+            fired = False
+            for rule in decision.rules:
+                if fired:
+                    values[rule.id][row] = "skipped"
+                fired = fired or values[rule.id][row] == "fired"
+    return pl.DataFrame(values, schema={rule_id: RULE_STATUS for rule_id in names})
+
+
+@hookimpl
+def clientwise_engines() -> list[DurableEngine]:
+    return [DurableEngine()]

@@ -1,0 +1,246 @@
+"""Typed expression nodes -> durable-rules JSON conditions, with Kleene (SQL) nulls.
+
+durable-rules matches a message when a condition is *true*; it has no notion of an
+unknown value. Each rule therefore becomes two durable rules: one that matches when
+the condition is TRUE and one when it is FALSE; a customer matching neither is
+``unknown``. Both are built from the same tree with Kleene algebra::
+
+    T(a and b) = T(a) and T(b)      F(a and b) = F(a) or F(b)
+    T(a or b)  = T(a) or T(b)       F(a or b)  = F(a) and F(b)
+    T(not a)   = F(a)               F(not a)   = T(a)
+
+An atom (a comparison, ``in``, a boolean field) is TRUE/FALSE only when every field
+it reads is present (``$ex``): null fields are not posted, and durable-rules treats a
+missing ``$m`` reference as a value, so the guard is required, not cosmetic.
+
+What durable-rules cannot express is lowered, never dropped: function calls,
+divisions (``x / 0`` is null), ``is null`` tests (``$nex`` alone hangs the engine),
+text ordering, long ``in`` lists and literal-only expressions become *precomputed
+columns* (polars, the same code as the polars engine) that are posted like fields.
+:attr:`Lowered.notes` says what was lowered and why, for ``clientwise check``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+import polars as pl
+
+from clientwise.expr import EvalContext, to_polars
+from clientwise.expr import nodes as n
+from clientwise.expr.nodes import to_text
+
+#: Fields of the posted message that clientwise adds itself.
+ROW_FIELD = "__row"
+PRECOMPUTED_PREFIX = "__cw"
+#: ``in`` lists longer than this are precomputed (one durable ``$or`` branch per item).
+MAX_IN_ITEMS = 32
+EPOCH = dt.date(1970, 1, 1)
+
+_NEGATE = {"==": "!=", "!=": "==", "<": ">=", "<=": ">", ">": "<=", ">=": "<"}
+_MIRROR = {"==": "==", "!=": "!=", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
+_OPS = {"==": "$eq", "!=": "$neq", "<": "$lt", "<=": "$lte", ">": "$gt", ">=": "$gte"}
+_ARITH = {"+": "$add", "-": "$sub", "*": "$mul"}
+
+#: A condition: ``True`` (always), ``False`` (never) or a durable JSON condition.
+Cond = bool | dict[str, Any]
+
+
+@dataclass
+class Lowered:
+    """Everything the engine needs to post one stratum: columns, conditions and notes."""
+
+    context: EvalContext
+    #: posted name -> polars expression producing it (fields and precomputed columns)
+    columns: dict[str, pl.Expr] = field(default_factory=dict)
+    #: the precomputed columns, keyed by the expression text they hold
+    _by_text: dict[str, str] = field(default_factory=dict)
+    #: rule id -> human-readable lowering notes
+    notes: dict[str, list[str]] = field(default_factory=dict)
+    _rule: str = ""
+    #: whether the last rule lowered has a `null` literal operand (unknown without any null input)
+    null_literal: bool = False
+
+    def rule(self, rule_id: str, condition: n.Node) -> tuple[Cond, Cond, frozenset[str]]:
+        """(TRUE condition, FALSE condition, posted names it reads) for one rule."""
+        self._rule = rule_id
+        self._reads: set[str] = set()
+        self.null_literal = False
+        true, false = self._bool(condition)
+        return true, false, frozenset(self._reads)
+
+    def whole(self, rule_id: str, condition: n.Node, why: str) -> tuple[Cond, Cond, frozenset[str]]:
+        """The rule's whole condition as one precomputed column (for rules durable cannot post)."""
+        self._rule = rule_id
+        name = self._precompute(condition, why)
+        return {name: True}, {name: False}, frozenset([name])
+
+    # -- boolean level: Kleene algebra ----------------------------------------
+
+    def _bool(self, node: n.Node) -> tuple[Cond, Cond]:
+        if isinstance(node, n.And):
+            parts = [self._bool(o) for o in node.operands]
+            return _all([t for t, _ in parts]), _any([f for _, f in parts])
+        if isinstance(node, n.Or):
+            parts = [self._bool(o) for o in node.operands]
+            return _any([t for t, _ in parts]), _all([f for _, f in parts])
+        if isinstance(node, n.Not):
+            true, false = self._bool(node.operand)
+            return false, true
+        if isinstance(node, n.Literal):
+            self.null_literal = self.null_literal or node.value is None
+            return node.value is True, node.value is False
+        if isinstance(node, n.In) and len(node.items.items) <= MAX_IN_ITEMS:
+            # SQL defines `x in [a, b]` as `x == a or x == b`; the polars engine agrees.
+            equal = [n.Compare("==", node.value, item, span=node.span, type=node.type) for item in node.items.items]
+            rewritten: n.Node = n.Or(tuple(equal), span=node.span, type=node.type)
+            if node.negated:
+                rewritten = n.Not(rewritten, span=node.span, type=node.type)
+            return self._bool(rewritten)
+        if isinstance(node, n.Compare):
+            lowered = self._compare(node)
+            if lowered is not None:
+                return lowered
+        elif isinstance(node, n.Field):
+            self._reads.add(node.name)
+            self._post_field(node.name, node.type)
+            return {node.name: True}, {node.name: False}
+        return self._precomputed_bool(node)
+
+    def _precomputed_bool(self, node: n.Node) -> tuple[Cond, Cond]:
+        name = self._precompute(node, _why(node))
+        self._reads.add(name)
+        return {name: True}, {name: False}
+
+    def _compare(self, node: n.Compare) -> tuple[Cond, Cond] | None:
+        left_type = node.left.type
+        if left_type is None or left_type.kind not in ("number", "date", "boolean", "string"):
+            return None
+        if left_type.kind == "string" and node.op not in ("==", "!="):
+            return None  # text ordering: durable-rules and polars need not agree on collation
+        left, right, op = node.left, node.right, node.op
+        if not isinstance(left, n.Field) and isinstance(right, n.Field):
+            left, right, op = right, left, _MIRROR[op]
+        fields_before = set(self._reads)
+        if isinstance(left, n.Field):
+            self._post_field(left.name, left.type)
+            name = left.name
+        else:
+            why = _why(left) if _why(left) != _OTHER else "durable-rules compares a field to a value, not two computed values"
+            name = self._precompute(left, why)
+        self._reads.add(name)
+        self._atom: set[str] = {name}
+        value = self._value(right)
+        if value is None:
+            self._reads = fields_before
+            return None
+        # guard exactly what the durable operands read: a precomputed `coalesce(b, 0)`
+        # is known when `b` is null, so guarding `b` itself would be wrong
+        guards = [{"$ex": {f: 1}} for f in sorted(self._atom)]
+        true = _all([*guards, _op(op, name, value)])
+        false = _all([*guards, _op(_NEGATE[op], name, value)])
+        return true, false
+
+    # -- value level ---------------------------------------------------------------
+
+    def _value(self, node: n.Node) -> Any:
+        """A durable operand for ``node``, or None when the comparison must be precomputed."""
+        if isinstance(node, n.Literal):
+            if node.value is None:
+                return None
+            return _literal(node.value)
+        if isinstance(node, n.Field):
+            if node.type is None or node.type.kind not in ("number", "date", "boolean", "string"):
+                return None
+            self._post_field(node.name, node.type)
+            self._reads.add(node.name)
+            self._atom.add(node.name)
+            return {"$m": node.name}
+        if isinstance(node, n.Arithmetic) and node.op in _ARITH and _has_field(node):
+            left, right = self._value(node.left), self._value(node.right)
+            if left is None or right is None:
+                return None
+            return {_ARITH[node.op]: {"$l": left, "$r": right}}
+        if isinstance(node, n.Unary) and _has_field(node):
+            operand = self._value(node.operand)
+            if operand is None:
+                return None
+            return operand if node.op == "+" else {"$mul": {"$l": operand, "$r": -1}}
+        name = self._precompute(node, _why(node))
+        self._reads.add(name)
+        self._atom.add(name)
+        return {"$m": name}
+
+    def _post_field(self, name: str, type_: Any) -> None:
+        if name not in self.columns:
+            self.columns[name] = _posted(pl.col(name), type_)
+
+    def _precompute(self, node: n.Node, why: str) -> str:
+        text = to_text(node)
+        name = self._by_text.get(text)
+        if name is None:
+            name = f"{PRECOMPUTED_PREFIX}{len(self._by_text)}"
+            self._by_text[text] = name
+            self.columns[name] = _posted(to_polars(node, self.context), node.type)
+        self.notes.setdefault(self._rule, []).append(f"{text}: {why}; precomputed on polars as {name}")
+        return name
+
+
+_OTHER = "durable-rules has no equivalent"
+
+
+def _why(node: n.Node) -> str:
+    if isinstance(node, n.Call):
+        return f"durable-rules cannot call functions ({node.name})"
+    if isinstance(node, n.IsNull):
+        return "durable-rules cannot test for null (its $nex alone never returns)"
+    if isinstance(node, n.In):
+        return f"an 'in' list of more than {MAX_IN_ITEMS} items"
+    if isinstance(node, n.Arithmetic) and node.op == "/":
+        return "division gives null for a zero divisor, which durable-rules cannot express"
+    if isinstance(node, n.Compare):
+        return "text ordering or a comparison without fields"
+    return _OTHER
+
+
+def _has_field(node: n.Node) -> bool:
+    return any(isinstance(sub, n.Field) for sub in n.walk(node))
+
+
+def _literal(value: Any) -> Any:
+    if isinstance(value, dt.date):
+        return (value - EPOCH).days
+    return value
+
+
+def _posted(expression: pl.Expr, type_: Any) -> pl.Expr:
+    """Dates travel as days since 1970 (comparable numbers); everything else as is."""
+    if type_ is not None and type_.kind == "date":
+        return expression.cast(pl.Date).dt.epoch("d")
+    return expression
+
+
+def _op(op: str, name: str, value: Any) -> dict[str, Any]:
+    if op == "==":
+        return {name: value}
+    return {_OPS[op]: {name: value}}
+
+
+def _all(conditions: list[Cond]) -> Cond:
+    if any(c is False for c in conditions):
+        return False
+    kept = [c for c in conditions if c is not True]
+    if not kept:
+        return True
+    return kept[0] if len(kept) == 1 else {"$and": kept}
+
+
+def _any(conditions: list[Cond]) -> Cond:
+    if any(c is True for c in conditions):
+        return True
+    kept = [c for c in conditions if c is not False]
+    if not kept:
+        return False
+    return kept[0] if len(kept) == 1 else {"$or": kept}

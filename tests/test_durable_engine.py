@@ -1,0 +1,249 @@
+"""The durable engine around durable-rules 2.0.28's known limits, and its errors."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+
+import polars as pl
+import pytest
+from click.testing import CliRunner
+from polars.testing import assert_frame_equal
+
+import clientwise
+from clientwise import Evaluator, parse_ruleset
+from clientwise.cli import cli
+from clientwise.plugins import durable_worker
+from clientwise.plugins.durable_engine import MAX_PROPERTIES, DurableEngine, DurableEngineError, compile_plan
+
+AS_OF = "2026-06-30"
+HEAD = """
+schema = 1
+[metadata]
+name = "limits"
+[data.customers.fields]
+customer_id = { type = "string", required = true }
+"""
+
+
+def ruleset_with(fields: list[str], rules: list[tuple[str, str]]) -> clientwise.Ruleset:
+    lines = [HEAD, *[f'{f} = {{ type = "number" }}' for f in fields]]
+    for rule_id, when in rules:
+        lines += ["[[rules]]", f'id = "{rule_id}"', f'when = "{when}"', 'action = "act"', "priority = 1",
+                  'because = "why"']
+    return parse_ruleset("\n".join(lines), origin="limits.toml")
+
+
+def evaluate(ruleset: clientwise.Ruleset, customers: pl.DataFrame, engine: DurableEngine) -> clientwise.Result:
+    evaluator = Evaluator(ruleset, engine="durable")
+    evaluator.engine = engine
+    return evaluator.evaluate({"customers": customers}, as_of=AS_OF)
+
+
+def statuses(result: clientwise.Result) -> dict[str, list[str]]:
+    frame = result.tracer.frame
+    return {r.rule: frame[r.status_column].cast(pl.String).to_list() for r in result.tracer.rules}
+
+
+def test_more_customers_than_durable_sessions_share_one_session() -> None:
+    # durable-rules raises MemoryError beyond 1024 live sessions: customers are facts of one session
+    customers = pl.DataFrame({"customer_id": [f"C{i:05d}" for i in range(2500)], "x": [float(i % 7) for i in range(2500)]})
+    result = evaluate(ruleset_with(["x"], [("big", "x > 3")]), customers, DurableEngine(workers=0, batch_size=2500))
+    assert result.actions.height == sum(1 for i in range(2500) if i % 7 > 3) == 1071
+
+
+def test_rules_reading_300_fields_are_packed_into_rulesets_of_62() -> None:
+    fields = [f"f{i}" for i in range(300)]
+    rules = [(f"r{i}", f"f{i} > 0 and f{i + 1} <= 1") for i in range(0, 299, 2)]
+    ruleset = ruleset_with(fields, rules)
+    customers = pl.DataFrame({"customer_id": ["A", "B"], **{f: [1.0, None] for f in fields}})
+    result = evaluate(ruleset, customers, DurableEngine(workers=0))
+    assert statuses(result)["r0"] == ["fired", "unknown"]
+    assert result.actions.height == 150
+    evaluator = Evaluator(ruleset, engine="durable")
+    from clientwise.contracts import DecideContext
+    context = DecideContext(pl.date(2026, 6, 30), "customer_id", evaluator.host.functions(), "limits")
+    decisions = [s.decision for s in evaluator.program.steps() if hasattr(s, "decision")]
+    plan = compile_plan(decisions, context)
+    assert len(plan.groups) == 5 and all(len(g.fields) <= MAX_PROPERTIES for g in plan.groups)
+
+
+def test_a_rule_reading_more_fields_than_a_durable_ruleset_can_is_precomputed_and_check_says_so() -> None:
+    fields = [f"f{i}" for i in range(70)]
+    ruleset = ruleset_with(fields, [("wide", " or ".join(f"f{i} > 5" for i in range(70)))])
+    customers = pl.DataFrame({"customer_id": ["A", "B"], **{f: [1.0, 9.0 if f == "f69" else None] for f in fields}})
+    polars = Evaluator(ruleset).evaluate({"customers": customers}, as_of=AS_OF)
+    durable = evaluate(ruleset, customers, DurableEngine(workers=0))
+    assert statuses(durable)["wide"] == statuses(polars)["wide"] == ["not_met", "fired"]
+    evaluator = Evaluator(ruleset, engine="durable")
+    from clientwise.engine_notes import engine_notes
+    notes = engine_notes(evaluator)
+    assert len(notes) == 1
+    assert notes[0].startswith("wide: f0 > 5 or f1 > 5") and "it reads 70 fields and one durable-rules ruleset can read at most 62" in notes[0]
+
+
+def test_check_with_durable_names_each_lowered_rule_and_why(tmp_path) -> None:
+    result = CliRunner().invoke(cli, ["check", "default", "--engine", "durable"])
+    assert result.exit_code == 0, result.output
+    assert "engine durable" in result.output
+    assert ("  assign_sponsor: executive_sponsor is null: durable-rules cannot test for null "
+            "(its $nex alone never returns); precomputed on polars as __cw4") in result.output
+    assert "sponsor_visit: days_since(last_sponsor_visit): durable-rules cannot call functions (days_since)" in result.output
+    plain = CliRunner().invoke(cli, ["check", "default"])
+    assert "precomputed" not in plain.output
+
+
+def test_definitions_are_deep_copied_so_a_batch_can_run_twice() -> None:
+    ruleset = ruleset_with(["x"], [("one", "x > 1"), ("two", "x < 5")])
+    evaluator = Evaluator(ruleset, engine="durable")
+    from clientwise.contracts import DecideContext
+    context = DecideContext(pl.date(2026, 6, 30), "customer_id", evaluator.host.functions(), "limits")
+    decisions = [s.decision for s in evaluator.program.steps() if hasattr(s, "decision")]
+    plan = compile_plan(decisions, context)
+    import io
+    buffer = io.BytesIO()
+    pl.DataFrame({"x": [0.0, 3.0, None]}).write_ipc(buffer)
+    task = durable_worker.Task(tuple(plan.groups), 2, buffer.getvalue())
+    first = durable_worker.run_batch(task)
+    second = durable_worker.run_batch(task)  # durable deletes `run` from the dict it is given
+    assert first == second == bytes([2, 1, 1, 1, 0, 0])
+    assert all("run" in rule for group in plan.groups for rule in group.definition.values())
+    assert "durable.lang" not in sys.modules  # the global host of durable.lang is never used
+
+
+def test_a_customer_no_rule_matches_is_handled_not_an_exception() -> None:
+    # durable raises MessageNotHandledException for such a message; a catch-all rule absorbs it
+    customers = pl.DataFrame({"customer_id": ["A", "B"], "x": [None, 2.0]}, schema={"customer_id": pl.String, "x": pl.Float64})
+    result = evaluate(ruleset_with(["x"], [("big", "x > 3")]), customers, DurableEngine(workers=0))
+    assert statuses(result) == {"big": ["unknown", "not_met"]}
+
+
+def test_every_matching_rule_fires_for_one_customer() -> None:
+    # events are consumed by the first matching rule; customers are facts, so all rules see them
+    rules = [("a", "x > 1"), ("b", "x > 2"), ("c", "x >= 3"), ("d", "x > 9")]
+    customers = pl.DataFrame({"customer_id": ["A"], "x": [3.0]})
+    result = evaluate(ruleset_with(["x"], rules), customers, DurableEngine(workers=0))
+    assert result.actions["rule"].to_list() == ["a", "b", "c"]
+    assert statuses(result)["d"] == ["not_met"]
+
+
+def crash(task: durable_worker.Task) -> bytes:
+    """A worker whose C extension dies: the process ends without a Python exception."""
+    if len(durable_worker._rows(task.frame)) == 2:  # the second batch
+        os.abort()
+    return durable_worker.run_batch(task)
+
+
+def test_a_worker_crash_is_an_error_naming_engine_ruleset_and_batch() -> None:
+    customers = pl.DataFrame({"customer_id": ["A", "B", "C", "D", "E"], "x": [1.0, 2.0, 3.0, 4.0, 5.0]})
+    with pytest.raises(DurableEngineError) as error:
+        evaluate(ruleset_with(["x"], [("big", "x > 3")]), customers, DurableEngine(workers=1, batch_size=3, run=crash))
+    message = str(error.value)
+    assert message.startswith("the durable engine's worker process crashed on ruleset 'limits', "
+                              "customer batch 2 of 2 (rows 4-5, customers D to E)")
+    assert "rerun with --engine polars" in message
+
+
+def test_workers_give_the_same_result_as_in_process() -> None:
+    customers = pl.DataFrame({"customer_id": [f"C{i}" for i in range(10)], "x": [float(i) for i in range(10)]})
+    ruleset = ruleset_with(["x"], [("big", "x > 3")])
+    inline = evaluate(ruleset, customers, DurableEngine(workers=0))
+    pooled = evaluate(ruleset, customers, DurableEngine(workers=2, batch_size=3))
+    assert_frame_equal(inline.customers, pooled.customers)
+    assert pooled.actions.height == 6
+
+
+def test_without_the_extra_the_engine_exits_2_with_the_install_command(monkeypatch) -> None:
+    monkeypatch.setitem(sys.modules, "durable", None)
+    monkeypatch.setitem(sys.modules, "durable.engine", None)
+    import clientwise.plugins
+    for module in ("durable_engine", "durable_worker"):
+        monkeypatch.delitem(sys.modules, f"clientwise.plugins.{module}", raising=False)
+        monkeypatch.delattr(clientwise.plugins, module, raising=False)
+    result = CliRunner().invoke(cli, ["check", "default", "--engine", "durable"])
+    assert result.exit_code == 2
+    assert "unknown engine 'durable'" in result.output
+    assert "pip install 'clientwise[durable]'" in result.output
+
+
+def test_customer_text_that_looks_like_the_row_field_does_not_confuse_matching() -> None:
+    lines = [HEAD, 'note = { type = "string" }', "[[rules]]", 'id = "noted"', "when = \"note != 'x'\"",
+             'action = "act"', "priority = 1", 'because = "why"']
+    ruleset = parse_ruleset("\n".join(lines), origin="limits.toml")
+    customers = pl.DataFrame({"customer_id": ["A", "B", "C"], "note": ['a"__row": 2, "', "x", '\\"__row":1']})
+    result = evaluate(ruleset, customers, DurableEngine(workers=0))
+    assert statuses(result) == {"noted": ["fired", "not_met", "fired"]}
+
+
+def test_rules_without_nulls_in_the_data_are_posted_without_their_false_rule() -> None:
+    ruleset = ruleset_with(["x", "y"], [("on_x", "x > 1"), ("on_y", "y > 1"), ("lit", "x > 1 or null")])
+    customers = pl.DataFrame({"customer_id": ["A", "B"], "x": [0.0, 2.0], "y": [None, 2.0]})
+    engine = DurableEngine(workers=0)
+    result = evaluate(ruleset, customers, engine)
+    assert statuses(result) == {"on_x": ["not_met", "fired"], "on_y": ["unknown", "fired"],
+                                "lit": ["unknown", "fired"]}
+    evaluator = Evaluator(ruleset, engine="durable")
+    from clientwise.contracts import DecideContext
+    context = DecideContext(pl.date(2026, 6, 30), "customer_id", evaluator.host.functions(), "limits")
+    decisions = [s.decision for s in evaluator.program.steps() if hasattr(s, "decision")]
+    plan = compile_plan(decisions, context, nullable={"y"})
+    assert plan.two_valued == {0}  # x has no null; `null` literal keeps rule 2 three-valued
+    assert "f0" not in plan.groups[0].definition and "f1" in plan.groups[0].definition
+    assert compile_plan(decisions, context).two_valued == set()
+    assert engine.inline().adaptive is False and engine.adaptive is True
+
+
+def failing(task: durable_worker.Task) -> bytes:
+    raise RuntimeError("Could not assert facts, error code: 303")
+
+
+def test_an_error_inside_durable_names_the_batch_too() -> None:
+    customers = pl.DataFrame({"customer_id": ["A", "B"], "x": [1.0, 5.0]})
+    for workers in (0, 1):
+        with pytest.raises(DurableEngineError) as error:
+            evaluate(ruleset_with(["x"], [("big", "x > 3")]), customers, DurableEngine(workers=workers, run=failing))
+        assert str(error.value).startswith(
+            "the durable engine failed on ruleset 'limits', customer batch 1 of 1 (rows 1-2, customers A to B): "
+            "RuntimeError: Could not assert facts, error code: 303.")
+
+
+def test_the_cli_gives_byte_identical_reports_on_both_engines(tmp_path) -> None:
+    outputs = {}
+    for engine in ("polars", "durable"):
+        path = tmp_path / f"{engine}.json"
+        result = CliRunner().invoke(cli, ["demo", "--format", "json", "-o", str(path), "--engine", engine])
+        assert result.exit_code == 0, result.output
+        outputs[engine] = json.loads(path.read_text())
+    assert outputs["polars"].pop("engine") == "polars" and outputs["durable"].pop("engine") == "durable"
+    engines = [outputs[name]["provenance"].pop("engine") for name in ("polars", "durable")]
+    assert [engine["plugin"] for engine in engines] == ["polars_engine", "durable_engine"]
+    assert outputs["durable"]["customer_count"] == 300
+    assert outputs["polars"] == outputs["durable"]  # customers, actions, reasons, portfolio, warnings
+
+
+@pytest.mark.parametrize("when", ["s == 'Zürich'", "s != 'Zürich'", """s == 'a"b'""", "s == 'a\\\\b'",
+                                  "s in ['日本', 'x']", "n > 9007199254740993", "n == -1"])
+def test_unicode_quotes_backslashes_and_large_integers_match_polars(when: str) -> None:
+    text = (HEAD + 's = { type = "string" }\nn = { type = "integer" }\n'
+            + "[[rules]]\nid = 'r'\nwhen = '''" + when + "'''\naction = 'a'\npriority = 1\nbecause = 'b'\n")
+    ruleset = parse_ruleset(text, origin="limits.toml")
+    customers = pl.DataFrame({"customer_id": ["A", "B", "C", "D", "E"], "s": ["Zürich", 'a"b', "日本", None, "a\\b"],
+                              "n": [9007199254740993, 9007199254740994, -1, None, 0]})
+    polars = Evaluator(ruleset).evaluate({"customers": customers}, as_of=AS_OF)
+    durable = evaluate(ruleset, customers, DurableEngine(workers=0))
+    assert statuses(durable) == statuses(polars)
+    assert statuses(durable)["r"][3] == "unknown"
+
+
+def test_the_number_of_workers_comes_from_the_environment(monkeypatch) -> None:
+    monkeypatch.setenv("CLIENTWISE_DURABLE_WORKERS", "0")
+    assert DurableEngine().workers == 0
+    monkeypatch.setenv("CLIENTWISE_DURABLE_WORKERS", "two")
+    with pytest.raises(clientwise.InputError) as error:
+        DurableEngine().workers
+    assert "CLIENTWISE_DURABLE_WORKERS: CLIENTWISE_DURABLE_WORKERS must be a whole number" in str(error.value)
+    assert "value: 'two'" in str(error.value)
+    result = CliRunner().invoke(cli, ["demo", "--engine", "durable", "--format", "csv"])
+    assert result.exit_code == 2 and "must be a whole number of worker processes" in result.output
+    assert CliRunner().invoke(cli, ["demo", "--format", "csv"]).exit_code == 0  # polars runs are unaffected
