@@ -16,7 +16,14 @@ from typing import TYPE_CHECKING, Any
 from clientwise._version import __version__
 
 if TYPE_CHECKING:
-    from clientwise.errors import ClientwiseError, DataError, InputError, PluginError, Problem, RulesetError
+    from clientwise.errors import (
+        ClientwiseError,
+        DataError,
+        InputError,
+        PluginError,
+        Problem,
+        RulesetError,
+    )
     from clientwise.hookspecs import hookimpl
     from clientwise.pipeline import Evaluator, evaluate, load_ruleset, parse_ruleset
     from clientwise.plugins_host import PluginHost

@@ -18,14 +18,19 @@ from typing import Any
 import click
 
 from clientwise._version import __version__
+from clientwise.cli_plugins import (
+    plugin_host,
+    plugin_options,
+    report_faults,
+    strict_plugins,
+)
+from clientwise.cli_plugins import plugins as plugins_command
 from clientwise.engine_notes import engine_notes
-from clientwise.steps import DerivedStep
 from clientwise.errors import ClientwiseError, InputError
 from clientwise.pipeline import Evaluator, load_ruleset, parse_as_of
-from clientwise.cli_plugins import plugin_host, plugin_options, report_faults, strict_plugins
-from clientwise.cli_plugins import plugins as plugins_command
 from clientwise.plugin_new import plugin as plugin_command
 from clientwise.report import choose_writer, write_result
+from clientwise.steps import DerivedStep
 
 #: Inputs at least this large (bytes) get a progress indicator on a terminal.
 PROGRESS_THRESHOLD = 5_000_000

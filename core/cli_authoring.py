@@ -118,8 +118,8 @@ def diff(ruleset_a: str, ruleset_b: str, data: Path | None, rules_only: bool, as
 
     from clientwise.authoring.diff import diff_documents, diff_results
     from clientwise.authoring.diff_render import render_changes, render_portfolio
-    from clientwise.steps import ClassificationStep
     from clientwise.pipeline import parse_as_of
+    from clientwise.steps import ClassificationStep
 
     host = PluginHost()
     a, b = load_ruleset(ruleset_a, host=host), load_ruleset(ruleset_b, host=host)

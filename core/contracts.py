@@ -10,7 +10,14 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO, ClassVar, Literal, Protocol, runtime_checkable
+from typing import (
+    TYPE_CHECKING,
+    BinaryIO,
+    ClassVar,
+    Literal,
+    Protocol,
+    runtime_checkable,
+)
 
 import polars as pl
 from pydantic import BaseModel

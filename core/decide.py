@@ -15,9 +15,9 @@ import polars as pl
 
 from clientwise import expr
 from clientwise.compile import Program
-from clientwise.steps import ActionsStep, ClassificationStep, DerivedStep, Step
 from clientwise.contracts import DecideContext, Engine
 from clientwise.derive import derive
+from clientwise.steps import ActionsStep, ClassificationStep, DerivedStep, Step
 
 if TYPE_CHECKING:
     from clientwise.isolate import StepGuard

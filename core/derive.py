@@ -14,7 +14,12 @@ from collections.abc import Mapping, Sequence
 import polars as pl
 
 from clientwise.errors import DataError
-from clientwise.expr.compile_polars import aggregate_parts, aggregate_to_polars, dtype_of, to_polars
+from clientwise.expr.compile_polars import (
+    aggregate_parts,
+    aggregate_to_polars,
+    dtype_of,
+    to_polars,
+)
 from clientwise.expr.functions import EvalContext
 from clientwise.expr.nodes import Call, Node, fields_used, to_text, walk
 

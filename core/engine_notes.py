@@ -11,8 +11,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
-from clientwise.steps import DerivedStep
 from clientwise.contracts import DecideContext
+from clientwise.steps import DerivedStep
 
 if TYPE_CHECKING:
     from clientwise.pipeline import Evaluator

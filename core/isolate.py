@@ -26,10 +26,10 @@ from clientwise.errors import ClientwiseError
 from clientwise.expr.compile_polars import dtype_of
 
 if TYPE_CHECKING:
-    from clientwise.steps import DerivedStep, Step
     from clientwise.contracts import CompiledDecision, Engine
     from clientwise.faults import FaultRecorder
     from clientwise.plugins_host import PluginHost
+    from clientwise.steps import DerivedStep, Step
 
 #: Type names of ComputedField -> polars dtype of its null stand-in.
 _COMPUTED_DTYPES = {"string": pl.String(), "number": pl.Float64(), "boolean": pl.Boolean(), "date": pl.Date()}

@@ -9,14 +9,13 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections.abc import Callable, Mapping
-from typing import Any
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
 from clientwise import expr
 from clientwise.compile import Program, compile_ruleset
-from clientwise.steps import ActionsStep, ClassificationStep, DerivedStep
 from clientwise.context import EvaluationContext
 from clientwise.contracts import DecideContext, RawTable, SummaryContext
 from clientwise.decide import ROW, Decided, run
@@ -28,9 +27,10 @@ from clientwise.load import load_tables
 from clientwise.plan import SectionSummary
 from clientwise.plugins_host import PluginHost
 from clientwise.result import Result, RulesetIdentity
-from clientwise.single import Population, evaluate_one
 from clientwise.ruleset import Ruleset, read_raw, validate
 from clientwise.ruleset.data import RELATED_TABLES
+from clientwise.single import Population, evaluate_one
+from clientwise.steps import ActionsStep, ClassificationStep, DerivedStep
 from clientwise.validate import validate_tables
 
 DataSource = str | Path | Mapping[str, pl.DataFrame]

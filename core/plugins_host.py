@@ -16,7 +16,13 @@ from typing import TYPE_CHECKING, Any
 import pluggy
 
 from clientwise import hookspecs
-from clientwise.errors import ClientwiseError, InputError, PluginError, Problem, did_you_mean
+from clientwise.errors import (
+    ClientwiseError,
+    InputError,
+    PluginError,
+    Problem,
+    did_you_mean,
+)
 from clientwise.plugin_control import PluginSelection, incompatibility, refuse_essential
 
 if TYPE_CHECKING:

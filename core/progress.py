@@ -30,7 +30,14 @@ def progress_bar(console: Any, stages: tuple[str, ...] = STAGES) -> Iterator[Cal
 
     A stage not in ``stages`` (a plugin's own) updates the text without moving the bar.
     """
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        SpinnerColumn,
+        TextColumn,
+        TimeElapsedColumn,
+    )
 
     columns = (SpinnerColumn(), TextColumn("{task.description:<34}"), BarColumn(), MofNCompleteColumn(),
                TimeElapsedColumn())

@@ -25,12 +25,18 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 
 from clientwise import expr
-from clientwise.faults import FaultRecorder
-from clientwise.steps import ActionsStep, ClassificationStep, DerivedStep
 from clientwise.context import EvaluationContext
 from clientwise.contracts import DecideContext, Engine
-from clientwise.decide import Decided, _actions_table, _check_statuses, _classification_outputs, _derive
+from clientwise.decide import (
+    Decided,
+    _actions_table,
+    _check_statuses,
+    _classification_outputs,
+    _derive,
+)
 from clientwise.errors import InputError, Problem
+from clientwise.faults import FaultRecorder
+from clientwise.steps import ActionsStep, ClassificationStep, DerivedStep
 
 if TYPE_CHECKING:
     from clientwise.pipeline import Evaluator

@@ -12,7 +12,13 @@ from clientwise import expr
 from clientwise.contracts import CompiledDecision, CompiledRule
 from clientwise.errors import InputError, Problem, ProblemList
 from clientwise.expr.types import Type, unify
-from clientwise.plan import ActionRule, Classification, ComputedField, DerivedField, Source
+from clientwise.plan import (
+    ActionRule,
+    Classification,
+    ComputedField,
+    DerivedField,
+    Source,
+)
 from clientwise.steps import ACTIONS, ActionsStep, ClassificationStep, DerivedStep, Step
 
 if TYPE_CHECKING:

@@ -19,7 +19,15 @@ from pydantic import Field, model_validator
 
 from clientwise.contracts import CompileContext, SummaryContext
 from clientwise.hookspecs import hookimpl
-from clientwise.plan import Classification, DerivedField, OutputColumn, Rule, SectionPlan, SectionSummary, Source
+from clientwise.plan import (
+    Classification,
+    DerivedField,
+    OutputColumn,
+    Rule,
+    SectionPlan,
+    SectionSummary,
+    Source,
+)
 from clientwise.ruleset.data import Strict
 from clientwise.scorecard import number_text
 

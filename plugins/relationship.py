@@ -21,9 +21,22 @@ from pydantic import Field, model_validator
 
 from clientwise.contracts import CompileContext, SummaryContext
 from clientwise.hookspecs import hookimpl
-from clientwise.plan import ComputedField, DerivedField, OutputColumn, SectionPlan, SectionSummary, Source
+from clientwise.plan import (
+    ComputedField,
+    DerivedField,
+    OutputColumn,
+    SectionPlan,
+    SectionSummary,
+    Source,
+)
 from clientwise.ruleset.data import Strict
-from clientwise.scorecard import Band, Criterion, Scorecard, ScorecardNames, compile_scorecard
+from clientwise.scorecard import (
+    Band,
+    Criterion,
+    Scorecard,
+    ScorecardNames,
+    compile_scorecard,
+)
 
 #: The scorecard's field names: ``health_score``, ``health_band``, ``health_<criterion>``.
 NAMES = ScorecardNames.for_prefix("health")

@@ -16,8 +16,8 @@ import datetime as dt
 import io
 import re
 import zipfile
-from copy import copy
 from collections.abc import Iterable, Sequence
+from copy import copy
 from typing import Any, BinaryIO, ClassVar
 
 from openpyxl import Workbook

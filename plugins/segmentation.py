@@ -22,7 +22,15 @@ from pydantic import Field, field_validator, model_validator
 
 from clientwise.contracts import CompileContext, SummaryContext
 from clientwise.hookspecs import hookimpl
-from clientwise.plan import Classification, DerivedField, OutputColumn, Rule, SectionPlan, SectionSummary, Source
+from clientwise.plan import (
+    Classification,
+    DerivedField,
+    OutputColumn,
+    Rule,
+    SectionPlan,
+    SectionSummary,
+    Source,
+)
 from clientwise.ruleset.data import Strict
 from clientwise.scorecard import IDENTIFIER, check_unique_ids, number_text
 

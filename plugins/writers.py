@@ -257,6 +257,8 @@ class CsvWriter:
 
 @hookimpl
 def clientwise_writers() -> list[Any]:
-    from clientwise.plugins.writers_table import TableWriter  # it builds on the helpers above
+    from clientwise.plugins.writers_table import (
+        TableWriter,  # it builds on the helpers above
+    )
 
     return [TableWriter(), CsvWriter(), JsonWriter(), JsonLinesWriter()]

@@ -14,7 +14,12 @@ import clientwise
 from clientwise.contracts import CompileContext, SummaryContext
 from clientwise.errors import RulesetError
 from clientwise.plan import SectionPlan
-from clientwise.plugins.checklist import BandSpec, ChecklistConfig, ChecklistHandler, Question
+from clientwise.plugins.checklist import (
+    BandSpec,
+    ChecklistConfig,
+    ChecklistHandler,
+    Question,
+)
 from clientwise.plugins_host import PluginHost
 from clientwise.ruleset.data import DataConfig
 

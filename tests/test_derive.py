@@ -20,8 +20,8 @@ from clientwise.expr import (
     Node,
     Scope,
     fields_used,
-    tables_used,
     parse_checked,
+    tables_used,
 )
 from clientwise.plan import Source
 from clientwise.plugins.functions import clientwise_functions

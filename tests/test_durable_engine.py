@@ -15,7 +15,12 @@ import clientwise
 from clientwise import Evaluator, parse_ruleset
 from clientwise.cli import cli
 from clientwise.plugins import durable_worker
-from clientwise.plugins.durable_engine import MAX_PROPERTIES, DurableEngine, DurableEngineError, compile_plan
+from clientwise.plugins.durable_engine import (
+    MAX_PROPERTIES,
+    DurableEngine,
+    DurableEngineError,
+    compile_plan,
+)
 
 AS_OF = "2026-06-30"
 HEAD = """

@@ -7,7 +7,6 @@ without a browser the module is skipped and says why.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 from browser import Browser, chromium_path

@@ -9,10 +9,9 @@ import re
 from pathlib import Path
 
 import pytest
-
-import clientwise
 from report_inputs import HOSTILE, hostile_result, sample_result
 
+import clientwise
 from clientwise.contracts import Writer
 from clientwise.plugins import report_html, report_md, report_xlsx
 from clientwise.plugins.report_md import md

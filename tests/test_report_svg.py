@@ -6,7 +6,13 @@ import re
 import xml.etree.ElementTree as ET
 
 from clientwise.plugins.report_model import Point
-from clientwise.plugins.report_svg import MAX_POINTS, bar_chart, curve_chart, stacked_bars, thin
+from clientwise.plugins.report_svg import (
+    MAX_POINTS,
+    bar_chart,
+    curve_chart,
+    stacked_bars,
+    thin,
+)
 
 
 def test_thin_keeps_at_most_the_limit_the_last_point_and_group_changes():

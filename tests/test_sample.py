@@ -16,7 +16,14 @@ from polars.testing import assert_frame_equal
 
 import clientwise
 from clientwise import sample
-from clientwise.sample.draws import Draws, cents, choose, choose_by, choose_within, decimals
+from clientwise.sample.draws import (
+    Draws,
+    cents,
+    choose,
+    choose_by,
+    choose_within,
+    decimals,
+)
 from clientwise.validate import FIELD_DTYPES
 
 TABLES = ("customers", "contacts", "interactions")

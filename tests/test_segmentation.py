@@ -15,7 +15,12 @@ from pydantic import ValidationError
 import clientwise
 from clientwise.contracts import CompileContext, SummaryContext
 from clientwise.plan import SectionPlan
-from clientwise.plugins.segmentation import Override, SegmentationConfig, SegmentationHandler, Tier
+from clientwise.plugins.segmentation import (
+    Override,
+    SegmentationConfig,
+    SegmentationHandler,
+    Tier,
+)
 from clientwise.plugins_host import PluginHost
 from clientwise.ruleset.data import DataConfig
 

@@ -8,13 +8,12 @@ import io
 import json
 
 import polars as pl
-
-from clientwise.expr import EvalContext, FunctionRegistry
 import pytest
 
 from clientwise.contracts import RULE_STATUS, Writer
 from clientwise.escape import escape_formula, escape_formulas
 from clientwise.explain import TracedDerived, TracedRule, Tracer
+from clientwise.expr import EvalContext, FunctionRegistry
 from clientwise.plan import OutputColumn, SectionSummary
 from clientwise.plugins import writers
 from clientwise.plugins.writers import CsvWriter, JsonLinesWriter, JsonWriter

@@ -15,7 +15,13 @@ from typing import Any
 import polars as pl
 from pydantic import ValidationError
 
-from clientwise.errors import InputError, Problem, ProblemList, RulesetError, did_you_mean
+from clientwise.errors import (
+    InputError,
+    Problem,
+    ProblemList,
+    RulesetError,
+    did_you_mean,
+)
 from clientwise.ruleset import Ruleset
 from clientwise.ruleset.cases import Record, TestCase
 from clientwise.ruleset.model import validation_problems

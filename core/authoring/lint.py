@@ -19,12 +19,12 @@ from clientwise import expr
 from clientwise.authoring.coverage import possible_outcomes
 from clientwise.authoring.intervals import Span, constraints, covers
 from clientwise.compile import Program
-from clientwise.steps import ActionsStep, ClassificationStep, DerivedStep
-from clientwise.typecheck import key_source
 from clientwise.contracts import CompiledRule
 from clientwise.errors import Problem
 from clientwise.plan import Source
 from clientwise.ruleset import Ruleset
+from clientwise.steps import ActionsStep, ClassificationStep, DerivedStep
+from clientwise.typecheck import key_source
 
 
 @dataclass(frozen=True)

@@ -19,10 +19,14 @@ from typing import Any
 import polars as pl
 
 from clientwise import expr
-from clientwise.authoring.cases_io import LocatedCase, case_tables, customer_key, load_cases
+from clientwise.authoring.cases_io import (
+    LocatedCase,
+    case_tables,
+    customer_key,
+    load_cases,
+)
 from clientwise.authoring.whynot import reasons
 from clientwise.compile import Program
-from clientwise.steps import ActionsStep, ClassificationStep, DerivedStep
 from clientwise.decide import RULE_SUFFIX
 from clientwise.errors import InputError, Problem, did_you_mean
 from clientwise.explain import _shown
@@ -30,6 +34,7 @@ from clientwise.pipeline import Evaluator
 from clientwise.plan import ComputedField
 from clientwise.result import Result
 from clientwise.ruleset.cases import NULL_MARK, TestCase
+from clientwise.steps import ActionsStep, ClassificationStep, DerivedStep
 
 
 @dataclass(frozen=True)

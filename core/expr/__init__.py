@@ -14,10 +14,10 @@ from clientwise.expr.compile_polars import aggregate_to_polars, dtype_of, to_pol
 from clientwise.expr.functions import (
     CallInfo,
     EvalContext,
-    PolarsContext,
     FunctionKind,
     FunctionRegistry,
     FunctionSpec,
+    PolarsContext,
     SignatureError,
     round_half_away,
     round_half_away_expr,

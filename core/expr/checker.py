@@ -13,10 +13,20 @@ from typing import TYPE_CHECKING
 
 from clientwise.errors import Problem, RulesetError, did_you_mean
 from clientwise.expr import nodes as n
-from clientwise.expr.nodes import KNOWN_TABLES
 from clientwise.expr.functions import FunctionRegistry, FunctionSpec, SignatureError
+from clientwise.expr.nodes import KNOWN_TABLES
 from clientwise.expr.parser import problem
-from clientwise.expr.types import BOOLEAN, DATE, INTEGER, NULL, NUMBER, STRING, Type, comparable, unify
+from clientwise.expr.types import (
+    BOOLEAN,
+    DATE,
+    INTEGER,
+    NULL,
+    NUMBER,
+    STRING,
+    Type,
+    comparable,
+    unify,
+)
 from clientwise.plan import Source
 
 if TYPE_CHECKING:

@@ -179,10 +179,6 @@ class FunctionRegistry:
     def names(self) -> list[str]:
         return list(self._specs)
 
-    def provider(self, name: str) -> str:
-        """Which plugin provides ``name``."""
-        return self._owner[name]
-
     def suggest(self, name: str) -> str | None:
         """A 'did you mean' for an unknown function name."""
         return did_you_mean(name, self._specs)

@@ -22,7 +22,12 @@ from clientwise.errors import Problem, RulesetError
 from clientwise.expr import nodes as n
 from clientwise.expr.checker import Scope, check
 from clientwise.expr.compile_polars import to_polars
-from clientwise.expr.functions import EvalContext, FunctionRegistry, round_half_away, round_half_away_expr
+from clientwise.expr.functions import (
+    EvalContext,
+    FunctionRegistry,
+    round_half_away,
+    round_half_away_expr,
+)
 from clientwise.expr.parser import parse_fragment, problem
 from clientwise.expr.reference import evaluate, evaluate_rows
 from clientwise.expr.types import Type

@@ -1,8 +1,21 @@
 """Rulesets: TOML in, a validated, merged, hashed :class:`Ruleset` out."""
 
 from clientwise.ruleset.data import DataConfig, FieldSpec, Strict, TableSpec
-from clientwise.ruleset.loader import RawRuleset, Ruleset, content_hash, read_raw, shipped_rulesets, validate
-from clientwise.ruleset.model import CORE_KEYS, ActionRuleSpec, CoreSections, DerivedSpec, Metadata
+from clientwise.ruleset.loader import (
+    RawRuleset,
+    Ruleset,
+    content_hash,
+    read_raw,
+    shipped_rulesets,
+    validate,
+)
+from clientwise.ruleset.model import (
+    CORE_KEYS,
+    ActionRuleSpec,
+    CoreSections,
+    DerivedSpec,
+    Metadata,
+)
 
 __all__ = [
     "CORE_KEYS",

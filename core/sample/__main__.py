@@ -11,7 +11,14 @@ import datetime as dt
 import time
 from collections.abc import Sequence
 
-from clientwise.sample.generate import DEMO_AS_OF, DEMO_CUSTOMERS, DEMO_SEED, SUFFIXES, generate, write
+from clientwise.sample.generate import (
+    DEMO_AS_OF,
+    DEMO_CUSTOMERS,
+    DEMO_SEED,
+    SUFFIXES,
+    generate,
+    write,
+)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

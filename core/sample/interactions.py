@@ -13,7 +13,16 @@ import datetime as dt
 import polars as pl
 
 from clientwise.sample.customers import BIG, MID, by_size
-from clientwise.sample.draws import Draws, cents, choose, choose_by, days_before, decimals, scaled_count, u
+from clientwise.sample.draws import (
+    Draws,
+    cents,
+    choose,
+    choose_by,
+    days_before,
+    decimals,
+    scaled_count,
+    u,
+)
 
 TYPES = [
     "order", "support_call", "visit", "call", "pricing_discussion", "roadmap_meeting",

@@ -17,7 +17,13 @@ from clientwise import hookimpl
 from clientwise.contracts import CompileContext, SummaryContext
 from clientwise.expr.functions import FunctionSpec
 from clientwise.expr.types import Type
-from clientwise.plan import Classification, OutputColumn, Rule, SectionPlan, SectionSummary
+from clientwise.plan import (
+    Classification,
+    OutputColumn,
+    Rule,
+    SectionPlan,
+    SectionSummary,
+)
 from clientwise.result import Result
 from clientwise.ruleset.data import Strict
 

@@ -19,7 +19,14 @@ from clientwise import hookimpl
 from clientwise.contracts import CompileContext, SummaryContext
 from clientwise.expr.functions import FunctionSpec
 from clientwise.expr.types import Type
-from clientwise.plan import Classification, DerivedField, OutputColumn, Rule, SectionPlan, SectionSummary
+from clientwise.plan import (
+    Classification,
+    DerivedField,
+    OutputColumn,
+    Rule,
+    SectionPlan,
+    SectionSummary,
+)
 from clientwise.ruleset.data import Strict
 
 
