@@ -141,6 +141,11 @@ class CompiledDecision:
     output: str
     mode: Literal["first", "all"]
     rules: tuple[CompiledRule, ...]
+    #: ``first`` only: the value each rule gives (same order as ``rules``) and the
+    #: default, so an engine that chains (``Engine.chains``) can assert the decided
+    #: value for later rules; the core still computes the output columns itself.
+    then: tuple[Node, ...] = ()
+    default: Node | None = None
 
 
 @dataclass(frozen=True)
@@ -156,7 +161,15 @@ class DecideContext:
 
 @runtime_checkable
 class Engine(Protocol):
-    """Evaluates decision rules over customers whose derived fields are known."""
+    """Evaluates decision rules over customers whose derived fields are known.
+
+    An engine may set ``chains: ClassVar[bool] = True`` (read with ``getattr``, so
+    engines without it keep working): the core then hands it, in one ``decide`` call,
+    a dependency-ordered run of decisions in which later rules read the outputs of
+    earlier ``first`` decisions (chained rules); the engine must derive those values
+    itself from ``CompiledDecision.then``/``default``. Without it, such a run is split
+    into one call per dependency level (stratification).
+    """
 
     name: ClassVar[str]
     description: ClassVar[str]

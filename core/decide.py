@@ -49,7 +49,7 @@ def run(
     frame = customers
     polars_context = expr.EvalContext(as_of=context.as_of, functions=context.functions, key=context.key)
     actions_step: ActionsStep | None = None
-    for stratum in program.strata:
+    for stratum in engine_runs(program.strata, engine):
         if isinstance(stratum[0], DerivedStep):
             if guard is None:
                 frame = _derive(frame, stratum, related, polars_context)
@@ -65,18 +65,40 @@ def run(
 
         statuses = decide(frame) if guard is None else guard.decide(engine, frame, decisions, decide)
         frame = frame.hstack(statuses)
-        outputs = []
-        for step in stratum:
-            if isinstance(step, ClassificationStep):
-                outputs.extend(_classification_outputs(step, polars_context))
-            elif isinstance(step, ActionsStep):
-                actions_step = step
-        if outputs:
-            frame = frame.with_columns(outputs)
+        frame, actions_step = classification_outputs(frame, stratum, polars_context, actions_step)
         if guard is not None:
             frame = guard.blank_failed(frame)
     actions = _actions_table(frame, actions_step, polars_context)
     return Decided(frame, actions)
+
+
+def engine_runs(strata: Sequence[Sequence[Step]], engine: Engine) -> list[list[Step]]:
+    """The strata as the engine gets them: an engine that chains (``Engine.chains``)
+    gets consecutive decision strata (cut only because later rules read earlier
+    outputs) merged into one call; derived fields between decisions still cut."""
+    runs = [list(stratum) for stratum in strata]
+    if not getattr(engine, "chains", False):
+        return runs
+    merged: list[list[Step]] = []
+    for stratum in runs:
+        decision = not isinstance(stratum[0], DerivedStep)
+        if decision and merged and not isinstance(merged[-1][0], DerivedStep):
+            merged[-1].extend(stratum)
+        else:
+            merged.append(stratum)
+    return merged
+
+
+def classification_outputs(frame: pl.DataFrame, stratum: Sequence[Step], ctx: expr.EvalContext,
+                           actions_step: ActionsStep | None) -> tuple[pl.DataFrame, ActionsStep | None]:
+    """Add each classification's value and rule columns, in dependency order (a later
+    value may read an earlier one in a merged run); returns the actions step if any."""
+    for step in stratum:
+        if isinstance(step, ClassificationStep):
+            frame = frame.with_columns(_classification_outputs(step, ctx))
+        elif isinstance(step, ActionsStep):
+            actions_step = step
+    return frame, actions_step
 
 
 def _derive(frame: pl.DataFrame, stratum: Sequence[Step], related: Mapping[str, pl.DataFrame],

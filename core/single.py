@@ -31,12 +31,13 @@ from clientwise.decide import (
     Decided,
     _actions_table,
     _check_statuses,
-    _classification_outputs,
     _derive,
+    classification_outputs,
+    engine_runs,
 )
 from clientwise.errors import InputError, Problem
 from clientwise.faults import FaultRecorder
-from clientwise.steps import ActionsStep, ClassificationStep, DerivedStep
+from clientwise.steps import ActionsStep, DerivedStep
 
 if TYPE_CHECKING:
     from clientwise.pipeline import Evaluator
@@ -122,7 +123,7 @@ def _run(evaluator: Evaluator, one: pl.DataFrame, others: pl.DataFrame, related:
     engine: Engine = getattr(evaluator.engine, "inline", lambda: evaluator.engine)()
     ctx = expr.EvalContext(as_of=context.as_of, functions=context.functions, key=context.key)
     actions_step: ActionsStep | None = None
-    for stratum in evaluator.program.strata:
+    for stratum in engine_runs(evaluator.program.strata, engine):
         if isinstance(stratum[0], DerivedStep):
             one = _derive_one(one, others, stratum, related, ctx)
             continue
@@ -130,12 +131,5 @@ def _run(evaluator: Evaluator, one: pl.DataFrame, others: pl.DataFrame, related:
         statuses = engine.decide(one, decisions, context)
         _check_statuses(engine, decisions, statuses, one.height)
         one = one.hstack(statuses)
-        outputs = []
-        for step in stratum:
-            if isinstance(step, ClassificationStep):
-                outputs.extend(_classification_outputs(step, ctx))
-            elif isinstance(step, ActionsStep):
-                actions_step = step
-        if outputs:
-            one = one.with_columns(outputs)
+        one, actions_step = classification_outputs(one, stratum, ctx, actions_step)
     return Decided(one, _actions_table(one, actions_step, ctx))

@@ -103,7 +103,7 @@ class ItemChecker:
                                           file=cls.source.file, location=cls.source.path,
                                           hint="make every rule's value the same type (all text or all numbers)"))
                 return None
-        decision = CompiledDecision(cls.output, "first", tuple(rules))
+        decision = CompiledDecision(cls.output, "first", tuple(rules), tuple(thens), default)  # type: ignore[arg-type]
         return ClassificationStep(cls, decision, tuple(thens), tuple(becauses), default, result_type)  # type: ignore[arg-type]
 
     def actions(self, actions: list[ActionRule], nodes: dict[str, object]) -> ActionsStep | None:

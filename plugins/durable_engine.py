@@ -6,9 +6,10 @@ expression nodes (:mod:`clientwise.plugins.durable_lower`) and reads back which 
 matched. Statuses mean exactly what they mean on the polars engine; the conformance
 suite (``tests/test_conformance.py``) holds the two engines to identical results.
 
-Chained rules (a rule reading a classification another rule decides) are split into
-later strata by the core (:mod:`clientwise.order`), so this engine always sees every
-value a rule reads; see ``docs/engines.md`` for why.
+Chained rules (a rule reading a classification another rule decides) are forward
+chained inside durable-rules: the engine declares ``chains``, the core hands it the
+whole run of decisions in one call, and the worker asserts each decided value as a
+fact for the next level's rules (:mod:`clientwise.plugins.durable_chain`).
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ try:
 except ImportError as error:  # durable-rules is an optional extra
     raise ImportError(f"the durable engine needs durable-rules; install it with: {INSTALL_COMMAND}") from error
 
+from clientwise.plugins import durable_chain as chain
 from clientwise.plugins.durable_lower import ROW_FIELD, Cond, Lowered
 
 #: Fields one durable ruleset may read. Measured with durable-rules 2.0.28: a ruleset
@@ -88,7 +90,7 @@ def _rule(cond: Cond, action: str, priority: int) -> dict[str, Any] | None:
 
 
 def compile_plan(decisions: Sequence[CompiledDecision], context: DecideContext,
-                 nullable: set[str] | None = None) -> Plan:
+                 nullable: set[str] | None = None, level_of: Sequence[int] | None = None) -> Plan:
     """Lower every rule and pack them into rulesets of at most :data:`MAX_PROPERTIES` fields.
 
     ``nullable`` names the posted columns that hold a null in this data (None: assume
@@ -98,8 +100,9 @@ def compile_plan(decisions: Sequence[CompiledDecision], context: DecideContext,
     """
     lowered = Lowered(EvalContext(as_of=context.as_of, functions=context.functions, key=context.key))
     plan = Plan(lowered, [])
-    packs: list[tuple[set[str], dict[str, Any]]] = []
-    for decision in decisions:
+    packs: list[tuple[set[str], dict[str, Any], int]] = []
+    for number, decision in enumerate(decisions):
+        level = level_of[number] if level_of is not None else 0
         for order, rule in enumerate(decision.rules):
             index = len(plan.rule_ids)
             plan.rule_ids.append(rule.id)
@@ -115,16 +118,16 @@ def compile_plan(decisions: Sequence[CompiledDecision], context: DecideContext,
                 for truth, cond in ((worker.TRUE, true), (worker.FALSE, false))
                 if (compiled := _rule(cond, worker.action_name(index, truth), order)) is not None
             }
-            pack = next((p for p in packs if len(p[0] | reads) <= MAX_PROPERTIES), None)
+            pack = next((p for p in packs if p[2] == level and len(p[0] | reads) <= MAX_PROPERTIES), None)
             if pack is None:
-                pack = (set(), {})
+                pack = (set(), {}, level)
                 packs.append(pack)
             pack[0].update(reads)
             pack[1].update(definitions)
-    for names, definition in packs:
+    for names, definition, level in packs:
         definition[worker.SEEN] = {"all": [{"m": {"$gte": {ROW_FIELD: 0}}}], "pri": 1_000_000, "run": worker.SEEN}
         digest = hashlib.sha256(json.dumps(definition, sort_keys=True).encode()).hexdigest()[:16]
-        plan.groups.append(worker.Group(f"clientwise_{digest}", definition, tuple(sorted(names))))
+        plan.groups.append(worker.Group(f"clientwise_{digest}", definition, tuple(sorted(names)), level))
     return plan
 
 
@@ -132,6 +135,8 @@ class DurableEngine:
     """Runs decision rules on durable-rules in ``workers`` processes (0: in this process)."""
 
     name: ClassVar[str] = "durable"
+    #: chained rules run in one call, forward chained in durable-rules (Engine.chains)
+    chains: ClassVar[bool] = True
     description: ClassVar[str] = "durable-rules (Rete) in worker processes; identical results to polars."
 
     def __init__(self, workers: int | None = None, batch_size: int = 10_000,
@@ -166,7 +171,7 @@ class DurableEngine:
         return self._workers if self._workers is not None else _workers_from_environment()
 
     def _plan(self, decisions: Sequence[CompiledDecision], context: DecideContext,
-              nullable: frozenset[str] | None) -> Plan:
+              nullable: frozenset[str] | None, level_of: Sequence[int] | None = None) -> Plan:
         """Compiled plans are kept per decisions, date and null pattern: single-customer
         calls would otherwise spend more time lowering than matching. The cache holds
         the decisions themselves, so the ids in its keys cannot be reused."""
@@ -174,35 +179,79 @@ class DurableEngine:
         if key not in self._plans:
             if len(self._plans) >= 64:
                 self._plans.pop(next(iter(self._plans)))
-            plan = compile_plan(decisions, context, None if nullable is None else set(nullable))
+            plan = compile_plan(decisions, context, None if nullable is None else set(nullable), level_of)
             self._plans[key] = (list(decisions), context.functions, plan)
         return self._plans[key][2]
 
     def notes(self, decisions: Sequence[CompiledDecision], context: DecideContext) -> list[str]:
         """What had to be lowered to run on durable-rules, rule by rule (for ``clientwise check``)."""
-        plan = compile_plan(decisions, context)
-        return [f"{rule}: {note}" for rule, notes in plan.lowered.notes.items() for note in dict.fromkeys(notes)]
+        ctx = EvalContext(as_of=context.as_of, functions=context.functions, key=context.key)
+        level_of = chain.levels(decisions, ctx)
+        plan = compile_plan(decisions, context, level_of=level_of)
+        found = [f"{rule}: {note}" for rule, notes in plan.lowered.notes.items() for note in dict.fromkeys(notes)]
+        if max(level_of, default=0) > 0:
+            outputs = chain.chained_outputs(decisions, level_of)
+            why = chain.chainable(decisions, dict(plan.lowered.columns), outputs, ctx)
+            if why is not None:
+                found += [f"{rule.id}: decided in a later call, not forward chained: {why}"
+                          for decision, level in zip(decisions, level_of) if level > 0 for rule in decision.rules]
+        return found
 
     def decide(
         self, frame: pl.DataFrame, decisions: Sequence[CompiledDecision], context: DecideContext
     ) -> pl.DataFrame:
-        plan = self._plan(decisions, context, None)
+        ctx = EvalContext(as_of=context.as_of, functions=context.functions, key=context.key)
+        level_of = chain.levels(decisions, ctx)
+        if max(level_of, default=0) == 0:
+            level_of = None  # type: ignore[assignment]
+        plan = self._plan(decisions, context, None, level_of)
         if not plan.rule_ids:
             return pl.DataFrame(height=frame.height)
-        columns = plan.lowered.columns
+        columns = dict(plan.lowered.columns)
+        chains: list[chain.Chain] = []
+        extra = pl.DataFrame(height=frame.height)
+        chained: set[str] = set()
+        if level_of is not None:
+            outputs = chain.chained_outputs(decisions, level_of)
+            why = chain.chainable(decisions, columns, outputs, ctx)
+            if why is not None:
+                return self._by_level(frame, decisions, context, level_of)
+            extra, chains = chain.candidates(frame, decisions, columns, outputs, plan.rule_ids, level_of, ctx)
+            chained = {name for item in chains for name, _ in item.columns}
+            columns = {name: e for name, e in columns.items() if name not in chained}
         posted = frame.lazy().with_columns([e.alias(name) for name, e in columns.items()]).select(list(columns)) \
             .collect() if columns else pl.DataFrame(height=frame.height)  # with_columns broadcasts constants
         if self.adaptive:
             nulls = posted.null_count().row(0, named=True) if columns else {}
-            plan = self._plan(decisions, context, frozenset(name for name, count in nulls.items() if count))
+            nullable = frozenset([*(name for name, count in nulls.items() if count), *chained])
+            plan = self._plan(decisions, context, nullable, level_of)
+        if extra.width:
+            posted = posted.hstack(extra) if posted.width else extra
         size = self.batch_size
         if self.workers > 1:  # at least two batches per worker, so every worker has work
             size = max(1, min(size, -(-frame.height // (2 * self.workers))))
         bounds = [(s, min(s + size, frame.height)) for s in range(0, frame.height, size)]
-        tasks = [worker.Task(tuple(plan.groups), len(plan.rule_ids), _ipc(posted.slice(s, e - s), e - s))
-                 for s, e in bounds]
+        tasks = [worker.Task(tuple(plan.groups), len(plan.rule_ids), _ipc(posted.slice(s, e - s), e - s),
+                             tuple(chains)) for s, e in bounds]
         codes = self._run_all(tasks, bounds, frame, context)
         return _statuses(codes, plan, decisions, frame.height)
+
+    def _by_level(self, frame: pl.DataFrame, decisions: Sequence[CompiledDecision], context: DecideContext,
+                  level_of: Sequence[int]) -> pl.DataFrame:
+        """Decide one chaining level per call, deriving each level's values on polars
+        (the shapes :func:`chain.chainable` rejects; ``clientwise check`` names them)."""
+        ctx = EvalContext(as_of=context.as_of, functions=context.functions, key=context.key)
+        work, parts = frame, []
+        for level in range(max(level_of) + 1):
+            subset = [d for d, at in zip(decisions, level_of) if at == level]
+            statuses = self.decide(work, subset, context)
+            parts.append(statuses)
+            work = work.hstack(statuses.select(c for c in statuses.columns if c not in work.columns))
+            values = [chain.value(d, ctx).alias(d.output) for d in subset if d.mode == "first"]
+            if values:
+                work = work.with_columns(values)
+        statuses = pl.concat(parts, how="horizontal")
+        return statuses.select(rule.id for decision in decisions for rule in decision.rules)
 
     def _run_all(self, tasks: list[worker.Task], bounds: list[tuple[int, int]], frame: pl.DataFrame,
                  context: DecideContext) -> bytes:

@@ -21,6 +21,8 @@ from typing import Any
 import durable_rules_engine as engine
 from durable.engine import Host
 
+from clientwise.plugins.durable_chain import Chain
+
 #: Action name of the catch-all rule: durable raises MessageNotHandledException for a
 #: batch in which any message matches no rule, so every message must match one.
 SEEN = "seen"
@@ -37,6 +39,8 @@ class Group:
     name: str
     definition: dict[str, Any]
     fields: tuple[str, ...]
+    #: chaining level: posted after the lower levels decided the values it reads
+    level: int = 0
 
 
 @dataclass(frozen=True)
@@ -46,6 +50,8 @@ class Task:
     groups: tuple[Group, ...]
     rule_count: int
     frame: bytes  # the posted columns of the batch, Arrow IPC; nulls are left out when posting
+    #: classifications whose decided values later levels read (clientwise.plugins.durable_chain)
+    chains: tuple[Chain, ...] = ()
 
 
 def action_name(index: int, truth: int) -> str:
@@ -89,18 +95,41 @@ class Runner:
         rows = _rows(task.frame) if rows is None else rows
         codes = bytearray(len(rows) * task.rule_count)
         host = self.host(task.groups)
+        levels = sorted({group.level for group in task.groups})
         for start in range(0, len(rows), CHUNK):
             chunk = rows[start:start + CHUNK]
-            for group in task.groups:
-                wanted = group.fields
-                facts = [
-                    {row_field: start + offset, **{k: row[k] for k in wanted if k in row}}
-                    for offset, row in enumerate(chunk)
-                ]
-                ruleset = host.get_ruleset(group.name)
-                _drain(ruleset, ruleset.assert_facts(facts), codes, task.rule_count, row_field)
-                _drain(ruleset, ruleset.retract_facts(facts), codes, task.rule_count, row_field)
+            for level in levels:
+                for group in task.groups:
+                    if group.level != level:
+                        continue
+                    wanted = group.fields
+                    facts = [
+                        {row_field: start + offset, **{k: row[k] for k in wanted if k in row}}
+                        for offset, row in enumerate(chunk)
+                    ]
+                    ruleset = host.get_ruleset(group.name)
+                    _drain(ruleset, ruleset.assert_facts(facts), codes, task.rule_count, row_field)
+                    _drain(ruleset, ruleset.retract_facts(facts), codes, task.rule_count, row_field)
+                for chain in task.chains:
+                    if chain.level == level:
+                        _decided(chain, chunk, start, codes, task.rule_count)
         return bytes(codes)
+
+
+def _decided(chain: Chain, chunk: list[dict[str, Any]], start: int, codes: bytearray, width: int) -> None:
+    """Forward chaining: put each customer's decided value (the candidate of the first
+    rule that matched TRUE, else the default's) into its record, so the facts that
+    the next level asserts carry it and later rules match on it."""
+    last = len(chain.rules)
+    for offset, row in enumerate(chunk):
+        base = (start + offset) * width
+        chosen = next((k for k, rule in enumerate(chain.rules) if codes[base + rule] & TRUE), last)
+        for name, options in chain.columns:
+            value = row.get(options[chosen])
+            if value is None:
+                row.pop(name, None)  # a null is not posted, like any null field
+            else:
+                row[name] = value
 
 
 def _rows(frame: bytes) -> list[dict[str, Any]]:

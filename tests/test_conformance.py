@@ -8,6 +8,7 @@ difference in customers, actions or any rule's status is a bug in one engine.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from pathlib import Path
 
 import polars as pl
@@ -18,6 +19,7 @@ from polars.testing import assert_frame_equal
 
 import clientwise
 from clientwise import Evaluator, parse_ruleset
+from clientwise.contracts import CompiledDecision, DecideContext
 from clientwise.plugins.durable_engine import DurableEngine
 from clientwise.result import Result
 from clientwise.sample import generate
@@ -26,10 +28,30 @@ AS_OF = "2026-06-30"
 SHIPPED = sorted(p.stem for p in (Path(clientwise.__file__).parent.parent / "rulesets").glob("*.toml"))
 
 
-def run_both(ruleset: clientwise.Ruleset, tables: dict[str, pl.DataFrame], workers: int = 0) -> tuple[Result, Result]:
+class Recording(DurableEngine):
+    """The durable engine, remembering each call's decisions and the chains it posted."""
+
+    def __init__(self, **options: object) -> None:
+        super().__init__(**options)  # type: ignore[arg-type]
+        self.calls: list[list[str]] = []
+        self.chained: list[str] = []
+
+    def decide(self, frame: pl.DataFrame, decisions: Sequence[CompiledDecision], context: DecideContext) -> pl.DataFrame:
+        self.calls.append([decision.output for decision in decisions])
+        return super().decide(frame, decisions, context)
+
+    def _run_all(self, tasks: list, *rest: object) -> bytes:  # type: ignore[override]
+        self.chained += [name for chain in tasks[0].chains for name, _ in chain.columns] if tasks else []
+        return super()._run_all(tasks, *rest)  # type: ignore[arg-type]
+
+
+def run_both(ruleset: clientwise.Ruleset, tables: dict[str, pl.DataFrame], workers: int = 0,
+             engine: list[Recording] | None = None) -> tuple[Result, Result]:
     polars_result = Evaluator(ruleset, engine="polars").evaluate(tables, as_of=AS_OF)
     evaluator = Evaluator(ruleset, engine="durable")
-    evaluator.engine = DurableEngine(workers=workers, batch_size=700)
+    evaluator.engine = Recording(workers=workers, batch_size=700)
+    if engine is not None:
+        engine.append(evaluator.engine)
     return polars_result, evaluator.evaluate(tables, as_of=AS_OF)
 
 
@@ -163,8 +185,12 @@ def customers(size: int, seed: int) -> pl.DataFrame:
 @given(text=rulesets(), seed=st.integers(0, 1000))
 def test_generated_rulesets_are_identical_on_both_engines(text: str, seed: int) -> None:
     ruleset = parse_ruleset(text, origin="generated.toml")
-    polars_result, durable_result = run_both(ruleset, {"customers": customers(60, seed)})
+    engine: list[Recording] = []
+    polars_result, durable_result = run_both(ruleset, {"customers": customers(60, seed)}, engine=engine)
     assert_same(polars_result, durable_result)
+    if "tier == 't0' or" in text:  # chained: one call, the tier forward chained inside durable-rules
+        assert engine[0].calls == [["tier", "actions"]]
+        assert engine[0].chained == ["tier"]
 
 
 CYCLE = """
