@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import polars as pl
 
@@ -38,6 +39,12 @@ class Chain:
     level: int
     rules: tuple[int, ...]
     columns: tuple[tuple[str, tuple[str, ...]], ...]
+    #: posted names whose candidates are the same for every customer (``tier`` when each
+    #: ``then`` is a literal): the values themselves, so no candidate column is posted
+    constants: tuple[tuple[str, tuple[Any, ...]], ...] = ()
+
+    def names(self) -> list[str]:
+        return [name for name, _ in (*self.columns, *self.constants)]
 
 
 def levels(decisions: Sequence[CompiledDecision], context: EvalContext) -> list[int]:
@@ -90,16 +97,21 @@ def candidates(frame: pl.DataFrame, decisions: Sequence[CompiledDecision], colum
         reading = [name for name, column in columns.items() if output in column.meta.root_names()]
         values = [*(to_polars(then, context) for then in decision.then),
                   to_polars(decision.default, context) if decision.default is not None else pl.lit(None)]
+        found = [frame.lazy().with_columns(value.alias(output))
+                 .select(columns[name].alias(f"{name}{CANDIDATE}{k}") for name in reading).collect()
+                 for k, value in enumerate(values)] if reading else []
         names: list[tuple[str, tuple[str, ...]]] = []
+        constants: list[tuple[str, tuple[Any, ...]]] = []
         for name in reading:
-            names.append((name, tuple(f"{name}{CANDIDATE}{k}" for k in range(len(values)))))
-        for k, value in enumerate(values):
-            if reading:
-                lazy = frame.lazy().with_columns(value.alias(output))
-                parts.append(lazy.select(columns[name].alias(f"{name}{CANDIDATE}{k}") for name in reading).collect())
-        if names:  # an output read only through lowered-away conditions needs no fact
+            options = [part.get_column(f"{name}{CANDIDATE}{k}") for k, part in enumerate(found)]
+            if frame.height and all(option.n_unique() == 1 for option in options):
+                constants.append((name, tuple(option[0] for option in options)))
+            else:
+                names.append((name, tuple(option.name for option in options)))
+                parts.extend(option.to_frame() for option in options)
+        if names or constants:  # an output read only through lowered-away conditions needs no fact
             rules = tuple(index_of[rule.id] for rule in decision.rules)
-            chains.append(Chain(level_of[decision_index], rules, tuple(names)))
+            chains.append(Chain(level_of[decision_index], rules, tuple(names), tuple(constants)))
     return (pl.concat(parts, how="horizontal") if parts else pl.DataFrame(height=frame.height)), chains
 
 

@@ -157,6 +157,10 @@ class DurableEngine:
             pool = futures.ProcessPoolExecutor(max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"))
             weakref.finalize(self, pool.shutdown, wait=False, cancel_futures=True)
             self._pool = pool
+            # one no-op per worker spawns them all now, in parallel, rather than at the
+            # first batch; their start-up (~0.5 s of imports) overlaps the posting
+            for _ in range(self.workers):
+                pool.submit(worker.ready)
         return self._pool
 
     def inline(self) -> DurableEngine:
@@ -200,6 +204,8 @@ class DurableEngine:
     def decide(
         self, frame: pl.DataFrame, decisions: Sequence[CompiledDecision], context: DecideContext
     ) -> pl.DataFrame:
+        if self.workers > 0 and frame.height:
+            self._worker_pool()  # workers start (import durable-rules) while this process posts
         ctx = EvalContext(as_of=context.as_of, functions=context.functions, key=context.key)
         level_of = chain.levels(decisions, ctx)
         if max(level_of, default=0) == 0:
@@ -217,7 +223,7 @@ class DurableEngine:
             if why is not None:
                 return self._by_level(frame, decisions, context, level_of)
             extra, chains = chain.candidates(frame, decisions, columns, outputs, plan.rule_ids, level_of, ctx)
-            chained = {name for item in chains for name, _ in item.columns}
+            chained = {name for item in chains for name in item.names()}
             columns = {name: e for name, e in columns.items() if name not in chained}
         posted = frame.lazy().with_columns([e.alias(name) for name, e in columns.items()]).select(list(columns)) \
             .collect() if columns else pl.DataFrame(height=frame.height)  # with_columns broadcasts constants

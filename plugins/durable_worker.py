@@ -123,13 +123,22 @@ def _decided(chain: Chain, chunk: list[dict[str, Any]], start: int, codes: bytea
     last = len(chain.rules)
     for offset, row in enumerate(chunk):
         base = (start + offset) * width
-        chosen = next((k for k, rule in enumerate(chain.rules) if codes[base + rule] & TRUE), last)
+        chosen = last
+        for k, rule in enumerate(chain.rules):
+            if codes[base + rule] & TRUE:
+                chosen = k
+                break
         for name, options in chain.columns:
-            value = row.get(options[chosen])
-            if value is None:
-                row.pop(name, None)  # a null is not posted, like any null field
-            else:
-                row[name] = value
+            _put(row, name, row.get(options[chosen]))
+        for name, values in chain.constants:
+            _put(row, name, values[chosen])
+
+
+def _put(row: dict[str, Any], name: str, value: Any) -> None:
+    if value is None:
+        row.pop(name, None)  # a null is not posted, like any null field
+    else:
+        row[name] = value
 
 
 def _rows(frame: bytes) -> list[dict[str, Any]]:
@@ -139,6 +148,11 @@ def _rows(frame: bytes) -> list[dict[str, Any]]:
 
     records = pl.read_ipc(io.BytesIO(frame)).to_dicts()
     return [{k: v for k, v in record.items() if v is not None} for record in records]
+
+
+def ready() -> bool:
+    """A no-op a new worker runs first: importing this module is its start-up."""
+    return True
 
 
 def run_batch(task: Task) -> bytes:

@@ -41,7 +41,7 @@ class Recording(DurableEngine):
         return super().decide(frame, decisions, context)
 
     def _run_all(self, tasks: list, *rest: object) -> bytes:  # type: ignore[override]
-        self.chained += [name for chain in tasks[0].chains for name, _ in chain.columns] if tasks else []
+        self.chained += [name for chain in tasks[0].chains for name in chain.names()] if tasks else []
         return super()._run_all(tasks, *rest)  # type: ignore[arg-type]
 
 

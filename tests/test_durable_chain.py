@@ -47,6 +47,20 @@ def test_rules_reading_decided_values_run_in_one_call_forward_chained() -> None:
     assert fired.height == polars_result.actions.filter(pl.col("rule") == "top").height > 0
 
 
+def test_a_precomputed_column_reading_a_decided_value_and_a_field_is_chained_per_customer() -> None:
+    # tier's candidates differ per customer (an override wins), so they are posted as columns;
+    # value_class's candidates are literals, sent as constants
+    ruleset = parse_ruleset(direct("coalesce(tier_override, tier) == 'strategic' and value_class != 'neutral'"),
+                            origin="d.toml")
+    engine: list[Recording] = []
+    polars_result, durable_result = run_both(ruleset, generate(500, seed=3), engine=engine)
+    assert_frame_equal(polars_result.customers, durable_result.customers)
+    assert_frame_equal(polars_result.actions, durable_result.actions)
+    assert engine[0].calls == [["tier", "value_class", "health_band", "actions"]]
+    assert engine[0].chained == ["tier", "__cw15", "value_class"]  # default rules read tier too
+    assert durable_result.actions.filter(pl.col("rule") == "top").height > 0
+
+
 def test_a_column_reading_two_decided_values_is_decided_level_by_level_and_check_says_so() -> None:
     ruleset = parse_ruleset(direct("coalesce(tier, value_class) == 'strategic'"), origin="d.toml")
     engine: list[Recording] = []
