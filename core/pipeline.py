@@ -134,6 +134,7 @@ class Evaluator:
         stage("loading and validating the data")
         context.tables = self.load(data)
         context.timings["load"] = time.perf_counter() - started
+        getattr(self.engine, "prepare", lambda: None)()  # optional: e.g. start workers while deriving
         faults.call_hook("clientwise_before_evaluate", context=context)
         key = self.ruleset.core.data.key
         customers = context.tables["customers"].sort(key)

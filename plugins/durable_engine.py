@@ -163,6 +163,12 @@ class DurableEngine:
                 pool.submit(worker.ready)
         return self._pool
 
+    def prepare(self) -> None:
+        """Start the worker processes when an evaluation starts (``Evaluator.evaluate``
+        calls this after loading), so their start-up overlaps deriving the fields."""
+        if self.workers > 0:
+            self._worker_pool()
+
     def inline(self) -> DurableEngine:
         """The same engine in this process, keeping its rulesets: for single customers."""
         # not adaptive: one set of rulesets for every record, compiled once and kept

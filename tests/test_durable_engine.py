@@ -252,3 +252,25 @@ def test_the_number_of_workers_comes_from_the_environment(monkeypatch) -> None:
     result = CliRunner().invoke(cli, ["demo", "--engine", "durable", "--format", "csv"])
     assert result.exit_code == 2 and "must be a whole number of worker processes" in result.output
     assert CliRunner().invoke(cli, ["demo", "--format", "csv"]).exit_code == 0  # polars runs are unaffected
+
+
+def test_workers_are_started_when_an_evaluation_starts_before_deciding() -> None:
+    events: list[str] = []
+
+    class Watched(DurableEngine):
+        def prepare(self) -> None:
+            events.append(f"prepare pool={self._pool is not None}")
+            super().prepare()
+            events.append(f"prepared pool={self._pool is not None}")
+
+        def decide(self, frame, decisions, context):  # type: ignore[no-untyped-def]
+            events.append("decide")
+            return super().decide(frame, decisions, context)
+
+    customers = pl.DataFrame({"customer_id": ["A"], "x": [4.0]})
+    assert statuses(evaluate(ruleset_with(["x"], [("big", "x > 3")]), customers, Watched(workers=1))) == \
+        {"big": ["fired"]}
+    assert events == ["prepare pool=False", "prepared pool=True", "decide"]
+    inline = DurableEngine(workers=0)
+    inline.prepare()
+    assert inline._pool is None  # no worker processes to start in-process
