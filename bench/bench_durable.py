@@ -35,11 +35,18 @@ AS_OF = "2026-06-30"
 
 
 class Recording:
-    """Wraps an engine: accumulates time in ``decide`` and keeps what it was given."""
+    """Wraps an engine: accumulates time in ``decide`` and keeps what it was given.
+
+    Everything else (``name``, ``chains``, ``prepare``, ...) is the engine's own, so the
+    core treats the wrapped engine exactly as the engine itself (forward chaining,
+    early worker start).
+    """
 
     def __init__(self, engine: Any):
         self.engine, self.seconds, self.calls = engine, 0.0, []
-        self.name, self.description = engine.name, engine.description
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.engine, name)
 
     def decide(self, frame: pl.DataFrame, decisions: Any, context: Any) -> pl.DataFrame:
         started = time.perf_counter()

@@ -21,7 +21,7 @@ import json
 import multiprocessing
 import os
 import weakref
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -64,6 +64,22 @@ def _workers_from_environment() -> int:
                                  location=WORKERS_VARIABLE, value=repr(value),
                                  hint="set it to 0 (run in this process), 1, 2, ... or unset it"))
     return int(value)
+
+
+def _worker_context() -> multiprocessing.context.BaseContext:
+    """``forkserver`` where there is one (Linux, macOS), else ``spawn``; never ``fork``,
+    which would copy this process's polars threads mid-flight.
+
+    A fork server imports the worker module once and forks each worker from itself,
+    so workers start in milliseconds instead of each importing clientwise (~0.5 s of
+    one core, which two workers would take from deriving). Preloading the module is a
+    setting of Python's one fork server per process; it only adds to what it imports.
+    """
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload([worker.__name__])
+    return context
 
 
 class DurableEngineError(ClientwiseError):
@@ -154,7 +170,7 @@ class DurableEngine:
         """Worker processes live as long as this engine (one evaluation context), so
         the strata of a run and later runs do not pay process start-up again."""
         if self._pool is None:
-            pool = futures.ProcessPoolExecutor(max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"))
+            pool = futures.ProcessPoolExecutor(max_workers=self.workers, mp_context=_worker_context())
             weakref.finalize(self, pool.shutdown, wait=False, cancel_futures=True)
             self._pool = pool
             # one no-op per worker spawns them all now, in parallel, rather than at the
@@ -234,17 +250,13 @@ class DurableEngine:
         posted = frame.lazy().with_columns([e.alias(name) for name, e in columns.items()]).select(list(columns)) \
             .collect() if columns else pl.DataFrame(height=frame.height)  # with_columns broadcasts constants
         if self.adaptive:
-            nulls = posted.null_count().row(0, named=True) if columns else {}
-            nullable = frozenset([*(name for name, count in nulls.items() if count), *chained])
+            nullable = _nullable(posted, extra, chains)
             plan = self._plan(decisions, context, nullable, level_of)
         if extra.width:
             posted = posted.hstack(extra) if posted.width else extra
-        size = self.batch_size
-        if self.workers > 1:  # at least two batches per worker, so every worker has work
-            size = max(1, min(size, -(-frame.height // (2 * self.workers))))
-        bounds = [(s, min(s + size, frame.height)) for s in range(0, frame.height, size)]
-        tasks = [worker.Task(tuple(plan.groups), len(plan.rule_ids), _ipc(posted.slice(s, e - s), e - s),
-                             tuple(chains)) for s, e in bounds]
+        bounds = batches(frame.height, self.workers, self.batch_size)
+        groups, rule_count = tuple(plan.groups), len(plan.rule_ids)
+        tasks = (worker.Task(groups, rule_count, _ipc(posted.slice(s, e - s), e - s), tuple(chains)) for s, e in bounds)
         codes = self._run_all(tasks, bounds, frame, context)
         return _statuses(codes, plan, decisions, frame.height)
 
@@ -265,8 +277,10 @@ class DurableEngine:
         statuses = pl.concat(parts, how="horizontal")
         return statuses.select(rule.id for decision in decisions for rule in decision.rules)
 
-    def _run_all(self, tasks: list[worker.Task], bounds: list[tuple[int, int]], frame: pl.DataFrame,
+    def _run_all(self, tasks: Iterable[worker.Task], bounds: list[tuple[int, int]], frame: pl.DataFrame,
                  context: DecideContext) -> bytes:
+        """Run the batches; with workers, each is handed over as soon as it is encoded,
+        so the first worker starts matching while this process encodes the rest."""
         results: list[bytes] = []
         if self.workers <= 0:
             run = self.run or self._runner.run
@@ -290,6 +304,48 @@ class DurableEngine:
             except Exception as error:
                 raise _batch_error("failed", number, bounds, frame, context, error) from error
         return b"".join(results)
+
+
+def _nullable(posted: pl.DataFrame, candidates: pl.DataFrame, chains: Sequence[chain.Chain]) -> frozenset[str]:
+    """Posted names that are null for some customer in this data.
+
+    A chained name (a decided tier, class or band) is null only where the candidate
+    the worker picks is: it is nullable when one of its candidates is null somewhere.
+    """
+    def with_nulls(frame: pl.DataFrame) -> set[str]:
+        if not frame.width:
+            return set()
+        return {name for name, count in frame.null_count().row(0, named=True).items() if count}
+
+    found = with_nulls(posted)
+    in_candidates = with_nulls(candidates)
+    for item in chains:
+        found.update(name for name, options in item.columns if in_candidates.intersection(options))
+        found.update(name for name, values in item.constants if any(v is None for v in values))
+    return frozenset(found)
+
+
+#: The smallest batch handed to a worker when batches shrink (its hand-over costs ~1 ms).
+SMALLEST_BATCH = 500
+
+
+def batches(height: int, workers: int, largest: int) -> list[tuple[int, int]]:
+    """Row ranges of the batches, at most ``largest`` rows each.
+
+    With several workers the batches shrink as the rows run out (each is the rows
+    left over twice the workers, down to :data:`SMALLEST_BATCH`): every worker gets
+    work at once, and the last batches are small, so no worker waits long for another
+    to finish a big one. One worker, or none, takes ``largest`` rows at a time.
+    """
+    bounds: list[tuple[int, int]] = []
+    start = 0
+    while start < height:
+        size = largest
+        if workers > 1:
+            size = min(largest, max(SMALLEST_BATCH, -(-(height - start) // (2 * workers))))
+        bounds.append((start, min(start + size, height)))
+        start += size
+    return bounds
 
 
 def _batch_error(what: str, number: int, bounds: list[tuple[int, int]], frame: pl.DataFrame,

@@ -8,7 +8,7 @@ difference in customers, actions or any rule's status is a bug in one engine.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import polars as pl
@@ -40,7 +40,8 @@ class Recording(DurableEngine):
         self.calls.append([decision.output for decision in decisions])
         return super().decide(frame, decisions, context)
 
-    def _run_all(self, tasks: list, *rest: object) -> bytes:  # type: ignore[override]
+    def _run_all(self, tasks: Iterable, *rest: object) -> bytes:  # type: ignore[override]
+        tasks = list(tasks)
         self.chained += [name for chain in tasks[0].chains for name in chain.names()] if tasks else []
         return super()._run_all(tasks, *rest)  # type: ignore[arg-type]
 

@@ -117,6 +117,43 @@ def test_definitions_are_deep_copied_so_a_batch_can_run_twice() -> None:
     assert "durable.lang" not in sys.modules  # the global host of durable.lang is never used
 
 
+def test_facts_durable_would_name_alike_are_both_decided() -> None:
+    # Without an id, durable-rules names a fact by a hash of its content and indexes live
+    # facts by a 32-bit hash of that name. These two facts ({"__row": 0, "v": 34292} and
+    # {"__row": 1, "v": 26024}) clash there, found by asserting 200,000 facts; without
+    # their own ids the second is rejected with MessageObservedException.
+    customers = pl.DataFrame({"customer_id": ["A", "B"], "v": [34292, 26024]})
+    result = evaluate(ruleset_with(["v"], [("big", "v > 30000")]), customers, DurableEngine(workers=0))
+    assert statuses(result) == {"big": ["fired", "not_met"]}
+
+
+def test_the_ids_of_a_chunk_have_distinct_hashes_in_durable() -> None:
+    assert durable_worker.distinct_ids(durable_worker.CHUNK)
+    assert not durable_worker.distinct_ids(797_187)  # "797186" and "40189" clash: a chunk must stay below
+
+
+def test_a_failed_batch_leaves_nothing_asserted_for_the_next() -> None:
+    ruleset = ruleset_with(["x"], [("big", "x > 3")])
+    runner = durable_worker.Runner()
+    engine = DurableEngine(workers=0, run=runner.run)
+    customers = pl.DataFrame({"customer_id": ["A", "B"], "x": [1.0, 5.0]})
+    assert evaluate(ruleset, customers, engine).actions["customer_id"].to_list() == ["B"]
+    host = next(iter(runner._hosts.values()))
+    real = durable_worker._drain
+
+    def fail_after_asserting(*args: object) -> None:
+        raise RuntimeError("the C extension failed half way")
+
+    durable_worker._drain = fail_after_asserting  # type: ignore[assignment]
+    try:
+        with pytest.raises(DurableEngineError, match="the C extension failed half way"):
+            evaluate(ruleset, customers, engine)
+    finally:
+        durable_worker._drain = real
+    assert host not in runner._hosts.values()  # its chunk stayed asserted: it is not used again
+    assert evaluate(ruleset, customers, engine).actions["customer_id"].to_list() == ["B"]
+
+
 def test_a_customer_no_rule_matches_is_handled_not_an_exception() -> None:
     # durable raises MessageNotHandledException for such a message; a catch-all rule absorbs it
     customers = pl.DataFrame({"customer_id": ["A", "B"], "x": [None, 2.0]}, schema={"customer_id": pl.String, "x": pl.Float64})
