@@ -9,8 +9,8 @@ from typing import Any
 
 from clientwise.authoring.coverage import Coverage
 from clientwise.authoring.runner import CaseOutcome
+from clientwise.escape import clean
 from clientwise.explain import _shown
-from clientwise.plugins.writers_table import clean
 
 
 @dataclass

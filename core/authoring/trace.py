@@ -16,9 +16,9 @@ import polars as pl
 from clientwise.authoring.runner import rule_conditions
 from clientwise.authoring.whynot import reasons, substituted
 from clientwise.errors import InputError, Problem, did_you_mean
+from clientwise.escape import clean
 from clientwise.explain import _STATUS_WORDS, Explanation, RuleStep, _shown
 from clientwise.pipeline import Evaluator
-from clientwise.plugins.writers_table import clean
 from clientwise.result import Result
 
 
