@@ -36,6 +36,11 @@ def clean(text: str) -> str:
     return text.translate(_CONTROL)
 
 
+def clean_lines(lines: Iterable[str]) -> str:
+    """``lines`` joined into one text for the terminal, each line :func:`clean`."""
+    return "\n".join(clean(line) for line in lines)
+
+
 def escape_formula(text: str) -> str:
     """One value escaped, for text outside a frame (column headers, labels)."""
     return ESCAPE_PREFIX + text if text.startswith(FORMULA_PREFIXES) else text
