@@ -123,7 +123,9 @@ def _run(ruleset: str, data: Path, as_of: str | None, fmt: str | None, output: P
             stage("writing")
             write_result(result, writer, output)
     if explain is not None:
-        click.echo(result.explain(explain).render())
+        from clientwise.authoring.trace import render_trace
+
+        click.echo(render_trace(evaluator, result, explain, argument="--explain"))
     for warning in result.warnings:
         if output is not None or explain is not None:
             click.echo(f"warning: {warning}", err=True)

@@ -8,6 +8,9 @@ become a live link in the consultant's copy. Every writer of spreadsheet-bound
 text prefixes such cells with an apostrophe (the OWASP "CSV injection" advice);
 spreadsheets show the text unchanged. Only text is escaped: a negative number
 stays a number.
+
+Text printed to a terminal has the same origin, so :func:`clean` replaces the control
+codes in it (escape sequences could recolour, hide or rewrite what the consultant sees).
 """
 
 from __future__ import annotations
@@ -23,6 +26,19 @@ FORMULA_PREFIXES: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
 ESCAPE_PREFIX = "'"
 
 _PATTERN = r"^([=+\-@\t\r])"
+
+#: Control codes (C0, DEL, C1) become U+FFFD; tab, line feed and carriage return a space.
+_CONTROL = {c: "\ufffd" for c in (*range(0x20), 0x7F, *range(0x80, 0xA0))} | {0x09: " ", 0x0A: " ", 0x0D: " "}
+
+
+def clean(text: str) -> str:
+    """No terminal control codes from customer data reach the terminal."""
+    return text.translate(_CONTROL)
+
+
+def clean_lines(lines: Iterable[str]) -> str:
+    """``lines`` joined into one text for the terminal, each line :func:`clean`."""
+    return "\n".join(clean(line) for line in lines)
 
 
 def escape_formula(text: str) -> str:

@@ -5,10 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import polars as pl
 
+from clientwise.escape import clean_lines
 from clientwise.expr import EvalContext, Template, render_text
 
 
@@ -87,6 +88,8 @@ _STATUS_WORDS = {
     "unknown": "unknown (a value it needs is null)",
     "skipped": "not evaluated (an earlier rule decided)",
 }
+_FIRST_MATCH = "rules are tried in order; the first that holds decides"
+_ALL_FIRE = "every rule that holds recommends its action"
 
 
 @dataclass(frozen=True)
@@ -105,28 +108,53 @@ class Explanation:
             "rules": [r.to_dict() for r in self.rules],
         }
 
-    def render(self) -> str:
-        """A trace a non-programmer can read."""
+    def render(self, annotate: RuleAnnotator | None = None) -> str:
+        """A trace a non-programmer can read: every derived value with its inputs, then
+        every rule in order with the values it read and whether it fired.
+
+        ``annotate`` adds lines under each rule that was evaluated, after the values it
+        read (``clientwise explain`` adds the condition with the values substituted and,
+        for a rule that did not fire, why not: :func:`clientwise.authoring.trace.render_trace`).
+        Control codes in customer text are replaced, so the trace is safe to print.
+        """
         title = f"Customer {self.key}" + (f" ({self.name})" if self.name else "")
-        lines = [title, "=" * len(title), "", "Derived values:"]
-        for step in self.derived:
-            inputs = ", ".join(f"{k} = {_shown(v)}" for k, v in step.inputs.items())
-            lines.append(f"  {step.name} = {_shown(step.value)}")
-            lines.append(f"      from {step.expression}" + (f"  [{inputs}]" if inputs else ""))
-        decision = None
+        lines = [title, "=" * len(title), "", "Derived values (each computed from the values in brackets):"]
+        for derived in self.derived:
+            inputs = ", ".join(f"{k} = {_shown(v)}" for k, v in derived.inputs.items())
+            lines.append(f"  {derived.name} = {_shown(derived.value)}")
+            lines.append(f"      from {derived.expression}" + (f"  [{inputs}]" if inputs else ""))
+        decision, decided_by = None, ""
         for step in self.rules:
             if step.decision != decision:
-                decision = step.decision
-                lines.extend(["", f"{decision}:"])
+                decision, decided_by = step.decision, "an earlier rule"
+                kind = _ALL_FIRE if decision == "actions" else _FIRST_MATCH
+                lines.extend(["", f"{decision} ({kind}):"])
             lines.append(f"  [{_STATUS_WORDS[step.status]}] {step.rule}: {step.condition}")
-            if step.values and step.status != "skipped":
+            if step.status == "skipped":
+                lines.append(f"      {decided_by} decided first")
+                continue
+            if step.values:
                 lines.append("      with " + ", ".join(f"{k} = {_shown(v)}" for k, v in step.values.items()))
+            if annotate is not None:
+                lines.extend("      " + line for line in annotate(step))
             if step.status == "fired":
+                decided_by = f"rule '{step.rule}'"
                 if step.outcome is not None and step.decision != "actions":
                     lines.append(f"      -> {decision} = {_shown(step.outcome)}")
                 if step.because:
                     lines.append(f"      because: {step.because}")
-        return "\n".join(lines)
+        return clean_lines(lines)
+
+
+class RuleAnnotator(Protocol):
+    """Adds lines to one rule of a rendered trace (see :meth:`Explanation.render`)."""
+
+    def __call__(self, step: RuleStep, /) -> Sequence[str]:
+        """Lines shown under ``step`` after the values it read; the renderer indents them.
+
+        Called for every rule that was evaluated (not for those an earlier rule decided).
+        """
+        ...
 
 
 @dataclass(frozen=True)

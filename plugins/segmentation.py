@@ -168,6 +168,11 @@ class SegmentationHandler:
     SHARE, CUMSHARE, AHEAD = "segment_share", "segment_cumshare", "segment_share_ahead"
     EXPIRED = "segment_override_expired"
 
+    @staticmethod
+    def matches(override: Override) -> str:
+        """The derived field holding an override's ``when`` (only overrides with ``expires`` have one)."""
+        return f"segment_override_{override.id}_matches"
+
     def compile(self, config: SegmentationConfig, context: CompileContext) -> SectionPlan:  # type: ignore[override]
         src = context.source
         tiers = config.tier_list()
@@ -217,6 +222,10 @@ class SegmentationHandler:
             when = f"({override.when})"
             if override.expires is not None:
                 when += f" and days_since(date('{override.expires.isoformat()}')) <= 0"
+                plan.derived.append(DerivedField(
+                    self.matches(override), override.when, where.child("when"),
+                    f"Whether override '{override.id}' selects the customer, expired or not: once it has "
+                    "expired, the summary counts the customers it no longer applies to."))
             rules.append(Rule(f"override.{override.id}", when, repr(override.tier), where,
                               f"Override {override.id}: {override.reason}"))
         return rules
@@ -321,6 +330,7 @@ class SegmentationHandler:
             "largest_customer_share": None if largest is None else _ratio(float(largest[self.MEASURE]), total),
         })
         summary.warnings.extend(_override_warnings(config, table, key))
+        summary.warnings.extend(_expired_rule_overrides(config, table, context.as_of))
         return summary
 
 
@@ -396,6 +406,22 @@ def _override_warnings(config: SegmentationConfig, table: pl.DataFrame, key: str
         count = applied.filter(pl.col(reason).is_null()).height
         if count:
             warnings.append(f"{count} tier override(s) have no reason: fill in {reason}")
+    return warnings
+
+
+def _expired_rule_overrides(config: SegmentationConfig, table: pl.DataFrame, as_of: dt.date) -> list[str]:
+    """One warning per ``[[segmentation.overrides]]`` whose ``expires`` is before the as-of date."""
+    warnings: list[str] = []
+    for index, override in enumerate(config.overrides):
+        if override.expires is None or override.expires >= as_of:
+            continue
+        column = SegmentationHandler.matches(override)
+        count = int(table.get_column(column).sum() or 0) if column in table.columns else None
+        matched = ("" if count is None else " (its condition selects no customer)" if count == 0
+                   else f" for the {count} customer(s) its condition selects")
+        warnings.append(f"Ruleset override '{override.id}' expired on {override.expires.isoformat()}, before the "
+                        f"as-of date {as_of.isoformat()}, and was ignored{matched}: remove it, or extend "
+                        f"segmentation.overrides[{index}].expires")
     return warnings
 
 

@@ -23,20 +23,15 @@ from rich.rule import Rule
 from rich.table import Table
 from rich.text import Text
 
+from clientwise.escape import clean
 from clientwise.plan import SectionSummary
 from clientwise.plugins.writers import column_kinds, finite, kind_of_dtype
 from clientwise.result import Result
 
 _NUMERIC_KINDS = frozenset({"number", "integer", "percent", "money"})
-_CONTROL = {c: "\ufffd" for c in (*range(0x20), 0x7F, *range(0x80, 0xA0))} | {0x09: " ", 0x0A: " ", 0x0D: " "}
 _MISSING = "—"
 #: Text columns wider than this wrap instead of pushing other columns off the line.
 _WIDEST_TEXT = 32
-
-
-def clean(text: str) -> str:
-    """No terminal control codes from customer data reach the terminal."""
-    return text.translate(_CONTROL)
 
 
 def format_cell(value: Any, kind: str = "text") -> str:

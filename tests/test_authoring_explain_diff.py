@@ -180,3 +180,21 @@ def test_customer_text_cannot_reach_the_terminal_as_control_codes(tmp_path: Path
     code, out = invoke("explain", "default", str(data), "C00001", "--as-of", AS_OF)
     assert code == 0 and "\x1b" not in out and "\x07" not in out
     assert out.startswith("Customer C00001 (Evil\ufffd[31mRed\ufffd)")
+    evaluated = CliRunner().invoke(cli, ["evaluate", "default", str(data), "--as-of", AS_OF, "--explain", "C00001"])
+    assert evaluated.exit_code == 0 and evaluated.stdout == out
+    rendered = Evaluator("default").evaluate(data, as_of=DEMO_AS_OF).explain("C00001").render()
+    assert rendered.startswith("Customer C00001 (Evil\ufffd[31mRed\ufffd)") and "\x1b" not in rendered
+
+
+def test_the_python_trace_is_the_cli_trace_without_the_why_not(evaluated) -> None:  # type: ignore[no-untyped-def]
+    evaluator, result = evaluated
+    plain = result.explain("C00018").render()
+    assert plain.startswith("Customer C00018 (Ferreira Machining AG)\n")
+    assert "Derived values (each computed from the values in brackets):" in plain
+    assert "tier (rules are tried in order; the first that holds decides):" in plain
+    assert "actions (every rule that holds recommends its action):" in plain
+    assert "      rule 'strategic' decided first" in plain
+    assert "that is:" not in plain and "why not:" not in plain
+    full = render_trace(evaluator, result, "C00018").splitlines()
+    annotations = [i for i, line in enumerate(full) if line.startswith(("      that is: ", "      why not:", "        "))]
+    assert annotations and plain.splitlines() == [line for i, line in enumerate(full) if i not in annotations]

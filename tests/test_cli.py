@@ -70,14 +70,28 @@ def test_explain_prints_a_trace(data: Path) -> None:
     code, out, _ = run("evaluate", "default", str(data), "--as-of", AS_OF, "--explain", key)
     assert code == 0
     assert f"Customer {key}" in out
+    assert "Derived values (each computed from the values in brackets):" in out
     assert "segment_rank" in out
     assert "FIRED" in out
+    assert "      why not:" in out and "      that is: " in out
+
+
+def test_evaluate_explain_and_explain_print_the_same_trace(data: Path) -> None:
+    for key in ("C00018", "C00001"):
+        code, evaluated, _ = run("evaluate", "default", str(data), "--as-of", AS_OF, "--explain", key)
+        assert code == 0
+        code, explained, _ = run("explain", "default", str(data), key, "--as-of", AS_OF)
+        assert code == 0
+        assert evaluated == explained
+        assert evaluated.startswith(f"Customer {key} (")
+    code, demo, _ = run("demo", "--explain", "C00018")
+    assert code == 0 and demo == run("explain", "default", str(data), "C00018", "--as-of", AS_OF)[1]
 
 
 def test_explain_unknown_key_exits_2(data: Path) -> None:
     code, _, err = run("evaluate", "default", str(data), "--as-of", AS_OF, "--explain", "NOPE")
     assert code == 2
-    assert "no customer with key 'NOPE'" in err
+    assert "error: --explain: no customer with key 'NOPE'" in err
 
 
 def test_bad_data_exits_2_and_writes_nothing(tmp_path: Path) -> None:

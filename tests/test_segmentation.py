@@ -148,6 +148,9 @@ def test_rule_overrides_come_first_with_expiry() -> None:
             {"id": "exit", "when": "industry == 'tobacco'", "tier": "transactional", "reason": "Exit market"},
         ])
     assert "segment_override_expired" not in derived(plan)
+    # an override that can expire keeps its condition in a field, for the summary's expiry warning
+    assert derived(plan)["segment_override_flagship_matches"] == "customer_id in ['C042']"
+    assert "segment_override_exit_matches" not in derived(plan)
     assert rules(plan)[:3] == [
         ("override", "tier_override is not null and tier_override in ['strategic', 'core', 'transactional']",
          "tier_override", "Override from the data"),
@@ -482,6 +485,61 @@ expires = 2026-06-30
     assert tiers(result) == ["transactional", "core", "core", "transactional", "strategic"]
     assert because(result, "C004") == "Override flagship: Signed a framework agreement at 1"
     assert because(result, "C000") == "Override demote: Leaving the market"
+    expired = [w for w in result.warnings if w.startswith("Ruleset override")]
+    assert expired == [  # 'demote' still applies on its expiry day: no warning
+        "Ruleset override 'old' expired on 2026-06-29, before the as-of date 2026-06-30, and was ignored for the "
+        "1 customer(s) its condition selects: remove it, or extend segmentation.overrides[1].expires"]
+
+
+def test_expired_ruleset_overrides_are_summarized(tmp_path: Path) -> None:
+    import json
+
+    from click.testing import CliRunner
+
+    from clientwise.cli import cli
+    from clientwise.sample import DEMO_AS_OF, demo_path
+
+    path = tmp_path / "acme.toml"
+    path.write_text('''schema = 1
+extends = "default"
+[metadata]
+name = "acme"
+[[segmentation.overrides]]
+id = "key_account_2025"
+when = "customer_id in ['C00001', 'C00002']"
+tier = "strategic"
+reason = "Key account for 2025"
+expires = 2026-01-31
+[[segmentation.overrides]]
+id = "gone"
+when = "customer_id == 'NO-SUCH-CUSTOMER'"
+tier = "core"
+reason = "A customer that left"
+expires = 2025-12-31
+''', encoding="utf-8")
+    warning = ("Ruleset override 'key_account_2025' expired on 2026-01-31, before the as-of date 2026-06-30, and was "
+               "ignored for the 2 customer(s) its condition selects: remove it, or extend "
+               "segmentation.overrides[0].expires")
+    unmatched = ("Ruleset override 'gone' expired on 2025-12-31, before the as-of date 2026-06-30, and was ignored "
+                 "(its condition selects no customer): remove it, or extend segmentation.overrides[1].expires")
+    result = clientwise.evaluate(clientwise.load_ruleset(path), demo_path(), as_of=DEMO_AS_OF)
+    summary = result.summary("segmentation")
+    assert summary is not None
+    assert [w for w in summary.warnings if w.startswith("Ruleset override")] == [warning, unmatched]
+    assert warning in result.warnings and unmatched in result.warnings
+    assert result.customers.filter(pl.col("customer_id") == "C00001").get_column("tier").to_list() == ["transactional"]
+
+    runner = CliRunner()
+    table = runner.invoke(cli, ["evaluate", str(path), str(demo_path()), "--as-of", DEMO_AS_OF.isoformat()])
+    assert table.exit_code == 0 and f"! {warning}" in " ".join(table.stdout.split())
+    written = runner.invoke(cli, ["evaluate", str(path), str(demo_path()), "--as-of", DEMO_AS_OF.isoformat(),
+                                  "-o", str(tmp_path / "out.json")])
+    assert written.exit_code == 0 and f"warning: {warning}\n" in written.stderr
+    assert warning in json.loads((tmp_path / "out.json").read_text())["warnings"]
+
+    before = clientwise.evaluate(clientwise.load_ruleset(path), demo_path(), as_of="2025-12-31")
+    assert not [w for w in before.warnings if w.startswith("Ruleset override")]  # neither has expired yet
+    assert before.customers.filter(pl.col("customer_id") == "C00001").get_column("tier").to_list() == ["strategic"]
 
 
 def test_conditions_method(host: PluginHost) -> None:

@@ -9,8 +9,8 @@ from typing import Any
 
 from clientwise.authoring.coverage import Coverage
 from clientwise.authoring.runner import CaseOutcome
+from clientwise.escape import clean_lines
 from clientwise.explain import _shown
-from clientwise.plugins.writers_table import clean
 
 
 @dataclass
@@ -55,7 +55,7 @@ def render(reports: Sequence[RulesetTests]) -> str:
         counts = report.counts()
         lines.append(", ".join(f"{n} {status}" for status, n in counts.items() if n or status == "passed"))
         lines.append("")
-    return "\n".join(clean(line) for line in lines).rstrip("\n")
+    return clean_lines(lines).rstrip("\n")
 
 
 def _coverage_lines(coverage: Coverage) -> list[str]:

@@ -1,14 +1,17 @@
 """``clientwise explain``: one customer's full trace, readable by a non-programmer.
 
-It extends :class:`~clientwise.explain.Explanation` (derived values with their
+It renders :class:`~clientwise.explain.Explanation` (derived values with their
 inputs, every rule with its condition and the values it read) with the part a
-consultant asks for next: for a rule that did not fire, which part of its condition
-was false or unknown (:mod:`clientwise.authoring.whynot`).
+consultant asks for next, added under each rule by :class:`WhyNot`: the condition
+with the customer's values substituted and, for a rule that did not fire, which part
+of it was false or unknown (:mod:`clientwise.authoring.whynot`).
 """
 
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import polars as pl
@@ -16,76 +19,64 @@ import polars as pl
 from clientwise.authoring.runner import rule_conditions
 from clientwise.authoring.whynot import reasons, substituted
 from clientwise.errors import InputError, Problem, did_you_mean
-from clientwise.explain import _STATUS_WORDS, Explanation, RuleStep, _shown
+from clientwise.escape import clean_lines
+from clientwise.explain import Explanation, RuleStep, _shown
+from clientwise.expr import EvalContext
 from clientwise.pipeline import Evaluator
-from clientwise.plugins.writers_table import clean
 from clientwise.result import Result
 
 
-def _explanation(result: Result, key: str) -> Explanation:
+def _traced(result: Result, key: str, argument: str) -> tuple[Explanation, dict[str, Any]]:
+    """The explanation of ``key`` and its evaluated row; errors name ``argument`` (KEY, --explain)."""
     try:
-        return result.explain(key)
-    except InputError as error:  # the tracer names --explain; here the key is an argument
-        raise InputError([dataclasses.replace(p, location="KEY") for p in error.problems]) from None
-
-
-def _row(result: Result, key: str) -> dict[str, Any]:
+        explanation = result.explain(key)
+    except InputError as error:  # the tracer names --explain
+        raise InputError([dataclasses.replace(p, location=argument) for p in error.problems]) from None
     assert result.tracer is not None
-    _explanation(result, key)
     frame = result.tracer.frame
-    return frame.filter(pl.col(result.key).cast(pl.String) == key).row(0, named=True)
+    return explanation, frame.filter(pl.col(result.key).cast(pl.String) == key).row(0, named=True)
 
 
 def _status_id(step: RuleStep) -> str:
     return step.rule if step.decision == "actions" else f"{step.decision}/{step.rule}"
 
 
-def render_trace(evaluator: Evaluator, result: Result, key: str) -> str:
-    """The full trace of customer ``key`` with the reasons every rule that did not fire."""
-    explanation = _explanation(result, key)
-    row = _row(result, key)
-    rules = rule_conditions(evaluator.program)
+@dataclass(frozen=True)
+class WhyNot:
+    """The :class:`~clientwise.explain.RuleAnnotator` of ``clientwise explain``: under each
+    rule, its condition with this customer's values substituted and, if it did not fire,
+    which part of the condition was false or unknown."""
+
+    rules: Mapping[str, Any]
+    row: Mapping[str, Any]
+    context: EvalContext
+
+    def __call__(self, step: RuleStep, /) -> list[str]:
+        compiled = self.rules.get(_status_id(step))
+        if compiled is None:
+            return []
+        values = substituted(compiled.condition, compiled.when, self.row) if step.values else ""
+        lines = [f"that is: {values}"] if values else []
+        if step.status != "fired":
+            lines.append("why not:")
+            lines.extend("  " + line for line in reasons(compiled.condition, self.row, self.context))
+        return lines
+
+
+def render_trace(evaluator: Evaluator, result: Result, key: str, *, argument: str = "KEY") -> str:
+    """The full trace of customer ``key`` with the reasons every rule that did not fire.
+
+    ``clientwise explain`` and ``clientwise evaluate --explain`` both print it; errors
+    (an unknown key) name ``argument``, the way the command took the key.
+    """
+    explanation, row = _traced(result, key, argument)
     assert result.tracer is not None
-    context = result.tracer.context
-    title = f"Customer {explanation.key}" + (f" ({explanation.name})" if explanation.name else "")
-    lines = [title, "=" * len(title), "", "Derived values (each computed from the values in brackets):"]
-    for step in explanation.derived:
-        inputs = ", ".join(f"{k} = {_shown(v)}" for k, v in step.inputs.items())
-        lines.append(f"  {step.name} = {_shown(step.value)}")
-        lines.append(f"      from {step.expression}" + (f"  [{inputs}]" if inputs else ""))
-    decision, decided_by = None, ""
-    for step in explanation.rules:
-        if step.decision != decision:
-            decision = step.decision
-            kind = "every rule that holds recommends its action" if decision == "actions" \
-                else "rules are tried in order; the first that holds decides"
-            lines.extend(["", f"{decision} ({kind}):"])
-        lines.append(f"  [{_STATUS_WORDS[step.status]}] {step.rule}: {step.condition}")
-        if step.status == "skipped":
-            lines.append(f"      {decided_by} decided first")
-            continue
-        compiled = rules.get(_status_id(step))
-        if step.values:
-            lines.append("      with " + ", ".join(f"{k} = {_shown(v)}" for k, v in step.values.items()))
-            values = substituted(compiled.condition, compiled.when, row) if compiled is not None else ""
-            if values:
-                lines.append(f"      that is: {values}")
-        if step.status == "fired":
-            decided_by = f"rule '{step.rule}'"
-            if step.outcome is not None and step.decision != "actions":
-                lines.append(f"      -> {decision} = {_shown(step.outcome)}")
-            if step.because:
-                lines.append(f"      because: {step.because}")
-        else:
-            if compiled is not None:
-                lines.append("      why not:")
-                lines.extend("        " + line for line in reasons(compiled.condition, row, context))
-    return _safe(lines)
+    return explanation.render(WhyNot(rule_conditions(evaluator.program), row, result.tracer.context))
 
 
 def render_why_not(evaluator: Evaluator, result: Result, key: str, rule: str) -> str:
     """Why rule ``rule`` (an action id, ``tier/core`` or an unambiguous ``core``) did not fire for ``key``."""
-    explanation = _explanation(result, key)
+    explanation, row = _traced(result, key, "KEY")
     steps = {_status_id(s): s for s in explanation.rules}
     by_label: dict[str, list[str]] = {}
     for status_id, s in steps.items():
@@ -98,14 +89,13 @@ def render_why_not(evaluator: Evaluator, result: Result, key: str, rule: str) ->
         raise InputError(Problem(f"no rule '{rule}' to explain" if not candidates else f"rule '{rule}' is ambiguous",
                                  location="--why-not", value=repr(rule), hint=hint))
     step = steps[chosen]
-    row = _row(result, key)
     assert result.tracer is not None
     lines = [f"Customer {explanation.key}" + (f" ({explanation.name})" if explanation.name else "")
              + f", rule {chosen}: {step.condition}"]
     if step.status == "fired":
         lines.append("It fired" + (f": {step.decision} = {_shown(step.outcome)}" if step.decision != "actions" else "")
                      + (f" (because: {step.because})" if step.because else "."))
-        return _safe(lines)
+        return clean_lines(lines)
     if step.status == "skipped":
         same = [s for s in explanation.rules if s.decision == step.decision and s.status == "fired"]
         first = same[0].rule if same else "an earlier rule"
@@ -121,9 +111,4 @@ def render_why_not(evaluator: Evaluator, result: Result, key: str, rule: str) ->
         lines.append(f"  that is: {values}")
     parts = reasons(compiled.condition, row, result.tracer.context)
     lines.extend("  " + line for line in parts or ["- its condition holds"])
-    return _safe(lines)
-
-
-def _safe(lines: list[str]) -> str:
-    """No terminal control codes from customer data reach the terminal."""
-    return "\n".join(clean(line) for line in lines)
+    return clean_lines(lines)
