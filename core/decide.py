@@ -15,8 +15,9 @@ import polars as pl
 
 from clientwise import expr
 from clientwise.compile import Program
-from clientwise.contracts import DecideContext, Engine
+from clientwise.contracts import CompiledDecision, DecideContext, Engine
 from clientwise.derive import derive
+from clientwise.errors import ClientwiseError
 from clientwise.steps import ActionsStep, ClassificationStep, DerivedStep, Step
 
 if TYPE_CHECKING:
@@ -49,6 +50,20 @@ def run(
     frame = customers
     polars_context = expr.EvalContext(as_of=context.as_of, functions=context.functions, key=context.key)
     actions_step: ActionsStep | None = None
+
+    def decide_steps(frame: pl.DataFrame, steps: Sequence[Step], guarded: bool) -> pl.DataFrame:
+        nonlocal actions_step
+        decisions = [step.decision for step in steps if not isinstance(step, DerivedStep)]
+
+        def decide(rows: pl.DataFrame, decisions: Sequence[CompiledDecision]) -> pl.DataFrame:
+            statuses = engine.decide(rows, decisions, context)
+            _check_statuses(engine, decisions, statuses, rows.height)
+            return statuses
+
+        statuses = guard.decide(engine, frame, decisions, decide) if guarded and guard else decide(frame, decisions)
+        frame, actions_step = classification_outputs(frame.hstack(statuses), steps, polars_context, actions_step)
+        return guard.blank_failed(frame) if guard is not None else frame
+
     for stratum in engine_runs(program.strata, engine):
         if isinstance(stratum[0], DerivedStep):
             if guard is None:
@@ -56,20 +71,26 @@ def run(
             else:
                 frame = guard.derive(frame, stratum, lambda rows, steps: _derive(rows, steps, related, polars_context))
             continue
-        decisions = [step.decision for step in stratum if not isinstance(step, DerivedStep)]
-
-        def decide(rows: pl.DataFrame, decisions: list = decisions) -> pl.DataFrame:
-            statuses = engine.decide(rows, decisions, context)
-            _check_statuses(engine, decisions, statuses, rows.height)
-            return statuses
-
-        statuses = decide(frame) if guard is None else guard.decide(engine, frame, decisions, decide)
-        frame = frame.hstack(statuses)
-        frame, actions_step = classification_outputs(frame, stratum, polars_context, actions_step)
-        if guard is not None:
-            frame = guard.blank_failed(frame)
+        parts = _merged_strata(stratum, program.strata)
+        if guard is None or len(parts) == 1:
+            frame = decide_steps(frame, stratum, guarded=True)
+            continue
+        try:  # a chaining engine's one call for several strata
+            frame = decide_steps(frame, stratum, guarded=False)
+        except ClientwiseError:
+            raise
+        except Exception:
+            # stratum by stratum, so a fault blanks only the decisions that fail (and those reading them)
+            for part in parts:
+                frame = decide_steps(frame, part, guarded=True)
     actions = _actions_table(frame, actions_step, polars_context)
     return Decided(frame, actions)
+
+
+def _merged_strata(run: Sequence[Step], strata: Sequence[Sequence[Step]]) -> list[Sequence[Step]]:
+    """The strata a run of :func:`engine_runs` merged, in order."""
+    members = {id(step) for step in run}
+    return [stratum for stratum in strata if id(stratum[0]) in members]
 
 
 def engine_runs(strata: Sequence[Sequence[Step]], engine: Engine) -> list[list[Step]]:
@@ -116,7 +137,7 @@ def _derive(frame: pl.DataFrame, stratum: Sequence[Step], related: Mapping[str, 
     return derive(frame, batch, related, ctx) if batch else frame
 
 
-def _check_statuses(engine: Engine, decisions: list, statuses: pl.DataFrame, height: int) -> None:
+def _check_statuses(engine: Engine, decisions: Sequence[CompiledDecision], statuses: pl.DataFrame, height: int) -> None:
     expected = {rule.id for decision in decisions for rule in decision.rules}
     missing = expected - set(statuses.columns)
     if missing or statuses.height != height:

@@ -3,7 +3,8 @@
 The derive and decide stages run plugin code for whole columns at once (a plugin's
 function or computed field inside a polars query, a plugin engine's ``decide``).
 When such a stage raises, :class:`StepGuard` retries its steps one by one to find
-the failing field or decision, attributes it to the plugin that provides the code
+the failing field or decision (a chaining engine's call for several strata is first
+retried stratum by stratum, see :func:`clientwise.decide.run`), attributes it to the plugin that provides the code
 (the function's provider, the section's plugin, or the engine's), narrows the rows
 down by bisection to the first customer the code fails on, and fills the affected
 columns with nulls so the run can go on. The fault lists those columns, and the
@@ -67,18 +68,23 @@ class StepGuard:
         return frame
 
     def decide(self, engine: Engine, frame: pl.DataFrame, decisions: Sequence[CompiledDecision],
-               call: Callable[[pl.DataFrame], pl.DataFrame]) -> pl.DataFrame:
-        """The engine's statuses; if it raises, every rule of these decisions is ``unknown``."""
+               call: Callable[[pl.DataFrame, Sequence[CompiledDecision]], pl.DataFrame]) -> pl.DataFrame:
+        """The engine's statuses; if it raises, each decision alone (decisions of one
+        stratum do not read each other), and every rule of a failing one is ``unknown``."""
         from clientwise.contracts import RULE_STATUS
 
         try:
-            return call(frame)
+            return call(frame, decisions)
         except ClientwiseError:
             raise
         except Exception as error:
+            if len(decisions) > 1:
+                return pl.concat([self.decide(engine, frame, [decision], call) for decision in decisions],
+                                 how="horizontal")
             plugin = self.host.owner("engine", engine.name) or engine.name
             outputs = ", ".join(decision.output for decision in decisions)
-            self._record(error, plugin, "decide", None, outputs, self._culprit(frame, call))
+            self._record(error, plugin, "decide", None, outputs,
+                         self._culprit(frame, lambda rows: call(rows, decisions)))
             self.failed_outputs.update(decision.output for decision in decisions)
             return pl.DataFrame({rule.id: pl.Series([None] * frame.height, dtype=RULE_STATUS).fill_null("unknown")
                                  for decision in decisions for rule in decision.rules})

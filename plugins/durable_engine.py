@@ -27,7 +27,7 @@ from typing import Any, ClassVar
 
 import polars as pl
 
-from clientwise.contracts import RULE_STATUS, CompiledDecision, DecideContext
+from clientwise.contracts import CompiledDecision, DecideContext
 from clientwise.errors import ClientwiseError, InputError, Problem
 from clientwise.expr import EvalContext
 from clientwise.hookspecs import hookimpl
@@ -41,6 +41,8 @@ except ImportError as error:  # durable-rules is an optional extra
 
 from clientwise.plugins import durable_chain as chain
 from clientwise.plugins.durable_lower import ROW_FIELD, Cond, Lowered
+from clientwise.plugins import durable_statuses
+from clientwise.plugins.durable_statuses import FALSE, TRUE
 
 #: Fields one durable ruleset may read. Measured with durable-rules 2.0.28: a ruleset
 #: whose conditions name 64 or more properties fails every message (error 303), and
@@ -48,7 +50,6 @@ from clientwise.plugins.durable_lower import ROW_FIELD, Cond, Lowered
 #: Rules are packed into rulesets of at most this many fields (plus the row number),
 #: and each ruleset is posted only its own fields.
 MAX_PROPERTIES = 62
-_STATUS = {0: "unknown", worker.TRUE: "fired", worker.FALSE: "not_met"}
 
 
 WORKERS_VARIABLE = "CLIENTWISE_DURABLE_WORKERS"
@@ -95,6 +96,12 @@ class Plan:
     groups: list[worker.Group] = field(default_factory=list)
     #: rules posted without their FALSE rule: no match means ``not_met``, not ``unknown``
     two_valued: set[int] = field(default_factory=set)
+    #: the rule indexes of each first-match classification (later ones are skipped)
+    first_runs: list[tuple[int, ...]] = field(default_factory=list)
+
+    @property
+    def layout(self) -> durable_statuses.Layout:
+        return durable_statuses.Layout(tuple(self.rule_ids), frozenset(self.two_valued), tuple(self.first_runs))
 
 
 def _rule(cond: Cond, action: str, priority: int) -> dict[str, Any] | None:
@@ -119,6 +126,8 @@ def compile_plan(decisions: Sequence[CompiledDecision], context: DecideContext,
     packs: list[tuple[set[str], dict[str, Any], int]] = []
     for number, decision in enumerate(decisions):
         level = level_of[number] if level_of is not None else 0
+        if decision.mode == "first":
+            plan.first_runs.append(tuple(range(len(plan.rule_ids), len(plan.rule_ids) + len(decision.rules))))
         for order, rule in enumerate(decision.rules):
             index = len(plan.rule_ids)
             plan.rule_ids.append(rule.id)
@@ -131,7 +140,7 @@ def compile_plan(decisions: Sequence[CompiledDecision], context: DecideContext,
                 false = False
             definitions = {
                 worker.action_name(index, truth): compiled
-                for truth, cond in ((worker.TRUE, true), (worker.FALSE, false))
+                for truth, cond in ((TRUE, true), (FALSE, false))
                 if (compiled := _rule(cond, worker.action_name(index, truth), order)) is not None
             }
             pack = next((p for p in packs if p[2] == level and len(p[0] | reads) <= MAX_PROPERTIES), None)
@@ -255,10 +264,11 @@ class DurableEngine:
         if extra.width:
             posted = posted.hstack(extra) if posted.width else extra
         bounds = batches(frame.height, self.workers, self.batch_size)
-        groups, rule_count = tuple(plan.groups), len(plan.rule_ids)
-        tasks = (worker.Task(groups, rule_count, _ipc(posted.slice(s, e - s), e - s), tuple(chains)) for s, e in bounds)
-        codes = self._run_all(tasks, bounds, frame, context)
-        return _statuses(codes, plan, decisions, frame.height)
+        groups, rule_count, layout = tuple(plan.groups), len(plan.rule_ids), plan.layout
+        tasks = (worker.Task(groups, rule_count, _ipc(posted.slice(s, e - s), e - s), tuple(chains), layout)
+                 for s, e in bounds)
+        parts = self._run_all(tasks, bounds, frame, context)
+        return pl.concat(parts, rechunk=False) if parts else durable_statuses.statuses(b"", layout)
 
     def _by_level(self, frame: pl.DataFrame, decisions: Sequence[CompiledDecision], context: DecideContext,
                   level_of: Sequence[int]) -> pl.DataFrame:
@@ -278,20 +288,21 @@ class DurableEngine:
         return statuses.select(rule.id for decision in decisions for rule in decision.rules)
 
     def _run_all(self, tasks: Iterable[worker.Task], bounds: list[tuple[int, int]], frame: pl.DataFrame,
-                 context: DecideContext) -> bytes:
-        """Run the batches; with workers, each is handed over as soon as it is encoded,
-        so the first worker starts matching while this process encodes the rest."""
-        results: list[bytes] = []
+                 context: DecideContext) -> list[pl.DataFrame]:
+        """The statuses of every batch, in order. With workers, each batch is handed over
+        as soon as it is encoded, so the first worker starts matching while this
+        process encodes the rest."""
+        results: list[pl.DataFrame] = []
         if self.workers <= 0:
             run = self.run or self._runner.run
             for number, task in enumerate(tasks):
                 try:
-                    results.append(run(task))
+                    results.append(worker.decide_batch(task, run))
                 except Exception as error:  # durable_rules_engine.error and friends
                     raise _batch_error("failed", number, bounds, frame, context, error) from error
-            return b"".join(results)
+            return results
         pool = self._worker_pool()
-        pending = [pool.submit(self.run or worker.run_batch, task) for task in tasks]
+        pending = [pool.submit(worker.decide_batch, task, self.run) for task in tasks]
         for number, future in enumerate(pending):
             try:
                 results.append(future.result())
@@ -303,7 +314,7 @@ class DurableEngine:
                 raise crash from None
             except Exception as error:
                 raise _batch_error("failed", number, bounds, frame, context, error) from error
-        return b"".join(results)
+        return results
 
 
 def _nullable(posted: pl.DataFrame, candidates: pl.DataFrame, chains: Sequence[chain.Chain]) -> frozenset[str]:
@@ -366,64 +377,6 @@ def _ipc(frame: pl.DataFrame, height: int) -> bytes:
     buffer = io.BytesIO()
     (frame if frame.width else pl.DataFrame({ROW_FIELD: [0] * height})).write_ipc(buffer)
     return buffer.getvalue()
-
-
-def _statuses(codes: bytes, plan: Plan, decisions: Sequence[CompiledDecision], height: int) -> pl.DataFrame:
-    """Status columns from the codes matrix, in one polars query (a call per rule costs
-    more than the matching for a single customer)."""
-    width = len(plan.rule_ids)
-    if height == 0:
-        return pl.DataFrame(schema={rule_id: RULE_STATUS for rule_id in plan.rule_ids})
-    matrix = pl.Series("codes", codes, pl.UInt8)
-    if (matrix == 3).any():
-        position = int((matrix == 3).arg_true()[0])
-        raise DurableEngineError(f"rule {plan.rule_ids[position % width]} matched both TRUE and FALSE for row "
-                                 f"{position // width + 1}: a bug in the durable engine's lowering; use --engine polars")
-    if height <= SMALL:
-        return _statuses_small(codes, plan, decisions, height)
-    rows = pl.DataFrame({"codes": matrix.reshape((height, width))}).lazy()
-    columns = []
-    for index, rule_id in enumerate(plan.rule_ids):
-        mapping = {**_STATUS, 0: "not_met"} if index in plan.two_valued else _STATUS
-        columns.append(pl.col("codes").arr.get(index).replace_strict(mapping, return_dtype=pl.String)
-                       .cast(RULE_STATUS).alias(rule_id))
-    skips = []
-    for decision in decisions:
-        if decision.mode != "first":
-            continue
-        earlier: pl.Expr | None = None
-        for rule in decision.rules:
-            if earlier is not None:
-                skips.append(pl.when(earlier).then(pl.lit("skipped", RULE_STATUS))
-                             .otherwise(pl.col(rule.id)).alias(rule.id))
-            fired = pl.col(rule.id) == "fired"
-            earlier = fired if earlier is None else earlier | fired
-    query = rows.select(columns)
-    return (query.with_columns(skips) if skips else query).collect()
-
-
-#: Up to this many customers statuses are built in Python: planning a polars query of
-#: a few dozen expressions takes longer than mapping the codes of one customer.
-SMALL = 16
-
-
-def _statuses_small(codes: bytes, plan: Plan, decisions: Sequence[CompiledDecision], height: int) -> pl.DataFrame:
-    width = len(plan.rule_ids)
-    names = {rule_id: index for index, rule_id in enumerate(plan.rule_ids)}
-    values: dict[str, list[str]] = {}
-    for index, rule_id in enumerate(plan.rule_ids):
-        mapping = {**_STATUS, 0: "not_met"} if index in plan.two_valued else _STATUS
-        values[rule_id] = [mapping[codes[row * width + index]] for row in range(height)]
-    for decision in decisions:
-        if decision.mode != "first":
-            continue
-        for row in range(height):
-            fired = False
-            for rule in decision.rules:
-                if fired:
-                    values[rule.id][row] = "skipped"
-                fired = fired or values[rule.id][row] == "fired"
-    return pl.DataFrame(values, schema={rule_id: RULE_STATUS for rule_id in names})
 
 
 @hookimpl

@@ -21,21 +21,24 @@ clash is at 797,186).
 from __future__ import annotations
 
 import copy
+import io
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import durable_rules_engine as engine
+import polars as pl
 from durable.engine import Host
 
+from clientwise.plugins import durable_statuses
 from clientwise.plugins.durable_chain import Chain
+from clientwise.plugins.durable_statuses import FALSE, TRUE, Layout
 
 #: Action name of the catch-all rule: durable raises MessageNotHandledException for a
 #: batch in which any message matches no rule, so every message must match one.
 SEEN = "seen"
-#: Status codes in the result: 0 unknown, 1 TRUE matched, 2 FALSE matched, 3 both (a bug).
-TRUE, FALSE = 1, 2
 #: Facts asserted (and then retracted) at once; keeps the session's memory flat.
 CHUNK = 2000
 #: Property every fact carries: its position in the chunk (see the module docstring).
@@ -62,6 +65,8 @@ class Task:
     frame: bytes  # the posted columns of the batch, Arrow IPC; nulls are left out when posting
     #: classifications whose decided values later levels read (clientwise.plugins.durable_chain)
     chains: tuple[Chain, ...] = ()
+    #: how the codes become statuses (None: return the codes only)
+    layout: Layout | None = None
 
 
 def action_name(index: int, truth: int) -> str:
@@ -160,10 +165,6 @@ def _put(row: dict[str, Any], name: str, value: Any) -> None:
 
 
 def _rows(frame: bytes) -> list[dict[str, Any]]:
-    import io
-
-    import polars as pl
-
     records = pl.read_ipc(io.BytesIO(frame)).to_dicts()
     return [{k: v for k, v in record.items() if v is not None} for record in records]
 
@@ -206,6 +207,13 @@ class _ProcessRunner:
 def run_batch(task: Task) -> bytes:
     """Run one batch in a worker process, on the process's kept rulesets."""
     return _ProcessRunner.get().run(task)
+
+
+def decide_batch(task: Task, run: Callable[[Task], bytes] | None = None) -> pl.DataFrame:
+    """The batch's rule statuses: matched by ``run`` (default :func:`run_batch`), then
+    turned into statuses here, so workers share that work too."""
+    assert task.layout is not None, "decide_batch needs the plan's layout"
+    return durable_statuses.statuses((run or run_batch)(task), task.layout)
 
 
 def _drain(ruleset: Any, state: int, codes: bytearray, width: int, row_field: str) -> None:

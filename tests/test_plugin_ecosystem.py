@@ -300,6 +300,44 @@ def test_a_plugin_engine_failing_on_one_customer_marks_its_decisions_unknown(reg
     assert result.customers["tier"].to_list() == [None, None, None]
 
 
+def chaining_plugin() -> SimpleNamespace:
+    from clientwise.plugins.polars_engine import PolarsEngine
+
+    class Chainer(PolarsEngine):
+        """Chains (gets the classifications and the actions in one call) and cannot rank value classes."""
+
+        name = "chainer"
+        description = "a chaining engine that fails on value_class"
+        chains = True
+
+        def __init__(self) -> None:
+            self.calls: list[list[str]] = []
+
+        def decide(self, frame, decisions, context):
+            self.calls.append([d.output for d in decisions])
+            if any(d.output == "value_class" for d in decisions):
+                raise RuntimeError("value classes are beyond me")
+            return super().decide(frame, decisions, context)
+
+    engine = Chainer()
+    return SimpleNamespace(clientwise_engines=hookimpl(lambda: [engine]), engine=engine)
+
+
+def test_a_chaining_engine_failing_in_one_decision_loses_only_that_decision(register_plugin, evaluate_records) -> None:
+    plugin = chaining_plugin()
+    register_plugin(plugin, name="chainer")
+    result = evaluate_records(RULESET, customers=THREE, engine="chainer", strict_plugins=False)
+    assert [f.rule for f in result.faults if f.hook == "decide"] == ["value_class"]
+    assert result.customers["value_class"].to_list() == [None, None, None]
+    assert result.customers["tier"].to_list() == ["strategic", "core", "transactional"]  # decided as usual
+    assert result.customers["health_band"].null_count() == 0
+    calls = plugin.engine.calls
+    assert calls[:3] == [["tier", "value_class", "health_band", "actions"],  # one chained call first,
+                         ["tier", "value_class", "health_band"],  # then stratum by stratum,
+                         ["tier"]]  # then (in the stratum that failed) decision by decision
+    assert ["health_band"] in calls and calls[-1] == ["actions"]
+
+
 def test_the_plugins_table_schema_has_every_plugin_config(clientwise_host, register_plugin) -> None:
     from clientwise.plugin_config import plugins_table_schema
 
