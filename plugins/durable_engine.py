@@ -53,6 +53,10 @@ MAX_PROPERTIES = 62
 
 
 WORKERS_VARIABLE = "CLIENTWISE_DURABLE_WORKERS"
+#: Workers are started fresh (``spawn``), never forked: this process runs polars and
+#: jemalloc threads, and a fork server that imported polars would have them too;
+#: forking a threaded process can deadlock the child.
+_WORKER_START = multiprocessing.get_context("spawn")
 
 
 def _workers_from_environment() -> int:
@@ -65,22 +69,6 @@ def _workers_from_environment() -> int:
                                  location=WORKERS_VARIABLE, value=repr(value),
                                  hint="set it to 0 (run in this process), 1, 2, ... or unset it"))
     return int(value)
-
-
-def _worker_context() -> multiprocessing.context.BaseContext:
-    """``forkserver`` where there is one (Linux, macOS), else ``spawn``; never ``fork``,
-    which would copy this process's polars threads mid-flight.
-
-    A fork server imports the worker module once and forks each worker from itself,
-    so workers start in milliseconds instead of each importing clientwise (~0.5 s of
-    one core, which two workers would take from deriving). Preloading the module is a
-    setting of Python's one fork server per process; it only adds to what it imports.
-    """
-    if "forkserver" not in multiprocessing.get_all_start_methods():
-        return multiprocessing.get_context("spawn")
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload([worker.__name__])
-    return context
 
 
 class DurableEngineError(ClientwiseError):
@@ -179,7 +167,7 @@ class DurableEngine:
         """Worker processes live as long as this engine (one evaluation context), so
         the strata of a run and later runs do not pay process start-up again."""
         if self._pool is None:
-            pool = futures.ProcessPoolExecutor(max_workers=self.workers, mp_context=_worker_context())
+            pool = futures.ProcessPoolExecutor(max_workers=self.workers, mp_context=_WORKER_START)
             weakref.finalize(self, pool.shutdown, wait=False, cancel_futures=True)
             self._pool = pool
             # one no-op per worker spawns them all now, in parallel, rather than at the
