@@ -119,25 +119,25 @@ def raw_baseline(recording: Recording, decided: pl.DataFrame, key: str) -> float
     return seconds
 
 
-def _replay(tasks: list[Any], ready: Any, go: Any, results: Any) -> None:
+def _replay(tasks: list[Any], layout: Any, ready: Any, go: Any, results: Any) -> None:
     """A worker of the ceiling measurement: import, say ready, wait, run, report."""
     from clientwise.plugins import durable_worker
 
-    durable_worker.decide_batch(tasks[0])  # warm: rulesets created, as in a started engine
+    durable_worker.decide_batch(tasks[0], layout)  # warm: rulesets created, as in a started engine
     ready.release()
     go.wait()
     started = time.time()
     for task in tasks:
-        durable_worker.decide_batch(task)
+        durable_worker.decide_batch(task, layout)
     results.put((started, time.time()))
 
 
-def ceiling(tasks: list[Any], processes: int) -> float:
+def ceiling(tasks: list[Any], layout: Any, processes: int) -> float:
     """Wall time for ``tasks`` split over ``processes`` already-started processes."""
     context = multiprocessing.get_context("spawn")
     ready, go, results = context.Semaphore(0), context.Event(), context.Queue()
     shares = [tasks[i::processes] for i in range(processes)]
-    workers = [context.Process(target=_replay, args=(share, ready, go, results)) for share in shares]
+    workers = [context.Process(target=_replay, args=(share, layout, ready, go, results)) for share in shares]
     for worker in workers:
         worker.start()
     for _ in workers:
@@ -150,23 +150,25 @@ def ceiling(tasks: list[Any], processes: int) -> float:
     return max(ends) - started
 
 
-def captured_tasks(recording: Recording) -> list[Any]:
-    """The batches the two-worker engine posts for the recorded calls, as worker tasks."""
+def captured_tasks(recording: Recording) -> tuple[list[Any], Any]:
+    """The batches the two-worker engine posts for the (one) recorded call, and their layout."""
     from clientwise.plugins import durable_worker
     from clientwise.plugins.durable_engine import DurableEngine
 
     tasks: list[Any] = []
+    layouts: list[Any] = []
 
     class Capturing(DurableEngine):
-        def _run_all(self, batch, bounds, frame, context):  # type: ignore[no-untyped-def]
+        def _run_all(self, batch, layout, bounds, frame, context):  # type: ignore[no-untyped-def]
             posted = list(batch)
             tasks.extend(posted)
-            return [durable_worker.decide_batch(task) for task in posted]  # in this process
+            layouts.append(layout)
+            return [durable_worker.decide_batch(task, layout) for task in posted]  # in this process
 
     engine = Capturing(workers=2)
-    for frame, decisions, context in recording.calls:
-        engine.decide(frame, decisions, context)
-    return tasks
+    (frame, decisions, context), = recording.calls  # the default ruleset decides in one chained call
+    engine.decide(frame, decisions, context)
+    return tasks, layouts[0]
 
 
 def one_latency(evaluator: Any, tables: dict[str, pl.DataFrame], calls: int) -> tuple[float, float]:
@@ -202,11 +204,11 @@ def measure(size: int, repeat: int, one_calls: int) -> dict[str, Any]:
     assert recording is not None and polars_result is not None
     outputs = ["tier", "value_class", "health_band"]
     decided = polars_result.customers.select(polars_result.key, *outputs)
-    tasks = captured_tasks(recording)
+    tasks, layout = captured_tasks(recording)
     for _ in range(repeat):
         add("raw_s", raw_baseline(recording, decided, polars_result.key))
-        add("ceiling1_s", ceiling(tasks, 1))
-        add("ceiling2_s", ceiling(tasks, 2))
+        add("ceiling1_s", ceiling(tasks, layout, 1))
+        add("ceiling2_s", ceiling(tasks, layout, 2))
     figures: dict[str, Any] = {"customers": size, "repeat": repeat, "runs": runs}
     for name, values in runs.items():
         figures[name] = min(values)

@@ -253,9 +253,8 @@ class DurableEngine:
             posted = posted.hstack(extra) if posted.width else extra
         bounds = batches(frame.height, self.workers, self.batch_size)
         groups, rule_count, layout = tuple(plan.groups), len(plan.rule_ids), plan.layout
-        tasks = (worker.Task(groups, rule_count, _ipc(posted.slice(s, e - s), e - s), tuple(chains), layout)
-                 for s, e in bounds)
-        parts = self._run_all(tasks, bounds, frame, context)
+        tasks = (worker.Task(groups, rule_count, _ipc(posted.slice(s, e - s), e - s), tuple(chains)) for s, e in bounds)
+        parts = self._run_all(tasks, layout, bounds, frame, context)
         return pl.concat(parts, rechunk=False) if parts else durable_statuses.statuses(b"", layout)
 
     def _by_level(self, frame: pl.DataFrame, decisions: Sequence[CompiledDecision], context: DecideContext,
@@ -275,8 +274,8 @@ class DurableEngine:
         statuses = pl.concat(parts, how="horizontal")
         return statuses.select(rule.id for decision in decisions for rule in decision.rules)
 
-    def _run_all(self, tasks: Iterable[worker.Task], bounds: list[tuple[int, int]], frame: pl.DataFrame,
-                 context: DecideContext) -> list[pl.DataFrame]:
+    def _run_all(self, tasks: Iterable[worker.Task], layout: durable_statuses.Layout, bounds: list[tuple[int, int]],
+                 frame: pl.DataFrame, context: DecideContext) -> list[pl.DataFrame]:
         """The statuses of every batch, in order. With workers, each batch is handed over
         as soon as it is encoded, so the first worker starts matching while this
         process encodes the rest."""
@@ -285,12 +284,12 @@ class DurableEngine:
             run = self.run or self._runner.run
             for number, task in enumerate(tasks):
                 try:
-                    results.append(worker.decide_batch(task, run))
+                    results.append(worker.decide_batch(task, layout, run))
                 except Exception as error:  # durable_rules_engine.error and friends
                     raise _batch_error("failed", number, bounds, frame, context, error) from error
             return results
         pool = self._worker_pool()
-        pending = [pool.submit(worker.decide_batch, task, self.run) for task in tasks]
+        pending = [pool.submit(worker.decide_batch, task, layout, self.run) for task in tasks]
         for number, future in enumerate(pending):
             try:
                 results.append(future.result())

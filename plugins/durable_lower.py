@@ -35,6 +35,9 @@ from clientwise.expr.nodes import to_text
 #: Fields of the posted message that clientwise adds itself.
 ROW_FIELD = "__row"
 PRECOMPUTED_PREFIX = "__cw"
+#: Properties durable-rules reads as the fact's session and message id: fields of
+#: these names are posted under another name (``__cwfield_id``).
+DURABLE_PROPERTIES = frozenset({"id", "sid"})
 #: ``in`` lists longer than this are precomputed (one durable ``$or`` branch per item).
 MAX_IN_ITEMS = 32
 EPOCH = dt.date(1970, 1, 1)
@@ -104,9 +107,9 @@ class Lowered:
             if lowered is not None:
                 return lowered
         elif isinstance(node, n.Field):
-            self._reads.add(node.name)
-            self._post_field(node.name, node.type)
-            return {node.name: True}, {node.name: False}
+            name = self._post_field(node.name, node.type)
+            self._reads.add(name)
+            return {name: True}, {name: False}
         return self._precomputed_bool(node)
 
     def _precomputed_bool(self, node: n.Node) -> tuple[Cond, Cond]:
@@ -125,8 +128,7 @@ class Lowered:
             left, right, op = right, left, _MIRROR[op]
         fields_before = set(self._reads)
         if isinstance(left, n.Field):
-            self._post_field(left.name, left.type)
-            name = left.name
+            name = self._post_field(left.name, left.type)
         else:
             why = _why(left) if _why(left) != _OTHER else "durable-rules compares a field to a value, not two computed values"
             name = self._precompute(left, why)
@@ -154,10 +156,10 @@ class Lowered:
         if isinstance(node, n.Field):
             if node.type is None or node.type.kind not in ("number", "date", "boolean", "string"):
                 return None
-            self._post_field(node.name, node.type)
-            self._reads.add(node.name)
-            self._atom.add(node.name)
-            return {"$m": node.name}
+            name = self._post_field(node.name, node.type)
+            self._reads.add(name)
+            self._atom.add(name)
+            return {"$m": name}
         if isinstance(node, n.Arithmetic) and node.op in _ARITH and _has_field(node):
             left, right = self._value(node.left), self._value(node.right)
             if left is None or right is None:
@@ -173,9 +175,12 @@ class Lowered:
         self._atom.add(name)
         return {"$m": name}
 
-    def _post_field(self, name: str, type_: Any) -> None:
+    def _post_field(self, field: str, type_: Any) -> str:
+        """Post ``field``; returns the name it is posted under."""
+        name = f"{PRECOMPUTED_PREFIX}field_{field}" if field in DURABLE_PROPERTIES else field
         if name not in self.columns:
-            self.columns[name] = _posted(pl.col(name), type_)
+            self.columns[name] = _posted(pl.col(field), type_)
+        return name
 
     def _precompute(self, node: n.Node, why: str) -> str:
         text = to_text(node)

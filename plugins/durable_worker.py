@@ -65,8 +65,6 @@ class Task:
     frame: bytes  # the posted columns of the batch, Arrow IPC; nulls are left out when posting
     #: classifications whose decided values later levels read (clientwise.plugins.durable_chain)
     chains: tuple[Chain, ...] = ()
-    #: how the codes become statuses (None: return the codes only)
-    layout: Layout | None = None
 
 
 def action_name(index: int, truth: int) -> str:
@@ -209,11 +207,10 @@ def run_batch(task: Task) -> bytes:
     return _ProcessRunner.get().run(task)
 
 
-def decide_batch(task: Task, run: Callable[[Task], bytes] | None = None) -> pl.DataFrame:
+def decide_batch(task: Task, layout: Layout, run: Callable[[Task], bytes] | None = None) -> pl.DataFrame:
     """The batch's rule statuses: matched by ``run`` (default :func:`run_batch`), then
-    turned into statuses here, so workers share that work too."""
-    assert task.layout is not None, "decide_batch needs the plan's layout"
-    return durable_statuses.statuses((run or run_batch)(task), task.layout)
+    turned into statuses here, so the workers share that work too."""
+    return durable_statuses.statuses((run or run_batch)(task), layout)
 
 
 def _drain(ruleset: Any, state: int, codes: bytearray, width: int, row_field: str) -> None:

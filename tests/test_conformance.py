@@ -40,7 +40,7 @@ class Recording(DurableEngine):
         self.calls.append([decision.output for decision in decisions])
         return super().decide(frame, decisions, context)
 
-    def _run_all(self, tasks: Iterable, *rest: object) -> bytes:  # type: ignore[override]
+    def _run_all(self, tasks: Iterable, *rest: object) -> list[pl.DataFrame]:  # type: ignore[override]
         tasks = list(tasks)
         self.chained += [name for chain in tasks[0].chains for name in chain.names()] if tasks else []
         return super()._run_all(tasks, *rest)  # type: ignore[arg-type]

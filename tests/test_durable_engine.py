@@ -127,6 +127,16 @@ def test_facts_durable_would_name_alike_are_both_decided() -> None:
     assert statuses(result) == {"big": ["fired", "not_met"]}
 
 
+def test_fields_named_like_durable_properties_are_posted_under_another_name() -> None:
+    # durable-rules reads `id` as the fact's id and `sid` as its session: posted as such,
+    # equal ids would reject facts and one session per customer hits the 1024 limit
+    customers = pl.DataFrame({"customer_id": [f"C{i}" for i in range(1500)],
+                              "id": [float(i % 3) for i in range(1500)], "sid": [float(i) for i in range(1500)]})
+    ruleset = ruleset_with(["id", "sid"], [("both", "id > 0 and sid >= 100")])
+    result = evaluate(ruleset, customers, DurableEngine(workers=0))
+    assert result.actions.height == sum(1 for i in range(100, 1500) if i % 3 > 0)
+
+
 def test_the_ids_of_a_chunk_have_distinct_hashes_in_durable() -> None:
     assert durable_worker.distinct_ids(durable_worker.CHUNK)
     assert not durable_worker.distinct_ids(797_187)  # "797186" and "40189" clash: a chunk must stay below
