@@ -40,8 +40,8 @@ except ImportError as error:  # durable-rules is an optional extra
     raise ImportError(f"the durable engine needs durable-rules; install it with: {INSTALL_COMMAND}") from error
 
 from clientwise.plugins import durable_chain as chain
-from clientwise.plugins.durable_lower import ROW_FIELD, Cond, Lowered
 from clientwise.plugins import durable_statuses
+from clientwise.plugins.durable_lower import ROW_FIELD, Cond, Lowered
 from clientwise.plugins.durable_statuses import FALSE, TRUE
 
 #: Fields one durable ruleset may read. Measured with durable-rules 2.0.28: a ruleset

@@ -154,3 +154,26 @@ def test_check_with_durable_names_rules_decided_level_by_level(tmp_path) -> None
     chained = tmp_path / "c.toml"
     chained.write_text(direct("tier == 'strategic'"))
     assert "not forward chained" not in CliRunner().invoke(cli, ["check", str(chained), "--engine", "durable"]).output
+
+
+def test_a_decided_value_that_is_never_null_needs_no_false_rule() -> None:
+    # without data overrides every tier candidate is a literal (and the default is the last
+    # tier), so a rule reading only the tier cannot be unknown: it is posted without its
+    # FALSE rule; the value class has no default, so a rule reading it keeps its FALSE rule
+    ruleset = parse_ruleset(direct("tier == 'strategic'").replace(
+        '[[rules]]', '[segmentation]\noverride_field = ""\n[[rules]]', 1) + '''
+[[rules]]
+id = "creator"
+when = "value_class == 'value_creator'"
+action = "Invest"
+priority = 2
+because = "creates value"
+''', origin="d.toml")
+    engine: list[Recording] = []
+    polars_result, durable_result = run_both(ruleset, generate(300, seed=5), engine=engine)
+    assert_frame_equal(polars_result.customers, durable_result.customers)
+    assert_frame_equal(polars_result.actions, durable_result.actions)
+    adaptive = [plan for key, (_, _, plan) in engine[0]._plans.items() if key[-1] is not None]
+    (plan,) = [p for p in adaptive if "top" in p.rule_ids]
+    assert plan.rule_ids.index("top") in plan.two_valued
+    assert plan.rule_ids.index("creator") not in plan.two_valued
