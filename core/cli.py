@@ -118,7 +118,8 @@ def _run(ruleset: str, data: Path, as_of: str | None, fmt: str | None, output: P
         evaluator = Evaluator(load_ruleset(ruleset, host=host), engine=engine, host=host, strict_plugins=strict_plugins())
         writer = choose_writer(host.writers(), fmt, output) if explain is None or output else None
         stage("evaluating")
-        result = evaluator.evaluate(data, as_of=parse_as_of(as_of), progress=stage)
+        with evaluator:  # the engine's workers (durable) stop here, not at interpreter exit
+            result = evaluator.evaluate(data, as_of=parse_as_of(as_of), progress=stage)
         if writer is not None:
             stage("writing")
             write_result(result, writer, output)

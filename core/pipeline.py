@@ -76,6 +76,18 @@ class Evaluator:
         self.program: Program = compile_ruleset(self.ruleset, self.host)
         self._population: Population | None = None  # the last evaluated portfolio, for evaluate_one
 
+    def close(self) -> None:
+        """Release what the engine keeps between evaluations: the durable engine's worker
+        processes (for every evaluator on this host). The evaluator stays usable; the
+        engine starts them again when it next needs them."""
+        getattr(self.engine, "close", lambda: None)()
+
+    def __enter__(self) -> Evaluator:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
     @property
     def identity(self) -> RulesetIdentity:
         core = self.ruleset.core.metadata
@@ -256,4 +268,5 @@ def evaluate(
     host: PluginHost | None = None,
 ) -> Result:
     """Evaluate ``ruleset`` over ``data`` (a path, or table name -> DataFrame)."""
-    return Evaluator(ruleset, engine=engine, host=host).evaluate(data, as_of=as_of)
+    with Evaluator(ruleset, engine=engine, host=host) as evaluator:
+        return evaluator.evaluate(data, as_of=as_of)

@@ -182,6 +182,13 @@ class DurableEngine:
         if self.workers > 0:
             self._worker_pool()
 
+    def close(self) -> None:
+        """Stop the worker processes and wait for them (``Evaluator.close``); the next
+        ``decide`` starts new ones."""
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+
     def inline(self) -> DurableEngine:
         """The same engine in this process, keeping its rulesets: for single customers."""
         # not adaptive: one set of rulesets for every record, compiled once and kept

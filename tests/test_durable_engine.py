@@ -206,6 +206,22 @@ def test_workers_give_the_same_result_as_in_process() -> None:
     assert pooled.actions.height == 6
 
 
+def test_closing_the_evaluator_stops_the_workers_and_a_later_run_starts_new_ones() -> None:
+    import multiprocessing
+
+    customers = pl.DataFrame({"customer_id": [f"C{i}" for i in range(10)], "x": [float(i) for i in range(10)]})
+    ruleset = ruleset_with(["x"], [("big", "x > 3")])
+    before = set(multiprocessing.active_children())
+    with Evaluator(ruleset, engine="durable") as evaluator:
+        evaluator.engine = DurableEngine(workers=2)
+        assert evaluator.evaluate({"customers": customers}, as_of=AS_OF).actions.height == 6
+        assert len(set(multiprocessing.active_children()) - before) == 2
+    assert set(multiprocessing.active_children()) - before == set()  # stopped and waited for
+    assert evaluator.evaluate({"customers": customers}, as_of=AS_OF).actions.height == 6  # still usable
+    evaluator.close()
+    assert set(multiprocessing.active_children()) - before == set()
+
+
 def test_without_the_extra_the_engine_exits_2_with_the_install_command(monkeypatch) -> None:
     monkeypatch.setitem(sys.modules, "durable", None)
     monkeypatch.setitem(sys.modules, "durable.engine", None)
