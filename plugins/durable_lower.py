@@ -14,7 +14,8 @@ it reads is present (``$ex``): null fields are not posted, and durable-rules tre
 missing ``$m`` reference as a value, so the guard is required, not cosmetic.
 
 What durable-rules cannot express is lowered, never dropped: function calls,
-divisions (``x / 0`` is null), ``is null`` tests (``$nex`` alone hangs the engine),
+divisions by a computed value (``x / 0`` is null: a field divisor is guarded
+non-zero instead), ``is null`` tests (``$nex`` alone hangs the engine),
 text ordering, long ``in`` lists and literal-only expressions become *precomputed
 columns* (polars, the same code as the polars engine) that are posted like fields.
 :attr:`Lowered.notes` says what was lowered and why, for ``clientwise check``.
@@ -45,7 +46,7 @@ EPOCH = dt.date(1970, 1, 1)
 _NEGATE = {"==": "!=", "!=": "==", "<": ">=", "<=": ">", ">": "<=", ">=": "<"}
 _MIRROR = {"==": "==", "!=": "!=", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
 _OPS = {"==": "$eq", "!=": "$neq", "<": "$lt", "<=": "$lte", ">": "$gt", ">=": "$gte"}
-_ARITH = {"+": "$add", "-": "$sub", "*": "$mul"}
+_ARITH = {"+": "$add", "-": "$sub", "*": "$mul", "/": "$div"}
 
 #: A condition: ``True`` (always), ``False`` (never) or a durable JSON condition.
 Cond = bool | dict[str, Any]
@@ -134,13 +135,15 @@ class Lowered:
             name = self._precompute(left, why)
         self._reads.add(name)
         self._atom: set[str] = {name}
+        self._divisors: set[str] = set()
         value = self._value(right)
         if value is None:
             self._reads = fields_before
             return None
         # guard exactly what the durable operands read: a precomputed `coalesce(b, 0)`
-        # is known when `b` is null, so guarding `b` itself would be wrong
-        guards = [{"$ex": {f: 1}} for f in sorted(self._atom)]
+        # is known when `b` is null, so guarding `b` itself would be wrong; `x / 0` is
+        # null, so a divisor must also be non-zero for the atom to be TRUE or FALSE
+        guards = [*({"$ex": {f: 1}} for f in sorted(self._atom)), *({"$neq": {f: 0}} for f in sorted(self._divisors))]
         true = _all([*guards, _op(op, name, value)])
         false = _all([*guards, _op(_NEGATE[op], name, value)])
         return true, false
@@ -160,10 +163,17 @@ class Lowered:
             self._reads.add(name)
             self._atom.add(name)
             return {"$m": name}
-        if isinstance(node, n.Arithmetic) and node.op in _ARITH and _has_field(node):
+        if isinstance(node, n.Arithmetic) and node.op in _ARITH and _has_field(node) and _divisible(node):
             left, right = self._value(node.left), self._value(node.right)
             if left is None or right is None:
                 return None
+            if node.op == "/":
+                if isinstance(right, dict):  # a field: guarded non-zero (see _compare)
+                    self._divisors.add(right["$m"])
+                # durable-rules divides two integers as integers (7 / 2 = 3): a double
+                # dividend makes it IEEE division, as on polars. (An operation on two
+                # constants, `7 * 1.0`, never matches: durable needs a field in it.)
+                left = float(left) if isinstance(left, int | float) else {"$mul": {"$l": left, "$r": 1.0}}
             return {_ARITH[node.op]: {"$l": left, "$r": right}}
         if isinstance(node, n.Unary) and _has_field(node):
             operand = self._value(node.operand)
@@ -204,10 +214,22 @@ def _why(node: n.Node) -> str:
     if isinstance(node, n.In):
         return f"an 'in' list of more than {MAX_IN_ITEMS} items"
     if isinstance(node, n.Arithmetic) and node.op == "/":
-        return "division gives null for a zero divisor, which durable-rules cannot express"
+        return "a division by a computed value (durable-rules divides by a number or a field)"
     if isinstance(node, n.Compare):
         return "text ordering or a comparison without fields"
     return _OTHER
+
+
+def _divisible(node: n.Arithmetic) -> bool:
+    """A division durable-rules can do: by a non-zero number or by a number field
+    (guarded non-zero). A computed divisor is precomputed: its zero test would need
+    the computation on the left of a durable comparison."""
+    if node.op != "/":
+        return True
+    divisor = node.right
+    if isinstance(divisor, n.Literal):
+        return isinstance(divisor.value, int | float) and not isinstance(divisor.value, bool) and divisor.value != 0
+    return isinstance(divisor, n.Field) and divisor.type is not None and divisor.type.kind == "number"
 
 
 def _has_field(node: n.Node) -> bool:

@@ -136,6 +136,7 @@ ATOMS = st.sampled_from([
     "b is not null", "d >= date('2026-01-01')", "days_since(d) > {i}", "a / b > 1", "-a < {n}",
     "coalesce(a, 0) > {n}", "{n} < a", "b in [1, 2, {i}]", "s < 'y'",
     "true", "false", "1 > 2", "b / 0 > 1", "a + 1 > a",
+    "a > b / 2", "b <= 7 / b", "a >= a / b", "a < 1 / a", "b * 2 > b / {n}",  # $div: int / int, zero divisors
 ])
 
 

@@ -137,6 +137,27 @@ def test_fields_named_like_durable_properties_are_posted_under_another_name() ->
     assert result.actions.height == sum(1 for i in range(100, 1500) if i % 3 > 0)
 
 
+def test_division_by_a_field_runs_in_durable_as_ieee_division_and_null_for_zero() -> None:
+    # durable divides integers as integers (7 / 2 = 3); `x / 0` and a null divisor are null
+    text = HEAD + 'b = { type = "integer" }\na = { type = "number" }\n' + "".join(
+        f'[[rules]]\nid = "{rule_id}"\nwhen = "{when}"\naction = "act"\npriority = 1\nbecause = "why"\n'
+        for rule_id, when in [("int", "b <= 7 / b"), ("quarter", "a > b / 4"), ("own", "a >= a / b")])
+    ruleset = parse_ruleset(text, origin="div.toml")
+    customers = pl.DataFrame({"customer_id": list("ABCDEF"), "b": [-1, 0, 1, 2, 3, None],
+                              "a": [1.0, 2.0, 0.5, 0.5, 3.0, 1.0]})
+    durable = evaluate(ruleset, customers, DurableEngine(workers=0))
+    polars_statuses = statuses(Evaluator(ruleset).evaluate({"customers": customers}, as_of=AS_OF))
+    assert statuses(durable) == polars_statuses
+    assert polars_statuses["int"] == ["not_met", "unknown", "fired", "fired", "not_met", "unknown"]  # 2 <= 3.5
+    assert polars_statuses["quarter"][3] == "not_met"  # 0.5 > 2 / 4 is false; as integers 2 / 4 would be 0
+    decisions = [s.decision for s in Evaluator(ruleset, engine="durable").program.steps() if hasattr(s, "decision")]
+    from clientwise.contracts import DecideContext
+    context = DecideContext(pl.date(2026, 6, 30), "customer_id", Evaluator(ruleset).host.functions(), "div")
+    plan = compile_plan(decisions, context)
+    assert plan.lowered.notes == {}  # nothing precomputed: the divisions are durable's $div
+    assert '"$div"' in json.dumps([group.definition for group in plan.groups])
+
+
 def test_the_ids_of_a_chunk_have_distinct_hashes_in_durable() -> None:
     assert durable_worker.distinct_ids(durable_worker.CHUNK)
     assert not durable_worker.distinct_ids(797_187)  # "797186" and "40189" clash: a chunk must stay below
