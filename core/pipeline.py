@@ -173,7 +173,10 @@ class Evaluator:
         the portfolio's rows for its key are used."""
         return evaluate_one(self, self._population, record, related)
 
-    def _result(self, context: EvaluationContext, decided: Decided, faults: FaultRecorder) -> Result:
+    def _result(self, context: EvaluationContext, decided: Decided, faults: FaultRecorder,
+                summarize: bool = True) -> Result:
+        """The result; ``summarize=False`` leaves out the portfolio summaries (for one
+        customer they mean nothing, and they cost more than deciding it)."""
         data = self.ruleset.core.data
         key, name = data.key, data.name
         frame = decided.frame
@@ -190,7 +193,7 @@ class Evaluator:
         )
         summaries, warnings = [], []
         summary_context = SummaryContext(key, name, context.as_of)
-        for section, handler, _plan in self.program.plans:
+        for section, handler, _plan in self.program.plans if summarize else ():
             if handler is None:
                 continue
             plugin = self.host.owner("ruleset section", section) or section

@@ -82,9 +82,7 @@ def evaluate_one(evaluator: Evaluator, population: Population | None, record: Ma
     context = DecideContext(population.as_of, key, evaluator.host.functions(), evaluator.ruleset.core.metadata.name)
     decided = _run(evaluator, one, others, loaded, context)
     evaluation = EvaluationContext(evaluator.host, evaluator.ruleset, population.as_of, evaluator.engine)
-    result = evaluator._result(evaluation, decided, FaultRecorder(evaluator.host))
-    result.summaries, result.warnings = [], []  # portfolio figures of one customer mean nothing
-    return result
+    return evaluator._result(evaluation, decided, FaultRecorder(evaluator.host), summarize=False)
 
 
 def _needs_population(step: DerivedStep, ctx: expr.EvalContext) -> bool:
