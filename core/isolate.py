@@ -4,7 +4,8 @@ The derive and decide stages run plugin code for whole columns at once (a plugin
 function or computed field inside a polars query, a plugin engine's ``decide``).
 When such a stage raises, :class:`StepGuard` retries its steps one by one to find
 the failing field or decision (a chaining engine's call for several strata is first
-retried stratum by stratum, see :func:`clientwise.decide.run`), attributes it to the plugin that provides the code
+retried stratum by stratum, see :func:`clientwise.decide.run`), attributes it to the
+plugin that provides the code
 (the function's provider, the section's plugin, or the engine's), narrows the rows
 down by bisection to the first customer the code fails on, and fills the affected
 columns with nulls so the run can go on. The fault lists those columns, and the
