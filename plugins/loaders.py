@@ -384,7 +384,8 @@ def _series(name: str, values: list[Any]) -> pl.Series:
     user's odd value reaches validation intact instead of failing here. Objects and
     lists stay Python objects, which validation reports as not single values.
     """
-    kinds = {type(value) for value in values if value is not None}
+    kinds = set(map(type, values))
+    kinds.discard(type(None))
     if kinds and kinds <= {dict, list}:
         return pl.Series(name, values, dtype=pl.Object)
     if kinds == {bool}:
