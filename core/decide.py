@@ -189,7 +189,11 @@ def _actions_table(frame: pl.DataFrame, step: ActionsStep | None, ctx: expr.Eval
     empty = pl.DataFrame(schema=ACTION_SCHEMA)
     parts = []
     lazy = frame.lazy().with_row_index(ROW)
-    for order, (rule, compiled, template) in enumerate(zip(step.rules, step.decision.rules, step.because) if step else ()):
+    rules = list(enumerate(zip(step.rules, step.decision.rules, step.because))) if step else []
+    if rules and frame.height:  # only rules that fired for someone: one customer has a few
+        fired = frame.select(_fired(compiled.id).any().alias(compiled.id) for _, (_, compiled, _) in rules).row(0)
+        rules = [item for item, any_fired in zip(rules, fired) if any_fired]
+    for order, (rule, compiled, template) in rules:
         parts.append(
             lazy.filter(_fired(compiled.id)).select(
                 pl.col(ROW),
