@@ -18,8 +18,9 @@ from clientwise.plugins_host import PluginHost
 
 @cli.command("test", context_settings=CONTEXT)
 @click.argument("rulesets", nargs=-1, required=True)
-@click.option("-k", "keywords", multiple=True, metavar="TEXT",
-              help="Run only cases whose id contains TEXT ('not TEXT' excludes); repeatable.")
+@click.option("-k", "keywords", multiple=True, metavar="EXPR",
+              help="Run only cases whose id matches EXPR: words (contained in the id, any case) joined with "
+                   "and / or / not and parentheses, as pytest -k; repeated, a case matching any EXPR runs.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @click.option("--min-coverage", type=click.FloatRange(0, 100), metavar="N",
               help="Fail (exit 1) when rule coverage is below N percent.")

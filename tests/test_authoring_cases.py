@@ -112,6 +112,42 @@ def test_k_selects_cases_and_json_reports_them(tmp_path: Path) -> None:
     assert code == 2 and "no test case ran" in out and "check the -k text" in out
 
 
+@pytest.mark.parametrize(("expression", "selected"), [
+    ("alpha", {"alpha_one", "Alpha_two"}),  # any case, as pytest -k
+    ("alpha and not two", {"alpha_one"}),
+    ("one or beta", {"alpha_one", "beta_one"}),
+    ("not (alpha or gamma)", {"beta_one"}),
+    ("(one or two) and not beta", {"alpha_one", "Alpha_two"}),
+    ("not not gamma", {"gamma"}),
+])
+def test_k_takes_pytest_style_expressions(expression: str, selected: set[str]) -> None:
+    from clientwise.authoring.keywords import keyword_matcher
+
+    ids = ["alpha_one", "Alpha_two", "beta_one", "gamma"]
+    matches = keyword_matcher(expression)
+    assert {case_id for case_id in ids if matches(case_id)} == selected
+
+
+@pytest.mark.parametrize(("expression", "why"), [
+    ("alpha and", "it ends where a word was expected"),
+    ("(alpha or beta", "a '(' is not closed"),
+    ("alpha beta", "unexpected 'beta'"),
+    ("or alpha", "'or' where a word was expected"),
+    ("", "it ends where a word was expected"),
+])
+def test_a_malformed_k_expression_is_an_error_saying_where(tmp_path: Path, expression: str, why: str) -> None:
+    path = write(tmp_path, "acme.toml", HEAD + PASSING)
+    code, out = invoke("test", str(path), "-k", expression)
+    assert code == 2
+    assert f"cannot read the expression: {why}" in out and "-k" in out and "and not slow" in out
+
+
+def test_a_case_matching_any_repeated_k_expression_runs(tmp_path: Path) -> None:
+    path = write(tmp_path, "acme.toml", HEAD + PASSING + FAILING)
+    code, out = invoke("test", str(path), "-k", "big and not fixed", "-k", "FIXED")
+    assert code == 0 and "big_is_strategic" in out and "fixed_rank_is_core" in out and "sponsored" not in out
+
+
 def test_min_coverage_fails_below_the_threshold(tmp_path: Path) -> None:
     path = write(tmp_path, "acme.toml", HEAD + PASSING)
     assert invoke("test", str(path), "--min-coverage", "40")[0] == 0

@@ -25,6 +25,7 @@ from clientwise.authoring.cases_io import (
     customer_key,
     load_cases,
 )
+from clientwise.authoring.keywords import keyword_matcher
 from clientwise.authoring.whynot import reasons
 from clientwise.compile import Program
 from clientwise.decide import RULE_SUFFIX
@@ -80,11 +81,10 @@ def _json(value: Any) -> Any:
 
 
 def select(cases: list[LocatedCase], keywords: tuple[str, ...]) -> list[LocatedCase]:
-    """Cases whose id contains any keyword (``-k``); a keyword ``not X`` excludes ids containing X."""
-    include = [k for k in keywords if not k.startswith("not ")]
-    exclude = [k.removeprefix("not ").strip() for k in keywords if k.startswith("not ")]
-    return [c for c in cases
-            if (not include or any(k in c.case.id for k in include)) and not any(k in c.case.id for k in exclude)]
+    """Cases whose id matches one of the ``-k`` expressions (:mod:`clientwise.authoring.keywords`),
+    or every case when there is none."""
+    matchers = [keyword_matcher(text) for text in keywords]
+    return [c for c in cases if not matchers or any(matches(c.case.id) for matches in matchers)]
 
 
 def run_cases(evaluator: Evaluator, source: str | Path, keywords: tuple[str, ...] = ()) -> list[CaseOutcome]:
