@@ -20,6 +20,7 @@ import io
 import json
 import multiprocessing
 import os
+import threading
 import weakref
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -162,6 +163,7 @@ class DurableEngine:
         self._runner = worker.Runner()  # in-process rulesets, kept across calls (workers=0)
         self._pool: futures.ProcessPoolExecutor | None = None
         self._plans: dict[tuple[Any, ...], tuple[list[CompiledDecision], Any, Plan]] = {}
+        self._plans_lock = threading.Lock()
         self._inline: DurableEngine | None = None
 
     def _worker_pool(self) -> futures.ProcessPoolExecutor:
@@ -194,10 +196,11 @@ class DurableEngine:
         """The same engine in this process, for single customers: one for the life of
         this engine, so its compiled plans and durable rulesets serve every call
         (durable-rules never frees a ruleset: one per call grew a service by 1.5 MB a call)."""
-        if self._inline is None:
-            # not adaptive: one set of rulesets for every record, whatever its nulls
-            self._inline = DurableEngine(workers=0, batch_size=self.batch_size, run=self.run, adaptive=False)
-        return self._inline
+        with self._plans_lock:
+            if self._inline is None:
+                # not adaptive: one set of rulesets for every record, whatever its nulls
+                self._inline = DurableEngine(workers=0, batch_size=self.batch_size, run=self.run, adaptive=False)
+            return self._inline
 
     @property
     def workers(self) -> int:
@@ -211,12 +214,13 @@ class DurableEngine:
         calls would otherwise spend more time lowering than matching. The cache holds
         the decisions themselves, so the ids in its keys cannot be reused."""
         key = (tuple(id(d) for d in decisions), context.as_of, context.key, id(context.functions), nullable)
-        if key not in self._plans:
-            if len(self._plans) >= 64:
-                self._plans.pop(next(iter(self._plans)))
-            plan = compile_plan(decisions, context, None if nullable is None else set(nullable), level_of)
-            self._plans[key] = (list(decisions), context.functions, plan)
-        return self._plans[key][2]
+        with self._plans_lock:  # single-customer calls may come from several threads
+            if key not in self._plans:
+                if len(self._plans) >= 64:
+                    self._plans.pop(next(iter(self._plans)))
+                plan = compile_plan(decisions, context, None if nullable is None else set(nullable), level_of)
+                self._plans[key] = (list(decisions), context.functions, plan)
+            return self._plans[key][2]
 
     def notes(self, decisions: Sequence[CompiledDecision], context: DecideContext) -> list[str]:
         """What had to be lowered to run on durable-rules, rule by rule (for ``clientwise check``)."""

@@ -24,6 +24,7 @@ import copy
 import io
 import json
 import re
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -92,10 +93,16 @@ def _seen(c: Any) -> None:
 class Runner:
     """Keeps one host per set of rulesets, so repeated batches (or single customers,
     see ``Evaluator.evaluate_one``) do not recreate rulesets in the C extension, which
-    never frees them."""
+    never frees them.
+
+    One batch runs at a time: the rulesets hold one session, and a service calling
+    ``evaluate_one`` from several threads would otherwise assert two customers'
+    facts into it at once (same ids, crossed matches).
+    """
 
     def __init__(self) -> None:
         self._hosts: dict[tuple[str, ...], _BatchHost] = {}
+        self._lock = threading.Lock()
 
     def host(self, groups: tuple[Group, ...]) -> _BatchHost:
         names = tuple(group.name for group in groups)
@@ -106,12 +113,13 @@ class Runner:
     def run(self, task: Task, rows: list[dict[str, Any]] | None = None, row_field: str = "__row") -> bytes:
         """Status codes, ``rule_count`` per customer in batch order."""
         rows = _rows(task.frame) if rows is None else rows
-        try:
-            return self._run(task, rows, row_field)
-        except BaseException:
-            # facts of the failed chunk may still be asserted: the next batch gets fresh rulesets
-            self._hosts.pop(tuple(group.name for group in task.groups), None)
-            raise
+        with self._lock:
+            try:
+                return self._run(task, rows, row_field)
+            except BaseException:
+                # facts of the failed chunk may still be asserted: the next batch gets fresh rulesets
+                self._hosts.pop(tuple(group.name for group in task.groups), None)
+                raise
 
     def _run(self, task: Task, rows: list[dict[str, Any]], row_field: str) -> bytes:
         codes = bytearray(len(rows) * task.rule_count)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
@@ -73,3 +75,24 @@ def test_single_customer_calls_reuse_one_set_of_durable_rulesets(tables: dict[st
     inline = runner.inline()
     assert inline is runner.inline()  # one in-process engine for every call
     assert len(inline._runner._hosts) == 1 and len(inline._plans) == 1  # compiled once, kept
+
+
+def test_concurrent_single_customer_calls_each_get_their_own_result(tables: dict[str, pl.DataFrame]) -> None:
+    # a service answers requests on several threads; they share the kept durable rulesets
+    from concurrent.futures import ThreadPoolExecutor
+
+    evaluator = Evaluator("default", engine="durable")
+    evaluator.engine = DurableEngine(workers=0)
+    batch = evaluator.evaluate(tables, as_of=AS_OF)
+    records = tables["customers"].head(40).to_dicts()
+    switching = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # threads switch between any two bytecodes, as under load
+    try:
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            results = list(pool.map(evaluator.evaluate_one, records))
+    finally:
+        sys.setswitchinterval(switching)
+    for record, one in zip(records, results):
+        key = record["customer_id"]
+        assert_frame_equal(one.customers, batch.customers.filter(pl.col("customer_id") == key))
+        assert_frame_equal(one.actions, batch.actions.filter(pl.col("customer_id") == key))
