@@ -77,12 +77,15 @@ def test_single_customer_calls_reuse_one_set_of_durable_rulesets(tables: dict[st
     assert len(inline._runner._hosts) == 1 and len(inline._plans) == 1  # compiled once, kept
 
 
-def test_concurrent_single_customer_calls_each_get_their_own_result(tables: dict[str, pl.DataFrame]) -> None:
+@pytest.mark.parametrize("engine", ["polars", "durable"])
+def test_concurrent_single_customer_calls_each_get_their_own_result(tables: dict[str, pl.DataFrame],
+                                                                    engine: str) -> None:
     # a service answers requests on several threads; they share the kept durable rulesets
     from concurrent.futures import ThreadPoolExecutor
 
-    evaluator = Evaluator("default", engine="durable")
-    evaluator.engine = DurableEngine(workers=0)
+    evaluator = Evaluator("default", engine=engine)
+    if engine == "durable":
+        evaluator.engine = DurableEngine(workers=0)
     batch = evaluator.evaluate(tables, as_of=AS_OF)
     records = tables["customers"].head(40).to_dicts()
     switching = sys.getswitchinterval()
