@@ -75,7 +75,9 @@ def run_engine(tables: dict[str, pl.DataFrame], engine: str, workers: int | None
     evaluator.engine = recording  # type: ignore[assignment]
     started = time.perf_counter()
     result = evaluator.evaluate(tables, as_of=AS_OF)
-    return time.perf_counter() - started, recording.seconds, (result, recording, evaluator)
+    elapsed = time.perf_counter() - started
+    evaluator.close()  # stop the workers now, not when the evaluator is collected (not timed)
+    return elapsed, recording.seconds, (result, recording, evaluator)
 
 
 def raw_baseline(recording: Recording, decided: pl.DataFrame, key: str) -> float:
