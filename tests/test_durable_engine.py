@@ -9,6 +9,8 @@ import sys
 import polars as pl
 import pytest
 from click.testing import CliRunner
+from hypothesis import given
+from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
 import clientwise
@@ -17,8 +19,10 @@ from clientwise.cli import cli
 from clientwise.plugins import durable_worker
 from clientwise.plugins.durable_engine import (
     MAX_PROPERTIES,
+    SMALLEST_BATCH,
     DurableEngine,
     DurableEngineError,
+    batches,
     compile_plan,
 )
 
@@ -216,6 +220,21 @@ def test_a_worker_crash_is_an_error_naming_engine_ruleset_and_batch() -> None:
     assert message.startswith("the durable engine's worker process crashed on ruleset 'limits', "
                               "customer batch 2 of 2 (rows 4-5, customers D to E)")
     assert "rerun with --engine polars" in message
+
+
+@given(height=st.integers(0, 60_000), workers=st.integers(0, 4), largest=st.integers(1, 12_000))
+def test_batches_cover_every_row_once_and_shrink_as_rows_run_out(height: int, workers: int, largest: int) -> None:
+    bounds = batches(height, workers, largest)
+    starts, ends = [start for start, _ in bounds], [end for _, end in bounds]
+    assert starts == ([0, *ends[:-1]] if bounds else [])  # contiguous from row 0
+    assert (ends[-1] if bounds else 0) == height
+    sizes = [end - start for start, end in bounds]
+    assert all(0 < size <= largest for size in sizes)
+    if workers > 1:  # guided: never growing, and only the last below the smallest useful batch
+        assert sizes == sorted(sizes, reverse=True)
+        assert all(size >= min(largest, SMALLEST_BATCH) for size in sizes[:-1])
+    else:
+        assert all(size == largest for size in sizes[:-1])
 
 
 def test_workers_give_the_same_result_as_in_process() -> None:
