@@ -169,6 +169,12 @@ class Engine(Protocol):
     earlier ``first`` decisions (chained rules); the engine must derive those values
     itself from ``CompiledDecision.then``/``default``. Without it, such a run is split
     into one call per dependency level (stratification).
+
+    Two optional methods, also read with ``getattr``: ``prepare()``, called when an
+    evaluation has loaded its data (the durable engine starts its workers there, so
+    they start while fields are derived), and ``close()``, called by
+    ``Evaluator.close()`` to release what the engine keeps between evaluations; an
+    engine must still work when used after ``close()``.
     """
 
     name: ClassVar[str]
