@@ -163,7 +163,7 @@ class DurableEngine:
         self._runner = worker.Runner()  # in-process rulesets, kept across calls (workers=0)
         self._pool: futures.ProcessPoolExecutor | None = None
         self._plans: dict[tuple[Any, ...], tuple[list[CompiledDecision], Any, Plan]] = {}
-        self._plans_lock = threading.Lock()
+        self._lock = threading.Lock()
         self._inline: DurableEngine | None = None
 
     def _worker_pool(self) -> futures.ProcessPoolExecutor:
@@ -196,7 +196,7 @@ class DurableEngine:
         """The same engine in this process, for single customers: one for the life of
         this engine, so its compiled plans and durable rulesets serve every call
         (durable-rules never frees a ruleset: one per call grew a service by 1.5 MB a call)."""
-        with self._plans_lock:
+        with self._lock:
             if self._inline is None:
                 # not adaptive: one set of rulesets for every record, whatever its nulls
                 self._inline = DurableEngine(workers=0, batch_size=self.batch_size, run=self.run, adaptive=False)
@@ -214,7 +214,7 @@ class DurableEngine:
         calls would otherwise spend more time lowering than matching. The cache holds
         the decisions themselves, so the ids in its keys cannot be reused."""
         key = (tuple(id(d) for d in decisions), context.as_of, context.key, id(context.functions), nullable)
-        with self._plans_lock:  # single-customer calls may come from several threads
+        with self._lock:  # single-customer calls may come from several threads
             if key not in self._plans:
                 if len(self._plans) >= 64:
                     self._plans.pop(next(iter(self._plans)))
