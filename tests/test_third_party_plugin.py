@@ -38,6 +38,26 @@ because = "Satisfaction is {satisfaction_score}"
 """
 
 
+def test_a_single_customer_gets_its_batch_result_with_the_plugins_function_and_section() -> None:
+    # evaluate_one derives row-local fields with each function's Python implementation
+    from clientwise.sample import generate
+
+    ruleset = clientwise.parse_ruleset(NPS_RULESET, origin="with-nps.toml")
+    evaluator = clientwise.Evaluator(ruleset)
+    tables = generate(200, seed=3)
+    batch = evaluator.evaluate(tables, as_of="2026-06-30")
+    clamped = set()
+    for record in tables["customers"].gather(range(0, 200, 7)).to_dicts():
+        one = evaluator.evaluate_one(record)
+        key = record["customer_id"]
+        assert one.customers.equals(batch.customers.filter(pl.col("customer_id") == key))
+        assert one.actions.equals(batch.actions.filter(pl.col("customer_id") == key))
+        value = next(step.value for step in one.explain(key).derived if step.name == "margin_clamped")  # plugin's clamp()
+        assert value == next(step.value for step in batch.explain(key).derived if step.name == "margin_clamped")
+        clamped.add(value)
+    assert {0.0, None} <= clamped and len(clamped) > 3  # negative margins clamped to 0, none stay none, others kept
+
+
 def test_the_plugin_is_installed_as_a_distribution_with_an_entry_point() -> None:
     points = {ep.name: ep for ep in metadata.entry_points(group="clientwise")}
     assert "nps" in points

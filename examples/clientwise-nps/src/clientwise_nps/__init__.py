@@ -89,7 +89,9 @@ def _clamp_python(values: list[Any], _call: Any) -> Any:
 
 def _clamp_polars(args: list[pl.Expr], _call: Any) -> pl.Expr:
     value, low, high = args
-    return pl.when(low.is_null() | high.is_null()).then(None).otherwise(pl.min_horizontal(pl.max_horizontal(value, low), high))
+    # min/max_horizontal skip nulls, so every argument is tested: clamp(null, 0, 1) is null
+    unknown = value.is_null() | low.is_null() | high.is_null()
+    return pl.when(unknown).then(None).otherwise(pl.min_horizontal(pl.max_horizontal(value, low), high))
 
 
 CLAMP = FunctionSpec(
