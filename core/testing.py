@@ -230,7 +230,9 @@ def assert_plugin_valid(plugin: object) -> None:
 
     Checks that every ``@hookimpl`` names a hookspec and takes only its arguments,
     that no hook argument has a default (pluggy would silently never pass it), that
-    registered items satisfy their contracts, and that the config model round-trips.
+    registered items satisfy their contracts, that each function gives the same values
+    on polars and in Python (its example, nulls included), and that the config model
+    round-trips.
     """
     from clientwise import hookspecs
 
@@ -265,6 +267,16 @@ def _hookimpls(plugin: object) -> dict[str, Callable[..., Any]]:
     return found
 
 
+def _function_problems(specs: list[Any], registry: Any) -> list[str]:
+    """Functions whose polars and Python implementations disagree (see :mod:`clientwise.function_check`)."""
+    from clientwise import expr
+    from clientwise.function_check import disagreements
+    from clientwise.pipeline import load_ruleset
+
+    scope = expr.Scope.from_data(load_ruleset("default").core.data)
+    return disagreements(specs, registry, scope)
+
+
 def _registration_problems(plugin: object, implemented: dict[str, Callable[..., Any]]) -> list[str]:
     from pydantic import BaseModel, ValidationError
 
@@ -286,9 +298,12 @@ def _registration_problems(plugin: object, implemented: dict[str, Callable[..., 
                     problems.append(f"{hook}: {item!r} does not implement {contract.__name__}")
     if "clientwise_functions" in implemented:
         try:
-            host.functions()
+            registry = host.functions()
         except Exception as error:
             problems.append(f"clientwise_functions: {error}")
+        else:
+            problems.extend(f"clientwise_functions: {line}" for line in _function_problems(
+                implemented["clientwise_functions"]() or [], registry))
     if "clientwise_plugin_config" in implemented:
         model = implemented["clientwise_plugin_config"]()
         if model is not None and not (isinstance(model, type) and issubclass(model, BaseModel)):

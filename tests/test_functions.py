@@ -283,3 +283,17 @@ def test_every_builtin_is_documented_with_its_signature_and_example() -> None:
     for spec in clientwise_functions():
         assert f"`{spec.signature}`" in text, spec.signature
         assert f"`{spec.example}`" in text, spec.example
+
+
+def test_every_builtin_function_gives_the_same_values_on_polars_and_in_python() -> None:
+    # what clientwise.testing.assert_plugin_valid asks of plugin functions, asked of ours
+    import clientwise
+    from clientwise.function_check import disagreements
+
+    host = clientwise.PluginHost()
+    registry = host.functions()
+    builtins = [registry.get(name) for name in sorted(registry.names())
+                if host.origin(registry.provider(name))[0] == "clientwise"]
+    assert len(builtins) >= 30
+    scope = Scope.from_data(clientwise.load_ruleset("default", host=host).core.data)
+    assert disagreements(builtins, registry, scope) == []

@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib.metadata as metadata
 import json
 from types import SimpleNamespace
+from typing import Any
 
 import polars as pl
 import pytest
@@ -221,6 +222,30 @@ def test_assert_plugin_valid_catches_the_usual_mistakes() -> None:
 
     with pytest.raises(AssertionError, match="the settings need defaults"):
         assert_plugin_valid(SimpleNamespace(clientwise_plugin_config=hookimpl(lambda: NoDefaults)))
+
+
+def test_assert_plugin_valid_catches_a_function_whose_two_implementations_disagree() -> None:
+    import clientwise_nps
+
+    from clientwise.expr import FunctionSpec, Type
+
+    def spec(polars: Any) -> FunctionSpec:
+        return FunctionSpec(name="bounded", kind="scalar", min_args=2, max_args=2, returns=lambda _t: Type("number"),
+                            polars=polars, python=lambda v, _c: None if None in v else min(v[0], v[1]),
+                            doc="x, at most y (null if any is null).", example="bounded(headroom, 10)",
+                            signature="bounded(x, y)")
+
+    # min_horizontal skips nulls: bounded(null, 10) would be 10 on polars but null in Python
+    sloppy = spec(lambda args, _call: pl.min_horizontal(args[0], args[1]))
+    with pytest.raises(AssertionError) as failure:
+        assert_plugin_valid(SimpleNamespace(clientwise_functions=hookimpl(lambda: [sloppy])))
+    message = str(failure.value)
+    assert "clientwise_functions: bounded() disagrees with itself: bounded(headroom, 10) with headroom=None" in message
+    assert "is 10.0 on polars but None in Python" in message and "nulls included" in message
+    careful = spec(lambda args, _call: pl.when(args[0].is_null() | args[1].is_null()).then(None)
+                   .otherwise(pl.min_horizontal(args[0], args[1])))
+    assert_plugin_valid(SimpleNamespace(clientwise_functions=hookimpl(lambda: [careful])))
+    assert_plugin_valid(clientwise_nps)  # its clamp() had this very bug until the check found it
 
 
 def test_hook_calls_follow_the_documented_lifecycle(register_plugin, hook_calls, evaluate_records) -> None:
