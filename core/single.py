@@ -4,7 +4,8 @@ A service asks "what does this customer get?" per request. Population functions
 (``rank``, ``share``, ``median`` ...) need the portfolio, so :meth:`Evaluator.evaluate`
 keeps its evaluated frame; :func:`evaluate_one` then computes the record's fields:
 
-* fields without population functions on the record alone (one row: fast);
+* fields without population functions on the record alone, in plain Python with the
+  reference evaluator (a polars query per run of fields cost more than the rest);
 * fields with population functions (and section-computed fields, which may use the
   whole column) over the kept portfolio plus the record, taking the record's value:
   the other customers keep their batch values (the population figures are frozen);
