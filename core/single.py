@@ -105,7 +105,9 @@ def _derive_one(one: pl.DataFrame, others: pl.DataFrame, stratum: list, related:
             one = _derive_local(one, local, related_rows, ctx, others)
             local = []
         if step is not None:
-            spliced = pl.concat([others.select(one.columns), one], how="vertical_relaxed")
+            columns = one.columns if step.node is None else \
+                [c for c in one.columns if c == ctx.key or c in expr.fields_used(step.node, ctx.functions)]
+            spliced = pl.concat([others.select(columns), one.select(columns)], how="vertical_relaxed")
             value = _derive(spliced, [step], related, ctx).get_column(step.name).tail(1)
             one = _typed(one.with_columns(value.alias(step.name)), others)
     return one
@@ -118,13 +120,14 @@ def _derive_local(one: pl.DataFrame, steps: list[DerivedStep], related_rows: Map
     most of a call's time. The property tests hold the reference to the polars compiler,
     and the single-customer tests hold a known customer to exactly its batch result."""
     row = one.row(0, named=True)
-    columns = []
+    values: dict[str, Any] = {}
+    schema: dict[str, pl.DataType] = {}
     for step in steps:
         assert step.node is not None and step.node.type is not None  # computed fields are never local
-        row[step.name] = value = expr.evaluate(step.node, row, ctx, related_rows)
-        dtype = others.schema.get(step.name) or expr.dtype_of(step.node.type)
-        columns.append(pl.Series(step.name, [value], dtype=dtype))
-    return one.with_columns(columns)
+        # evaluate_rows, not evaluate: no population function here (_needs_population said so)
+        row[step.name] = values[step.name] = expr.evaluate_rows(step.node, [row], ctx, related_rows)[0]
+        schema[step.name] = others.schema.get(step.name) or expr.dtype_of(step.node.type)
+    return one.with_columns(pl.DataFrame([values], schema=schema).get_columns())
 
 
 def _typed(one: pl.DataFrame, others: pl.DataFrame) -> pl.DataFrame:
