@@ -29,7 +29,7 @@ from clientwise.plugins_host import PluginHost
 from clientwise.result import Result, RulesetIdentity
 from clientwise.ruleset import Ruleset, read_raw, validate
 from clientwise.ruleset.data import RELATED_TABLES
-from clientwise.single import Population, evaluate_one
+from clientwise.single import Population, evaluate_one, whole_portfolio
 from clientwise.steps import ActionsStep, ClassificationStep, DerivedStep
 from clientwise.validate import validate_tables
 
@@ -157,7 +157,8 @@ class Evaluator:
         guard = StepGuard(self.host, faults, key)
         decided = run(self.program, customers, related, self.engine, decide_context, guard)
         context.timings["derive+decide"] = time.perf_counter() - mark
-        self._population = Population(decided.frame, related, context.as_of)
+        self._population = Population(decided.frame, related, context.as_of,
+                                      whole_portfolio(self.program, decide_context.functions, key))
         result = self._result(context, decided, faults)
         faults.call_hook("clientwise_after_evaluate", context=context, result=result)
         result.faults = list(faults.faults)

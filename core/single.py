@@ -41,6 +41,7 @@ from clientwise.faults import FaultRecorder
 from clientwise.steps import ActionsStep, DerivedStep
 
 if TYPE_CHECKING:
+    from clientwise.compile import Program
     from clientwise.pipeline import Evaluator
     from clientwise.result import Result
 
@@ -52,6 +53,23 @@ class Population:
     frame: pl.DataFrame
     related: Mapping[str, pl.DataFrame]
     as_of: dt.date
+    #: derived fields needing the whole portfolio -> the columns they read (None: every
+    #: column); worked out once here rather than on every call (:func:`whole_portfolio`)
+    whole_portfolio: Mapping[str, frozenset[str] | None]
+
+
+def whole_portfolio(program: Program, functions: expr.FunctionRegistry, key: str) -> dict[str, frozenset[str] | None]:
+    """The derived fields a single customer cannot compute alone: population functions
+    (``rank``, ``share``) and section-computed fields (which may use the whole column)."""
+    found: dict[str, frozenset[str] | None] = {}
+    for step in program.steps():
+        if not isinstance(step, DerivedStep):
+            continue
+        if step.node is None:
+            found[step.name] = None
+        elif any(isinstance(n, expr.Call) and functions[n.name].kind == "population" for n in expr.walk(step.node)):
+            found[step.name] = expr.fields_used(step.node, functions) | {key}
+    return found
 
 
 def evaluate_one(evaluator: Evaluator, population: Population | None, record: Mapping[str, Any],
@@ -81,32 +99,27 @@ def evaluate_one(evaluator: Evaluator, population: Population | None, record: Ma
     others = population.frame.filter(pl.col(key) != customer)
     one = _typed(one, others)
     context = DecideContext(population.as_of, key, evaluator.host.functions(), evaluator.ruleset.core.metadata.name)
-    decided = _run(evaluator, one, others, loaded, context)
+    decided = _run(evaluator, population, one, others, loaded, context)
     evaluation = EvaluationContext(evaluator.host, evaluator.ruleset, population.as_of, evaluator.engine)
     return evaluator._result(evaluation, decided, FaultRecorder(evaluator.host), summarize=False)
 
 
-def _needs_population(step: DerivedStep, ctx: expr.EvalContext) -> bool:
-    if step.node is None:
-        return True  # computed by a section: may rank or sum the whole column
-    return any(isinstance(n, expr.Call) and ctx.functions[n.name].kind == "population" for n in expr.walk(step.node))
-
-
-def _derive_one(one: pl.DataFrame, others: pl.DataFrame, stratum: list, related: Mapping[str, pl.DataFrame],
-                related_rows: Mapping[str, list[dict[str, Any]]], ctx: expr.EvalContext) -> pl.DataFrame:
+def _derive_one(one: pl.DataFrame, others: pl.DataFrame, stratum: list, population: Population,
+                related: Mapping[str, pl.DataFrame], related_rows: Mapping[str, list[dict[str, Any]]],
+                ctx: expr.EvalContext) -> pl.DataFrame:
     """Derive a stratum for the record: row-local fields in plain Python on the record
     alone, population fields one by one over the frozen portfolio plus it."""
     local: list[DerivedStep] = []
     for step in [*stratum, None]:
-        if step is not None and not _needs_population(step, ctx):
+        if step is not None and step.name not in population.whole_portfolio:
             local.append(step)
             continue
         if local:
             one = _derive_local(one, local, related_rows, ctx, others)
             local = []
         if step is not None:
-            columns = one.columns if step.node is None else \
-                [c for c in one.columns if c == ctx.key or c in expr.fields_used(step.node, ctx.functions)]
+            reads = population.whole_portfolio[step.name]
+            columns = one.columns if reads is None else [c for c in one.columns if c in reads]
             spliced = pl.concat([others.select(columns), one.select(columns)], how="vertical_relaxed")
             value = _derive(spliced, [step], related, ctx).get_column(step.name).tail(1)
             one = _typed(one.with_columns(value.alias(step.name)), others)
@@ -124,7 +137,7 @@ def _derive_local(one: pl.DataFrame, steps: list[DerivedStep], related_rows: Map
     schema: dict[str, pl.DataType] = {}
     for step in steps:
         assert step.node is not None and step.node.type is not None  # computed fields are never local
-        # evaluate_rows, not evaluate: no population function here (_needs_population said so)
+        # evaluate_rows, not evaluate: no population function here (see whole_portfolio)
         row[step.name] = values[step.name] = expr.evaluate_rows(step.node, [row], ctx, related_rows)[0]
         schema[step.name] = others.schema.get(step.name) or expr.dtype_of(step.node.type)
     return one.with_columns(pl.DataFrame([values], schema=schema).get_columns())
@@ -136,15 +149,15 @@ def _typed(one: pl.DataFrame, others: pl.DataFrame) -> pl.DataFrame:
     return one.cast({c: wanted[c] for c, dtype in have.items() if c in wanted and dtype != wanted[c]})
 
 
-def _run(evaluator: Evaluator, one: pl.DataFrame, others: pl.DataFrame, related: Mapping[str, pl.DataFrame],
-         context: DecideContext) -> Decided:
+def _run(evaluator: Evaluator, population: Population, one: pl.DataFrame, others: pl.DataFrame,
+         related: Mapping[str, pl.DataFrame], context: DecideContext) -> Decided:
     engine: Engine = getattr(evaluator.engine, "inline", lambda: evaluator.engine)()
     ctx = expr.EvalContext(as_of=context.as_of, functions=context.functions, key=context.key)
     related_rows = {name: frame.to_dicts() for name, frame in related.items()}
     actions_step: ActionsStep | None = None
     for stratum in engine_runs(evaluator.program.strata, engine):
         if isinstance(stratum[0], DerivedStep):
-            one = _derive_one(one, others, stratum, related, related_rows, ctx)
+            one = _derive_one(one, others, stratum, population, related, related_rows, ctx)
             continue
         decisions = [step.decision for step in stratum if not isinstance(step, DerivedStep)]
         statuses = engine.decide(one, decisions, context)

@@ -16,6 +16,7 @@ from polars.testing import assert_frame_equal
 import clientwise
 from clientwise import Evaluator, parse_ruleset
 from clientwise.cli import cli
+from clientwise.contracts import DecideContext
 from clientwise.plugins import durable_worker
 from clientwise.plugins.durable_engine import (
     MAX_PROPERTIES,
@@ -50,6 +51,13 @@ def evaluate(ruleset: clientwise.Ruleset, customers: pl.DataFrame, engine: Durab
     return evaluator.evaluate({"customers": customers}, as_of=AS_OF)
 
 
+def decisions_and_context(ruleset: clientwise.Ruleset) -> tuple[list, DecideContext]:
+    """What the core hands the engine for ``ruleset``: its decisions and a decide context."""
+    evaluator = Evaluator(ruleset, engine="durable")
+    decisions = [s.decision for s in evaluator.program.steps() if hasattr(s, "decision")]
+    return decisions, DecideContext(pl.date(2026, 6, 30), "customer_id", evaluator.host.functions(), "limits")
+
+
 def statuses(result: clientwise.Result) -> dict[str, list[str]]:
     frame = result.tracer.frame
     return {r.rule: frame[r.status_column].cast(pl.String).to_list() for r in result.tracer.rules}
@@ -70,10 +78,7 @@ def test_rules_reading_300_fields_are_packed_into_rulesets_of_62() -> None:
     result = evaluate(ruleset, customers, DurableEngine(workers=0))
     assert statuses(result)["r0"] == ["fired", "unknown"]
     assert result.actions.height == 150
-    evaluator = Evaluator(ruleset, engine="durable")
-    from clientwise.contracts import DecideContext
-    context = DecideContext(pl.date(2026, 6, 30), "customer_id", evaluator.host.functions(), "limits")
-    decisions = [s.decision for s in evaluator.program.steps() if hasattr(s, "decision")]
+    decisions, context = decisions_and_context(ruleset)
     plan = compile_plan(decisions, context)
     assert len(plan.groups) == 5 and all(len(g.fields) <= MAX_PROPERTIES for g in plan.groups)
 
@@ -105,10 +110,7 @@ def test_check_with_durable_names_each_lowered_rule_and_why(tmp_path) -> None:
 
 def test_definitions_are_deep_copied_so_a_batch_can_run_twice() -> None:
     ruleset = ruleset_with(["x"], [("one", "x > 1"), ("two", "x < 5")])
-    evaluator = Evaluator(ruleset, engine="durable")
-    from clientwise.contracts import DecideContext
-    context = DecideContext(pl.date(2026, 6, 30), "customer_id", evaluator.host.functions(), "limits")
-    decisions = [s.decision for s in evaluator.program.steps() if hasattr(s, "decision")]
+    decisions, context = decisions_and_context(ruleset)
     plan = compile_plan(decisions, context)
     import io
     buffer = io.BytesIO()
@@ -154,9 +156,7 @@ def test_division_by_a_field_runs_in_durable_as_ieee_division_and_null_for_zero(
     assert statuses(durable) == polars_statuses
     assert polars_statuses["int"] == ["not_met", "unknown", "fired", "fired", "not_met", "unknown"]  # 2 <= 3.5
     assert polars_statuses["quarter"][3] == "not_met"  # 0.5 > 2 / 4 is false; as integers 2 / 4 would be 0
-    decisions = [s.decision for s in Evaluator(ruleset, engine="durable").program.steps() if hasattr(s, "decision")]
-    from clientwise.contracts import DecideContext
-    context = DecideContext(pl.date(2026, 6, 30), "customer_id", Evaluator(ruleset).host.functions(), "div")
+    decisions, context = decisions_and_context(ruleset)
     plan = compile_plan(decisions, context)
     assert plan.lowered.notes == {}  # nothing precomputed: the divisions are durable's $div
     assert '"$div"' in json.dumps([group.definition for group in plan.groups])
@@ -291,10 +291,7 @@ def test_rules_without_nulls_in_the_data_are_posted_without_their_false_rule() -
     result = evaluate(ruleset, customers, engine)
     assert statuses(result) == {"on_x": ["not_met", "fired"], "on_y": ["unknown", "fired"],
                                 "lit": ["unknown", "fired"]}
-    evaluator = Evaluator(ruleset, engine="durable")
-    from clientwise.contracts import DecideContext
-    context = DecideContext(pl.date(2026, 6, 30), "customer_id", evaluator.host.functions(), "limits")
-    decisions = [s.decision for s in evaluator.program.steps() if hasattr(s, "decision")]
+    decisions, context = decisions_and_context(ruleset)
     plan = compile_plan(decisions, context, nullable={"y"})
     assert plan.two_valued == {0}  # x has no null; `null` literal keeps rule 2 three-valued
     assert "f0" not in plan.groups[0].definition and "f1" in plan.groups[0].definition
