@@ -66,7 +66,7 @@ class Recording:
 
 def run_engine(tables: dict[str, pl.DataFrame], engine: str, workers: int | None) -> tuple[float, float, Any]:
     from clientwise import Evaluator
-    from clientwise.plugins.durable_engine import DurableEngine
+    from clientwise.plugins.engines.durable.engine import DurableEngine
 
     evaluator = Evaluator("default", engine=engine)
     if workers is not None:
@@ -88,7 +88,7 @@ def raw_baseline(recording: Recording, decided: pl.DataFrame, key: str) -> float
     """
     from durable.engine import Host
 
-    from clientwise.plugins.durable_engine import compile_plan
+    from clientwise.plugins.engines.durable.engine import compile_plan
 
     matched: list[tuple[str, int]] = []
 
@@ -123,7 +123,7 @@ def raw_baseline(recording: Recording, decided: pl.DataFrame, key: str) -> float
 
 def _replay(tasks: list[Any], layout: Any, ready: Any, go: Any, results: Any) -> None:
     """A worker of the ceiling measurement: import, say ready, wait, run, report."""
-    from clientwise.plugins import durable_worker
+    from clientwise.plugins.engines.durable import worker as durable_worker
 
     durable_worker.decide_batch(tasks[0], layout)  # warm: rulesets created, as in a started engine
     ready.release()
@@ -154,8 +154,8 @@ def ceiling(tasks: list[Any], layout: Any, processes: int) -> float:
 
 def captured_tasks(recording: Recording) -> tuple[list[Any], Any]:
     """The batches the two-worker engine posts for the (one) recorded call, and their layout."""
-    from clientwise.plugins import durable_worker
-    from clientwise.plugins.durable_engine import DurableEngine
+    from clientwise.plugins.engines.durable import worker as durable_worker
+    from clientwise.plugins.engines.durable.engine import DurableEngine
 
     tasks: list[Any] = []
     layouts: list[Any] = []

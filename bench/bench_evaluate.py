@@ -110,7 +110,7 @@ def child_evaluate(directory: Path, subset: bool, output: Path) -> dict[str, Any
     started = time.perf_counter()
     import clientwise
     from clientwise import sample
-    from clientwise.report import write_result
+    from clientwise.output.write import write_result
 
     imported = time.perf_counter()
     host = clientwise.PluginHost()

@@ -24,10 +24,10 @@ if TYPE_CHECKING:
         Problem,
         RulesetError,
     )
-    from clientwise.hookspecs import hookimpl
-    from clientwise.pipeline import Evaluator, evaluate, load_ruleset, parse_ruleset
-    from clientwise.plugins_host import PluginHost
-    from clientwise.result import Result
+    from clientwise.host.spec import hookimpl
+    from clientwise.runtime.evaluator import Evaluator, evaluate, load_ruleset, parse_ruleset
+    from clientwise.host.manager import PluginHost
+    from clientwise.runtime.result import Result
     from clientwise.ruleset import Ruleset
 
 _PUBLIC = {
@@ -37,13 +37,13 @@ _PUBLIC = {
     "PluginError": "clientwise.errors",
     "Problem": "clientwise.errors",
     "RulesetError": "clientwise.errors",
-    "hookimpl": "clientwise.hookspecs",
-    "Evaluator": "clientwise.pipeline",
-    "evaluate": "clientwise.pipeline",
-    "load_ruleset": "clientwise.pipeline",
-    "parse_ruleset": "clientwise.pipeline",
-    "PluginHost": "clientwise.plugins_host",
-    "Result": "clientwise.result",
+    "hookimpl": "clientwise.host.spec",
+    "Evaluator": "clientwise.runtime.evaluator",
+    "evaluate": "clientwise.runtime.evaluator",
+    "load_ruleset": "clientwise.runtime.evaluator",
+    "parse_ruleset": "clientwise.runtime.evaluator",
+    "PluginHost": "clientwise.host.manager",
+    "Result": "clientwise.runtime.result",
     "Ruleset": "clientwise.ruleset",
 }
 

@@ -28,7 +28,7 @@ from clientwise.expr.functions import (
     round_half_away_expr,
 )
 from clientwise.expr.types import BOOLEAN, DATE, INTEGER, NUMBER, STRING, Type, unify
-from clientwise.hookspecs import hookimpl
+from clientwise.host.spec import hookimpl
 
 _INT64 = 2**63
 _ISO = re.compile(r"^\d{4}-\d{2}-\d{2}$")

@@ -11,7 +11,7 @@ from pathlib import Path
 import polars as pl
 
 import clientwise
-from clientwise.result import Result
+from clientwise.runtime.result import Result
 from clientwise.sample import DEMO_AS_OF, demo_path
 
 #: Customer key -> name put into the sample: markup, formulas and Markdown specials.

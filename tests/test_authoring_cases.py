@@ -12,7 +12,7 @@ from clientwise import Evaluator, load_ruleset
 from clientwise.authoring.cases_io import load_cases
 from clientwise.authoring.coverage import measure
 from clientwise.authoring.runner import run_cases
-from clientwise.cli import cli
+from clientwise.cli.app import cli
 from clientwise.errors import RulesetError
 
 HEAD = 'schema = 1\nextends = "default"\n\n[metadata]\nname = "acme"\n\n'

@@ -12,7 +12,7 @@ from clientwise import Evaluator, expr, load_ruleset
 from clientwise.authoring.diff import diff_documents, diff_results, flatten
 from clientwise.authoring.trace import render_trace, render_why_not
 from clientwise.authoring.whynot import reasons
-from clientwise.cli import cli
+from clientwise.cli.app import cli
 from clientwise.errors import InputError
 from clientwise.sample import DEMO_AS_OF, demo_path
 
@@ -34,8 +34,8 @@ def evaluated() -> tuple[Evaluator, object]:
 
 def test_why_not_names_the_false_and_the_null_parts() -> None:
     scope = expr.Scope(fields={"tier": expr.STRING, "sponsor": expr.STRING, "revenue": expr.NUMBER})
-    from clientwise.pipeline import PluginHost
-    from clientwise.plan import Source
+    from clientwise.runtime.evaluator import PluginHost
+    from clientwise.compiler.plan import Source
 
     functions = PluginHost().functions()
     node = expr.parse_checked("tier in ['core'] and (sponsor is null or revenue > 10)", Source("f", "p"), scope,

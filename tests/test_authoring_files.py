@@ -17,7 +17,7 @@ from clientwise import PluginHost
 from clientwise.authoring.fmt import format_text
 from clientwise.authoring.init import init_client
 from clientwise.authoring.schema import ruleset_schema, schema_text
-from clientwise.cli import cli
+from clientwise.cli.app import cli
 from clientwise.errors import InputError
 from clientwise.ruleset import shipped_rulesets
 

@@ -10,8 +10,8 @@ from pydantic import BaseModel
 
 from clientwise import Evaluator, PluginHost, hookimpl
 from clientwise.authoring.lint import lint
-from clientwise.cli import cli
-from clientwise.plan import Classification, Rule, SectionPlan, SectionSummary
+from clientwise.cli.app import cli
+from clientwise.compiler.plan import Classification, Rule, SectionPlan, SectionSummary
 
 HEAD = 'schema = 1\nextends = "default"\n\n[metadata]\nname = "acme"\n\n'
 

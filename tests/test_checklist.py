@@ -11,16 +11,16 @@ import pytest
 from pydantic import ValidationError
 
 import clientwise
-from clientwise.contracts import CompileContext, SummaryContext
+from clientwise.host.contracts import CompileContext, SummaryContext
 from clientwise.errors import RulesetError
-from clientwise.plan import SectionPlan
-from clientwise.plugins.checklist import (
+from clientwise.compiler.plan import SectionPlan
+from clientwise.plugins.sections.checklist import (
     BandSpec,
     ChecklistConfig,
     ChecklistHandler,
     Question,
 )
-from clientwise.plugins_host import PluginHost
+from clientwise.host.manager import PluginHost
 from clientwise.ruleset.data import DataConfig
 
 SUMMARY = SummaryContext(key="customer_id", name="name", as_of=dt.date(2026, 6, 30))

@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from clientwise import __version__
-from clientwise.cli import cli
+from clientwise.cli.app import cli
 from clientwise.sample import DEMO_AS_OF, demo_path
 
 AS_OF = DEMO_AS_OF.isoformat()
@@ -58,7 +58,7 @@ def test_json_output_carries_the_ruleset_identity(tmp_path: Path, data: Path) ->
     out = tmp_path / "r.json"
     assert run("evaluate", "default", str(data), "--as-of", AS_OF, "-o", str(out))[0] == 0
     document = json.loads(out.read_text())
-    assert document["schema"] == "clientwise.result/1"
+    assert document["schema"] == "clientwise.runtime.result/1"
     assert document["ruleset"]["name"] == "default"
     assert len(document["ruleset"]["hash"]) == 64
     assert document["as_of"] == AS_OF

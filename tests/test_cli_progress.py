@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from clientwise import cli
+from clientwise.cli import app as cli
 
 
 class Terminal(io.StringIO):

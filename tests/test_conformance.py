@@ -19,9 +19,9 @@ from polars.testing import assert_frame_equal
 
 import clientwise
 from clientwise import Evaluator, parse_ruleset
-from clientwise.contracts import CompiledDecision, DecideContext
-from clientwise.plugins.durable_engine import DurableEngine
-from clientwise.result import Result
+from clientwise.host.contracts import CompiledDecision, DecideContext
+from clientwise.plugins.engines.durable.engine import DurableEngine
+from clientwise.runtime.result import Result
 from clientwise.sample import generate
 
 AS_OF = "2026-06-30"

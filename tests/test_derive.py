@@ -7,7 +7,7 @@ import datetime as dt
 import polars as pl
 import pytest
 
-from clientwise.derive import aggregate_calls, batches, derive, derive_lazy
+from clientwise.runtime.derive import aggregate_calls, batches, derive, derive_lazy
 from clientwise.errors import DataError
 from clientwise.expr import (
     BOOLEAN,
@@ -23,7 +23,7 @@ from clientwise.expr import (
     parse_checked,
     tables_used,
 )
-from clientwise.plan import Source
+from clientwise.compiler.plan import Source
 from clientwise.plugins.functions import clientwise_functions
 
 REGISTRY = FunctionRegistry({"functions": clientwise_functions()})

@@ -12,12 +12,12 @@ from polars.testing import assert_frame_equal
 from test_conformance import Recording, run_both
 
 from clientwise import Evaluator, parse_ruleset
-from clientwise.contracts import DecideContext
-from clientwise.decide import engine_runs
-from clientwise.plugins import durable_worker as worker
-from clientwise.plugins.durable_chain import Chain
+from clientwise.host.contracts import DecideContext
+from clientwise.runtime.decide import engine_runs
+from clientwise.plugins.engines.durable import worker
+from clientwise.plugins.engines.durable.chain import Chain
 from clientwise.sample import generate
-from clientwise.steps import DerivedStep
+from clientwise.compiler.steps import DerivedStep
 
 AS_OF = "2026-06-30"
 
@@ -131,7 +131,7 @@ def test_evaluate_one_forward_chains_and_matches_polars() -> None:
     for name in ("polars", "durable"):
         evaluator = Evaluator(ruleset, engine=name)
         if name == "durable":
-            from clientwise.plugins.durable_engine import DurableEngine
+            from clientwise.plugins.engines.durable.engine import DurableEngine
             evaluator.engine = DurableEngine(workers=0)
         evaluator.evaluate(tables, as_of=AS_OF)
         record = tables["customers"].row(0, named=True)
@@ -143,7 +143,7 @@ def test_evaluate_one_forward_chains_and_matches_polars() -> None:
 def test_check_with_durable_names_rules_decided_level_by_level(tmp_path) -> None:
     from click.testing import CliRunner
 
-    from clientwise.cli import cli
+    from clientwise.cli.app import cli
 
     path = tmp_path / "d.toml"
     path.write_text(direct("coalesce(tier, value_class) == 'strategic'"))

@@ -15,10 +15,10 @@ from polars.testing import assert_frame_equal
 
 import clientwise
 from clientwise import Evaluator, parse_ruleset
-from clientwise.cli import cli
-from clientwise.contracts import DecideContext
-from clientwise.plugins import durable_worker
-from clientwise.plugins.durable_engine import (
+from clientwise.cli.app import cli
+from clientwise.host.contracts import DecideContext
+from clientwise.plugins.engines.durable import worker as durable_worker
+from clientwise.plugins.engines.durable.engine import (
     MAX_PROPERTIES,
     SMALLEST_BATCH,
     DurableEngine,
@@ -91,7 +91,7 @@ def test_a_rule_reading_more_fields_than_a_durable_ruleset_can_is_precomputed_an
     durable = evaluate(ruleset, customers, DurableEngine(workers=0))
     assert statuses(durable)["wide"] == statuses(polars)["wide"] == ["not_met", "fired"]
     evaluator = Evaluator(ruleset, engine="durable")
-    from clientwise.engine_notes import engine_notes
+    from clientwise.runtime.engine_notes import engine_notes
     notes = engine_notes(evaluator)
     assert len(notes) == 1
     assert notes[0].startswith("wide: f0 > 5 or f1 > 5") and "it reads 70 fields and one durable-rules ruleset can read at most 62" in notes[0]
@@ -265,10 +265,10 @@ def test_closing_the_evaluator_stops_the_workers_and_a_later_run_starts_new_ones
 def test_without_the_extra_the_engine_exits_2_with_the_install_command(monkeypatch) -> None:
     monkeypatch.setitem(sys.modules, "durable", None)
     monkeypatch.setitem(sys.modules, "durable.engine", None)
-    import clientwise.plugins
-    for module in ("durable_engine", "durable_worker"):
-        monkeypatch.delitem(sys.modules, f"clientwise.plugins.{module}", raising=False)
-        monkeypatch.delattr(clientwise.plugins, module, raising=False)
+    import clientwise.plugins.engines.durable as package
+    for module in ("engine", "worker"):
+        monkeypatch.delitem(sys.modules, f"clientwise.plugins.engines.durable.{module}", raising=False)
+        monkeypatch.delattr(package, module, raising=False)
     result = CliRunner().invoke(cli, ["check", "default", "--engine", "durable"])
     assert result.exit_code == 2
     assert "unknown engine 'durable'" in result.output

@@ -9,7 +9,7 @@ import pytest
 from polars.testing import assert_frame_equal
 
 from clientwise import Evaluator, InputError
-from clientwise.plugins.durable_engine import DurableEngine
+from clientwise.plugins.engines.durable.engine import DurableEngine
 from clientwise.sample import generate
 
 AS_OF = "2026-06-30"

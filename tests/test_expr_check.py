@@ -26,7 +26,7 @@ from clientwise.expr import (
     parse_checked,
     tables_used,
 )
-from clientwise.plan import Source
+from clientwise.compiler.plan import Source
 from clientwise.plugins.functions import clientwise_functions
 from clientwise.ruleset.data import DataConfig
 

@@ -23,7 +23,7 @@ from clientwise.expr import (
     parse,
     to_text,
 )
-from clientwise.plan import Source
+from clientwise.compiler.plan import Source
 
 SRC = Source("rules.toml", "segmentation.tiers[0].when")
 

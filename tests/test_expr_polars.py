@@ -29,7 +29,7 @@ from clientwise.expr import (
     parse_checked,
     to_polars,
 )
-from clientwise.plan import Source
+from clientwise.compiler.plan import Source
 from clientwise.plugins.functions import clientwise_functions
 
 REGISTRY = FunctionRegistry({"functions": clientwise_functions()})

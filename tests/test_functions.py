@@ -10,7 +10,7 @@ from typing import Any
 import polars as pl
 import pytest
 
-from clientwise.derive import derive
+from clientwise.runtime.derive import derive
 from clientwise.expr import (
     BOOLEAN,
     DATE,
@@ -23,7 +23,7 @@ from clientwise.expr import (
     evaluate_rows,
     parse_checked,
 )
-from clientwise.plan import Source
+from clientwise.compiler.plan import Source
 from clientwise.plugins.functions import clientwise_functions
 
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "expressions.md"
@@ -286,9 +286,9 @@ def test_every_builtin_is_documented_with_its_signature_and_example() -> None:
 
 
 def test_every_builtin_function_gives_the_same_values_on_polars_and_in_python() -> None:
-    # what clientwise.testing.assert_plugin_valid asks of plugin functions, asked of ours
+    # what clientwise.sdk.testing.assert_plugin_valid asks of plugin functions, asked of ours
     import clientwise
-    from clientwise.function_check import disagreements
+    from clientwise.host.function_check import disagreements
 
     host = clientwise.PluginHost()
     registry = host.functions()

@@ -10,10 +10,10 @@ import openpyxl
 import polars as pl
 import pytest
 
-from clientwise.contracts import Loader, RawTable
+from clientwise.host.contracts import Loader, RawTable
 from clientwise.errors import DataError
-from clientwise.load import load_tables
-from clientwise.plugins.loaders import (
+from clientwise.runtime.load import load_tables
+from clientwise.plugins.io.loaders import (
     CsvLoader,
     ExcelLoader,
     JsonLinesLoader,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from clientwise.errors import RulesetError
-from clientwise.order import Node, strata, topological_order
+from clientwise.compiler.order import Node, strata, topological_order
 
 
 def node(label: str, produces: tuple[str, ...], reads: set[str], decision: bool = False) -> Node:

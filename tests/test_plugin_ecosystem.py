@@ -14,12 +14,12 @@ from click.testing import CliRunner
 from pydantic import Field
 
 from clientwise import InputError, PluginHost, RulesetError, hookimpl
-from clientwise.cli import cli
-from clientwise.faults import FAULT_EXIT_CODE, PluginFailure
-from clientwise.plugin_control import incompatibility
+from clientwise.cli.app import cli
+from clientwise.host.faults import FAULT_EXIT_CODE, PluginFailure
+from clientwise.host.selection import incompatibility
 from clientwise.ruleset import Strict
 from clientwise.sample import DEMO_AS_OF, demo_path
-from clientwise.testing import assert_plugin_valid
+from clientwise.sdk.testing import assert_plugin_valid
 
 RULESET = 'extends = "default"\n[metadata]\nname = "t"\n'
 
@@ -259,12 +259,12 @@ def test_hook_calls_follow_the_documented_lifecycle(register_plugin, hook_calls,
 
 def test_the_test_harness_is_registered_as_a_pytest_plugin() -> None:
     points = {ep.name: ep.value for ep in metadata.entry_points(group="pytest11")}
-    assert points["clientwise"] == "clientwise.testing"
+    assert points["clientwise"] == "clientwise.sdk.testing"
     assert pl.DataFrame  # the harness imports nothing heavy itself (checked below)
     import subprocess
     import sys
 
-    code = "import sys, clientwise.testing; print('polars' in sys.modules, 'clientwise.pipeline' in sys.modules)"
+    code = "import sys, clientwise.sdk.testing; print('polars' in sys.modules, 'clientwise.runtime.evaluator' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout == "False False\n"
 
 
@@ -272,7 +272,7 @@ def per_row_plugin():
     """A function that raises for one customer, and an engine that fails on that customer too."""
     from clientwise.expr.functions import FunctionSpec
     from clientwise.expr.types import Type
-    from clientwise.plugins.polars_engine import PolarsEngine
+    from clientwise.plugins.engines.polars import PolarsEngine
 
     def shout(value):
         if value == "Beta":
@@ -326,7 +326,7 @@ def test_a_plugin_engine_failing_on_one_customer_marks_its_decisions_unknown(reg
 
 
 def chaining_plugin() -> SimpleNamespace:
-    from clientwise.plugins.polars_engine import PolarsEngine
+    from clientwise.plugins.engines.polars import PolarsEngine
 
     class Chainer(PolarsEngine):
         """Chains (gets the classifications and the actions in one call) and cannot rank value classes."""
@@ -364,7 +364,7 @@ def test_a_chaining_engine_failing_in_one_decision_loses_only_that_decision(regi
 
 
 def test_the_plugins_table_schema_has_every_plugin_config(clientwise_host, register_plugin) -> None:
-    from clientwise.plugin_config import plugins_table_schema
+    from clientwise.host.settings import plugins_table_schema
 
     register_plugin(settings_plugin(), name="loyalty")
     schema = plugins_table_schema(clientwise_host)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from clientwise.cli import cli
+from clientwise.cli.app import cli
 
 
 def test_the_scaffold_has_the_entry_point_classifier_hook_test_and_readme(tmp_path: Path) -> None:
@@ -26,7 +26,7 @@ def test_the_scaffold_has_the_entry_point_classifier_hook_test_and_readme(tmp_pa
     assert "Framework :: clientwise" in project["classifiers"]
     assert project["dependencies"] == ["clientwise>=0.1,<0.2"]
     assert "@hookimpl" in (target / "src/clientwise_churn_risk/__init__.py").read_text()
-    assert "from clientwise.testing import assert_plugin_valid" in (target / "tests/test_churn_risk.py").read_text()
+    assert "from clientwise.sdk.testing import assert_plugin_valid" in (target / "tests/test_churn_risk.py").read_text()
     again = CliRunner().invoke(cli, ["plugin", "new", "churn_risk", "--directory", str(target)])
     assert again.exit_code == 2 and "already exists" in again.output
     bad = CliRunner().invoke(cli, ["plugin", "new", "Churn-Risk", "--directory", str(tmp_path / "x")])
@@ -53,7 +53,7 @@ def test_a_generated_plugin_installs_into_a_fresh_venv_and_its_tests_pass(tmp_pa
                          cwd=package, env=env, capture_output=True, text=True)
     assert run.returncode == 0, run.stdout + run.stderr
     assert "2 passed" in run.stdout
-    listed = subprocess.run([str(python), "-m", "clientwise.cli", "plugins", "show", "loyalty"],
+    listed = subprocess.run([str(python), "-m", "clientwise.cli.app", "plugins", "show", "loyalty"],
                             env=env, capture_output=True, text=True)
     assert listed.returncode == 0, listed.stderr
     assert listed.stdout.splitlines()[:3] == ["loyalty (loaded) from clientwise-loyalty 0.1.0",

@@ -8,9 +8,9 @@ import polars as pl
 import pytest
 
 import clientwise
-from clientwise.contracts import CompileContext
+from clientwise.host.contracts import CompileContext
 from clientwise.errors import RulesetError
-from clientwise.plugins.profitability import (
+from clientwise.plugins.sections.profitability import (
     ProfitabilityConfig,
     ProfitabilityHandler,
     summarize_profitability,

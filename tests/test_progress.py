@@ -8,8 +8,8 @@ import sys
 from click.testing import CliRunner
 from rich.console import Console
 
-from clientwise import cli
-from clientwise.progress import STAGES, progress_bar
+from clientwise.cli import app as cli
+from clientwise.cli.progress import STAGES, progress_bar
 from clientwise.sample import demo_path
 
 

@@ -9,9 +9,9 @@ import polars as pl
 import pytest
 
 import clientwise
-from clientwise.contracts import CompileContext
+from clientwise.host.contracts import CompileContext
 from clientwise.errors import RulesetError
-from clientwise.plugins.relationship import (
+from clientwise.plugins.sections.relationship import (
     RelationshipConfig,
     RelationshipHandler,
     missing_roles_builder,

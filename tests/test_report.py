@@ -14,11 +14,11 @@ from typing import BinaryIO, ClassVar
 import polars as pl
 import pytest
 
-from clientwise.atomic import AtomicGroup, atomic_write, atomic_writes
+from clientwise.output.atomic import AtomicGroup, atomic_write, atomic_writes
 from clientwise.errors import InputError
-from clientwise.plugins.writers import clientwise_writers
-from clientwise.report import choose_writer, write_result
-from clientwise.result import Result, RulesetIdentity
+from clientwise.plugins.io.writers import clientwise_writers
+from clientwise.output.write import choose_writer, write_result
+from clientwise.runtime.result import Result, RulesetIdentity
 
 WRITERS = {writer.format: writer for writer in clientwise_writers()}
 
@@ -290,7 +290,7 @@ def test_every_format_of_the_sample_is_written_and_reads_back(sample_result, tmp
     assert csv.get_column(result.key).to_list() == keys
 
     document = json.loads(paths["json"].read_text(encoding="utf-8"))
-    assert document["schema"] == "clientwise.result/1" and document["customer_count"] == len(keys)
+    assert document["schema"] == "clientwise.runtime.result/1" and document["customer_count"] == len(keys)
     assert [c["key"] for c in document["customers"]] == keys
     assert all(c["explanation"] is not None and c["explanation"]["rules"] for c in document["customers"])
     assert list(document["portfolio"]) == [s.section for s in result.summaries]
@@ -311,7 +311,7 @@ def test_every_format_of_the_sample_is_written_and_reads_back(sample_result, tmp
 _RUN = """
 import sys
 import clientwise
-from clientwise.report import choose_writer, write_result
+from clientwise.output.write import choose_writer, write_result
 from clientwise.sample import demo_path
 result = clientwise.evaluate("default", demo_path(), as_of="2026-06-30")
 writers = clientwise.PluginHost().writers()
@@ -330,4 +330,4 @@ def test_the_sample_gives_byte_identical_output_in_separate_processes():
         for seed in ("1", "2")
     ]
     assert outputs[0] == outputs[1]
-    assert outputs[0].startswith(b'{\n  "schema":"clientwise.result/1",\n')
+    assert outputs[0].startswith(b'{\n  "schema":"clientwise.runtime.result/1",\n')

@@ -12,7 +12,7 @@ import pytest
 from browser import Browser, chromium_path
 from report_inputs import HOSTILE, hostile_result
 
-from clientwise.plugins import report_html
+from clientwise.plugins.reports import html as report_html
 
 CHROMIUM = chromium_path()
 pytestmark = pytest.mark.skipif(

@@ -12,13 +12,13 @@ import pytest
 from report_inputs import HOSTILE, hostile_result, sample_result
 
 import clientwise
-from clientwise.contracts import Writer
-from clientwise.plugins import report_html, report_md, report_xlsx
-from clientwise.plugins.report_md import md
-from clientwise.plugins.report_model import build
-from clientwise.plugins_host import PluginHost
-from clientwise.report import choose_writer
-from clientwise.steps import DerivedStep
+from clientwise.host.contracts import Writer
+from clientwise.plugins.reports import html as report_html, md as report_md, xlsx as report_xlsx
+from clientwise.plugins.reports.md import md
+from clientwise.plugins.reports.model import build
+from clientwise.host.manager import PluginHost
+from clientwise.output.write import choose_writer
+from clientwise.compiler.steps import DerivedStep
 
 
 def html() -> str:
@@ -251,13 +251,13 @@ def test_a_result_without_explanations_still_gets_detail_blocks_without_traces()
     ("num", 31.25, "31.25"), ("num", 50.0, "50"), ("whole", 1234, "1,234"), ("whole", None, "—"),
 ])
 def test_number_formats_of_the_reports(function, value, shown):
-    from clientwise.plugins import report_format
+    from clientwise.plugins.reports import format as report_format
 
     assert getattr(report_format, function)(value) == shown
 
 
 def test_target_ranges():
-    from clientwise.plugins.report_format import target_range
+    from clientwise.plugins.reports.format import target_range
 
     assert target_range({"target_min": 0.05, "target_max": 0.1}) == "5.0% – 10.0%"
     assert target_range({"target_min": 0.4, "target_max": None}) == "≥ 40.0%"
@@ -268,7 +268,7 @@ def test_target_ranges():
 def test_the_cli_writes_each_report_by_suffix(tmp_path):
     from click.testing import CliRunner
 
-    from clientwise.cli import cli
+    from clientwise.cli.app import cli
 
     for suffix, start in ((".html", b"<!DOCTYPE html>"), (".md", b"# Customer portfolio"), (".xlsx", b"PK\x03\x04")):
         target = tmp_path / f"report{suffix}"
@@ -284,7 +284,7 @@ def test_a_plugin_sections_summary_is_shown_generically():
 
     import polars as pl
 
-    from clientwise.plan import SectionSummary
+    from clientwise.compiler.plan import SectionSummary
 
     table = pl.DataFrame({"segment": ["<champions>", "at_risk"] * 30, "customers": list(range(60))})
     extra = SectionSummary("rfm", "RFM <segments>", figures={"scored": 300, "mean": 2.5}, tables={"segments": table})

@@ -10,8 +10,8 @@ import pytest
 
 import clientwise
 from clientwise import PluginHost, hookimpl
-from clientwise.plugins import report_html, report_md
-from clientwise.plugins.report_xlsx import XlsxWriter
+from clientwise.plugins.reports import html as report_html, md as report_md
+from clientwise.plugins.reports.xlsx import XlsxWriter
 from clientwise.sample import DEMO_AS_OF, demo_path
 
 LINE = "segmentation: plugin segmentation (clientwise {version})".format(version=clientwise.__version__)

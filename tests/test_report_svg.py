@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 
-from clientwise.plugins.report_model import Point
-from clientwise.plugins.report_svg import (
+from clientwise.plugins.reports.model import Point
+from clientwise.plugins.reports.svg import (
     MAX_POINTS,
     bar_chart,
     curve_chart,

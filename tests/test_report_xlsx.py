@@ -11,7 +11,7 @@ import pytest
 from report_inputs import HOSTILE, hostile_result
 
 from clientwise.errors import InputError
-from clientwise.plugins.report_xlsx import MAX_ROWS, XlsxWriter
+from clientwise.plugins.reports.xlsx import MAX_ROWS, XlsxWriter
 
 
 @functools.lru_cache(maxsize=None)
@@ -114,7 +114,7 @@ def test_the_same_result_gives_a_byte_identical_workbook():
 
 
 def test_a_result_too_big_for_a_sheet_is_refused_with_advice(monkeypatch):
-    monkeypatch.setattr("clientwise.plugins.report_xlsx.MAX_ROWS", 10)
+    monkeypatch.setattr("clientwise.plugins.reports.xlsx.MAX_ROWS", 10)
     with pytest.raises(InputError) as error:
         XlsxWriter().write(hostile_result(), io.BytesIO())
     assert "at most 10 customers; this result has 300" in error.value.render()
@@ -140,7 +140,7 @@ def test_a_plugins_figures_of_any_type_go_into_the_summary_as_text():
     import dataclasses
     from decimal import Decimal
 
-    from clientwise.plan import SectionSummary
+    from clientwise.compiler.plan import SectionSummary
 
     extra = SectionSummary("rfm", "RFM", figures={"segments": {"champions": 3}, "cells": [1, 2], "total": Decimal("1.5")})
     result = dataclasses.replace(hostile_result(), summaries=[*hostile_result().summaries, extra])
@@ -155,8 +155,8 @@ def test_fast_rows_write_every_value_type_and_escape_xml():
 
     from openpyxl import Workbook
 
-    from clientwise.plugins.report_xlsx import save
-    from clientwise.plugins.report_xlsx_rows import FastRows
+    from clientwise.plugins.reports.xlsx import save
+    from clientwise.plugins.reports.xlsx_rows import FastRows
 
     book = Workbook(write_only=True)
     sheet = book.create_sheet("Data")

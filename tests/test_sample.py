@@ -24,7 +24,7 @@ from clientwise.sample.draws import (
     choose_within,
     decimals,
 )
-from clientwise.validate import FIELD_DTYPES
+from clientwise.runtime.validate import FIELD_DTYPES
 
 TABLES = ("customers", "contacts", "interactions")
 

@@ -9,13 +9,13 @@ import pytest
 from pydantic import BaseModel
 
 import clientwise
-from clientwise.contracts import CompileContext
+from clientwise.host.contracts import CompileContext
 from clientwise.errors import RulesetError
-from clientwise.hookspecs import hookimpl
-from clientwise.plan import SectionPlan, SectionSummary, Source
-from clientwise.plugins_host import PluginHost
+from clientwise.host.spec import hookimpl
+from clientwise.compiler.plan import SectionPlan, SectionSummary, Source
+from clientwise.host.manager import PluginHost
 from clientwise.ruleset.data import Strict
-from clientwise.scorecard import (
+from clientwise.sdk.scorecard import (
     GROUP,
     MAX_SUM_TEXT,
     Band,

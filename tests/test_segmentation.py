@@ -13,15 +13,15 @@ import pytest
 from pydantic import ValidationError
 
 import clientwise
-from clientwise.contracts import CompileContext, SummaryContext
-from clientwise.plan import SectionPlan
-from clientwise.plugins.segmentation import (
+from clientwise.host.contracts import CompileContext, SummaryContext
+from clientwise.compiler.plan import SectionPlan
+from clientwise.plugins.sections.segmentation import (
     Override,
     SegmentationConfig,
     SegmentationHandler,
     Tier,
 )
-from clientwise.plugins_host import PluginHost
+from clientwise.host.manager import PluginHost
 from clientwise.ruleset.data import DataConfig
 
 SUMMARY = SummaryContext(key="customer_id", name="name", as_of=dt.date(2026, 6, 30))
@@ -496,7 +496,7 @@ def test_expired_ruleset_overrides_are_summarized(tmp_path: Path) -> None:
 
     from click.testing import CliRunner
 
-    from clientwise.cli import cli
+    from clientwise.cli.app import cli
     from clientwise.sample import DEMO_AS_OF, demo_path
 
     path = tmp_path / "acme.toml"

@@ -27,7 +27,7 @@ from clientwise.expr import (
     render_text,
     render_texts,
 )
-from clientwise.plan import Source
+from clientwise.compiler.plan import Source
 from clientwise.plugins.functions import clientwise_functions
 
 SRC = Source("rules.toml", "rules[0].because")

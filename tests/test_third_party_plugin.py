@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 import clientwise
-from clientwise.cli import cli
+from clientwise.cli.app import cli
 from clientwise.sample import DEMO_AS_OF, demo_path
 
 NPS_RULESET = """

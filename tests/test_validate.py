@@ -9,10 +9,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from clientwise.contracts import RawTable
+from clientwise.host.contracts import RawTable
 from clientwise.errors import DataError, Problem
 from clientwise.ruleset.data import DataConfig, FieldSpec, TableSpec
-from clientwise.validate import SHOWN_PER_CHECK, validate_tables
+from clientwise.runtime.validate import SHOWN_PER_CHECK, validate_tables
 
 KEY = {"customer_id": FieldSpec(required=True)}
 

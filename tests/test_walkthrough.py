@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from clientwise.cli import cli
+from clientwise.cli.app import cli
 from clientwise.sample.__main__ import main as sample_main
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "tuning-a-ruleset.md"

@@ -10,15 +10,15 @@ import json
 import polars as pl
 import pytest
 
-from clientwise.contracts import RULE_STATUS, Writer
-from clientwise.escape import escape_formula, escape_formulas
-from clientwise.explain import TracedDerived, TracedRule, Tracer
+from clientwise.host.contracts import RULE_STATUS, Writer
+from clientwise.output.escape import escape_formula, escape_formulas
+from clientwise.runtime.explain import TracedDerived, TracedRule, Tracer
 from clientwise.expr import EvalContext, FunctionRegistry
-from clientwise.plan import OutputColumn, SectionSummary
-from clientwise.plugins import writers
-from clientwise.plugins.writers import CsvWriter, JsonLinesWriter, JsonWriter
-from clientwise.plugins.writers_table import TableWriter, format_cell
-from clientwise.result import Result, RulesetIdentity
+from clientwise.compiler.plan import OutputColumn, SectionSummary
+from clientwise.plugins.io import writers
+from clientwise.plugins.io.writers import CsvWriter, JsonLinesWriter, JsonWriter
+from clientwise.plugins.io.table import TableWriter, format_cell
+from clientwise.runtime.result import Result, RulesetIdentity
 
 EVIL_LINK = '=HYPERLINK("http://evil.example","click")'
 
@@ -218,7 +218,7 @@ def test_json_document_layout():
     assert list(document) == ["schema", "ruleset", "as_of", "engine", "customer_count", "warnings", "provenance",
                               "plugin_errors", "portfolio", "customers"]
     assert (document["provenance"], document["plugin_errors"]) == ({}, [])
-    assert document["schema"] == "clientwise.result/1"
+    assert document["schema"] == "clientwise.runtime.result/1"
     assert document["ruleset"] == {
         "name": "acme-q2", "version": "1.2.0", "hash": "0123456789abcdef0123456789abcdef",
         "files": ["acme.toml", "default.toml"],
@@ -239,7 +239,7 @@ def test_json_document_layout():
 
 def test_json_has_one_line_per_header_key_section_and_customer():
     lines = written(JsonWriter(), make_result(explained=False)).decode("utf-8").split("\n")
-    assert lines[:2] == ["{", '  "schema":"clientwise.result/1",']
+    assert lines[:2] == ["{", '  "schema":"clientwise.runtime.result/1",']
     assert lines[7:11] == ['  "provenance":{},', '  "plugin_errors":[],', '  "portfolio":{', '    "segmentation":{"title":"Segmentation","figures":{"customers":4,'
                           '"strategic_share":0.25,"as_of":"2026-06-30","spread":null},"tables":{"tiers":[{"tier":'
                           '"strategic","customers":1,"share":0.25},{"tier":"core","customers":1,"share":null}]},'

@@ -9,8 +9,8 @@ from typing import Any
 
 from clientwise.authoring.coverage import Coverage
 from clientwise.authoring.runner import CaseOutcome
-from clientwise.escape import clean_lines
-from clientwise.explain import _shown
+from clientwise.output.escape import clean_lines
+from clientwise.runtime.explain import _shown
 
 
 @dataclass

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from clientwise import expr
-from clientwise.compile import Program
-from clientwise.steps import ActionsStep, ClassificationStep
+from clientwise.compiler.compile import Program
+from clientwise.compiler.steps import ActionsStep, ClassificationStep
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from typing import Any
 
 import polars as pl
 
-from clientwise.result import Result
+from clientwise.runtime.result import Result
 
 TIER = "tier"
 

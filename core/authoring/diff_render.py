@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any
 
 from clientwise.authoring.diff import Change, PortfolioDiff
-from clientwise.escape import clean
+from clientwise.output.escape import clean
 
 #: Customers listed per section of the text diff; --json lists every one.
 LIST_LIMIT = 50

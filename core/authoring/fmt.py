@@ -21,7 +21,7 @@ import tomlkit
 from tomlkit.exceptions import ParseError
 from tomlkit.items import AoT, Array, InlineTable, Key, Table
 
-from clientwise.atomic import atomic_write
+from clientwise.output.atomic import atomic_write
 from clientwise.errors import InputError, Problem
 
 _HEADER = re.compile(r"^\s*\[")

@@ -19,14 +19,14 @@ from typing import Any
 import polars as pl
 import tomlkit
 
-from clientwise.atomic import atomic_writes
+from clientwise.output.atomic import atomic_writes
 from clientwise.authoring.schema import SCHEMA_FILE, schema_text
 from clientwise.errors import InputError, Problem
-from clientwise.pipeline import Evaluator, load_ruleset
-from clientwise.plugins_host import PluginHost
+from clientwise.runtime.evaluator import Evaluator, load_ruleset
+from clientwise.host.manager import PluginHost
 from clientwise.ruleset import Ruleset
 from clientwise.ruleset.cases import NULL_MARK
-from clientwise.steps import ActionsStep, ClassificationStep
+from clientwise.compiler.steps import ActionsStep, ClassificationStep
 
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 #: The date starter cases are evaluated at (fixed, so the files are reproducible).

@@ -18,13 +18,13 @@ from typing import Any
 from clientwise import expr
 from clientwise.authoring.coverage import possible_outcomes
 from clientwise.authoring.intervals import Span, constraints, covers
-from clientwise.compile import Program
-from clientwise.contracts import CompiledRule
+from clientwise.compiler.compile import Program
+from clientwise.host.contracts import CompiledRule
 from clientwise.errors import Problem
-from clientwise.plan import Source
+from clientwise.compiler.plan import Source
 from clientwise.ruleset import Ruleset
-from clientwise.steps import ActionsStep, ClassificationStep, DerivedStep
-from clientwise.typecheck import key_source
+from clientwise.compiler.steps import ActionsStep, ClassificationStep, DerivedStep
+from clientwise.compiler.typecheck import key_source
 
 
 @dataclass(frozen=True)

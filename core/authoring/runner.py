@@ -1,6 +1,6 @@
 """Running a ruleset's test cases: pass or fail per case, with the rules involved.
 
-Each case is evaluated by the same :class:`~clientwise.pipeline.Evaluator` as real
+Each case is evaluated by the same :class:`~clientwise.runtime.evaluator.Evaluator` as real
 data (compiled once per ruleset); its records are fed as DataFrames, so they are
 validated and typed like a client's export. A failed expectation shows expected
 against actual and the explanation of the rules that produced the value.
@@ -27,15 +27,15 @@ from clientwise.authoring.cases_io import (
 )
 from clientwise.authoring.keywords import keyword_matcher
 from clientwise.authoring.whynot import reasons
-from clientwise.compile import Program
-from clientwise.decide import RULE_SUFFIX
+from clientwise.compiler.compile import Program
+from clientwise.runtime.decide import RULE_SUFFIX
 from clientwise.errors import InputError, Problem, did_you_mean
-from clientwise.explain import _shown
-from clientwise.pipeline import Evaluator
-from clientwise.plan import ComputedField
-from clientwise.result import Result
+from clientwise.runtime.explain import _shown
+from clientwise.runtime.evaluator import Evaluator
+from clientwise.compiler.plan import ComputedField
+from clientwise.runtime.result import Result
 from clientwise.ruleset.cases import NULL_MARK, TestCase
-from clientwise.steps import ActionsStep, ClassificationStep, DerivedStep
+from clientwise.compiler.steps import ActionsStep, ClassificationStep, DerivedStep
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """``clientwise explain``: one customer's full trace, readable by a non-programmer.
 
-It renders :class:`~clientwise.explain.Explanation` (derived values with their
+It renders :class:`~clientwise.runtime.explain.Explanation` (derived values with their
 inputs, every rule with its condition and the values it read) with the part a
 consultant asks for next, added under each rule by :class:`WhyNot`: the condition
 with the customer's values substituted and, for a rule that did not fire, which part
@@ -19,11 +19,11 @@ import polars as pl
 from clientwise.authoring.runner import rule_conditions
 from clientwise.authoring.whynot import reasons, substituted
 from clientwise.errors import InputError, Problem, did_you_mean
-from clientwise.escape import clean_lines
-from clientwise.explain import Explanation, RuleStep, _shown
+from clientwise.output.escape import clean_lines
+from clientwise.runtime.explain import Explanation, RuleStep, _shown
 from clientwise.expr import EvalContext
-from clientwise.pipeline import Evaluator
-from clientwise.result import Result
+from clientwise.runtime.evaluator import Evaluator
+from clientwise.runtime.result import Result
 
 
 def _traced(result: Result, key: str, argument: str) -> tuple[Explanation, dict[str, Any]]:
@@ -43,7 +43,7 @@ def _status_id(step: RuleStep) -> str:
 
 @dataclass(frozen=True)
 class WhyNot:
-    """The :class:`~clientwise.explain.RuleAnnotator` of ``clientwise explain``: under each
+    """The :class:`~clientwise.runtime.explain.RuleAnnotator` of ``clientwise explain``: under each
     rule, its condition with this customer's values substituted and, if it did not fire,
     which part of the condition was false or unknown."""
 

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from clientwise import expr
-from clientwise.explain import _shown
+from clientwise.runtime.explain import _shown
 
 Row = Mapping[str, Any]
 

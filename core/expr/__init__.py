@@ -56,7 +56,7 @@ from clientwise.expr.template import (
     render_texts,
 )
 from clientwise.expr.types import BOOLEAN, DATE, INTEGER, NULL, NUMBER, STRING, Type
-from clientwise.plan import Source
+from clientwise.compiler.plan import Source
 
 
 def parse_checked(

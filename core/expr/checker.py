@@ -27,7 +27,7 @@ from clientwise.expr.types import (
     comparable,
     unify,
 )
-from clientwise.plan import Source
+from clientwise.compiler.plan import Source
 
 if TYPE_CHECKING:
     from clientwise.ruleset.data import DataConfig

@@ -35,7 +35,7 @@ def to_polars(node: n.Node, ctx: EvalContext, *, columns: Mapping[str, str] | No
     """Compile a checked expression over the customers frame.
 
     ``columns`` maps :func:`~clientwise.expr.nodes.to_text` of an aggregate call to the
-    column holding its precomputed value; :func:`clientwise.derive.derive` fills it.
+    column holding its precomputed value; :func:`clientwise.runtime.derive.derive` fills it.
     """
     return _Compiler(ctx, columns or {}).compile(node)
 
@@ -160,7 +160,7 @@ class _Compiler:
         if spec.kind == "aggregate":
             key = n.to_text(node)
             if key not in self.columns:
-                raise ValueError(f"aggregate {key} must be computed by clientwise.derive.derive()")
+                raise ValueError(f"aggregate {key} must be computed by clientwise.runtime.derive.derive()")
             return pl.col(self.columns[key])
         args = [self.compile(a) for a in node.args]
         if spec.kind == "population":

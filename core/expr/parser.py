@@ -14,7 +14,7 @@ from dataclasses import replace
 
 from clientwise.errors import Problem, RulesetError
 from clientwise.expr import nodes as n
-from clientwise.plan import Source
+from clientwise.compiler.plan import Source
 
 MAX_LENGTH = 2000
 MAX_DEPTH = 32

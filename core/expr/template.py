@@ -31,7 +31,7 @@ from clientwise.expr.functions import (
 from clientwise.expr.parser import parse_fragment, problem
 from clientwise.expr.reference import evaluate, evaluate_rows
 from clientwise.expr.types import Type
-from clientwise.plan import Source
+from clientwise.compiler.plan import Source
 
 NULL_TEXT = "n/a"
 _SPEC = re.compile(r"^(?:\.(?P<fixed>\d)f|\.(?P<pct>\d)%|(?P<int>d))$")

@@ -18,7 +18,7 @@ from clientwise.ruleset.merge import merge, strip_removals
 from clientwise.ruleset.model import CORE_KEYS, CoreSections, validation_problems
 
 if TYPE_CHECKING:
-    from clientwise.plugins_host import PluginHost
+    from clientwise.host.manager import PluginHost
 
 MAX_EXTENDS_DEPTH = 16
 
@@ -44,7 +44,7 @@ class Ruleset:
     origin: str
     section_files: dict[str, str] = field(repr=False)
     hash: str
-    #: Validated ``[plugins.<name>]`` settings, by plugin name (see clientwise.plugin_config).
+    #: Validated ``[plugins.<name>]`` settings, by plugin name (see clientwise.host.settings).
     plugin_settings: dict[str, BaseModel] = field(default_factory=dict, repr=False)
 
     @property
@@ -170,7 +170,7 @@ def validate(raw: RawRuleset, host: PluginHost) -> Ruleset:
     except ValidationError as error:
         problems.extend(validation_problems(error, file=raw.origin, document=core_part, model=CoreSections))
 
-    from clientwise import plugin_config
+    from clientwise.host import settings as plugin_config
 
     plugins_file = raw.section_files.get(plugin_config.KEY, raw.origin)
     plugin_config.apply_disable(document.get(plugin_config.KEY), file=plugins_file, host=host, problems=problems)

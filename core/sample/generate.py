@@ -16,7 +16,7 @@ from typing import BinaryIO, Literal
 
 import polars as pl
 
-from clientwise.atomic import atomic_writes
+from clientwise.output.atomic import atomic_writes
 from clientwise.sample import contacts as contact_table
 from clientwise.sample import customers as customer_table
 from clientwise.sample import interactions as interaction_table

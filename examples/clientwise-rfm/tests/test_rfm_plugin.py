@@ -11,7 +11,7 @@ import polars as pl
 import pytest
 
 import clientwise_rfm
-from clientwise.testing import assert_plugin_valid
+from clientwise.sdk.testing import assert_plugin_valid
 
 CDNOW_END = "1998-06-30"
 

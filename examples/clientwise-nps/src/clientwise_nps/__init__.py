@@ -14,17 +14,17 @@ import polars as pl
 from pydantic import Field, model_validator
 
 from clientwise import hookimpl
-from clientwise.contracts import CompileContext, SummaryContext
+from clientwise.host.contracts import CompileContext, SummaryContext
 from clientwise.expr.functions import FunctionSpec
 from clientwise.expr.types import Type
-from clientwise.plan import (
+from clientwise.compiler.plan import (
     Classification,
     OutputColumn,
     Rule,
     SectionPlan,
     SectionSummary,
 )
-from clientwise.result import Result
+from clientwise.runtime.result import Result
 from clientwise.ruleset.data import Strict
 
 GROUPS = ("promoter", "passive", "detractor")

@@ -16,10 +16,10 @@ import polars as pl
 from pydantic import Field
 
 from clientwise import hookimpl
-from clientwise.contracts import CompileContext, SummaryContext
+from clientwise.host.contracts import CompileContext, SummaryContext
 from clientwise.expr.functions import FunctionSpec
 from clientwise.expr.types import Type
-from clientwise.plan import (
+from clientwise.compiler.plan import (
     Classification,
     DerivedField,
     OutputColumn,

@@ -1,0 +1,1 @@
+"""Ruleset -> Program: section plans, dependency order, type checks, runnable steps."""

@@ -1,0 +1,283 @@
+"""Compile a validated ruleset into a :class:`Program`: checked, ordered, ready to run.
+
+Every section (the core's ``[derive]`` and ``[[rules]]`` and each plugin's section)
+becomes a :class:`~clientwise.compiler.plan.SectionPlan`. Here all their expressions are
+parsed, ordered by dependency and type-checked, and every problem in every section
+is reported at once, with the key path the section gave.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+
+from clientwise import expr
+from clientwise.host.contracts import CompileContext, SectionHandler
+from clientwise.errors import InputError, Problem, ProblemList, RulesetError
+from clientwise.expr.types import Type
+from clientwise.compiler.order import Node as OrderNode
+from clientwise.compiler.order import strata, topological_order
+from clientwise.compiler.plan import (
+    ActionRule,
+    ComputedField,
+    DerivedField,
+    OutputColumn,
+    SectionPlan,
+    Source,
+)
+from clientwise.host.manager import PluginHost
+from clientwise.ruleset import Ruleset
+from clientwise.ruleset.data import RELATED_TABLES
+from clientwise.compiler.steps import ClassificationStep, DerivedStep, Step
+from clientwise.compiler.typecheck import ItemChecker, key_source
+
+
+@dataclass
+class Program:
+    """The ruleset as the pipeline runs it."""
+
+    ruleset: Ruleset
+    strata: list[list[Step]]
+    outputs: list[OutputColumn]
+    plans: list[tuple[str, SectionHandler | None, SectionPlan]]
+    tables_needed: set[str]
+    scope: expr.Scope
+    types: dict[str, Type] = field(default_factory=dict)
+
+    def steps(self) -> list[Step]:
+        return [step for stratum in self.strata for step in stratum]
+
+
+def core_plan(ruleset: Ruleset) -> tuple[SectionPlan, SectionPlan]:
+    """The core's own sections as plans: ``[derive]`` first, ``[[rules]]`` last."""
+    derive_file = ruleset.file_of("derive")
+    derive = SectionPlan(
+        "derive",
+        derived=[
+            DerivedField(name, spec.expr, Source(derive_file, f"derive.{name}"), spec.description)
+            for name, spec in ruleset.core.derived().items()
+        ],
+    )
+    rules_file = ruleset.file_of("rules")
+    rules = SectionPlan(
+        "rules",
+        actions=[
+            ActionRule(r.id, r.when, r.action, r.priority, r.because, Source(rules_file, f"rules[{i}]"))
+            for i, r in enumerate(ruleset.core.rules)
+        ],
+    )
+    return derive, rules
+
+
+def section_plans(ruleset: Ruleset, host: PluginHost) -> list[tuple[str, SectionHandler | None, SectionPlan]]:
+    derive, rules = core_plan(ruleset)
+    plans: list[tuple[str, SectionHandler | None, SectionPlan]] = [("derive", None, derive)]
+    handlers = host.sections()
+    for name, config in ruleset.sections.items():
+        handler = handlers[name]
+        context = CompileContext(ruleset.file_of(name), ruleset.core.data)
+        try:
+            plan = handler.compile(config, context)
+        except InputError:
+            raise
+        except Exception as error:  # a plugin bug, reported with its name
+            raise InputError(
+                Problem(f"plugin section [{name}] failed to compile: {type(error).__name__}: {error}",
+                        file=context.file, location=name, hint="report this to the plugin's authors")
+            ) from error
+        plans.append((name, handler, plan))
+    plans.append(("rules", None, rules))
+    return plans
+
+
+def base_scope(ruleset: Ruleset) -> expr.Scope:
+    data = ruleset.core.data
+    fields = {name: Type.of_field(spec.type) for name, spec in data.customers.fields.items()}
+    tables = {}
+    for table in RELATED_TABLES:
+        spec = data.table(table)
+        if spec is None:
+            continue
+        tables[table] = {name: Type.of_field(f.type) for name, f in spec.fields.items()}
+    return expr.Scope(fields=fields, tables=tables)
+
+
+#: Names the result reserves; no field or output may take them.
+RESERVED_NAMES = frozenset({"actions", "explanation"})
+
+
+def compile_ruleset(ruleset: Ruleset, host: PluginHost) -> Program:
+    """Check and order everything; raise one :class:`RulesetError` listing every problem.
+
+    Types come from the ``[data]`` section, so this needs no data: ``clientwise check``
+    runs it alone. ``Program.tables_needed`` says which related tables the data must have.
+    """
+    plans = section_plans(ruleset, host)
+    compiler = _Compiler(base_scope(ruleset), host.functions())
+    for _section, _handler, plan in plans:
+        compiler.add_plan(plan)
+    compiler.add_actions()
+    steps, order = compiler.check()
+    runs = strata(compiler.order_nodes(), order)
+    program_strata = [[steps[i] for i in run if i in steps] for run in runs]
+    tables_needed: set[str] = set()
+    for step in steps.values():
+        tables_needed |= _tables_of(step)
+    return Program(ruleset, [s for s in program_strata if s], _outputs(plans), plans, tables_needed,
+                   compiler.scope, compiler.types)
+
+
+class _Compiler:
+    """Parses every plan item, then type-checks them in dependency order.
+
+    Problems are collected, never raised early: a parse error in one rule does not hide
+    a type error in another. A step that fails (or reads a field that failed) is
+    skipped, so one mistake gives one message, not a cascade of "unknown field".
+    """
+
+    def __init__(self, scope: expr.Scope, functions: expr.FunctionRegistry):
+        self.scope = scope
+        self.functions = functions
+        self.problems = ProblemList()
+        self.items: list[tuple[OrderNode, object]] = []
+        self.parsed: list[dict[str, object]] = []
+        self.unparsable: set[int] = set()
+        self.actions: list[ActionRule] = []
+        self.producers: dict[str, Source] = {}
+        self.types: dict[str, Type] = dict(scope.fields)
+
+    def order_nodes(self) -> list[OrderNode]:
+        return [node for node, _ in self.items]
+
+    def _claim(self, name: str, source: Source) -> None:
+        if name in self.scope.fields:
+            self._problem(f"'{name}' is already a data field; a derived field or output cannot reuse the name", source)
+        elif name in RESERVED_NAMES:
+            self._problem(f"'{name}' is reserved for the result's own column", source)
+        elif name in self.producers:
+            other = self.producers[name]
+            self._problem(f"'{name}' is defined twice (also at {other.file}: {other.path})", source, "rename one of them")
+        self.producers[name] = source
+
+    def _problem(self, message: str, source: Source, hint: str = "choose another name") -> None:
+        self.problems.add(Problem(message, file=source.file, location=source.path, hint=hint))
+
+    def _add(self, node: OrderNode, item: object, texts: dict[str, tuple[str, Source]],
+             templates: dict[str, tuple[str, Source]]) -> None:
+        before = len(self.problems.problems)
+        nodes = _parse_all(self.problems, texts)
+        nodes.update(_parse_all(self.problems, templates, expr.parse_template))
+        if len(self.problems.problems) > before:
+            self.unparsable.add(len(self.items))
+        reads = node.reads | _reads(nodes, self.functions)
+        self.items.append((OrderNode(node.label, node.produces, reads, node.is_decision, node.file, node.path), item))
+        self.parsed.append(nodes)
+
+    def add_plan(self, plan: SectionPlan) -> None:
+        for item in plan.derived:
+            self._claim(item.name, item.source)
+            node = OrderNode(item.source.path, (item.name,), frozenset(), False, item.source.file, item.source.path)
+            if isinstance(item, ComputedField):
+                self._add(replace(node, reads=frozenset(item.inputs)), item, {}, {})
+            else:
+                self._add(node, item, {"expr": (item.expression, item.source)}, {})
+        for cls in plan.classifications:
+            self._claim(cls.output, cls.source)
+            texts: dict[str, tuple[str, Source]] = {}
+            for i, rule in enumerate(cls.rules):
+                texts[f"when{i}"] = (rule.when, key_source(rule.source, "when"))
+                texts[f"then{i}"] = (rule.then, key_source(rule.source, "then"))
+            if cls.default is not None:
+                texts["default"] = (cls.default, key_source(cls.source, "default"))
+            templates = {f"because{i}": (r.because, key_source(r.source, "because"))
+                         for i, r in enumerate(cls.rules) if r.because}
+            node = OrderNode(cls.source.path, (cls.output,), frozenset(), True, cls.source.file, cls.source.path)
+            self._add(node, cls, texts, templates)
+        self.actions.extend(plan.actions)
+
+    def add_actions(self) -> None:
+        """All sections' actions form one collect-all decision, checked after everything else."""
+        if not self.actions:
+            return
+        _check_action_ids(self.problems, self.actions)
+        texts = {f"when{i}": (r.when, key_source(r.source, "when")) for i, r in enumerate(self.actions)}
+        templates = {f"because{i}": (r.because, key_source(r.source, "because")) for i, r in enumerate(self.actions)}
+        first = self.actions[0].source
+        self._add(OrderNode("rules", (), frozenset(), True, first.file, "rules"), self.actions, texts, templates)
+
+    def check(self) -> tuple[dict[int, Step], list[int]]:
+        order = topological_order(self.order_nodes())
+        steps: dict[int, Step] = {}
+        failed: set[str] = set()
+        for index in order:
+            order_node, item = self.items[index]
+            step = None
+            if not order_node.reads & failed:
+                current = expr.Scope(fields=dict(self.types), tables=self.scope.tables)
+                step = ItemChecker(self.problems, current, self.functions).check(item, self.parsed[index])
+                if index in self.unparsable:
+                    step = None  # its parsed parts were checked for problems; the rest did not parse
+            if step is None:
+                failed.update(order_node.produces)
+                continue
+            steps[index] = step
+            if isinstance(step, DerivedStep):
+                self.types[step.name] = step.node.type if step.node is not None else _computed_type(step)
+            elif isinstance(step, ClassificationStep):
+                self.types[step.output] = step.type
+        self.problems.raise_if_any(RulesetError)
+        return steps, order
+
+
+def _parse_all(problems: ProblemList, texts: dict[str, tuple[str, Source]],
+               parse: Callable[[str, Source], object] = expr.parse) -> dict[str, object]:
+    """Parse every text, collecting problems; a text that fails is left out."""
+    nodes: dict[str, object] = {}
+    for label, (text, source) in texts.items():
+        try:
+            nodes[label] = parse(text, source)
+        except InputError as error:
+            problems.extend(error.problems)
+    return nodes
+
+
+def _reads(nodes: dict[str, object], functions: expr.FunctionRegistry) -> frozenset[str]:
+    names: set[str] = set()
+    for node in nodes.values():
+        if isinstance(node, expr.Template):
+            names |= node.fields_used(functions)
+        else:
+            names |= expr.fields_used(node, functions)  # type: ignore[arg-type]
+    return frozenset(names)
+
+
+def _check_action_ids(problems: ProblemList, actions: Sequence[ActionRule]) -> None:
+    seen: dict[str, Source] = {}
+    for rule in actions:
+        if rule.id in seen:
+            problems.add(Problem(f"two action rules have id '{rule.id}' (also at {seen[rule.id].path})",
+                                 file=rule.source.file, location=rule.source.path, hint="give each rule its own id"))
+        seen[rule.id] = rule.source
+
+
+def _computed_type(step: DerivedStep) -> Type:
+    assert step.computed is not None
+    kind = step.computed.type
+    return Type.list_of(Type("string")) if kind == "list" else Type(kind)
+
+
+def _tables_of(step: Step) -> set[str]:
+    if isinstance(step, DerivedStep):
+        return set(expr.tables_used(step.node)) if step.node is not None else set()
+    return set()
+
+
+def _outputs(plans: list[tuple[str, SectionHandler | None, SectionPlan]]) -> list[OutputColumn]:
+    columns: list[OutputColumn] = []
+    seen: set[str] = set()
+    for _section, _handler, plan in plans:
+        for column in plan.outputs:
+            if column.name not in seen:
+                columns.append(column)
+                seen.add(column.name)
+    return columns

@@ -1,0 +1,1 @@
+"""The plugin host: hook specs, the pluggy manager, plugin selection and settings, fault isolation."""

@@ -1,0 +1,1 @@
+"""Writing results: writer choice, atomic files, escaping customer text."""

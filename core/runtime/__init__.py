@@ -1,0 +1,1 @@
+"""The run: load -> validate -> derive -> decide, results and explanations."""

@@ -1,0 +1,1 @@
+"""The one import path for plugin authors (filled in by the redesign)."""

@@ -1,0 +1,1 @@
+"""Built-in decision engines: polars (default) and durable-rules."""

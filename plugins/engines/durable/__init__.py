@@ -1,0 +1,1 @@
+"""The durable-rules (Rete) engine and its helpers, with the ``[durable]`` extra."""

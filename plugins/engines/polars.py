@@ -1,0 +1,59 @@
+"""The default engine: every rule of a stratum as one vectorised polars expression.
+
+Each condition compiles to a nullable boolean column. A first-match decision marks a
+rule ``skipped`` once an earlier rule fired; a null condition is ``unknown`` and
+never fires (SQL semantics, shared with every other engine).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import ClassVar
+
+import polars as pl
+
+from clientwise.host.contracts import RULE_STATUS, CompiledDecision, DecideContext
+from clientwise.expr import EvalContext, to_polars
+from clientwise.host.spec import hookimpl
+
+
+def _status(condition: pl.Expr, earlier_fired: pl.Expr | None) -> pl.Expr:
+    chain = pl.when(earlier_fired) if earlier_fired is not None else None
+    if chain is not None:
+        expression = chain.then(pl.lit("skipped")).when(condition).then(pl.lit("fired"))
+    else:
+        expression = pl.when(condition).then(pl.lit("fired"))
+    return (
+        expression.when(condition.not_()).then(pl.lit("not_met")).otherwise(pl.lit("unknown")).cast(RULE_STATUS)
+    )
+
+
+class PolarsEngine:
+    name: ClassVar[str] = "polars"
+    description: ClassVar[str] = "Vectorised polars expressions over all customers at once (default)."
+
+    def decide(
+        self, frame: pl.DataFrame, decisions: Sequence[CompiledDecision], context: DecideContext
+    ) -> pl.DataFrame:
+        ctx = EvalContext(as_of=context.as_of, functions=context.functions, key=context.key)
+        columns: list[pl.Expr] = []
+        for decision in decisions:
+            earlier: pl.Expr | None = None
+            for rule in decision.rules:
+                condition = to_polars(rule.condition, ctx)
+                if decision.mode == "first":
+                    columns.append(_status(condition, earlier).alias(rule.id))
+                    fired = condition.fill_null(False)
+                    earlier = fired if earlier is None else (earlier | fired)
+                else:
+                    columns.append(_status(condition, None).alias(rule.id))
+        if not columns:
+            return pl.DataFrame(height=frame.height)
+        # with_columns broadcasts a constant condition (`when = "true"`) to every row
+        names = [name for decision in decisions for name in (rule.id for rule in decision.rules)]
+        return frame.lazy().with_columns(columns).select(names).collect()
+
+
+@hookimpl
+def clientwise_engines() -> list[PolarsEngine]:
+    return [PolarsEngine()]

@@ -1,0 +1,1 @@
+"""Reports for people: HTML with charts, the Excel workbook, the Markdown summary."""

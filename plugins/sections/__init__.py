@@ -1,0 +1,1 @@
+"""The four built-in domain sections: segmentation, checklist, profitability, relationship."""

@@ -1,0 +1,202 @@
+"""The ``[checklist]`` section: a yes/no customer-focus checklist for the top customers.
+
+Each question is answered per customer from a boolean data field or a condition:
+yes = 1, no = 0, unanswered (null) = not applicable (left out of the denominator but
+reported). The questions are a weighted scorecard (:mod:`clientwise.sdk.scorecard`), so
+each customer's score is explained question by question. Only the customers in the
+``assess`` set are scored (by default the top 10 by the segmentation measure); the
+others get a null score.
+
+See ``docs/plugins/checklist.md`` for the keys, the score formula and the defaults.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import polars as pl
+from pydantic import Field, field_validator, model_validator
+
+from clientwise.host.contracts import CompileContext, SummaryContext
+from clientwise.errors import Problem, RulesetError, collect
+from clientwise.host.spec import hookimpl
+from clientwise.compiler.plan import DerivedField, OutputColumn, SectionPlan, SectionSummary
+from clientwise.ruleset.data import Strict
+from clientwise.sdk.scorecard import (
+    IDENTIFIER,
+    Band,
+    Criterion,
+    Scorecard,
+    ScorecardNames,
+    check_unique_ids,
+    compile_scorecard,
+)
+
+#: The section's output fields (the per-question fields are ``checklist_<id>``).
+NAMES = ScorecardNames.for_prefix("checklist", points="checklist_score", score="checklist_pct")
+ASSESSED = "checklist_assessed"
+#: Question ids whose answer column would clash with an output column.
+RESERVED_IDS = ("assessed", "score", "pct", "possible", "answered", "applicable", "band")
+
+
+class Question(Strict):
+    """One yes/no question, answered from a boolean field or a condition."""
+
+    id: str = Field(pattern=IDENTIFIER.pattern, description="Identifier; the answer column is checklist_<id>.")
+    text: str = Field(description="The question as a consultant would ask it.")
+    field: str | None = Field(None, description="A boolean data field holding the answer (null = unanswered).")
+    when: str | None = Field(None, description="A condition giving the answer (null = not applicable).")
+    weight: float = Field(1.0, ge=0, description="Points for a yes; 0 keeps the question in reports only.")
+
+    @model_validator(mode="after")
+    def _one_source(self) -> Question:
+        if (self.field is None) == (self.when is None):
+            raise ValueError(f"question '{self.id}' needs exactly one of field = \"...\" or when = \"...\"")
+        return self
+
+    @property
+    def expression(self) -> str:
+        return self.field if self.field is not None else self.when  # type: ignore[return-value]
+
+
+class BandSpec(Strict):
+    """A named range of the 0-100 score: scores up to ``up_to`` (the last band takes the rest)."""
+
+    id: str = Field(description="The band's name: the value of checklist_band.")
+    up_to: float | None = Field(None, ge=0, le=100, description="Highest score in the band; unset for the top band.")
+
+
+class ChecklistConfig(Strict):
+    """The ``[checklist]`` section."""
+
+    assess: str = Field(
+        "segment_rank <= 10",
+        description="Which customers are assessed (a condition; may use rank() etc.); the others get a null score.",
+    )
+    unanswered: Literal["not_applicable", "no"] = Field(
+        "not_applicable", description="What an unanswered question counts as: not_applicable or no (= 0)."
+    )
+    questions: list[Question] = Field(default_factory=list, description="The questions, in report order.")
+    bands: list[BandSpec] = Field(default_factory=list, description="Optional named score ranges (none by default).")
+
+    @field_validator("questions")
+    @classmethod
+    def _unique_questions(cls, questions: list[Question]) -> list[Question]:
+        check_unique_ids([q.id for q in questions], "checklist.questions", "question")
+        for index, question in enumerate(questions):
+            if question.id in RESERVED_IDS:
+                raise ValueError(f"checklist.questions[{index}].id: '{question.id}' is reserved (checklist_"
+                                 f"{question.id} is an output); choose another id")
+        return questions
+
+    @field_validator("bands")
+    @classmethod
+    def _unique_bands(cls, bands: list[BandSpec]) -> list[BandSpec]:
+        check_unique_ids([b.id for b in bands], "checklist.bands", "band")
+        if sum(b.up_to is None for b in bands) > 1:
+            raise ValueError("checklist.bands: only the top band may leave out up_to")
+        return bands
+
+
+def _check_answer_fields(config: ChecklistConfig, context: CompileContext) -> None:
+    """A ``field`` answer must be yes/no; catch a declared non-boolean field at its key path."""
+    problems = []
+    for index, question in enumerate(config.questions):
+        spec = context.data.customers.fields.get(question.field) if question.field else None
+        if spec is not None and spec.type != "boolean":
+            problems.append(Problem(
+                f"question '{question.id}' reads '{question.field}', which is {spec.type}, not a yes/no field",
+                file=context.file, location=f"checklist.questions[{index}].field", value=question.field,
+                hint=f"use when = \"<condition on {question.field}>\" instead, e.g. {question.field} > 0"))
+    collect(problems, RulesetError)
+
+
+class ChecklistHandler:
+    """Compiles ``[checklist]`` into a weighted scorecard over the assessed customers."""
+
+    name = "checklist"
+    model = ChecklistConfig
+    title = "Customer-focus checklist"
+
+    def scorecard(self, config: ChecklistConfig, context: CompileContext) -> Scorecard:
+        """The checklist as a :class:`~clientwise.sdk.scorecard.Scorecard` (one criterion per question)."""
+        src = context.source
+        criteria = tuple(
+            Criterion(q.id, q.expression, q.weight, src(f"checklist.questions[{i}]").child("field" if q.field else "when"),
+                      description=q.text)
+            for i, q in enumerate(config.questions)
+        )
+        bands = tuple(Band(b.id, b.up_to, src(f"checklist.bands[{i}]")) for i, b in enumerate(config.bands))
+        return Scorecard(self.name, criteria, src("checklist.questions"), bands, config.unanswered, ASSESSED,
+                         NAMES, title="Checklist")
+
+    def compile(self, config: ChecklistConfig, context: CompileContext) -> SectionPlan:  # type: ignore[override]
+        plan = SectionPlan(section=self.name)
+        plan.derived.append(DerivedField(ASSESSED, config.assess, context.source("checklist.assess"),
+                                         "The customer is assessed with the checklist."))
+        if not config.questions:
+            return plan
+        _check_answer_fields(config, context)
+        compiled = compile_scorecard(self.scorecard(config, context))
+        plan.derived.extend(compiled.derived)
+        if compiled.band is not None:
+            plan.classifications.append(compiled.band)
+        plan.outputs += [
+            OutputColumn(NAMES.points, "Checklist points", "number", detail=True),
+            OutputColumn(NAMES.score, "Checklist %", "number"),
+            OutputColumn(NAMES.answered, "Checklist questions answered", "integer", detail=True),
+        ]
+        if compiled.band is not None:
+            plan.outputs.append(OutputColumn(NAMES.band, "Checklist band", "text"))
+        plan.outputs += [OutputColumn(NAMES.value(q.id), q.text, "boolean", detail=True) for q in config.questions]
+        return plan
+
+    def summarize(self, config: ChecklistConfig, table: pl.DataFrame, context: SummaryContext) -> SectionSummary:  # type: ignore[override]
+        """Per question: yes, no and unanswered counts over the assessed customers."""
+        summary = SectionSummary(self.name, self.title)
+        assessed = table.filter(pl.col(ASSESSED).fill_null(False)) if ASSESSED in table.columns else table.clear()
+        rows: list[dict[str, Any]] = []
+        for question in config.questions:
+            column = pl.col(NAMES.value(question.id))
+            counts = assessed.select(
+                column.fill_null(False).sum().alias("yes"),
+                (~column).fill_null(False).sum().alias("no"),
+                column.is_not_null().sum().alias("answered"),
+            ).row(0, named=True) if NAMES.value(question.id) in assessed.columns else {"yes": 0, "no": 0, "answered": 0}
+            answered = int(counts["answered"])
+            rows.append({
+                "question": question.id,
+                "text": question.text,
+                "weight": question.weight,
+                "yes": int(counts["yes"]),
+                "no": int(counts["no"]),
+                "answered": answered,
+                "not_applicable": assessed.height - answered,
+                "yes_share": int(counts["yes"]) / answered if answered else None,
+            })
+        summary.tables["questions"] = pl.DataFrame(rows, schema={
+            "question": pl.String, "text": pl.String, "weight": pl.Float64, "yes": pl.Int64, "no": pl.Int64,
+            "answered": pl.Int64, "not_applicable": pl.Int64, "yes_share": pl.Float64})
+        pct = assessed.get_column(NAMES.score) if NAMES.score in assessed.columns else pl.Series([], dtype=pl.Float64)
+        summary.figures.update({
+            "assessed": assessed.height,
+            "assess": config.assess,
+            "questions": len(config.questions),
+            "mean_pct": pct.mean() if pct.len() else None,
+            "scored": int(pct.is_not_null().sum()),
+        })
+        if config.bands and NAMES.band in assessed.columns:
+            summary.tables["bands"] = (
+                assessed.group_by(NAMES.band).agg(pl.len().alias("customers")).rename({NAMES.band: "band"})
+                .sort("band", nulls_last=True))
+        if not config.questions:
+            summary.warnings.append("The checklist has no questions: add [[checklist.questions]]")
+        elif assessed.height == 0:
+            summary.warnings.append(f"No customer was assessed with the checklist: checklist.assess "
+                                    f"({config.assess}) held for no one")
+        return summary
+
+
+@hookimpl
+def clientwise_sections() -> list[ChecklistHandler]:
+    return [ChecklistHandler()]
