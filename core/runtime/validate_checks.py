@@ -19,6 +19,9 @@ from functools import partial
 import polars as pl
 
 from clientwise.ruleset.data import DataConfig, FieldSpec, FieldType
+from clientwise.runtime.cell_format import CellFormat, cell_format
+from clientwise.runtime.numbers import bare_number, decorated_number
+from clientwise.runtime.value_maps import map_text
 
 #: The polars dtype each field type becomes; rules and derived fields see these.
 FIELD_DTYPES: dict[FieldType, pl.DataType] = {
@@ -53,13 +56,25 @@ class Check:
 
 
 @dataclass(frozen=True)
-class FieldPlan:
-    """How one declared field is read, in three steps evaluated over whole columns.
+class MapPlan:
+    """A field's value map in a plan: where the cleaned cell and the unmapped flag are."""
 
-    ``prepare`` (cleaned text, when the column must be parsed) is computed once,
-    ``value`` (the typed value) from it, and every ``Check.flag`` from those two,
-    so no string is stripped or parsed twice. Intermediate columns have private
-    names (``__text_3``, ``__value_3``) so they never shadow a source column.
+    original: str
+    flag: str
+    mode: str
+
+
+@dataclass(frozen=True)
+class FieldPlan:
+    """How one declared field is read, in steps evaluated over whole columns.
+
+    ``prepare`` (cleaned and mapped text, when the column must be parsed) is computed
+    once, ``value`` (the typed value, plus ``aux`` columns) from it. Cells the value
+    could not read but that hold text go through ``repair`` (computed for those rows
+    only: a currency, a percent sign, accounting brackets). Every ``Check.flag`` is
+    computed from the repaired values, so no string is stripped or parsed twice.
+    Intermediate columns have private names (``__text_3``, ``__value_3``) so they
+    never shadow a source column.
     """
 
     field: str
@@ -68,6 +83,10 @@ class FieldPlan:
     value: pl.Expr
     value_name: str
     checks: tuple[Check, ...]
+    aux: tuple[pl.Expr, ...] = ()
+    text_name: str | None = None
+    repair: tuple[pl.Expr, ...] = ()
+    mapping: MapPlan | None = None
 
 
 def number_text(x: float) -> str:
@@ -75,15 +94,31 @@ def number_text(x: float) -> str:
     return str(int(x)) if float(x).is_integer() and abs(x) < 1e15 else repr(float(x))
 
 
-def clean_text(col: pl.Expr) -> pl.Expr:
-    """Text without surrounding spaces; blank cells become null."""
-    return col.str.strip_chars().replace("", None)
+def clean_text(col: pl.Expr, null_values: tuple[str, ...] = ()) -> pl.Expr:
+    """Text without surrounding spaces; blank cells and ``null_values`` become null."""
+    text = col.str.strip_chars().replace("", None)
+    if not null_values:
+        return text
+    return pl.when(~text.is_in(_spellings(null_values))).then(text)
 
 
-def as_text(col: pl.Expr, dtype: pl.DataType) -> pl.Expr:
+def _spellings(values: tuple[str, ...]) -> list[str]:
+    """Every upper/lower-case spelling of short markers (``n/a``, ``N/A``, ...), so
+    matching them is one hash lookup per cell instead of lower-casing the column."""
+    found: set[str] = set()
+    for value in values:
+        variants = [""]
+        for char in value:
+            cases = {char.lower(), char.upper()} if len(variants) < 64 else {char}
+            variants = [v + c for v in variants for c in cases]
+        found.update(variants)
+    return sorted(found)
+
+
+def as_text(col: pl.Expr, dtype: pl.DataType, null_values: tuple[str, ...] = ()) -> pl.Expr:
     """Any scalar column as the text a user would read (``1001.0`` reads ``1001``)."""
     if dtype == pl.String:
-        return clean_text(col)
+        return clean_text(col, null_values)
     if dtype.is_float():
         whole = col.is_finite() & (col == col.floor()) & (col.abs() < 1e15)
         return pl.when(whole).then(col.cast(pl.Int64, strict=False).cast(pl.String)).otherwise(
@@ -111,11 +146,14 @@ def plan_field(
     dtype: pl.DataType,
     data: DataConfig,
     slot: int,
+    fmt: CellFormat | None = None,
 ) -> FieldPlan:
     """The typed value and every check for ``field``, read from ``column`` of ``dtype``.
 
-    ``slot`` numbers the field within its table and names its intermediate columns.
+    ``slot`` numbers the field within its table and names its intermediate columns;
+    ``fmt`` is how the column's source writes cells (default: ``[data]``'s format).
     """
+    fmt = fmt or cell_format(data)
     source = pl.col(column)
     value_name = f"__value_{slot}"
     value = pl.col(value_name)
@@ -128,19 +166,40 @@ def plan_field(
         )
         empty = pl.lit(None, FIELD_DTYPES[spec.type]).alias(value_name)
         return FieldPlan(field, column, (), empty, value_name, (nested,))
-    if _native(spec.type, dtype):
+    mapping = None
+    text_name = None
+    if spec.map is None and _native(spec.type, dtype):
         prepare: tuple[pl.Expr, ...] = ()
         base, present = source, source.is_not_null()
     else:
         text_name = f"__text_{slot}"
-        prepare = (as_text(source, dtype).alias(text_name),)
+        cleaned = as_text(source, dtype, fmt.null_values)
+        if spec.map is not None:
+            original, flag = f"__original_{slot}", f"__unmapped_{slot}"
+            mapped = map_text(pl.col(original), spec.map, spec.allowed)
+            prepare = (cleaned.alias(original), mapped.text.alias(text_name), mapped.unmapped.alias(flag))
+            mapping = MapPlan(original, flag, spec.map.unmapped)
+        else:
+            prepare = (cleaned.alias(text_name),)
         base = pl.col(text_name)
         present = base.is_not_null()
         dtype = pl.String()
-    typed, parse = _CASTS[spec.type](base, dtype, data)
+    cast = _CASTS[spec.type](base, dtype, fmt, spec)
     checks: list[Check] = []
-    if parse is not None:
-        checks.append(Check(present & value.is_null(), *parse))
+    aux: list[pl.Expr] = []
+    repair: list[pl.Expr] = []
+    if cast.repair is not None:
+        repair.append(cast.repair.alias(value_name))
+    if cast.currency is not None:
+        currency_name = f"__currency_{slot}"
+        aux.append(pl.lit(None, pl.String).alias(currency_name))
+        repair.append(cast.currency.alias(currency_name))
+        checks.append(_one_currency(pl.col(currency_name), spec, where))
+    if cast.failure is not None:
+        checks.append(Check(present & value.is_null(), *cast.failure))
+    if mapping is not None and mapping.mode == "error":
+        checks.append(Check(pl.col(mapping.flag), "no entry of the value map covers this value",
+                            partial(_unmapped_hint, where)))
     is_key = field == data.key
     if is_key or not spec.nullable:
         why = f"every row needs a customer key ('{field}')" if is_key else f"'{field}' may not be empty"
@@ -164,7 +223,27 @@ def plan_field(
                 partial(_allowed_hint, spec.allowed, where),
             )
         )
-    return FieldPlan(field, column, prepare, typed.alias(value_name), value_name, tuple(checks))
+    return FieldPlan(field, column, prepare, cast.value.alias(value_name), value_name, tuple(checks),
+                     tuple(aux), text_name, tuple(repair), mapping)
+
+
+def _one_currency(currency: pl.Expr, spec: FieldSpec, where: str) -> Check:
+    """Amounts in two currencies cannot be added up; say so instead of mixing them."""
+    if spec.currency is not None:
+        expected = spec.currency.upper()
+        return Check(currency.is_not_null() & (currency != expected), f"an amount in another currency than {expected}",
+                     f"convert it to {expected}, or change currency in [{where}]")
+    return Check(
+        currency.is_not_null() & (currency != currency.drop_nulls().first()),
+        "an amount in another currency than the column's first amount with a currency",
+        "convert the amounts to one currency; declaring it (currency = \"EUR\" in "
+        f"[{where}]) lists every cell in another one",
+    )
+
+
+def _unmapped_hint(where: str, value: str) -> str:
+    return (f"add '{value.strip()}' to [{where}.map] (exact, ignore_case or patterns), "
+            "or set unmapped = \"null\" or \"keep\" there")
 
 
 def _bounds(spec: FieldSpec, field: str, where: str, value: pl.Expr) -> list[Check]:
@@ -193,22 +272,44 @@ def _allowed_hint(allowed: list[str], where: str, value: str) -> str:
 
 
 Hint = str | Callable[[str], str]
-#: A cast: the typed value, and the message and fix when a present cell fails it (None: cannot fail).
-Cast = tuple[pl.Expr, tuple[str, Hint] | None]
-CastFn = Callable[[pl.Expr, pl.DataType, DataConfig], Cast]
-_PLAIN = "no thousands separators, currency symbols or units; a point as decimal mark"
 
 
-def _cast_string(base: pl.Expr, dtype: pl.DataType, data: DataConfig) -> Cast:
-    return base, None
+@dataclass(frozen=True)
+class Cast:
+    """A cast: the typed value; the message and fix when a present cell fails it (None:
+    cannot fail); and for cells it failed, a second reading (``repair``) and the
+    currency that reading found (money)."""
+
+    value: pl.Expr
+    failure: tuple[str, Hint] | None = None
+    repair: pl.Expr | None = None
+    currency: pl.Expr | None = None
 
 
-def _cast_float(message: str, example: str) -> CastFn:
-    def cast(base: pl.Expr, dtype: pl.DataType, data: DataConfig) -> Cast:
+CastFn = Callable[[pl.Expr, pl.DataType, CellFormat, FieldSpec], Cast]
+
+
+def _number_hint(fmt: CellFormat, example: float, whole: bool = False) -> str:
+    shown = fmt.example(example).removesuffix(f"{fmt.decimal}00") if whole else fmt.example(example)
+    what = "a whole number" if whole else ("a plain number" if fmt.plain else "a number")
+    if fmt.plain:
+        return (f"write {what} such as {shown} (a point as decimal mark, no thousands separators; "
+                'if the file writes 1.234,50 set number_format = "de" in [data])')
+    return f"write {what} such as {shown} ({fmt.describe()})"
+
+
+def _cast_string(base: pl.Expr, dtype: pl.DataType, fmt: CellFormat, spec: FieldSpec) -> Cast:
+    return Cast(base)
+
+
+def _cast_float(message: str, example: float) -> CastFn:
+    def cast(base: pl.Expr, dtype: pl.DataType, fmt: CellFormat, spec: FieldSpec) -> Cast:
         if dtype.is_numeric():
-            return base.cast(pl.Float64), None
-        hint = f"write a plain number such as {example} ({_PLAIN})"
-        return base.cast(pl.Float64, strict=False), (message, hint)
+            return Cast(base.cast(pl.Float64))
+        money = spec.type == "money"
+        value, currency = decorated_number(base, fmt, currency=money, percent=None if money else spec.percent)
+        return Cast(bare_number(base, fmt), (message, _number_hint(fmt, example)), value,
+                    currency if money else None)
 
     return cast
 
@@ -218,59 +319,74 @@ def _whole(f: pl.Expr) -> pl.Expr:
     return pl.when(ok).then(f.cast(pl.Int64, strict=False))
 
 
-def _cast_integer(base: pl.Expr, dtype: pl.DataType, data: DataConfig) -> Cast:
+def _cast_integer(base: pl.Expr, dtype: pl.DataType, fmt: CellFormat, spec: FieldSpec) -> Cast:
     if dtype.is_integer():
-        value = base.cast(pl.Int64, strict=False)  # only a UInt64 beyond Int64 fails
-    elif dtype.is_numeric():
-        value = _whole(base.cast(pl.Float64))
-    else:
-        # "12" directly (exact beyond 2**53), "12.0" through a float.
-        value = pl.coalesce(base.cast(pl.Int64, strict=False), _whole(base.cast(pl.Float64, strict=False)))
-    return value, ("not a whole number", f"write a whole number such as 42 ({_PLAIN})")
+        return Cast(base.cast(pl.Int64, strict=False))  # only a UInt64 beyond Int64 fails
+    failure = ("not a whole number", _number_hint(fmt, 42, whole=True))
+    if dtype.is_numeric():
+        return Cast(_whole(base.cast(pl.Float64)), failure)
+    # "12" directly (exact beyond 2**53), "12.0" or "1.234" (de) through a float.
+    value = pl.coalesce(base.cast(pl.Int64, strict=False), _whole(bare_number(base, fmt)))
+    decorated, _ = decorated_number(base, fmt, currency=False, percent=None)
+    return Cast(value, failure, _whole(decorated))
 
 
-def _cast_boolean(base: pl.Expr, dtype: pl.DataType, data: DataConfig) -> Cast:
+def _cast_boolean(base: pl.Expr, dtype: pl.DataType, fmt: CellFormat, spec: FieldSpec) -> Cast:
     if dtype == pl.Boolean:
-        return base, None
+        return Cast(base)
     answer = base.str.to_lowercase()
-    trues = [v.strip().lower() for v in data.true_values]
-    falses = [v.strip().lower() for v in data.false_values]
+    trues = [v.strip().lower() for v in fmt.true_values]
+    falses = [v.strip().lower() for v in fmt.false_values]
     value = pl.when(answer.is_in(trues)).then(pl.lit(True)).when(answer.is_in(falses)).then(pl.lit(False))
     accepted = (
-        f"answer with one of {', '.join(data.true_values)} (yes) or {', '.join(data.false_values)} (no), "
+        f"answer with one of {', '.join(fmt.true_values)} (yes) or {', '.join(fmt.false_values)} (no), "
         "in any case"
     )
 
     def hint(cell: str) -> str:
         return f"{accepted}; to accept '{cell.strip()}', add it to true_values or false_values in [data]"
 
-    return value, ("not a yes/no answer", hint)
+    return Cast(value, ("not a yes/no answer", hint))
 
 
-def _cast_date(base: pl.Expr, dtype: pl.DataType, data: DataConfig) -> Cast:
+#: Excel's day 0 (its serial 60 is the 29 February 1900 that never was, so from
+#: serial 61 on, counting from 1899-12-30 gives the date Excel shows).
+EXCEL_EPOCH = dt.date(1899, 12, 30)
+_EXCEL_LAST = 2958465  # 9999-12-31
+
+
+def _cast_date(base: pl.Expr, dtype: pl.DataType, fmt: CellFormat, spec: FieldSpec) -> Cast:
     if dtype == pl.Date:
-        return base, None
+        return Cast(base)
     if isinstance(dtype, pl.Datetime):
-        return base.dt.date(), None
+        return Cast(base.dt.date())
     # ISO first: the date part of an ISO date or date-time, if the rest is a valid ISO time.
     iso_date = base.str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False)
     iso = pl.when(base.str.contains(ISO_DATE)).then(iso_date)
     parsed = [iso]
-    for fmt in data.date_formats:
-        if fmt == "%Y-%m-%d":
+    for form in fmt.date_formats:
+        if form == "%Y-%m-%d":
             continue  # ISO above already reads it
-        if any(code in fmt for code in _TIME_CODES):
-            parsed.append(base.str.to_datetime(fmt, strict=False).dt.date())
+        if form == "excel":
+            serial = base.cast(pl.Float64, strict=False)
+            days = pl.duration(days=serial.floor().cast(pl.Int64, strict=False))
+            parsed.append(pl.when(serial.is_between(61, _EXCEL_LAST)).then(pl.lit(EXCEL_EPOCH) + days))
+        elif any(code in form for code in _TIME_CODES):
+            parsed.append(base.str.to_datetime(form, strict=False).dt.date())
         else:
-            parsed.append(base.str.to_date(fmt, strict=False))
+            parsed.append(base.str.to_date(form, strict=False))
     value = pl.coalesce(parsed) if len(parsed) > 1 else iso
-    return value, ("not a date", date_hint(data.date_formats))
+    return Cast(value, ("not a date", date_hint(list(fmt.date_formats))))
 
 
 def date_hint(formats: list[str]) -> str:
     """What dates may look like, with an example of every accepted format."""
     example = dt.datetime(2024, 1, 31, 9, 30)
-    extra = [f"{fmt} (e.g. {example.strftime(fmt)})" for fmt in formats if fmt != "%Y-%m-%d"]
+    extra = [
+        "Excel serial day numbers (e.g. 45322)" if fmt == "excel" else f"{fmt} (e.g. {example.strftime(fmt)})"
+        for fmt in formats
+        if fmt != "%Y-%m-%d"
+    ]
     accepted = "write dates as YYYY-MM-DD (ISO 8601, e.g. 2024-01-31)"
     if extra:
         accepted += " or as " + " or ".join(extra)
@@ -280,8 +396,8 @@ def date_hint(formats: list[str]) -> str:
 
 _CASTS: dict[FieldType, CastFn] = {
     "string": _cast_string,
-    "number": _cast_float("not a number", "1234.5"),
-    "money": _cast_float("not an amount of money", "1234.50"),
+    "number": _cast_float("not a number", 1234.5),
+    "money": _cast_float("not an amount of money", 1234.5),
     "integer": _cast_integer,
     "boolean": _cast_boolean,
     "date": _cast_date,
