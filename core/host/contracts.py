@@ -23,6 +23,7 @@ import polars as pl
 from pydantic import BaseModel
 
 from clientwise.compiler.plan import SectionPlan, SectionSummary, Source
+from clientwise.host.read_options import ReadOptions
 
 if TYPE_CHECKING:
     from clientwise.expr.functions import FunctionRegistry
@@ -101,6 +102,7 @@ class Loader(Protocol):
         columns: Mapping[str, Sequence[str] | None],
         *,
         keys: Mapping[str, str] | None = None,
+        options: ReadOptions | None = None,
     ) -> dict[str, RawTable]:
         """Read the tables found in ``path``.
 
@@ -108,6 +110,9 @@ class Loader(Protocol):
         for all columns; a loader may read only those (Parquet does). ``keys`` gives
         each table's customer-key column as the file names it, so a format that nests
         contacts inside customers (JSON) can give nested rows their customer's key.
+        ``options`` (optional: a loader without the parameter is called without it)
+        says how ``[data]`` declares the file: the table it holds, its encoding, CSV
+        dialect or sheet.
         """
         ...
 

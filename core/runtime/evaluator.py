@@ -23,7 +23,9 @@ from clientwise.errors import DataError, InputError, Problem
 from clientwise.runtime.explain import TracedDerived, TracedRule, Tracer
 from clientwise.host.faults import FaultRecorder
 from clientwise.host.isolate import StepGuard
-from clientwise.runtime.load import load_tables
+from clientwise.runtime.findings import Finding, warnings_of
+from clientwise.runtime.load import LoadedData, load_tables
+from clientwise.runtime.sources import SourceTable
 from clientwise.compiler.plan import SectionSummary
 from clientwise.host.manager import PluginHost
 from clientwise.runtime.result import Result, RulesetIdentity
@@ -95,20 +97,28 @@ class Evaluator:
 
     def load(self, data: DataSource) -> dict[str, pl.DataFrame]:
         """Read and validate the input tables this ruleset needs; report every problem at once."""
+        return self.load_data(data).tables
+
+    def load_data(self, data: DataSource) -> LoadedData:
+        """:meth:`load`, with the findings noticed on the way (which file fed which table,
+        unmapped values, orphans kept or left out, rows filtered out)."""
         config = self.ruleset.core.data
+        findings: list[Finding] = []
+        raw: Mapping[str, RawTable | list[SourceTable]]
         if isinstance(data, Mapping):
             raw = {name: _raw_from_frame(name, frame) for name, frame in data.items()}
         else:
-            raw = load_tables(Path(data), config, self.host.loaders(), needed=set())
+            raw = load_tables(Path(data), config, self.host.loaders(), needed=set(), findings=findings)
         problems = self._missing_tables(set(raw))
         declared = config.tables()
         try:
-            tables = validate_tables({name: table for name, table in raw.items() if name in declared}, config)
+            tables = validate_tables({name: table for name, table in raw.items() if name in declared}, config,
+                                     findings)
         except DataError as error:
             raise DataError([*problems, *error.problems], total=len(problems) + error.total) from None
         if problems:
             raise DataError(problems)
-        return tables
+        return LoadedData(tables, findings)
 
     def _missing_tables(self, present: set[str]) -> list[Problem]:
         if "customers" not in present:
@@ -144,7 +154,8 @@ class Evaluator:
         context = EvaluationContext(self.host, self.ruleset, parse_as_of(as_of), self.engine)
         faults = FaultRecorder(self.host, self.strict_plugins)
         stage("loading and validating the data")
-        context.tables = self.load(data)
+        loaded = self.load_data(data)
+        context.tables = loaded.tables
         context.timings["load"] = time.perf_counter() - started
         getattr(self.engine, "prepare", lambda: None)()  # optional: e.g. start workers while deriving
         faults.call_hook("clientwise_before_evaluate", context=context)
@@ -160,6 +171,8 @@ class Evaluator:
         self._population = Population(decided.frame, related, context.as_of,
                                       whole_portfolio(self.program, decide_context.functions, key))
         result = self._result(context, decided, faults)
+        result.findings = list(loaded.findings)
+        result.warnings[:0] = warnings_of(loaded.findings)
         faults.call_hook("clientwise_after_evaluate", context=context, result=result)
         result.faults = list(faults.faults)
         result.warnings.extend(f"plugin error: {fault.render()}" for fault in faults.faults if fault.hook != "summarize")

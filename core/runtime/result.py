@@ -11,6 +11,7 @@ import polars as pl
 
 from clientwise.runtime.explain import Explanation, Tracer
 from clientwise.host.faults import PluginFault
+from clientwise.runtime.findings import Finding
 from clientwise.compiler.plan import OutputColumn, SectionSummary
 
 #: Version of the documented output schema (docs/output-schema.md). Bump on any
@@ -62,6 +63,8 @@ class Result:
     provenance: dict[str, dict[str, str | None]] = field(default_factory=dict)
     #: Exceptions raised by plugin code during the run (see clientwise.host.faults); empty when all went well.
     faults: list[PluginFault] = field(default_factory=list)
+    #: What reading the data noticed (see clientwise.runtime.findings); warnings among them are also in ``warnings``.
+    findings: list[Finding] = field(default_factory=list)
     #: Seconds per stage of the run that produced this result (not part of any output).
     timings: dict[str, float] = field(default_factory=dict, repr=False, compare=False)
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 
 import polars as pl
 
@@ -26,23 +25,13 @@ from clientwise.host.contracts import RawTable
 from clientwise.runtime.cell_format import cell_format
 from clientwise.runtime.cell_problems import SHOWN_PER_CHECK, ProblemReport, cell_problems
 from clientwise.runtime.findings import Finding
+from clientwise.runtime.sources import SourceTable
 from clientwise.runtime.validate_checks import FIELD_DTYPES, FieldPlan, as_text, plan_field
 from clientwise.runtime.validate_keys import KeyedPart, check_keys
 from clientwise.runtime.value_maps import unmapped_counts, unmapped_finding
 from clientwise.ruleset.data import DataConfig, TableSpec
-from clientwise.ruleset.sources import SourceSpec
 
 __all__ = ["FIELD_DTYPES", "SHOWN_PER_CHECK", "SourceTable", "validate_tables"]
-
-
-@dataclass(frozen=True)
-class SourceTable:
-    """One file's rows for a table, and the source in ``[data]`` that read it
-    (None: found by the directory convention, read with the table's rename and
-    ``[data]``'s format)."""
-
-    raw: RawTable
-    source: SourceSpec | None = None
 
 
 def validate_tables(
