@@ -26,6 +26,7 @@ from clientwise.cli.plugins import (
 )
 from clientwise.cli.plugins import plugins as plugins_command
 from clientwise.runtime.engine_notes import engine_notes
+from clientwise.runtime.findings import findings_lines
 from clientwise.errors import ClientwiseError, InputError
 from clientwise.runtime.evaluator import Evaluator, load_ruleset, parse_as_of
 from clientwise.cli.plugin_new import plugin as plugin_command
@@ -188,9 +189,11 @@ def check(ruleset: str, data: Path | None, engine: str, strict: bool) -> None:
     if program.tables_needed:
         click.echo(f"  needs tables: customers, {', '.join(sorted(program.tables_needed))}")
     if data is not None:
-        tables = evaluator.load(data)
-        sizes = ", ".join(f"{name} {frame.height} rows" for name, frame in tables.items())
+        loaded = evaluator.load_data(data)
+        sizes = ", ".join(f"{name} {frame.height} rows" for name, frame in loaded.tables.items())
         click.echo(f"  data ok: {sizes}")
+        for line in findings_lines(loaded.findings):
+            click.echo(f"    {line}")
     from clientwise.cli.authoring import report_lint
 
     report_lint(evaluator, strict, ruleset)

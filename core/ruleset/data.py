@@ -80,8 +80,9 @@ class FieldSpec(Strict):
         return None
 
 
-class TableSpec(Strict):
-    """One input table: its fields and the client's column names for them."""
+class TableSpec(FormatKeys):
+    """One input table: its fields, the client's column names for them, and where its
+    rows come from. Its format keys apply to all its files (a source's own win)."""
 
     fields: dict[str, FieldSpec] = Field(default_factory=dict)
     rename: dict[str, str] = Field(
@@ -122,6 +123,14 @@ class TableSpec(Strict):
         rename = {**self.rename, **(source.rename if source is not None else {})}
         by_field = {field: column for column, field in rename.items()}
         return {name: by_field.get(name, name) for name in self.fields}
+
+    def format_keys(self, source: SourceSpec | None = None) -> FormatKeys:
+        """The format keys a file of this table is read with: the source's, else the table's."""
+        keys = FormatKeys.model_fields
+        own = {k: getattr(self, k) for k in keys if getattr(self, k) is not None}
+        if source is not None:
+            own |= {k: getattr(source, k) for k in keys if getattr(source, k) is not None}
+        return FormatKeys(**own)
 
     def source_list(self) -> list[SourceSpec] | None:
         """The sources declared for this table; None: found by the directory convention."""

@@ -40,3 +40,14 @@ class Finding:
 def warnings_of(findings: list[Finding]) -> list[str]:
     """The findings worth a warning line, rendered."""
     return [finding.render() for finding in findings if finding.severity == "warning"]
+
+
+def findings_lines(findings: list[Finding]) -> list[str]:
+    """Findings as ``check`` prints them: per table the files that fed it, then warnings."""
+    lines = []
+    for finding in findings:
+        if finding.severity == "info":
+            where = f"{finding.table}: " if finding.kind == "source" else f"{finding.table}: {finding.file}: "
+            lines.append(where + finding.message)
+    lines.extend(f"warning: {text}" for text in warnings_of(findings))
+    return lines

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import polars as pl
@@ -78,7 +78,9 @@ def load_tables(
     problems.raise_if_any(DataError)
     for file in files:
         loader = by_suffix[file.suffix.lower()]
-        for name, table in _read(loader, file, columns, keys).items():
+        named = file.stem.lower() if file.stem.lower() in TABLES else "customers"
+        options = replace(read_options(data, named, None), table=None)  # the loader decides
+        for name, table in _read(loader, file, columns, keys, options).items():
             if name not in columns:
                 continue
             if name in found:

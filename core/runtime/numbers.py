@@ -29,16 +29,32 @@ def _number_pattern(fmt: CellFormat) -> str:
     return rf"^[+-]?(?:{integer}(?:{re.escape(fmt.decimal)}\d*)?|{re.escape(fmt.decimal)}\d+)$"
 
 
-def bare_number(text: pl.Expr, fmt: CellFormat) -> pl.Expr:
-    """The number a cell holding only a number means; null for anything else."""
+def plain_text(text: pl.Expr, fmt: CellFormat) -> pl.Expr:
+    """A cell holding only a number in ``fmt``, rewritten as polars reads numbers
+    (``1.234,5`` -> ``1234.5``); null if the separators are not where ``fmt`` puts them."""
     if fmt.plain:
-        return text.cast(pl.Float64, strict=False)
+        return text
     plain = text
     for group in fmt.thousands:
         plain = plain.str.replace_all(group, "", literal=True)
     if fmt.decimal != ".":
         plain = plain.str.replace(fmt.decimal, ".", literal=True)
-    return pl.when(text.str.contains(_number_pattern(fmt))).then(plain.cast(pl.Float64, strict=False))
+    return pl.when(text.str.contains(_number_pattern(fmt))).then(plain)
+
+
+def bare_number(text: pl.Expr, fmt: CellFormat) -> pl.Expr:
+    """The number a cell holding only a number means; null for anything else."""
+    return plain_text(text, fmt).cast(pl.Float64, strict=False)
+
+
+def _hundredth(plain: pl.Expr) -> pl.Expr:
+    """``8.8`` -> ``0.088`` by moving the decimal point in the text, so the result is the
+    number one would type (8.8 / 100 is 0.08800000000000001 in floating point)."""
+    parts = plain.str.strip_chars_start("+").str.split_exact(".", 1)
+    whole = parts.struct.field("field_0").str.zfill(3)
+    cut = whole.str.len_chars() - 2
+    fraction = parts.struct.field("field_1").fill_null("")
+    return pl.concat_str(whole.str.slice(0, cut), pl.lit("."), whole.str.slice(cut), fraction)
 
 
 def _decorated_pattern(fmt: CellFormat) -> str:
@@ -60,7 +76,7 @@ def decorated_number(
     A cell with anything else, or with parentheses that do not pair, reads as null.
     """
     parts = text.str.extract_groups(_decorated_pattern(fmt))
-    number = bare_number(parts.struct.field("number").str.strip_chars(), fmt)
+    digits = plain_text(parts.struct.field("number").str.strip_chars(), fmt)
     opened = parts.struct.field("open").is_not_null()
     closed = parts.struct.field("close").is_not_null()
     minus = parts.struct.field("sign").eq("-").fill_null(False)
@@ -68,13 +84,13 @@ def decorated_number(
     code = pl.coalesce(parts.struct.field("pre"), parts.struct.field("post"))
     code = code.replace(CURRENCY_SYMBOLS)
     has_percent = parts.struct.field("percent").is_not_null()
-    divisor = pl.lit(1.0)
-    if percent == "fraction":  # divided, not times 0.01: 8.8 / 100 is exactly the 0.088 one would type
-        divisor = pl.when(has_percent).then(100.0).otherwise(1.0)
+    if percent == "fraction":
+        digits = pl.when(has_percent).then(_hundredth(digits)).otherwise(digits)
+    number = digits.cast(pl.Float64, strict=False)
     valid = (opened == closed) & (~opened | parts.struct.field("sign").is_null())
     if not currency:
         valid = valid & code.is_null()
     if percent is None:
         valid = valid & ~has_percent
-    signed = pl.when(negated).then(-number).otherwise(number) / divisor
+    signed = pl.when(negated).then(-number).otherwise(number)
     return pl.when(valid).then(signed), pl.when(valid).then(code)

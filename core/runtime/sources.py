@@ -90,10 +90,12 @@ def _no_single_match(directory: Path, table: str, key: str, pattern: str, matche
 
 
 def read_options(data: DataConfig, table: str, source: SourceSpec | None) -> ReadOptions:
-    """How to read one file of ``table``: the source's format keys, else ``[data]``'s."""
+    """How to read one file of ``table``: its source's format keys, else its table's, else ``[data]``'s."""
+    spec = data.table(table)
+    keys = spec.format_keys(source) if spec is not None else source
 
     def pick(key: str) -> str | None:
-        value = getattr(source, key) if source is not None else None
+        value = getattr(keys, key) if keys is not None else None
         return getattr(data, key) if value is None else value
 
     return ReadOptions(

@@ -74,7 +74,7 @@ def _validate_part(
     """One source's typed rows, its rows after the filter, and its key column (if present)."""
     source = part.source
     table = _filtered(name, part, report, findings)
-    fmt = cell_format(data, source)
+    fmt = cell_format(data, spec.format_keys(source))
     constants = source.constants if source is not None else {}
     schema = table.frame.schema
     plans: list[FieldPlan] = []

@@ -176,7 +176,7 @@ def plan_field(
         cleaned = as_text(source, dtype, fmt.null_values)
         if spec.map is not None:
             original, flag = f"__original_{slot}", f"__unmapped_{slot}"
-            mapped = map_text(pl.col(original), spec.map, spec.allowed)
+            mapped = map_text(cleaned, spec.map, spec.allowed)  # polars computes the shared part once
             prepare = (cleaned.alias(original), mapped.text.alias(text_name), mapped.unmapped.alias(flag))
             mapping = MapPlan(original, flag, spec.map.unmapped)
         else:

@@ -18,7 +18,14 @@ import polars as pl
 
 from clientwise.errors import Problem
 from clientwise.host.contracts import RawTable
-from clientwise.runtime.cell_problems import SHOWN_PER_CHECK, ProblemReport, cell_problems, cell_text, joined_rows
+from clientwise.runtime.cell_problems import (
+    SHOWN_PER_CHECK,
+    ProblemReport,
+    cell_problems,
+    cell_text,
+    joined_rows,
+    row_labels,
+)
 from clientwise.runtime.findings import Finding
 from clientwise.runtime.validate_checks import Check
 from clientwise.ruleset.data import RELATED_TABLES, DataConfig
@@ -105,11 +112,12 @@ def _report_orphans(
         report.add(count, cell_problems(part.table, part.column, positions.head(SHOWN_PER_CHECK), check, count))
         return
     first = [cell_text(k) or "" for k in keys.gather(positions).unique(maintain_order=True).head(SHOWN_PER_CHECK)]
-    rows = joined_rows(part.table.rows, positions.head(SHOWN_PER_CHECK))
+    shown = positions.head(SHOWN_PER_CHECK)
+    rows = joined_rows(part.table.rows, shown) if shown.len() > 1 else row_labels(part.table.rows, shown)[0]
     effect = "left out" if mode == "drop" else "kept"
-    plural = "s" if count != 1 else ""
+    rows_name = f"{count} rows name" if count != 1 else "1 row names"
     message = (
-        f"{count} row{plural} name a customer not in customers ({customers_file}), {effect}: "
+        f"{rows_name} a customer not in customers ({customers_file}), {effect}: "
         f"keys {', '.join(first)}{' ...' if count > len(first) else ''} ({rows}{', ...' if count > SHOWN_PER_CHECK else ''}, "
         f"column '{part.column}')"
     )

@@ -85,9 +85,9 @@ def unmapped_finding(table: str, field: str, counts: pl.DataFrame, mode: str, fi
     more = counts.height - len(listed)
     seen = ", ".join(listed) + (f" and {more} more" if more > 0 else "")
     effect = "kept as written" if mode == "keep" else "read as empty (unknown)"
-    cells = f"{total} cell{'s' if total != 1 else ''}"
+    cells = f"{total} cells hold" if total != 1 else "1 cell holds"
     message = (
-        f"{cells} hold values no entry of the map covers, {effect}: {seen}; "
+        f"{cells} values no entry of the map covers, {effect}: {seen}; "
         f"add them to [data.{table}.fields.{field}.map]"
         + (" or set unmapped = \"keep\" or \"error\"" if mode == "null" else "")
     )
