@@ -48,14 +48,14 @@ ACCOUNTS = [
      dt.datetime(2024, 12, 2, 10, 0), False, 8.0, 1),
 ]
 
-# Contacts: key, name, job title, covered by, strength word, last contact (one has an unknown account)
+# Contacts: key, name, job title, covered by, strength word (in any case), last contact (one has an unknown account)
 CONTACTS = [
     ("ACC-1001", "Anna Groß", "Geschäftsführer", "K. Weiß", "vertraut", dt.date(2025, 12, 1)),
     ("ACC-1001", "Peter Lang", "Head of Procurement", "K. Weiß", "mittel", dt.date(2025, 10, 14)),
     ("ACC-1001", "Jens Ott", "Werksleiter", None, "schwach", None),
     ("ACC-1002", "Eva Sommer", "CFO", "J. Krämer", "stark", dt.date(2025, 11, 3)),
     ("ACC-1002", "Ute Brandt", "Leiterin Einkauf", "J. Krämer", "keine", None),
-    ("ACC-1003", "Karl Stein", "Kaufmännischer Geschäftsführer", "K. Weiß", "stark", dt.date(2025, 9, 30)),
+    ("ACC-1003", "Karl Stein", "Kaufmännischer Geschäftsführer", "K. Weiß", "STARK", dt.date(2025, 9, 30)),
     ("ACC-1003", "Lena Wolf", "Technische Leiterin", "K. Weiß", "mittel", dt.date(2025, 8, 1)),
     ("ACC-1006", "Mia Roth", "Einkaufsleiter", "S. Özdemir", "Stark", dt.date(2025, 12, 10)),
     ("ACC-1006", "Tom Berg", "head of purchasing", "M. Braun", "vertraut", dt.date(2025, 12, 12)),
@@ -132,9 +132,8 @@ def raw_files() -> dict[str, bytes]:
     header = ["Account-ID", "Accountname", "Branche", "Region", "Accountinhaber", "Umsatz", "Marge",
               "Zahlungsziel", "Sponsor", "Letzte Beziehungsanalyse", "GF kennt Kunde", "Zufriedenheit",
               "Newsletter-Empfänger"]
-    contacts = [[key, name, title, by or "", word if word != "stark" or i % 2 else "STARK",
-                 last.strftime("%d.%m.%Y") if last else ""]
-                for i, (key, name, title, by, word, last) in enumerate(CONTACTS)]
+    contacts = [[key, name, title, by or "", word, last.strftime("%d.%m.%Y") if last else ""]
+                for key, name, title, by, word, last in CONTACTS]
     tickets = [[tid, account, kind, created.strftime("%m/%d/%Y %H:%M"), status]
                for tid, account, kind, created, status in TICKETS]
     items = []
