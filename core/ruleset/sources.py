@@ -118,6 +118,11 @@ class ColumnFilter(Strict):
     in_: list[str] | None = Field(None, alias="in", description="Keep only rows whose cell is one of these.")
     not_in: list[str] | None = Field(None, description="Drop rows whose cell is one of these.")
 
+    @model_validator(mode="before")
+    @classmethod
+    def _list_means_in(cls, value: object) -> object:
+        return {"in": value} if isinstance(value, list) else value
+
     @model_validator(mode="after")
     def _one_condition(self) -> ColumnFilter:
         if (self.in_ is None) == (self.not_in is None):
@@ -140,16 +145,13 @@ class SourceSpec(FormatKeys):
         default_factory=dict,
         description="Field -> the value every row of this source has (type = \"support_call\").",
     )
-    filter: dict[str, list[str] | ColumnFilter] = Field(
+    filter: dict[str, ColumnFilter] = Field(
         default_factory=dict,
         description="Client column name -> the values to keep (a list, or { in = [...] }) or "
         "to drop ({ not_in = [...] }); cells are compared as written, without surrounding spaces.",
     )
     sheet: str | None = Field(None, description="Excel only: the sheet holding the table.")
 
-    def condition(self, column: str) -> ColumnFilter:
-        rule = self.filter[column]
-        return rule if isinstance(rule, ColumnFilter) else ColumnFilter(in_=rule)
 
 
 class Pattern(Strict):
@@ -170,7 +172,7 @@ class Pattern(Strict):
                 pl.Series([""]).str.contains(self.regex)
             except pl.exceptions.PolarsError as error:
                 lines = [line.strip() for line in str(error).splitlines()]
-                detail = next((line[6:] for line in lines if line.startswith("error:")), lines[0] if lines else "")
+                detail = next((line[6:].strip() for line in lines if line.startswith("error:")), lines[0] if lines else "")
                 raise ValueError(f"not a valid regular expression: {detail} (regex syntax: "
                                  "https://docs.rs/regex/latest/regex/#syntax)") from None
         return self

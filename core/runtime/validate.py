@@ -152,7 +152,7 @@ def _filtered(name: str, part: SourceTable, report: ProblemReport, findings: lis
         if column not in schema:
             report.add(1, [_missing_filter_column(name, table, column)])
             continue
-        rule = source.condition(column)
+        rule = source.filter[column]
         text = as_text(pl.col(column), schema[column])
         wanted = [value.strip() for value in (rule.in_ if rule.in_ is not None else rule.not_in or [])]
         matches = text.is_in(wanted).fill_null(False)

@@ -92,7 +92,7 @@ def encoding_problem(file: str, data: bytes, error: UnicodeDecodeError, declared
     row = record_row(data[:line_start].decode("utf-8", errors="replace"), separator, quote)
     guess = guess_encoding(data, start) if declared is None else None
     shown = line.decode(guess or "latin-1", errors="replace")[:_SHOWN_LINE]
-    expected = friendly(declared) if declared else "UTF-8"
+    expected = "UTF-8" if not declared or codecs.lookup(declared).name == "utf-8" else friendly(declared)
     byte = data[start: start + 1].hex().upper()
     if declared is None:
         like = f"it looks like {guess}" if guess else "it is in another encoding"
