@@ -34,11 +34,8 @@ def plain_text(text: pl.Expr, fmt: CellFormat) -> pl.Expr:
     (``1.234,5`` -> ``1234.5``); null if the separators are not where ``fmt`` puts them."""
     if fmt.plain:
         return text
-    plain = text
-    for group in fmt.thousands:
-        plain = plain.str.replace_all(group, "", literal=True)
-    if fmt.decimal != ".":
-        plain = plain.str.replace(fmt.decimal, ".", literal=True)
+    marks = [*fmt.thousands, fmt.decimal]
+    plain = text.str.replace_many(marks, [""] * len(fmt.thousands) + ["."])  # one pass for all marks
     return pl.when(text.str.contains(_number_pattern(fmt))).then(plain)
 
 
@@ -47,14 +44,11 @@ def bare_number(text: pl.Expr, fmt: CellFormat) -> pl.Expr:
     return plain_text(text, fmt).cast(pl.Float64, strict=False)
 
 
-def _hundredth(plain: pl.Expr) -> pl.Expr:
-    """``8.8`` -> ``0.088`` by moving the decimal point in the text, so the result is the
-    number one would type (8.8 / 100 is 0.08800000000000001 in floating point)."""
-    parts = plain.str.strip_chars_start("+").str.split_exact(".", 1)
-    whole = parts.struct.field("field_0").str.zfill(3)
-    cut = whole.str.len_chars() - 2
-    fraction = parts.struct.field("field_1").fill_null("")
-    return pl.concat_str(whole.str.slice(0, cut), pl.lit("."), whole.str.slice(cut), fraction)
+def _hundredth(number: pl.Expr) -> pl.Expr:
+    """``8.8`` -> ``0.088``, the number one would type: 8.8 / 100 is 0.08800000000000001 in
+    floating point, and rounding to 12 decimals (exact while below 1000) gives 0.088 back."""
+    divided = number / 100
+    return pl.when(divided.abs() < 1000).then(divided.round(12)).otherwise(divided)
 
 
 def _decorated_pattern(fmt: CellFormat) -> str:
@@ -66,16 +60,25 @@ def _decorated_pattern(fmt: CellFormat) -> str:
     )
 
 
-def decorated_number(
-    text: pl.Expr, fmt: CellFormat, *, currency: bool, percent: str | None
-) -> tuple[pl.Expr, pl.Expr]:
-    """The value and the currency (ISO code, null if none) of a cell with decorations.
+#: The column :func:`decorated_parts` is stored in before :func:`decorated_number` reads it
+#: (polars would otherwise run the regex once per part used).
+PARTS = "__parts"
+
+
+def decorated_parts(text: pl.Expr, fmt: CellFormat) -> pl.Expr:
+    """A cell split into its decorations and its number, to be stored as :data:`PARTS`."""
+    return text.str.extract_groups(_decorated_pattern(fmt)).alias(PARTS)
+
+
+def decorated_number(fmt: CellFormat, *, currency: bool, percent: str | None) -> tuple[pl.Expr, pl.Expr]:
+    """The value and the currency (ISO code, null if none) of a cell with decorations,
+    from its :data:`PARTS`.
 
     ``currency``: a currency may be written (money fields); ``percent``: how a % is
     read ('fraction' divides by 100, 'points' keeps the number; None: % is refused).
     A cell with anything else, or with parentheses that do not pair, reads as null.
     """
-    parts = text.str.extract_groups(_decorated_pattern(fmt))
+    parts = pl.col(PARTS)
     digits = plain_text(parts.struct.field("number").str.strip_chars(), fmt)
     opened = parts.struct.field("open").is_not_null()
     closed = parts.struct.field("close").is_not_null()
@@ -84,9 +87,9 @@ def decorated_number(
     code = pl.coalesce(parts.struct.field("pre"), parts.struct.field("post"))
     code = code.replace(CURRENCY_SYMBOLS)
     has_percent = parts.struct.field("percent").is_not_null()
-    if percent == "fraction":
-        digits = pl.when(has_percent).then(_hundredth(digits)).otherwise(digits)
     number = digits.cast(pl.Float64, strict=False)
+    if percent == "fraction":
+        number = pl.when(has_percent).then(_hundredth(number)).otherwise(number)
     valid = (opened == closed) & (~opened | parts.struct.field("sign").is_null())
     if not currency:
         valid = valid & code.is_null()

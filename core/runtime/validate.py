@@ -125,7 +125,8 @@ def _read_values(table: RawTable, plans: list[FieldPlan], report: ProblemReport)
         rows = out.select((pl.col(plan.text_name).is_not_null() & pl.col(plan.value_name).is_null()).arg_true())
         positions = rows.to_series()
         if positions.len():
-            repaired = out.select(plan.text_name).gather(positions).select(plan.repair)
+            rows_to_repair = out.select(plan.text_name).gather(positions).lazy()
+            repaired = rows_to_repair.with_columns(plan.repair_first).select(plan.repair).collect()
             out = out.with_columns(out.get_column(c).scatter(positions, repaired.get_column(c))
                                    for c in repaired.columns)
     checks = [(plan, check) for plan in plans for check in plan.checks]

@@ -20,7 +20,7 @@ import polars as pl
 
 from clientwise.ruleset.data import DataConfig, FieldSpec, FieldType
 from clientwise.runtime.cell_format import CellFormat, cell_format
-from clientwise.runtime.numbers import bare_number, decorated_number
+from clientwise.runtime.numbers import bare_number, decorated_number, decorated_parts
 from clientwise.runtime.value_maps import map_text
 
 #: The polars dtype each field type becomes; rules and derived fields see these.
@@ -85,6 +85,8 @@ class FieldPlan:
     checks: tuple[Check, ...]
     aux: tuple[pl.Expr, ...] = ()
     text_name: str | None = None
+    #: computed first for the rows to repair (a cell's parts), then ``repair`` from them
+    repair_first: tuple[pl.Expr, ...] = ()
     repair: tuple[pl.Expr, ...] = ()
     mapping: MapPlan | None = None
 
@@ -223,8 +225,9 @@ def plan_field(
                 partial(_allowed_hint, spec.allowed, where),
             )
         )
+    first = (decorated_parts(base, fmt),) if repair else ()
     return FieldPlan(field, column, prepare, cast.value.alias(value_name), value_name, tuple(checks),
-                     tuple(aux), text_name, tuple(repair), mapping)
+                     tuple(aux), text_name, first, tuple(repair), mapping)
 
 
 def _one_currency(currency: pl.Expr, spec: FieldSpec, where: str) -> Check:
@@ -307,7 +310,7 @@ def _cast_float(message: str, example: float) -> CastFn:
         if dtype.is_numeric():
             return Cast(base.cast(pl.Float64))
         money = spec.type == "money"
-        value, currency = decorated_number(base, fmt, currency=money, percent=None if money else spec.percent)
+        value, currency = decorated_number(fmt, currency=money, percent=None if money else spec.percent)
         return Cast(bare_number(base, fmt), (message, _number_hint(fmt, example)), value,
                     currency if money else None)
 
@@ -325,10 +328,11 @@ def _cast_integer(base: pl.Expr, dtype: pl.DataType, fmt: CellFormat, spec: Fiel
     failure = ("not a whole number", _number_hint(fmt, 42, whole=True))
     if dtype.is_numeric():
         return Cast(_whole(base.cast(pl.Float64)), failure)
-    # "12" directly (exact beyond 2**53), "12.0" or "1.234" (de) through a float.
-    value = pl.coalesce(base.cast(pl.Int64, strict=False), _whole(bare_number(base, fmt)))
-    decorated, _ = decorated_number(base, fmt, currency=False, percent=None)
-    return Cast(value, failure, _whole(decorated))
+    # "12" directly (exact beyond 2**53); "12.0", "1.234" (de) or "(5)" through a float, for
+    # the cells that need it only.
+    decorated, _ = decorated_number(fmt, currency=False, percent=None)
+    repair = _whole(pl.coalesce(bare_number(base, fmt), decorated))
+    return Cast(base.cast(pl.Int64, strict=False), failure, repair)
 
 
 def _cast_boolean(base: pl.Expr, dtype: pl.DataType, fmt: CellFormat, spec: FieldSpec) -> Cast:
