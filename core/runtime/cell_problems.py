@@ -53,9 +53,9 @@ def row_labels(rows: pl.Series, positions: pl.Series) -> list[str]:
 
 
 def joined_rows(rows: pl.Series, positions: pl.Series) -> str:
-    """``rows 2 and 4`` (or the loader's labels joined the same way)."""
+    """``rows 2 and 4``, ``row 7`` (or the loader's labels joined the same way)."""
     labels = row_labels(rows, positions)
-    if rows.dtype != pl.String:
+    if rows.dtype != pl.String and len(labels) > 1:
         numbers = [label.removeprefix("row ") for label in labels]
         return "rows " + (", ".join(numbers[:-1]) + " and " + numbers[-1] if len(numbers) > 1 else numbers[0])
     return ", ".join(labels[:-1]) + " and " + labels[-1] if len(labels) > 1 else labels[0]

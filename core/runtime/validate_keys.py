@@ -24,7 +24,6 @@ from clientwise.runtime.cell_problems import (
     cell_problems,
     cell_text,
     joined_rows,
-    row_labels,
 )
 from clientwise.runtime.findings import Finding
 from clientwise.runtime.validate_checks import Check
@@ -112,8 +111,7 @@ def _report_orphans(
         report.add(count, cell_problems(part.table, part.column, positions.head(SHOWN_PER_CHECK), check, count))
         return
     first = [cell_text(k) or "" for k in keys.gather(positions).unique(maintain_order=True).head(SHOWN_PER_CHECK)]
-    shown = positions.head(SHOWN_PER_CHECK)
-    rows = joined_rows(part.table.rows, shown) if shown.len() > 1 else row_labels(part.table.rows, shown)[0]
+    rows = joined_rows(part.table.rows, positions.head(SHOWN_PER_CHECK))
     effect = "left out" if mode == "drop" else "kept"
     rows_name = f"{count} rows name" if count != 1 else "1 row names"
     message = (
