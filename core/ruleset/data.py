@@ -153,7 +153,7 @@ class DataConfig(FormatKeys):
     false_values: list[str] = Field(default_factory=lambda: ["no", "n", "false", "0"])
     date_formats: list[str] = Field(
         default_factory=lambda: ["%Y-%m-%d"],
-        description="strftime formats tried, in order, for text dates after ISO 8601 (always tried first); "
+        description="strftime formats tried, in order, for text dates, then ISO 8601 (always accepted); "
         "'excel' reads Excel serial day numbers (45657 = 2024-12-31).",
     )
     customers: TableSpec = Field(default_factory=TableSpec)

@@ -57,7 +57,7 @@ class FormatKeys(Strict):
     )
     date_formats: list[str] | None = Field(
         None,
-        description="strftime formats tried, in order, for text dates after ISO 8601 (always tried first); "
+        description="strftime formats tried, in order, for text dates, then ISO 8601 (always accepted); "
         "'excel' reads Excel serial day numbers (45657 = 2024-12-31).",
     )
     null_values: list[str] | None = Field(

@@ -87,7 +87,9 @@ def _validate_part(
             fixed[field_name] = pl.lit(constants[field_name], dtype).alias(field_name)
             continue
         if column in schema:
-            plans.append(plan_field(name, field_name, field_spec, column, schema[column], data, len(plans), fmt))
+            sample = _first_cell(table.frame, column) if field_spec.type == "date" else None
+            plans.append(plan_field(name, field_name, field_spec, column, schema[column], data, len(plans), fmt,
+                                    sample))
             continue
         if field_spec.required or field_name == data.key:
             report.add(1, [_missing_column(name, table, field_name, column, source is not None)])
@@ -105,6 +107,14 @@ def _validate_part(
                 findings.append(unmapped_finding(name, plan.field, counts, plan.mapping.mode, table.file))
     values = {plan.field: pl.col(plan.value_name).alias(plan.field) for plan in plans}
     return out.select([(fixed | values)[f] for f in spec.fields]), table, key_column
+
+
+def _first_cell(frame: pl.DataFrame, column: str) -> str | None:
+    """The first non-empty text cell of a column (None for typed columns)."""
+    if frame.schema[column] != pl.String:
+        return None
+    cells = (cell.strip() for cell in frame.get_column(column).drop_nulls().head(20).to_list())
+    return next((cell for cell in cells if cell), None)
 
 
 def _read_values(table: RawTable, plans: list[FieldPlan], report: ProblemReport) -> pl.DataFrame:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
@@ -149,11 +150,14 @@ def plan_field(
     data: DataConfig,
     slot: int,
     fmt: CellFormat | None = None,
+    sample: str | None = None,
 ) -> FieldPlan:
     """The typed value and every check for ``field``, read from ``column`` of ``dtype``.
 
     ``slot`` numbers the field within its table and names its intermediate columns;
-    ``fmt`` is how the column's source writes cells (default: ``[data]``'s format).
+    ``fmt`` is how the column's source writes cells (default: ``[data]``'s format);
+    ``sample`` is the column's first non-empty cell, which only decides in which order
+    the date formats are computed (not which one a cell is read with).
     """
     fmt = fmt or cell_format(data)
     source = pl.col(column)
@@ -186,7 +190,7 @@ def plan_field(
         base = pl.col(text_name)
         present = base.is_not_null()
         dtype = pl.String()
-    cast = _CASTS[spec.type](base, dtype, fmt, spec)
+    cast = _cast_date(base, dtype, fmt, spec, sample) if spec.type == "date" else _CASTS[spec.type](base, dtype, fmt, spec)
     checks: list[Check] = []
     aux: list[pl.Expr] = []
     repair: list[pl.Expr] = []
@@ -225,7 +229,7 @@ def plan_field(
                 partial(_allowed_hint, spec.allowed, where),
             )
         )
-    first = (decorated_parts(base, fmt),) if repair else ()
+    first = (decorated_parts(base, fmt),) if repair and spec.type != "date" else ()
     return FieldPlan(field, column, prepare, cast.value.alias(value_name), value_name, tuple(checks),
                      tuple(aux), text_name, first, tuple(repair), mapping)
 
@@ -359,28 +363,53 @@ EXCEL_EPOCH = dt.date(1899, 12, 30)
 _EXCEL_LAST = 2958465  # 9999-12-31
 
 
-def _cast_date(base: pl.Expr, dtype: pl.DataType, fmt: CellFormat, spec: FieldSpec) -> Cast:
+def _cast_date(base: pl.Expr, dtype: pl.DataType, fmt: CellFormat, spec: FieldSpec,
+               sample: str | None = None) -> Cast:
+    """Each of ``date_formats`` in order, then ISO 8601 (the date part of a date or date-time).
+
+    Every cell is read by the formats up to the first that reads ``sample`` (the column's
+    first cell); only the cells those leave empty go through the others, in order, so a
+    column in the second of three formats costs two parses, not four, and reads the same.
+    """
     if dtype == pl.Date:
         return Cast(base)
     if isinstance(dtype, pl.Datetime):
         return Cast(base.dt.date())
-    # ISO first: the date part of an ISO date or date-time, if the rest is a valid ISO time.
-    iso_date = base.str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False)
-    iso = pl.when(base.str.contains(ISO_DATE)).then(iso_date)
-    parsed = [iso]
-    for form in fmt.date_formats:
-        if form == "%Y-%m-%d":
-            continue  # ISO above already reads it
-        if form == "excel":
-            serial = base.cast(pl.Float64, strict=False)
-            days = pl.duration(days=serial.floor().cast(pl.Int64, strict=False))
-            parsed.append(pl.when(serial.is_between(61, _EXCEL_LAST)).then(pl.lit(EXCEL_EPOCH) + days))
-        elif any(code in form for code in _TIME_CODES):
-            parsed.append(base.str.to_datetime(form, strict=False).dt.date())
-        else:
-            parsed.append(base.str.to_date(form, strict=False))
-    value = pl.coalesce(parsed) if len(parsed) > 1 else iso
-    return Cast(value, ("not a date", date_hint(list(fmt.date_formats))))
+    candidates = [(form, _date_expr(base, form)) for form in fmt.date_formats if form != "%Y-%m-%d"]
+    candidates.append(("iso", pl.when(base.str.contains(ISO_DATE)).then(base.str.slice(0, 10).str.to_date(
+        "%Y-%m-%d", strict=False))))
+    reads = next((i for i, (form, _) in enumerate(candidates) if sample is not None and _reads(form, sample)), 0)
+    first = [expr for _, expr in candidates[: reads + 1]]
+    rest = [expr for _, expr in candidates[reads + 1:]]
+    value = pl.coalesce(first) if len(first) > 1 else first[0]
+    repair = (pl.coalesce(rest) if len(rest) > 1 else rest[0]) if rest else None
+    return Cast(value, ("not a date", date_hint(list(fmt.date_formats))), repair)
+
+
+def _date_expr(base: pl.Expr, form: str) -> pl.Expr:
+    if form == "excel":
+        serial = base.cast(pl.Float64, strict=False)
+        days = pl.duration(days=serial.floor().cast(pl.Int64, strict=False))
+        return pl.when(serial.is_between(61, _EXCEL_LAST)).then(pl.lit(EXCEL_EPOCH) + days)
+    if any(code in form for code in _TIME_CODES):
+        return base.str.to_datetime(form, strict=False).dt.date()
+    return base.str.to_date(form, strict=False)
+
+
+def _reads(form: str, cell: str) -> bool:
+    """Whether ``form`` reads ``cell`` (Python's reading, to order the polars ones)."""
+    if form == "iso":
+        return re.match(ISO_DATE, cell) is not None
+    if form == "excel":
+        try:
+            return 61 <= float(cell) <= _EXCEL_LAST
+        except ValueError:
+            return False
+    try:
+        dt.datetime.strptime(cell, form)
+    except ValueError:
+        return False
+    return True
 
 
 def date_hint(formats: list[str]) -> str:
