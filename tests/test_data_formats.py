@@ -192,3 +192,15 @@ def test_every_new_data_key_is_in_the_json_schema():
     assert {"exact", "ignore_case", "patterns", "unmapped"} <= set(definitions["ValueMap"]["properties"])
     assert {"contains", "regex", "to"} <= set(definitions["Pattern"]["properties"])
     assert {"in", "not_in"} <= set(definitions["ColumnFilter"]["properties"])
+
+
+def test_every_data_key_is_documented():
+    from pathlib import Path
+
+    from clientwise.ruleset.data import DataConfig as Data
+    from clientwise.ruleset.sources import ColumnFilter, Pattern
+
+    text = (Path(__file__).resolve().parent.parent / "docs" / "data.md").read_text()
+    for model in (Data, TableSpec, SourceSpec, FieldSpec, ValueMap, Pattern, ColumnFilter):
+        for name, info in model.model_fields.items():
+            assert f"`{info.alias or name}`" in text, f"docs/data.md does not document {model.__name__}.{name}"

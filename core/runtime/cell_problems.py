@@ -16,7 +16,7 @@ import polars as pl
 
 from clientwise.host.contracts import RawTable
 from clientwise.errors import Problem
-from clientwise.runtime.validate_checks import Check
+from clientwise.runtime.casts import Check
 
 #: Bad cells shown per check (per column and kind of problem); the rest are counted.
 SHOWN_PER_CHECK = 5

@@ -26,7 +26,7 @@ from clientwise.runtime.cell_problems import (
     joined_rows,
 )
 from clientwise.runtime.findings import Finding
-from clientwise.runtime.validate_checks import Check
+from clientwise.runtime.casts import Check
 from clientwise.ruleset.data import RELATED_TABLES, DataConfig
 
 
