@@ -20,6 +20,7 @@ from clientwise.plugins.sections.checklist import (
     ChecklistHandler,
     Question,
 )
+from clientwise.host.factory import build_host
 from clientwise.host.manager import PluginHost
 from clientwise.ruleset.data import DataConfig
 
@@ -227,7 +228,7 @@ when = "newsletter_recipients >= 3"
 
 @pytest.fixture(scope="module")
 def host() -> PluginHost:
-    return PluginHost()
+    return build_host()
 
 
 def portfolio(revenue: list[float] | None = None) -> pl.DataFrame:

@@ -290,7 +290,7 @@ def test_every_builtin_function_gives_the_same_values_on_polars_and_in_python() 
     import clientwise
     from clientwise.host.function_check import disagreements
 
-    host = clientwise.PluginHost()
+    host = clientwise.build_host()
     registry = host.functions()
     builtins = [registry.get(name) for name in sorted(registry.names())
                 if host.origin(registry.provider(name))[0] == "clientwise"]

@@ -21,6 +21,7 @@ from clientwise.plugins.sections.segmentation import (
     SegmentationHandler,
     Tier,
 )
+from clientwise.host.factory import build_host
 from clientwise.host.manager import PluginHost
 from clientwise.ruleset.data import DataConfig
 
@@ -350,7 +351,7 @@ SCHEMA = {"customer_id": pl.String, "revenue": pl.Float64, "tier_override": pl.S
 
 @pytest.fixture(scope="module")
 def host() -> PluginHost:
-    return PluginHost()
+    return build_host()
 
 
 def run(host: PluginHost, revenue: list[float | None], section: str = "[segmentation]",

@@ -27,7 +27,8 @@ from clientwise.cli.plugins import (
 from clientwise.cli.plugins import plugins as plugins_command
 from clientwise.runtime.engine_notes import engine_notes
 from clientwise.errors import ClientwiseError, InputError
-from clientwise.runtime.evaluator import Evaluator, load_ruleset, parse_as_of
+from clientwise.runtime.evaluator import Evaluator, parse_as_of
+from clientwise.runtime.evaluator import load_ruleset
 from clientwise.cli.plugin_new import plugin as plugin_command
 from clientwise.output.write import choose_writer, write_result
 from clientwise.compiler.steps import DerivedStep

@@ -12,8 +12,9 @@ import click
 
 from clientwise.cli.app import CONTEXT, _as_of, cli
 from clientwise.errors import InputError, Problem
-from clientwise.runtime.evaluator import Evaluator, load_ruleset
-from clientwise.host.manager import PluginHost
+from clientwise.runtime.evaluator import Evaluator
+from clientwise.runtime.evaluator import load_ruleset
+from clientwise.cli.plugins import disable_option, plugin_host
 
 
 @cli.command("test", context_settings=CONTEXT)
@@ -24,6 +25,7 @@ from clientwise.host.manager import PluginHost
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @click.option("--min-coverage", type=click.FloatRange(0, 100), metavar="N",
               help="Fail (exit 1) when rule coverage is below N percent.")
+@disable_option
 def test_command(rulesets: tuple[str, ...], keywords: tuple[str, ...], as_json: bool, min_coverage: float | None) -> None:
     """Run the test cases of each RULESET ([[tests]] and a sibling NAME.tests.toml)."""
     from clientwise.authoring.case_report import RulesetTests, render, render_json
@@ -32,7 +34,7 @@ def test_command(rulesets: tuple[str, ...], keywords: tuple[str, ...], as_json: 
 
     reports, broken = [], []
     for source in rulesets:
-        host = PluginHost()
+        host = plugin_host()
         try:
             evaluator = Evaluator(load_ruleset(source, host=host), host=host)
             outcomes = run_cases(evaluator, source, keywords)
@@ -92,12 +94,13 @@ def report_lint(evaluator: Evaluator, strict: bool, source: str | None = None) -
 @click.argument("key")
 @_as_of
 @click.option("--why-not", "why_not", metavar="RULE_ID", help="Only why this rule did (not) fire: which part was false or null.")
+@disable_option
 def explain(ruleset: str, data: Path, key: str, as_of: str | None, why_not: str | None) -> None:
     """The full decision trace for the customer KEY: derived values, every rule, why it fired or not."""
     from clientwise.authoring.trace import render_trace, render_why_not
     from clientwise.runtime.evaluator import parse_as_of
 
-    host = PluginHost()
+    host = plugin_host()
     evaluator = Evaluator(load_ruleset(ruleset, host=host), host=host)
     result = evaluator.evaluate(data, as_of=parse_as_of(as_of))
     text = render_why_not(evaluator, result, key, why_not) if why_not else render_trace(evaluator, result, key)
@@ -111,6 +114,7 @@ def explain(ruleset: str, data: Path, key: str, as_of: str | None, why_not: str 
 @click.option("--rules", "rules_only", is_flag=True, help="Compare the two merged rulesets, not their results.")
 @_as_of
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@disable_option
 def diff(ruleset_a: str, ruleset_b: str, data: Path | None, rules_only: bool, as_of: str | None, as_json: bool) -> None:
     """Evaluate RULESET_A and RULESET_B over DATA and show what changes for whom
     (tier migrations, class and band changes, actions gained and lost, portfolio figures);
@@ -122,7 +126,7 @@ def diff(ruleset_a: str, ruleset_b: str, data: Path | None, rules_only: bool, as
     from clientwise.runtime.evaluator import parse_as_of
     from clientwise.compiler.steps import ClassificationStep
 
-    host = PluginHost()
+    host = plugin_host()
     a, b = load_ruleset(ruleset_a, host=host), load_ruleset(ruleset_b, host=host)
     if rules_only:
         changes = diff_documents(a.document, b.document)
@@ -146,13 +150,14 @@ def diff(ruleset_a: str, ruleset_b: str, data: Path | None, rules_only: bool, as
 @cli.command(context_settings=CONTEXT)
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               help="Write to this file (atomically) instead of standard output.")
+@disable_option
 def schema(output: Path | None) -> None:
     """Write the JSON Schema of the ruleset format (with every installed plugin's sections),
     for editors: start a ruleset with  #:schema ./clientwise.schema.json"""
     from clientwise.output.atomic import atomic_write
     from clientwise.authoring.schema import schema_text
 
-    text = schema_text(PluginHost())
+    text = schema_text(plugin_host())
     if output is None:
         click.echo(text, nl=False)
         return

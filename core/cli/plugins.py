@@ -15,8 +15,11 @@ from typing import Any, TypeVar
 import click
 
 from clientwise.errors import InputError, Problem, did_you_mean
-from clientwise.host.faults import FAULT_EXIT_CODE
-from clientwise.host.manager import PluginHost, PluginInfo
+from clientwise.errors import FAULT_EXIT_CODE
+from clientwise.host.factory import build_host
+from clientwise.host.selection import refuse_essential
+from clientwise.host.discovery import PluginInfo
+from clientwise.host.manager import PluginHost
 
 F = TypeVar("F", bound=Callable[..., Any])
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -66,15 +69,19 @@ def _options() -> dict[str, Any]:
 
 
 def plugin_host() -> PluginHost:
-    """The host for this command: entry points, minus disabled plugins, honouring the environment.
+    """The host for this command, from the one factory: the installed plugins minus those
+    switched off by ``CLIENTWISE_DISABLE_PLUGINS`` / ``CLIENTWISE_LOAD_PLUGINS`` and
+    ``--disable-plugin``. A ruleset's own ``[plugins] disable`` is applied by the evaluator.
 
-    ``clientwise.sdk.testing.run_cli`` passes its own isolated host as ``obj={"host": ...}``.
+    ``clientwise.sdk.testing.run_cli`` passes its own isolated host as ``obj={"host": ...}``;
+    ``--disable-plugin`` then gives a view of it without those plugins.
     """
+    disabled = list(_options().get("disable_plugins", ()))
     given = _options().get("host")
-    if given is not None:
-        given.disable(_options().get("disable_plugins", ()), location="--disable-plugin")
-        return given  # type: ignore[no-any-return]
-    return PluginHost(disabled=_options().get("disable_plugins", ()), environ=os.environ)
+    if given is None:
+        return build_host(disable=disabled)
+    refuse_essential(disabled, location="--disable-plugin")
+    return given.without({name: "disabled by --disable-plugin" for name in disabled})  # type: ignore[no-any-return]
 
 
 def strict_plugins() -> bool:

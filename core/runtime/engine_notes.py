@@ -19,11 +19,8 @@ if TYPE_CHECKING:
 
 
 def engine_notes(evaluator: Evaluator) -> list[str]:
-    """The engine's notes on the compiled rules, or none for engines without ``notes``."""
-    notes = getattr(evaluator.engine, "notes", None)
-    if notes is None:
-        return []
+    """The engine's notes on the compiled rules (:meth:`Engine.notes`)."""
     decisions = [step.decision for step in evaluator.program.steps() if not isinstance(step, DerivedStep)]
     context = DecideContext(dt.date.today(), evaluator.ruleset.core.data.key, evaluator.host.functions(),
                             evaluator.ruleset.core.metadata.name)
-    return list(notes(decisions, context))
+    return list(evaluator.engine.notes(decisions, context))

@@ -8,7 +8,6 @@ columns are asked for. Every problem found here is reported at once.
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -41,7 +40,7 @@ def load_tables(
     found: dict[str, RawTable] = {}
     for file in files:
         loader = by_suffix[file.suffix.lower()]
-        for name, table in _read(loader, file, columns, keys).items():
+        for name, table in loader.read(file, columns, keys=keys).items():
             if name not in columns:
                 continue
             if name in found:
@@ -53,23 +52,6 @@ def load_tables(
             problems.add(_missing(name, path, by_suffix, declared=name in specs))
     problems.raise_if_any(DataError)
     return found
-
-
-def _read(
-    loader: Loader, path: Path, columns: dict[str, Sequence[str] | None], keys: dict[str, str]
-) -> dict[str, RawTable]:
-    """Call a loader, passing ``keys`` only to loaders that take it.
-
-    ``keys`` (the key column per table) lets formats that nest tables give nested
-    rows their customer's key; a loader written without it still works.
-    """
-    try:
-        parameters = inspect.signature(loader.read).parameters.values()
-    except (TypeError, ValueError):
-        parameters = None
-    if parameters is not None and any(p.name == "keys" or p.kind is p.VAR_KEYWORD for p in parameters):
-        return loader.read(path, columns, keys=keys)  # type: ignore[call-arg]
-    return loader.read(path, columns)
 
 
 def loaders_by_suffix(loaders: Sequence[Loader]) -> dict[str, Loader]:

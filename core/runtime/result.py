@@ -10,7 +10,7 @@ from typing import Any
 import polars as pl
 
 from clientwise.runtime.explain import Explanation, Tracer
-from clientwise.host.faults import PluginFault
+from clientwise.errors import PluginFault
 from clientwise.compiler.plan import OutputColumn, SectionSummary
 
 #: Version of the documented output schema (docs/output-schema.md). Bump on any

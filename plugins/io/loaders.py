@@ -63,7 +63,7 @@ def _unreadable(path: Path, what: str, exc: Exception, hint: str) -> DataError:
     return DataError(Problem(f"cannot read the file as {what}: {detail}", file=str(path), hint=hint))
 
 
-class CsvLoader:
+class CsvLoader(Loader):
     """Comma-separated text as Excel and most CRMs export it.
 
     Every column is read as text so validation sees exactly what the user typed.
@@ -75,7 +75,7 @@ class CsvLoader:
     suffixes: ClassVar[tuple[str, ...]] = (".csv",)
 
     def read(
-        self, path: Path, columns: Columns, *, keys: Mapping[str, str] | None = None
+        self, path: Path, columns: Columns, *, keys: Mapping[str, str]
     ) -> dict[str, RawTable]:
         table = single_table_name(path)
         if table not in columns:
@@ -104,7 +104,7 @@ def _sniff_separator(path: Path) -> str:
     return best if counts[best] > counts[","] else ","
 
 
-class ParquetLoader:
+class ParquetLoader(Loader):
     """Parquet files, reading only the columns the ruleset declares.
 
     A declared column that is absent is not an error here; the closest existing
@@ -115,7 +115,7 @@ class ParquetLoader:
     suffixes: ClassVar[tuple[str, ...]] = (".parquet",)
 
     def read(
-        self, path: Path, columns: Columns, *, keys: Mapping[str, str] | None = None
+        self, path: Path, columns: Columns, *, keys: Mapping[str, str]
     ) -> dict[str, RawTable]:
         table = single_table_name(path)
         if table not in columns:
@@ -144,7 +144,7 @@ def _select_columns(present: list[str], wanted: Sequence[str] | None) -> list[st
     return list(chosen) or None
 
 
-class ExcelLoader:
+class ExcelLoader(Loader):
     """``.xlsx`` workbooks: a sheet per table, or one sheet named after the file.
 
     Column names are in row 1; messages use Excel's own row numbers.
@@ -154,7 +154,7 @@ class ExcelLoader:
     suffixes: ClassVar[tuple[str, ...]] = (".xlsx",)
 
     def read(
-        self, path: Path, columns: Columns, *, keys: Mapping[str, str] | None = None
+        self, path: Path, columns: Columns, *, keys: Mapping[str, str]
     ) -> dict[str, RawTable]:
         import fastexcel
 
@@ -206,7 +206,7 @@ def _sheets_for_tables(path: Path, sheet_names: list[str]) -> dict[str, str]:
     )
 
 
-class JsonLoader:
+class JsonLoader(Loader):
     """A JSON array of records, or an object with one array per table.
 
     An array holds the table the file is named after (``contacts.json``), else
@@ -218,7 +218,7 @@ class JsonLoader:
     suffixes: ClassVar[tuple[str, ...]] = (".json",)
 
     def read(
-        self, path: Path, columns: Columns, *, keys: Mapping[str, str] | None = None
+        self, path: Path, columns: Columns, *, keys: Mapping[str, str]
     ) -> dict[str, RawTable]:
         try:
             document = json.loads(path.read_bytes().decode("utf-8-sig"))
@@ -258,14 +258,14 @@ class JsonLoader:
         return builder.tables()
 
 
-class JsonLinesLoader:
+class JsonLinesLoader(Loader):
     """One record per line (JSON Lines / NDJSON); table and nesting as for a JSON array."""
 
     name: ClassVar[str] = "jsonl"
     suffixes: ClassVar[tuple[str, ...]] = (".jsonl", ".ndjson")
 
     def read(
-        self, path: Path, columns: Columns, *, keys: Mapping[str, str] | None = None
+        self, path: Path, columns: Columns, *, keys: Mapping[str, str]
     ) -> dict[str, RawTable]:
         builder = _Builder(str(path), columns, keys)
         try:

@@ -20,6 +20,7 @@ import polars as pl
 
 from clientwise.output.escape import escape_formula, escape_formulas
 from clientwise.runtime.explain import Explanation
+from clientwise.host.contracts import Writer
 from clientwise.host.spec import hookimpl
 from clientwise.compiler.plan import SectionSummary
 from clientwise.runtime.result import Result
@@ -177,7 +178,7 @@ def _block(lines: list[str], opening: str, closing: str) -> str:
     return f"{opening}\n" + ",\n".join(lines) + f"\n  {closing}" if lines else opening + closing
 
 
-class JsonWriter:
+class JsonWriter(Writer):
     """One document with one line per header key, portfolio section and customer.
 
     That layout keeps the file readable and diffable line by line (a changed customer
@@ -197,7 +198,7 @@ class JsonWriter:
         stream.write(("{\n" + ",\n".join(members) + "\n}\n").encode("utf-8"))
 
 
-class JsonLinesWriter:
+class JsonLinesWriter(Writer):
     format: ClassVar[str] = "jsonl"
     suffix: ClassVar[str] = ".jsonl"
     suffixes: ClassVar[tuple[str, ...]] = (".jsonl", ".ndjson")
@@ -239,7 +240,7 @@ def csv_frame(result: Result) -> pl.DataFrame:
     return frame.rename({name: escape_formula(name) for name in frame.columns if escape_formula(name) != name})
 
 
-class CsvWriter:
+class CsvWriter(Writer):
     format: ClassVar[str] = "csv"
     suffix: ClassVar[str] = ".csv"
     description: ClassVar[str] = "The customers table, one row per customer (UTF-8, formula-safe for spreadsheets)."

@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import Any, BinaryIO, ClassVar
 
+from clientwise.host.contracts import Writer
 from clientwise.host.spec import hookimpl
 from clientwise.plugins.reports.format import money, pct, target_range, whole
 from clientwise.plugins.reports.model import Report, build
@@ -138,7 +139,7 @@ def _actions(report: Report, result: Result) -> list[str]:
     return out
 
 
-class MarkdownWriter:
+class MarkdownWriter(Writer):
     """Portfolio summary and actions in Markdown (GitHub-flavoured tables)."""
 
     format: ClassVar[str] = "md"

@@ -28,7 +28,7 @@ from typing import Any, ClassVar
 
 import polars as pl
 
-from clientwise.host.contracts import CompiledDecision, DecideContext
+from clientwise.host.contracts import CompiledDecision, DecideContext, Engine
 from clientwise.errors import ClientwiseError, InputError, Problem
 from clientwise.expr import EvalContext
 from clientwise.host.spec import hookimpl
@@ -145,7 +145,7 @@ def compile_plan(decisions: Sequence[CompiledDecision], context: DecideContext,
     return plan
 
 
-class DurableEngine:
+class DurableEngine(Engine):
     """Runs decision rules on durable-rules in ``workers`` processes (0: in this process)."""
 
     name: ClassVar[str] = "durable"
