@@ -27,9 +27,9 @@ if TYPE_CHECKING:
     from clientwise.host.factory import build_host
     from clientwise.host.manager import PluginHost
     from clientwise.host.spec import hookimpl
+    from clientwise.ruleset import Ruleset
     from clientwise.runtime.evaluator import Evaluator, evaluate, load_ruleset, parse_ruleset
     from clientwise.runtime.result import Result
-    from clientwise.ruleset import Ruleset
 
 _PUBLIC = {
     "ClientwiseError": "clientwise.errors",

@@ -34,8 +34,8 @@ def evaluated() -> tuple[Evaluator, object]:
 
 def test_why_not_names_the_false_and_the_null_parts() -> None:
     scope = expr.Scope(fields={"tier": expr.STRING, "sponsor": expr.STRING, "revenue": expr.NUMBER})
-    from clientwise.host.factory import build_host
     from clientwise.compiler.plan import Source
+    from clientwise.host.factory import build_host
 
     functions = build_host().functions()
     node = expr.parse_checked("tier in ['core'] and (sponsor is null or revenue > 10)", Source("f", "p"), scope,

@@ -7,7 +7,7 @@ import datetime as dt
 import polars as pl
 import pytest
 
-from clientwise.runtime.derive import aggregate_calls, derive, derive_lazy, levels
+from clientwise.compiler.plan import Source
 from clientwise.errors import DataError
 from clientwise.expr import (
     BOOLEAN,
@@ -23,8 +23,8 @@ from clientwise.expr import (
     parse_checked,
     tables_used,
 )
-from clientwise.compiler.plan import Source
 from clientwise.plugins.functions import clientwise_functions
+from clientwise.runtime.derive import aggregate_calls, derive, derive_lazy, levels
 
 REGISTRY = FunctionRegistry({"functions": clientwise_functions()})
 CTX = EvalContext(dt.date(2026, 1, 31), REGISTRY, key="customer_id")

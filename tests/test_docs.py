@@ -6,8 +6,8 @@ import inspect
 import re
 from pathlib import Path
 
-from clientwise.host import spec as hookspecs
 from clientwise.cli.app import cli
+from clientwise.host import spec as hookspecs
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"

@@ -12,12 +12,12 @@ from polars.testing import assert_frame_equal
 from test_conformance import Recording, run_both
 
 from clientwise import Evaluator, parse_ruleset
+from clientwise.compiler.program import DeriveStratum
+from clientwise.compiler.steps import DerivedStep
 from clientwise.host.contracts import DecideContext
 from clientwise.plugins.engines.durable import worker
 from clientwise.plugins.engines.durable.chain import Chain
 from clientwise.sample import generate
-from clientwise.compiler.program import DeriveStratum
-from clientwise.compiler.steps import DerivedStep
 
 AS_OF = "2026-06-30"
 

@@ -10,7 +10,7 @@ from typing import Any
 import polars as pl
 import pytest
 
-from clientwise.runtime.derive import derive
+from clientwise.compiler.plan import Source
 from clientwise.expr import (
     BOOLEAN,
     DATE,
@@ -23,8 +23,8 @@ from clientwise.expr import (
     evaluate_rows,
     parse_checked,
 )
-from clientwise.compiler.plan import Source
 from clientwise.plugins.functions import clientwise_functions
+from clientwise.runtime.derive import derive
 
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "expressions.md"
 

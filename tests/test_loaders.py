@@ -10,11 +10,9 @@ import openpyxl
 import polars as pl
 import pytest
 
-from clientwise.sdk.testing import make_plugin
-from clientwise.host.contracts import Loader, RawTable
 from clientwise import PluginError, build_host, hookimpl
 from clientwise.errors import DataError
-from clientwise.runtime.load import load_tables
+from clientwise.host.contracts import Loader, RawTable
 from clientwise.plugins.io.loaders import (
     CsvLoader,
     ExcelLoader,
@@ -24,6 +22,8 @@ from clientwise.plugins.io.loaders import (
     clientwise_loaders,
 )
 from clientwise.ruleset.data import DataConfig, FieldSpec, TableSpec
+from clientwise.runtime.load import load_tables
+from clientwise.sdk.testing import make_plugin
 
 LOADERS = clientwise_loaders()
 SUFFIXES = ".csv, .json, .jsonl, .ndjson, .parquet, .xlsx"

@@ -13,14 +13,13 @@ import pytest
 from click.testing import CliRunner
 from pydantic import Field
 
-from clientwise.sdk.testing import make_plugin
 from clientwise import Evaluator, InputError, RulesetError, build_host, hookimpl
 from clientwise.cli.app import cli
 from clientwise.errors import FAULT_EXIT_CODE, PluginFailure
 from clientwise.host.selection import incompatibility
 from clientwise.ruleset import Strict
 from clientwise.sample import DEMO_AS_OF, demo_path
-from clientwise.sdk.testing import assert_plugin_valid
+from clientwise.sdk.testing import assert_plugin_valid, make_plugin
 
 RULESET = 'extends = "default"\n[metadata]\nname = "t"\n'
 
@@ -230,7 +229,6 @@ def test_assert_plugin_valid_catches_the_usual_mistakes() -> None:
 
 def test_assert_plugin_valid_catches_a_function_whose_two_implementations_disagree() -> None:
     import clientwise_nps
-
     from clientwise.expr import FunctionSpec, Type
 
     def spec(polars: Any) -> FunctionSpec:

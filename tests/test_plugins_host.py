@@ -8,10 +8,10 @@ from typing import ClassVar
 import polars as pl
 import pytest
 
-from clientwise.sdk.testing import make_plugin
 from clientwise import InputError, PluginError, build_host, hookimpl, parse_ruleset
 from clientwise.plugins import functions
 from clientwise.sdk import Engine
+from clientwise.sdk.testing import make_plugin
 
 BUILTINS = {"functions", "loaders", "writers", "polars_engine", "segmentation", "checklist", "profitability", "relationship"}
 

@@ -14,10 +14,10 @@ from typing import BinaryIO, ClassVar
 import polars as pl
 import pytest
 
-from clientwise.output.atomic import AtomicGroup, atomic_write, atomic_writes
 from clientwise.errors import InputError
-from clientwise.plugins.io.writers import clientwise_writers
+from clientwise.output.atomic import AtomicGroup, atomic_write, atomic_writes
 from clientwise.output.write import choose_writer, write_result
+from clientwise.plugins.io.writers import clientwise_writers
 from clientwise.runtime.result import Result, RulesetIdentity
 from clientwise.sdk import Writer
 

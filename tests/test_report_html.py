@@ -12,13 +12,15 @@ import pytest
 from report_inputs import HOSTILE, hostile_result, sample_result
 
 import clientwise
+from clientwise.compiler.steps import DerivedStep
 from clientwise.host.contracts import Writer
-from clientwise.plugins.reports import html as report_html, md as report_md, xlsx as report_xlsx
-from clientwise.plugins.reports.md import md
-from clientwise.plugins.reports.model import build
 from clientwise.host.factory import build_host
 from clientwise.output.write import choose_writer
-from clientwise.compiler.steps import DerivedStep
+from clientwise.plugins.reports import html as report_html
+from clientwise.plugins.reports import md as report_md
+from clientwise.plugins.reports import xlsx as report_xlsx
+from clientwise.plugins.reports.md import md
+from clientwise.plugins.reports.model import build
 
 
 def html() -> str:

@@ -8,11 +8,12 @@ import openpyxl
 import pytest
 
 import clientwise
-from clientwise.sdk.testing import make_plugin
 from clientwise import build_host, hookimpl
-from clientwise.plugins.reports import html as report_html, md as report_md
+from clientwise.plugins.reports import html as report_html
+from clientwise.plugins.reports import md as report_md
 from clientwise.plugins.reports.xlsx import XlsxWriter
 from clientwise.sample import DEMO_AS_OF, demo_path
+from clientwise.sdk.testing import make_plugin
 
 LINE = "segmentation: plugin segmentation (clientwise {version})".format(version=clientwise.__version__)
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from clientwise import PluginHost, build_host, RulesetError, load_ruleset, parse_ruleset
+from clientwise import PluginHost, RulesetError, build_host, load_ruleset, parse_ruleset
 from clientwise.ruleset import content_hash, read_raw, shipped_rulesets
 from clientwise.ruleset.merge import merge
 

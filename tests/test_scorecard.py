@@ -9,11 +9,11 @@ import pytest
 from pydantic import BaseModel
 
 import clientwise
-from clientwise.host.contracts import CompileContext, SectionHandler
+from clientwise.compiler.plan import SectionPlan, Source
 from clientwise.errors import RulesetError
-from clientwise.host.spec import hookimpl
-from clientwise.compiler.plan import SectionPlan, SectionSummary, Source
+from clientwise.host.contracts import CompileContext, SectionHandler
 from clientwise.host.factory import build_host
+from clientwise.host.spec import hookimpl
 from clientwise.ruleset.data import Strict
 from clientwise.sdk.scorecard import (
     GROUP,

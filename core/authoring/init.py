@@ -19,16 +19,15 @@ from typing import Any
 import polars as pl
 import tomlkit
 
-from clientwise.output.atomic import atomic_writes
 from clientwise.authoring.schema import SCHEMA_FILE, schema_text
+from clientwise.compiler.steps import ActionsStep, ClassificationStep
 from clientwise.errors import InputError, Problem
-from clientwise.runtime.evaluator import Evaluator
-from clientwise.runtime.evaluator import load_ruleset
 from clientwise.host.factory import build_host
 from clientwise.host.manager import PluginHost
+from clientwise.output.atomic import atomic_writes
 from clientwise.ruleset import Ruleset
 from clientwise.ruleset.cases import NULL_MARK
-from clientwise.compiler.steps import ActionsStep, ClassificationStep
+from clientwise.runtime.evaluator import Evaluator, load_ruleset
 
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 #: The date starter cases are evaluated at (fixed, so the files are reproducible).

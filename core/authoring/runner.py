@@ -28,14 +28,14 @@ from clientwise.authoring.cases_io import (
 from clientwise.authoring.keywords import keyword_matcher
 from clientwise.authoring.whynot import reasons
 from clientwise.compiler.compile import Program
-from clientwise.runtime.outputs import RULE_SUFFIX
-from clientwise.errors import InputError, Problem, did_you_mean
-from clientwise.runtime.explain import show_value
-from clientwise.runtime.evaluator import Evaluator
 from clientwise.compiler.plan import ComputedField
-from clientwise.runtime.result import Result
-from clientwise.ruleset.cases import NULL_MARK, TestCase
 from clientwise.compiler.steps import ActionsStep, ClassificationStep, DerivedStep
+from clientwise.errors import InputError, Problem, did_you_mean
+from clientwise.ruleset.cases import NULL_MARK, TestCase
+from clientwise.runtime.evaluator import Evaluator
+from clientwise.runtime.explain import show_value
+from clientwise.runtime.outputs import RULE_SUFFIX
+from clientwise.runtime.result import Result
 
 
 @dataclass(frozen=True)

@@ -18,9 +18,9 @@ from typing import Any
 
 from pydantic.json_schema import models_json_schema
 
-from clientwise.host.settings import plugins_table_schema
 from clientwise.host.factory import build_host
 from clientwise.host.manager import PluginHost
+from clientwise.host.settings import plugins_table_schema
 from clientwise.ruleset import CoreSections
 
 SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"

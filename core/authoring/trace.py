@@ -19,10 +19,10 @@ import polars as pl
 from clientwise.authoring.runner import rule_conditions
 from clientwise.authoring.whynot import reasons, substituted
 from clientwise.errors import InputError, Problem, did_you_mean
-from clientwise.output.escape import clean_lines
-from clientwise.runtime.explain import Explanation, RuleStep, show_value
 from clientwise.expr import EvalContext
+from clientwise.output.escape import clean_lines
 from clientwise.runtime.evaluator import Evaluator
+from clientwise.runtime.explain import Explanation, RuleStep, show_value
 from clientwise.runtime.result import Result
 
 

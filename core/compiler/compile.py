@@ -12,10 +12,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 from clientwise import expr
-from clientwise.compiler.program import DecideStratum, DeriveStratum, Origin, Program, SectionEntry, Stratum
-from clientwise.host.contracts import CompileContext
-from clientwise.errors import InputError, Problem, ProblemList, RulesetError
-from clientwise.expr.types import Type
 from clientwise.compiler.order import Node as OrderNode
 from clientwise.compiler.order import strata, topological_order
 from clientwise.compiler.plan import (
@@ -26,11 +22,15 @@ from clientwise.compiler.plan import (
     SectionPlan,
     Source,
 )
+from clientwise.compiler.program import DecideStratum, DeriveStratum, Origin, Program, SectionEntry, Stratum
+from clientwise.compiler.steps import ClassificationStep, DerivedStep, Step
+from clientwise.compiler.typecheck import ItemChecker, key_source
+from clientwise.errors import InputError, Problem, ProblemList, RulesetError
+from clientwise.expr.types import Type
+from clientwise.host.contracts import CompileContext
 from clientwise.host.manager import PluginHost
 from clientwise.ruleset import Ruleset
 from clientwise.ruleset.data import RELATED_TABLES
-from clientwise.compiler.steps import ClassificationStep, DerivedStep, Step
-from clientwise.compiler.typecheck import ItemChecker, key_source
 
 
 def core_plan(ruleset: Ruleset) -> tuple[SectionPlan, SectionPlan]:

@@ -9,9 +9,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from clientwise import expr
-from clientwise.host.contracts import CompiledDecision, CompiledRule
-from clientwise.errors import InputError, Problem, ProblemList
-from clientwise.expr.types import Type, unify
 from clientwise.compiler.plan import (
     ActionRule,
     Classification,
@@ -20,6 +17,9 @@ from clientwise.compiler.plan import (
     Source,
 )
 from clientwise.compiler.steps import ACTIONS, ActionsStep, ClassificationStep, DerivedStep, Step
+from clientwise.errors import InputError, Problem, ProblemList
+from clientwise.expr.types import Type, unify
+from clientwise.host.contracts import CompiledDecision, CompiledRule
 
 if TYPE_CHECKING:
     from clientwise.expr.functions import FunctionRegistry

@@ -23,8 +23,8 @@ from clientwise.compiler.plan import SectionPlan, SectionSummary, Source
 if TYPE_CHECKING:
     from clientwise.expr.functions import FunctionRegistry
     from clientwise.expr.nodes import Node
-    from clientwise.runtime.result import Result
     from clientwise.ruleset.data import DataConfig
+    from clientwise.runtime.result import Result
 
 #: The settings model a section handler is parametrised with.
 ConfigT = TypeVar("ConfigT", bound=BaseModel)

@@ -24,15 +24,15 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 
 from clientwise import expr
-from clientwise.errors import ClientwiseError
 from clientwise.compiler.program import DeriveStratum
+from clientwise.errors import ClientwiseError
 from clientwise.expr.compile_polars import dtype_of
 
 if TYPE_CHECKING:
+    from clientwise.compiler.steps import DerivedStep
     from clientwise.host.contracts import CompiledDecision, Engine
     from clientwise.host.faults import FaultRecorder
     from clientwise.host.manager import PluginHost
-    from clientwise.compiler.steps import DerivedStep
 
 #: Type names of ComputedField -> polars dtype of its null stand-in.
 _COMPUTED_DTYPES = {"string": pl.String(), "number": pl.Float64(), "boolean": pl.Boolean(), "date": pl.Date()}

@@ -14,8 +14,8 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
-from clientwise.output.atomic import AtomicGroup
 from clientwise.errors import InputError, Problem, did_you_mean
+from clientwise.output.atomic import AtomicGroup
 
 if TYPE_CHECKING:
     from clientwise.host.contracts import Writer

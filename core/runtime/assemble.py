@@ -76,7 +76,8 @@ def _summaries(program: Program, host: PluginHost, frame: pl.DataFrame, context:
             continue
         plugin = host.owner("ruleset section", entry.name) or entry.name
         config = program.ruleset.sections[entry.name]
-        summary, fault = faults.guard(plugin, "summarize", lambda: handler.summarize(config, frame, context),
+        summary, fault = faults.guard(plugin, "summarize",
+                                      lambda handler=handler, config=config: handler.summarize(config, frame, context),
                                       section=entry.name)
         if summary is None:
             message = fault.render() if fault else f"plugin '{plugin}' returned no summary"

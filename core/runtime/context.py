@@ -16,8 +16,8 @@ from pydantic import BaseModel
 from clientwise.host.contracts import Engine
 from clientwise.host.faults import FaultRecorder
 from clientwise.host.manager import PluginHost
-from clientwise.runtime.result import Result
 from clientwise.ruleset import Ruleset
+from clientwise.runtime.result import Result
 
 
 @dataclass

@@ -11,8 +11,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
-from clientwise.host.contracts import DecideContext
 from clientwise.compiler.steps import DerivedStep
+from clientwise.host.contracts import DecideContext
 
 if TYPE_CHECKING:
     from clientwise.runtime.evaluator import Evaluator

@@ -24,6 +24,8 @@ from clientwise.host.factory import build_host
 from clientwise.host.faults import FaultRecorder
 from clientwise.host.isolate import StepGuard
 from clientwise.host.manager import PluginHost
+from clientwise.ruleset import Ruleset, read_raw, validate
+from clientwise.ruleset.data import RELATED_TABLES
 from clientwise.runtime.assemble import assemble, identity
 from clientwise.runtime.context import EvaluationContext, after_evaluate, before_evaluate
 from clientwise.runtime.derive import derive_stratum
@@ -32,8 +34,6 @@ from clientwise.runtime.loop import Deriver, Loop
 from clientwise.runtime.result import Result, RulesetIdentity
 from clientwise.runtime.single import OneCustomer, Population, record_tables, typed_like
 from clientwise.runtime.validate import validate_tables
-from clientwise.ruleset import Ruleset, read_raw, validate
-from clientwise.ruleset.data import RELATED_TABLES
 
 DataSource = str | Path | Mapping[str, pl.DataFrame]
 

@@ -9,9 +9,9 @@ from typing import Any, Protocol
 
 import polars as pl
 
-from clientwise.output.escape import clean_lines
 from clientwise.compiler.trace import TracedDerived, TracedRule
 from clientwise.expr import EvalContext, render_text
+from clientwise.output.escape import clean_lines
 
 
 def _plain(value: Any) -> Any:

@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from clientwise.host.contracts import Loader, RawTable
 from clientwise.errors import DataError, Problem, ProblemList
+from clientwise.host.contracts import Loader, RawTable
 from clientwise.ruleset.data import DataConfig
 
 TABLES = ("customers", "contacts", "interactions")

@@ -9,9 +9,9 @@ from typing import Any
 
 import polars as pl
 
-from clientwise.runtime.explain import Explanation, Tracer
-from clientwise.errors import PluginFault
 from clientwise.compiler.plan import OutputColumn, SectionSummary
+from clientwise.errors import PluginFault
+from clientwise.runtime.explain import Explanation, Tracer
 
 #: Version of the documented output schema (docs/output-schema.md). Bump on any
 #: incompatible change to column names, types or the JSON layout.

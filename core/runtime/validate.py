@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-from clientwise.host.contracts import RawTable
 from clientwise.errors import DataError, Problem
+from clientwise.host.contracts import RawTable
 from clientwise.ruleset.data import RELATED_TABLES, DataConfig, TableSpec
 from clientwise.runtime.validate_checks import FIELD_DTYPES, Check, FieldPlan, plan_field
 

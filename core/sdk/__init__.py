@@ -41,7 +41,19 @@ if TYPE_CHECKING:
         Source,
     )
     from clientwise.errors import DataError, InputError, PluginError, Problem, RulesetError
-    from clientwise.expr.build import all_of, any_of, call, compare, field, group, negate, number_text, one_of, quote, raw
+    from clientwise.expr.build import (
+        all_of,
+        any_of,
+        call,
+        compare,
+        field,
+        group,
+        negate,
+        number_text,
+        one_of,
+        quote,
+        raw,
+    )
     from clientwise.expr.functions import CallInfo, EvalContext, FunctionSpec, SignatureError
     from clientwise.expr.types import BOOLEAN, DATE, INTEGER, NULL, NUMBER, STRING, Type
     from clientwise.host import spec as hookspecs
@@ -60,9 +72,9 @@ if TYPE_CHECKING:
     )
     from clientwise.host.spec import hookimpl
     from clientwise.output.escape import clean, escape_formula, escape_formulas
+    from clientwise.ruleset.data import Strict
     from clientwise.runtime.context import EvaluationContext
     from clientwise.runtime.result import Result
-    from clientwise.ruleset.data import Strict
     from clientwise.sdk.scorecard import Band, Criterion, Scorecard, ScorecardNames, compile_scorecard
 
 #: Public name -> (module, name there). Imported on first use, so ``clientwise.sdk.testing``

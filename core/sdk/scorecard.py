@@ -31,9 +31,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
+from clientwise.compiler.plan import Classification, DerivedField, OutputColumn, Rule, Source
 from clientwise.errors import Problem, ProblemList, RulesetError
 from clientwise.expr.build import number_text
-from clientwise.compiler.plan import Classification, DerivedField, OutputColumn, Rule, Source
 
 #: What an unanswered (null) criterion counts as.
 Unanswered = Literal["not_applicable", "no"]

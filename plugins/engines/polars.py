@@ -12,8 +12,8 @@ from typing import ClassVar
 
 import polars as pl
 
-from clientwise.host.contracts import RULE_STATUS, CompiledDecision, DecideContext, Engine
 from clientwise.expr import EvalContext, to_polars
+from clientwise.host.contracts import RULE_STATUS, CompiledDecision, DecideContext, Engine
 from clientwise.host.spec import hookimpl
 
 

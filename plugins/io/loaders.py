@@ -21,8 +21,8 @@ from typing import Any, ClassVar
 
 import polars as pl
 
-from clientwise.host.contracts import Loader, RawTable
 from clientwise.errors import DataError, Problem
+from clientwise.host.contracts import Loader, RawTable
 from clientwise.host.spec import hookimpl
 
 TABLES = ("customers", "contacts", "interactions")

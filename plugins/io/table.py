@@ -23,10 +23,10 @@ from rich.rule import Rule
 from rich.table import Table
 from rich.text import Text
 
+from clientwise.compiler.plan import SectionSummary
 from clientwise.host.contracts import Writer
 from clientwise.output.escape import clean
-from clientwise.compiler.plan import SectionSummary
-from clientwise.plugins.io.writers import column_kinds, finite, kind_of_dtype
+from clientwise.plugins.io.values import column_kinds, finite, kind_of_dtype
 from clientwise.runtime.result import Result
 
 _NUMERIC_KINDS = frozenset({"number", "integer", "percent", "money"})

@@ -21,10 +21,10 @@ from markupsafe import Markup, escape
 from clientwise._version import __version__
 from clientwise.host.contracts import Writer
 from clientwise.host.spec import hookimpl
+from clientwise.plugins.io.table import format_cell
 from clientwise.plugins.reports import svg
 from clientwise.plugins.reports.format import money, num, pct, target_range, whole
 from clientwise.plugins.reports.model import Report, build
-from clientwise.plugins.io.table import format_cell
 from clientwise.runtime.result import Result
 
 

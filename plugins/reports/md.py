@@ -14,9 +14,9 @@ from typing import Any, BinaryIO, ClassVar
 
 from clientwise.host.contracts import Writer
 from clientwise.host.spec import hookimpl
+from clientwise.plugins.io.table import format_cell
 from clientwise.plugins.reports.format import money, pct, target_range, whole
 from clientwise.plugins.reports.model import Report, build
-from clientwise.plugins.io.table import format_cell
 from clientwise.runtime.result import Result
 
 #: Characters with a meaning inside a line of Markdown (emphasis, code, links, HTML,

@@ -30,7 +30,15 @@ from clientwise.sdk import (
     SummaryContext,
     hookimpl,
 )
-from clientwise.sdk.scorecard import IDENTIFIER, Band, Criterion, Scorecard, ScorecardNames, check_unique_ids, compile_scorecard
+from clientwise.sdk.scorecard import (
+    IDENTIFIER,
+    Band,
+    Criterion,
+    Scorecard,
+    ScorecardNames,
+    check_unique_ids,
+    compile_scorecard,
+)
 
 #: The section's output fields (the per-question fields are ``checklist_<id>``).
 NAMES = ScorecardNames.for_prefix("checklist", points="checklist_score", score="checklist_pct")

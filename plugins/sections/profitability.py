@@ -18,7 +18,6 @@ import polars as pl
 from pydantic import Field, model_validator
 
 from clientwise.sdk import (
-    quote,
     Classification,
     CompileContext,
     DerivedField,
@@ -32,6 +31,7 @@ from clientwise.sdk import (
     SummaryContext,
     hookimpl,
     number_text,
+    quote,
 )
 
 #: Builds a :class:`Source` from a key path (``CompileContext.source``).

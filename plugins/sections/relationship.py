@@ -20,7 +20,6 @@ import polars as pl
 from pydantic import Field, model_validator
 
 from clientwise.sdk import (
-    quote,
     CompileContext,
     ComputedField,
     DerivedField,
@@ -32,6 +31,7 @@ from clientwise.sdk import (
     Strict,
     SummaryContext,
     hookimpl,
+    quote,
 )
 from clientwise.sdk.scorecard import Band, Criterion, Scorecard, ScorecardNames, compile_scorecard
 

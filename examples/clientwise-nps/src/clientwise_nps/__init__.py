@@ -14,19 +14,19 @@ import polars as pl
 from pydantic import Field, model_validator
 
 from clientwise.sdk import (
-    Writer,
-    SectionHandler,
     Classification,
     CompileContext,
     FunctionSpec,
     OutputColumn,
     Result,
     Rule,
+    SectionHandler,
     SectionPlan,
     SectionSummary,
     Strict,
     SummaryContext,
     Type,
+    Writer,
     hookimpl,
 )
 

@@ -16,13 +16,13 @@ import polars as pl
 from pydantic import Field
 
 from clientwise.sdk import (
-    SectionHandler,
     Classification,
     CompileContext,
     DerivedField,
     FunctionSpec,
     OutputColumn,
     Rule,
+    SectionHandler,
     SectionPlan,
     SectionSummary,
     Strict,
