@@ -120,6 +120,19 @@ class PluginHost:
     def info(self, name: str) -> PluginInfo | None:
         return next((info for info in self.plugin_infos() if info.name == name), None)
 
+    def switched_off_provider(self, section: str) -> tuple[str, str] | None:
+        """(plugin, why) when the plugin providing ``section`` is disabled here: excluded
+        from this view (its section is known), or blocked before loading (a built-in's
+        section has the plugin's name)."""
+        if self.excluded:
+            owner = PluginHost(self.manager, self.inventory).owner("ruleset section", section)
+            if owner in self.excluded:
+                return owner, self.excluded[owner]
+        skipped = self.inventory.skipped.get(section)
+        if skipped is not None and skipped.status == "disabled":
+            return section, skipped.error or "disabled"
+        return None
+
     def failed_plugin_for(self, section: str) -> tuple[str, str] | None:
         info = self.inventory.failed.get(section)
         return (info.name, info.error or "") if info else None

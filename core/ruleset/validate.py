@@ -103,6 +103,15 @@ def validate(raw: RawRuleset, host: PluginHost) -> Ruleset:
 
 
 def _unhandled_section(key: str, value: Any, file: str, host: PluginHost, known: list[str]) -> Problem:
+    switched_off = host.switched_off_provider(key)
+    if switched_off is not None:
+        plugin, why = switched_off
+        return Problem(
+            f"section [{key}] belongs to plugin '{plugin}', which is {why}",
+            file=file,
+            location=key,
+            hint="enable the plugin again, or run a ruleset without this section",
+        )
     failed = host.failed_plugin_for(key)
     if failed:
         return Problem(
