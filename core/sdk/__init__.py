@@ -18,6 +18,7 @@ core can reorganise its modules without breaking plugins::
   ``compare``, ``one_of``, ``call``, ``raw``, ``number_text``;
 * the scorecard toolkit (:mod:`clientwise.sdk.scorecard`): weighted criteria and bands;
 * errors a plugin raises for the user: ``InputError``, ``RulesetError``, ``DataError``, ``Problem``;
+* hosts: ``build_host`` (the factory every command uses) and ``PluginHost``;
 * testing: the pytest plugin :mod:`clientwise.sdk.testing` (fixtures and ``assert_plugin_valid``).
 
 A test of the project fails if an example plugin imports anything else from clientwise.
@@ -57,6 +58,8 @@ if TYPE_CHECKING:
     from clientwise.expr.functions import CallInfo, EvalContext, FunctionSpec, SignatureError
     from clientwise.expr.types import BOOLEAN, DATE, INTEGER, NULL, NUMBER, STRING, Type
     from clientwise.host import spec as hookspecs
+    from clientwise.host.factory import build_host
+    from clientwise.host.manager import PluginHost
     from clientwise.host.contracts import (
         RULE_STATUS,
         CompileContext,
@@ -117,6 +120,8 @@ _PUBLIC: dict[str, tuple[str, str]] = {
     "STRING": ("clientwise.expr.types", "STRING"),
     "Type": ("clientwise.expr.types", "Type"),
     "hookspecs": ("clientwise.host.spec", "clientwise.host.spec"),
+    "build_host": ("clientwise.host.factory", "build_host"),
+    "PluginHost": ("clientwise.host.manager", "PluginHost"),
     "RULE_STATUS": ("clientwise.host.contracts", "RULE_STATUS"),
     "CompileContext": ("clientwise.host.contracts", "CompileContext"),
     "CompiledDecision": ("clientwise.host.contracts", "CompiledDecision"),
