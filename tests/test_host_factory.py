@@ -105,3 +105,22 @@ def test_disable_plugin_on_the_command_line_applies_like_the_environment() -> No
                        "--disable-plugin", "relationship")
     assert code == 2
     assert "section [relationship]" in output and "--disable-plugin" in output
+
+
+def test_the_durable_engine_without_its_extra_is_not_installed_rather_than_failed(monkeypatch) -> None:
+    import sys
+
+    import clientwise.plugins.engines.durable as package
+
+    monkeypatch.setitem(sys.modules, "durable", None)
+    monkeypatch.setitem(sys.modules, "durable.engine", None)
+    for module in ("engine", "worker"):
+        monkeypatch.delitem(sys.modules, f"clientwise.plugins.engines.durable.{module}", raising=False)
+        monkeypatch.delattr(package, module, raising=False)
+    info = {i.name: i for i in build_host(environ={}).plugin_infos()}["durable_engine"]
+    assert info.status == "not installed"
+    assert "pip install 'clientwise[durable]'" in (info.error or "")
+    code, output = run("plugins", "--all")
+    assert code == 0
+    line = next(line for line in output.splitlines() if line.startswith("durable_engine"))
+    assert "not installed" in line and "failed" not in output
