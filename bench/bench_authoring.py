@@ -41,7 +41,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
 
-    from clientwise import Evaluator, PluginHost, load_ruleset, sample
+    from clientwise import Evaluator, build_host, load_ruleset, sample
     from clientwise.authoring.cases_io import LocatedCase
     from clientwise.authoring.diff import diff_results
     from clientwise.authoring.init import init_client
@@ -49,7 +49,7 @@ def main() -> None:
     from clientwise.authoring.runner import run_case
     from clientwise.authoring.trace import render_trace
 
-    host = PluginHost()
+    host = build_host()
     seconds, findings = fastest(args.repeat, lambda: lint(Evaluator(load_ruleset("default", host=host), host=host).program))
     print(f"lint (compile + lint default): {seconds:.3f} s, {len(findings)} findings")
 

@@ -113,7 +113,7 @@ def child_evaluate(directory: Path, subset: bool, output: Path) -> dict[str, Any
     from clientwise.output.write import write_result
 
     imported = time.perf_counter()
-    host = clientwise.PluginHost()
+    host = clientwise.build_host()
     if subset:
         origin = "default (segmentation+profitability)"
         ruleset = clientwise.parse_ruleset(seg_prof_ruleset_text(), origin=origin, host=host)

@@ -24,11 +24,12 @@ if TYPE_CHECKING:
         Problem,
         RulesetError,
     )
-    from clientwise.host.spec import hookimpl
-    from clientwise.runtime.evaluator import Evaluator, evaluate, load_ruleset, parse_ruleset
+    from clientwise.host.factory import build_host
     from clientwise.host.manager import PluginHost
-    from clientwise.runtime.result import Result
+    from clientwise.host.spec import hookimpl
     from clientwise.ruleset import Ruleset
+    from clientwise.runtime.evaluator import Evaluator, evaluate, load_ruleset, parse_ruleset
+    from clientwise.runtime.result import Result
 
 _PUBLIC = {
     "ClientwiseError": "clientwise.errors",
@@ -43,6 +44,7 @@ _PUBLIC = {
     "load_ruleset": "clientwise.runtime.evaluator",
     "parse_ruleset": "clientwise.runtime.evaluator",
     "PluginHost": "clientwise.host.manager",
+    "build_host": "clientwise.host.factory",
     "Result": "clientwise.runtime.result",
     "Ruleset": "clientwise.ruleset",
 }

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 #: How many problems are shown before "... and N more".
 SHOWN_PROBLEMS = 10
@@ -110,3 +111,56 @@ def did_you_mean(name: str, candidates: Iterable[str]) -> str | None:
 
     matches = difflib.get_close_matches(name, sorted(set(candidates)), n=1, cutoff=0.6)
     return f"did you mean '{matches[0]}'?" if matches else None
+
+
+#: Exit code of a run that finished but had plugin faults (or stopped on one with --strict-plugins).
+FAULT_EXIT_CODE = 3
+
+@dataclass(frozen=True)
+class PluginFault:
+    """One exception raised by plugin code, with everything needed to find and report it."""
+
+    plugin: str
+    version: str | None
+    hook: str
+    error: str
+    section: str | None = None
+    #: The rule, derived field (hook "derive") or decided outputs (hook "decide") affected.
+    rule: str | None = None
+    #: The first customer the code fails on by itself, when one can be found.
+    customer: str | None = None
+
+    def render(self) -> str:
+        where = [f"plugin '{self.plugin}'" + (f" {self.version}" if self.version else ""), f"hook {self.hook}"]
+        if self.section:
+            where.append(f"section [{self.section}]")
+        if self.rule:
+            label = {"derive": "field", "decide": "outputs"}.get(self.hook, "rule")
+            where.append(f"{label} {self.rule}")
+        if self.customer is not None:
+            where.append(f"customer {self.customer}")
+        return f"{', '.join(where)}: {self.error}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "plugin": self.plugin,
+            "version": self.version,
+            "hook": self.hook,
+            "section": self.section,
+            "rule": self.rule,
+            "customer": self.customer,
+            "error": self.error,
+        }
+
+
+class PluginFailure(ClientwiseError):
+    """A plugin raised during an evaluation run with ``strict`` plugins."""
+
+    exit_code = FAULT_EXIT_CODE
+
+    def __init__(self, fault: PluginFault):
+        self.fault = fault
+        super().__init__(
+            f"a plugin failed: {fault.render()} (without --strict-plugins the run goes on and marks the "
+            f"affected output as an error; fix or disable the plugin: --disable-plugin {fault.plugin})"
+        )

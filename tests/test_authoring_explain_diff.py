@@ -34,10 +34,10 @@ def evaluated() -> tuple[Evaluator, object]:
 
 def test_why_not_names_the_false_and_the_null_parts() -> None:
     scope = expr.Scope(fields={"tier": expr.STRING, "sponsor": expr.STRING, "revenue": expr.NUMBER})
-    from clientwise.runtime.evaluator import PluginHost
     from clientwise.compiler.plan import Source
+    from clientwise.host.factory import build_host
 
-    functions = PluginHost().functions()
+    functions = build_host().functions()
     node = expr.parse_checked("tier in ['core'] and (sponsor is null or revenue > 10)", Source("f", "p"), scope,
                               functions, allow_population=False)
     context = expr.EvalContext(as_of=DEMO_AS_OF, functions=functions, key="k")

@@ -13,7 +13,7 @@ import jsonschema
 import pytest
 from click.testing import CliRunner
 
-from clientwise import PluginHost
+from clientwise import build_host
 from clientwise.authoring.fmt import format_text
 from clientwise.authoring.init import init_client
 from clientwise.authoring.schema import ruleset_schema, schema_text
@@ -42,7 +42,7 @@ def plain(value: Any) -> Any:
 
 @pytest.fixture(scope="module")
 def validator() -> jsonschema.Draft202012Validator:
-    schema = ruleset_schema(PluginHost())
+    schema = ruleset_schema(build_host())
     jsonschema.Draft202012Validator.check_schema(schema)
     return jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker())
 
@@ -83,12 +83,12 @@ def test_the_schema_rejects_unknown_keys_and_wrong_types(validator) -> None:  # 
 
 
 def test_the_schema_includes_plugin_sections_and_is_stable() -> None:
-    schema = ruleset_schema(PluginHost())
+    schema = ruleset_schema(build_host())
     assert {"segmentation", "checklist", "profitability", "relationship", "nps", "tests", "extends", "plugins"} <= set(
         schema["properties"])
     assert schema["additionalProperties"] is False
-    assert schema_text(PluginHost()) == schema_text(PluginHost())
-    builtin_only = ruleset_schema(PluginHost(load_entry_points=False))
+    assert schema_text(build_host()) == schema_text(build_host())
+    builtin_only = ruleset_schema(build_host(entry_points=False))
     assert "nps" not in builtin_only["properties"]
 
 
@@ -108,7 +108,7 @@ def test_init_creates_a_folder_whose_tests_pass_and_lint_is_clean(tmp_path: Path
     text = (folder / "acme.toml").read_text()
     assert text.startswith("#:schema ./clientwise.schema.json\n")
     assert 'extends = "default"' in text and "# [[segmentation.tiers]]" in text
-    assert json.loads((folder / "clientwise.schema.json").read_text()) == ruleset_schema(PluginHost())
+    assert json.loads((folder / "clientwise.schema.json").read_text()) == ruleset_schema(build_host())
     assert "clientwise test acme/acme.toml" in (folder / "README.md").read_text()
     assert errors(validator, tomllib.loads(text)) == []
     code, out = invoke("test", str(folder / "acme.toml"))

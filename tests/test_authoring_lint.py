@@ -8,10 +8,11 @@ from typing import ClassVar
 from click.testing import CliRunner
 from pydantic import BaseModel
 
-from clientwise import Evaluator, PluginHost, hookimpl
+from clientwise import Evaluator, PluginHost, build_host, hookimpl
 from clientwise.authoring.lint import lint
 from clientwise.cli.app import cli
-from clientwise.compiler.plan import Classification, Rule, SectionPlan, SectionSummary
+from clientwise.compiler.plan import Classification, Rule, SectionPlan
+from clientwise.host.contracts import SectionHandler
 
 HEAD = 'schema = 1\nextends = "default"\n\n[metadata]\nname = "acme"\n\n'
 
@@ -147,7 +148,7 @@ class _Bands(BaseModel):
     top: float | None = None
 
 
-class _BandsHandler:
+class _BandsHandler(SectionHandler[_Bands]):
     """A third-party section whose classification has no default and a gap at the top."""
 
     name: ClassVar[str] = "bands"
@@ -161,9 +162,6 @@ class _BandsHandler:
                  Rule("high", f"checklist_pct > 50{upper}", "'high'", src("bands.top")))
         return SectionPlan(self.name, classifications=[Classification("band", rules, src("bands"))])
 
-    def summarize(self, config, table, context) -> SectionSummary:  # type: ignore[no-untyped-def]
-        return SectionSummary(self.name, self.title)
-
 
 class _BandsPlugin:
     @hookimpl
@@ -172,7 +170,7 @@ class _BandsPlugin:
 
 
 def test_a_classification_that_leaves_values_without_an_outcome(tmp_path: Path) -> None:
-    host = PluginHost(plugins=[_BandsPlugin()])
+    host = build_host(plugins=[_BandsPlugin()])
     found = findings(tmp_path, "[bands]\ntop = 90\n", host=host)
     assert found == ["gap | bands | not every customer gets a band: the rules cover only <= 50; > 50 and <= 90 of "
                      "checklist_pct (>= 0 and <= 100) | let the last rule take the rest (e.g. a last band without "

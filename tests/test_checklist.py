@@ -11,16 +11,17 @@ import pytest
 from pydantic import ValidationError
 
 import clientwise
-from clientwise.host.contracts import CompileContext, SummaryContext
-from clientwise.errors import RulesetError
 from clientwise.compiler.plan import SectionPlan
+from clientwise.errors import RulesetError
+from clientwise.host.contracts import CompileContext, SummaryContext
+from clientwise.host.factory import build_host
+from clientwise.host.manager import PluginHost
 from clientwise.plugins.sections.checklist import (
     BandSpec,
     ChecklistConfig,
     ChecklistHandler,
     Question,
 )
-from clientwise.host.manager import PluginHost
 from clientwise.ruleset.data import DataConfig
 
 SUMMARY = SummaryContext(key="customer_id", name="name", as_of=dt.date(2026, 6, 30))
@@ -227,7 +228,7 @@ when = "newsletter_recipients >= 3"
 
 @pytest.fixture(scope="module")
 def host() -> PluginHost:
-    return PluginHost()
+    return build_host()
 
 
 def portfolio(revenue: list[float] | None = None) -> pl.DataFrame:

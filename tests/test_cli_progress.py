@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from clientwise.cli import app as cli
+from clientwise.cli import evaluate as cli
 
 
 class Terminal(io.StringIO):
@@ -26,19 +26,19 @@ def big_input(tmp_path: Path) -> Path:
 
 def test_shown_for_a_large_input_on_a_terminal(monkeypatch: pytest.MonkeyPatch, big_input: Path) -> None:
     monkeypatch.setattr(sys, "stderr", Terminal())
-    assert cli._show_progress(quiet=False, data=big_input) is True
-    assert cli._show_progress(quiet=True, data=big_input) is False
+    assert cli.show_progress(quiet=False, data=big_input) is True
+    assert cli.show_progress(quiet=True, data=big_input) is False
 
 
 def test_silent_when_stderr_is_not_a_terminal(monkeypatch: pytest.MonkeyPatch, big_input: Path) -> None:
     monkeypatch.setattr(sys, "stderr", io.StringIO())
-    assert cli._show_progress(quiet=False, data=big_input) is False
+    assert cli.show_progress(quiet=False, data=big_input) is False
 
 
 def test_silent_for_small_inputs(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setattr(sys, "stderr", Terminal())
     (tmp_path / "customers.csv").write_text("customer_id\nC1\n")
-    assert cli._show_progress(quiet=False, data=tmp_path) is False
+    assert cli.show_progress(quiet=False, data=tmp_path) is False
 
 
 def test_the_status_names_each_stage_on_stderr(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -7,7 +7,7 @@ import datetime as dt
 import polars as pl
 import pytest
 
-from clientwise.runtime.derive import aggregate_calls, batches, derive, derive_lazy
+from clientwise.compiler.plan import Source
 from clientwise.errors import DataError
 from clientwise.expr import (
     BOOLEAN,
@@ -23,8 +23,8 @@ from clientwise.expr import (
     parse_checked,
     tables_used,
 )
-from clientwise.compiler.plan import Source
 from clientwise.plugins.functions import clientwise_functions
+from clientwise.runtime.derive import aggregate_calls, derive, derive_lazy, levels
 
 REGISTRY = FunctionRegistry({"functions": clientwise_functions()})
 CTX = EvalContext(dt.date(2026, 1, 31), REGISTRY, key="customer_id")
@@ -80,7 +80,7 @@ def test_fields_are_added_in_order_and_may_use_earlier_ones() -> None:
 
 def test_independent_fields_share_a_batch() -> None:
     fields = compile_fields({"a": "revenue + 1", "b": "seats * 2", "c": "a + b", "d": "revenue - 1", "e": "c + d"})
-    assert [[name for name, _ in batch] for batch in batches(fields)] == [["a", "b", "d"], ["c"], ["e"]]
+    assert [[name for name, _ in batch] for batch in levels(fields)] == [["a", "b", "d"], ["c"], ["e"]]
 
 
 def test_dtypes_follow_types() -> None:
@@ -126,7 +126,7 @@ def test_one_group_by_per_related_table_and_shared_aggregates() -> None:
         "d": "count_of(interactions)",
         "e": "days_since(max_of(interactions, on))",
     })
-    plan = derive_lazy(CUSTOMERS, fields, RELATED, CTX).explain()
+    plan = derive_lazy(CUSTOMERS, levels(fields), RELATED, CTX).explain()
     assert plan.count("AGGREGATE") == 2
     assert plan.count("END LEFT JOIN") == 2
     out = derive(CUSTOMERS, fields, RELATED, CTX)

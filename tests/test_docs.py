@@ -6,8 +6,8 @@ import inspect
 import re
 from pathlib import Path
 
-from clientwise.host import spec as hookspecs
 from clientwise.cli.app import cli
+from clientwise.host import spec as hookspecs
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
@@ -75,10 +75,10 @@ def test_readme_links_resolve_and_show_the_two_setup_commands() -> None:
 def test_every_builtin_section_has_a_doc_page() -> None:
     import importlib.metadata as metadata
 
-    from clientwise import PluginHost
+    from clientwise import build_host
 
     builtin = [ep.load() for ep in metadata.entry_points(group="clientwise") if ep.value.startswith("clientwise.plugins.")]
-    sections = PluginHost(load_entry_points=False, plugins=builtin).sections()
+    sections = build_host(entry_points=False, plugins=builtin).sections()
     assert {"segmentation", "checklist", "profitability", "relationship"} <= set(sections)
     for name in sections:
         assert (DOCS / "plugins" / f"{name}.md").exists(), f"no docs/plugins/{name}.md"

@@ -12,12 +12,12 @@ from polars.testing import assert_frame_equal
 from test_conformance import Recording, run_both
 
 from clientwise import Evaluator, parse_ruleset
+from clientwise.compiler.program import DeriveStratum
+from clientwise.compiler.steps import DerivedStep
 from clientwise.host.contracts import DecideContext
-from clientwise.runtime.decide import engine_runs
 from clientwise.plugins.engines.durable import worker
 from clientwise.plugins.engines.durable.chain import Chain
 from clientwise.sample import generate
-from clientwise.compiler.steps import DerivedStep
 
 AS_OF = "2026-06-30"
 
@@ -102,26 +102,15 @@ def test_the_worker_asserts_the_value_of_the_first_fired_rule_for_the_next_level
     ]
 
 
-class Plain:
-    """An engine that does not declare ``chains``."""
-
-    name = "plain"
-
-
-class Chaining:
-    name = "chaining"
-    chains = True
-
-
-@pytest.mark.parametrize(("engine", "expected"), [(Plain(), 3), (Chaining(), 2)])
-def test_only_an_engine_that_chains_gets_consecutive_decision_strata_merged(engine: object, expected: int) -> None:
+@pytest.mark.parametrize(("chains", "expected"), [(False, 3), (True, 2)])
+def test_only_an_engine_that_chains_gets_consecutive_decision_strata_merged(chains: bool, expected: int) -> None:
     ruleset = parse_ruleset(direct("tier == 'strategic'"), origin="d.toml")
     program = Evaluator(ruleset, engine="polars").program
-    kinds = [isinstance(stratum[0], DerivedStep) for stratum in program.strata]
+    kinds = [isinstance(stratum, DeriveStratum) for stratum in program.strata]
     assert kinds == [True, False, False]  # derive, the classifications, the actions reading tier
-    runs = engine_runs(program.strata, engine)  # type: ignore[arg-type]
+    runs = program.runs(chains)
     assert len(runs) == expected
-    assert [step for run in runs for step in run] == program.steps()
+    assert [step for run in runs for step in run.steps] == program.steps()
 
 
 def test_evaluate_one_forward_chains_and_matches_polars() -> None:

@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 
+from clientwise.compiler.plan import Source
 from clientwise.errors import PluginError, RulesetError
 from clientwise.expr import (
     BOOLEAN,
@@ -26,7 +27,6 @@ from clientwise.expr import (
     parse_checked,
     tables_used,
 )
-from clientwise.compiler.plan import Source
 from clientwise.plugins.functions import clientwise_functions
 from clientwise.ruleset.data import DataConfig
 

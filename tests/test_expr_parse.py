@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from clientwise.compiler.plan import Source
 from clientwise.errors import RulesetError
 from clientwise.expr import (
     MAX_DEPTH,
@@ -23,7 +24,6 @@ from clientwise.expr import (
     parse,
     to_text,
 )
-from clientwise.compiler.plan import Source
 
 SRC = Source("rules.toml", "segmentation.tiers[0].when")
 

@@ -15,6 +15,7 @@ import polars as pl
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from clientwise.compiler.plan import Source
 from clientwise.expr import (
     BOOLEAN,
     DATE,
@@ -29,7 +30,6 @@ from clientwise.expr import (
     parse_checked,
     to_polars,
 )
-from clientwise.compiler.plan import Source
 from clientwise.plugins.functions import clientwise_functions
 
 REGISTRY = FunctionRegistry({"functions": clientwise_functions()})

@@ -10,7 +10,7 @@ from typing import Any
 import polars as pl
 import pytest
 
-from clientwise.runtime.derive import derive
+from clientwise.compiler.plan import Source
 from clientwise.expr import (
     BOOLEAN,
     DATE,
@@ -23,8 +23,8 @@ from clientwise.expr import (
     evaluate_rows,
     parse_checked,
 )
-from clientwise.compiler.plan import Source
 from clientwise.plugins.functions import clientwise_functions
+from clientwise.runtime.derive import derive
 
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "expressions.md"
 
@@ -290,7 +290,7 @@ def test_every_builtin_function_gives_the_same_values_on_polars_and_in_python() 
     import clientwise
     from clientwise.host.function_check import disagreements
 
-    host = clientwise.PluginHost()
+    host = clientwise.build_host()
     registry = host.functions()
     builtins = [registry.get(name) for name in sorted(registry.names())
                 if host.origin(registry.provider(name))[0] == "clientwise"]

@@ -10,9 +10,9 @@ import openpyxl
 import polars as pl
 import pytest
 
-from clientwise.host.contracts import Loader, RawTable
+from clientwise import PluginError, build_host, hookimpl
 from clientwise.errors import DataError
-from clientwise.runtime.load import load_tables
+from clientwise.host.contracts import Loader, RawTable
 from clientwise.plugins.io.loaders import (
     CsvLoader,
     ExcelLoader,
@@ -22,6 +22,8 @@ from clientwise.plugins.io.loaders import (
     clientwise_loaders,
 )
 from clientwise.ruleset.data import DataConfig, FieldSpec, TableSpec
+from clientwise.runtime.load import load_tables
+from clientwise.sdk.testing import make_plugin
 
 LOADERS = clientwise_loaders()
 SUFFIXES = ".csv, .json, .jsonl, .ndjson, .parquet, .tsv, .txt, .xlsx"
@@ -257,7 +259,7 @@ def test_parquet_reads_only_declared_columns_and_near_misses(tmp_path):
 def test_parquet_loader_takes_the_table_from_the_file_name(tmp_path):
     path = tmp_path / "contacts.parquet"
     pl.DataFrame({"customer_id": ["C1"], "role": ["CEO"]}).write_parquet(path)
-    tables = ParquetLoader().read(path, {"customers": ["customer_id"], "contacts": ["customer_id", "role"]})
+    tables = ParquetLoader().read(path, {"customers": ["customer_id"], "contacts": ["customer_id", "role"]}, keys={})
     assert list(tables) == ["contacts"]
     assert tables["contacts"].frame.row(0) == ("C1", "CEO")
 
@@ -333,21 +335,32 @@ def test_sheet_without_header_row(tmp_path):
 # --- finding DATA ------------------------------------------------------------------------
 
 
-class TabLoader:
-    """A third-party loader written to the original protocol (no ``keys`` argument)."""
+class TabLoader(Loader):
+    """A third-party loader of one flat table: it takes ``keys`` and has no use for it."""
 
     name = "tab"
     suffixes = (".tab",)
 
-    def read(self, path, columns):
+    def read(self, path, columns, *, keys):
         frame = pl.read_csv(path, separator="\t", infer_schema=False)
         return {"customers": RawTable("customers", frame, str(path), pl.Series("row", [2], dtype=pl.Int64))}
 
 
-def test_a_loader_without_the_keys_argument_still_loads(tmp_path):
+def test_a_third_party_loader_reads_its_suffix_and_is_called_without_options(tmp_path):
     (tmp_path / "customers.tab").write_text("customer_id\tname\nC1\tAcme\n")
     tables = load_tables(tmp_path, config(), [*LOADERS, TabLoader()], needed=set())
     assert tables["customers"][0].raw.frame.row(0) == ("C1", "Acme")
+
+
+def test_a_loader_that_does_not_subclass_the_contract_is_refused_by_name():
+    class Loose:
+        name, suffixes = "loose", (".x",)
+
+    plugin = make_plugin(clientwise_loaders=hookimpl(lambda: [Loose()]))
+    with pytest.raises(PluginError) as error:
+        build_host(plugins=[plugin], environ={}).loaders()
+    assert "which is not a Loader" in error.value.render()
+    assert "make its class subclass clientwise.sdk.Loader" in error.value.render()
 
 
 def test_directory_with_one_file_per_table_in_any_format(tmp_path):

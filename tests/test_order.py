@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from clientwise.errors import RulesetError
 from clientwise.compiler.order import Node, strata, topological_order
+from clientwise.errors import RulesetError
 
 
 def node(label: str, produces: tuple[str, ...], reads: set[str], decision: bool = False) -> Node:

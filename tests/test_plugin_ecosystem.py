@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import importlib.metadata as metadata
 import json
-from types import SimpleNamespace
+from types import ModuleType, SimpleNamespace
 from typing import Any
 
 import polars as pl
@@ -13,13 +13,13 @@ import pytest
 from click.testing import CliRunner
 from pydantic import Field
 
-from clientwise import InputError, PluginHost, RulesetError, hookimpl
+from clientwise import Evaluator, InputError, RulesetError, build_host, hookimpl
 from clientwise.cli.app import cli
-from clientwise.host.faults import FAULT_EXIT_CODE, PluginFailure
+from clientwise.errors import FAULT_EXIT_CODE, PluginFailure
 from clientwise.host.selection import incompatibility
 from clientwise.ruleset import Strict
 from clientwise.sample import DEMO_AS_OF, demo_path
-from clientwise.sdk.testing import assert_plugin_valid
+from clientwise.sdk.testing import assert_plugin_valid, make_plugin
 
 RULESET = 'extends = "default"\n[metadata]\nname = "t"\n'
 
@@ -28,13 +28,13 @@ class LoyaltySettings(Strict):
     weight: float = Field(1.0, ge=0, description="How much loyalty counts.")
 
 
-def settings_plugin() -> SimpleNamespace:
+def settings_plugin() -> ModuleType:
     seen: list[float] = []
 
     def after(context, result):
         seen.append(context.plugin_settings("loyalty").weight)
 
-    return SimpleNamespace(
+    return make_plugin(
         clientwise_plugin_config=hookimpl(lambda: LoyaltySettings),
         clientwise_after_evaluate=hookimpl(after),
         seen=seen,
@@ -42,16 +42,16 @@ def settings_plugin() -> SimpleNamespace:
 
 
 def test_disable_and_allow_lists_and_essential_builtins() -> None:
-    host = PluginHost(disabled=["relationship"])
+    host = build_host(disable=["relationship"])
     infos = {i.name: i for i in host.plugin_infos()}
     assert (infos["relationship"].status, infos["relationship"].error) == ("disabled", "disabled by --disable-plugin")
     assert "relationship" not in host.sections()
-    host = PluginHost(environ={"CLIENTWISE_LOAD_PLUGINS": "segmentation"})
+    host = build_host(environ={"CLIENTWISE_LOAD_PLUGINS": "segmentation"})
     assert set(host.sections()) == {"segmentation"}
     assert {i.name: i.error for i in host.plugin_infos()}["checklist"] == "not in CLIENTWISE_LOAD_PLUGINS"
     assert "polars" in host.engines()  # essentials are always loaded
     with pytest.raises(InputError) as error:
-        PluginHost(environ={"CLIENTWISE_DISABLE_PLUGINS": "nps, loaders"})
+        build_host(environ={"CLIENTWISE_DISABLE_PLUGINS": "nps, loaders"})
     assert "the built-in plugin 'loaders' cannot be disabled" in error.value.render()
     assert "CLIENTWISE_DISABLE_PLUGINS" in error.value.render()
 
@@ -59,13 +59,16 @@ def test_disable_and_allow_lists_and_essential_builtins() -> None:
 def test_a_ruleset_disables_plugins_and_cannot_disable_essentials() -> None:
     from clientwise import parse_ruleset
 
-    host = PluginHost()
+    host = build_host()
     text = RULESET + '[plugins]\ndisable = ["nps"]\n'
     ruleset = parse_ruleset(text, host=host)
-    assert "nps" not in host.sections() and ruleset.name == "t"
-    assert {i.name: (i.status, i.error) for i in host.plugin_infos()}["nps"] == ("disabled", "disabled by <string>: plugins.disable")
+    assert ruleset.disabled == {"nps": "disabled by <string>: plugins.disable"} and ruleset.name == "t"
+    assert "nps" in host.sections()  # loading a ruleset never changes the host
+    view = Evaluator(ruleset, host=host).host
+    assert "nps" not in view.sections()
+    assert {i.name: (i.status, i.error) for i in view.plugin_infos()}["nps"] == ("disabled", "disabled by <string>: plugins.disable")
     with pytest.raises(RulesetError) as error:
-        parse_ruleset(text.replace("nps", "writers"), origin="r.toml", host=PluginHost())
+        parse_ruleset(text.replace("nps", "writers"), origin="r.toml", host=build_host())
     assert "r.toml: plugins.disable: the built-in plugin 'writers' cannot be disabled" in error.value.render()
 
 
@@ -79,7 +82,7 @@ def test_an_incompatible_plugin_is_skipped_with_the_versions_it_supports(monkeyp
     point = SimpleNamespace(name="old", dist=dist, load=lambda: pytest.fail("an incompatible plugin is never imported"))
     real = metadata.entry_points
     monkeypatch.setattr(metadata, "entry_points", lambda **kw: [*real(**kw), point] if kw.get("group") == "clientwise" else real(**kw))
-    info = {i.name: i for i in PluginHost().plugin_infos()}["old"]
+    info = {i.name: i for i in build_host().plugin_infos()}["old"]
     assert info.status == "incompatible" and "built for clientwise <0.1,>=0.0.1" in (info.error or "")
 
 
@@ -117,7 +120,7 @@ def failing_summary_plugin():
     def before(context):
         raise KeyError("missing")
 
-    return SimpleNamespace(clientwise_sections=hookimpl(lambda: [Broken()]),
+    return make_plugin(clientwise_sections=hookimpl(lambda: [Broken()]),
                            clientwise_before_evaluate=hookimpl(before))
 
 
@@ -207,7 +210,7 @@ def test_plugins_list_and_show() -> None:
 
 def test_assert_plugin_valid_catches_the_usual_mistakes() -> None:
     assert_plugin_valid(settings_plugin())
-    typo = SimpleNamespace(clientwise_section=hookimpl(lambda: []))
+    typo = make_plugin(clientwise_section=hookimpl(lambda: []))
     with pytest.raises(AssertionError, match="clientwise_section: no such hook"):
         assert_plugin_valid(typo)
 
@@ -215,18 +218,17 @@ def test_assert_plugin_valid_catches_the_usual_mistakes() -> None:
         return None
 
     with pytest.raises(AssertionError, match="argument 'result' has a default"):
-        assert_plugin_valid(SimpleNamespace(clientwise_after_evaluate=hookimpl(after)))
+        assert_plugin_valid(make_plugin(clientwise_after_evaluate=hookimpl(after)))
 
     class NoDefaults(Strict):
         weight: float
 
     with pytest.raises(AssertionError, match="the settings need defaults"):
-        assert_plugin_valid(SimpleNamespace(clientwise_plugin_config=hookimpl(lambda: NoDefaults)))
+        assert_plugin_valid(make_plugin(clientwise_plugin_config=hookimpl(lambda: NoDefaults)))
 
 
 def test_assert_plugin_valid_catches_a_function_whose_two_implementations_disagree() -> None:
     import clientwise_nps
-
     from clientwise.expr import FunctionSpec, Type
 
     def spec(polars: Any) -> FunctionSpec:
@@ -238,13 +240,13 @@ def test_assert_plugin_valid_catches_a_function_whose_two_implementations_disagr
     # min_horizontal skips nulls: bounded(null, 10) would be 10 on polars but null in Python
     sloppy = spec(lambda args, _call: pl.min_horizontal(args[0], args[1]))
     with pytest.raises(AssertionError) as failure:
-        assert_plugin_valid(SimpleNamespace(clientwise_functions=hookimpl(lambda: [sloppy])))
+        assert_plugin_valid(make_plugin(clientwise_functions=hookimpl(lambda: [sloppy])))
     message = str(failure.value)
     assert "clientwise_functions: bounded() disagrees with itself: bounded(headroom, 10) with headroom=None" in message
     assert "is 10.0 on polars but None in Python" in message and "nulls included" in message
     careful = spec(lambda args, _call: pl.when(args[0].is_null() | args[1].is_null()).then(None)
                    .otherwise(pl.min_horizontal(args[0], args[1])))
-    assert_plugin_valid(SimpleNamespace(clientwise_functions=hookimpl(lambda: [careful])))
+    assert_plugin_valid(make_plugin(clientwise_functions=hookimpl(lambda: [careful])))
     assert_plugin_valid(clientwise_nps)  # its clamp() had this very bug until the check found it
 
 
@@ -294,7 +296,7 @@ def per_row_plugin():
                 raise RuntimeError("customer C breaks me")
             return super().decide(frame, decisions, context)
 
-    return SimpleNamespace(clientwise_functions=hookimpl(lambda: [spec]), clientwise_engines=hookimpl(lambda: [Picky()]))
+    return make_plugin(clientwise_functions=hookimpl(lambda: [spec]), clientwise_engines=hookimpl(lambda: [Picky()]))
 
 
 SHOUT = RULESET + '[derive]\nloud = "shout(name)"\nsize = "revenue * 2"\n'
@@ -345,7 +347,7 @@ def chaining_plugin() -> SimpleNamespace:
             return super().decide(frame, decisions, context)
 
     engine = Chainer()
-    return SimpleNamespace(clientwise_engines=hookimpl(lambda: [engine]), engine=engine)
+    return make_plugin(clientwise_engines=hookimpl(lambda: [engine]), engine=engine)
 
 
 def test_a_chaining_engine_failing_in_one_decision_loses_only_that_decision(register_plugin, evaluate_records) -> None:
@@ -378,7 +380,7 @@ def test_a_registration_hook_that_raises_is_attributed(run_cli, register_plugin)
     def sections():
         raise AttributeError("'NoneType' object has no attribute 'model'")
 
-    register_plugin(SimpleNamespace(clientwise_sections=hookimpl(sections)), name="halfbaked")
+    register_plugin(make_plugin(clientwise_sections=hookimpl(sections)), name="halfbaked")
     outcome = run_cli("check", "default")
     assert outcome.exit_code == 2
     assert ("plugin 'halfbaked' failed in clientwise_sections: AttributeError: 'NoneType' object has no "
@@ -387,9 +389,9 @@ def test_a_registration_hook_that_raises_is_attributed(run_cli, register_plugin)
     assert run_cli("check", "default", "--disable-plugin", "halfbaked").exit_code == 0
 
 
-def every_hook_plugin() -> SimpleNamespace:
+def every_hook_plugin() -> ModuleType:
     """Implements every hook (registering nothing), so each call shows up in hook_calls."""
-    return SimpleNamespace(
+    return make_plugin(
         clientwise_sections=hookimpl(lambda: []), clientwise_functions=hookimpl(lambda: []),
         clientwise_loaders=hookimpl(lambda: []), clientwise_writers=hookimpl(lambda: []),
         clientwise_engines=hookimpl(lambda: []), clientwise_plugin_config=hookimpl(lambda: None),
@@ -435,7 +437,7 @@ def test_a_required_plugin_that_is_disabled_is_reported_as_such() -> None:
 
     text = RULESET.replace('name = "t"', 'name = "t"\nrequires = ["nps"]')
     with pytest.raises(RulesetError) as error:
-        parse_ruleset(text, origin="r.toml", host=PluginHost(disabled=["nps"]))
+        parse_ruleset(text, origin="r.toml", host=build_host(disable=["nps"]))
     assert ("r.toml: metadata.requires: the ruleset requires plugin 'nps', which is disabled: "
             "disabled by --disable-plugin") in error.value.render()
     assert "fix: enable it again" in error.value.render()

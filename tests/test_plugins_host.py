@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import importlib.metadata as metadata
-from types import SimpleNamespace
 from typing import ClassVar
 
 import polars as pl
 import pytest
 
-from clientwise import InputError, PluginError, PluginHost, hookimpl, parse_ruleset
+from clientwise import InputError, PluginError, build_host, hookimpl, parse_ruleset
 from clientwise.plugins import functions
+from clientwise.sdk import Engine
+from clientwise.sdk.testing import make_plugin
 
 BUILTINS = {"functions", "loaders", "writers", "polars_engine", "segmentation", "checklist", "profitability", "relationship"}
 
@@ -18,25 +19,25 @@ BUILTINS = {"functions", "loaders", "writers", "polars_engine", "segmentation", 
 def test_builtins_come_through_the_entry_point_group() -> None:
     names = {ep.name for ep in metadata.entry_points(group="clientwise")}
     assert BUILTINS <= names
-    infos = {info.name: info for info in PluginHost().plugin_infos()}
+    infos = {info.name: info for info in build_host().plugin_infos()}
     for name in BUILTINS:
         assert infos[name].status == "loaded"
         assert infos[name].distribution == "clientwise"
     assert "clientwise_sections" in infos["segmentation"].hooks
-    assert set(PluginHost().sections()) >= {"segmentation", "checklist", "profitability", "relationship"}
+    assert set(build_host().sections()) >= {"segmentation", "checklist", "profitability", "relationship"}
 
 
 def test_hosts_are_independent() -> None:
-    class Extra:
+    class Extra(Engine):
         name: ClassVar[str] = "noop"
         description: ClassVar[str] = "x"
 
         def decide(self, frame, decisions, context):  # pragma: no cover - never called
             return pl.DataFrame()
 
-    plugin = SimpleNamespace(clientwise_engines=hookimpl(lambda: [Extra()]))
-    one = PluginHost(plugins=[plugin])
-    two = PluginHost()
+    plugin = make_plugin(clientwise_engines=hookimpl(lambda: [Extra()]))
+    one = build_host(plugins=[plugin])
+    two = build_host()
     assert "noop" in one.engines()
     assert "noop" not in two.engines()
 
@@ -50,7 +51,7 @@ def test_a_plugin_failing_to_import_is_reported_and_skipped(monkeypatch: pytest.
         return [*found, broken] if kwargs.get("group") == "clientwise" else found
 
     monkeypatch.setattr(metadata, "entry_points", fake)
-    host = PluginHost()
+    host = build_host()
     info = {i.name: i for i in host.plugin_infos()}["broken"]
     assert info.status == "failed"
     assert "ModuleNotFoundError" in (info.error or "")
@@ -62,8 +63,8 @@ def test_a_plugin_failing_to_import_is_reported_and_skipped(monkeypatch: pytest.
 
 
 def test_two_plugins_with_the_same_function_name_are_an_error() -> None:
-    duplicate = SimpleNamespace(clientwise_functions=hookimpl(lambda: [functions.clientwise_functions()[0]]))
-    host = PluginHost(load_entry_points=False, plugins=[functions])
+    duplicate = make_plugin(clientwise_functions=hookimpl(lambda: [functions.clientwise_functions()[0]]))
+    host = build_host(entry_points=False, plugins=[functions])
     host.register(duplicate, name="dupe")
     with pytest.raises(PluginError) as error:
         host.functions()
@@ -74,5 +75,5 @@ def test_unknown_engine_suggests() -> None:
     from clientwise.errors import InputError
 
     with pytest.raises(InputError) as error:
-        PluginHost().engine("polar")
+        build_host().engine("polar")
     assert "did you mean 'polars'?" in str(error.value)

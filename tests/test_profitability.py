@@ -8,8 +8,8 @@ import polars as pl
 import pytest
 
 import clientwise
-from clientwise.host.contracts import CompileContext
 from clientwise.errors import RulesetError
+from clientwise.host.contracts import CompileContext
 from clientwise.plugins.sections.profitability import (
     ProfitabilityConfig,
     ProfitabilityHandler,

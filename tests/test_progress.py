@@ -8,7 +8,8 @@ import sys
 from click.testing import CliRunner
 from rich.console import Console
 
-from clientwise.cli import app as cli
+from clientwise.cli import app
+from clientwise.cli import evaluate as cli
 from clientwise.cli.progress import STAGES, progress_bar
 from clientwise.sample import demo_path
 
@@ -43,16 +44,16 @@ def test_shown_only_on_a_terminal_for_large_inputs_and_never_with_quiet(monkeypa
     small = tmp_path / "small.csv"
     small.write_bytes(b"x")
     monkeypatch.setattr(sys, "stderr", _Terminal())
-    assert cli._show_progress(False, big) is True
-    assert cli._show_progress(True, big) is False
-    assert cli._show_progress(False, small) is False
+    assert cli.show_progress(False, big) is True
+    assert cli.show_progress(True, big) is False
+    assert cli.show_progress(False, small) is False
     monkeypatch.setattr(sys, "stderr", io.StringIO())
-    assert cli._show_progress(False, big) is False
+    assert cli.show_progress(False, big) is False
 
 
 def test_a_run_writes_no_progress_when_stderr_is_not_a_terminal(monkeypatch, tmp_path):
     monkeypatch.setattr(cli, "PROGRESS_THRESHOLD", 1)
-    result = CliRunner().invoke(cli.cli, ["evaluate", "default", str(demo_path()), "--as-of", "2026-06-30",
+    result = CliRunner().invoke(app.cli, ["evaluate", "default", str(demo_path()), "--as-of", "2026-06-30",
                                           "-o", str(tmp_path / "r.md")])
     assert result.exit_code == 0, result.output
     assert "deriving" not in result.output and "\x1b" not in result.output

@@ -9,8 +9,8 @@ import polars as pl
 import pytest
 
 import clientwise
-from clientwise.host.contracts import CompileContext
 from clientwise.errors import RulesetError
+from clientwise.host.contracts import CompileContext
 from clientwise.plugins.sections.relationship import (
     RelationshipConfig,
     RelationshipHandler,

@@ -14,11 +14,12 @@ from typing import BinaryIO, ClassVar
 import polars as pl
 import pytest
 
-from clientwise.output.atomic import AtomicGroup, atomic_write, atomic_writes
 from clientwise.errors import InputError
-from clientwise.plugins.io.writers import clientwise_writers
+from clientwise.output.atomic import AtomicGroup, atomic_write, atomic_writes
 from clientwise.output.write import choose_writer, write_result
+from clientwise.plugins.io.writers import clientwise_writers
 from clientwise.runtime.result import Result, RulesetIdentity
+from clientwise.sdk import Writer
 
 WRITERS = {writer.format: writer for writer in clientwise_writers()}
 
@@ -38,7 +39,7 @@ def small_result() -> Result:
     )
 
 
-class Fixed:
+class Fixed(Writer):
     format: ClassVar[str] = "fixed"
     suffix: ClassVar[str] = ".fx"
     description: ClassVar[str] = "writes a fixed text"
@@ -273,9 +274,9 @@ def sample_result() -> Result:
 
 
 def test_every_format_of_the_sample_is_written_and_reads_back(sample_result, tmp_path):
-    from clientwise import PluginHost
+    from clientwise import build_host
 
-    writers = PluginHost().writers()
+    writers = build_host().writers()
     assert {"table", "csv", "json", "jsonl"} <= set(writers)
     result = sample_result
     keys = result.customers.get_column(result.key).cast(pl.String).to_list()
@@ -314,7 +315,7 @@ import clientwise
 from clientwise.output.write import choose_writer, write_result
 from clientwise.sample import demo_path
 result = clientwise.evaluate("default", demo_path(), as_of="2026-06-30")
-writers = clientwise.PluginHost().writers()
+writers = clientwise.build_host().writers()
 for fmt in ("json", "csv", "table"):
     write_result(result, choose_writer(writers, fmt, None), None)
 """

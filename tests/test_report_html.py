@@ -12,13 +12,15 @@ import pytest
 from report_inputs import HOSTILE, hostile_result, sample_result
 
 import clientwise
+from clientwise.compiler.steps import DerivedStep
 from clientwise.host.contracts import Writer
-from clientwise.plugins.reports import html as report_html, md as report_md, xlsx as report_xlsx
+from clientwise.host.factory import build_host
+from clientwise.output.write import choose_writer
+from clientwise.plugins.reports import html as report_html
+from clientwise.plugins.reports import md as report_md
+from clientwise.plugins.reports import xlsx as report_xlsx
 from clientwise.plugins.reports.md import md
 from clientwise.plugins.reports.model import build
-from clientwise.host.manager import PluginHost
-from clientwise.output.write import choose_writer
-from clientwise.compiler.steps import DerivedStep
 
 
 def html() -> str:
@@ -32,7 +34,7 @@ def _rows(document: str, table_id: str) -> int:
 
 
 def test_the_report_writers_are_plugins_chosen_by_format_and_suffix():
-    writers = PluginHost().writers()
+    writers = build_host().writers()
     for fmt, suffix, cls in (("html", ".html", report_html.HtmlWriter), ("md", ".md", report_md.MarkdownWriter),
                              ("xlsx", ".xlsx", report_xlsx.XlsxWriter)):
         assert isinstance(writers[fmt], cls) and isinstance(writers[fmt], Writer)

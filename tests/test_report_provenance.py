@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import io
-from types import SimpleNamespace
 
 import openpyxl
 import pytest
 
 import clientwise
-from clientwise import PluginHost, hookimpl
-from clientwise.plugins.reports import html as report_html, md as report_md
+from clientwise import build_host, hookimpl
+from clientwise.plugins.reports import html as report_html
+from clientwise.plugins.reports import md as report_md
 from clientwise.plugins.reports.xlsx import XlsxWriter
 from clientwise.sample import DEMO_AS_OF, demo_path
+from clientwise.sdk.testing import make_plugin
 
 LINE = "segmentation: plugin segmentation (clientwise {version})".format(version=clientwise.__version__)
 
@@ -27,8 +28,8 @@ def faulty() -> clientwise.Result:
     def explode(context, result):  # type: ignore[no-untyped-def]
         raise RuntimeError("the <b>after</b> hook broke")
 
-    plugin = SimpleNamespace(clientwise_after_evaluate=hookimpl(explode))
-    host = PluginHost(plugins=[plugin])
+    plugin = make_plugin(clientwise_after_evaluate=hookimpl(explode))
+    host = build_host(plugins=[plugin])
     return clientwise.evaluate("default", demo_path(), as_of=DEMO_AS_OF, host=host)
 
 

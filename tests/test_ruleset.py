@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from clientwise import PluginHost, RulesetError, load_ruleset, parse_ruleset
+from clientwise import PluginHost, RulesetError, build_host, load_ruleset, parse_ruleset
 from clientwise.ruleset import content_hash, read_raw, shipped_rulesets
 from clientwise.ruleset.merge import merge
 
@@ -24,7 +24,7 @@ def core_host() -> PluginHost:
     """A host with the built-in function library only: no plugin sections."""
     from clientwise.plugins import functions
 
-    return PluginHost(load_entry_points=False, plugins=[functions])
+    return build_host(entry_points=False, plugins=[functions])
 
 
 def write(tmp_path: Path, name: str, text: str) -> Path:

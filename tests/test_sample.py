@@ -16,6 +16,7 @@ from polars.testing import assert_frame_equal
 
 import clientwise
 from clientwise import sample
+from clientwise.runtime.validate import FIELD_DTYPES
 from clientwise.sample.draws import (
     Draws,
     cents,
@@ -24,7 +25,6 @@ from clientwise.sample.draws import (
     choose_within,
     decimals,
 )
-from clientwise.runtime.validate import FIELD_DTYPES
 
 TABLES = ("customers", "contacts", "interactions")
 

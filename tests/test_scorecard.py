@@ -9,11 +9,11 @@ import pytest
 from pydantic import BaseModel
 
 import clientwise
-from clientwise.host.contracts import CompileContext
+from clientwise.compiler.plan import SectionPlan, Source
 from clientwise.errors import RulesetError
+from clientwise.host.contracts import CompileContext, SectionHandler
+from clientwise.host.factory import build_host
 from clientwise.host.spec import hookimpl
-from clientwise.compiler.plan import SectionPlan, SectionSummary, Source
-from clientwise.host.manager import PluginHost
 from clientwise.ruleset.data import Strict
 from clientwise.sdk.scorecard import (
     GROUP,
@@ -170,7 +170,7 @@ class HealthConfig(Strict):
     applies: str = "in_scope"
 
 
-class HealthHandler:
+class HealthHandler(SectionHandler[HealthConfig]):
     """A minimal section: 2 x flag_a, 1 x ratio (0..1), 1 x flag_c (unanswered = no), two bands."""
 
     name = "health"
@@ -190,9 +190,6 @@ class HealthHandler:
         return SectionPlan(self.name, derived=list(compiled.derived), classifications=[compiled.band],  # type: ignore[list-item]
                            outputs=compiled.outputs("Health"))
 
-    def summarize(self, config: HealthConfig, table: pl.DataFrame, context: object) -> SectionSummary:
-        return SectionSummary(self.name, self.title)
-
 
 class HealthPlugin:
     @hookimpl
@@ -201,7 +198,7 @@ class HealthPlugin:
 
 
 def test_a_third_party_scorecard_scores_numbers_and_both_policies() -> None:
-    host = PluginHost()
+    host = build_host()
     host.register(HealthPlugin(), name="health-test")
     ruleset = clientwise.parse_ruleset('''
 schema = 1

@@ -13,15 +13,16 @@ import pytest
 from pydantic import ValidationError
 
 import clientwise
-from clientwise.host.contracts import CompileContext, SummaryContext
 from clientwise.compiler.plan import SectionPlan
+from clientwise.host.contracts import CompileContext, SummaryContext
+from clientwise.host.factory import build_host
+from clientwise.host.manager import PluginHost
 from clientwise.plugins.sections.segmentation import (
     Override,
     SegmentationConfig,
     SegmentationHandler,
     Tier,
 )
-from clientwise.host.manager import PluginHost
 from clientwise.ruleset.data import DataConfig
 
 SUMMARY = SummaryContext(key="customer_id", name="name", as_of=dt.date(2026, 6, 30))
@@ -350,7 +351,7 @@ SCHEMA = {"customer_id": pl.String, "revenue": pl.Float64, "tier_override": pl.S
 
 @pytest.fixture(scope="module")
 def host() -> PluginHost:
-    return PluginHost()
+    return build_host()
 
 
 def run(host: PluginHost, revenue: list[float | None], section: str = "[segmentation]",

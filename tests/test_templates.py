@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from clientwise.compiler.plan import Source
 from clientwise.errors import RulesetError
 from clientwise.expr import (
     BOOLEAN,
@@ -27,7 +28,6 @@ from clientwise.expr import (
     render_text,
     render_texts,
 )
-from clientwise.compiler.plan import Source
 from clientwise.plugins.functions import clientwise_functions
 
 SRC = Source("rules.toml", "rules[0].because")

@@ -62,7 +62,7 @@ def test_the_plugin_is_installed_as_a_distribution_with_an_entry_point() -> None
     points = {ep.name: ep for ep in metadata.entry_points(group="clientwise")}
     assert "nps" in points
     assert points["nps"].dist is not None and points["nps"].dist.name == "clientwise-nps"
-    info = {i.name: i for i in clientwise.PluginHost().plugin_infos()}["nps"]
+    info = {i.name: i for i in clientwise.build_host().plugin_infos()}["nps"]
     assert info.status == "loaded"
     assert set(info.hooks) == {"clientwise_sections", "clientwise_functions", "clientwise_writers"}
 

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from clientwise.host.contracts import RawTable
 from clientwise.errors import DataError, Problem
+from clientwise.host.contracts import RawTable
 from clientwise.ruleset.data import DataConfig, FieldSpec, TableSpec
 from clientwise.runtime.validate import SHOWN_PER_CHECK, validate_tables
 

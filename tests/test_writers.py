@@ -10,14 +10,14 @@ import json
 import polars as pl
 import pytest
 
+from clientwise.compiler.plan import OutputColumn, SectionSummary
+from clientwise.expr import EvalContext, FunctionRegistry
 from clientwise.host.contracts import RULE_STATUS, Writer
 from clientwise.output.escape import escape_formula, escape_formulas
-from clientwise.runtime.explain import TracedDerived, TracedRule, Tracer
-from clientwise.expr import EvalContext, FunctionRegistry
-from clientwise.compiler.plan import OutputColumn, SectionSummary
 from clientwise.plugins.io import writers
-from clientwise.plugins.io.writers import CsvWriter, JsonLinesWriter, JsonWriter
 from clientwise.plugins.io.table import TableWriter, format_cell
+from clientwise.plugins.io.writers import CsvWriter, JsonLinesWriter, JsonWriter
+from clientwise.runtime.explain import TracedDerived, TracedRule, Tracer
 from clientwise.runtime.result import Result, RulesetIdentity
 
 EVIL_LINK = '=HYPERLINK("http://evil.example","click")'

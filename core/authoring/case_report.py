@@ -10,7 +10,7 @@ from typing import Any
 from clientwise.authoring.coverage import Coverage
 from clientwise.authoring.runner import CaseOutcome
 from clientwise.output.escape import clean_lines
-from clientwise.runtime.explain import _shown
+from clientwise.runtime.explain import show_value
 
 
 @dataclass
@@ -30,7 +30,7 @@ class RulesetTests:
 
 
 def _value(value: Any) -> str:
-    return "null" if value is None else repr(value) if isinstance(value, str) else _shown(value)
+    return "null" if value is None else repr(value) if isinstance(value, str) else show_value(value)
 
 
 def render(reports: Sequence[RulesetTests]) -> str:

@@ -21,8 +21,8 @@ import tomlkit
 from tomlkit.exceptions import ParseError
 from tomlkit.items import AoT, Array, InlineTable, Key, Table
 
-from clientwise.output.atomic import atomic_write
 from clientwise.errors import InputError, Problem
+from clientwise.output.atomic import atomic_write
 
 _HEADER = re.compile(r"^\s*\[")
 

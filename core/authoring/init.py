@@ -19,14 +19,15 @@ from typing import Any
 import polars as pl
 import tomlkit
 
-from clientwise.output.atomic import atomic_writes
 from clientwise.authoring.schema import SCHEMA_FILE, schema_text
+from clientwise.compiler.steps import ActionsStep, ClassificationStep
 from clientwise.errors import InputError, Problem
-from clientwise.runtime.evaluator import Evaluator, load_ruleset
+from clientwise.host.factory import build_host
 from clientwise.host.manager import PluginHost
+from clientwise.output.atomic import atomic_writes
 from clientwise.ruleset import Ruleset
 from clientwise.ruleset.cases import NULL_MARK
-from clientwise.compiler.steps import ActionsStep, ClassificationStep
+from clientwise.runtime.evaluator import Evaluator, load_ruleset
 
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 #: The date starter cases are evaluated at (fixed, so the files are reproducible).
@@ -52,7 +53,7 @@ def init_client(client: str, base: str = "default", directory: Path | None = Non
     if not NAME.match(client):
         raise InputError(Problem("the client name must be letters, digits, '-', '_' or '.'", location="CLIENT",
                                  value=repr(client), hint="e.g. clientwise init acme"))
-    host = host or PluginHost()
+    host = host or build_host()
     folder = (directory if directory is not None else Path(".")) / client
     ruleset_path = folder / f"{client}.toml"
     targets = (ruleset_path, folder / SCHEMA_FILE, folder / "README.md")

@@ -19,12 +19,12 @@ from clientwise import expr
 from clientwise.authoring.coverage import possible_outcomes
 from clientwise.authoring.intervals import Span, constraints, covers
 from clientwise.compiler.compile import Program
-from clientwise.host.contracts import CompiledRule
-from clientwise.errors import Problem
 from clientwise.compiler.plan import Source
-from clientwise.ruleset import Ruleset
 from clientwise.compiler.steps import ActionsStep, ClassificationStep, DerivedStep
 from clientwise.compiler.typecheck import key_source
+from clientwise.errors import Problem
+from clientwise.host.contracts import CompiledRule
+from clientwise.ruleset import Ruleset
 
 
 @dataclass(frozen=True)

@@ -28,14 +28,14 @@ from clientwise.authoring.cases_io import (
 from clientwise.authoring.keywords import keyword_matcher
 from clientwise.authoring.whynot import reasons
 from clientwise.compiler.compile import Program
-from clientwise.runtime.decide import RULE_SUFFIX
-from clientwise.errors import InputError, Problem, did_you_mean
-from clientwise.runtime.explain import _shown
-from clientwise.runtime.evaluator import Evaluator
 from clientwise.compiler.plan import ComputedField
-from clientwise.runtime.result import Result
-from clientwise.ruleset.cases import NULL_MARK, TestCase
 from clientwise.compiler.steps import ActionsStep, ClassificationStep, DerivedStep
+from clientwise.errors import InputError, Problem, did_you_mean
+from clientwise.ruleset.cases import NULL_MARK, TestCase
+from clientwise.runtime.evaluator import Evaluator
+from clientwise.runtime.explain import show_value
+from clientwise.runtime.outputs import RULE_SUFFIX
+from clientwise.runtime.result import Result
 
 
 @dataclass(frozen=True)
@@ -125,10 +125,9 @@ def with_fixed(evaluator: Evaluator, case: TestCase, located: LocatedCase) -> Ev
     if not case.fixed:
         return evaluator
     program = evaluator.program
-    strata = [[_fixed_step(step, case.fixed, program) if isinstance(step, DerivedStep) and step.name in case.fixed
-               else step for step in stratum] for stratum in program.strata]
+    fixed = {step.name: _fixed_step(step, case.fixed, program) for step in program.derived() if step.name in case.fixed}
     bound = copy.copy(evaluator)
-    bound.program = dataclasses.replace(program, strata=strata)
+    bound.program = program.with_steps(fixed)
     return bound
 
 
@@ -136,7 +135,8 @@ def _fixed_step(step: DerivedStep, fixed: dict[str, Any], program: Program) -> D
     value = fixed[step.name]
     dtype = expr.dtype_of(program.types[step.name]) if step.name in program.types else None
     computed = ComputedField(step.name, lambda: pl.lit(value, dtype=dtype), (), step.source)
-    return DerivedStep(step.name, f"fixed by the test case: {_shown(value)}", step.source, computed=computed)
+    return DerivedStep(step.name, f"fixed by the test case: {show_value(value)}", step.source, computed=computed,
+                       whole_portfolio=True)
 
 
 def _compare(evaluator: Evaluator, result: Result, located: LocatedCase, outcome: CaseOutcome) -> None:
@@ -237,7 +237,7 @@ def _matches(expected: Any, actual: Any, tolerance: float) -> bool:
 
 
 def _values_line(node: expr.Node, row: dict[str, Any]) -> str:
-    return "with " + ", ".join(f"{n} = {_shown(row.get(n))}" for n in sorted(expr.fields_used(node)))
+    return "with " + ", ".join(f"{n} = {show_value(row.get(n))}" for n in sorted(expr.fields_used(node)))
 
 
 def _column_trace(column: str, row: dict[str, Any], evaluator: Evaluator, result: Result) -> tuple[str, ...]:
@@ -257,6 +257,6 @@ def _column_trace(column: str, row: dict[str, Any], evaluator: Evaluator, result
             return tuple(lines)
         if isinstance(step, DerivedStep) and step.name == column:
             inputs = sorted(expr.fields_used(step.node)) if step.node is not None else []
-            shown = ", ".join(f"{n} = {_shown(row.get(n))}" for n in inputs)
+            shown = ", ".join(f"{n} = {show_value(row.get(n))}" for n in inputs)
             return (f"{column} = {step.expression}" + (f"  [{shown}]" if shown else ""),)
     return ()

@@ -18,8 +18,9 @@ from typing import Any
 
 from pydantic.json_schema import models_json_schema
 
-from clientwise.host.settings import plugins_table_schema
+from clientwise.host.factory import build_host
 from clientwise.host.manager import PluginHost
+from clientwise.host.settings import plugins_table_schema
 from clientwise.ruleset import CoreSections
 
 SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
@@ -28,7 +29,7 @@ SCHEMA_FILE = "clientwise.schema.json"
 
 def ruleset_schema(host: PluginHost | None = None) -> dict[str, Any]:
     """The schema of a ruleset file with the sections of every plugin ``host`` loads."""
-    host = host or PluginHost()
+    host = host or build_host()
     sections = host.sections()
     models = [(CoreSections, "validation"), *[(h.model, "validation") for h in sections.values()]]
     refs, bundle = models_json_schema(models, ref_template="#/$defs/{model}")  # type: ignore[arg-type]

@@ -19,10 +19,10 @@ import polars as pl
 from clientwise.authoring.runner import rule_conditions
 from clientwise.authoring.whynot import reasons, substituted
 from clientwise.errors import InputError, Problem, did_you_mean
-from clientwise.output.escape import clean_lines
-from clientwise.runtime.explain import Explanation, RuleStep, _shown
 from clientwise.expr import EvalContext
+from clientwise.output.escape import clean_lines
 from clientwise.runtime.evaluator import Evaluator
+from clientwise.runtime.explain import Explanation, RuleStep, show_value
 from clientwise.runtime.result import Result
 
 
@@ -93,14 +93,14 @@ def render_why_not(evaluator: Evaluator, result: Result, key: str, rule: str) ->
     lines = [f"Customer {explanation.key}" + (f" ({explanation.name})" if explanation.name else "")
              + f", rule {chosen}: {step.condition}"]
     if step.status == "fired":
-        lines.append("It fired" + (f": {step.decision} = {_shown(step.outcome)}" if step.decision != "actions" else "")
+        lines.append("It fired" + (f": {step.decision} = {show_value(step.outcome)}" if step.decision != "actions" else "")
                      + (f" (because: {step.because})" if step.because else "."))
         return clean_lines(lines)
     if step.status == "skipped":
         same = [s for s in explanation.rules if s.decision == step.decision and s.status == "fired"]
         first = same[0].rule if same else "an earlier rule"
         lines.append(f"It was not evaluated: rule '{first}' came first and decided {step.decision} = "
-                     f"{_shown(same[0].outcome) if same else 'its value'} (first match wins).")
+                     f"{show_value(same[0].outcome) if same else 'its value'} (first match wins).")
         lines.append("Had it been evaluated:")
     else:
         lines.append("It did not fire:" if step.status == "not_met"

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from clientwise import expr
-from clientwise.runtime.explain import _shown
+from clientwise.runtime.explain import show_value
 
 Row = Mapping[str, Any]
 
@@ -24,7 +24,7 @@ def _word(value: Any) -> str:
 
 def _values(node: expr.Node, row: Row) -> str:
     used = sorted(expr.fields_used(node))
-    return ", ".join(f"{name} = {_shown(row.get(name))}" for name in used)
+    return ", ".join(f"{name} = {show_value(row.get(name))}" for name in used)
 
 
 def reasons(node: expr.Node, row: Row, context: expr.EvalContext) -> list[str]:
@@ -78,6 +78,6 @@ def substituted(node: expr.Node, text: str, row: Row) -> str:
         if out[start:end] != field.name:
             return ""
         value = row.get(field.name)
-        shown = ("true" if value else "false") if isinstance(value, bool) else _shown(value)
+        shown = ("true" if value else "false") if isinstance(value, bool) else show_value(value)
         out = out[:start] + shown + out[end:]
     return out

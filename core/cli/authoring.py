@@ -1,7 +1,7 @@
 """Commands for writing and tuning rulesets: init, test, diff, explain, schema, fmt.
 
-They are attached to the ``clientwise`` group defined in :mod:`clientwise.cli.app`
-(which imports this module); the logic of each lives in :mod:`clientwise.authoring`.
+:mod:`clientwise.cli.app` adds them to the ``clientwise`` group; the logic of each
+lives in :mod:`clientwise.authoring`.
 """
 
 from __future__ import annotations
@@ -10,13 +10,12 @@ from pathlib import Path
 
 import click
 
-from clientwise.cli.app import CONTEXT, _as_of, cli
+from clientwise.cli.options import CONTEXT, as_of_option, disable_option, plugin_host
 from clientwise.errors import InputError, Problem
 from clientwise.runtime.evaluator import Evaluator, load_ruleset
-from clientwise.host.manager import PluginHost
 
 
-@cli.command("test", context_settings=CONTEXT)
+@click.command("test", context_settings=CONTEXT)
 @click.argument("rulesets", nargs=-1, required=True)
 @click.option("-k", "keywords", multiple=True, metavar="EXPR",
               help="Run only cases whose id matches EXPR: words (contained in the id, any case) joined with "
@@ -24,6 +23,7 @@ from clientwise.host.manager import PluginHost
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @click.option("--min-coverage", type=click.FloatRange(0, 100), metavar="N",
               help="Fail (exit 1) when rule coverage is below N percent.")
+@disable_option
 def test_command(rulesets: tuple[str, ...], keywords: tuple[str, ...], as_json: bool, min_coverage: float | None) -> None:
     """Run the test cases of each RULESET ([[tests]] and a sibling NAME.tests.toml)."""
     from clientwise.authoring.case_report import RulesetTests, render, render_json
@@ -32,7 +32,7 @@ def test_command(rulesets: tuple[str, ...], keywords: tuple[str, ...], as_json: 
 
     reports, broken = [], []
     for source in rulesets:
-        host = PluginHost()
+        host = plugin_host()
         try:
             evaluator = Evaluator(load_ruleset(source, host=host), host=host)
             outcomes = run_cases(evaluator, source, keywords)
@@ -60,57 +60,33 @@ def test_command(rulesets: tuple[str, ...], keywords: tuple[str, ...], as_json: 
         raise click.exceptions.Exit(1)
 
 
-def report_lint(evaluator: Evaluator, strict: bool, source: str | None = None) -> None:
-    """Print the linter's findings after ``clientwise check``; with ``strict`` they fail it (exit 2).
-
-    With the ruleset's ``source``, its test cases are checked too (code ``tests``): a case
-    expecting a column the ruleset does not compute would only fail at ``clientwise test``.
-    """
-    from clientwise.authoring.cases_io import load_cases
-    from clientwise.authoring.lint import Finding, lint
-    from clientwise.authoring.runner import case_problems
-
-    findings = lint(evaluator.program)
-    if source is not None:
-        for located in load_cases(evaluator.ruleset, source):
-            findings += [Finding("tests", problem) for problem in case_problems(evaluator, located)]
-    for finding in findings:
-        click.echo(finding.render(), err=True)
-    if findings:
-        count = f"{len(findings)} warning{'s' if len(findings) != 1 else ''}"
-        if strict:
-            click.echo(f"error: {count} with --strict", err=True)
-            raise click.exceptions.Exit(2)
-        click.echo(f"  lint: {count} (see above; --strict makes them errors)")
-    else:
-        click.echo("  lint: no warnings")
-
-
-@cli.command(context_settings=CONTEXT)
+@click.command(context_settings=CONTEXT)
 @click.argument("ruleset")
 @click.argument("data", type=click.Path(exists=True, path_type=Path))
 @click.argument("key")
-@_as_of
+@as_of_option
 @click.option("--why-not", "why_not", metavar="RULE_ID", help="Only why this rule did (not) fire: which part was false or null.")
+@disable_option
 def explain(ruleset: str, data: Path, key: str, as_of: str | None, why_not: str | None) -> None:
     """The full decision trace for the customer KEY: derived values, every rule, why it fired or not."""
     from clientwise.authoring.trace import render_trace, render_why_not
     from clientwise.runtime.evaluator import parse_as_of
 
-    host = PluginHost()
+    host = plugin_host()
     evaluator = Evaluator(load_ruleset(ruleset, host=host), host=host)
     result = evaluator.evaluate(data, as_of=parse_as_of(as_of))
     text = render_why_not(evaluator, result, key, why_not) if why_not else render_trace(evaluator, result, key)
     click.echo(text)
 
 
-@cli.command(context_settings=CONTEXT)
+@click.command(context_settings=CONTEXT)
 @click.argument("ruleset_a")
 @click.argument("ruleset_b")
 @click.argument("data", required=False, type=click.Path(exists=True, path_type=Path))
 @click.option("--rules", "rules_only", is_flag=True, help="Compare the two merged rulesets, not their results.")
-@_as_of
+@as_of_option
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@disable_option
 def diff(ruleset_a: str, ruleset_b: str, data: Path | None, rules_only: bool, as_of: str | None, as_json: bool) -> None:
     """Evaluate RULESET_A and RULESET_B over DATA and show what changes for whom
     (tier migrations, class and band changes, actions gained and lost, portfolio figures);
@@ -119,10 +95,10 @@ def diff(ruleset_a: str, ruleset_b: str, data: Path | None, rules_only: bool, as
 
     from clientwise.authoring.diff import diff_documents, diff_results
     from clientwise.authoring.diff_render import render_changes, render_portfolio
-    from clientwise.runtime.evaluator import parse_as_of
     from clientwise.compiler.steps import ClassificationStep
+    from clientwise.runtime.evaluator import parse_as_of
 
-    host = PluginHost()
+    host = plugin_host()
     a, b = load_ruleset(ruleset_a, host=host), load_ruleset(ruleset_b, host=host)
     if rules_only:
         changes = diff_documents(a.document, b.document)
@@ -143,16 +119,17 @@ def diff(ruleset_a: str, ruleset_b: str, data: Path | None, rules_only: bool, as
                else render_portfolio(portfolio))
 
 
-@cli.command(context_settings=CONTEXT)
+@click.command(context_settings=CONTEXT)
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               help="Write to this file (atomically) instead of standard output.")
+@disable_option
 def schema(output: Path | None) -> None:
     """Write the JSON Schema of the ruleset format (with every installed plugin's sections),
     for editors: start a ruleset with  #:schema ./clientwise.schema.json"""
-    from clientwise.output.atomic import atomic_write
     from clientwise.authoring.schema import schema_text
+    from clientwise.output.atomic import atomic_write
 
-    text = schema_text(PluginHost())
+    text = schema_text(plugin_host())
     if output is None:
         click.echo(text, nl=False)
         return
@@ -161,7 +138,7 @@ def schema(output: Path | None) -> None:
     click.echo(f"wrote {output}", err=True)
 
 
-@cli.command(context_settings=CONTEXT)
+@click.command(context_settings=CONTEXT)
 @click.argument("client")
 @click.option("--from", "base", default="default", show_default=True, metavar="RULESET",
               help="The ruleset to extend: a shipped name or a path to a .toml.")
@@ -184,7 +161,7 @@ def init(client: str, base: str, directory: Path | None, export: Path | None) ->
     click.echo(f"next: clientwise test {created.ruleset}")
 
 
-@cli.command(context_settings=CONTEXT)
+@click.command(context_settings=CONTEXT)
 @click.argument("rulesets", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--check", is_flag=True, help="Change nothing; exit 1 if a file would change.")
 def fmt(rulesets: tuple[Path, ...], check: bool) -> None:

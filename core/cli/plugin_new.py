@@ -13,10 +13,10 @@ from pathlib import Path
 import click
 
 from clientwise._version import __version__
-from clientwise.output.atomic import atomic_writes
+from clientwise.cli.options import CONTEXT
 from clientwise.errors import InputError, Problem
+from clientwise.output.atomic import atomic_writes
 
-CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 
 PYPROJECT = '''[build-system]
@@ -51,9 +51,7 @@ from typing import Any
 
 import polars as pl
 
-from clientwise import hookimpl
-from clientwise.expr.functions import FunctionSpec
-from clientwise.expr.types import Type
+from clientwise.sdk import FunctionSpec, Type, hookimpl
 
 
 def _python(values: list[Any], _call: Any) -> Any:

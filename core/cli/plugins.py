@@ -1,25 +1,16 @@
-"""``clientwise plugins`` (list, show) and the options every evaluating command shares.
-
-``--disable-plugin NAME`` (repeatable) and ``--strict-plugins`` are stored on the
-click context, so commands build their host with :func:`plugin_host` and their
-evaluator with :func:`strict_plugins` without growing their own signatures.
-"""
+"""``clientwise plugins``: list the installed plugins, and show one in detail."""
 
 from __future__ import annotations
 
 import json
-import os
-from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 import click
 
+from clientwise.cli.options import CONTEXT, disable_option, plugin_host
 from clientwise.errors import InputError, Problem, did_you_mean
-from clientwise.host.faults import FAULT_EXIT_CODE
-from clientwise.host.manager import PluginHost, PluginInfo
-
-F = TypeVar("F", bound=Callable[..., Any])
-CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+from clientwise.host.discovery import PluginInfo
+from clientwise.host.manager import PluginHost
 
 #: Hooks that register things, and the attribute naming each thing.
 REGISTRATIONS = {
@@ -29,73 +20,6 @@ REGISTRATIONS = {
     "clientwise_writers": ("formats", "format"),
     "clientwise_engines": ("engines", "name"),
 }
-
-
-def _remember(key: str) -> Callable[[click.Context, click.Parameter, Any], Any]:
-    def callback(ctx: click.Context, _param: click.Parameter, value: Any) -> Any:
-        root = ctx.find_root()
-        root.obj = root.obj or {}
-        if value:
-            root.obj[key] = value
-        return value
-    return callback
-
-
-def plugin_options(command: F) -> F:
-    """Add ``--disable-plugin`` and ``--strict-plugins`` to an evaluating command."""
-    command = click.option(
-        "--strict-plugins", is_flag=True, expose_value=False, callback=_remember("strict_plugins"),
-        help=f"Stop at the first exception inside a plugin (otherwise the run goes on, marks the output "
-             f"as an error and exits with {FAULT_EXIT_CODE}).",
-    )(command)
-    return disable_option(command)
-
-
-def disable_option(command: F) -> F:
-    """Add ``--disable-plugin NAME`` (repeatable)."""
-    return click.option(
-        "--disable-plugin", "disable_plugins", multiple=True, metavar="NAME", expose_value=False,
-        callback=_remember("disable_plugins"),
-        help="Run without this plugin (repeatable; also CLIENTWISE_DISABLE_PLUGINS=a,b).",
-    )(command)
-
-
-def _options() -> dict[str, Any]:
-    ctx = click.get_current_context(silent=True)
-    return (ctx.find_root().obj or {}) if ctx else {}
-
-
-def plugin_host() -> PluginHost:
-    """The host for this command: entry points, minus disabled plugins, honouring the environment.
-
-    ``clientwise.sdk.testing.run_cli`` passes its own isolated host as ``obj={"host": ...}``.
-    """
-    given = _options().get("host")
-    if given is not None:
-        given.disable(_options().get("disable_plugins", ()), location="--disable-plugin")
-        return given  # type: ignore[no-any-return]
-    return PluginHost(disabled=_options().get("disable_plugins", ()), environ=os.environ)
-
-
-def strict_plugins() -> bool:
-    return bool(_options().get("strict_plugins"))
-
-
-def report_faults(result: Any, *, warned: bool = False) -> None:
-    """Print every plugin fault of a finished run and exit non-zero: never a silent partial success.
-
-    ``warned``: the run's warnings (which name each fault) were already printed on stderr.
-    """
-    if not result.faults:
-        return
-    for fault in [] if warned else result.faults:
-        click.echo(f"error: plugin failed: {fault.render()}", err=True)
-    click.echo(f"error: {len(result.faults)} plugin error(s); the affected sections are marked as errors in the "
-               f"output. Fix or disable the plugin (--disable-plugin NAME).", err=True)
-    click.get_current_context().exit(FAULT_EXIT_CODE)
-
-
-# --------------------------------------------------------------------------- plugins
 
 
 def _info_dict(info: PluginInfo) -> dict[str, Any]:

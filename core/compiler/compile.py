@@ -9,12 +9,9 @@ is reported at once, with the key path the section gave.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 
 from clientwise import expr
-from clientwise.host.contracts import CompileContext, SectionHandler
-from clientwise.errors import InputError, Problem, ProblemList, RulesetError
-from clientwise.expr.types import Type
 from clientwise.compiler.order import Node as OrderNode
 from clientwise.compiler.order import strata, topological_order
 from clientwise.compiler.plan import (
@@ -25,27 +22,15 @@ from clientwise.compiler.plan import (
     SectionPlan,
     Source,
 )
+from clientwise.compiler.program import DecideStratum, DeriveStratum, Origin, Program, SectionEntry, Stratum
+from clientwise.compiler.steps import ClassificationStep, DerivedStep, Step
+from clientwise.compiler.typecheck import ItemChecker, key_source
+from clientwise.errors import InputError, Problem, ProblemList, RulesetError
+from clientwise.expr.types import Type
+from clientwise.host.contracts import CompileContext
 from clientwise.host.manager import PluginHost
 from clientwise.ruleset import Ruleset
 from clientwise.ruleset.data import RELATED_TABLES
-from clientwise.compiler.steps import ClassificationStep, DerivedStep, Step
-from clientwise.compiler.typecheck import ItemChecker, key_source
-
-
-@dataclass
-class Program:
-    """The ruleset as the pipeline runs it."""
-
-    ruleset: Ruleset
-    strata: list[list[Step]]
-    outputs: list[OutputColumn]
-    plans: list[tuple[str, SectionHandler | None, SectionPlan]]
-    tables_needed: set[str]
-    scope: expr.Scope
-    types: dict[str, Type] = field(default_factory=dict)
-
-    def steps(self) -> list[Step]:
-        return [step for stratum in self.strata for step in stratum]
 
 
 def core_plan(ruleset: Ruleset) -> tuple[SectionPlan, SectionPlan]:
@@ -69,9 +54,9 @@ def core_plan(ruleset: Ruleset) -> tuple[SectionPlan, SectionPlan]:
     return derive, rules
 
 
-def section_plans(ruleset: Ruleset, host: PluginHost) -> list[tuple[str, SectionHandler | None, SectionPlan]]:
+def section_plans(ruleset: Ruleset, host: PluginHost) -> list[SectionEntry]:
     derive, rules = core_plan(ruleset)
-    plans: list[tuple[str, SectionHandler | None, SectionPlan]] = [("derive", None, derive)]
+    plans: list[SectionEntry] = [SectionEntry("derive", None, derive)]
     handlers = host.sections()
     for name, config in ruleset.sections.items():
         handler = handlers[name]
@@ -85,8 +70,8 @@ def section_plans(ruleset: Ruleset, host: PluginHost) -> list[tuple[str, Section
                 Problem(f"plugin section [{name}] failed to compile: {type(error).__name__}: {error}",
                         file=context.file, location=name, hint="report this to the plugin's authors")
             ) from error
-        plans.append((name, handler, plan))
-    plans.append(("rules", None, rules))
+        plans.append(SectionEntry(name, handler, plan))
+    plans.append(SectionEntry("rules", None, rules))
     return plans
 
 
@@ -114,17 +99,36 @@ def compile_ruleset(ruleset: Ruleset, host: PluginHost) -> Program:
     """
     plans = section_plans(ruleset, host)
     compiler = _Compiler(base_scope(ruleset), host.functions())
-    for _section, _handler, plan in plans:
-        compiler.add_plan(plan)
+    for entry in plans:
+        compiler.add_plan(entry.plan)
     compiler.add_actions()
     steps, order = compiler.check()
-    runs = strata(compiler.order_nodes(), order)
-    program_strata = [[steps[i] for i in run if i in steps] for run in runs]
+    program_strata: list[Stratum] = []
+    for run in strata(compiler.order_nodes(), order):
+        chosen = [steps[i] for i in run if i in steps]
+        if chosen:
+            program_strata.append(DeriveStratum(tuple(chosen)) if isinstance(chosen[0], DerivedStep)  # type: ignore[arg-type]
+                                  else DecideStratum(tuple(chosen)))  # type: ignore[arg-type]
     tables_needed: set[str] = set()
     for step in steps.values():
         tables_needed |= _tables_of(step)
-    return Program(ruleset, [s for s in program_strata if s], _outputs(plans), plans, tables_needed,
-                   compiler.scope, compiler.types)
+    return Program(ruleset, tuple(program_strata), tuple(_outputs(plans)), tuple(plans), frozenset(tables_needed),
+                   compiler.scope, dict(compiler.types), _provenance(plans, host))
+
+
+def _provenance(plans: Sequence[SectionEntry], host: PluginHost) -> dict[str, Origin]:
+    """Section -> the plugin (name, distribution, version) whose code produces its outputs."""
+    from clientwise._version import __version__
+
+    core: Origin = {"plugin": None, "distribution": "clientwise", "version": __version__}
+    found: dict[str, Origin] = {"derive": core, "rules": core}
+    for entry in plans:
+        if entry.handler is None:
+            continue
+        plugin = host.owner("ruleset section", entry.name)
+        dist, version = host.origin(plugin) if plugin else (None, None)
+        found[entry.name] = {"plugin": plugin, "distribution": dist, "version": version}
+    return found
 
 
 class _Compiler:
@@ -272,11 +276,11 @@ def _tables_of(step: Step) -> set[str]:
     return set()
 
 
-def _outputs(plans: list[tuple[str, SectionHandler | None, SectionPlan]]) -> list[OutputColumn]:
+def _outputs(plans: Sequence[SectionEntry]) -> list[OutputColumn]:
     columns: list[OutputColumn] = []
     seen: set[str] = set()
-    for _section, _handler, plan in plans:
-        for column in plan.outputs:
+    for entry in plans:
+        for column in entry.plan.outputs:
             if column.name not in seen:
                 columns.append(column)
                 seen.add(column.name)

@@ -1,13 +1,17 @@
-"""The checked, runnable form of plan items: what the derive and decide stages execute."""
+"""The checked, runnable form of plan items: what the derive and decide stages execute.
+
+Everything the runtime needs to know about a step is worked out here once, at compile
+time: what it reads, and whether a single customer can compute it alone.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from clientwise import expr
-from clientwise.host.contracts import CompiledDecision
-from clientwise.expr.types import Type
 from clientwise.compiler.plan import ActionRule, Classification, ComputedField, Source
+from clientwise.expr.types import Type
+from clientwise.host.contracts import CompiledDecision
 
 #: The output name of the collect-all decision made of every section's actions.
 ACTIONS = "actions"
@@ -15,7 +19,12 @@ ACTIONS = "actions"
 
 @dataclass(frozen=True)
 class DerivedStep:
-    """A derived field: a checked expression, or plugin code (``computed``)."""
+    """A derived field: a checked expression, or plugin code (``computed``).
+
+    ``whole_portfolio`` is set when one customer cannot compute the field alone: it
+    calls a population function (``rank``, ``share``) or is plugin code, which may use
+    the whole column. ``reads`` names the customer fields it reads.
+    """
 
     name: str
     expression: str
@@ -23,6 +32,13 @@ class DerivedStep:
     node: expr.Node | None = None
     computed: ComputedField | None = None
     description: str = ""
+    reads: frozenset[str] = frozenset()
+    whole_portfolio: bool = False
+
+    @property
+    def section(self) -> str:
+        """The ruleset section the field comes from (the first part of its key path)."""
+        return self.source.path.split(".")[0].split("[")[0]
 
 
 @dataclass(frozen=True)
@@ -49,5 +65,10 @@ class ActionsStep:
     decision: CompiledDecision
     because: tuple[expr.Template, ...]
 
+    @property
+    def output(self) -> str:
+        return ACTIONS
 
+
+DecisionStep = ClassificationStep | ActionsStep
 Step = DerivedStep | ClassificationStep | ActionsStep

@@ -9,9 +9,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from clientwise import expr
-from clientwise.host.contracts import CompiledDecision, CompiledRule
-from clientwise.errors import InputError, Problem, ProblemList
-from clientwise.expr.types import Type, unify
 from clientwise.compiler.plan import (
     ActionRule,
     Classification,
@@ -20,6 +17,9 @@ from clientwise.compiler.plan import (
     Source,
 )
 from clientwise.compiler.steps import ACTIONS, ActionsStep, ClassificationStep, DerivedStep, Step
+from clientwise.errors import InputError, Problem, ProblemList
+from clientwise.expr.types import Type, unify
+from clientwise.host.contracts import CompiledDecision, CompiledRule
 
 if TYPE_CHECKING:
     from clientwise.expr.functions import FunctionRegistry
@@ -43,11 +43,16 @@ class ItemChecker:
     def check(self, item: object, nodes: dict[str, object]) -> Step | None:
         if isinstance(item, ComputedField):
             return DerivedStep(item.name, f"computed by plugin code ({item.source.path})", item.source,
-                               computed=item, description=item.description)
+                               computed=item, description=item.description, reads=frozenset(item.inputs),
+                               whole_portfolio=True)
         if isinstance(item, DerivedField):
             node = self.expression(nodes.get("expr"), item.source, item.expression, population=True)
-            return None if node is None else DerivedStep(item.name, item.expression, item.source, node=node,
-                                                          description=item.description)
+            if node is None:
+                return None
+            population = any(isinstance(sub, expr.Call) and self.functions[sub.name].kind == "population"
+                             for sub in expr.walk(node))
+            return DerivedStep(item.name, item.expression, item.source, node=node, description=item.description,
+                               reads=expr.fields_used(node, self.functions), whole_portfolio=population)
         if isinstance(item, Classification):
             return self.classification(item, nodes)
         return self.actions(item, nodes)  # type: ignore[arg-type]

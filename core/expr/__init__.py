@@ -9,6 +9,7 @@ Typical use::
 See ``docs/expressions.md`` for the language reference.
 """
 
+from clientwise.compiler.plan import Source
 from clientwise.expr.checker import DERIVE_HINT, KNOWN_TABLES, Scope, check, type_of
 from clientwise.expr.compile_polars import aggregate_to_polars, dtype_of, to_polars
 from clientwise.expr.functions import (
@@ -56,7 +57,6 @@ from clientwise.expr.template import (
     render_texts,
 )
 from clientwise.expr.types import BOOLEAN, DATE, INTEGER, NULL, NUMBER, STRING, Type
-from clientwise.compiler.plan import Source
 
 
 def parse_checked(

@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
+from clientwise.compiler.plan import Source
 from clientwise.errors import Problem, RulesetError, did_you_mean
 from clientwise.expr import nodes as n
 from clientwise.expr.functions import FunctionRegistry, FunctionSpec, SignatureError
@@ -27,7 +28,6 @@ from clientwise.expr.types import (
     comparable,
     unify,
 )
-from clientwise.compiler.plan import Source
 
 if TYPE_CHECKING:
     from clientwise.ruleset.data import DataConfig

@@ -12,9 +12,9 @@ import re
 from collections.abc import Sequence
 from dataclasses import replace
 
+from clientwise.compiler.plan import Source
 from clientwise.errors import Problem, RulesetError
 from clientwise.expr import nodes as n
-from clientwise.compiler.plan import Source
 
 MAX_LENGTH = 2000
 MAX_DEPTH = 32

@@ -18,6 +18,7 @@ from typing import Any
 
 import polars as pl
 
+from clientwise.compiler.plan import Source
 from clientwise.errors import Problem, RulesetError
 from clientwise.expr import nodes as n
 from clientwise.expr.checker import Scope, check
@@ -31,7 +32,6 @@ from clientwise.expr.functions import (
 from clientwise.expr.parser import parse_fragment, problem
 from clientwise.expr.reference import evaluate, evaluate_rows
 from clientwise.expr.types import Type
-from clientwise.compiler.plan import Source
 
 NULL_TEXT = "n/a"
 _SPEC = re.compile(r"^(?:\.(?P<fixed>\d)f|\.(?P<pct>\d)%|(?P<int>d))$")

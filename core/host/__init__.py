@@ -1,1 +1,2 @@
-"""The plugin host: hook specs, the pluggy manager, plugin selection and settings, fault isolation."""
+"""The plugin host: hook specs (``spec``), the pluggy manager (``manager``) built by the one
+factory (``factory.build_host``), plugin selection and settings, fault isolation."""

@@ -1,23 +1,19 @@
 """The objects plugins hand to the core through hooks.
 
-Each is a small Protocol so a plugin can implement it with any class; the hooks in
-:mod:`clientwise.host.spec` return lists of these.
+Each contract is a base class a plugin subclasses: the required methods are abstract,
+the optional capabilities have working defaults, so the core never probes an object
+for what it can do. The hooks in :mod:`clientwise.host.spec` return lists of these,
+and the host refuses an item that does not subclass its contract.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import (
-    TYPE_CHECKING,
-    BinaryIO,
-    ClassVar,
-    Literal,
-    Protocol,
-    runtime_checkable,
-)
+from typing import TYPE_CHECKING, BinaryIO, ClassVar, Generic, Literal, TypeVar
 
 import polars as pl
 from pydantic import BaseModel
@@ -28,8 +24,11 @@ from clientwise.host.read_options import ReadOptions
 if TYPE_CHECKING:
     from clientwise.expr.functions import FunctionRegistry
     from clientwise.expr.nodes import Node
+    from clientwise.ruleset.data import DataConfig
     from clientwise.runtime.result import Result
-    from clientwise.ruleset import DataConfig
+
+#: The settings model a section handler is parametrised with.
+ConfigT = TypeVar("ConfigT", bound=BaseModel)
 
 #: The outcome of one rule for one customer, as every engine reports it.
 #: ``skipped`` is a first-match rule after the one that fired: it was not evaluated.
@@ -56,22 +55,31 @@ class SummaryContext:
     as_of: dt.date
 
 
-@runtime_checkable
-class SectionHandler(Protocol):
-    """Handles one top-level ruleset section (``[segmentation]``, ``[rfm]``, ...)."""
+class SectionHandler(ABC, Generic[ConfigT]):
+    """Handles one top-level ruleset section (``[segmentation]``, ``[rfm]``, ...).
+
+    Subclass it with your settings model as the type argument, so ``compile`` and
+    ``summarize`` receive the validated model with its own type::
+
+        class NpsSection(SectionHandler[NpsConfig]):
+            name, model, title = "nps", NpsConfig, "Net promoter score"
+    """
 
     name: ClassVar[str]
     model: ClassVar[type[BaseModel]]
     title: ClassVar[str]
 
-    def compile(self, config: BaseModel, context: CompileContext) -> SectionPlan:
+    @abstractmethod
+    def compile(self, config: ConfigT, context: CompileContext) -> SectionPlan:
         """Turn the validated section into derived fields and decision rules."""
-        ...
 
-    def summarize(self, config: BaseModel, table: pl.DataFrame, context: SummaryContext) -> SectionSummary:
+    def summarize(self, config: ConfigT, table: pl.DataFrame, context: SummaryContext) -> SectionSummary:
         """Portfolio figures over the evaluated customers table (one row per customer,
-        every input, derived and output column; ``context.key`` identifies customers)."""
-        ...
+        every input, derived and output column; ``context.key`` identifies customers).
+
+        Optional: a section without portfolio figures keeps this default (an empty summary).
+        """
+        return SectionSummary(self.name, self.title)
 
 
 @dataclass(frozen=True)
@@ -89,19 +97,19 @@ class RawTable:
     rows: pl.Series
 
 
-@runtime_checkable
-class Loader(Protocol):
+class Loader(ABC):
     """Reads customer records from one kind of file."""
 
     name: ClassVar[str]
     suffixes: ClassVar[tuple[str, ...]]
 
+    @abstractmethod
     def read(
         self,
         path: Path,
         columns: Mapping[str, Sequence[str] | None],
         *,
-        keys: Mapping[str, str] | None = None,
+        keys: Mapping[str, str],
         options: ReadOptions | None = None,
     ) -> dict[str, RawTable]:
         """Read the tables found in ``path``.
@@ -109,24 +117,33 @@ class Loader(Protocol):
         ``columns`` maps each wanted table to the source column names needed, or None
         for all columns; a loader may read only those (Parquet does). ``keys`` gives
         each table's customer-key column as the file names it, so a format that nests
-        contacts inside customers (JSON) can give nested rows their customer's key.
-        ``options`` (optional: a loader without the parameter is called without it)
-        says how ``[data]`` declares the file: the table it holds, its encoding, CSV
-        dialect or sheet.
+        contacts inside customers (JSON) can give nested rows their customer's key;
+        formats holding one flat table ignore it. ``options`` says how ``[data]``
+        declares the file: the table it holds, its encoding, CSV dialect or sheet
+        (a loader whose ``read`` was written without this parameter is called
+        without it).
         """
-        ...
 
 
-@runtime_checkable
-class Writer(Protocol):
-    """Writes an evaluation result in one format."""
+class Writer(ABC):
+    """Writes an evaluation result in one format.
+
+    ``suffix`` is the file suffix written by default; ``suffixes`` lists further
+    suffixes that select this writer from ``-o``'s file name (``.htm`` besides ``.html``).
+    """
 
     format: ClassVar[str]
     suffix: ClassVar[str]
     description: ClassVar[str]
+    suffixes: ClassVar[tuple[str, ...]] = ()
 
+    @abstractmethod
     def write(self, result: Result, stream: BinaryIO) -> None:
-        ...
+        """Write the whole result to ``stream`` (binary; the core makes the file atomic)."""
+
+    def all_suffixes(self) -> tuple[str, ...]:
+        """Every file suffix that selects this writer, lower case, ``suffix`` first."""
+        return tuple(dict.fromkeys(s.lower() for s in (self.suffix, *self.suffixes) if s))
 
 
 @dataclass(frozen=True)
@@ -164,27 +181,31 @@ class DecideContext:
     ruleset: str = ""
 
 
-@runtime_checkable
-class Engine(Protocol):
+class Engine(ABC):
     """Evaluates decision rules over customers whose derived fields are known.
 
-    An engine may set ``chains: ClassVar[bool] = True`` (read with ``getattr``, so
-    engines without it keep working): the core then hands it, in one ``decide`` call,
-    a dependency-ordered run of decisions in which later rules read the outputs of
-    earlier ``first`` decisions (chained rules); the engine must derive those values
-    itself from ``CompiledDecision.then``/``default``. Without it, such a run is split
-    into one call per dependency level (stratification).
+    Only :meth:`decide` is required; the rest are capabilities with safe defaults:
 
-    Two optional methods, also read with ``getattr``: ``prepare()``, called when an
-    evaluation has loaded its data (the durable engine starts its workers there, so
-    they start while fields are derived), and ``close()``, called by
-    ``Evaluator.close()`` to release what the engine keeps between evaluations; an
-    engine must still work when used after ``close()``.
+    * ``chains = True``: the core hands the engine, in one ``decide`` call, a
+      dependency-ordered run of decisions in which later rules read the outputs of
+      earlier ``first`` decisions (chained rules); the engine derives those values
+      itself from ``CompiledDecision.then``/``default``. Otherwise (the default) such a
+      run is split into one call per dependency level.
+    * :meth:`prepare` is called when an evaluation has loaded its data (the durable
+      engine starts its workers there, so they start while fields are derived).
+    * :meth:`close` releases what the engine keeps between evaluations; the engine must
+      still work when used after it.
+    * :meth:`inline` gives the engine to use for one customer at a time
+      (``Evaluator.evaluate_one``): one that runs in this process.
+    * :meth:`notes` lists what the engine had to change to run a ruleset's rules
+      (shown by ``clientwise check``).
     """
 
     name: ClassVar[str]
     description: ClassVar[str]
+    chains: ClassVar[bool] = False
 
+    @abstractmethod
     def decide(
         self, frame: pl.DataFrame, decisions: Sequence[CompiledDecision], context: DecideContext
     ) -> pl.DataFrame:
@@ -193,4 +214,19 @@ class Engine(Protocol):
         For ``first`` decisions, every rule after the fired one is ``skipped``; a
         condition that is null is ``unknown`` and does not fire.
         """
-        ...
+
+    def prepare(self) -> None:
+        """Start what the evaluation will need (workers, connections); default: nothing."""
+        return None
+
+    def close(self) -> None:
+        """Release what the engine keeps between evaluations; default: nothing."""
+        return None
+
+    def inline(self) -> Engine:
+        """The engine for single-customer calls, in this process; default: this engine."""
+        return self
+
+    def notes(self, decisions: Sequence[CompiledDecision], context: DecideContext) -> list[str]:
+        """One line per rule part this engine could not run as written, and how it ran it."""
+        return []

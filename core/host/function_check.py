@@ -19,8 +19,8 @@ from typing import Any
 import polars as pl
 
 from clientwise import expr
-from clientwise.runtime.derive import derive
 from clientwise.compiler.plan import Source
+from clientwise.runtime.derive import derive
 
 #: Values tried per type; the first is the value a field keeps while another is null.
 PALETTES: dict[str, tuple[Any, ...]] = {

@@ -4,7 +4,7 @@ The derive and decide stages run plugin code for whole columns at once (a plugin
 function or computed field inside a polars query, a plugin engine's ``decide``).
 When such a stage raises, :class:`StepGuard` retries its steps one by one to find
 the failing field or decision (a chaining engine's call for several strata is first
-retried stratum by stratum, see :func:`clientwise.runtime.decide.run`), attributes it to the
+retried stratum by stratum, see :mod:`clientwise.runtime.loop`), attributes it to the
 plugin that provides the code
 (the function's provider, the section's plugin, or the engine's), narrows the rows
 down by bisection to the first customer the code fails on, and fills the affected
@@ -24,14 +24,15 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 
 from clientwise import expr
+from clientwise.compiler.program import DeriveStratum
 from clientwise.errors import ClientwiseError
 from clientwise.expr.compile_polars import dtype_of
 
 if TYPE_CHECKING:
+    from clientwise.compiler.steps import DerivedStep
     from clientwise.host.contracts import CompiledDecision, Engine
     from clientwise.host.faults import FaultRecorder
     from clientwise.host.manager import PluginHost
-    from clientwise.compiler.steps import DerivedStep, Step
 
 #: Type names of ComputedField -> polars dtype of its null stand-in.
 _COMPUTED_DTYPES = {"string": pl.String(), "number": pl.Float64(), "boolean": pl.Boolean(), "date": pl.Date()}
@@ -48,23 +49,24 @@ class StepGuard:
     def __post_init__(self) -> None:
         self.failed_outputs: set[str] = set()
 
-    def derive(self, frame: pl.DataFrame, stratum: Sequence[Step],
-               run_one: Callable[[pl.DataFrame, Sequence[Step]], pl.DataFrame]) -> pl.DataFrame:
-        """``run_one(frame, stratum)``; on failure, each step alone, failing ones as null columns."""
+    def derive(self, frame: pl.DataFrame, stratum: DeriveStratum,
+               run: Callable[[pl.DataFrame, DeriveStratum], pl.DataFrame]) -> pl.DataFrame:
+        """``run(frame, stratum)``; on failure, each step alone, failing ones as null columns."""
         try:
-            return run_one(frame, stratum)
+            return run(frame, stratum)
         except ClientwiseError:
             raise
         except Exception:
             pass
-        for step in stratum:
+        for step in stratum.steps:
+            alone = DeriveStratum((step,))
             try:
-                frame = run_one(frame, [step])
+                frame = run(frame, alone)
             except ClientwiseError:
                 raise
             except Exception as error:
-                self._record(error, self._derived_owner(step), "derive", step.source.path.split(".")[0],
-                             step.name, self._culprit(frame, lambda rows, step=step: run_one(rows, [step])))  # type: ignore[misc]
+                self._record(error, self._derived_owner(step), "derive", step.section, step.name,
+                             self._culprit(frame, lambda rows, alone=alone: run(rows, alone)))  # type: ignore[misc]
                 frame = frame.with_columns(pl.lit(None, _dtype(step)).alias(step.name))
         return frame
 
@@ -106,13 +108,11 @@ class StepGuard:
         """The plugin whose code computes ``step``: a plugin function it calls, else its section's plugin."""
         functions = self.host.functions()
         if step.node is not None:
-            for node in expr.walk(step.node):
-                name = getattr(node, "name", None)
-                provider = functions.provider(name) if isinstance(name, str) and name in functions else None
+            for name in sorted(expr.calls_used(step.node)):
+                provider = functions.provider(name)
                 if provider is not None and self.host.origin(provider)[0] != "clientwise":
                     return provider
-        section = step.source.path.split(".")[0]
-        return self.host.owner("ruleset section", section) or section
+        return self.host.owner("ruleset section", step.section) or step.section
 
     def _culprit(self, frame: pl.DataFrame, call: Callable[[pl.DataFrame], Any]) -> str | None:
         """The key of the first customer the call fails on by itself (bisection), or None."""
@@ -141,9 +141,8 @@ def _fails(call: Callable[[pl.DataFrame], Any], rows: pl.DataFrame) -> bool:
     return False
 
 
-def _dtype(step: Step) -> pl.DataType:
-    node = getattr(step, "node", None)
-    if node is not None and node.type is not None:
-        return dtype_of(node.type)
-    computed = getattr(step, "computed", None)
-    return _COMPUTED_DTYPES.get(getattr(computed, "type", ""), pl.Null())
+def _dtype(step: DerivedStep) -> pl.DataType:
+    if step.node is not None and step.node.type is not None:
+        return dtype_of(step.node.type)
+    assert step.computed is not None
+    return _COMPUTED_DTYPES.get(step.computed.type, pl.Null())

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, ValidationError
 
 from clientwise.errors import InputError, Problem, ProblemList, did_you_mean
+from clientwise.host.selection import refuse_essential
 from clientwise.ruleset.model import validation_problems
 
 if TYPE_CHECKING:
@@ -31,19 +32,26 @@ KEY = "plugins"
 DISABLE = "disable"
 
 
-def apply_disable(table: Any, *, file: str, host: PluginHost, problems: ProblemList) -> None:
-    """Switch off the plugins listed in ``[plugins] disable`` (before sections are looked up)."""
+def disabled_plugins(table: Any, *, file: str, problems: ProblemList) -> dict[str, str]:
+    """The plugins ``[plugins] disable`` switches off: name -> where (for messages).
+
+    Only read here; the evaluator applies it as a view of the host
+    (:meth:`~clientwise.host.manager.PluginHost.without`), so no host changes.
+    """
     if not isinstance(table, dict) or DISABLE not in table:
-        return
+        return {}
     names = table[DISABLE]
+    location = f"{KEY}.{DISABLE}"
     if not isinstance(names, list) or not all(isinstance(name, str) for name in names):
-        problems.add(Problem("disable must be a list of plugin names", file=file, location=f"{KEY}.{DISABLE}",
+        problems.add(Problem("disable must be a list of plugin names", file=file, location=location,
                              value=repr(names), hint='write disable = ["plugin_name", ...]'))
-        return
+        return {}
     try:
-        host.disable(names, file=file)
+        refuse_essential(names, file=file, location=location)
     except InputError as error:
         problems.extend(error.problems)
+        return {}
+    return {name: f"disabled by {file}: {location}" for name in names}
 
 
 def validate_settings(table: Any, *, file: str, host: PluginHost, problems: ProblemList) -> dict[str, BaseModel]:

@@ -16,9 +16,9 @@ import pluggy
 if TYPE_CHECKING:
     from pydantic import BaseModel
 
-    from clientwise.runtime.context import EvaluationContext
-    from clientwise.host.contracts import Engine, Loader, SectionHandler, Writer
     from clientwise.expr.functions import FunctionSpec
+    from clientwise.host.contracts import Engine, Loader, SectionHandler, Writer
+    from clientwise.runtime.context import EvaluationContext
     from clientwise.runtime.result import Result
 
 PROJECT = "clientwise"

@@ -14,8 +14,8 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
-from clientwise.output.atomic import AtomicGroup
 from clientwise.errors import InputError, Problem, did_you_mean
+from clientwise.output.atomic import AtomicGroup
 
 if TYPE_CHECKING:
     from clientwise.host.contracts import Writer
@@ -26,12 +26,6 @@ DEFAULT_FORMAT = "table"
 
 #: Write errors the user can fix (a full disk, a quota), reported without a traceback.
 _USER_FIXABLE_ERRNOS = frozenset({errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)})
-
-
-def writer_suffixes(writer: Writer) -> tuple[str, ...]:
-    """Every file suffix that selects ``writer``; a writer may list extra ones in ``suffixes``."""
-    extra = getattr(writer, "suffixes", ())
-    return tuple(dict.fromkeys(s.lower() for s in (writer.suffix, *extra) if s))
 
 
 def choose_writer(
@@ -74,9 +68,9 @@ def choose_writer(
             )
         )
     for writer in by_format.values():
-        if suffix in writer_suffixes(writer):
+        if suffix in writer.all_suffixes():
             return writer
-    known = {s: w for w in by_format.values() for s in writer_suffixes(w)}
+    known = {s: w for w in by_format.values() for s in w.all_suffixes()}
     raise InputError(
         Problem(
             f"cannot tell the output format from the suffix '{suffix}'",

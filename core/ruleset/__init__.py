@@ -1,14 +1,7 @@
 """Rulesets: TOML in, a validated, merged, hashed :class:`Ruleset` out."""
 
 from clientwise.ruleset.data import DataConfig, FieldSpec, Strict, TableSpec
-from clientwise.ruleset.loader import (
-    RawRuleset,
-    Ruleset,
-    content_hash,
-    read_raw,
-    shipped_rulesets,
-    validate,
-)
+from clientwise.ruleset.loader import RawRuleset, content_hash, read_raw, shipped_rulesets
 from clientwise.ruleset.model import (
     CORE_KEYS,
     ActionRuleSpec,
@@ -16,6 +9,7 @@ from clientwise.ruleset.model import (
     DerivedSpec,
     Metadata,
 )
+from clientwise.ruleset.validate import Ruleset, validate
 
 __all__ = [
     "CORE_KEYS",

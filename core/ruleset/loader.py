@@ -1,4 +1,4 @@
-"""Reading rulesets: TOML files, ``extends`` chains, validation and the content hash."""
+"""Reading rulesets: TOML files, ``extends`` chains, merging and the content hash (no validation)."""
 
 from __future__ import annotations
 
@@ -6,19 +6,13 @@ import datetime as dt
 import hashlib
 import json
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from pydantic import BaseModel, ValidationError
-
-from clientwise.errors import Problem, ProblemList, RulesetError, did_you_mean
+from clientwise.errors import Problem, RulesetError, did_you_mean
 from clientwise.ruleset.merge import merge, strip_removals
-from clientwise.ruleset.model import CORE_KEYS, CoreSections, validation_problems
-
-if TYPE_CHECKING:
-    from clientwise.host.manager import PluginHost
 
 MAX_EXTENDS_DEPTH = 16
 
@@ -31,33 +25,6 @@ class RawRuleset:
     files: tuple[str, ...]
     origin: str
     section_files: dict[str, str]
-
-
-@dataclass(frozen=True)
-class Ruleset:
-    """A fully merged, validated ruleset: the exact criteria of an evaluation."""
-
-    core: CoreSections
-    sections: dict[str, BaseModel]
-    document: dict[str, Any] = field(repr=False)
-    files: tuple[str, ...]
-    origin: str
-    section_files: dict[str, str] = field(repr=False)
-    hash: str
-    #: Validated ``[plugins.<name>]`` settings, by plugin name (see clientwise.host.settings).
-    plugin_settings: dict[str, BaseModel] = field(default_factory=dict, repr=False)
-
-    @property
-    def name(self) -> str:
-        return self.core.metadata.name
-
-    @property
-    def version(self) -> str:
-        return self.core.metadata.version
-
-    def file_of(self, section: str) -> str:
-        """The file that last defined ``section`` (for error messages)."""
-        return self.section_files.get(section, self.origin)
 
 
 def shipped_rulesets() -> list[str]:
@@ -157,74 +124,3 @@ def content_hash(document: dict[str, Any]) -> str:
 
     canonical = json.dumps(document, sort_keys=True, separators=(",", ":"), default=default, ensure_ascii=False)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
-
-
-def validate(raw: RawRuleset, host: PluginHost) -> Ruleset:
-    """Validate the core sections and every plugin section; report all problems at once."""
-    problems = ProblemList()
-    document = raw.document
-    core_part = {k: v for k, v in document.items() if k in CORE_KEYS}
-    core: CoreSections | None = None
-    try:
-        core = CoreSections.model_validate(core_part)
-    except ValidationError as error:
-        problems.extend(validation_problems(error, file=raw.origin, document=core_part, model=CoreSections))
-
-    from clientwise.host import settings as plugin_config
-
-    plugins_file = raw.section_files.get(plugin_config.KEY, raw.origin)
-    plugin_config.apply_disable(document.get(plugin_config.KEY), file=plugins_file, host=host, problems=problems)
-    handlers = host.sections()
-    sections: dict[str, BaseModel] = {}
-    for key, value in document.items():
-        if key in CORE_KEYS or key == plugin_config.KEY:
-            continue
-        file = raw.section_files.get(key, raw.origin)
-        handler = handlers.get(key)
-        if handler is None:
-            problems.add(_unhandled_section(key, value, file, host, list(handlers) + list(CORE_KEYS)))
-            continue
-        if not isinstance(value, dict):
-            problems.add(Problem(f"[{key}] must be a table", file=file, location=key, hint=f"write [{key}] on its own line"))
-            continue
-        try:
-            sections[key] = handler.model.model_validate(value)
-        except ValidationError as error:
-            problems.extend(validation_problems(error, file=file, document=value, model=handler.model, prefix=key))
-    settings = plugin_config.validate_settings(
-        document.get(plugin_config.KEY), file=plugins_file, host=host, problems=problems
-    )
-    if core is not None:
-        problems.extend(host.missing_required(core.metadata.requires, file=raw.section_files.get("metadata", raw.origin)))
-    problems.raise_if_any(RulesetError)
-    assert core is not None
-    return Ruleset(
-        core=core,
-        sections=sections,
-        document=document,
-        files=raw.files,
-        origin=raw.origin,
-        section_files=raw.section_files,
-        hash=content_hash({k: v for k, v in document.items() if k != "tests"}),
-        plugin_settings=settings,
-    )
-
-
-def _unhandled_section(key: str, value: Any, file: str, host: PluginHost, known: list[str]) -> Problem:
-    failed = host.failed_plugin_for(key)
-    if failed:
-        return Problem(
-            f"section [{key}] belongs to plugin '{failed[0]}', which failed to load: {failed[1]}",
-            file=file,
-            location=key,
-            hint="reinstall or fix that plugin (clientwise plugins shows its status)",
-        )
-    suggestion = did_you_mean(key, known)
-    if suggestion:
-        return Problem(f"unknown section [{key}]", file=file, location=key, hint=suggestion)
-    return Problem(
-        f"section [{key}] is not handled by any installed plugin",
-        file=file,
-        location=key,
-        hint="install the plugin that provides it (clientwise plugins lists what is installed), or remove the section",
-    )

@@ -1,4 +1,9 @@
-"""The state of one evaluation, handed to ``before``/``after`` hooks."""
+"""The state of one evaluation, and the two hooks it is handed to.
+
+Each implementation of ``clientwise_before_evaluate`` and ``clientwise_after_evaluate``
+is called on its own under the evaluation's fault recorder, so one failing plugin
+neither stops the run nor skips the others.
+"""
 
 from __future__ import annotations
 
@@ -9,8 +14,10 @@ import polars as pl
 from pydantic import BaseModel
 
 from clientwise.host.contracts import Engine
+from clientwise.host.faults import FaultRecorder
 from clientwise.host.manager import PluginHost
 from clientwise.ruleset import Ruleset
+from clientwise.runtime.result import Result
 
 
 @dataclass
@@ -27,3 +34,13 @@ class EvaluationContext:
     def plugin_settings(self, name: str) -> BaseModel | None:
         """The validated ``[plugins.<name>]`` settings of plugin ``name`` (defaults if the table is absent)."""
         return self.ruleset.plugin_settings.get(name)
+
+
+def before_evaluate(context: EvaluationContext, faults: FaultRecorder) -> None:
+    """``clientwise_before_evaluate``: the data is loaded and validated, nothing derived yet."""
+    faults.call_hook("clientwise_before_evaluate", context=context)
+
+
+def after_evaluate(context: EvaluationContext, result: Result, faults: FaultRecorder) -> None:
+    """``clientwise_after_evaluate``: the result is complete, nothing written yet."""
+    faults.call_hook("clientwise_after_evaluate", context=context, result=result)

@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 
 import polars as pl
 
+from clientwise.compiler.program import DeriveStratum, ExpressionLevels, depth_levels
 from clientwise.errors import DataError
 from clientwise.expr.compile_polars import (
     aggregate_parts,
@@ -47,19 +48,27 @@ def derive(
     """
     if not fields:
         return frame
-    return derive_lazy(frame, fields, related, ctx).collect()
+    return derive_lazy(frame, levels(fields), related, ctx).collect()
+
+
+def levels(fields: Sequence[tuple[str, Node]]) -> list[list[tuple[str, Node]]]:
+    """The fields grouped by depth (:func:`clientwise.compiler.program.depth_levels`)."""
+    groups = depth_levels([(name, fields_used(node)) for name, node in fields])
+    return [[fields[i] for i in group] for group in groups]
 
 
 def derive_lazy(
     frame: pl.DataFrame,
-    fields: Sequence[tuple[str, Node]],
+    levels: Sequence[Sequence[tuple[str, Node]]],
     related: Mapping[str, pl.DataFrame],
     ctx: EvalContext,
 ) -> pl.LazyFrame:
-    """The query :func:`derive` runs, for callers that want to add to it before collecting."""
+    """The query :func:`derive` runs, level by level (each level one ``with_columns``),
+    for callers that want to add to it before collecting."""
+    fields = [field for level in levels for field in level]
     query, columns = _aggregates(frame.lazy(), frame.schema, fields, related, ctx)
-    for batch in batches(fields):
-        query = query.with_columns(_column(name, node, ctx, columns) for name, node in batch)
+    for level in levels:
+        query = query.with_columns(_column(name, node, ctx, columns) for name, node in level)
     if columns:
         query = query.drop(list(columns.values()))
     return query
@@ -71,22 +80,6 @@ def _column(name: str, node: Node, ctx: EvalContext, columns: Mapping[str, str])
     if node.type is not None and not node.type.is_null:
         expr = expr.cast(dtype_of(node.type))
     return expr.alias(name)
-
-
-def batches(fields: Sequence[tuple[str, Node]]) -> list[list[tuple[str, Node]]]:
-    """Group fields (in dependency order) by depth: no field depends on one in its own group.
-
-    Each group becomes one ``with_columns``, so independent fields run in parallel.
-    """
-    level: dict[str, int] = {}
-    groups: list[list[tuple[str, Node]]] = []
-    for name, node in fields:
-        depends = [level[d] for d in fields_used(node) if d in level]
-        level[name] = 1 + max(depends, default=-1)
-        if level[name] == len(groups):
-            groups.append([])
-        groups[level[name]].append((name, node))
-    return groups
 
 
 def _aggregates(
@@ -140,3 +133,17 @@ def _aggregates(
         if fills:
             query = query.with_columns(fills)
     return query.drop(_ROW), columns
+
+
+def derive_stratum(frame: pl.DataFrame, stratum: DeriveStratum, related: Mapping[str, pl.DataFrame],
+                   ctx: EvalContext) -> pl.DataFrame:
+    """A compiled derive stratum over a whole portfolio: each run of expression fields as
+    one query (levels precomputed by the compiler), plugin-computed fields in between."""
+    for part in stratum.parts:
+        if isinstance(part, ExpressionLevels):
+            levels = [[(step.name, step.node) for step in level] for level in part.levels]
+            frame = derive_lazy(frame, levels, related, ctx).collect()  # type: ignore[arg-type]
+        else:
+            assert part.computed is not None
+            frame = frame.with_columns(part.computed.build().alias(part.name))
+    return frame

@@ -11,19 +11,16 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
-from clientwise.host.contracts import DecideContext
 from clientwise.compiler.steps import DerivedStep
+from clientwise.host.contracts import DecideContext
 
 if TYPE_CHECKING:
     from clientwise.runtime.evaluator import Evaluator
 
 
 def engine_notes(evaluator: Evaluator) -> list[str]:
-    """The engine's notes on the compiled rules, or none for engines without ``notes``."""
-    notes = getattr(evaluator.engine, "notes", None)
-    if notes is None:
-        return []
+    """The engine's notes on the compiled rules (:meth:`Engine.notes`)."""
     decisions = [step.decision for step in evaluator.program.steps() if not isinstance(step, DerivedStep)]
     context = DecideContext(dt.date.today(), evaluator.ruleset.core.data.key, evaluator.host.functions(),
                             evaluator.ruleset.core.metadata.name)
-    return list(notes(decisions, context))
+    return list(evaluator.engine.notes(decisions, context))

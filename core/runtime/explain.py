@@ -9,8 +9,9 @@ from typing import Any, Protocol
 
 import polars as pl
 
+from clientwise.compiler.trace import TracedDerived, TracedRule
+from clientwise.expr import EvalContext, render_text
 from clientwise.output.escape import clean_lines
-from clientwise.expr import EvalContext, Template, render_text
 
 
 def _plain(value: Any) -> Any:
@@ -21,7 +22,8 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _shown(value: Any) -> str:
+def show_value(value: Any) -> str:
+    """A value as a trace shows it: text quoted, numbers without trailing zeros, null as null."""
     if value is None:
         return "null"
     if isinstance(value, float):
@@ -31,12 +33,12 @@ def _shown(value: Any) -> str:
     if isinstance(value, str):
         return repr(value)
     if isinstance(value, list):
-        return "[" + ", ".join(_shown(v) for v in value) + "]"
+        return "[" + ", ".join(show_value(v) for v in value) + "]"
     return str(value)
 
 
 @dataclass(frozen=True)
-class DerivedStep:
+class DerivedValue:
     """A derived value with the values it was computed from."""
 
     name: str
@@ -98,7 +100,7 @@ class Explanation:
 
     key: str
     name: str | None
-    derived: tuple[DerivedStep, ...]
+    derived: tuple[DerivedValue, ...]
     rules: tuple[RuleStep, ...]
 
     def to_dict(self) -> dict[str, Any]:
@@ -120,8 +122,8 @@ class Explanation:
         title = f"Customer {self.key}" + (f" ({self.name})" if self.name else "")
         lines = [title, "=" * len(title), "", "Derived values (each computed from the values in brackets):"]
         for derived in self.derived:
-            inputs = ", ".join(f"{k} = {_shown(v)}" for k, v in derived.inputs.items())
-            lines.append(f"  {derived.name} = {_shown(derived.value)}")
+            inputs = ", ".join(f"{k} = {show_value(v)}" for k, v in derived.inputs.items())
+            lines.append(f"  {derived.name} = {show_value(derived.value)}")
             lines.append(f"      from {derived.expression}" + (f"  [{inputs}]" if inputs else ""))
         decision, decided_by = None, ""
         for step in self.rules:
@@ -134,13 +136,13 @@ class Explanation:
                 lines.append(f"      {decided_by} decided first")
                 continue
             if step.values:
-                lines.append("      with " + ", ".join(f"{k} = {_shown(v)}" for k, v in step.values.items()))
+                lines.append("      with " + ", ".join(f"{k} = {show_value(v)}" for k, v in step.values.items()))
             if annotate is not None:
                 lines.extend("      " + line for line in annotate(step))
             if step.status == "fired":
                 decided_by = f"rule '{step.rule}'"
                 if step.outcome is not None and step.decision != "actions":
-                    lines.append(f"      -> {decision} = {_shown(step.outcome)}")
+                    lines.append(f"      -> {decision} = {show_value(step.outcome)}")
                 if step.because:
                     lines.append(f"      because: {step.because}")
         return clean_lines(lines)
@@ -155,26 +157,6 @@ class RuleAnnotator(Protocol):
         Called for every rule that was evaluated (not for those an earlier rule decided).
         """
         ...
-
-
-@dataclass(frozen=True)
-class TracedDerived:
-    name: str
-    expression: str
-    inputs: tuple[str, ...]
-    source: str
-
-
-@dataclass(frozen=True)
-class TracedRule:
-    decision: str
-    rule: str
-    status_column: str
-    condition: str
-    inputs: tuple[str, ...]
-    source: str
-    outcome_column: str | None = None
-    because: Template | None = None
 
 
 @dataclass
@@ -219,7 +201,7 @@ class Tracer:
 
     def _explain_row(self, row: dict[str, Any], action_because: dict[str, str]) -> Explanation:
         derived = tuple(
-            DerivedStep(d.name, d.expression, row.get(d.name), {i: row.get(i) for i in d.inputs}, d.source)
+            DerivedValue(d.name, d.expression, row.get(d.name), {i: row.get(i) for i in d.inputs}, d.source)
             for d in self.derived
         )
         rules = []

@@ -128,24 +128,19 @@ def _read(
     loader: Loader, path: Path, columns: dict[str, Sequence[str] | None], keys: dict[str, str],
     options: ReadOptions | None = None,
 ) -> dict[str, RawTable]:
-    """Call a loader, passing ``keys`` and ``options`` only to loaders that take them.
+    """Call a loader; ``options`` only if its ``read`` takes them (loaders written before
+    ``options`` existed keep working)."""
+    if options is None or not _takes_options(loader):
+        return loader.read(path, columns, keys=keys)
+    return loader.read(path, columns, keys=keys, options=options)
 
-    ``keys`` (the key column per table) lets formats that nest tables give nested
-    rows their customer's key; ``options`` says how [data] declares the file. A
-    loader written without them still works.
-    """
+
+def _takes_options(loader: Loader) -> bool:
     try:
-        parameters = [*inspect.signature(loader.read).parameters.values()]
+        parameters = inspect.signature(loader.read).parameters.values()
     except (TypeError, ValueError):
-        parameters = []
-    takes = {p.name for p in parameters}
-    every = any(p.kind is p.VAR_KEYWORD for p in parameters)
-    extra: dict[str, object] = {}
-    if every or "keys" in takes:
-        extra["keys"] = keys
-    if options is not None and (every or "options" in takes):
-        extra["options"] = options
-    return loader.read(path, columns, **extra)  # type: ignore[call-arg]
+        return False
+    return any(p.name == "options" or p.kind is p.VAR_KEYWORD for p in parameters)
 
 
 def _not_a_directory(path: Path, tables: list[str]) -> Problem:

@@ -9,10 +9,10 @@ from typing import Any
 
 import polars as pl
 
-from clientwise.runtime.explain import Explanation, Tracer
-from clientwise.host.faults import PluginFault
-from clientwise.runtime.findings import Finding
 from clientwise.compiler.plan import OutputColumn, SectionSummary
+from clientwise.errors import PluginFault
+from clientwise.runtime.explain import Explanation, Tracer
+from clientwise.runtime.findings import Finding
 
 #: Version of the documented output schema (docs/output-schema.md). Bump on any
 #: incompatible change to column names, types or the JSON layout.

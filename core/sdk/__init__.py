@@ -1,1 +1,162 @@
-"""The one import path for plugin authors (filled in by the redesign)."""
+"""The one import path for plugin authors.
+
+Everything a plugin needs (and nothing it should not depend on) is here, so the
+core can reorganise its modules without breaking plugins::
+
+    from clientwise.sdk import SectionHandler, SectionPlan, DerivedField, hookimpl, quote
+
+* hooks: :data:`hookimpl` (and :mod:`hookspecs`, the documented specs);
+* contracts to subclass: :class:`SectionHandler`, :class:`Engine`, :class:`Loader`,
+  :class:`Writer`, with what the core hands them (``CompileContext``, ``SummaryContext``,
+  ``DecideContext``, ``RawTable``, ``ReadOptions``, ``CompiledDecision``, ``EvaluationContext``,
+  ``Result``);
+* what a section compiles into: ``SectionPlan``, ``DerivedField``, ``ComputedField``,
+  ``Classification``, ``Rule``, ``ActionRule``, ``OutputColumn``, ``SectionSummary``, ``Source``;
+* settings models: ``Strict`` (unknown keys are errors);
+* functions of the expression language: ``FunctionSpec``, ``CallInfo``, ``SignatureError``,
+  ``Type`` and the type constants;
+* expression text builders: ``quote``, ``field``, ``all_of``, ``any_of``, ``negate``,
+  ``compare``, ``one_of``, ``call``, ``raw``, ``number_text``;
+* the scorecard toolkit (:mod:`clientwise.sdk.scorecard`): weighted criteria and bands;
+* errors a plugin raises for the user: ``InputError``, ``RulesetError``, ``DataError``, ``Problem``;
+* hosts: ``build_host`` (the factory every command uses) and ``PluginHost``;
+* testing: the pytest plugin :mod:`clientwise.sdk.testing` (fixtures and ``assert_plugin_valid``).
+
+A test of the project fails if an example plugin imports anything else from clientwise.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from clientwise.compiler.plan import (
+        ActionRule,
+        Classification,
+        ComputedField,
+        DerivedField,
+        OutputColumn,
+        Rule,
+        SectionPlan,
+        SectionSummary,
+        Source,
+    )
+    from clientwise.errors import DataError, InputError, PluginError, Problem, RulesetError
+    from clientwise.expr.build import (
+        all_of,
+        any_of,
+        call,
+        compare,
+        field,
+        group,
+        negate,
+        number_text,
+        one_of,
+        quote,
+        raw,
+    )
+    from clientwise.expr.functions import CallInfo, EvalContext, FunctionSpec, SignatureError
+    from clientwise.expr.types import BOOLEAN, DATE, INTEGER, NULL, NUMBER, STRING, Type
+    from clientwise.host import spec as hookspecs
+    from clientwise.host.factory import build_host
+    from clientwise.host.manager import PluginHost
+    from clientwise.host.contracts import (
+        RULE_STATUS,
+        CompileContext,
+        CompiledDecision,
+        CompiledRule,
+        DecideContext,
+        Engine,
+        Loader,
+        RawTable,
+        SectionHandler,
+        SummaryContext,
+        Writer,
+    )
+    from clientwise.host.read_options import ReadOptions
+    from clientwise.host.spec import hookimpl
+    from clientwise.output.escape import clean, escape_formula, escape_formulas
+    from clientwise.ruleset.data import Strict
+    from clientwise.runtime.context import EvaluationContext
+    from clientwise.runtime.result import Result
+    from clientwise.sdk.scorecard import Band, Criterion, Scorecard, ScorecardNames, compile_scorecard
+
+#: Public name -> (module, name there). Imported on first use, so ``clientwise.sdk.testing``
+#: (which pytest loads in every test run once clientwise is installed) stays cheap.
+_PUBLIC: dict[str, tuple[str, str]] = {
+    "ActionRule": ("clientwise.compiler.plan", "ActionRule"),
+    "Classification": ("clientwise.compiler.plan", "Classification"),
+    "ComputedField": ("clientwise.compiler.plan", "ComputedField"),
+    "DerivedField": ("clientwise.compiler.plan", "DerivedField"),
+    "OutputColumn": ("clientwise.compiler.plan", "OutputColumn"),
+    "Rule": ("clientwise.compiler.plan", "Rule"),
+    "SectionPlan": ("clientwise.compiler.plan", "SectionPlan"),
+    "SectionSummary": ("clientwise.compiler.plan", "SectionSummary"),
+    "Source": ("clientwise.compiler.plan", "Source"),
+    "DataError": ("clientwise.errors", "DataError"),
+    "InputError": ("clientwise.errors", "InputError"),
+    "PluginError": ("clientwise.errors", "PluginError"),
+    "Problem": ("clientwise.errors", "Problem"),
+    "RulesetError": ("clientwise.errors", "RulesetError"),
+    "all_of": ("clientwise.expr.build", "all_of"),
+    "any_of": ("clientwise.expr.build", "any_of"),
+    "call": ("clientwise.expr.build", "call"),
+    "compare": ("clientwise.expr.build", "compare"),
+    "field": ("clientwise.expr.build", "field"),
+    "group": ("clientwise.expr.build", "group"),
+    "negate": ("clientwise.expr.build", "negate"),
+    "number_text": ("clientwise.expr.build", "number_text"),
+    "one_of": ("clientwise.expr.build", "one_of"),
+    "quote": ("clientwise.expr.build", "quote"),
+    "raw": ("clientwise.expr.build", "raw"),
+    "CallInfo": ("clientwise.expr.functions", "CallInfo"),
+    "EvalContext": ("clientwise.expr.functions", "EvalContext"),
+    "FunctionSpec": ("clientwise.expr.functions", "FunctionSpec"),
+    "SignatureError": ("clientwise.expr.functions", "SignatureError"),
+    "BOOLEAN": ("clientwise.expr.types", "BOOLEAN"),
+    "DATE": ("clientwise.expr.types", "DATE"),
+    "INTEGER": ("clientwise.expr.types", "INTEGER"),
+    "NULL": ("clientwise.expr.types", "NULL"),
+    "NUMBER": ("clientwise.expr.types", "NUMBER"),
+    "STRING": ("clientwise.expr.types", "STRING"),
+    "Type": ("clientwise.expr.types", "Type"),
+    "hookspecs": ("clientwise.host.spec", "clientwise.host.spec"),
+    "build_host": ("clientwise.host.factory", "build_host"),
+    "PluginHost": ("clientwise.host.manager", "PluginHost"),
+    "RULE_STATUS": ("clientwise.host.contracts", "RULE_STATUS"),
+    "CompileContext": ("clientwise.host.contracts", "CompileContext"),
+    "CompiledDecision": ("clientwise.host.contracts", "CompiledDecision"),
+    "CompiledRule": ("clientwise.host.contracts", "CompiledRule"),
+    "DecideContext": ("clientwise.host.contracts", "DecideContext"),
+    "Engine": ("clientwise.host.contracts", "Engine"),
+    "Loader": ("clientwise.host.contracts", "Loader"),
+    "RawTable": ("clientwise.host.contracts", "RawTable"),
+    "ReadOptions": ("clientwise.host.read_options", "ReadOptions"),
+    "SectionHandler": ("clientwise.host.contracts", "SectionHandler"),
+    "SummaryContext": ("clientwise.host.contracts", "SummaryContext"),
+    "Writer": ("clientwise.host.contracts", "Writer"),
+    "hookimpl": ("clientwise.host.spec", "hookimpl"),
+    "clean": ("clientwise.output.escape", "clean"),
+    "escape_formula": ("clientwise.output.escape", "escape_formula"),
+    "escape_formulas": ("clientwise.output.escape", "escape_formulas"),
+    "EvaluationContext": ("clientwise.runtime.context", "EvaluationContext"),
+    "Result": ("clientwise.runtime.result", "Result"),
+    "Strict": ("clientwise.ruleset.data", "Strict"),
+    "Band": ("clientwise.sdk.scorecard", "Band"),
+    "Criterion": ("clientwise.sdk.scorecard", "Criterion"),
+    "Scorecard": ("clientwise.sdk.scorecard", "Scorecard"),
+    "ScorecardNames": ("clientwise.sdk.scorecard", "ScorecardNames"),
+    "compile_scorecard": ("clientwise.sdk.scorecard", "compile_scorecard"),
+}
+
+__all__ = sorted(_PUBLIC)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _PUBLIC:
+        raise AttributeError(f"module 'clientwise.sdk' has no attribute '{name}'")
+    module, attribute = _PUBLIC[name]
+    value = import_module(module) if module == attribute else getattr(import_module(module), attribute)
+    globals()[name] = value
+    return value

@@ -31,8 +31,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from clientwise.errors import Problem, ProblemList, RulesetError
 from clientwise.compiler.plan import Classification, DerivedField, OutputColumn, Rule, Source
+from clientwise.errors import Problem, ProblemList, RulesetError
+from clientwise.expr.build import number_text
 
 #: What an unanswered (null) criterion counts as.
 Unanswered = Literal["not_applicable", "no"]
@@ -50,14 +51,6 @@ def check_unique_ids(ids: Sequence[str], path: str, what: str) -> None:
             raise ValueError(f"{what} id '{item}' appears twice: {path}[{first[item]}] and {path}[{index}]; "
                              f"every {what} needs its own id")
         first[item] = index
-
-
-def number_text(value: float) -> str:
-    """A number as expression text: ``1`` rather than ``1.0``, never exponent notation."""
-    if float(value).is_integer():
-        return str(int(value))
-    text = repr(float(value))
-    return f"{float(value):.12f}".rstrip("0") if "e" in text else text
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ import inspect
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -33,8 +34,8 @@ import pytest
 if TYPE_CHECKING:
     from click.testing import Result as CliResult
 
-    from clientwise.runtime.context import EvaluationContext
     from clientwise.host.manager import PluginHost
+    from clientwise.runtime.context import EvaluationContext
     from clientwise.runtime.result import Result
 
 DEFAULT_AS_OF = "2026-06-30"
@@ -49,18 +50,21 @@ def builtin_plugins() -> list[object]:
 
 
 def isolated_host(*plugins: object) -> PluginHost:
-    """A host with the built-ins and ``plugins`` only, each built-in under its entry point name."""
-    import importlib.metadata as metadata
+    """A host with the built-ins and ``plugins`` only: nothing else installed on the
+    machine, and no ``CLIENTWISE_*_PLUGINS`` setting of the environment, leaks in."""
+    from clientwise.host.factory import build_host
 
-    from clientwise.host.manager import PluginHost
+    return build_host(builtin_only=True, environ={}, plugins=plugins)
 
-    host = PluginHost(load_entry_points=False)
-    for point in sorted(metadata.entry_points(group="clientwise"), key=lambda ep: ep.name):
-        if point.value.startswith("clientwise.plugins."):
-            host.register(point.load(), name=point.name)
-    for plugin in plugins:
-        host.register(plugin)
-    return host
+
+def make_plugin(name: str = "plugin", **hooks: Any) -> ModuleType:
+    """A plugin object from hook functions (``make_plugin(clientwise_functions=hookimpl(...))``).
+
+    pluggy needs plugin objects it can hash; a module is what an installed plugin is too.
+    """
+    module = ModuleType(name)
+    module.__dict__.update(hooks)
+    return module
 
 
 @dataclass

@@ -12,8 +12,8 @@ from typing import ClassVar
 
 import polars as pl
 
-from clientwise.host.contracts import RULE_STATUS, CompiledDecision, DecideContext
 from clientwise.expr import EvalContext, to_polars
+from clientwise.host.contracts import RULE_STATUS, CompiledDecision, DecideContext, Engine
 from clientwise.host.spec import hookimpl
 
 
@@ -28,7 +28,7 @@ def _status(condition: pl.Expr, earlier_fired: pl.Expr | None) -> pl.Expr:
     )
 
 
-class PolarsEngine:
+class PolarsEngine(Engine):
     name: ClassVar[str] = "polars"
     description: ClassVar[str] = "Vectorised polars expressions over all customers at once (default)."
 

@@ -16,7 +16,7 @@ from typing import ClassVar
 import polars as pl
 
 from clientwise.errors import DataError, Problem
-from clientwise.host.contracts import RawTable
+from clientwise.host.contracts import Loader, RawTable
 from clientwise.host.read_options import ReadOptions
 from clientwise.plugins.io.csv_text import diagnose, encoding_problem, utf8_bytes
 from clientwise.plugins.io.raw import Columns, drop_empty_rows, row_numbers, single_table_name
@@ -24,14 +24,14 @@ from clientwise.plugins.io.raw import Columns, drop_empty_rows, row_numbers, sin
 _SAVE_AS = "save it as 'CSV UTF-8' with the column names in the first line"
 
 
-class CsvLoader:
+class CsvLoader(Loader):
     """Comma-separated text; encoding, separator and quote as ``[data]`` declares them."""
 
     name: ClassVar[str] = "csv"
     suffixes: ClassVar[tuple[str, ...]] = (".csv", ".txt", ".tsv")
 
     def read(
-        self, path: Path, columns: Columns, *, keys: Mapping[str, str] | None = None,
+        self, path: Path, columns: Columns, *, keys: Mapping[str, str],
         options: ReadOptions | None = None,
     ) -> dict[str, RawTable]:
         table = single_table_name(path, options)

@@ -9,12 +9,12 @@ from typing import Any, ClassVar
 import polars as pl
 
 from clientwise.errors import DataError, Problem
-from clientwise.host.contracts import RawTable
+from clientwise.host.contracts import Loader, RawTable
 from clientwise.host.read_options import ReadOptions
 from clientwise.plugins.io.raw import TABLES, Columns, drop_empty_rows, row_numbers, single_table_name, unreadable
 
 
-class ExcelLoader:
+class ExcelLoader(Loader):
     """``.xlsx`` workbooks: a sheet per table, or one sheet named after the file.
 
     Column names are in row 1; messages use Excel's own row numbers.
@@ -24,7 +24,7 @@ class ExcelLoader:
     suffixes: ClassVar[tuple[str, ...]] = (".xlsx",)
 
     def read(
-        self, path: Path, columns: Columns, *, keys: Mapping[str, str] | None = None,
+        self, path: Path, columns: Columns, *, keys: Mapping[str, str],
         options: ReadOptions | None = None,
     ) -> dict[str, RawTable]:
         import fastexcel

@@ -14,12 +14,12 @@ from typing import Any, ClassVar
 import polars as pl
 
 from clientwise.errors import DataError, Problem
-from clientwise.host.contracts import RawTable
+from clientwise.host.contracts import Loader, RawTable
 from clientwise.host.read_options import ReadOptions
 from clientwise.plugins.io.raw import DEFAULT_KEY, NESTED, SHOWN, TABLES, Columns, single_table_name, unreadable
 
 
-class JsonLoader:
+class JsonLoader(Loader):
     """A JSON array of records, or an object with one array per table.
 
     An array holds the table the file is named after (``contacts.json``), else
@@ -31,7 +31,7 @@ class JsonLoader:
     suffixes: ClassVar[tuple[str, ...]] = (".json",)
 
     def read(
-        self, path: Path, columns: Columns, *, keys: Mapping[str, str] | None = None,
+        self, path: Path, columns: Columns, *, keys: Mapping[str, str],
         options: ReadOptions | None = None,
     ) -> dict[str, RawTable]:
         try:
@@ -72,14 +72,14 @@ class JsonLoader:
         return builder.tables()
 
 
-class JsonLinesLoader:
+class JsonLinesLoader(Loader):
     """One record per line (JSON Lines / NDJSON); table and nesting as for a JSON array."""
 
     name: ClassVar[str] = "jsonl"
     suffixes: ClassVar[tuple[str, ...]] = (".jsonl", ".ndjson")
 
     def read(
-        self, path: Path, columns: Columns, *, keys: Mapping[str, str] | None = None,
+        self, path: Path, columns: Columns, *, keys: Mapping[str, str],
         options: ReadOptions | None = None,
     ) -> dict[str, RawTable]:
         builder = _Builder(str(path), columns, keys)

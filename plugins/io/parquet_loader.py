@@ -9,12 +9,12 @@ from typing import ClassVar
 
 import polars as pl
 
-from clientwise.host.contracts import RawTable
+from clientwise.host.contracts import Loader, RawTable
 from clientwise.host.read_options import ReadOptions
 from clientwise.plugins.io.raw import Columns, row_numbers, single_table_name, unreadable
 
 
-class ParquetLoader:
+class ParquetLoader(Loader):
     """Parquet files, reading only the columns the ruleset declares.
 
     A declared column that is absent is not an error here; the closest existing
@@ -25,7 +25,7 @@ class ParquetLoader:
     suffixes: ClassVar[tuple[str, ...]] = (".parquet",)
 
     def read(
-        self, path: Path, columns: Columns, *, keys: Mapping[str, str] | None = None,
+        self, path: Path, columns: Columns, *, keys: Mapping[str, str],
         options: ReadOptions | None = None,
     ) -> dict[str, RawTable]:
         table = single_table_name(path, options)

@@ -23,9 +23,10 @@ from rich.rule import Rule
 from rich.table import Table
 from rich.text import Text
 
-from clientwise.output.escape import clean
 from clientwise.compiler.plan import SectionSummary
-from clientwise.plugins.io.writers import column_kinds, finite, kind_of_dtype
+from clientwise.host.contracts import Writer
+from clientwise.output.escape import clean
+from clientwise.plugins.io.values import column_kinds, finite, kind_of_dtype
 from clientwise.runtime.result import Result
 
 _NUMERIC_KINDS = frozenset({"number", "integer", "percent", "money"})
@@ -60,7 +61,7 @@ def label(name: str) -> str:
     return name.replace("_", " ").capitalize()
 
 
-class TableWriter:
+class TableWriter(Writer):
     """The customers in key order (the first ``max_rows``), actions by priority, section views.
 
     Each list of actions and each portfolio table shows its first ``max_table_rows``

@@ -9,90 +9,23 @@ quarter's. The machine-readable layouts are documented (and versioned) in
 
 from __future__ import annotations
 
-import datetime as dt
 import json
-import math
-from collections.abc import Iterable, Iterator, Mapping
-from decimal import Decimal
+from collections.abc import Iterable, Iterator
 from typing import Any, BinaryIO, ClassVar
 
 import polars as pl
 
-from clientwise.output.escape import escape_formula, escape_formulas
-from clientwise.runtime.explain import Explanation
-from clientwise.host.spec import hookimpl
 from clientwise.compiler.plan import SectionSummary
+from clientwise.host.contracts import Writer
+from clientwise.host.spec import hookimpl
+from clientwise.output.escape import escape_formula, escape_formulas
+from clientwise.plugins.io.table import TableWriter
+from clientwise.plugins.io.values import finite, plain, records
+from clientwise.runtime.explain import Explanation
 from clientwise.runtime.result import Result
 
 #: How list cells are joined in CSV.
 LIST_SEPARATOR = "; "
-
-
-# --------------------------------------------------------------------------- values
-
-
-def finite(frame: pl.DataFrame) -> pl.DataFrame:
-    """NaN and infinities become null and -0.0 becomes 0.0, so every writer agrees."""
-    cleaned = [
-        pl.when(pl.col(name) == 0).then(pl.lit(0.0, dtype))  # true for -0.0 too
-        .when(pl.col(name).is_finite()).then(pl.col(name))
-        .otherwise(None)
-        .alias(name)
-        for name, dtype in frame.schema.items()
-        if dtype.is_float()
-    ]
-    return frame.with_columns(cleaned) if cleaned else frame
-
-
-def plain(value: Any) -> Any:
-    """A JSON-ready copy: ISO dates, null for NaN and infinity, plain containers."""
-    if value is None or isinstance(value, (bool, int, str)):
-        return value
-    if isinstance(value, float):
-        return value + 0.0 if math.isfinite(value) else None
-    if isinstance(value, (dt.date, dt.time)):  # datetime is a date
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return plain(float(value))
-    if isinstance(value, Mapping):
-        return {str(k): plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [plain(v) for v in value]
-    if isinstance(value, (set, frozenset)):
-        return sorted((plain(v) for v in value), key=repr)
-    if isinstance(value, pl.DataFrame):
-        return _records(value)
-    if isinstance(value, pl.Series):
-        return plain(value.to_list())
-    if isinstance(value, dt.timedelta):
-        return value.total_seconds()
-    item = getattr(value, "item", None)  # numpy scalars
-    return plain(item()) if callable(item) else str(value)
-
-
-def _records(frame: pl.DataFrame) -> list[dict[str, Any]]:
-    return [plain(row) for row in finite(frame).iter_rows(named=True)]
-
-
-def column_kinds(result: Result) -> dict[str, str]:
-    """Each customers column's kind: the section's declaration, else guessed from its type."""
-    declared = {column.name: column.kind for column in result.columns}
-    return {name: declared.get(name) or kind_of_dtype(dtype) for name, dtype in result.customers.schema.items()}
-
-
-def kind_of_dtype(dtype: pl.DataType) -> str:
-    """The output-column kind a column of this type is shown as, when no section declared one."""
-    if dtype == pl.Boolean:
-        return "boolean"
-    if dtype.is_integer():
-        return "integer"
-    if dtype.is_numeric():
-        return "number"
-    if dtype.is_temporal():
-        return "date"
-    if isinstance(dtype, (pl.List, pl.Array)):
-        return "list"
-    return "text"
 
 
 # --------------------------------------------------------------------------- JSON shape
@@ -110,7 +43,7 @@ def portfolio_section(summary: SectionSummary) -> dict[str, Any]:
     section = {
         "title": summary.title,
         "figures": plain(summary.figures),
-        "tables": {str(name): _records(frame) for name, frame in summary.tables.items()},
+        "tables": {str(name): records(frame) for name, frame in summary.tables.items()},
         "warnings": plain(summary.warnings),
     }
     if summary.error is not None:
@@ -177,7 +110,7 @@ def _block(lines: list[str], opening: str, closing: str) -> str:
     return f"{opening}\n" + ",\n".join(lines) + f"\n  {closing}" if lines else opening + closing
 
 
-class JsonWriter:
+class JsonWriter(Writer):
     """One document with one line per header key, portfolio section and customer.
 
     That layout keeps the file readable and diffable line by line (a changed customer
@@ -197,7 +130,7 @@ class JsonWriter:
         stream.write(("{\n" + ",\n".join(members) + "\n}\n").encode("utf-8"))
 
 
-class JsonLinesWriter:
+class JsonLinesWriter(Writer):
     format: ClassVar[str] = "jsonl"
     suffix: ClassVar[str] = ".jsonl"
     suffixes: ClassVar[tuple[str, ...]] = (".jsonl", ".ndjson")
@@ -239,7 +172,7 @@ def csv_frame(result: Result) -> pl.DataFrame:
     return frame.rename({name: escape_formula(name) for name in frame.columns if escape_formula(name) != name})
 
 
-class CsvWriter:
+class CsvWriter(Writer):
     format: ClassVar[str] = "csv"
     suffix: ClassVar[str] = ".csv"
     description: ClassVar[str] = "The customers table, one row per customer (UTF-8, formula-safe for spreadsheets)."
@@ -257,8 +190,4 @@ class CsvWriter:
 
 @hookimpl
 def clientwise_writers() -> list[Any]:
-    from clientwise.plugins.io.table import (
-        TableWriter,  # it builds on the helpers above
-    )
-
     return [TableWriter(), CsvWriter(), JsonWriter(), JsonLinesWriter()]

@@ -19,11 +19,12 @@ from jinja2 import Environment, StrictUndefined, Template
 from markupsafe import Markup, escape
 
 from clientwise._version import __version__
+from clientwise.host.contracts import Writer
 from clientwise.host.spec import hookimpl
+from clientwise.plugins.io.table import format_cell
 from clientwise.plugins.reports import svg
 from clientwise.plugins.reports.format import money, num, pct, target_range, whole
 from clientwise.plugins.reports.model import Report, build
-from clientwise.plugins.io.table import format_cell
 from clientwise.runtime.result import Result
 
 
@@ -104,7 +105,7 @@ def render(result: Result, *, row_limit: int | None = None) -> str:
     )
 
 
-class HtmlWriter:
+class HtmlWriter(Writer):
     """A self-contained HTML report with charts, for people rather than programs."""
 
     format: ClassVar[str] = "html"

@@ -12,10 +12,11 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import Any, BinaryIO, ClassVar
 
+from clientwise.host.contracts import Writer
 from clientwise.host.spec import hookimpl
+from clientwise.plugins.io.table import format_cell
 from clientwise.plugins.reports.format import money, pct, target_range, whole
 from clientwise.plugins.reports.model import Report, build
-from clientwise.plugins.io.table import format_cell
 from clientwise.runtime.result import Result
 
 #: Characters with a meaning inside a line of Markdown (emphasis, code, links, HTML,
@@ -138,7 +139,7 @@ def _actions(report: Report, result: Result) -> list[str]:
     return out
 
 
-class MarkdownWriter:
+class MarkdownWriter(Writer):
     """Portfolio summary and actions in Markdown (GitHub-flavoured tables)."""
 
     format: ClassVar[str] = "md"

@@ -16,7 +16,7 @@ from typing import Any
 import polars as pl
 
 from clientwise.compiler.plan import SectionSummary
-from clientwise.plugins.io.writers import finite, plain
+from clientwise.plugins.io.values import finite, plain
 from clientwise.runtime.result import Result
 
 #: How many value destroyers the cost-to-serve breakdown shows.

@@ -28,11 +28,12 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from clientwise.errors import InputError, Problem
-from clientwise.output.escape import FORMULA_PREFIXES
+from clientwise.host.contracts import Writer
 from clientwise.host.spec import hookimpl
+from clientwise.output.escape import FORMULA_PREFIXES
+from clientwise.plugins.io.values import column_kinds, finite, plain
 from clientwise.plugins.reports.model import Report, build
 from clientwise.plugins.reports.xlsx_rows import FastRows
-from clientwise.plugins.io.writers import column_kinds, finite, plain
 from clientwise.runtime.result import Result
 
 #: Rows a worksheet holds besides its header.
@@ -278,7 +279,7 @@ def _splice(sheet_xml: bytes, rows: FastRows) -> bytes:
     return head + rows.xml().encode("utf-8") + b"</sheetData>" + tail
 
 
-class XlsxWriter:
+class XlsxWriter(Writer):
     """An Excel workbook: summary, customers, actions, checklist and ruleset sheets."""
 
     format: ClassVar[str] = "xlsx"

@@ -17,11 +17,19 @@ from typing import Any, Literal
 import polars as pl
 from pydantic import Field, field_validator, model_validator
 
-from clientwise.host.contracts import CompileContext, SummaryContext
-from clientwise.errors import Problem, RulesetError, collect
-from clientwise.host.spec import hookimpl
-from clientwise.compiler.plan import DerivedField, OutputColumn, SectionPlan, SectionSummary
-from clientwise.ruleset.data import Strict
+from clientwise.sdk import (
+    CompileContext,
+    DerivedField,
+    OutputColumn,
+    Problem,
+    RulesetError,
+    SectionHandler,
+    SectionPlan,
+    SectionSummary,
+    Strict,
+    SummaryContext,
+    hookimpl,
+)
 from clientwise.sdk.scorecard import (
     IDENTIFIER,
     Band,
@@ -108,10 +116,11 @@ def _check_answer_fields(config: ChecklistConfig, context: CompileContext) -> No
                 f"question '{question.id}' reads '{question.field}', which is {spec.type}, not a yes/no field",
                 file=context.file, location=f"checklist.questions[{index}].field", value=question.field,
                 hint=f"use when = \"<condition on {question.field}>\" instead, e.g. {question.field} > 0"))
-    collect(problems, RulesetError)
+    if problems:
+        raise RulesetError(problems)
 
 
-class ChecklistHandler:
+class ChecklistHandler(SectionHandler[ChecklistConfig]):
     """Compiles ``[checklist]`` into a weighted scorecard over the assessed customers."""
 
     name = "checklist"
@@ -130,7 +139,7 @@ class ChecklistHandler:
         return Scorecard(self.name, criteria, src("checklist.questions"), bands, config.unanswered, ASSESSED,
                          NAMES, title="Checklist")
 
-    def compile(self, config: ChecklistConfig, context: CompileContext) -> SectionPlan:  # type: ignore[override]
+    def compile(self, config: ChecklistConfig, context: CompileContext) -> SectionPlan:
         plan = SectionPlan(section=self.name)
         plan.derived.append(DerivedField(ASSESSED, config.assess, context.source("checklist.assess"),
                                          "The customer is assessed with the checklist."))
@@ -151,7 +160,7 @@ class ChecklistHandler:
         plan.outputs += [OutputColumn(NAMES.value(q.id), q.text, "boolean", detail=True) for q in config.questions]
         return plan
 
-    def summarize(self, config: ChecklistConfig, table: pl.DataFrame, context: SummaryContext) -> SectionSummary:  # type: ignore[override]
+    def summarize(self, config: ChecklistConfig, table: pl.DataFrame, context: SummaryContext) -> SectionSummary:
         """Per question: yes, no and unanswered counts over the assessed customers."""
         summary = SectionSummary(self.name, self.title)
         assessed = table.filter(pl.col(ASSESSED).fill_null(False)) if ASSESSED in table.columns else table.clear()

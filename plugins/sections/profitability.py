@@ -17,19 +17,22 @@ from typing import Any
 import polars as pl
 from pydantic import Field, model_validator
 
-from clientwise.host.contracts import CompileContext, SummaryContext
-from clientwise.host.spec import hookimpl
-from clientwise.compiler.plan import (
+from clientwise.sdk import (
     Classification,
+    CompileContext,
     DerivedField,
     OutputColumn,
     Rule,
+    SectionHandler,
     SectionPlan,
     SectionSummary,
     Source,
+    Strict,
+    SummaryContext,
+    hookimpl,
+    number_text,
+    quote,
 )
-from clientwise.ruleset.data import Strict
-from clientwise.sdk.scorecard import number_text
 
 #: Builds a :class:`Source` from a key path (``CompileContext.source``).
 Where = Callable[[str], Source]
@@ -59,7 +62,7 @@ class CostDriver(Strict):
 
 
 def _last_year(kind: str) -> str:
-    return f"count_of(interactions, type == '{kind}' and days_since(date) <= 365)"
+    return f"count_of(interactions, type == {quote(kind)} and days_since(date) <= 365)"
 
 
 def default_cost_drivers() -> list[CostDriver]:
@@ -125,14 +128,14 @@ class ProfitabilityConfig(Strict):
         return self
 
 
-class ProfitabilityHandler:
+class ProfitabilityHandler(SectionHandler[ProfitabilityConfig]):
     """Compiles ``[profitability]`` into profit fields and the value-class decision."""
 
     name = "profitability"
     model = ProfitabilityConfig
     title = "Customer profitability"
 
-    def compile(self, config: ProfitabilityConfig, context: CompileContext) -> SectionPlan:  # type: ignore[override]
+    def compile(self, config: ProfitabilityConfig, context: CompileContext) -> SectionPlan:
         plan = SectionPlan(section=self.name)
         plan.derived.extend(_profit_fields(config, context.source))
         plan.derived.extend(_support_fields(config, context.source))
@@ -147,7 +150,7 @@ class ProfitabilityHandler:
         ])
         return plan
 
-    def summarize(self, config: ProfitabilityConfig, table: pl.DataFrame, context: SummaryContext) -> SectionSummary:  # type: ignore[override]
+    def summarize(self, config: ProfitabilityConfig, table: pl.DataFrame, context: SummaryContext) -> SectionSummary:
         return summarize_profitability(config, table, context.key, title=self.title)
 
 

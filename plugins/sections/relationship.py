@@ -19,24 +19,21 @@ from typing import Any, Literal
 import polars as pl
 from pydantic import Field, model_validator
 
-from clientwise.host.contracts import CompileContext, SummaryContext
-from clientwise.host.spec import hookimpl
-from clientwise.compiler.plan import (
+from clientwise.sdk import (
+    CompileContext,
     ComputedField,
     DerivedField,
     OutputColumn,
+    SectionHandler,
     SectionPlan,
     SectionSummary,
     Source,
+    Strict,
+    SummaryContext,
+    hookimpl,
+    quote,
 )
-from clientwise.ruleset.data import Strict
-from clientwise.sdk.scorecard import (
-    Band,
-    Criterion,
-    Scorecard,
-    ScorecardNames,
-    compile_scorecard,
-)
+from clientwise.sdk.scorecard import Band, Criterion, Scorecard, ScorecardNames, compile_scorecard
 
 #: The scorecard's field names: ``health_score``, ``health_band``, ``health_<criterion>``.
 NAMES = ScorecardNames.for_prefix("health")
@@ -130,11 +127,6 @@ class RelationshipConfig(Strict):
         return [role for role in self.roles if role.required]
 
 
-def _text(value: str) -> str:
-    """A string literal in expression text."""
-    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
-
-
 def strength_field(role: Role) -> str:
     return f"role_{role.id}_strength"
 
@@ -177,7 +169,7 @@ def _role_fields(config: RelationshipConfig, src: Callable[[str], Source]) -> li
         where = src(f"relationship.roles[{index}]")
         fields.append(DerivedField(
             strength_field(role),
-            f"max_of(contacts, strength, lower(role) == {_text(role.matched())} and covered_by is not null)",
+            f"max_of(contacts, strength, lower(role) == {quote(role.matched())} and covered_by is not null)",
             where, f"{role.shown()}: strongest contact covered by someone on our side (null: none)."))
         fields.append(DerivedField(
             covered_field(role), f"coalesce({strength_field(role)}, 0) >= {m}", where,
@@ -214,19 +206,19 @@ def _contact_fields(config: RelationshipConfig, src: Callable[[str], Source]) ->
     if config.budget_role:
         budget = next(r for r in config.roles if r.id == config.budget_role)
         fields.append(DerivedField(
-            "budget_last_contact", f"max_of(contacts, last_contact, lower(role) == {_text(budget.matched())})",
+            "budget_last_contact", f"max_of(contacts, last_contact, lower(role) == {quote(budget.matched())})",
             src("relationship.budget_role"), "Latest contact with the budget holder."))
     return fields
 
 
-class RelationshipHandler:
+class RelationshipHandler(SectionHandler[RelationshipConfig]):
     """Compiles ``[relationship]`` into role coverage fields and the health scorecard."""
 
     name = "relationship"
     model = RelationshipConfig
     title = "Relationship health"
 
-    def compile(self, config: RelationshipConfig, context: CompileContext) -> SectionPlan:  # type: ignore[override]
+    def compile(self, config: RelationshipConfig, context: CompileContext) -> SectionPlan:
         plan = SectionPlan(section=self.name)
         plan.derived.extend(_role_fields(config, context.source))
         plan.derived.extend(_contact_fields(config, context.source))
@@ -276,7 +268,7 @@ class RelationshipHandler:
         return Scorecard(self.name, tuple(criteria), src("relationship.weights"), bands, config.unanswered,
                          None, NAMES, title="Relationship health")
 
-    def summarize(self, config: RelationshipConfig, table: pl.DataFrame, context: SummaryContext) -> SectionSummary:  # type: ignore[override]
+    def summarize(self, config: RelationshipConfig, table: pl.DataFrame, context: SummaryContext) -> SectionSummary:
         return summarize_relationship(config, table, context.key, title=self.title)
 
 

@@ -20,19 +20,23 @@ from typing import Any, Literal
 import polars as pl
 from pydantic import Field, field_validator, model_validator
 
-from clientwise.host.contracts import CompileContext, SummaryContext
-from clientwise.host.spec import hookimpl
-from clientwise.compiler.plan import (
+from clientwise.sdk import (
     Classification,
+    CompileContext,
     DerivedField,
     OutputColumn,
     Rule,
+    SectionHandler,
     SectionPlan,
     SectionSummary,
     Source,
+    Strict,
+    SummaryContext,
+    hookimpl,
+    number_text,
+    quote,
 )
-from clientwise.ruleset.data import Strict
-from clientwise.sdk.scorecard import IDENTIFIER, check_unique_ids, number_text
+from clientwise.sdk.scorecard import IDENTIFIER, check_unique_ids
 
 Method = Literal["rank", "cumshare", "conditions"]
 
@@ -155,7 +159,7 @@ def _override_name(config: SegmentationConfig, context: CompileContext, key: str
     return name
 
 
-class SegmentationHandler:
+class SegmentationHandler(SectionHandler[SegmentationConfig]):
     """Compiles ``[segmentation]`` into ranking fields and the ``tier`` classification."""
 
     name = "segmentation"
@@ -173,7 +177,7 @@ class SegmentationHandler:
         """The derived field holding an override's ``when`` (only overrides with ``expires`` have one)."""
         return f"segment_override_{override.id}_matches"
 
-    def compile(self, config: SegmentationConfig, context: CompileContext) -> SectionPlan:  # type: ignore[override]
+    def compile(self, config: SegmentationConfig, context: CompileContext) -> SectionPlan:
         src = context.source
         tiers = config.tier_list()
         label = config.measure
@@ -194,7 +198,7 @@ class SegmentationHandler:
             rules += self._condition_rules(tiers, src)
         last = tiers[-1]
         plan.classifications.append(Classification(
-            output=self.OUTPUT, rules=tuple(rules), source=src("segmentation"), default=repr(last.id),
+            output=self.OUTPUT, rules=tuple(rules), source=src("segmentation"), default=quote(last.id),
             description=f"Customer tier ({config.method}); overrides first, then the tiers in order.",
         ))
         plan.outputs += [OutputColumn(self.OUTPUT, "Tier", "text"), OutputColumn(self.RANK, f"Rank by {label}", "integer", detail=True)]
@@ -202,7 +206,7 @@ class SegmentationHandler:
 
     def _override_rules(self, config: SegmentationConfig, context: CompileContext, plan: SectionPlan) -> list[Rule]:
         src = context.source
-        ids = ", ".join(repr(t.id) for t in config.tier_list())
+        ids = ", ".join(quote(t.id) for t in config.tier_list())
         rules: list[Rule] = []
         field = _override_name(config, context, "override_field")
         if field:
@@ -226,7 +230,7 @@ class SegmentationHandler:
                     self.matches(override), override.when, where.child("when"),
                     f"Whether override '{override.id}' selects the customer, expired or not: once it has "
                     "expired, the summary counts the customers it no longer applies to."))
-            rules.append(Rule(f"override.{override.id}", when, repr(override.tier), where,
+            rules.append(Rule(f"override.{override.id}", when, quote(override.tier), where,
                               f"Override {override.id}: {override.reason}"))
         return rules
 
@@ -245,14 +249,14 @@ class SegmentationHandler:
                 because = f"{ranked}; the top {{{cutoff}:.0f}} are {tier.id}"
             else:
                 because = f"{ranked}; ranks {{{previous} + 1:.0f}} to {{{cutoff}:.0f}} are {tier.id}"
-            rules.append(Rule(tier.id, f"{self.RANK} <= {cutoff}", repr(tier.id), where, tier.because or because))
+            rules.append(Rule(tier.id, f"{self.RANK} <= {cutoff}", quote(tier.id), where, tier.because or because))
             previous = cutoff
         last, where = tiers[-1], src(f"segmentation.tiers[{len(tiers) - 1}]")
         if previous is None:  # a single tier: everyone ranked is in it
-            rules.append(Rule(last.id, f"{self.RANK} >= 1", repr(last.id), where,
+            rules.append(Rule(last.id, f"{self.RANK} >= 1", quote(last.id), where,
                               last.because or f"Ranked {{{self.RANK}}} of {{{self.COUNT}}} by {label}"))
         else:
-            rules.append(Rule(last.id, f"{self.RANK} > {previous}", repr(last.id), where, last.because or
+            rules.append(Rule(last.id, f"{self.RANK} > {previous}", quote(last.id), where, last.because or
                               f"Ranked {{{self.RANK}}} of {{{self.COUNT}}} by {label}; below the top {{{previous}:.0f}}"))
         rules.append(self._unranked(last, label, where))
         return rules
@@ -273,11 +277,11 @@ class SegmentationHandler:
             limit = number_text(tier.up_to)  # type: ignore[arg-type]
             where = src(f"segmentation.tiers[{index}]")
             span = f"under {tier.up_to:.0%}" if index == 0 else f"from {lower:.0%} to under {tier.up_to:.0%}"
-            rules.append(Rule(tier.id, f"{self.AHEAD} < {limit}", repr(tier.id), where,
+            rules.append(Rule(tier.id, f"{self.AHEAD} < {limit}", quote(tier.id), where,
                               tier.because or f"{ahead} ({tier.id}: {span})"))
             lower = tier.up_to  # type: ignore[assignment]
         last, where = tiers[-1], src(f"segmentation.tiers[{len(tiers) - 1}]")
-        rules.append(Rule(last.id, f"{self.AHEAD} >= {number_text(lower)}", repr(last.id), where,
+        rules.append(Rule(last.id, f"{self.AHEAD} >= {number_text(lower)}", quote(last.id), where,
                           last.because or f"{ahead} ({last.id}: {lower:.0%} or more)"))
         rules.append(self._unranked(last, label, where))
         return rules
@@ -287,18 +291,18 @@ class SegmentationHandler:
         for index, tier in enumerate(tiers):
             where = src(f"segmentation.tiers[{index}]")
             if tier.when is None:  # only the last tier may omit it: it catches the rest
-                rules.append(Rule(tier.id, "true", repr(tier.id), where,
+                rules.append(Rule(tier.id, "true", quote(tier.id), where,
                                   tier.because or f"No other tier's condition holds: {tier.id}"))
             else:
-                rules.append(Rule(tier.id, tier.when, repr(tier.id), where,
+                rules.append(Rule(tier.id, tier.when, quote(tier.id), where,
                                   tier.because or f"Meets the {tier.id} condition: {tier.when}"))
         return rules
 
     def _unranked(self, last: Tier, label: str, where: Source) -> Rule:
-        return Rule(f"{last.id}.unranked", f"{self.MEASURE} is null", repr(last.id), where,
+        return Rule(f"{last.id}.unranked", f"{self.MEASURE} is null", quote(last.id), where,
                     f"No {label} value, so not ranked: {last.id}")
 
-    def summarize(self, config: SegmentationConfig, table: pl.DataFrame, context: SummaryContext) -> SectionSummary:  # type: ignore[override]
+    def summarize(self, config: SegmentationConfig, table: pl.DataFrame, context: SummaryContext) -> SectionSummary:
         """Tier sizes against their targets, concentration figures and the Pareto table."""
         summary = SectionSummary(self.name, self.title)
         key = context.key

@@ -150,9 +150,9 @@ def test_scores_segments_outputs_and_report_on_a_small_portfolio(register_plugin
 
 
 def test_the_installed_distribution_is_discovered_and_reported_with_its_version() -> None:
-    from clientwise import PluginHost
+    from clientwise.sdk import build_host
 
-    host = PluginHost()
+    host = build_host()
     assert "rfm" in host.sections()
     assert host.origin("rfm") == ("clientwise-rfm", "0.1.0")
     assert host.owner("ruleset section", "rfm") == "rfm"

@@ -23,8 +23,8 @@ from typing import Any
 
 import polars as pl
 
-from clientwise.host.contracts import CompiledDecision
 from clientwise.expr import EvalContext, fields_used, to_polars
+from clientwise.host.contracts import CompiledDecision
 
 #: Separates a posted name from its candidate number: ``tier@0``.
 CANDIDATE = "@"

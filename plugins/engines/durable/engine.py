@@ -28,9 +28,9 @@ from typing import Any, ClassVar
 
 import polars as pl
 
-from clientwise.host.contracts import CompiledDecision, DecideContext
 from clientwise.errors import ClientwiseError, InputError, Problem
 from clientwise.expr import EvalContext
+from clientwise.host.contracts import CompiledDecision, DecideContext, Engine
 from clientwise.host.spec import hookimpl
 
 INSTALL_COMMAND = "pip install 'clientwise[durable]'"
@@ -40,10 +40,10 @@ try:
 except ImportError as error:  # durable-rules is an optional extra
     raise ImportError(f"the durable engine needs durable-rules; install it with: {INSTALL_COMMAND}") from error
 
-from clientwise.plugins.engines.durable import chain
-from clientwise.plugins.engines.durable import statuses as durable_statuses
-from clientwise.plugins.engines.durable.lower import ROW_FIELD, Cond, Lowered
-from clientwise.plugins.engines.durable.statuses import FALSE, TRUE
+from clientwise.plugins.engines.durable import chain  # noqa: E402 (after the check for the extra)
+from clientwise.plugins.engines.durable import statuses as durable_statuses  # noqa: E402 (after the check for the extra)
+from clientwise.plugins.engines.durable.lower import ROW_FIELD, Cond, Lowered  # noqa: E402 (after the check for the extra)
+from clientwise.plugins.engines.durable.statuses import FALSE, TRUE  # noqa: E402 (after the check for the extra)
 
 #: Fields one durable ruleset may read. Measured with durable-rules 2.0.28: a ruleset
 #: whose conditions name 64 or more properties fails every message (error 303), and
@@ -145,7 +145,7 @@ def compile_plan(decisions: Sequence[CompiledDecision], context: DecideContext,
     return plan
 
 
-class DurableEngine:
+class DurableEngine(Engine):
     """Runs decision rules on durable-rules in ``workers`` processes (0: in this process)."""
 
     name: ClassVar[str] = "durable"

@@ -13,19 +13,22 @@ from typing import Any, BinaryIO, ClassVar
 import polars as pl
 from pydantic import Field, model_validator
 
-from clientwise import hookimpl
-from clientwise.host.contracts import CompileContext, SummaryContext
-from clientwise.expr.functions import FunctionSpec
-from clientwise.expr.types import Type
-from clientwise.compiler.plan import (
+from clientwise.sdk import (
     Classification,
+    CompileContext,
+    FunctionSpec,
     OutputColumn,
+    Result,
     Rule,
+    SectionHandler,
     SectionPlan,
     SectionSummary,
+    Strict,
+    SummaryContext,
+    Type,
+    Writer,
+    hookimpl,
 )
-from clientwise.runtime.result import Result
-from clientwise.ruleset.data import Strict
 
 GROUPS = ("promoter", "passive", "detractor")
 
@@ -42,7 +45,7 @@ class NpsConfig(Strict):
         return self
 
 
-class NpsSection:
+class NpsSection(SectionHandler[NpsConfig]):
     name: ClassVar[str] = "nps"
     model: ClassVar[type[NpsConfig]] = NpsConfig
     title: ClassVar[str] = "Net promoter score"
@@ -108,7 +111,7 @@ CLAMP = FunctionSpec(
 )
 
 
-class TsvWriter:
+class TsvWriter(Writer):
     format: ClassVar[str] = "tsv"
     suffix: ClassVar[str] = ".tsv"
     description: ClassVar[str] = "Tab-separated customers table (from the clientwise-nps example plugin)."

@@ -15,19 +15,21 @@ from typing import Any, ClassVar
 import polars as pl
 from pydantic import Field
 
-from clientwise import hookimpl
-from clientwise.host.contracts import CompileContext, SummaryContext
-from clientwise.expr.functions import FunctionSpec
-from clientwise.expr.types import Type
-from clientwise.compiler.plan import (
+from clientwise.sdk import (
     Classification,
+    CompileContext,
     DerivedField,
+    FunctionSpec,
     OutputColumn,
     Rule,
+    SectionHandler,
     SectionPlan,
     SectionSummary,
+    Strict,
+    SummaryContext,
+    Type,
+    hookimpl,
 )
-from clientwise.ruleset.data import Strict
 
 
 class Segment(Strict):
@@ -59,7 +61,7 @@ def score(value: str, bins: int) -> str:
     return f"{bins} + 1 - ntile({value}, {bins})"
 
 
-class RfmSection:
+class RfmSection(SectionHandler[RfmConfig]):
     name: ClassVar[str] = "rfm"
     model: ClassVar[type[RfmConfig]] = RfmConfig
     title: ClassVar[str] = "RFM segments"

@@ -1,0 +1,70 @@
+"""``clientwise check``: validate a ruleset (and data), then lint it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from clientwise.cli.options import CONTEXT, engine_option, plugin_host, plugin_options
+from clientwise.runtime.engine_notes import engine_notes
+from clientwise.runtime.evaluator import Evaluator, load_ruleset
+from clientwise.runtime.findings import findings_lines
+
+
+@click.command(context_settings=CONTEXT)
+@click.argument("ruleset")
+@click.argument("data", required=False, type=click.Path(exists=True, path_type=Path))
+@engine_option
+@plugin_options
+@click.option("--strict", is_flag=True, help="Treat lint warnings as errors (exit 2).")
+def check(ruleset: str, data: Path | None, engine: str, strict: bool) -> None:
+    """Validate RULESET and report every problem at once; with DATA, validate the data too.
+    Then lint it: rules that can never fire or are shadowed, tier gaps, odd thresholds."""
+    host = plugin_host()
+    evaluator = Evaluator(load_ruleset(ruleset, host=host), engine=engine, host=host)
+    program = evaluator.program
+    rules = sum(len(step.decision.rules) for step in program.decisions())
+    derived = len(program.derived())
+    identity = evaluator.identity
+    click.echo(f"ok: {identity.name} {identity.version} (hash {identity.hash[:12]})")
+    click.echo(f"  files: {', '.join(identity.files)}")
+    click.echo(f"  sections: {', '.join(evaluator.ruleset.sections) or 'none'}")
+    click.echo(f"  {derived} derived fields, {rules} rules, engine {evaluator.engine.name}")
+    for note in engine_notes(evaluator):
+        click.echo(f"  {note}")
+    if program.tables_needed:
+        click.echo(f"  needs tables: customers, {', '.join(sorted(program.tables_needed))}")
+    if data is not None:
+        loaded = evaluator.load_data(data)
+        sizes = ", ".join(f"{name} {frame.height} rows" for name, frame in loaded.tables.items())
+        click.echo(f"  data ok: {sizes}")
+        for line in findings_lines(loaded.findings):
+            click.echo(f"    {line}")
+    report_lint(evaluator, strict, ruleset)
+
+
+def report_lint(evaluator: Evaluator, strict: bool, source: str | None = None) -> None:
+    """Print the linter's findings after ``clientwise check``; with ``strict`` they fail it (exit 2).
+
+    With the ruleset's ``source``, its test cases are checked too (code ``tests``): a case
+    expecting a column the ruleset does not compute would only fail at ``clientwise test``.
+    """
+    from clientwise.authoring.cases_io import load_cases
+    from clientwise.authoring.lint import Finding, lint
+    from clientwise.authoring.runner import case_problems
+
+    findings = lint(evaluator.program)
+    if source is not None:
+        for located in load_cases(evaluator.ruleset, source):
+            findings += [Finding("tests", problem) for problem in case_problems(evaluator, located)]
+    for finding in findings:
+        click.echo(finding.render(), err=True)
+    if findings:
+        count = f"{len(findings)} warning{'s' if len(findings) != 1 else ''}"
+        if strict:
+            click.echo(f"error: {count} with --strict", err=True)
+            raise click.exceptions.Exit(2)
+        click.echo(f"  lint: {count} (see above; --strict makes them errors)")
+    else:
+        click.echo("  lint: no warnings")

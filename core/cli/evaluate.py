@@ -1,0 +1,114 @@
+"""``clientwise evaluate`` and ``clientwise demo``: run a ruleset and write the result."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import click
+
+from clientwise.cli.options import (
+    CONTEXT,
+    as_of_option,
+    engine_option,
+    format_option,
+    output_option,
+    plugin_host,
+    plugin_options,
+    quiet_option,
+    report_faults,
+    strict_plugins,
+)
+from clientwise.output.write import choose_writer, write_result
+from clientwise.runtime.evaluator import Evaluator, load_ruleset, parse_as_of
+
+#: Inputs at least this large (bytes) get a progress indicator on a terminal.
+PROGRESS_THRESHOLD = 5_000_000
+
+
+def stderr_console(quiet: bool) -> Any:
+    from rich.console import Console
+
+    return Console(stderr=True, quiet=quiet, no_color="NO_COLOR" in os.environ or None)
+
+
+def _input_size(path: Path) -> int:
+    if path.is_file():
+        return path.stat().st_size
+    if path.is_dir():
+        return sum(p.stat().st_size for p in path.iterdir() if p.is_file())
+    return 0
+
+
+@contextmanager
+def _progress(show: bool) -> Iterator[Callable[[str], None]]:
+    """A transient progress bar on stderr naming the current stage; silent when not wanted."""
+    if not show:
+        yield lambda stage: None
+        return
+    from clientwise.cli.progress import progress_bar
+
+    with progress_bar(stderr_console(quiet=False)) as stage:
+        yield stage
+
+
+def show_progress(quiet: bool, data: Path | None) -> bool:
+    """A bar only for a large input, on a terminal, without ``--quiet``."""
+    return not quiet and sys.stderr.isatty() and data is not None and _input_size(data) >= PROGRESS_THRESHOLD
+
+
+def run(ruleset: str, data: Path, as_of: str | None, fmt: str | None, output: Path | None,
+        explain: str | None, engine: str, quiet: bool) -> None:
+    host = plugin_host()
+    with _progress(show_progress(quiet, data)) as stage:
+        stage("loading the ruleset")
+        evaluator = Evaluator(load_ruleset(ruleset, host=host), engine=engine, host=host, strict_plugins=strict_plugins())
+        writer = choose_writer(evaluator.host.writers(), fmt, output) if explain is None or output else None
+        stage("evaluating")
+        with evaluator:  # the engine's workers (durable) stop here, not at interpreter exit
+            result = evaluator.evaluate(data, as_of=parse_as_of(as_of), progress=stage)
+        if writer is not None:
+            stage("writing")
+            write_result(result, writer, output)
+    if explain is not None:
+        from clientwise.authoring.trace import render_trace
+
+        click.echo(render_trace(evaluator, result, explain, argument="--explain"))
+    for warning in result.warnings:
+        if output is not None or explain is not None:
+            click.echo(f"warning: {warning}", err=True)
+    report_faults(result, warned=output is not None or explain is not None)
+
+
+@click.command(context_settings=CONTEXT)
+@click.argument("ruleset")
+@click.argument("data", type=click.Path(exists=True, path_type=Path))
+@as_of_option
+@format_option
+@output_option
+@click.option("--explain", metavar="KEY", help="Print the full decision trace for one customer.")
+@engine_option
+@quiet_option
+@plugin_options
+def evaluate(ruleset: str, data: Path, as_of: str | None, fmt: str | None, output: Path | None,
+             explain: str | None, engine: str, quiet: bool) -> None:
+    """Evaluate RULESET (a .toml path or a shipped name such as 'default') over DATA
+    (a file, or a directory holding customers.*, contacts.*, interactions.*)."""
+    run(ruleset, data, as_of, fmt, output, explain, engine, quiet)
+
+
+@click.command(context_settings=CONTEXT)
+@format_option
+@output_option
+@click.option("--explain", metavar="KEY", help="Print the full decision trace for one sample customer.")
+@engine_option
+@plugin_options
+def demo(fmt: str | None, output: Path | None, explain: str | None, engine: str) -> None:
+    """Run the default ruleset over the bundled sample portfolio."""
+    from clientwise.sample import DEMO_AS_OF, demo_path
+
+    run("default", demo_path(), DEMO_AS_OF.isoformat(), fmt, output, explain, engine, quiet=True)

@@ -1,0 +1,103 @@
+"""What every command shares: click settings, common options, the plugin host and exit codes.
+
+``--disable-plugin NAME`` (repeatable) and ``--strict-plugins`` are stored on the click
+context, so commands get their host from :func:`plugin_host` (the one factory) and
+their fault policy from :func:`strict_plugins` without growing their own signatures.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from clientwise.errors import FAULT_EXIT_CODE
+from clientwise.host.factory import build_host
+from clientwise.host.manager import PluginHost
+from clientwise.host.selection import refuse_essential
+
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+as_of_option = click.option("--as-of", "as_of", metavar="DATE",
+                            help="Reference date YYYY-MM-DD for 'days since' (default: today).")
+format_option = click.option("--format", "-f", "fmt", metavar="FORMAT",
+                             help="Output format: table, csv, json, jsonl, html, xlsx, md, or a plugin's "
+                                  "(default: from -o's suffix, else table).")
+output_option = click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+                             help="Write to this file (atomically) instead of standard output.")
+engine_option = click.option("--engine", default="polars", show_default=True,
+                             help="Decision engine (clientwise plugins lists them).")
+quiet_option = click.option("--quiet", "-q", is_flag=True, help="No progress indicator.")
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _remember(key: str) -> Callable[[click.Context, click.Parameter, Any], Any]:
+    def callback(ctx: click.Context, _param: click.Parameter, value: Any) -> Any:
+        root = ctx.find_root()
+        root.obj = root.obj or {}
+        if value:
+            root.obj[key] = value
+        return value
+    return callback
+
+
+def plugin_options(command: F) -> F:
+    """Add ``--disable-plugin`` and ``--strict-plugins`` to an evaluating command."""
+    command = click.option(
+        "--strict-plugins", is_flag=True, expose_value=False, callback=_remember("strict_plugins"),
+        help=f"Stop at the first exception inside a plugin (otherwise the run goes on, marks the output "
+             f"as an error and exits with {FAULT_EXIT_CODE}).",
+    )(command)
+    return disable_option(command)
+
+
+def disable_option(command: F) -> F:
+    """Add ``--disable-plugin NAME`` (repeatable)."""
+    return click.option(
+        "--disable-plugin", "disable_plugins", multiple=True, metavar="NAME", expose_value=False,
+        callback=_remember("disable_plugins"),
+        help="Run without this plugin (repeatable; also CLIENTWISE_DISABLE_PLUGINS=a,b).",
+    )(command)
+
+
+def _options() -> dict[str, Any]:
+    ctx = click.get_current_context(silent=True)
+    return (ctx.find_root().obj or {}) if ctx else {}
+
+
+def plugin_host() -> PluginHost:
+    """The host for this command, from the one factory: the installed plugins minus those
+    switched off by ``CLIENTWISE_DISABLE_PLUGINS`` / ``CLIENTWISE_LOAD_PLUGINS`` and
+    ``--disable-plugin``. A ruleset's own ``[plugins] disable`` is applied by the evaluator.
+
+    ``clientwise.sdk.testing.run_cli`` passes its own isolated host as ``obj={"host": ...}``;
+    ``--disable-plugin`` then gives a view of it without those plugins.
+    """
+    disabled = list(_options().get("disable_plugins", ()))
+    given = _options().get("host")
+    if given is None:
+        return build_host(disable=disabled)
+    refuse_essential(disabled, location="--disable-plugin")
+    return given.without({name: "disabled by --disable-plugin" for name in disabled})  # type: ignore[no-any-return]
+
+
+def strict_plugins() -> bool:
+    return bool(_options().get("strict_plugins"))
+
+
+def report_faults(result: Any, *, warned: bool = False) -> None:
+    """Print every plugin fault of a finished run and exit non-zero: never a silent partial success.
+
+    ``warned``: the run's warnings (which name each fault) were already printed on stderr.
+    """
+    if not result.faults:
+        return
+    for fault in [] if warned else result.faults:
+        click.echo(f"error: plugin failed: {fault.render()}", err=True)
+    click.echo(f"error: {len(result.faults)} plugin error(s); the affected sections are marked as errors in the "
+               f"output. Fix or disable the plugin (--disable-plugin NAME).", err=True)
+    click.get_current_context().exit(FAULT_EXIT_CODE)

@@ -1,0 +1,108 @@
+"""What the decide stage makes of rule statuses: decided values, their rules, the actions.
+
+The engine only reports each rule's status per customer. Turning statuses into a
+tier, a class, an action list and rendered ``because`` texts happens here, the same
+way for every engine, so engines cannot disagree on anything but rule outcomes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import polars as pl
+
+from clientwise import expr
+from clientwise.compiler.steps import ActionsStep, ClassificationStep, DecisionStep
+from clientwise.host.contracts import CompiledDecision, Engine
+
+#: Column suffix for the id of the rule that decided a classification.
+RULE_SUFFIX = "_rule"
+#: Column of ``Decided.actions`` holding the customer's row in ``Decided.frame``.
+ROW = "row"
+ACTION_SCHEMA = {ROW: pl.UInt32, "rule": pl.String, "action": pl.String, "priority": pl.Int64,
+                 "because": pl.String, "order": pl.Int64}
+
+
+@dataclass
+class Decided:
+    """Every column computed for every customer, plus the recommended actions.
+
+    ``actions`` identifies customers by their row in ``frame`` (column ``row``).
+    """
+
+    frame: pl.DataFrame
+    actions: pl.DataFrame
+
+
+def check_statuses(engine: Engine, decisions: Sequence[CompiledDecision], statuses: pl.DataFrame, height: int) -> None:
+    """An engine must give one status column per rule for every customer; say which it did not."""
+    expected = {rule.id for decision in decisions for rule in decision.rules}
+    missing = expected - set(statuses.columns)
+    if missing or statuses.height != height:
+        raise RuntimeError(
+            f"engine '{engine.name}' returned {statuses.height} rows and lacks statuses for "
+            f"{sorted(missing)[:5]}; an engine must return one status column per rule for every customer"
+        )
+
+
+def classification_columns(frame: pl.DataFrame, steps: Sequence[DecisionStep], ctx: expr.EvalContext) -> pl.DataFrame:
+    """Add each classification's value and rule columns, in dependency order (a later
+    value may read an earlier one in a chained run)."""
+    for step in steps:
+        if isinstance(step, ClassificationStep):
+            frame = frame.with_columns(_classification(step, ctx))
+    return frame
+
+
+def _fired(rule_id: str) -> pl.Expr:
+    return pl.col(rule_id) == "fired"
+
+
+def _classification(step: ClassificationStep, ctx: expr.EvalContext) -> list[pl.Expr]:
+    """The decided value and the id of the rule that decided it.
+
+    A classification's ``because`` is rendered only when an explanation asks for it
+    (see :mod:`clientwise.runtime.explain`): rendering text for every customer costs
+    seconds at a million customers and no table output shows it.
+    """
+    output = step.output
+    default = expr.to_polars(step.default, ctx) if step.default is not None else pl.lit(None)
+    if not step.decision.rules:
+        return [default.alias(output), pl.lit(None, pl.String).alias(output + RULE_SUFFIX)]
+    value: pl.Expr | pl.When | pl.Then = pl
+    rule_id: pl.Expr | pl.When | pl.Then = pl
+    for rule, then in zip(step.decision.rules, step.then):
+        fired = _fired(rule.id)
+        value = value.when(fired).then(expr.to_polars(then, ctx))
+        rule_id = rule_id.when(fired).then(pl.lit(rule.id.split("/", 1)[1]))
+    return [
+        value.otherwise(default).alias(output),  # type: ignore[union-attr]
+        rule_id.otherwise(pl.lit(None, pl.String)).alias(output + RULE_SUFFIX),  # type: ignore[union-attr]
+    ]
+
+
+def actions_table(frame: pl.DataFrame, step: ActionsStep | None, ctx: expr.EvalContext) -> pl.DataFrame:
+    """One row per fired action, ordered by customer row, priority, then rule order.
+
+    Rows are identified by position, not key: sorting and joining integers is several
+    times faster than text keys at a million customers, and ``frame`` is in key order.
+    """
+    rules = list(enumerate(zip(step.rules, step.decision.rules, step.because))) if step else []
+    if rules and frame.height:  # only rules that fired for someone: one customer has a few
+        fired = frame.select(_fired(compiled.id).any().alias(compiled.id) for _, (_, compiled, _) in rules).row(0)
+        rules = [item for item, any_fired in zip(rules, fired) if any_fired]
+    lazy = frame.lazy().with_row_index(ROW)
+    parts = [
+        lazy.filter(_fired(compiled.id)).select(
+            pl.col(ROW),
+            pl.lit(rule.id).alias("rule"),
+            pl.lit(rule.action).alias("action"),
+            pl.lit(rule.priority, pl.Int64).alias("priority"),
+            expr.render_template(template, ctx).alias("because"),
+            pl.lit(order, pl.Int64).alias("order"),
+        )
+        for order, (rule, compiled, template) in rules
+    ]
+    table = pl.concat(parts).sort([ROW, "priority", "order"]).collect() if parts else pl.DataFrame(schema=ACTION_SCHEMA)
+    return table.drop("order")

@@ -1,0 +1,21 @@
+"""The built-in functions of the expression language, as a plugin like any other.
+
+Each function has a polars builder and a plain-Python twin with the same semantics
+(see ``docs/expressions.md``); ``tests/test_functions.py`` checks that they agree.
+Conventions: a null argument gives null unless the function is about nulls
+(``coalesce``, ``if_else``); rounding is half away from zero.
+"""
+
+from __future__ import annotations
+
+from clientwise.expr.functions import FunctionSpec
+from clientwise.host.spec import hookimpl
+from clientwise.plugins.functions.aggregate import AGGREGATES
+from clientwise.plugins.functions.population import POPULATION
+from clientwise.plugins.functions.scalar import SCALARS
+
+
+@hookimpl
+def clientwise_functions() -> list[FunctionSpec]:
+    """Every built-in function: scalar, population and aggregate."""
+    return [*SCALARS, *POPULATION, *AGGREGATES]
