@@ -9,6 +9,7 @@ writes ``;`` in many European locales.
 
 from __future__ import annotations
 
+import codecs
 from collections.abc import Mapping
 from pathlib import Path
 from typing import ClassVar
@@ -18,10 +19,12 @@ import polars as pl
 from clientwise.errors import DataError, Problem
 from clientwise.host.contracts import Loader, RawTable
 from clientwise.host.read_options import ReadOptions
-from clientwise.plugins.io.csv_text import diagnose, encoding_problem, utf8_bytes
+from clientwise.plugins.io.csv_text import diagnose, encoding_problem, marked_encoding, utf8_bytes
 from clientwise.plugins.io.raw import Columns, drop_empty_rows, row_numbers, single_table_name
 
 _SAVE_AS = "save it as 'CSV UTF-8' with the column names in the first line"
+#: Bytes looked at before reading: enough for the header line and the line ends.
+_HEAD = 65536
 
 
 class CsvLoader(Loader):
@@ -40,19 +43,23 @@ class CsvLoader(Loader):
         options = options or ReadOptions()
         quote = '"' if options.quote is None else options.quote
         try:
-            data = path.read_bytes()
+            with path.open("rb") as handle:
+                head = handle.read(_HEAD)
         except OSError as exc:
             raise DataError(Problem(f"cannot read the file: {exc.strerror or exc}", file=str(path))) from exc
-        separator = options.separator or sniff_separator(data, path.suffix.lower())
-        try:
-            text = utf8_bytes(data, options.encoding)
-        except UnicodeDecodeError as exc:
-            raise DataError(encoding_problem(str(path), data, exc, options.encoding, separator, quote)) from None
-        if b"\r" in text and b"\n" not in text:
-            text = text.replace(b"\r", b"\n")  # every line ends with CR alone (classic Mac): read it as such
+        separator = options.separator or sniff_separator(head, path.suffix.lower())
+        source: Path | bytes = path  # polars reads UTF-8 files itself, straight from disk
+        if _needs_converting(head, options.encoding):
+            data = path.read_bytes()
+            try:
+                source = utf8_bytes(data, options.encoding)
+            except UnicodeDecodeError as exc:
+                raise DataError(encoding_problem(str(path), data, exc, options.encoding, separator, quote)) from None
+            if b"\r" in source and b"\n" not in source:
+                source = source.replace(b"\r", b"\n")  # every line ends with CR alone (classic Mac)
         try:
             frame = pl.read_csv(
-                text,
+                source,
                 infer_schema=False,
                 separator=separator,
                 quote_char=quote or None,
@@ -60,18 +67,27 @@ class CsvLoader(Loader):
                 raise_if_empty=False,
             )
         except pl.exceptions.PolarsError as exc:
-            raise DataError(_refused(path, data, text, exc, options, separator, quote)) from exc
+            raise DataError(_refused(path, exc, options, separator, quote)) from exc
         frame, rows = drop_empty_rows(frame, row_numbers(frame.height, 2))
         return {table: RawTable(table, frame, str(path), rows)}
 
 
-def _refused(path: Path, data: bytes, text: bytes, exc: Exception, options: ReadOptions, separator: str,
-             quote: str) -> Problem:
-    """Why the parser refused the file, located by row where possible."""
+def _needs_converting(head: bytes, encoding: str | None) -> bool:
+    """The file is not UTF-8 (declared, or by its byte-order mark), or its lines end with CR alone."""
+    name = codecs.lookup(encoding).name if encoding else marked_encoding(head)
+    return name not in (None, "utf-8", "utf-8-sig") or (b"\r" in head and b"\n" not in head)
+
+
+def _refused(path: Path, exc: Exception, options: ReadOptions, separator: str, quote: str) -> Problem:
+    """Why the parser refused the file, located by row where possible (the file is read
+    again, in Python: only files that fail pay for it)."""
+    data = path.read_bytes()
     try:
-        decoded = text.decode("utf-8")
+        decoded = utf8_bytes(data, options.encoding).decode("utf-8")
     except UnicodeDecodeError as error:
         return encoding_problem(str(path), data, error, options.encoding, separator, quote)
+    if "\r" in decoded and "\n" not in decoded:
+        decoded = decoded.replace("\r", "\n")
     found = diagnose(str(path), decoded, separator, quote)
     if found is not None:
         return found
@@ -81,7 +97,7 @@ def _refused(path: Path, data: bytes, text: bytes, exc: Exception, options: Read
 
 def sniff_separator(data: bytes, suffix: str = ".csv") -> str:
     """The separator the header line uses most: ``,``, ``;`` or tab (``,`` on a tie)."""
-    head = data[:65536]
+    head = data[:_HEAD]
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16: drop the zero bytes to count
         head = head.replace(b"\x00", b"")
     header = head.split(b"\n", 1)[0].split(b"\r", 1)[0].decode("utf-8", errors="replace")
