@@ -123,10 +123,12 @@ def _read_values(table: RawTable, plans: list[FieldPlan], report: ProblemReport)
     Cells the first reading left empty although they hold text get a second reading
     (:attr:`FieldPlan.repair`), computed for those rows only, before any check runs.
     """
+    kept = list(dict.fromkeys(name for plan in plans for name in plan.needed()))
     out = (
         table.frame.lazy()
         .with_columns([expr for plan in plans for expr in plan.prepare])
         .with_columns([plan.value for plan in plans] + [expr for plan in plans for expr in plan.aux])
+        .select(kept)  # only what repairs and checks read: the source's other columns are not copied
         .collect()
     )
     for plan in plans:

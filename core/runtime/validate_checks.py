@@ -69,6 +69,14 @@ class FieldPlan:
     repair: tuple[pl.Expr, ...] = ()
     mapping: MapPlan | None = None
 
+    def needed(self) -> list[str]:
+        """The columns the repair and the checks read, after the value is computed."""
+        names = [self.value_name, *(expr.meta.output_name() for expr in self.aux)]
+        names.append(self.text_name if self.text_name is not None else self.column)
+        if self.mapping is not None:
+            names += [self.mapping.original, self.mapping.flag]
+        return names
+
 
 def number_text(x: float) -> str:
     """A bound such as ``0`` or ``2.5`` the way a user would write it."""
