@@ -191,7 +191,9 @@ def test_every_new_data_key_is_in_the_json_schema():
     assert {"map", "percent", "currency"} <= set(definitions["FieldSpec"]["properties"])
     assert {"exact", "ignore_case", "patterns", "unmapped"} <= set(definitions["ValueMap"]["properties"])
     assert {"contains", "regex", "to"} <= set(definitions["Pattern"]["properties"])
-    assert {"in", "not_in"} <= set(definitions["ColumnFilter"]["properties"])
+    short, table = definitions["ColumnFilter"]["anyOf"]  # a list of values to keep, or { in / not_in }
+    assert short == {"type": "array", "items": {"type": "string"}}
+    assert {"in", "not_in"} <= set(table["properties"])
 
 
 def test_every_data_key_is_documented():

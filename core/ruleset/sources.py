@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import codecs
 import datetime as dt
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, GetJsonSchemaHandler, field_validator, model_validator
+from pydantic.json_schema import JsonSchemaValue
 
 #: A value a map or a constant may give: text, a number, yes/no, or a date.
 Target = str | int | float | bool
@@ -122,6 +123,12 @@ class ColumnFilter(Strict):
     @classmethod
     def _list_means_in(cls, value: object) -> object:
         return {"in": value} if isinstance(value, list) else value
+
+    @classmethod
+    def __get_pydantic_json_schema__(cls, core_schema: Any, handler: GetJsonSchemaHandler) -> JsonSchemaValue:
+        """Editors accept the short form too: a list of values to keep."""
+        table = handler.resolve_ref_schema(handler(core_schema))
+        return {"anyOf": [{"type": "array", "items": {"type": "string"}}, table]}
 
     @model_validator(mode="after")
     def _one_condition(self) -> ColumnFilter:
