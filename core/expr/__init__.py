@@ -1,4 +1,4 @@
-"""The expression language: text -> typed nodes -> polars (and a reference evaluator).
+"""The expression language: text -> typed nodes -> back ends (polars, a reference evaluator, text).
 
 Typical use::
 
@@ -6,12 +6,16 @@ Typical use::
     typed = check(node, scope, functions, allow_population=False, source=source)
     frame.with_columns(to_polars(typed, PolarsContext(as_of, functions)).alias("big"))
 
-See ``docs/expressions.md`` for the language reference.
+Every back end (``clientwise.expr.backends``) is a :class:`Backend` with one
+handler per node type. See ``docs/expressions.md`` for the language reference.
 """
 
 from clientwise.compiler.plan import Source
+from clientwise.expr.backends import Backend, UnhandledNode, handles, registered_backends
+from clientwise.expr.backends.polars import aggregate_parts, aggregate_to_polars, dtype_of, to_polars
+from clientwise.expr.backends.python import evaluate, evaluate_rows
+from clientwise.expr.backends.text import to_text
 from clientwise.expr.checker import DERIVE_HINT, KNOWN_TABLES, Scope, check, type_of
-from clientwise.expr.compile_polars import aggregate_to_polars, dtype_of, to_polars
 from clientwise.expr.functions import (
     CallInfo,
     EvalContext,
@@ -42,11 +46,9 @@ from clientwise.expr.nodes import (
     children,
     fields_used,
     tables_used,
-    to_text,
     walk,
 )
 from clientwise.expr.parser import MAX_DEPTH, MAX_LENGTH, parse
-from clientwise.expr.reference import evaluate, evaluate_rows
 from clientwise.expr.template import (
     Placeholder,
     Template,
@@ -74,11 +76,11 @@ def parse_checked(
 
 __all__ = [
     "BOOLEAN", "DATE", "DERIVE_HINT", "INTEGER", "KNOWN_TABLES", "MAX_DEPTH", "MAX_LENGTH", "NULL",
-    "NUMBER", "STRING", "And", "Arithmetic", "Call", "CallInfo", "Compare", "EvalContext", "Field",
+    "NUMBER", "STRING", "And", "Arithmetic", "Backend", "Call", "CallInfo", "Compare", "EvalContext", "Field",
     "FunctionKind", "FunctionRegistry", "FunctionSpec", "In", "IsNull", "ListLiteral", "Literal",
-    "Node", "Not", "Or", "Placeholder", "PolarsContext", "Scope", "SignatureError", "Span", "Template", "Type", "Unary",
-    "aggregate_to_polars", "calls_used", "check", "check_template", "children", "dtype_of",
-    "evaluate", "evaluate_rows", "fields_used", "parse", "parse_checked", "parse_template",
-    "render_template", "render_text", "render_texts", "round_half_away", "round_half_away_expr", "tables_used",
-    "to_polars", "to_text", "type_of", "walk",
+    "Node", "Not", "Or", "Placeholder", "PolarsContext", "Scope", "SignatureError", "Span", "Template", "Type",
+    "Unary", "UnhandledNode", "aggregate_parts", "aggregate_to_polars", "calls_used", "check", "check_template",
+    "children", "dtype_of", "evaluate", "evaluate_rows", "fields_used", "handles", "parse", "parse_checked",
+    "parse_template", "registered_backends", "render_template", "render_text", "render_texts", "round_half_away",
+    "round_half_away_expr", "tables_used", "to_polars", "to_text", "type_of", "walk",
 ]

@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING
 from clientwise.compiler.plan import Source
 from clientwise.errors import Problem, RulesetError, did_you_mean
 from clientwise.expr import nodes as n
+from clientwise.expr.backends.base import Backend, handles
+from clientwise.expr.backends.text import to_text
 from clientwise.expr.functions import FunctionRegistry, FunctionSpec, SignatureError
 from clientwise.expr.nodes import KNOWN_TABLES
 from clientwise.expr.parser import problem
@@ -76,8 +78,8 @@ def check(
     ``text`` is the expression text for the caret excerpt; by default the text
     :func:`~clientwise.expr.parse` recorded on the root node.
     """
-    checker = _Checker(scope, registry, allow_population, source, text if text is not None else node.source_text)
-    typed = checker.visit(node, None)
+    checker = Checker(scope, registry, allow_population, source, text if text is not None else node.source_text)
+    typed = checker.generate(node, None)
     if checker.problems:
         raise RulesetError(checker.problems)
     return replace(typed, source_text=node.source_text)
@@ -98,7 +100,15 @@ class _In:
     function: str
 
 
-class _Checker:
+class Checker(Backend[n.Node]):
+    """The checker as a back end: ``generate(node, inside)`` is ``node`` typed, problems collected.
+
+    ``inside`` is the aggregate whose arguments are being checked (their names are
+    that table's columns), or None.
+    """
+
+    name = "checker"
+
     def __init__(self, scope: Scope, registry: FunctionRegistry, allow_population: bool,
                  source: Source, text: str | None):
         self.scope, self.registry, self.allow_population = scope, registry, allow_population
@@ -108,11 +118,8 @@ class _Checker:
     def error(self, message: str, span: n.Span, hint: str | None = None) -> None:
         self.problems.append(problem(message, self.source, self.text, span, hint))
 
-    def visit(self, node: n.Node, inside: _In | None) -> n.Node:
-        method = getattr(self, "_" + type(node).__name__.lower())
-        return method(node, inside)
-
     # -- leaves -------------------------------------------------------------------
+    @handles(n.Literal)
     def _literal(self, node: n.Literal, inside: _In | None) -> n.Node:
         value = node.value
         if value is None:
@@ -129,6 +136,7 @@ class _Checker:
             kind = DATE
         return replace(node, type=kind)
 
+    @handles(n.Field)
     def _field(self, node: n.Field, inside: _In | None) -> n.Node:
         name = node.name
         if inside is not None:
@@ -153,13 +161,15 @@ class _Checker:
                        or "declare it in [data.customers.fields] or compute it in [derive]")
         return node
 
-    def _listliteral(self, node: n.ListLiteral, inside: _In | None) -> n.Node:
+    @handles(n.ListLiteral)
+    def _list(self, node: n.ListLiteral, inside: _In | None) -> n.Node:
         self.error("a list can only be used after 'in'", node.span, "write: x in ['a', 'b']")
         return node
 
     # -- operators ----------------------------------------------------------------
+    @handles(n.Unary)
     def _unary(self, node: n.Unary, inside: _In | None) -> n.Node:
-        operand = self.visit(node.operand, inside)
+        operand = self.generate(node.operand, inside)
         t = operand.type
         if t is None:
             return replace(node, operand=operand)
@@ -168,8 +178,9 @@ class _Checker:
             return replace(node, operand=operand)
         return replace(node, operand=operand, type=t if t.is_number else NUMBER)
 
+    @handles(n.Arithmetic)
     def _arithmetic(self, node: n.Arithmetic, inside: _In | None) -> n.Node:
-        left, right = self.visit(node.left, inside), self.visit(node.right, inside)
+        left, right = self.generate(node.left, inside), self.generate(node.right, inside)
         out = replace(node, left=left, right=right)
         bad = False
         for side in (left, right):
@@ -189,8 +200,9 @@ class _Checker:
         integer = all(s.type.integer or s.type.is_null for s in (left, right))  # type: ignore[union-attr]
         return replace(out, type=INTEGER if integer and node.op != "/" else NUMBER)
 
+    @handles(n.Compare)
     def _compare(self, node: n.Compare, inside: _In | None) -> n.Node:
-        left, right = self.visit(node.left, inside), self.visit(node.right, inside)
+        left, right = self.generate(node.left, inside), self.generate(node.right, inside)
         out = replace(node, left=left, right=right)
         lt, rt = left.type, right.type
         if lt is None or rt is None:
@@ -209,9 +221,10 @@ class _Checker:
             return out
         return replace(out, type=BOOLEAN)
 
+    @handles(n.In)
     def _in(self, node: n.In, inside: _In | None) -> n.Node:
-        value = self.visit(node.value, inside)
-        items = tuple(self.visit(item, inside) for item in node.items.items)
+        value = self.generate(node.value, inside)
+        items = tuple(self.generate(item, inside) for item in node.items.items)
         out = replace(node, value=value, items=replace(node.items, items=items))
         if not items:
             self.error("the list after 'in' is empty", node.items.span, "list at least one value")
@@ -241,14 +254,15 @@ class _Checker:
         typed_items = replace(out.items, type=Type.list_of(elem or NULL))
         return replace(out, items=typed_items, type=BOOLEAN)
 
-    def _isnull(self, node: n.IsNull, inside: _In | None) -> n.Node:
-        operand = self.visit(node.operand, inside)
+    @handles(n.IsNull)
+    def _is_null(self, node: n.IsNull, inside: _In | None) -> n.Node:
+        operand = self.generate(node.operand, inside)
         if operand.type is None:
             return replace(node, operand=operand)
         return replace(node, operand=operand, type=BOOLEAN)
 
     def _logic(self, word: str, operands: Sequence[n.Node], inside: _In | None) -> list[n.Node]:
-        typed = [self.visit(o, inside) for o in operands]
+        typed = [self.generate(o, inside) for o in operands]
         for o in typed:
             t = o.type
             if t is not None and t.kind not in ("boolean", "null"):
@@ -256,19 +270,23 @@ class _Checker:
                 self.error(f"'{word}' needs true/false values, but {_show(o)} is {t.describe()}", o.span, hint)
         return typed
 
+    @handles(n.And)
     def _and(self, node: n.And, inside: _In | None) -> n.Node:
         typed = self._logic("and", node.operands, inside)
         return replace(node, operands=tuple(typed), type=_bool_if_ok(typed))
 
+    @handles(n.Or)
     def _or(self, node: n.Or, inside: _In | None) -> n.Node:
         typed = self._logic("or", node.operands, inside)
         return replace(node, operands=tuple(typed), type=_bool_if_ok(typed))
 
+    @handles(n.Not)
     def _not(self, node: n.Not, inside: _In | None) -> n.Node:
         typed = self._logic("not", [node.operand], inside)
         return replace(node, operand=typed[0], type=_bool_if_ok(typed))
 
     # -- calls --------------------------------------------------------------------
+    @handles(n.Call)
     def _call(self, node: n.Call, inside: _In | None) -> n.Node:
         spec = self.registry.get(node.name)
         if spec is None:
@@ -291,7 +309,7 @@ class _Checker:
                        f"call it as {spec.usage}")
             return node
         args = self._aggregate_args(spec, node) if spec.kind == "aggregate" else \
-            [self.visit(a, inside) for a in node.args]
+            [self.generate(a, inside) for a in node.args]
         out = replace(node, args=tuple(args))
         if any(a.type is None for a in args):
             return out
@@ -303,7 +321,7 @@ class _Checker:
         if name is not None and name in self.scope.tables:
             table = replace(first, type=Type.table_of(name))
             inner = _In(name, spec.name)
-            return [table, *(self.visit(a, inner) for a in node.args[1:])]
+            return [table, *(self.generate(a, inner) for a in node.args[1:])]
         if name is not None and name in self.scope.known_tables:
             self.error(f"{spec.name}() needs the '{name}' table, which the data section does not provide",
                        first.span, f"declare [data.{name}] with its fields and provide {name} data ({name}.csv or similar)")
@@ -346,7 +364,7 @@ def _bool_if_ok(operands: Sequence[n.Node]) -> Type | None:
 
 
 def _show(node: n.Node) -> str:
-    text = n.to_text(node)
+    text = to_text(node)
     return text if len(text) <= 40 else text[:37] + "..."
 
 

@@ -1,8 +1,9 @@
 """The typed intermediate form every expression is parsed into.
 
-The IR is engine-neutral: the polars compiler, the reference evaluator and any
-other engine (for example one emitting durable-rules JSON conditions) walk the same
-small set of frozen dataclasses. Rules for engines:
+The IR is engine-neutral: every back end (``clientwise.expr.backends``: polars, the
+plain-Python reference, canonical text; the checker; the durable-rules lowering)
+handles the same small set of frozen dataclasses, one handler per node class. Rules
+for back ends:
 
 * every node has ``span`` (start, end character offsets in the source text) and,
   after :func:`clientwise.expr.check`, its :class:`~clientwise.expr.types.Type`;
@@ -192,63 +193,3 @@ def tables_used(node: Node, functions: Any = None) -> frozenset[str]:
 def calls_used(node: Node) -> frozenset[str]:
     """Names of the functions the expression calls."""
     return frozenset(n.name for n in walk(node) if isinstance(n, Call))
-
-
-# Binding strength for to_text: a child binding weaker than its parent gets parentheses.
-_PRECEDENCE = {Or: 1, And: 2, Not: 3, Compare: 4, In: 4, IsNull: 4, Unary: 7}
-_ARITH = {"+": 5, "-": 5, "*": 6, "/": 6}
-
-
-def _precedence(node: Node) -> int:
-    if isinstance(node, Arithmetic):
-        return _ARITH[node.op]
-    return _PRECEDENCE.get(type(node), 9)
-
-
-def to_text(node: Node) -> str:
-    """Canonical expression text for a node (stable; used as a key and in explanations)."""
-    return _text(node)
-
-
-def _wrap(child: Node, minimum: int) -> str:
-    text = _text(child)
-    return f"({text})" if _precedence(child) < minimum else text
-
-
-def _literal_text(value: Value) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, dt.date):
-        return f"date('{value.isoformat()}')"
-    return repr(value)
-
-
-def _text(node: Node) -> str:
-    if isinstance(node, Literal):
-        return _literal_text(node.value)
-    if isinstance(node, Field):
-        return node.name
-    if isinstance(node, ListLiteral):
-        return "[" + ", ".join(_text(i) for i in node.items) + "]"
-    if isinstance(node, Unary):
-        return node.op + _wrap(node.operand, 7)
-    if isinstance(node, Arithmetic):
-        p = _ARITH[node.op]
-        return f"{_wrap(node.left, p)} {node.op} {_wrap(node.right, p + 1)}"
-    if isinstance(node, Compare):
-        return f"{_wrap(node.left, 5)} {node.op} {_wrap(node.right, 5)}"
-    if isinstance(node, In):
-        op = "not in" if node.negated else "in"
-        return f"{_wrap(node.value, 5)} {op} {_text(node.items)}"
-    if isinstance(node, IsNull):
-        return f"{_wrap(node.operand, 5)} is {'not ' if node.negated else ''}null"
-    if isinstance(node, (And, Or)):
-        word, p = ("and", 2) if isinstance(node, And) else ("or", 1)
-        return f" {word} ".join(_wrap(o, p + 1) for o in node.operands)
-    if isinstance(node, Not):
-        return "not " + _wrap(node.operand, 3)
-    if isinstance(node, Call):
-        return f"{node.name}(" + ", ".join(_text(a) for a in node.args) + ")"
-    raise TypeError(f"not an expression node: {node!r}")

@@ -21,8 +21,10 @@ import polars as pl
 from clientwise.compiler.plan import Source
 from clientwise.errors import Problem, RulesetError
 from clientwise.expr import nodes as n
+from clientwise.expr.backends.polars import to_polars
+from clientwise.expr.backends.python import evaluate, evaluate_rows
+from clientwise.expr.backends.text import to_text
 from clientwise.expr.checker import Scope, check
-from clientwise.expr.compile_polars import to_polars
 from clientwise.expr.functions import (
     EvalContext,
     FunctionRegistry,
@@ -30,7 +32,6 @@ from clientwise.expr.functions import (
     round_half_away_expr,
 )
 from clientwise.expr.parser import parse_fragment, problem
-from clientwise.expr.reference import evaluate, evaluate_rows
 from clientwise.expr.types import Type
 
 NULL_TEXT = "n/a"
@@ -156,9 +157,9 @@ def check_template(template: Template, scope: Scope, registry: FunctionRegistry,
             problems.append(problem(f"{t.describe()} cannot be shown in a text", source, template.text,
                                     part.node.span))
         elif part.spec is not None and t is not None and not (t.is_number or t.is_null):
-            problems.append(problem(f"format '{part.spec}' needs a number, but {n.to_text(node)} is "
+            problems.append(problem(f"format '{part.spec}' needs a number, but {to_text(node)} is "
                                     f"{t.describe()}", source, template.text, part.span,
-                                    "drop the format: {" + n.to_text(node) + "}"))
+                                    "drop the format: {" + to_text(node) + "}"))
         parts.append(replace(part, node=node))
     if problems:
         raise RulesetError(problems)

@@ -26,7 +26,7 @@ import polars as pl
 from clientwise import expr
 from clientwise.compiler.program import DeriveStratum
 from clientwise.errors import ClientwiseError
-from clientwise.expr.compile_polars import dtype_of
+from clientwise.expr import dtype_of
 
 if TYPE_CHECKING:
     from clientwise.compiler.steps import DerivedStep

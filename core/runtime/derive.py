@@ -15,14 +15,18 @@ import polars as pl
 
 from clientwise.compiler.program import DeriveStratum, ExpressionLevels, depth_levels
 from clientwise.errors import DataError
-from clientwise.expr.compile_polars import (
+from clientwise.expr import (
+    Call,
+    EvalContext,
+    Node,
     aggregate_parts,
     aggregate_to_polars,
     dtype_of,
+    fields_used,
     to_polars,
+    to_text,
+    walk,
 )
-from clientwise.expr.functions import EvalContext
-from clientwise.expr.nodes import Call, Node, fields_used, to_text, walk
 
 _PREFIX = "__clientwise_agg_"
 _ROW = "__clientwise_row"

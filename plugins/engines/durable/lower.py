@@ -19,6 +19,10 @@ non-zero instead), ``is null`` tests (``$nex`` alone hangs the engine),
 text ordering, long ``in`` lists and literal-only expressions become *precomputed
 columns* (polars, the same code as the polars engine) that are posted like fields.
 :attr:`Lowered.notes` says what was lowered and why, for ``clientwise check``.
+
+The lowering is three expression back ends (:class:`clientwise.expr.Backend`), one
+handler per node type each: :class:`Lowered` for the boolean level, :class:`Operands`
+for the values a comparison compares, :class:`Reasons` for the notes.
 """
 
 from __future__ import annotations
@@ -29,9 +33,8 @@ from typing import Any
 
 import polars as pl
 
-from clientwise.expr import EvalContext, to_polars
+from clientwise.expr import Backend, EvalContext, handles, to_polars, to_text
 from clientwise.expr import nodes as n
-from clientwise.expr.nodes import to_text
 
 #: Fields of the posted message that clientwise adds itself.
 ROW_FIELD = "__row"
@@ -53,8 +56,15 @@ Cond = bool | dict[str, Any]
 
 
 @dataclass
-class Lowered:
-    """Everything the engine needs to post one stratum: columns, conditions and notes."""
+class Lowered(Backend[tuple[Cond, Cond]]):
+    """Everything the engine needs to post one stratum: columns, conditions and notes.
+
+    As a back end, ``generate(node)`` is the (TRUE, FALSE) pair of durable conditions
+    of a boolean node: Kleene algebra over and/or/not, comparisons lowered with
+    :class:`Operands` where durable-rules can compare, precomputed columns otherwise.
+    """
+
+    name = "durable conditions"
 
     context: EvalContext
     #: posted name -> polars expression producing it (fields and precomputed columns)
@@ -72,127 +82,110 @@ class Lowered:
         self._rule = rule_id
         self._reads: set[str] = set()
         self.null_literal = False
-        true, false = self._bool(condition)
+        true, false = self.generate(condition)
         return true, false, frozenset(self._reads)
 
     def whole(self, rule_id: str, condition: n.Node, why: str) -> tuple[Cond, Cond, frozenset[str]]:
         """The rule's whole condition as one precomputed column (for rules durable cannot post)."""
         self._rule = rule_id
-        name = self._precompute(condition, why)
+        name = self.precompute(condition, why)
         return {name: True}, {name: False}, frozenset([name])
 
     # -- boolean level: Kleene algebra ----------------------------------------
 
-    def _bool(self, node: n.Node) -> tuple[Cond, Cond]:
-        if isinstance(node, n.And):
-            parts = [self._bool(o) for o in node.operands]
-            return _all([t for t, _ in parts]), _any([f for _, f in parts])
-        if isinstance(node, n.Or):
-            parts = [self._bool(o) for o in node.operands]
-            return _any([t for t, _ in parts]), _all([f for _, f in parts])
-        if isinstance(node, n.Not):
-            true, false = self._bool(node.operand)
-            return false, true
-        if isinstance(node, n.Literal):
-            self.null_literal = self.null_literal or node.value is None
-            return node.value is True, node.value is False
-        if isinstance(node, n.In) and len(node.items.items) <= MAX_IN_ITEMS:
-            # SQL defines `x in [a, b]` as `x == a or x == b`; the polars engine agrees.
-            equal = [n.Compare("==", node.value, item, span=node.span, type=node.type) for item in node.items.items]
-            rewritten: n.Node = n.Or(tuple(equal), span=node.span, type=node.type)
-            if node.negated:
-                rewritten = n.Not(rewritten, span=node.span, type=node.type)
-            return self._bool(rewritten)
-        if isinstance(node, n.Compare):
-            lowered = self._compare(node)
-            if lowered is not None:
-                return lowered
-        elif isinstance(node, n.Field):
-            name = self._post_field(node.name, node.type)
-            self._reads.add(name)
-            return {name: True}, {name: False}
-        return self._precomputed_bool(node)
+    @handles(n.And)
+    def _and(self, node: n.And) -> tuple[Cond, Cond]:
+        parts = [self.generate(o) for o in node.operands]
+        return _all([t for t, _ in parts]), _any([f for _, f in parts])
 
-    def _precomputed_bool(self, node: n.Node) -> tuple[Cond, Cond]:
-        name = self._precompute(node, _why(node))
-        self._reads.add(name)
+    @handles(n.Or)
+    def _or(self, node: n.Or) -> tuple[Cond, Cond]:
+        parts = [self.generate(o) for o in node.operands]
+        return _any([t for t, _ in parts]), _all([f for _, f in parts])
+
+    @handles(n.Not)
+    def _not(self, node: n.Not) -> tuple[Cond, Cond]:
+        true, false = self.generate(node.operand)
+        return false, true
+
+    @handles(n.Literal)
+    def _literal(self, node: n.Literal) -> tuple[Cond, Cond]:
+        self.null_literal = self.null_literal or node.value is None
+        return node.value is True, node.value is False
+
+    @handles(n.Field)
+    def _field(self, node: n.Field) -> tuple[Cond, Cond]:
+        name = self.read(self.post_field(node.name, node.type))
         return {name: True}, {name: False}
 
-    def _compare(self, node: n.Compare) -> tuple[Cond, Cond] | None:
+    @handles(n.In)
+    def _in(self, node: n.In) -> tuple[Cond, Cond]:
+        if len(node.items.items) > MAX_IN_ITEMS:
+            return self._precomputed(node)
+        # SQL defines `x in [a, b]` as `x == a or x == b`; the polars engine agrees.
+        equal = [n.Compare("==", node.value, item, span=node.span, type=node.type) for item in node.items.items]
+        rewritten: n.Node = n.Or(tuple(equal), span=node.span, type=node.type)
+        if node.negated:
+            rewritten = n.Not(rewritten, span=node.span, type=node.type)
+        return self.generate(rewritten)
+
+    @handles(n.Compare)
+    def _compare(self, node: n.Compare) -> tuple[Cond, Cond]:
+        lowered = self._atom(node)
+        return self._precomputed(node) if lowered is None else lowered
+
+    @handles(n.Arithmetic, n.Unary, n.IsNull, n.Call, n.ListLiteral)
+    def _precomputed(self, node: n.Node) -> tuple[Cond, Cond]:
+        name = self.read(self.precompute(node, _why(node)))
+        return {name: True}, {name: False}
+
+    def _atom(self, node: n.Compare) -> tuple[Cond, Cond] | None:
+        """A comparison as durable conditions, or None when it must be precomputed whole."""
         left_type = node.left.type
         if left_type is None or left_type.kind not in ("number", "date", "boolean", "string"):
             return None
         if left_type.kind == "string" and node.op not in ("==", "!="):
             return None  # text ordering: durable-rules and polars need not agree on collation
-        left, right, op = node.left, node.right, node.op
+        left, right = node.left, node.right
+        op: str = node.op
         if not isinstance(left, n.Field) and isinstance(right, n.Field):
             left, right, op = right, left, _MIRROR[op]
         fields_before = set(self._reads)
         if isinstance(left, n.Field):
-            name = self._post_field(left.name, left.type)
+            name = self.post_field(left.name, left.type)
         else:
             why = _why(left) if _why(left) != _OTHER else "durable-rules compares a field to a value, not two computed values"
-            name = self._precompute(left, why)
-        self._reads.add(name)
-        self._atom: set[str] = {name}
-        self._divisors: set[str] = set()
-        value = self._value(right)
+            name = self.precompute(left, why)
+        operands = Operands(self, {self.read(name)})
+        value = operands.generate(right)
         if value is None:
             self._reads = fields_before
             return None
         # guard exactly what the durable operands read: a precomputed `coalesce(b, 0)`
         # is known when `b` is null, so guarding `b` itself would be wrong; `x / 0` is
         # null, so a divisor must also be non-zero for the atom to be TRUE or FALSE
-        guards = [*({"$ex": {f: 1}} for f in sorted(self._atom)), *({"$neq": {f: 0}} for f in sorted(self._divisors))]
+        guards = [*({"$ex": {f: 1}} for f in sorted(operands.atom)),
+                  *({"$neq": {f: 0}} for f in sorted(operands.divisors))]
         true = _all([*guards, _op(op, name, value)])
         false = _all([*guards, _op(_NEGATE[op], name, value)])
         return true, false
 
-    # -- value level ---------------------------------------------------------------
+    # -- posted names ----------------------------------------------------------------
 
-    def _value(self, node: n.Node) -> Any:
-        """A durable operand for ``node``, or None when the comparison must be precomputed."""
-        if isinstance(node, n.Literal):
-            if node.value is None:
-                return None
-            return _literal(node.value)
-        if isinstance(node, n.Field):
-            if node.type is None or node.type.kind not in ("number", "date", "boolean", "string"):
-                return None
-            name = self._post_field(node.name, node.type)
-            self._reads.add(name)
-            self._atom.add(name)
-            return {"$m": name}
-        if isinstance(node, n.Arithmetic) and node.op in _ARITH and _has_field(node) and _divisible(node):
-            left, right = self._value(node.left), self._value(node.right)
-            if left is None or right is None:
-                return None
-            if node.op == "/":
-                if isinstance(right, dict):  # a field: guarded non-zero (see _compare)
-                    self._divisors.add(right["$m"])
-                # durable-rules divides two integers as integers (7 / 2 = 3): a double
-                # dividend makes it IEEE division, as on polars. (An operation on two
-                # constants, `7 * 1.0`, never matches: durable needs a field in it.)
-                left = float(left) if isinstance(left, int | float) else {"$mul": {"$l": left, "$r": 1.0}}
-            return {_ARITH[node.op]: {"$l": left, "$r": right}}
-        if isinstance(node, n.Unary) and _has_field(node):
-            operand = self._value(node.operand)
-            if operand is None:
-                return None
-            return operand if node.op == "+" else {"$mul": {"$l": operand, "$r": -1}}
-        name = self._precompute(node, _why(node))
+    def read(self, name: str) -> str:
+        """Record that the rule being lowered reads the posted ``name``; returns it."""
         self._reads.add(name)
-        self._atom.add(name)
-        return {"$m": name}
+        return name
 
-    def _post_field(self, field: str, type_: Any) -> str:
+    def post_field(self, field: str, type_: Any) -> str:
         """Post ``field``; returns the name it is posted under."""
         name = f"{PRECOMPUTED_PREFIX}field_{field}" if field in DURABLE_PROPERTIES else field
         if name not in self.columns:
             self.columns[name] = _posted(pl.col(field), type_)
         return name
 
-    def _precompute(self, node: n.Node, why: str) -> str:
+    def precompute(self, node: n.Node, why: str) -> str:
+        """Post ``node``'s value as a column computed on polars; returns its posted name."""
         text = to_text(node)
         name = self._by_text.get(text)
         if name is None:
@@ -203,21 +196,105 @@ class Lowered:
         return name
 
 
+class Operands(Backend[Any]):
+    """The value level of one comparison: ``generate(node)`` is a durable operand (a
+    constant, ``{"$m": name}`` or arithmetic on them), or None when the comparison must
+    be precomputed instead.
+
+    ``atom`` collects the posted names the comparison reads and ``divisors`` the fields
+    it divides by: it is TRUE or FALSE only when they are present and non-zero.
+    """
+
+    name = "durable operands"
+
+    def __init__(self, lowered: Lowered, atom: set[str]):
+        self.lowered, self.atom = lowered, atom
+        self.divisors: set[str] = set()
+
+    def _read(self, name: str) -> dict[str, str]:
+        self.atom.add(self.lowered.read(name))
+        return {"$m": name}
+
+    @handles(n.Literal)
+    def _literal(self, node: n.Literal) -> Any:
+        return None if node.value is None else _constant(node.value)
+
+    @handles(n.Field)
+    def _field(self, node: n.Field) -> Any:
+        if node.type is None or node.type.kind not in ("number", "date", "boolean", "string"):
+            return None
+        return self._read(self.lowered.post_field(node.name, node.type))
+
+    @handles(n.Arithmetic)
+    def _arithmetic(self, node: n.Arithmetic) -> Any:
+        if not (node.op in _ARITH and _has_field(node) and _divisible(node)):
+            return self._precomputed(node)
+        left, right = self.generate(node.left), self.generate(node.right)
+        if left is None or right is None:
+            return None
+        if node.op == "/":
+            if isinstance(right, dict):  # a field: guarded non-zero (see Lowered._atom)
+                self.divisors.add(right["$m"])
+            # durable-rules divides two integers as integers (7 / 2 = 3): a double
+            # dividend makes it IEEE division, as on polars. (An operation on two
+            # constants, `7 * 1.0`, never matches: durable needs a field in it.)
+            left = float(left) if isinstance(left, int | float) else {"$mul": {"$l": left, "$r": 1.0}}
+        return {_ARITH[node.op]: {"$l": left, "$r": right}}
+
+    @handles(n.Unary)
+    def _unary(self, node: n.Unary) -> Any:
+        if not _has_field(node):
+            return self._precomputed(node)
+        operand = self.generate(node.operand)
+        if operand is None:
+            return None
+        return operand if node.op == "+" else {"$mul": {"$l": operand, "$r": -1}}
+
+    @handles(n.Compare, n.In, n.IsNull, n.And, n.Or, n.Not, n.Call, n.ListLiteral)
+    def _precomputed(self, node: n.Node) -> Any:
+        return self._read(self.lowered.precompute(node, _why(node)))
+
+
 _OTHER = "durable-rules has no equivalent"
 
 
-def _why(node: n.Node) -> str:
-    if isinstance(node, n.Call):
+class Reasons(Backend[str]):
+    """Why durable-rules cannot take a node as it is: the note for its precomputed column."""
+
+    name = "durable reasons"
+
+    @handles(n.Call)
+    def _call(self, node: n.Call) -> str:
         return f"durable-rules cannot call functions ({node.name})"
-    if isinstance(node, n.IsNull):
+
+    @handles(n.IsNull)
+    def _is_null(self, node: n.IsNull) -> str:
         return "durable-rules cannot test for null (its $nex alone never returns)"
-    if isinstance(node, n.In):
+
+    @handles(n.In)
+    def _in(self, node: n.In) -> str:
         return f"an 'in' list of more than {MAX_IN_ITEMS} items"
-    if isinstance(node, n.Arithmetic) and node.op == "/":
-        return "a division by a computed value (durable-rules divides by a number or a field)"
-    if isinstance(node, n.Compare):
+
+    @handles(n.Arithmetic)
+    def _arithmetic(self, node: n.Arithmetic) -> str:
+        if node.op == "/":
+            return "a division by a computed value (durable-rules divides by a number or a field)"
+        return _OTHER
+
+    @handles(n.Compare)
+    def _compare(self, node: n.Compare) -> str:
         return "text ordering or a comparison without fields"
-    return _OTHER
+
+    @handles(n.Literal, n.Field, n.ListLiteral, n.Unary, n.And, n.Or, n.Not)
+    def _other(self, node: n.Node) -> str:
+        return _OTHER
+
+
+_REASONS = Reasons()
+
+
+def _why(node: n.Node) -> str:
+    return _REASONS.generate(node)
 
 
 def _divisible(node: n.Arithmetic) -> bool:
@@ -236,7 +313,7 @@ def _has_field(node: n.Node) -> bool:
     return any(isinstance(sub, n.Field) for sub in n.walk(node))
 
 
-def _literal(value: Any) -> Any:
+def _constant(value: Any) -> Any:
     if isinstance(value, dt.date):
         return (value - EPOCH).days
     return value

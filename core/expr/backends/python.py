@@ -1,4 +1,4 @@
-"""A plain-Python evaluator of typed nodes, with the same semantics as the polars compiler.
+"""The reference back end: plain Python over typed nodes, with the polars back end's semantics.
 
 It is slow and obviously correct: tests compare it with :func:`to_polars` on random
 data, and explanations use it to show how one customer's values led to a result.
@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from clientwise.expr import nodes as n
+from clientwise.expr.backends.base import Backend, handles
 from clientwise.expr.functions import CallInfo, EvalContext
 
 Row = Mapping[str, Any]
@@ -36,7 +37,7 @@ def evaluate_rows(node: n.Node, rows: Sequence[Row], ctx: EvalContext,
 
     ``related`` holds the related tables' rows for aggregates, matched on ``ctx.key``.
     """
-    return _Evaluator(ctx, related or {}, rows).column(node, rows)
+    return PythonEvaluator(ctx, related or {}, rows).generate(node, rows)
 
 
 def kleene_and(values: Sequence[Any]) -> bool | None:
@@ -63,51 +64,78 @@ def _arith(op: str, a: Any, b: Any) -> Any:
     return _ARITH[op](a, b)
 
 
-class _Evaluator:
+class PythonEvaluator(Backend[list[Any]]):
+    """The reference back end: ``generate(node, rows)`` is the column of values over ``rows``.
+
+    Columns, not single values, so population functions see every customer; aggregates
+    evaluate their arguments over one customer's related rows the same way.
+    """
+
+    name = "python"
+
     def __init__(self, ctx: EvalContext, related: Mapping[str, Sequence[Row]], population: Sequence[Row]):
         self.ctx, self.related, self.population = ctx, related, population
         self._groups: dict[str, dict[Any, list[Row]]] = {}
 
-    def column(self, node: n.Node, rows: Sequence[Row]) -> list[Any]:
-        size = len(rows)
-        if isinstance(node, n.Literal):
-            return [node.value] * size
-        if isinstance(node, n.Field):
-            return [row[node.name] for row in rows]
-        if isinstance(node, n.Unary):
-            values = self.column(node.operand, rows)
-            return [None if v is None else (-v if node.op == "-" else v) for v in values]
-        if isinstance(node, n.Arithmetic):
-            pairs = zip(self.column(node.left, rows), self.column(node.right, rows))
-            return [_arith(node.op, a, b) for a, b in pairs]
-        if isinstance(node, n.Compare):
-            fn = _COMPARE[node.op]
-            pairs = zip(self.column(node.left, rows), self.column(node.right, rows))
-            return [None if a is None or b is None else fn(a, b) for a, b in pairs]
-        if isinstance(node, n.In):
-            values = self.column(node.value, rows)
-            items = [self.column(i, rows) for i in node.items.items]
-            found = [kleene_or([None if v is None or c[r] is None else v == c[r] for c in items])
-                     for r, v in enumerate(values)]
-            return [_not(f) for f in found] if node.negated else found
-        if isinstance(node, n.IsNull):
-            values = self.column(node.operand, rows)
-            return [(v is not None) if node.negated else (v is None) for v in values]
-        if isinstance(node, (n.And, n.Or)):
-            combine = kleene_and if isinstance(node, n.And) else kleene_or
-            columns = [self.column(o, rows) for o in node.operands]
-            return [combine(vals) for vals in zip(*columns)]
-        if isinstance(node, n.Not):
-            return [_not(v) for v in self.column(node.operand, rows)]
-        if isinstance(node, n.Call):
-            return self.call(node, rows)
-        raise TypeError(f"cannot evaluate {type(node).__name__}")
+    @handles(n.Literal)
+    def _literal(self, node: n.Literal, rows: Sequence[Row]) -> list[Any]:
+        return [node.value] * len(rows)
 
-    def call(self, node: n.Call, rows: Sequence[Row]) -> list[Any]:
+    @handles(n.Field)
+    def _field(self, node: n.Field, rows: Sequence[Row]) -> list[Any]:
+        return [row[node.name] for row in rows]
+
+    @handles(n.ListLiteral)
+    def _list(self, node: n.ListLiteral, rows: Sequence[Row]) -> list[Any]:
+        columns = [self.generate(i, rows) for i in node.items]
+        return [list(values) for values in zip(*columns)] if columns else [[] for _ in rows]
+
+    @handles(n.Unary)
+    def _unary(self, node: n.Unary, rows: Sequence[Row]) -> list[Any]:
+        values = self.generate(node.operand, rows)
+        return [None if v is None else (-v if node.op == "-" else v) for v in values]
+
+    @handles(n.Arithmetic)
+    def _arithmetic(self, node: n.Arithmetic, rows: Sequence[Row]) -> list[Any]:
+        pairs = zip(self.generate(node.left, rows), self.generate(node.right, rows))
+        return [_arith(node.op, a, b) for a, b in pairs]
+
+    @handles(n.Compare)
+    def _compare(self, node: n.Compare, rows: Sequence[Row]) -> list[Any]:
+        fn = _COMPARE[node.op]
+        pairs = zip(self.generate(node.left, rows), self.generate(node.right, rows))
+        return [None if a is None or b is None else fn(a, b) for a, b in pairs]
+
+    @handles(n.In)
+    def _in(self, node: n.In, rows: Sequence[Row]) -> list[Any]:
+        # SQL's IN: a Kleene OR of equalities, so a null on either side is unknown
+        pairs = zip(self.generate(node.value, rows), self.generate(node.items, rows))
+        found = [kleene_or([None if v is None or i is None else v == i for i in items]) for v, items in pairs]
+        return [_not(f) for f in found] if node.negated else found
+
+    @handles(n.IsNull)
+    def _is_null(self, node: n.IsNull, rows: Sequence[Row]) -> list[Any]:
+        values = self.generate(node.operand, rows)
+        return [(v is not None) if node.negated else (v is None) for v in values]
+
+    @handles(n.And)
+    def _and(self, node: n.And, rows: Sequence[Row]) -> list[Any]:
+        return [kleene_and(values) for values in zip(*(self.generate(o, rows) for o in node.operands))]
+
+    @handles(n.Or)
+    def _or(self, node: n.Or, rows: Sequence[Row]) -> list[Any]:
+        return [kleene_or(values) for values in zip(*(self.generate(o, rows) for o in node.operands))]
+
+    @handles(n.Not)
+    def _not(self, node: n.Not, rows: Sequence[Row]) -> list[Any]:
+        return [_not(v) for v in self.generate(node.operand, rows)]
+
+    @handles(n.Call)
+    def _call(self, node: n.Call, rows: Sequence[Row]) -> list[Any]:
         spec = self.ctx.functions[node.name]
         if spec.kind == "aggregate":
             return [self.aggregate(node, row) for row in rows]
-        columns = [self.column(a, rows) for a in node.args]
+        columns = [self.generate(a, rows) for a in node.args]
         if spec.kind == "population":
             keys = tuple(row.get(self.ctx.key) for row in rows)
             info = CallInfo(node.args, self.ctx.as_of, self.ctx.key, keys)
@@ -125,9 +153,9 @@ class _Evaluator:
             return spec.empty
         stop = spec.filter_arg if spec.filter_arg is not None else len(node.args)
         if spec.filter_arg is not None and spec.filter_arg < len(node.args):
-            keep = self.column(node.args[spec.filter_arg], mine)
+            keep = self.generate(node.args[spec.filter_arg], mine)
             mine = [r for r, k in zip(mine, keep) if k is True]
-        columns = [self.column(a, mine) for a in node.args[1:stop]]
+        columns = [self.generate(a, mine) for a in node.args[1:stop]]
         return spec.python(columns, len(mine), CallInfo(node.args[1:stop], self.ctx.as_of, self.ctx.key))
 
     def group(self, table: str) -> dict[Any, list[Row]]:

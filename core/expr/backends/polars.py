@@ -2,8 +2,8 @@
 
 Comparisons and arithmetic with null give null, ``and``/``or`` are Kleene (polars
 does this natively), ``x / 0`` is null, ``x in [...]`` with null ``x`` is null and
-``is null`` is never null. :mod:`clientwise.expr.reference` implements the same
-rules in plain Python; the tests keep the two in agreement.
+``is null`` is never null. :mod:`clientwise.expr.backends.python` implements the
+same rules in plain Python; the tests keep the two in agreement.
 """
 
 from __future__ import annotations
@@ -11,10 +11,13 @@ from __future__ import annotations
 import operator
 from collections.abc import Mapping
 from functools import reduce
+from typing import Any
 
 import polars as pl
 
 from clientwise.expr import nodes as n
+from clientwise.expr.backends.base import Backend, handles
+from clientwise.expr.backends.text import to_text
 from clientwise.expr.functions import CallInfo, EvalContext, exact_div
 from clientwise.expr.types import Type
 
@@ -34,10 +37,10 @@ def dtype_of(t: Type) -> pl.DataType:
 def to_polars(node: n.Node, ctx: EvalContext, *, columns: Mapping[str, str] | None = None) -> pl.Expr:
     """Compile a checked expression over the customers frame.
 
-    ``columns`` maps :func:`~clientwise.expr.nodes.to_text` of an aggregate call to the
+    ``columns`` maps :func:`~clientwise.expr.to_text` of an aggregate call to the
     column holding its precomputed value; :func:`clientwise.runtime.derive.derive` fills it.
     """
-    return _Compiler(ctx, columns or {}).compile(node)
+    return PolarsCompiler(ctx, columns or {}).generate(node)
 
 
 def aggregate_to_polars(call: n.Call, ctx: EvalContext) -> pl.Expr:
@@ -54,13 +57,13 @@ def aggregate_parts(call: n.Call, ctx: EvalContext) -> tuple[pl.Expr | None, pl.
 
 def _aggregate_args(call: n.Call, ctx: EvalContext) -> tuple[pl.Expr | None, list[pl.Expr], CallInfo]:
     spec = ctx.functions[call.name]
-    compiler = _Compiler(ctx, {})
+    compiler = PolarsCompiler(ctx, {})
     stop = spec.filter_arg if spec.filter_arg is not None else len(call.args)
-    values = [_per_row(compiler.compile(a), a) for a in call.args[1:stop]]
+    values = [_per_row(compiler.generate(a), a) for a in call.args[1:stop]]
     keep = None
     if spec.filter_arg is not None and spec.filter_arg < len(call.args):
         node = call.args[spec.filter_arg]
-        keep = _per_row(_typed(compiler.compile(node), node, pl.Boolean()), node).fill_null(False)
+        keep = _per_row(_typed(compiler.generate(node), node, pl.Boolean()), node).fill_null(False)
     return keep, values, CallInfo(call.args[1:stop], ctx.as_of, ctx.key)
 
 
@@ -84,63 +87,60 @@ def _typed(expr: pl.Expr, node: n.Node, dtype: pl.DataType) -> pl.Expr:
     return expr.cast(dtype) if node.type is not None and node.type.is_null else expr
 
 
-def _literal(node: n.Literal) -> pl.Expr:
-    if node.value is None:
-        return pl.lit(None)
-    assert node.type is not None
-    return pl.lit(node.value, dtype=dtype_of(node.type))
+class PolarsCompiler(Backend[pl.Expr]):
+    """The polars back end: one expression over the customers frame per checked node."""
 
+    name = "polars"
 
-class _Compiler:
     def __init__(self, ctx: EvalContext, columns: Mapping[str, str]):
         self.ctx, self.columns = ctx, columns
 
-    def compile(self, node: n.Node) -> pl.Expr:
+    def generate(self, node: n.Node, *args: Any) -> pl.Expr:
         if node.type is None:
-            raise ValueError(f"expression is not type-checked: {n.to_text(node)}")
-        if isinstance(node, n.Literal):
-            return _literal(node)
-        if isinstance(node, n.Field):
-            return pl.col(node.name)
-        if isinstance(node, n.Unary):
-            operand = _typed(self.compile(node.operand), node.operand, pl.Float64())
-            return -operand if node.op == "-" else operand
-        if isinstance(node, n.Arithmetic):
-            return self.arithmetic(node)
-        if isinstance(node, n.Compare):
-            return self.compare(node)
-        if isinstance(node, n.In):
-            found = self.contained(node)
-            return ~found if node.negated else found
-        if isinstance(node, n.IsNull):
-            operand = self.compile(node.operand)
-            return operand.is_not_null() if node.negated else operand.is_null()
-        if isinstance(node, (n.And, n.Or)):
-            parts = [_typed(self.compile(o), o, pl.Boolean()) for o in node.operands]
-            return reduce(operator.and_ if isinstance(node, n.And) else operator.or_, parts)
-        if isinstance(node, n.Not):
-            return ~_typed(self.compile(node.operand), node.operand, pl.Boolean())
-        if isinstance(node, n.Call):
-            return self.call(node)
-        raise TypeError(f"cannot compile {type(node).__name__}")
+            raise ValueError(f"expression is not type-checked: {to_text(node)}")
+        return super().generate(node, *args)
 
-    def arithmetic(self, node: n.Arithmetic) -> pl.Expr:
+    @handles(n.Literal)
+    def _literal(self, node: n.Literal) -> pl.Expr:
+        if node.value is None:
+            return pl.lit(None)
+        assert node.type is not None
+        return pl.lit(node.value, dtype=dtype_of(node.type))
+
+    @handles(n.Field)
+    def _field(self, node: n.Field) -> pl.Expr:
+        return pl.col(node.name)
+
+    @handles(n.ListLiteral)
+    def _list(self, node: n.ListLiteral) -> pl.Expr:
+        raise TypeError(f"{to_text(node)}: a list is a value only after 'in', which compiles its items "
+                        "itself; the checker reports a list anywhere else")
+
+    @handles(n.Unary)
+    def _unary(self, node: n.Unary) -> pl.Expr:
+        operand = _typed(self.generate(node.operand), node.operand, pl.Float64())
+        return -operand if node.op == "-" else operand
+
+    @handles(n.Arithmetic)
+    def _arithmetic(self, node: n.Arithmetic) -> pl.Expr:
         dtype = dtype_of(node.type) if node.type and node.type.is_number else pl.Float64()
-        left = _typed(self.compile(node.left), node.left, dtype)
-        right = _typed(self.compile(node.right), node.right, dtype)
+        left = _typed(self.generate(node.left), node.left, dtype)
+        right = _typed(self.generate(node.right), node.right, dtype)
         if node.op == "/":
             return pl.when(right != 0).then(exact_div(left, right))
         return _ARITH[node.op](left, right)
 
-    def compare(self, node: n.Compare) -> pl.Expr:
-        left, right = self.compile(node.left), self.compile(node.right)
+    @handles(n.Compare)
+    def _compare(self, node: n.Compare) -> pl.Expr:
+        left, right = self.generate(node.left), self.generate(node.right)
         if not _reads_columns(node.left) and _reads_columns(node.right):
             # polars 2.1 returns one row for `literal < broadcast column`; put the literal right.
             return _COMPARE[_MIRROR[node.op]](right, left)
         return _COMPARE[node.op](left, right)
 
-    def contained(self, node: n.In) -> pl.Expr:
-        value = self.compile(node.value)
+    @handles(n.In)
+    def _in(self, node: n.In) -> pl.Expr:
+        value = self.generate(node.value)
         items = node.items.items
         vt = node.value.type
         # is_in on a value without any column gives a length-1 series that will not broadcast.
@@ -151,18 +151,38 @@ class _Compiler:
             assert vt is not None
             dtype = dtype_of(vt)
             values = pl.Series([i.value for i in items], dtype=dtype)  # type: ignore[attr-defined]
-            return value.cast(dtype).is_in(values.implode())
-        # Floats (0.0 == -0.0) and expressions: Kleene OR of equalities, as SQL defines IN.
-        return reduce(operator.or_, [value == self.compile(i) for i in items])
+            found = value.cast(dtype).is_in(values.implode())
+        else:
+            # Floats (0.0 == -0.0) and expressions: Kleene OR of equalities, as SQL defines IN.
+            found = reduce(operator.or_, [value == self.generate(i) for i in items])
+        return ~found if node.negated else found
 
-    def call(self, node: n.Call) -> pl.Expr:
+    @handles(n.IsNull)
+    def _is_null(self, node: n.IsNull) -> pl.Expr:
+        operand = self.generate(node.operand)
+        return operand.is_not_null() if node.negated else operand.is_null()
+
+    @handles(n.And)
+    def _and(self, node: n.And) -> pl.Expr:
+        return reduce(operator.and_, [_typed(self.generate(o), o, pl.Boolean()) for o in node.operands])
+
+    @handles(n.Or)
+    def _or(self, node: n.Or) -> pl.Expr:
+        return reduce(operator.or_, [_typed(self.generate(o), o, pl.Boolean()) for o in node.operands])
+
+    @handles(n.Not)
+    def _not(self, node: n.Not) -> pl.Expr:
+        return ~_typed(self.generate(node.operand), node.operand, pl.Boolean())
+
+    @handles(n.Call)
+    def _call(self, node: n.Call) -> pl.Expr:
         spec = self.ctx.functions[node.name]
         if spec.kind == "aggregate":
-            key = n.to_text(node)
+            key = to_text(node)
             if key not in self.columns:
                 raise ValueError(f"aggregate {key} must be computed by clientwise.runtime.derive.derive()")
             return pl.col(self.columns[key])
-        args = [self.compile(a) for a in node.args]
+        args = [self.generate(a) for a in node.args]
         if spec.kind == "population":
             args = [_per_row(expr, a) for expr, a in zip(args, node.args)]
         return spec.polars(args, CallInfo(node.args, self.ctx.as_of, self.ctx.key))
