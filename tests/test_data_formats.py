@@ -11,11 +11,11 @@ import pytest
 from clientwise.authoring.schema import ruleset_schema
 from clientwise.errors import DataError
 from clientwise.host.contracts import RawTable
+from clientwise.ruleset.data import DataConfig, FieldSpec, TableSpec
+from clientwise.ruleset.sources import SourceSpec, ValueMap
 from clientwise.runtime.findings import Finding
 from clientwise.runtime.sources import SourceTable
 from clientwise.runtime.validate import validate_tables
-from clientwise.ruleset.data import DataConfig, FieldSpec, TableSpec
-from clientwise.ruleset.sources import SourceSpec, ValueMap
 
 KEY = {"customer_id": FieldSpec(required=True)}
 

@@ -341,7 +341,7 @@ class TabLoader(Loader):
     name = "tab"
     suffixes = (".tab",)
 
-    def read(self, path, columns, *, keys):
+    def read(self, path, columns, *, keys, options):
         frame = pl.read_csv(path, separator="\t", infer_schema=False)
         return {"customers": RawTable("customers", frame, str(path), pl.Series("row", [2], dtype=pl.Int64))}
 

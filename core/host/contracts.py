@@ -110,7 +110,7 @@ class Loader(ABC):
         columns: Mapping[str, Sequence[str] | None],
         *,
         keys: Mapping[str, str],
-        options: ReadOptions | None = None,
+        options: ReadOptions,
     ) -> dict[str, RawTable]:
         """Read the tables found in ``path``.
 
@@ -119,9 +119,8 @@ class Loader(ABC):
         each table's customer-key column as the file names it, so a format that nests
         contacts inside customers (JSON) can give nested rows their customer's key;
         formats holding one flat table ignore it. ``options`` says how ``[data]``
-        declares the file: the table it holds, its encoding, CSV dialect or sheet
-        (a loader whose ``read`` was written without this parameter is called
-        without it).
+        declares the file: the table it holds, its encoding, CSV dialect or sheet;
+        its fields are None where the ruleset leaves the loader to work them out.
         """
 
 

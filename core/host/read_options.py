@@ -1,9 +1,8 @@
 """How a loader should read one file, as the ruleset's ``[data]`` section declares it.
 
-Part of the loader contract (:class:`clientwise.host.contracts.Loader`): a loader
-whose ``read`` accepts an ``options`` keyword gets one; the built-in CSV loader
-uses the encoding and dialect, the Excel loader the sheet. Loaders that take no
-``options`` are called as before.
+Part of the loader contract (:class:`clientwise.host.contracts.Loader`): every
+``read`` gets one; the built-in CSV loader uses the encoding and dialect, the Excel
+loader the sheet, and a format without such settings ignores it.
 """
 
 from __future__ import annotations

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-from clientwise.host.contracts import RawTable
 from clientwise.errors import Problem
+from clientwise.host.contracts import RawTable
 from clientwise.runtime.casts import Check
 
 #: Bad cells shown per check (per column and kind of problem); the rest are counted.

@@ -33,8 +33,8 @@ from clientwise.runtime.findings import Finding, warnings_of
 from clientwise.runtime.load import LoadedData, load_tables
 from clientwise.runtime.loop import Deriver, Loop
 from clientwise.runtime.result import Result, RulesetIdentity
-from clientwise.runtime.sources import SourceTable
 from clientwise.runtime.single import OneCustomer, Population, record_tables, typed_like
+from clientwise.runtime.sources import SourceTable
 from clientwise.runtime.validate import validate_tables
 
 DataSource = str | Path | Mapping[str, pl.DataFrame]

@@ -11,7 +11,6 @@ asked for. Every problem found here is reported at once.
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -20,11 +19,10 @@ import polars as pl
 
 from clientwise.errors import DataError, Problem, ProblemList
 from clientwise.host.contracts import Loader, RawTable
-from clientwise.host.read_options import ReadOptions
-from clientwise.runtime.findings import Finding
-from clientwise.runtime.sources import SourceTable, data_files, read_options, source_files
 from clientwise.ruleset.data import DataConfig, TableSpec
 from clientwise.ruleset.sources import SourceSpec
+from clientwise.runtime.findings import Finding
+from clientwise.runtime.sources import SourceTable, data_files, read_options, source_files
 
 TABLES = ("customers", "contacts", "interactions")
 
@@ -80,7 +78,7 @@ def load_tables(
         loader = by_suffix[file.suffix.lower()]
         named = file.stem.lower() if file.stem.lower() in TABLES else "customers"
         options = replace(read_options(data, named, None), table=None)  # the loader decides
-        for name, table in _read(loader, file, columns, keys, options).items():
+        for name, table in loader.read(file, columns, keys=keys, options=options).items():
             if name not in columns:
                 continue
             if name in found:
@@ -109,8 +107,8 @@ def _read_source(
     wanted = [c for f, c in spec.source_columns(source).items() if f not in source.constants]
     wanted = list(dict.fromkeys([*wanted, *source.filter]))
     options = read_options(data, table, source)
-    tables = _read(loader, file, {name: wanted for name in TABLES},
-                   {name: spec.source_columns(source)[data.key] for name in TABLES}, options)
+    tables = loader.read(file, {name: wanted for name in TABLES},
+                         keys={name: spec.source_columns(source)[data.key] for name in TABLES}, options=options)
     if table in tables:
         return tables[table]
     if len(tables) == 1:
@@ -122,25 +120,6 @@ def _read_source(
         file=str(file),
         hint=f"name the sheet or array '{table}', or set sheet = \"...\" in its source",
     ))
-
-
-def _read(
-    loader: Loader, path: Path, columns: dict[str, Sequence[str] | None], keys: dict[str, str],
-    options: ReadOptions | None = None,
-) -> dict[str, RawTable]:
-    """Call a loader; ``options`` only if its ``read`` takes them (loaders written before
-    ``options`` existed keep working)."""
-    if options is None or not _takes_options(loader):
-        return loader.read(path, columns, keys=keys)
-    return loader.read(path, columns, keys=keys, options=options)
-
-
-def _takes_options(loader: Loader) -> bool:
-    try:
-        parameters = inspect.signature(loader.read).parameters.values()
-    except (TypeError, ValueError):
-        return False
-    return any(p.name == "options" or p.kind is p.VAR_KEYWORD for p in parameters)
 
 
 def _not_a_directory(path: Path, tables: list[str]) -> Problem:

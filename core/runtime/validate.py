@@ -22,6 +22,7 @@ import polars as pl
 
 from clientwise.errors import DataError, Problem
 from clientwise.host.contracts import RawTable
+from clientwise.ruleset.data import DataConfig, TableSpec
 from clientwise.runtime.cell_format import cell_format
 from clientwise.runtime.cell_problems import SHOWN_PER_CHECK, ProblemReport, cell_problems
 from clientwise.runtime.findings import Finding
@@ -29,7 +30,6 @@ from clientwise.runtime.sources import SourceTable
 from clientwise.runtime.validate_checks import FIELD_DTYPES, FieldPlan, as_text, plan_field
 from clientwise.runtime.validate_keys import KeyedPart, check_keys
 from clientwise.runtime.value_maps import unmapped_counts, unmapped_finding
-from clientwise.ruleset.data import DataConfig, TableSpec
 
 __all__ = ["FIELD_DTYPES", "SHOWN_PER_CHECK", "SourceTable", "validate_tables"]
 

@@ -17,8 +17,8 @@ from functools import partial
 import polars as pl
 
 from clientwise.ruleset.data import DataConfig, FieldSpec, FieldType
-from clientwise.runtime.cell_format import CellFormat, cell_format
 from clientwise.runtime.casts import Check, cast_for
+from clientwise.runtime.cell_format import CellFormat, cell_format
 from clientwise.runtime.numbers import decorated_parts
 from clientwise.runtime.value_maps import map_text
 

@@ -18,6 +18,8 @@ import polars as pl
 
 from clientwise.errors import Problem
 from clientwise.host.contracts import RawTable
+from clientwise.ruleset.data import RELATED_TABLES, DataConfig
+from clientwise.runtime.casts import Check
 from clientwise.runtime.cell_problems import (
     SHOWN_PER_CHECK,
     ProblemReport,
@@ -26,8 +28,6 @@ from clientwise.runtime.cell_problems import (
     joined_rows,
 )
 from clientwise.runtime.findings import Finding
-from clientwise.runtime.casts import Check
-from clientwise.ruleset.data import RELATED_TABLES, DataConfig
 
 
 @dataclass(frozen=True)

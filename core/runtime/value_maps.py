@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from clientwise.runtime.findings import Finding
 from clientwise.ruleset.sources import Target, ValueMap
+from clientwise.runtime.findings import Finding
 
 #: Distinct unmapped values named in a finding; the rest are counted.
 SHOWN_VALUES = 5

@@ -59,8 +59,6 @@ if TYPE_CHECKING:
     from clientwise.expr.functions import CallInfo, EvalContext, FunctionSpec, SignatureError
     from clientwise.expr.types import BOOLEAN, DATE, INTEGER, NULL, NUMBER, STRING, Type
     from clientwise.host import spec as hookspecs
-    from clientwise.host.factory import build_host
-    from clientwise.host.manager import PluginHost
     from clientwise.host.contracts import (
         RULE_STATUS,
         CompileContext,
@@ -74,6 +72,8 @@ if TYPE_CHECKING:
         SummaryContext,
         Writer,
     )
+    from clientwise.host.factory import build_host
+    from clientwise.host.manager import PluginHost
     from clientwise.host.read_options import ReadOptions
     from clientwise.host.spec import hookimpl
     from clientwise.output.escape import clean, escape_formula, escape_formulas
