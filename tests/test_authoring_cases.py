@@ -6,13 +6,11 @@ import json
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
 from clientwise import Evaluator, load_ruleset
 from clientwise.authoring.cases_io import load_cases
 from clientwise.authoring.coverage import measure
 from clientwise.authoring.runner import run_cases
-from clientwise.cli.app import cli
 from clientwise.errors import RulesetError
 
 HEAD = 'schema = 1\nextends = "default"\n\n[metadata]\nname = "acme"\n\n'
@@ -47,31 +45,20 @@ expect = { tier = "core", health_score = 5, actions = ["assign_sponsor"], not_ac
 """
 
 
-def write(folder: Path, name: str, text: str) -> Path:
-    path = folder / name
-    path.write_text(text, encoding="utf-8")
-    return path
-
-
-def invoke(*args: str) -> tuple[int, str]:
-    result = CliRunner().invoke(cli, list(args), catch_exceptions=False)
-    return result.exit_code, result.output
-
-
-def test_passing_cases_print_pass_and_coverage(tmp_path: Path) -> None:
-    path = write(tmp_path, "acme.toml", HEAD + PASSING)
-    code, out = invoke("test", str(path))
+def test_passing_cases_print_pass_and_coverage(invoke, write_ruleset) -> None:
+    path = write_ruleset(HEAD + PASSING, "acme.toml")
+    code, out, err = invoke("test", str(path))
     assert code == 0, out
     assert "  PASS  big_is_strategic" in out and "  PASS  fixed_rank_is_core" in out
-    assert out.rstrip().endswith("2 passed")
+    assert out.rstrip().endswith("2 passed") and err == ""
     assert "  coverage: 46% (16 of 35 rules and outcomes)" in out
     assert "outcomes no case reaches: tier = transactional, value_class = value_creator" in out
 
 
-def test_a_failure_shows_expected_actual_and_the_rules_involved(tmp_path: Path) -> None:
-    path = write(tmp_path, "acme.toml", HEAD + FAILING)
-    code, out = invoke("test", str(path))
-    assert code == 1
+def test_a_failure_shows_expected_actual_and_the_rules_involved(invoke, write_ruleset) -> None:
+    path = write_ruleset(HEAD + FAILING, "acme.toml")
+    code, out, err = invoke("test", str(path))
+    assert code == 1 and err == ""
     assert "  FAIL  sponsored_is_wrong  (Deliberately wrong expectations)" in out
     assert "      customer C1, tier: expected 'core', got 'strategic'" in out
     assert "          [fired] strategic: segment_rank <= segment_cutoff_strategic" in out
@@ -84,22 +71,23 @@ def test_a_failure_shows_expected_actual_and_the_rules_involved(tmp_path: Path) 
     assert out.rstrip().endswith("0 passed, 1 failed")
 
 
-def test_numbers_match_within_the_tolerance(tmp_path: Path) -> None:
+def test_numbers_match_within_the_tolerance(invoke, write_ruleset) -> None:
     case = FAILING.replace('tier = "core", health_score = 5, actions = ["assign_sponsor"], not_actions = ["measure_satisfaction"]',
                            "health_score = 0.4")
-    code, out = invoke("test", str(write(tmp_path, "acme.toml", HEAD + case)))
+    code, out, _ = invoke("test", str(write_ruleset(HEAD + case, "acme.toml")))
     assert code == 0, out
-    code, out = invoke("test", str(write(tmp_path, "acme.toml", HEAD + case.replace("0.4", "0.6"))))
+    code, out, _ = invoke("test", str(write_ruleset(HEAD + case.replace("0.4", "0.6"), "acme.toml")))
     assert code == 1 and "health_score: expected 0.6, got 0" in out
 
 
-def test_k_selects_cases_and_json_reports_them(tmp_path: Path) -> None:
-    path = write(tmp_path, "acme.toml", HEAD + PASSING + FAILING)
-    code, out = invoke("test", str(path), "-k", "fixed")
-    assert code == 0 and "fixed_rank_is_core" in out and "big_is_strategic" not in out and "sponsored" not in out
-    code, out = invoke("test", str(path), "-k", "not sponsored")
-    assert code == 0 and "1 failed" not in out and out.rstrip().endswith("2 passed")
-    code, out = invoke("test", str(path), "--json")
+def test_k_selects_cases_and_json_reports_them(invoke, write_ruleset) -> None:
+    path = write_ruleset(HEAD + PASSING + FAILING, "acme.toml")
+    fixed = invoke("test", str(path), "-k", "fixed")
+    assert fixed.code == 0 and "fixed_rank_is_core" in fixed.stdout
+    assert "big_is_strategic" not in fixed.output and "sponsored" not in fixed.output
+    passing = invoke("test", str(path), "-k", "not sponsored")
+    assert passing.code == 0 and "1 failed" not in passing.output and passing.output.rstrip().endswith("2 passed")
+    code, out, err = invoke("test", str(path), "--json")
     assert code == 1
     report = json.loads(out)["rulesets"][0]
     assert report["counts"] == {"passed": 2, "failed": 1, "error": 0}
@@ -108,8 +96,8 @@ def test_k_selects_cases_and_json_reports_them(tmp_path: Path) -> None:
     assert failed["mismatches"][0] == {**failed["mismatches"][0], "customer": "C1", "what": "tier",
                                        "expected": "core", "actual": "strategic"}
     assert report["coverage"]["total"] == 35
-    code, out = invoke("test", str(path), "-k", "nothing_matches")
-    assert code == 2 and "no test case ran" in out and "check the -k text" in out
+    code, out, err = invoke("test", str(path), "-k", "nothing_matches")
+    assert code == 2 and "no test case ran" in err and "check the -k text" in err
 
 
 @pytest.mark.parametrize(("expression", "selected"), [
@@ -135,61 +123,62 @@ def test_k_takes_pytest_style_expressions(expression: str, selected: set[str]) -
     ("or alpha", "'or' where a word was expected"),
     ("", "it ends where a word was expected"),
 ])
-def test_a_malformed_k_expression_is_an_error_saying_where(tmp_path: Path, expression: str, why: str) -> None:
-    path = write(tmp_path, "acme.toml", HEAD + PASSING)
-    code, out = invoke("test", str(path), "-k", expression)
+def test_a_malformed_k_expression_is_an_error_saying_where(invoke, write_ruleset, expression: str, why: str) -> None:
+    path = write_ruleset(HEAD + PASSING, "acme.toml")
+    code, _, err = invoke("test", str(path), "-k", expression)
     assert code == 2
-    assert f"cannot read the expression: {why}" in out and "-k" in out and "and not slow" in out
+    assert f"cannot read the expression: {why}" in err and "-k" in err and "and not slow" in err
 
 
-def test_a_case_matching_any_repeated_k_expression_runs(tmp_path: Path) -> None:
-    path = write(tmp_path, "acme.toml", HEAD + PASSING + FAILING)
-    code, out = invoke("test", str(path), "-k", "big and not fixed", "-k", "FIXED")
-    assert code == 0 and "big_is_strategic" in out and "fixed_rank_is_core" in out and "sponsored" not in out
+def test_a_case_matching_any_repeated_k_expression_runs(invoke, write_ruleset) -> None:
+    path = write_ruleset(HEAD + PASSING + FAILING, "acme.toml")
+    ran = invoke("test", str(path), "-k", "big and not fixed", "-k", "FIXED")
+    assert ran.code == 0 and "big_is_strategic" in ran.stdout and "fixed_rank_is_core" in ran.stdout
+    assert "sponsored" not in ran.output
 
 
-def test_min_coverage_fails_below_the_threshold(tmp_path: Path) -> None:
-    path = write(tmp_path, "acme.toml", HEAD + PASSING)
-    assert invoke("test", str(path), "--min-coverage", "40")[0] == 0
-    code, out = invoke("test", str(path), "--min-coverage", "50")
-    assert code == 1 and "coverage below --min-coverage 50%" in out
+def test_min_coverage_fails_below_the_threshold(invoke, write_ruleset) -> None:
+    path = write_ruleset(HEAD + PASSING, "acme.toml")
+    assert invoke("test", str(path), "--min-coverage", "40").code == 0
+    code, _, err = invoke("test", str(path), "--min-coverage", "50")
+    assert code == 1 and "coverage below --min-coverage 50%" in err
 
 
-def test_sibling_tests_file_and_inherited_cases(tmp_path: Path) -> None:
-    base = write(tmp_path, "base.toml", HEAD + PASSING)
-    write(tmp_path, "base.tests.toml", FAILING.replace("sponsored_is_wrong", "from_sibling"))
-    child = write(tmp_path, "child.toml", 'schema = 1\nextends = "base.toml"\n\n[metadata]\nname = "child"\n')
-    write(tmp_path, "child.tests.toml", FAILING.replace("sponsored_is_wrong", "from_sibling")
-          .replace('tier = "core", health_score = 5, actions = ["assign_sponsor"], not_actions = ["measure_satisfaction"]',
-                   'tier = "strategic"'))
+def test_sibling_tests_file_and_inherited_cases(invoke, write_ruleset) -> None:
+    base = write_ruleset(HEAD + PASSING, "base.toml")
+    write_ruleset(FAILING.replace("sponsored_is_wrong", "from_sibling"), "base.tests.toml")
+    child = write_ruleset('schema = 1\nextends = "base.toml"\n\n[metadata]\nname = "child"\n', "child.toml")
+    write_ruleset(FAILING.replace("sponsored_is_wrong", "from_sibling")
+                  .replace('tier = "core", health_score = 5, actions = ["assign_sponsor"], not_actions = ["measure_satisfaction"]',
+                           'tier = "strategic"'), "child.tests.toml")
     ids = [c.case.id for c in load_cases(load_ruleset(child), child)]
     assert ids == ["big_is_strategic", "fixed_rank_is_core", "from_sibling"]
-    assert invoke("test", str(child))[0] == 0  # the child's sibling case replaced the failing one
-    assert invoke("test", str(base))[0] == 1
+    assert invoke("test", str(child)).code == 0  # the child's sibling case replaced the failing one
+    assert invoke("test", str(base)).code == 1
 
 
-def test_cases_do_not_change_the_content_hash(tmp_path: Path) -> None:
-    plain = load_ruleset(write(tmp_path, "a.toml", HEAD))
-    with_cases = load_ruleset(write(tmp_path, "b.toml", HEAD + PASSING))
+def test_cases_do_not_change_the_content_hash(write_ruleset) -> None:
+    plain = load_ruleset(write_ruleset(HEAD, "a.toml"))
+    with_cases = load_ruleset(write_ruleset(HEAD + PASSING, "b.toml"))
     assert plain.hash == with_cases.hash and len(with_cases.core.tests) == 2
 
 
-def test_invalid_cases_are_reported_with_key_paths(tmp_path: Path) -> None:
+def test_invalid_cases_are_reported_with_key_paths(invoke, write_ruleset, tmp_path: Path) -> None:
     bad = HEAD + '[[tests]]\nid = "x"\nas_of = "yesterday"\ncustomers = []\nexpect = { actions = "a" }\n'
-    code, out = invoke("test", str(write(tmp_path, "acme.toml", bad)))
+    code, _, err = invoke("test", str(write_ruleset(bad, "acme.toml")))
     assert code == 2
-    assert "acme.toml: tests[0].as_of" in out
-    assert "acme.toml: tests[0].customers" in out
-    assert "acme.toml: tests[0].expect.actions" in out
-    write(tmp_path, "acme.toml", HEAD)
-    write(tmp_path, "acme.tests.toml", '[[tests]]\nid = "x"\nas_of = 2026-06-30\ncustomers = [{ a = 1 }]\n'
-          'expect = {}\nbogus = 1\n\n[[tests]]\nid = "x"\nas_of = 2026-06-30\ncustomers = [{ a = 1 }]\nexpect = {}\n')
+    assert "acme.toml: tests[0].as_of" in err
+    assert "acme.toml: tests[0].customers" in err
+    assert "acme.toml: tests[0].expect.actions" in err
+    write_ruleset(HEAD, "acme.toml")
+    write_ruleset('[[tests]]\nid = "x"\nas_of = 2026-06-30\ncustomers = [{ a = 1 }]\n'
+                  'expect = {}\nbogus = 1\n\n[[tests]]\nid = "x"\nas_of = 2026-06-30\ncustomers = [{ a = 1 }]\nexpect = {}\n', "acme.tests.toml")
     with pytest.raises(RulesetError) as error:
         load_cases(load_ruleset(tmp_path / "acme.toml"), tmp_path / "acme.toml")
     assert "acme.tests.toml: tests[0].bogus: unknown key 'bogus'" in error.value.render()
 
 
-def test_a_case_with_unknown_columns_or_actions_is_an_error_but_the_others_run(tmp_path: Path) -> None:
+def test_a_case_with_unknown_columns_or_actions_is_an_error_but_the_others_run(invoke, write_ruleset) -> None:
     bad = f"""
 [[tests]]
 id = "typos"
@@ -204,12 +193,12 @@ as_of = 2026-06-30
 customers = [{{ customer_id = "C1", name = "X", revenue = "lots" }}]
 expect = {{ tier = "core" }}
 """
-    code, out = invoke("test", str(write(tmp_path, "acme.toml", HEAD + PASSING + bad)))
+    code, out, _ = invoke("test", str(write_ruleset(HEAD + PASSING + bad, "acme.toml")))
     assert code == 2
     assert "  PASS  big_is_strategic" in out and "  ERROR typos" in out and "  ERROR bad_record" in out
     assert "tests[2].fixed.segment_rnk: fixed value for 'segment_rnk', which is not a derived field" in out
     assert "fix: did you mean 'segment_rank'?" in out
-    code, out = invoke("test", str(write(tmp_path, "acme.toml", HEAD + bad.replace("segment_rnk", "segment_rank"))))
+    code, out, _ = invoke("test", str(write_ruleset(HEAD + bad.replace("segment_rnk", "segment_rank"), "acme.toml")))
     assert "tests[0].expect.tierr: expects a value for 'tierr', which the ruleset does not compute" in out
     assert "fix: did you mean 'tier'?" in out
     assert "tests[0].expect.actions: no action rule has id 'asign_sponsor'" in out
@@ -217,8 +206,8 @@ expect = {{ tier = "core" }}
     assert "value: lots" in out
 
 
-def test_python_api_runs_cases_and_measures_coverage(tmp_path: Path) -> None:
-    path = write(tmp_path, "acme.toml", HEAD + PASSING + FAILING)
+def test_python_api_runs_cases_and_measures_coverage(write_ruleset) -> None:
+    path = write_ruleset(HEAD + PASSING + FAILING, "acme.toml")
     evaluator = Evaluator(path)
     outcomes = run_cases(evaluator, path, ("big", "sponsored"))
     assert [(o.id, o.status) for o in outcomes] == [("big_is_strategic", "passed"), ("sponsored_is_wrong", "failed")]
@@ -230,21 +219,21 @@ def test_python_api_runs_cases_and_measures_coverage(tmp_path: Path) -> None:
     assert coverage.total == 35 and coverage.covered == 35 - len(coverage.uncovered_rules) - len(coverage.uncovered_outcomes)
 
 
-def test_a_broken_ruleset_does_not_stop_the_others(tmp_path: Path) -> None:
-    good = write(tmp_path, "good.toml", HEAD + PASSING)
-    bad = write(tmp_path, "bad.toml", HEAD + "[metadata]\n")
-    result = CliRunner().invoke(cli, ["test", str(bad), str(good)])
-    assert result.exit_code == 2
-    assert "  PASS  big_is_strategic" in result.stdout
-    assert f"error: {bad}: not valid TOML" in result.stderr
+def test_a_broken_ruleset_does_not_stop_the_others(invoke, write_ruleset) -> None:
+    good = write_ruleset(HEAD + PASSING, "good.toml")
+    bad = write_ruleset(HEAD + "[metadata]\n", "bad.toml")
+    code, out, err = invoke("test", str(bad), str(good))
+    assert code == 2
+    assert "  PASS  big_is_strategic" in out
+    assert f"error: {bad}: not valid TOML" in err
 
 
-def test_the_example_case_in_the_docs_passes(tmp_path: Path) -> None:
+def test_the_example_case_in_the_docs_passes(invoke, write_ruleset, docs) -> None:
     import re
 
-    text = (Path(__file__).resolve().parent.parent / "docs" / "authoring.md").read_text()
+    text = (docs / "authoring.md").read_text()
     block = next(b for b in re.findall(r"```toml[^\n]*\n(.*?)```", text, re.S) if "[[tests]]" in b)
-    code, out = invoke("test", str(write(tmp_path, "doc.toml", HEAD + block)))
+    code, out, _ = invoke("test", str(write_ruleset(HEAD + block, "doc.toml")))
     assert code == 0, out
     assert "  PASS  loss_maker_is_repriced" in out
 
@@ -269,17 +258,17 @@ expect = { tier = "core" }
 """
 
 
-def test_records_use_field_or_client_names_and_unknown_keys_are_errors(tmp_path: Path) -> None:
-    code, out = invoke("test", str(write(tmp_path, "acme.toml", HEAD + RENAMED)))
+def test_records_use_field_or_client_names_and_unknown_keys_are_errors(invoke, write_ruleset) -> None:
+    code, out, _ = invoke("test", str(write_ruleset(HEAD + RENAMED, "acme.toml")))
     assert code == 2
     assert "tests[0].customers[0].gross_margn: 'gross_margn' is not a field of the customers table, so it would " \
            "be ignored" in out
     assert "fix: did you mean 'gross_margin'?" in out and "  PASS  client_names" in out
-    code, out = invoke("test", str(write(tmp_path, "acme.toml", HEAD + RENAMED.replace("gross_margn", "gross_margin"))))
-    assert code == 0 and out.rstrip().endswith("2 passed")
+    code, out, err = invoke("test", str(write_ruleset(HEAD + RENAMED.replace("gross_margn", "gross_margin"), "acme.toml")))
+    assert code == 0 and out.rstrip().endswith("2 passed") and err == ""
 
 
-def test_only_actions_forbids_every_other_action(tmp_path: Path) -> None:
+def test_only_actions_forbids_every_other_action(invoke, write_ruleset) -> None:
     case = f"""
 [[tests]]
 id = "only"
@@ -288,7 +277,7 @@ customers = [{BIG}]
 population = [{SMALL}]
 expect = {{ actions = ["assign_sponsor"], only_actions = true }}
 """
-    code, out = invoke("test", str(write(tmp_path, "acme.toml", HEAD + case)))
-    assert code == 1
-    assert "      customer C1, action relationship_plan: expected it not to fire, but it was fired" in out
-    assert "action assign_sponsor:" not in out
+    ran = invoke("test", str(write_ruleset(HEAD + case, "acme.toml")))
+    assert ran.code == 1
+    assert "      customer C1, action relationship_plan: expected it not to fire, but it was fired" in ran.stdout
+    assert "action assign_sponsor:" not in ran.output

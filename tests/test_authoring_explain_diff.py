@@ -6,13 +6,12 @@ import json
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
 from clientwise import Evaluator, expr, load_ruleset
 from clientwise.authoring.diff import diff_documents, diff_results, flatten
 from clientwise.authoring.trace import render_trace, render_why_not
 from clientwise.authoring.whynot import reasons
-from clientwise.cli.app import cli
+from clientwise.compiler.plan import Source
 from clientwise.errors import InputError
 from clientwise.sample import DEMO_AS_OF, demo_path
 
@@ -21,9 +20,9 @@ TOP5 = ('schema = 1\nextends = "default"\n\n[metadata]\nname = "top5"\nversion =
         '[[segmentation.tiers]]\nid = "strategic"\nshare = 0.05\n\n[[rules]]\nid = "annual_review"\nremove = true\n')
 
 
-def invoke(*args: str) -> tuple[int, str]:
-    result = CliRunner().invoke(cli, list(args), catch_exceptions=False)
-    return result.exit_code, result.output
+@pytest.fixture
+def top5(write_ruleset) -> Path:  # type: ignore[no-untyped-def]
+    return write_ruleset(TOP5, "top5.toml")
 
 
 @pytest.fixture(scope="module")
@@ -32,15 +31,11 @@ def evaluated() -> tuple[Evaluator, object]:
     return evaluator, evaluator.evaluate(demo_path(), as_of=DEMO_AS_OF)
 
 
-def test_why_not_names_the_false_and_the_null_parts() -> None:
+def test_why_not_names_the_false_and_the_null_parts(expr_context) -> None:  # type: ignore[no-untyped-def]
     scope = expr.Scope(fields={"tier": expr.STRING, "sponsor": expr.STRING, "revenue": expr.NUMBER})
-    from clientwise.compiler.plan import Source
-    from clientwise.host.factory import build_host
-
-    functions = build_host().functions()
     node = expr.parse_checked("tier in ['core'] and (sponsor is null or revenue > 10)", Source("f", "p"), scope,
-                              functions, allow_population=False)
-    context = expr.EvalContext(as_of=DEMO_AS_OF, functions=functions, key="k")
+                              expr_context.functions, allow_population=False)
+    context = expr_context
     row = {"tier": "core", "sponsor": "Ann", "revenue": None}
     assert reasons(node, row, context) == [
         "- none of these holds:",
@@ -51,8 +46,8 @@ def test_why_not_names_the_false_and_the_null_parts() -> None:
     assert reasons(node, {**row, "tier": "x"}, context)[0] == "- tier in ['core'] is false  [tier = 'x']"
 
 
-def test_explain_prints_the_full_trace_with_why_not(evaluated) -> None:  # type: ignore[no-untyped-def]
-    code, out = invoke("explain", "default", str(demo_path()), "C00018", "--as-of", AS_OF)
+def test_explain_prints_the_full_trace_with_why_not(invoke, evaluated) -> None:  # type: ignore[no-untyped-def]
+    code, out, _ = invoke("explain", "default", str(demo_path()), "C00018", "--as-of", AS_OF)
     assert code == 0
     assert out.startswith("Customer C00018 (Ferreira Machining AG)\n")
     assert "Derived values (each computed from the values in brackets):" in out
@@ -84,20 +79,19 @@ def test_why_not_a_single_rule(evaluated) -> None:  # type: ignore[no-untyped-de
     assert "It did not fire: a value it needs is unknown (null):\n  that is: null\n  - competitor_pilot is unknown (null)" in unknown
 
 
-def test_explain_errors_exit_2_with_a_fix() -> None:
-    code, out = invoke("explain", "default", str(demo_path()), "C00001", "--as-of", AS_OF, "--why-not", "asign_sponsor")
-    assert code == 2 and "error: --why-not: no rule 'asign_sponsor' to explain" in out
-    assert "fix: did you mean 'assign_sponsor'?" in out
-    code, out = invoke("explain", "default", str(demo_path()), "C0001", "--as-of", AS_OF)
-    assert code == 2 and "error: KEY: no customer with key 'C0001'" in out and "did you mean 'C00201'?" in out
+def test_explain_errors_exit_2_with_a_fix(invoke) -> None:
+    code, _, err = invoke("explain", "default", str(demo_path()), "C00001", "--as-of", AS_OF, "--why-not", "asign_sponsor")
+    assert code == 2 and "error: --why-not: no rule 'asign_sponsor' to explain" in err
+    assert "fix: did you mean 'assign_sponsor'?" in err
+    code, _, err = invoke("explain", "default", str(demo_path()), "C0001", "--as-of", AS_OF)
+    assert code == 2 and "error: KEY: no customer with key 'C0001'" in err and "did you mean 'C00201'?" in err
     ruleset = load_ruleset("default")
     assert ruleset.name == "default"
 
 
-def test_an_action_id_wins_over_a_decision_rule_of_the_same_name(tmp_path: Path, evaluated) -> None:  # type: ignore[no-untyped-def]
-    path = tmp_path / "amb.toml"
-    path.write_text('schema = 1\nextends = "default"\n[metadata]\nname = "amb"\n[[rules]]\nid = "core"\n'
-                    'when = "tier == \'core\'"\naction = "a"\nbecause = "b"\n', encoding="utf-8")
+def test_an_action_id_wins_over_a_decision_rule_of_the_same_name(write_ruleset, evaluated) -> None:  # type: ignore[no-untyped-def]
+    path = write_ruleset('schema = 1\nextends = "default"\n[metadata]\nname = "amb"\n[[rules]]\nid = "core"\n'
+                         'when = "tier == \'core\'"\naction = "a"\nbecause = "b"\n', "amb.toml")
     evaluator = Evaluator(path)
     result = evaluator.evaluate(demo_path(), as_of=DEMO_AS_OF)
     assert "rule core: tier == 'core'" in render_why_not(evaluator, result, "C00001", "core")  # the action id wins
@@ -106,10 +100,8 @@ def test_an_action_id_wins_over_a_decision_rule_of_the_same_name(tmp_path: Path,
     assert "no rule 'red_band'" in error.value.render()
 
 
-def test_diff_shows_migrations_actions_and_figures(tmp_path: Path) -> None:
-    top5 = tmp_path / "top5.toml"
-    top5.write_text(TOP5, encoding="utf-8")
-    code, out = invoke("diff", "default", str(top5), str(demo_path()), "--as-of", AS_OF)
+def test_diff_shows_migrations_actions_and_figures(top5, invoke) -> None:
+    code, out, _ = invoke("diff", "default", str(top5), str(demo_path()), "--as-of", AS_OF)
     assert code == 0
     lines = out.splitlines()
     assert lines[0] == "A = default 1.0.0, B = top5 2"
@@ -128,10 +120,8 @@ def test_diff_shows_migrations_actions_and_figures(tmp_path: Path) -> None:
     assert any(line.split()[:3] == ["segmentation.customers", "300", "300"] for line in lines)
 
 
-def test_diff_json_and_api_agree(tmp_path: Path) -> None:
-    top5 = tmp_path / "top5.toml"
-    top5.write_text(TOP5, encoding="utf-8")
-    code, out = invoke("diff", "default", str(top5), str(demo_path()), "--as-of", AS_OF, "--json")
+def test_diff_json_and_api_agree(top5, invoke) -> None:
+    code, out, _ = invoke("diff", "default", str(top5), str(demo_path()), "--as-of", AS_OF, "--json")
     data = json.loads(out)
     assert code == 0 and {"from": "strategic", "to": "core", "customers": 15} in data["tier_matrix"]
     moves = [m for m in data["moves"] if m["output"] == "tier"]
@@ -146,27 +136,25 @@ def test_diff_json_and_api_agree(tmp_path: Path) -> None:
     assert len(data["actions"]) == len(diff.actions)
 
 
-def test_diff_of_the_rulesets_themselves(tmp_path: Path) -> None:
-    top5 = tmp_path / "top5.toml"
-    top5.write_text(TOP5, encoding="utf-8")
-    code, out = invoke("diff", "--rules", "default", str(top5))
+def test_diff_of_the_rulesets_themselves(top5, invoke) -> None:
+    code, out, _ = invoke("diff", "--rules", "default", str(top5))
     assert code == 0
     assert out.splitlines()[:2] == ["--- default", f"+++ {top5}"]
     assert "~ segmentation.tiers[id=strategic].share: 0.1 -> 0.05" in out
     assert "- rules[id=annual_review].when = tier == 'core'" in out
     assert "~ metadata.name: default -> top5" in out
-    assert invoke("diff", "--rules", "default", "default")[1].strip() == "default and default hold the same criteria."
+    assert invoke("diff", "--rules", "default", "default").stdout.strip() == "default and default hold the same criteria."
     assert flatten({"a": [{"id": "x", "v": 1}], "b": [1, 2]}) == {"a[id=x].v": 1, "b": [1, 2]}
     changes = diff_documents({"a": 1, "b": 2}, {"b": 3, "c": 4})
     assert [(c.path, c.kind) for c in changes] == [("a", "removed"), ("b", "changed"), ("c", "added")]
 
 
-def test_diff_without_data_says_what_to_do() -> None:
-    code, out = invoke("diff", "default", "default")
-    assert code == 2 and "diff needs DATA" in out and "use --rules" in out
+def test_diff_without_data_says_what_to_do(invoke) -> None:
+    code, _, err = invoke("diff", "default", "default")
+    assert code == 2 and "diff needs DATA" in err and "use --rules" in err
 
 
-def test_customer_text_cannot_reach_the_terminal_as_control_codes(tmp_path: Path) -> None:
+def test_customer_text_cannot_reach_the_terminal_as_control_codes(invoke, tmp_path: Path) -> None:
     import polars as pl
 
     customers = pl.read_csv(demo_path() / "customers.csv", infer_schema_length=0)
@@ -177,11 +165,12 @@ def test_customer_text_cannot_reach_the_terminal_as_control_codes(tmp_path: Path
     customers.write_csv(data / "customers.csv")
     for name in ("contacts.csv", "interactions.csv"):
         (data / name).write_bytes((demo_path() / name).read_bytes())
-    code, out = invoke("explain", "default", str(data), "C00001", "--as-of", AS_OF)
-    assert code == 0 and "\x1b" not in out and "\x07" not in out
+    explained = invoke("explain", "default", str(data), "C00001", "--as-of", AS_OF)
+    out = explained.stdout
+    assert explained.code == 0 and "\x1b" not in explained.output and "\x07" not in explained.output
     assert out.startswith("Customer C00001 (Evil\ufffd[31mRed\ufffd)")
-    evaluated = CliRunner().invoke(cli, ["evaluate", "default", str(data), "--as-of", AS_OF, "--explain", "C00001"])
-    assert evaluated.exit_code == 0 and evaluated.stdout == out
+    evaluated = invoke("evaluate", "default", str(data), "--as-of", AS_OF, "--explain", "C00001")
+    assert evaluated.code == 0 and evaluated.stdout == out
     rendered = Evaluator("default").evaluate(data, as_of=DEMO_AS_OF).explain("C00001").render()
     assert rendered.startswith("Customer C00001 (Evil\ufffd[31mRed\ufffd)") and "\x1b" not in rendered
 

@@ -5,14 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import ClassVar
 
-from click.testing import CliRunner
 from pydantic import BaseModel
 
-from clientwise import Evaluator, PluginHost, build_host, hookimpl
+from clientwise import Evaluator, PluginHost, hookimpl
 from clientwise.authoring.lint import lint
-from clientwise.cli.app import cli
 from clientwise.compiler.plan import Classification, Rule, SectionPlan
 from clientwise.host.contracts import SectionHandler
+from clientwise.sdk.testing import isolated_host
 
 HEAD = 'schema = 1\nextends = "default"\n\n[metadata]\nname = "acme"\n\n'
 
@@ -170,7 +169,7 @@ class _BandsPlugin:
 
 
 def test_a_classification_that_leaves_values_without_an_outcome(tmp_path: Path) -> None:
-    host = build_host(plugins=[_BandsPlugin()])
+    host = isolated_host(_BandsPlugin())
     found = findings(tmp_path, "[bands]\ntop = 90\n", host=host)
     assert found == ["gap | bands | not every customer gets a band: the rules cover only <= 50; > 50 and <= 90 of "
                      "checklist_pct (>= 0 and <= 100) | let the last rule take the rest (e.g. a last band without "
@@ -181,32 +180,29 @@ def test_a_classification_that_leaves_values_without_an_outcome(tmp_path: Path) 
         "threshold against what the value can be: a percentage is 0 to 100, a share 0 to 1"]
 
 
-def test_check_prints_warnings_and_strict_fails(tmp_path: Path) -> None:
-    path = tmp_path / "acme.toml"
-    path.write_text(HEAD + action("never", "revenue > 100 and revenue < 50"), encoding="utf-8")
-    result = CliRunner().invoke(cli, ["check", str(path)])
-    assert result.exit_code == 0
+def test_check_prints_warnings_and_strict_fails(write_ruleset, invoke) -> None:
+    path = write_ruleset(HEAD + action("never", "revenue > 100 and revenue < 50"), "acme.toml")
+    result = invoke("check", str(path))
+    assert result.code == 0
     assert f"warning [never-true]: {path}: rules[15].when: rule 'never' can never fire" in result.stderr
     assert "  value: revenue > 100 and revenue < 50" in result.stderr
     assert "  lint: 1 warning (see above; --strict makes them errors)" in result.stdout
-    strict = CliRunner().invoke(cli, ["check", str(path), "--strict"])
-    assert strict.exit_code == 2 and "error: 1 warning with --strict" in strict.stderr
-    clean = CliRunner().invoke(cli, ["check", "default", "--strict"])
-    assert clean.exit_code == 0 and "  lint: no warnings" in clean.stdout
+    strict = invoke("check", str(path), "--strict")
+    assert strict.code == 2 and "error: 1 warning with --strict" in strict.stderr
+    clean = invoke("check", "default", "--strict")
+    assert clean.code == 0 and "  lint: no warnings" in clean.stdout
 
 
-def test_duplicate_checklist_question_ids_are_errors(tmp_path: Path) -> None:
-    path = tmp_path / "acme.toml"
-    path.write_text(HEAD.replace('extends = "default"\n', "") + '[checklist]\n[[checklist.questions]]\nid = "q"\n'
-                    'text = "?"\nwhen = "true"\n\n[[checklist.questions]]\nid = "q"\ntext = "?"\nwhen = "true"\n',
-                    encoding="utf-8")
-    result = CliRunner().invoke(cli, ["check", str(path)])
-    assert result.exit_code == 2 and "question id 'q' appears twice" in result.stderr
+def test_duplicate_checklist_question_ids_are_errors(write_ruleset, invoke) -> None:
+    path = write_ruleset(HEAD.replace('extends = "default"\n', "") + '[checklist]\n[[checklist.questions]]\nid = "q"\n'
+                         'text = "?"\nwhen = "true"\n\n[[checklist.questions]]\nid = "q"\ntext = "?"\nwhen = "true"\n',
+                         "acme.toml")
+    result = invoke("check", str(path))
+    assert result.code == 2 and "question id 'q' appears twice" in result.stderr
 
 
-def test_an_action_rule_without_because_still_runs(tmp_path: Path) -> None:
-    path = tmp_path / "acme.toml"
-    path.write_text(HEAD + action("quiet", "revenue >= 0", ""), encoding="utf-8")
+def test_an_action_rule_without_because_still_runs(write_ruleset) -> None:
+    path = write_ruleset(HEAD + action("quiet", "revenue >= 0", ""), "acme.toml")
     from clientwise.sample import DEMO_AS_OF, demo_path
 
     result = Evaluator(path).evaluate(demo_path(), as_of=DEMO_AS_OF)
@@ -227,13 +223,12 @@ def test_population_and_count_values_and_derived_conditions_have_ranges(tmp_path
     ]
 
 
-def test_check_also_checks_the_test_cases(tmp_path: Path) -> None:
-    path = tmp_path / "acme.toml"
-    path.write_text(HEAD + '[[tests]]\nid = "t"\nas_of = 2026-06-30\n'
-                    'customers = [{ customer_id = "C1", name = "A", revenu = 1 }]\n'
-                    'expect = { value_clas = "neutral", actions = ["reprise"] }\n', encoding="utf-8")
-    result = CliRunner().invoke(cli, ["check", str(path), "--strict"])
-    assert result.exit_code == 2
+def test_check_also_checks_the_test_cases(write_ruleset, invoke) -> None:
+    path = write_ruleset(HEAD + '[[tests]]\nid = "t"\nas_of = 2026-06-30\n'
+                         'customers = [{ customer_id = "C1", name = "A", revenu = 1 }]\n'
+                         'expect = { value_clas = "neutral", actions = ["reprise"] }\n', "acme.toml")
+    result = invoke("check", str(path), "--strict")
+    assert result.code == 2
     err = result.stderr
     assert f"warning [tests]: {path}: tests[0].expect.value_clas: expects a value for 'value_clas', which the " \
            "ruleset does not compute" in err

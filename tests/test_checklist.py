@@ -14,7 +14,6 @@ import clientwise
 from clientwise.compiler.plan import SectionPlan
 from clientwise.errors import RulesetError
 from clientwise.host.contracts import CompileContext, SummaryContext
-from clientwise.host.factory import build_host
 from clientwise.host.manager import PluginHost
 from clientwise.plugins.sections.checklist import (
     BandSpec,
@@ -224,11 +223,6 @@ id = "news"
 text = "Newsletter reaches 3 or more?"
 when = "newsletter_recipients >= 3"
 '''
-
-
-@pytest.fixture(scope="module")
-def host() -> PluginHost:
-    return build_host()
 
 
 def portfolio(revenue: list[float] | None = None) -> pl.DataFrame:

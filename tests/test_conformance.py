@@ -105,6 +105,7 @@ def test_rulesets_from_the_tests_are_identical_on_both_engines() -> None:
     assert durable_result.actions.filter(pl.col("rule") == "celebrate").height > 0  # chained through tier
 
 
+@pytest.mark.installed_plugins  # the nps section and clamp() come from the installed example plugin
 def test_the_third_party_plugin_ruleset_is_identical_on_both_engines() -> None:
     from test_third_party_plugin import NPS_RULESET
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 import polars as pl
 import pytest
@@ -15,7 +16,6 @@ from clientwise.expr import (
     INTEGER,
     NUMBER,
     STRING,
-    EvalContext,
     FunctionRegistry,
     Node,
     Scope,
@@ -23,11 +23,8 @@ from clientwise.expr import (
     parse_checked,
     tables_used,
 )
-from clientwise.plugins.functions import clientwise_functions
 from clientwise.runtime.derive import aggregate_calls, derive, derive_lazy, levels
 
-REGISTRY = FunctionRegistry({"functions": clientwise_functions()})
-CTX = EvalContext(dt.date(2026, 1, 31), REGISTRY, key="customer_id")
 BASE = Scope(
     {"customer_id": STRING, "revenue": NUMBER, "seats": INTEGER, "partner": BOOLEAN, "since": DATE},
     {"contacts": {"customer_id": STRING, "role": STRING, "strength": INTEGER},
@@ -54,23 +51,30 @@ INTERACTIONS = pl.DataFrame({
 RELATED = {"contacts": CONTACTS, "interactions": INTERACTIONS}
 
 
-def compile_fields(spec: dict[str, str]) -> list[tuple[str, Node]]:
-    """Check each field against the base scope plus the fields before it (dependency order)."""
-    scope, out = BASE, []
-    for name, text in spec.items():
-        node = parse_checked(text, Source("t.toml", f"derive.{name}"), scope, REGISTRY, allow_population=True)
-        scope = scope.with_fields({name: node.type})  # type: ignore[dict-item]
-        out.append((name, node))
-    return out
+@pytest.fixture(scope="module")
+def compile_fields(builtin_functions: FunctionRegistry) -> Callable[[dict[str, str]], list[tuple[str, Node]]]:
+    """``compile_fields({name: text})``: each field checked against the base scope plus the
+    fields before it (dependency order)."""
+
+    def compiled(spec: dict[str, str]) -> list[tuple[str, Node]]:
+        scope, out = BASE, []
+        for name, text in spec.items():
+            node = parse_checked(text, Source("t.toml", f"derive.{name}"), scope, builtin_functions,
+                                 allow_population=True)
+            scope = scope.with_fields({name: node.type})  # type: ignore[dict-item]
+            out.append((name, node))
+        return out
+
+    return compiled
 
 
-def test_fields_are_added_in_order_and_may_use_earlier_ones() -> None:
+def test_fields_are_added_in_order_and_may_use_earlier_ones(compile_fields, expr_context) -> None:
     fields = compile_fields({
         "profit": "revenue * 0.2",
         "big": "profit >= 20",
         "label": "if_else(big, 'big', 'small')",
     })
-    out = derive(CUSTOMERS, fields, {}, CTX)
+    out = derive(CUSTOMERS, fields, {}, expr_context)
     assert out.columns == [*CUSTOMERS.columns, "profit", "big", "label"]
     assert out["customer_id"].to_list() == ["c3", "c1", "c2", "c4"]
     assert out["profit"].to_list() == [60.0, 20.0, None, 10.0]
@@ -78,21 +82,21 @@ def test_fields_are_added_in_order_and_may_use_earlier_ones() -> None:
     assert out["label"].to_list() == ["big", "big", "small", "small"]
 
 
-def test_independent_fields_share_a_batch() -> None:
+def test_independent_fields_share_a_batch(compile_fields) -> None:
     fields = compile_fields({"a": "revenue + 1", "b": "seats * 2", "c": "a + b", "d": "revenue - 1", "e": "c + d"})
     assert [[name for name, _ in batch] for batch in levels(fields)] == [["a", "b", "d"], ["c"], ["e"]]
 
 
-def test_dtypes_follow_types() -> None:
+def test_dtypes_follow_types(compile_fields, expr_context) -> None:
     fields = compile_fields({"i": "seats + 1", "n": "seats / 2", "one": "1", "t": "'x'", "d": "since",
                              "b": "partner"})
-    out = derive(CUSTOMERS, fields, {}, CTX)
+    out = derive(CUSTOMERS, fields, {}, expr_context)
     assert [out.schema[name] for name in ("i", "n", "one", "t", "d", "b")] == [
         pl.Int64, pl.Float64, pl.Int64, pl.String, pl.Date, pl.Boolean]
     assert out["one"].to_list() == [1, 1, 1, 1]
 
 
-def test_aggregates_with_filters_and_empty_groups() -> None:
+def test_aggregates_with_filters_and_empty_groups(compile_fields, expr_context) -> None:
     fields = compile_fields({
         "contacts_n": "count_of(contacts)",
         "budget_n": "count_of(contacts, role == 'budget' and strength >= 3)",
@@ -104,7 +108,7 @@ def test_aggregates_with_filters_and_empty_groups() -> None:
         "minutes": "sum_of(interactions, minutes)",
         "kinds": "count_distinct_of(interactions, kind)",
     })
-    out = derive(CUSTOMERS, fields, RELATED, CTX)
+    out = derive(CUSTOMERS, fields, RELATED, expr_context)
     assert out.columns == [*CUSTOMERS.columns, *(name for name, _ in fields)]  # no helper columns left
     assert out["customer_id"].to_list() == ["c3", "c1", "c2", "c4"]
     assert out["contacts_n"].to_list() == [1, 2, 0, 0]
@@ -118,7 +122,7 @@ def test_aggregates_with_filters_and_empty_groups() -> None:
     assert out["kinds"].to_list() == [1, 2, 1, 0]
 
 
-def test_one_group_by_per_related_table_and_shared_aggregates() -> None:
+def test_one_group_by_per_related_table_and_shared_aggregates(compile_fields, expr_context) -> None:
     fields = compile_fields({
         "a": "count_of(contacts)",
         "b": "count_of(contacts) * 2",  # the same aggregate again: computed once
@@ -126,60 +130,60 @@ def test_one_group_by_per_related_table_and_shared_aggregates() -> None:
         "d": "count_of(interactions)",
         "e": "days_since(max_of(interactions, on))",
     })
-    plan = derive_lazy(CUSTOMERS, levels(fields), RELATED, CTX).explain()
+    plan = derive_lazy(CUSTOMERS, levels(fields), RELATED, expr_context).explain()
     assert plan.count("AGGREGATE") == 2
     assert plan.count("END LEFT JOIN") == 2
-    out = derive(CUSTOMERS, fields, RELATED, CTX)
+    out = derive(CUSTOMERS, fields, RELATED, expr_context)
     assert out["b"].to_list() == [2, 4, 0, 0]
     assert out["e"].to_list() == [1, 21, 244, None]
 
 
-def test_aggregates_feed_population_functions_and_later_fields() -> None:
+def test_aggregates_feed_population_functions_and_later_fields(compile_fields, expr_context) -> None:
     fields = compile_fields({
         "touches": "count_of(interactions)",
         "touch_rank": "rank(touches)",
         "ratio": "count_of(interactions, kind == 'support') / touches",
     })
-    out = derive(CUSTOMERS, fields, RELATED, CTX)
+    out = derive(CUSTOMERS, fields, RELATED, expr_context)
     assert out["touch_rank"].to_list() == [2, 1, 2, 4]
     assert out["ratio"].to_list() == [0.0, 2 / 3, 1.0, None]
 
 
-def test_population_functions_see_every_customer() -> None:
+def test_population_functions_see_every_customer(compile_fields, expr_context) -> None:
     fields = compile_fields({"r": "rank(revenue)", "rn": "row_number(seats)", "s": "share(revenue)",
                              "n": "customer_count()"})
-    out = derive(CUSTOMERS, fields, {}, CTX)
+    out = derive(CUSTOMERS, fields, {}, expr_context)
     assert out["r"].to_list() == [1, 2, None, 3]
     assert out["rn"].to_list() == [1, 3, 2, None]
     assert out["s"].to_list() == [300 / 450, 100 / 450, None, 50 / 450]
     assert out["n"].to_list() == [4, 4, 4, 4]
 
 
-def test_related_key_dtype_is_aligned() -> None:
+def test_related_key_dtype_is_aligned(builtin_functions, expr_context) -> None:
     customers = pl.DataFrame({"customer_id": [1, 2]})
     contacts = pl.DataFrame({"customer_id": [2, 2], "role": ["a", "b"], "strength": [1, 2]},
                             schema={"customer_id": pl.Int32, "role": pl.String, "strength": pl.Int64})
     scope = Scope({"customer_id": INTEGER}, {"contacts": {"customer_id": INTEGER, "role": STRING, "strength": INTEGER}})
-    node = parse_checked("count_of(contacts)", Source("t", "p"), scope, REGISTRY, allow_population=True)
-    assert derive(customers, [("n", node)], {"contacts": contacts}, CTX)["n"].to_list() == [0, 2]
+    node = parse_checked("count_of(contacts)", Source("t", "p"), scope, builtin_functions, allow_population=True)
+    assert derive(customers, [("n", node)], {"contacts": contacts}, expr_context)["n"].to_list() == [0, 2]
 
 
-def test_missing_related_data_is_a_data_error() -> None:
+def test_missing_related_data_is_a_data_error(compile_fields, expr_context) -> None:
     fields = compile_fields({"n": "count_of(contacts)"})
     with pytest.raises(DataError) as info:
-        derive(CUSTOMERS, fields, {}, CTX)
+        derive(CUSTOMERS, fields, {}, expr_context)
     assert "the ruleset aggregates over the 'contacts' table, but no contacts data was loaded" in str(info.value)
 
 
-def test_no_customers_and_no_fields() -> None:
-    assert derive(CUSTOMERS, [], RELATED, CTX) is CUSTOMERS
+def test_no_customers_and_no_fields(compile_fields, expr_context) -> None:
+    assert derive(CUSTOMERS, [], RELATED, expr_context) is CUSTOMERS
     fields = compile_fields({"n": "count_of(contacts)", "r": "rank(revenue)"})
-    empty = derive(CUSTOMERS.clear(), fields, RELATED, CTX)
+    empty = derive(CUSTOMERS.clear(), fields, RELATED, expr_context)
     assert empty.height == 0 and empty.columns == [*CUSTOMERS.columns, "n", "r"]
 
 
-def test_dependency_information() -> None:
+def test_dependency_information(compile_fields, expr_context) -> None:
     (_, node), = compile_fields({"x": "count_of(contacts, strength > 2) + seats * rank(revenue)"})
     assert fields_used(node) == {"seats", "revenue"}
     assert tables_used(node) == {"contacts"}
-    assert [call.name for call in aggregate_calls(node, CTX)] == ["count_of"]
+    assert [call.name for call in aggregate_calls(node, expr_context)] == ["count_of"]

@@ -129,20 +129,14 @@ def test_evaluate_one_forward_chains_and_matches_polars() -> None:
     assert_frame_equal(results["polars"].actions, results["durable"].actions)
 
 
-def test_check_with_durable_names_rules_decided_level_by_level(tmp_path) -> None:
-    from click.testing import CliRunner
-
-    from clientwise.cli.app import cli
-
-    path = tmp_path / "d.toml"
-    path.write_text(direct("coalesce(tier, value_class) == 'strategic'"))
-    result = CliRunner().invoke(cli, ["check", str(path), "--engine", "durable"])
-    assert result.exit_code == 0, result.output
+def test_check_with_durable_names_rules_decided_level_by_level(invoke, write_ruleset) -> None:
+    path = write_ruleset(direct("coalesce(tier, value_class) == 'strategic'"), "d.toml")
+    result = invoke("check", str(path), "--engine", "durable")
+    assert result.code == 0, result.output
     assert "  top: decided in a later call, not forward chained: posted column __cw15 reads 2 decided values " \
-           "(tier, value_class)" in result.output
-    chained = tmp_path / "c.toml"
-    chained.write_text(direct("tier == 'strategic'"))
-    assert "not forward chained" not in CliRunner().invoke(cli, ["check", str(chained), "--engine", "durable"]).output
+           "(tier, value_class)" in result.stdout
+    chained = write_ruleset(direct("tier == 'strategic'"), "c.toml")
+    assert "not forward chained" not in invoke("check", str(chained), "--engine", "durable").output
 
 
 def test_a_decided_value_that_is_never_null_needs_no_false_rule() -> None:

@@ -8,14 +8,12 @@ import sys
 
 import polars as pl
 import pytest
-from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
 import clientwise
 from clientwise import Evaluator, parse_ruleset
-from clientwise.cli.app import cli
 from clientwise.host.contracts import DecideContext
 from clientwise.plugins.engines.durable import worker as durable_worker
 from clientwise.plugins.engines.durable.engine import (
@@ -97,14 +95,14 @@ def test_a_rule_reading_more_fields_than_a_durable_ruleset_can_is_precomputed_an
     assert notes[0].startswith("wide: f0 > 5 or f1 > 5") and "it reads 70 fields and one durable-rules ruleset can read at most 62" in notes[0]
 
 
-def test_check_with_durable_names_each_lowered_rule_and_why(tmp_path) -> None:
-    result = CliRunner().invoke(cli, ["check", "default", "--engine", "durable"])
-    assert result.exit_code == 0, result.output
+def test_check_with_durable_names_each_lowered_rule_and_why(invoke, tmp_path) -> None:
+    result = invoke("check", "default", "--engine", "durable")
+    assert result.code == 0, result.output
     assert "engine durable" in result.output
     assert ("  assign_sponsor: executive_sponsor is null: durable-rules cannot test for null "
             "(its $nex alone never returns); precomputed on polars as __cw4") in result.output
     assert "sponsor_visit: days_since(last_sponsor_visit): durable-rules cannot call functions (days_since)" in result.output
-    plain = CliRunner().invoke(cli, ["check", "default"])
+    plain = invoke("check", "default")
     assert "precomputed" not in plain.output
 
 
@@ -263,15 +261,15 @@ def test_closing_the_evaluator_stops_the_workers_and_a_later_run_starts_new_ones
     assert set(multiprocessing.active_children()) - before == set()
 
 
-def test_without_the_extra_the_engine_exits_2_with_the_install_command(monkeypatch) -> None:
+def test_without_the_extra_the_engine_exits_2_with_the_install_command(invoke, monkeypatch) -> None:
     monkeypatch.setitem(sys.modules, "durable", None)
     monkeypatch.setitem(sys.modules, "durable.engine", None)
     import clientwise.plugins.engines.durable as package
     for module in ("engine", "worker"):
         monkeypatch.delitem(sys.modules, f"clientwise.plugins.engines.durable.{module}", raising=False)
         monkeypatch.delattr(package, module, raising=False)
-    result = CliRunner().invoke(cli, ["check", "default", "--engine", "durable"])
-    assert result.exit_code == 2
+    result = invoke("check", "default", "--engine", "durable")
+    assert result.code == 2
     assert "unknown engine 'durable'" in result.output
     assert "pip install 'clientwise[durable]'" in result.output
 
@@ -314,12 +312,12 @@ def test_an_error_inside_durable_names_the_batch_too() -> None:
             "RuntimeError: Could not assert facts, error code: 303.")
 
 
-def test_the_cli_gives_byte_identical_reports_on_both_engines(tmp_path) -> None:
+def test_the_cli_gives_byte_identical_reports_on_both_engines(invoke, tmp_path) -> None:
     outputs = {}
     for engine in ("polars", "durable"):
         path = tmp_path / f"{engine}.json"
-        result = CliRunner().invoke(cli, ["demo", "--format", "json", "-o", str(path), "--engine", engine])
-        assert result.exit_code == 0, result.output
+        result = invoke("demo", "--format", "json", "-o", str(path), "--engine", engine)
+        assert result.code == 0, result.output
         outputs[engine] = json.loads(path.read_text())
     assert outputs["polars"].pop("engine") == "polars" and outputs["durable"].pop("engine") == "durable"
     engines = [outputs[name]["provenance"].pop("engine") for name in ("polars", "durable")]
@@ -342,7 +340,7 @@ def test_unicode_quotes_backslashes_and_large_integers_match_polars(when: str) -
     assert statuses(durable)["r"][3] == "unknown"
 
 
-def test_the_number_of_workers_comes_from_the_environment(monkeypatch) -> None:
+def test_the_number_of_workers_comes_from_the_environment(invoke, monkeypatch) -> None:
     monkeypatch.setenv("CLIENTWISE_DURABLE_WORKERS", "0")
     assert DurableEngine().workers == 0
     monkeypatch.setenv("CLIENTWISE_DURABLE_WORKERS", "two")
@@ -350,9 +348,9 @@ def test_the_number_of_workers_comes_from_the_environment(monkeypatch) -> None:
         DurableEngine().workers
     assert "CLIENTWISE_DURABLE_WORKERS: CLIENTWISE_DURABLE_WORKERS must be a whole number" in str(error.value)
     assert "value: 'two'" in str(error.value)
-    result = CliRunner().invoke(cli, ["demo", "--engine", "durable", "--format", "csv"])
-    assert result.exit_code == 2 and "must be a whole number of worker processes" in result.output
-    assert CliRunner().invoke(cli, ["demo", "--format", "csv"]).exit_code == 0  # polars runs are unaffected
+    result = invoke("demo", "--engine", "durable", "--format", "csv")
+    assert result.code == 2 and "must be a whole number of worker processes" in result.output
+    assert invoke("demo", "--format", "csv").code == 0  # polars runs are unaffected
 
 
 def test_workers_are_started_when_an_evaluation_starts_before_deciding() -> None:

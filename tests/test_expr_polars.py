@@ -23,17 +23,13 @@ from clientwise.expr import (
     NUMBER,
     STRING,
     EvalContext,
-    FunctionRegistry,
     Scope,
     evaluate,
     evaluate_rows,
     parse_checked,
     to_polars,
 )
-from clientwise.plugins.functions import clientwise_functions
 
-REGISTRY = FunctionRegistry({"functions": clientwise_functions()})
-CTX = EvalContext(dt.date(2026, 1, 31), REGISTRY)
 SCHEMA = {"customer_id": pl.String, "i": pl.Int64, "j": pl.Int64, "f": pl.Float64, "g": pl.Float64,
           "s": pl.String, "b": pl.Boolean, "c": pl.Boolean, "d": pl.Date}
 SCOPE = Scope({"customer_id": STRING, "i": INTEGER, "j": INTEGER, "f": NUMBER, "g": NUMBER, "s": STRING,
@@ -144,25 +140,22 @@ def agree(got: Any, want: Any) -> bool:
     return got == want
 
 
-def check_agreement(text: str, data: list[dict[str, Any]]) -> None:
-    node = parse_checked(text, Source("t.toml", "p"), SCOPE, REGISTRY, allow_population=False)
-    frame = pl.DataFrame(data, schema=SCHEMA)
-    got = frame.with_columns(to_polars(node, CTX).alias("__out"))["__out"].to_list()
-    want = evaluate_rows(node, data, CTX)
-    assert all(agree(g, w) for g, w in zip(got, want)), (text, got, want)
-    assert agree(evaluate(node, data[0], CTX), want[0])
-
-
 @SETTINGS
 @given(EXPRESSIONS, rows())
-def test_random_expressions_agree_with_reference(text: str, data: list[dict[str, Any]]) -> None:
-    check_agreement(text, data)
+def test_random_expressions_agree_with_reference(expr_context: EvalContext, text: str,
+                                                 data: list[dict[str, Any]]) -> None:
+    node = parse_checked(text, Source("t.toml", "p"), SCOPE, expr_context.functions, allow_population=False)
+    frame = pl.DataFrame(data, schema=SCHEMA)
+    got = frame.with_columns(to_polars(node, expr_context).alias("__out"))["__out"].to_list()
+    want = evaluate_rows(node, data, expr_context)
+    assert all(agree(g, w) for g, w in zip(got, want)), (text, got, want)
+    assert agree(evaluate(node, data[0], expr_context), want[0])
 
 
 LOGIC = [None, True, False]
 
 
-def test_kleene_truth_tables() -> None:
+def test_kleene_truth_tables(builtin_functions, expr_context) -> None:
     data = [{"customer_id": f"k{n}", "b": x, "c": y} | {k: None for k in "ijfgsd"}
             for n, (x, y) in enumerate((x, y) for x in LOGIC for y in LOGIC)]
     frame = pl.DataFrame(data, schema=SCHEMA)
@@ -174,12 +167,12 @@ def test_kleene_truth_tables() -> None:
         "b == c": [None, None, None, None, True, False, None, False, True],
     }
     for text, want in expected.items():
-        node = parse_checked(text, Source("t", "p"), SCOPE, REGISTRY, allow_population=False)
-        assert frame.with_columns(to_polars(node, CTX).alias("o"))["o"].to_list() == want, text
-        assert evaluate_rows(node, data, CTX) == want, text
+        node = parse_checked(text, Source("t", "p"), SCOPE, builtin_functions, allow_population=False)
+        assert frame.with_columns(to_polars(node, expr_context).alias("o"))["o"].to_list() == want, text
+        assert evaluate_rows(node, data, expr_context) == want, text
 
 
-def test_null_semantics_examples() -> None:
+def test_null_semantics_examples(builtin_functions, expr_context) -> None:
     row = {"customer_id": "k", "i": None, "j": 0, "f": 2.5, "g": None, "s": None, "b": None, "c": False, "d": None}
     cases = {
         "i > 1": None, "i + 1": None, "f / j": None, "f / 0": None, "i in [1, 2]": None, "i not in [1, 2]": None,
@@ -188,15 +181,15 @@ def test_null_semantics_examples() -> None:
     }
     frame = pl.DataFrame([row], schema=SCHEMA)
     for text, want in cases.items():
-        node = parse_checked(text, Source("t", "p"), SCOPE, REGISTRY, allow_population=False)
-        assert frame.with_columns(to_polars(node, CTX).alias("o"))["o"].to_list() == [want], text
-        assert evaluate(node, row, CTX) == want, text
+        node = parse_checked(text, Source("t", "p"), SCOPE, builtin_functions, allow_population=False)
+        assert frame.with_columns(to_polars(node, expr_context).alias("o"))["o"].to_list() == [want], text
+        assert evaluate(node, row, expr_context) == want, text
 
 
-def test_division_is_correctly_rounded_like_python() -> None:
-    node = parse_checked("f / 10", Source("t", "p"), SCOPE, REGISTRY, allow_population=False)
+def test_division_is_correctly_rounded_like_python(builtin_functions, expr_context) -> None:
+    node = parse_checked("f / 10", Source("t", "p"), SCOPE, builtin_functions, allow_population=False)
     frame = pl.DataFrame({"f": [33.0, 1.0, 7.0]})
-    assert frame.with_columns(to_polars(node, CTX).alias("o"))["o"].to_list() == [33.0 / 10, 1.0 / 10, 7.0 / 10]
+    assert frame.with_columns(to_polars(node, expr_context).alias("o"))["o"].to_list() == [33.0 / 10, 1.0 / 10, 7.0 / 10]
 
 
 population_values = st.lists(st.none() | st.sampled_from([0, 1, 2, 2, 5, 10, -3]) | st.integers(-20, 20),
@@ -205,7 +198,7 @@ population_values = st.lists(st.none() | st.sampled_from([0, 1, 2, 2, 5, 10, -3]
 
 @SETTINGS
 @given(population_values, st.randoms(use_true_random=False))
-def test_population_functions_agree_with_reference(numbers: list[int | None], random: Any) -> None:
+def test_population_functions_agree_with_reference(builtin_functions, expr_context, numbers: list[int | None], random: Any) -> None:
     keys = [f"k{n:02d}" for n in range(len(numbers))]
     random.shuffle(keys)
     data = [{"customer_id": k, "i": v, "f": None if v is None else v / 4} | {x: None for x in "jgsbcd"}
@@ -213,9 +206,9 @@ def test_population_functions_agree_with_reference(numbers: list[int | None], ra
     frame = pl.DataFrame(data, schema=SCHEMA)
     for text in ["rank(i)", "row_number(i)", "rank_pct(f)", "share(i)", "cumshare(f)", "ntile(i, 3)",
                  "median(f)", "mean(i)", "sum(f)", "count(i)", "customer_count()", "rank(i) + share(f)"]:
-        node = parse_checked(text, Source("t", "p"), SCOPE, REGISTRY, allow_population=True)
-        got = frame.with_columns(to_polars(node, CTX).alias("o"))["o"].to_list()
-        want = evaluate_rows(node, data, CTX)
+        node = parse_checked(text, Source("t", "p"), SCOPE, builtin_functions, allow_population=True)
+        got = frame.with_columns(to_polars(node, expr_context).alias("o"))["o"].to_list()
+        want = evaluate_rows(node, data, expr_context)
         for g, w in zip(got, want):
             assert (g is None and w is None) or (g is not None and w is not None and math.isclose(g, w, rel_tol=1e-12)), \
                 (text, numbers, got, want)

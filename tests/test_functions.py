@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import polars as pl
@@ -18,7 +18,6 @@ from clientwise.expr import (
     NUMBER,
     STRING,
     EvalContext,
-    FunctionRegistry,
     Scope,
     evaluate_rows,
     parse_checked,
@@ -26,11 +25,6 @@ from clientwise.expr import (
 from clientwise.plugins.functions import clientwise_functions
 from clientwise.runtime.derive import derive
 
-DOCS = Path(__file__).resolve().parent.parent / "docs" / "expressions.md"
-
-AS_OF = dt.date(2026, 1, 31)
-REGISTRY = FunctionRegistry({"functions": clientwise_functions()})
-CTX = EvalContext(AS_OF, REGISTRY, key="customer_id")
 CUSTOMER_SCHEMA = {"customer_id": pl.String, "x": pl.Float64, "n": pl.Int64, "s": pl.String, "t": pl.String,
                    "d": pl.Date, "flag": pl.Boolean}
 CONTACT_SCHEMA = {"customer_id": pl.String, "role": pl.String, "strength": pl.Int64, "met_on": pl.Date,
@@ -51,21 +45,29 @@ def contact(cid: str, role: str | None, strength: int | None, met_on: dt.date | 
     return {"customer_id": cid, "role": role, "strength": strength, "met_on": met_on, "weight": weight}
 
 
-def run(text: str, customers: list[dict[str, Any]], contacts: list[dict[str, Any]] | None = None) -> list[Any]:
-    """Evaluate with derive (polars) and with the reference; they must agree."""
-    node = parse_checked(text, Source("t.toml", "derive.out"), _scope(), REGISTRY, allow_population=True)
-    frame = pl.DataFrame(customers, schema=CUSTOMER_SCHEMA)
-    related = {"contacts": pl.DataFrame(contacts or [], schema=CONTACT_SCHEMA)}
-    polars_values = derive(frame, [("out", node)], related, CTX)["out"].to_list()
-    reference = evaluate_rows(node, customers, CTX, {"contacts": contacts or []})
-    assert len(polars_values) == len(reference)
-    for got, want in zip(polars_values, reference):
-        if isinstance(want, float) and got is not None:
-            assert math.isclose(got, want, rel_tol=1e-12), (text, polars_values, reference)
-        else:
-            assert got == want, (text, polars_values, reference)
-            assert isinstance(got, bool) == isinstance(want, bool), (text, polars_values, reference)
-    return polars_values
+@pytest.fixture(scope="module")
+def run(expr_context: EvalContext) -> Callable[..., list[Any]]:
+    """``run(text, customers, contacts=None)``: the values derive (polars) gives, after
+    checking the reference evaluator gives the same."""
+
+    def evaluate_both(text: str, customers: list[dict[str, Any]],
+                      contacts: list[dict[str, Any]] | None = None) -> list[Any]:
+        node = parse_checked(text, Source("t.toml", "derive.out"), _scope(), expr_context.functions,
+                             allow_population=True)
+        frame = pl.DataFrame(customers, schema=CUSTOMER_SCHEMA)
+        related = {"contacts": pl.DataFrame(contacts or [], schema=CONTACT_SCHEMA)}
+        polars_values = derive(frame, [("out", node)], related, expr_context)["out"].to_list()
+        reference = evaluate_rows(node, customers, expr_context, {"contacts": contacts or []})
+        assert len(polars_values) == len(reference)
+        for got, want in zip(polars_values, reference):
+            if isinstance(want, float) and got is not None:
+                assert math.isclose(got, want, rel_tol=1e-12), (text, polars_values, reference)
+            else:
+                assert got == want, (text, polars_values, reference)
+                assert isinstance(got, bool) == isinstance(want, bool), (text, polars_values, reference)
+        return polars_values
+
+    return evaluate_both
 
 
 def xs(*values: Any) -> list[dict[str, Any]]:
@@ -77,12 +79,12 @@ def ns(*values: Any) -> list[dict[str, Any]]:
 
 
 # -- scalar ----------------------------------------------------------------------
-def test_abs() -> None:
+def test_abs(run) -> None:
     assert run("abs(x)", xs(-2.5, 3.0, None)) == [2.5, 3.0, None]
     assert run("abs(n)", ns(-2, None)) == [2, None]
 
 
-def test_min_max_null_if_any_argument_is_null() -> None:
+def test_min_max_null_if_any_argument_is_null(run) -> None:
     rows = [customer("a", x=1.5, n=3), customer("b", x=None, n=1), customer("c", x=4.0, n=None)]
     assert run("min(x, n)", rows) == [1.5, None, None]
     assert run("max(x, n, 2)", rows) == [3.0, None, None]
@@ -96,7 +98,7 @@ def test_min_max_null_if_any_argument_is_null() -> None:
      (0.125, 2, 0.13), (-0.125, 2, -0.13), (1.005, 2, 1.0), (2.675, 2, 2.68), (1234.5678, 1, 1234.6),
      (7.0, 0, 7.0), (None, 1, None)],
 )
-def test_round_half_away_from_zero(value: float | None, digits: int | None, expected: Any) -> None:
+def test_round_half_away_from_zero(run, value: float | None, digits: int | None, expected: Any) -> None:
     text = "round(x)" if digits is None else f"round(x, {digits})"
     result = run(text, xs(value))[0]
     assert result == expected
@@ -104,30 +106,30 @@ def test_round_half_away_from_zero(value: float | None, digits: int | None, expe
         assert isinstance(result, int)
 
 
-def test_round_of_integers_keeps_them() -> None:
+def test_round_of_integers_keeps_them(run) -> None:
     assert run("round(n)", ns(7, None)) == [7, None]
     assert run("round(n, 1)", ns(7)) == [7.0]
 
 
-def test_ceil_floor() -> None:
+def test_ceil_floor(run) -> None:
     assert run("floor(x)", xs(-1.5, 1.5, 2.0, None)) == [-2, 1, 2, None]
     assert run("ceil(x)", xs(-1.5, 1.5, 2.0, None)) == [-1, 2, 2, None]
     assert run("floor(n / 2)", ns(5, -5)) == [2, -3]
 
 
-def test_coalesce() -> None:
+def test_coalesce(run) -> None:
     rows = [customer("a", x=None, n=4), customer("b", x=2.5, n=None), customer("c")]
     assert run("coalesce(x, n, 0)", rows) == [4.0, 2.5, 0.0]
     assert run("coalesce(s, t)", [customer("a", t="b"), customer("b", s="x", t="y"), customer("c")]) == ["b", "x", None]
 
 
-def test_if_else_null_condition_takes_else_branch() -> None:
+def test_if_else_null_condition_takes_else_branch(run) -> None:
     rows = [customer("a", flag=True), customer("b", flag=False), customer("c", flag=None)]
     assert run("if_else(flag, 'yes', 'no')", rows) == ["yes", "no", "no"]
     assert run("if_else(flag, 1, null)", rows) == [1, None, None]
 
 
-def test_text_functions() -> None:
+def test_text_functions(run) -> None:
     rows = [customer("a", s="Big Bank AG", t="Bank"), customer("b", s="shop", t="o"), customer("c", s=None, t="x"),
             customer("d", s="abc", t=None)]
     assert run("lower(s)", rows) == ["big bank ag", "shop", None, "abc"]
@@ -138,9 +140,10 @@ def test_text_functions() -> None:
     assert run("startswith(s, t)", rows) == [False, False, None, None]
 
 
-def test_days_since_is_negative_for_future_dates() -> None:
+def test_days_since_is_negative_for_future_dates(run, expr_context) -> None:
     rows = [customer("a", d=dt.date(2026, 1, 1)), customer("b", d=dt.date(2026, 2, 10)), customer("c", d=None),
-            customer("d", d=AS_OF)]
+            customer("d", d=expr_context.as_of)]
+    assert expr_context.as_of == dt.date(2026, 1, 31)
     assert run("days_since(d)", rows) == [30, -10, None, 0]
 
 
@@ -158,13 +161,13 @@ def test_days_since_is_negative_for_future_dates() -> None:
         (dt.date(2026, 3, 15), -2),
     ],
 )
-def test_months_since(since: dt.date, expected: int) -> None:
+def test_months_since(run, since: dt.date, expected: int) -> None:
     assert run("months_since(d)", [customer("a", d=since)]) == [expected]
 
 
-def test_months_since_end_of_month() -> None:
-    node = parse_checked("months_since(d)", Source("t", "p"), _scope(), REGISTRY, allow_population=False)
-    ctx = EvalContext(dt.date(2026, 2, 28), REGISTRY)
+def test_months_since_end_of_month(builtin_functions) -> None:
+    node = parse_checked("months_since(d)", Source("t", "p"), _scope(), builtin_functions, allow_population=False)
+    ctx = EvalContext(dt.date(2026, 2, 28), builtin_functions)
     frame = pl.DataFrame([customer("a", d=dt.date(2026, 1, 31)), customer("b", d=dt.date(2026, 1, 28))],
                          schema=CUSTOMER_SCHEMA)
     assert derive(frame, [("m", node)], {}, ctx)["m"].to_list() == [0, 1]
@@ -174,29 +177,29 @@ def test_months_since_end_of_month() -> None:
 TIES = [10.0, 30.0, 10.0, None, 0.0]
 
 
-def test_rank_ties_share_lowest_rank() -> None:
+def test_rank_ties_share_lowest_rank(run) -> None:
     assert run("rank(x)", xs(*TIES)) == [2, 1, 2, None, 4]
 
 
-def test_row_number_breaks_ties_by_key() -> None:
+def test_row_number_breaks_ties_by_key(run) -> None:
     rows = [customer(k, x=v) for k, v in zip("cabed", TIES)]  # c=10, a=30, b=10, e=null, d=0
     assert run("row_number(x)", rows) == [3, 1, 2, None, 4]
 
 
-def test_rank_pct_and_ntile() -> None:
+def test_rank_pct_and_ntile(run) -> None:
     assert run("rank_pct(x)", xs(*TIES)) == [0.5, 0.25, 0.5, None, 1.0]
     assert run("ntile(x, 2)", xs(*TIES)) == [1, 1, 1, None, 2]
     assert run("ntile(x, 3)", xs(1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0)) == [3, 3, 3, 2, 2, 1, 1]
 
 
-def test_share_and_cumshare_hold_ties_together() -> None:
+def test_share_and_cumshare_hold_ties_together(run) -> None:
     assert run("share(x)", xs(*TIES)) == [0.2, 0.6, 0.2, None, 0.0]
     assert run("cumshare(x)", xs(*TIES)) == [1.0, 0.6, 1.0, None, 1.0]
     assert run("cumshare(n)", ns(5, 3, 2, None)) == [0.5, 0.8, 1.0, None]
     assert run("share(x)", xs(0.0, None)) == [None, None]  # nothing to share
 
 
-def test_population_summaries() -> None:
+def test_population_summaries(run) -> None:
     assert run("median(x)", xs(*TIES)) == [10.0] * 5
     assert run("mean(x)", xs(*TIES)) == [12.5] * 5
     assert run("sum(x)", xs(*TIES)) == [50.0] * 5
@@ -207,7 +210,7 @@ def test_population_summaries() -> None:
     assert run("sum(n)", ns(None)) == [0]
 
 
-def test_population_is_over_the_whole_frame_in_any_order() -> None:
+def test_population_is_over_the_whole_frame_in_any_order(run) -> None:
     rows = [customer(k, x=v) for k, v in zip("abcde", TIES)]
     shuffled = [rows[i] for i in (3, 0, 4, 2, 1)]
     by_key = dict(zip("daecb", run("row_number(x)", shuffled)))
@@ -226,14 +229,14 @@ CONTACTS = [
 ]
 
 
-def test_count_of_with_and_without_filter() -> None:
+def test_count_of_with_and_without_filter(run) -> None:
     assert run("count_of(contacts)", CUSTOMERS, CONTACTS) == [4, 1, 0]
     assert run("count_of(contacts, role == 'budget' and strength >= 3)", CUSTOMERS, CONTACTS) == [1, 0, 0]
     assert run("count_of(contacts, days_since(met_on) <= 30)", CUSTOMERS, CONTACTS) == [2, 0, 0]
     assert run("count_of(contacts, true)", CUSTOMERS, CONTACTS) == [4, 1, 0]
 
 
-def test_sum_and_mean_of() -> None:
+def test_sum_and_mean_of(run) -> None:
     assert run("sum_of(contacts, strength)", CUSTOMERS, CONTACTS) == [11, 1, 0]
     assert run("sum_of(contacts, strength, role == 'budget')", CUSTOMERS, CONTACTS) == [6, 0, 0]
     assert run("sum_of(contacts, 1)", CUSTOMERS, CONTACTS) == [4, 1, 0]
@@ -241,24 +244,24 @@ def test_sum_and_mean_of() -> None:
     assert run("mean_of(contacts, weight, role == 'budget')", CUSTOMERS, CONTACTS) == [1.5, None, None]
 
 
-def test_min_max_of_including_dates() -> None:
+def test_min_max_of_including_dates(run) -> None:
     assert run("max_of(contacts, met_on)", CUSTOMERS, CONTACTS) == [dt.date(2026, 1, 5), dt.date(2025, 6, 1), None]
     assert run("min_of(contacts, strength)", CUSTOMERS, CONTACTS) == [2, 1, None]
     assert run("min_of(contacts, role)", CUSTOMERS, CONTACTS) == ["budget", "user", None]
     assert run("max_of(contacts, strength, role == 'nobody')", CUSTOMERS, CONTACTS) == [None, None, None]
 
 
-def test_count_distinct_ignores_nulls() -> None:
+def test_count_distinct_ignores_nulls(run) -> None:
     assert run("count_distinct_of(contacts, role)", CUSTOMERS, CONTACTS) == [2, 1, 0]
     assert run("count_distinct_of(contacts, met_on, strength > 1)", CUSTOMERS, CONTACTS) == [2, 0, 0]
 
 
-def test_max_per_day() -> None:
+def test_max_per_day(run) -> None:
     assert run("max_per_day(contacts, met_on)", CUSTOMERS, CONTACTS) == [2, 1, 0]
     assert run("max_per_day(contacts, met_on, role == 'user')", CUSTOMERS, CONTACTS) == [1, 1, 0]
 
 
-def test_aggregates_inside_expressions() -> None:
+def test_aggregates_inside_expressions(run) -> None:
     text = "count_of(contacts, role == 'budget') / count_of(contacts)"
     assert run(text, CUSTOMERS, CONTACTS) == [0.5, 0.0, None]
     assert run("days_since(max_of(contacts, met_on))", CUSTOMERS, CONTACTS) == [26, 244, None]
@@ -278,19 +281,18 @@ def test_spec_metadata_is_complete() -> None:
     assert names["count_of"].empty == 0 and names["mean_of"].empty is None
 
 
-def test_every_builtin_is_documented_with_its_signature_and_example() -> None:
-    text = DOCS.read_text()
+def test_every_builtin_is_documented_with_its_signature_and_example(docs) -> None:
+    text = (docs / "expressions.md").read_text()
     for spec in clientwise_functions():
         assert f"`{spec.signature}`" in text, spec.signature
         assert f"`{spec.example}`" in text, spec.example
 
 
-def test_every_builtin_function_gives_the_same_values_on_polars_and_in_python() -> None:
+def test_every_builtin_function_gives_the_same_values_on_polars_and_in_python(host) -> None:
     # what clientwise.sdk.testing.assert_plugin_valid asks of plugin functions, asked of ours
     import clientwise
     from clientwise.host.function_check import disagreements
 
-    host = clientwise.build_host()
     registry = host.functions()
     builtins = [registry.get(name) for name in sorted(registry.names())
                 if host.origin(registry.provider(name))[0] == "clientwise"]

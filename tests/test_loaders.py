@@ -10,7 +10,7 @@ import openpyxl
 import polars as pl
 import pytest
 
-from clientwise import PluginError, build_host, hookimpl
+from clientwise import PluginError, hookimpl
 from clientwise.errors import DataError
 from clientwise.host.contracts import Loader, RawTable
 from clientwise.plugins.io.loaders import (
@@ -23,7 +23,7 @@ from clientwise.plugins.io.loaders import (
 )
 from clientwise.ruleset.data import DataConfig, FieldSpec, TableSpec
 from clientwise.runtime.load import load_tables
-from clientwise.sdk.testing import make_plugin
+from clientwise.sdk.testing import isolated_host, make_plugin
 
 LOADERS = clientwise_loaders()
 SUFFIXES = ".csv, .json, .jsonl, .ndjson, .parquet, .tsv, .txt, .xlsx"
@@ -358,7 +358,7 @@ def test_a_loader_that_does_not_subclass_the_contract_is_refused_by_name():
 
     plugin = make_plugin(clientwise_loaders=hookimpl(lambda: [Loose()]))
     with pytest.raises(PluginError) as error:
-        build_host(plugins=[plugin], environ={}).loaders()
+        isolated_host(plugin).loaders()
     assert "which is not a Loader" in error.value.render()
     assert "make its class subclass clientwise.sdk.Loader" in error.value.render()
 

@@ -1,5 +1,10 @@
 """Plugin management: disable/allow lists, compatibility, [plugins.<name>] settings,
-fault isolation with attribution, provenance, `plugins show`, and the test harness itself."""
+fault isolation with attribution, provenance, `plugins show`, and the test harness itself.
+
+Most tests register the plugins they need into an isolated host (the SDK's fixtures);
+those marked ``installed_plugins`` are about discovery and use the example plugin
+``clientwise-nps`` as installed on the machine.
+"""
 
 from __future__ import annotations
 
@@ -10,11 +15,9 @@ from typing import Any
 
 import polars as pl
 import pytest
-from click.testing import CliRunner
 from pydantic import Field
 
 from clientwise import Evaluator, InputError, RulesetError, build_host, hookimpl
-from clientwise.cli.app import cli
 from clientwise.errors import FAULT_EXIT_CODE, PluginFailure
 from clientwise.host.selection import incompatibility
 from clientwise.ruleset import Strict
@@ -56,6 +59,7 @@ def test_disable_and_allow_lists_and_essential_builtins() -> None:
     assert "CLIENTWISE_DISABLE_PLUGINS" in error.value.render()
 
 
+@pytest.mark.installed_plugins
 def test_a_ruleset_disables_plugins_and_cannot_disable_essentials() -> None:
     from clientwise import parse_ruleset
 
@@ -72,6 +76,7 @@ def test_a_ruleset_disables_plugins_and_cannot_disable_essentials() -> None:
     assert "r.toml: plugins.disable: the built-in plugin 'writers' cannot be disabled" in error.value.render()
 
 
+@pytest.mark.installed_plugins
 def test_an_incompatible_plugin_is_skipped_with_the_versions_it_supports(monkeypatch) -> None:
     dist = SimpleNamespace(metadata={"Name": "clientwise-old"}, requires=["clientwise<0.1,>=0.0.1", "polars"],
                            name="clientwise-old", version="2.0")
@@ -148,10 +153,9 @@ def test_a_failing_plugin_is_isolated_attributed_and_marked(register_plugin, eva
     assert "plugin 'broken_nps', hook clientwise_before_evaluate: KeyError" in str(error.value)
 
 
-def test_the_cli_exits_3_and_reports_each_fault(register_plugin, run_cli, tmp_path) -> None:
+def test_the_cli_exits_3_and_reports_each_fault(write_ruleset, register_plugin, run_cli, tmp_path) -> None:
     register_plugin(failing_summary_plugin(), name="broken_nps")
-    ruleset = tmp_path / "r.toml"
-    ruleset.write_text(NPS)
+    ruleset = write_ruleset(NPS, "r.toml")
     out = tmp_path / "out.json"
     outcome = run_cli("evaluate", str(ruleset), str(demo_path()), "--as-of", DEMO_AS_OF.isoformat(), "-o", str(out))
     assert outcome.exit_code == FAULT_EXIT_CODE
@@ -167,45 +171,44 @@ def test_the_cli_exits_3_and_reports_each_fault(register_plugin, run_cli, tmp_pa
     assert "--disable-plugin broken_nps" in strict.output
 
 
-def test_provenance_names_the_plugin_and_version_of_each_section(tmp_path) -> None:
+@pytest.mark.installed_plugins  # the provenance of an installed distribution
+def test_provenance_names_the_plugin_and_version_of_each_section(invoke, write_ruleset) -> None:
     import clientwise
 
     result = clientwise.evaluate(clientwise.parse_ruleset(NPS), demo_path(), as_of=DEMO_AS_OF)
     assert result.provenance["nps"] == {"plugin": "nps", "distribution": "clientwise-nps", "version": "0.1.0"}
     assert result.provenance["segmentation"]["distribution"] == "clientwise"
     assert result.provenance["engine"]["plugin"] == "polars_engine"
-    runner = CliRunner()
-    ruleset = tmp_path / "r.toml"
-    ruleset.write_text(NPS)
-    table = runner.invoke(cli, ["evaluate", str(ruleset), str(demo_path()), "--as-of", DEMO_AS_OF.isoformat()])
-    assert table.exit_code == 0, table.output
-    assert "by plugin nps (clientwise-nps 0.1.0)" in table.output
-    assert "by plugin segmentation (clientwise 0.1.0)" in table.output
+    ruleset = write_ruleset(NPS, "r.toml")
+    table = invoke("evaluate", str(ruleset), str(demo_path()), "--as-of", DEMO_AS_OF.isoformat())
+    assert table.code == 0, table.output
+    assert "by plugin nps (clientwise-nps 0.1.0)" in table.stdout
+    assert "by plugin segmentation (clientwise 0.1.0)" in table.stdout
 
 
-def test_plugins_list_and_show() -> None:
-    runner = CliRunner()
-    listed = runner.invoke(cli, ["plugins"])
-    assert listed.exit_code == 0
-    assert "(built-in)       loaded  clientwise 0.1.0: checklist, durable_engine, functions" in listed.output
-    assert "nps              loaded  clientwise-nps 0.1.0" in listed.output
+@pytest.mark.installed_plugins
+def test_plugins_list_and_show(invoke) -> None:
+    listed = invoke("plugins")
+    assert listed.code == 0
+    assert "(built-in)       loaded  clientwise 0.1.0: checklist, durable_engine, functions" in listed.stdout
+    assert "nps              loaded  clientwise-nps 0.1.0" in listed.stdout
     assert "segmentation     loaded" not in listed.output
-    assert "segmentation     loaded  clientwise 0.1.0" in runner.invoke(cli, ["plugins", "--all"]).output
-    disabled = json.loads(runner.invoke(cli, ["plugins", "--json", "--disable-plugin", "nps"]).output)
+    assert "segmentation     loaded  clientwise 0.1.0" in invoke("plugins", "--all").stdout
+    disabled = json.loads(invoke("plugins", "--json", "--disable-plugin", "nps").stdout)
     assert {d["name"]: d["status"] for d in disabled}["nps"] == "disabled"
-    shown = runner.invoke(cli, ["plugins", "show", "nps"])
-    assert shown.exit_code == 0
-    assert shown.output.splitlines()[:5] == [
+    shown = invoke("plugins", "show", "nps")
+    assert shown.code == 0
+    assert shown.stdout.splitlines()[:5] == [
         "nps (loaded) from clientwise-nps 0.1.0",
         "  hooks: clientwise_functions, clientwise_sections, clientwise_writers",
         "  section: nps - Net promoter score",
         "  function: clamp - clamp(x, low, high)",
         "  format: tsv - Tab-separated customers table (from the clientwise-nps example plugin).",
     ]
-    described = json.loads(runner.invoke(cli, ["plugins", "show", "nps", "--json"]).output)
+    described = json.loads(invoke("plugins", "show", "nps", "--json").stdout)
     assert described["sections"][0]["schema"]["properties"]["promoter_min"]["default"] == 9
-    missing = runner.invoke(cli, ["plugins", "show", "np"])
-    assert missing.exit_code == 2 and "no plugin named 'np'" in missing.output and "did you mean 'nps'?" in missing.output
+    missing = invoke("plugins", "show", "np")
+    assert missing.code == 2 and "no plugin named 'np'" in missing.stderr and "did you mean 'nps'?" in missing.stderr
 
 
 def test_assert_plugin_valid_catches_the_usual_mistakes() -> None:
@@ -400,16 +403,16 @@ def every_hook_plugin() -> ModuleType:
     )
 
 
-def test_the_documented_lifecycle_is_the_order_hooks_are_called_in(register_plugin, hook_calls, run_cli, tmp_path) -> None:
+def test_the_documented_lifecycle_is_the_order_hooks_are_called_in(register_plugin, hook_calls, run_cli, docs,
+                                                                     tmp_path) -> None:
     import re
-    from pathlib import Path
 
     register_plugin(every_hook_plugin(), name="everything")
     out = tmp_path / "out.csv"
     outcome = run_cli("evaluate", "default", str(demo_path()), "--as-of", DEMO_AS_OF.isoformat(), "-o", str(out))
     assert outcome.exit_code == 0, outcome.output
     called = list(dict.fromkeys(name for name in hook_calls.names()))
-    doc = (Path(__file__).resolve().parent.parent / "docs" / "plugin-hooks.md").read_text()
+    doc = (docs / "plugin-hooks.md").read_text()
     lifecycle = doc[doc.index("## Lifecycle"):doc.index("## clientwise_sections()")]
     documented = list(dict.fromkeys(re.findall(r"`(clientwise_\w+)`", lifecycle)))
     assert sorted(called) == sorted(documented)
@@ -423,15 +426,16 @@ def test_the_documented_lifecycle_is_the_order_hooks_are_called_in(register_plug
     assert steps == sorted(steps), list(zip(called, steps))
 
 
-def test_the_environment_disables_plugins_for_the_cli() -> None:
-    runner = CliRunner()
-    listed = runner.invoke(cli, ["plugins", "--json"], env={"CLIENTWISE_DISABLE_PLUGINS": "nps"})
-    assert {d["name"]: d["error"] for d in json.loads(listed.output)}["nps"] == "disabled by CLIENTWISE_DISABLE_PLUGINS"
-    refused = runner.invoke(cli, ["check", "default", "--disable-plugin", "polars_engine"])
-    assert refused.exit_code == 2
-    assert "the built-in plugin 'polars_engine' cannot be disabled: the core cannot run without it" in refused.output
+@pytest.mark.installed_plugins
+def test_the_environment_disables_plugins_for_the_cli(invoke) -> None:
+    listed = invoke("plugins", "--json", env={"CLIENTWISE_DISABLE_PLUGINS": "nps"})
+    assert {d["name"]: d["error"] for d in json.loads(listed.stdout)}["nps"] == "disabled by CLIENTWISE_DISABLE_PLUGINS"
+    refused = invoke("check", "default", "--disable-plugin", "polars_engine")
+    assert refused.code == 2
+    assert "the built-in plugin 'polars_engine' cannot be disabled: the core cannot run without it" in refused.stderr
 
 
+@pytest.mark.installed_plugins
 def test_a_required_plugin_that_is_disabled_is_reported_as_such() -> None:
     from clientwise import parse_ruleset
 

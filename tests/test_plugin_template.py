@@ -9,15 +9,13 @@ import sysconfig
 import tomllib
 from pathlib import Path
 
-from click.testing import CliRunner
-
-from clientwise.cli.app import cli
+import pytest
 
 
-def test_the_scaffold_has_the_entry_point_classifier_hook_test_and_readme(tmp_path: Path) -> None:
+def test_the_scaffold_has_the_entry_point_classifier_hook_test_and_readme(invoke, tmp_path: Path) -> None:
     target = tmp_path / "pkg"
-    outcome = CliRunner().invoke(cli, ["plugin", "new", "churn_risk", "--directory", str(target)])
-    assert outcome.exit_code == 0, outcome.output
+    outcome = invoke("plugin", "new", "churn_risk", "--directory", str(target))
+    assert outcome.code == 0, outcome.output
     assert sorted(str(p.relative_to(target)) for p in target.rglob("*") if p.is_file()) == [
         "README.md", "pyproject.toml", "src/clientwise_churn_risk/__init__.py", "tests/test_churn_risk.py"]
     project = tomllib.loads((target / "pyproject.toml").read_text())["project"]
@@ -27,15 +25,16 @@ def test_the_scaffold_has_the_entry_point_classifier_hook_test_and_readme(tmp_pa
     assert project["dependencies"] == ["clientwise>=0.1,<0.2"]
     assert "@hookimpl" in (target / "src/clientwise_churn_risk/__init__.py").read_text()
     assert "from clientwise.sdk.testing import assert_plugin_valid" in (target / "tests/test_churn_risk.py").read_text()
-    again = CliRunner().invoke(cli, ["plugin", "new", "churn_risk", "--directory", str(target)])
-    assert again.exit_code == 2 and "already exists" in again.output
-    bad = CliRunner().invoke(cli, ["plugin", "new", "Churn-Risk", "--directory", str(tmp_path / "x")])
-    assert bad.exit_code == 2 and "value: 'Churn-Risk'" in bad.output and not (tmp_path / "x").exists()
+    again = invoke("plugin", "new", "churn_risk", "--directory", str(target))
+    assert again.code == 2 and "already exists" in again.stderr
+    bad = invoke("plugin", "new", "Churn-Risk", "--directory", str(tmp_path / "x"))
+    assert bad.code == 2 and "value: 'Churn-Risk'" in bad.stderr and not (tmp_path / "x").exists()
 
 
-def test_a_generated_plugin_installs_into_a_fresh_venv_and_its_tests_pass(tmp_path: Path) -> None:
+@pytest.mark.installed_plugins  # the generated plugin is found through its entry point, as a user's would be
+def test_a_generated_plugin_installs_into_a_fresh_venv_and_its_tests_pass(invoke, tmp_path: Path) -> None:
     package = tmp_path / "clientwise-loyalty"
-    assert CliRunner().invoke(cli, ["plugin", "new", "loyalty", "--directory", str(package)]).exit_code == 0
+    assert invoke("plugin", "new", "loyalty", "--directory", str(package)).code == 0
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
     python = venv / "bin" / "python"

@@ -27,6 +27,18 @@ def test_builtins_come_through_the_entry_point_group() -> None:
     assert set(build_host().sections()) >= {"segmentation", "checklist", "profitability", "relationship"}
 
 
+def test_the_suite_runs_against_the_built_in_plugins_only() -> None:
+    """What tests/conftest.py promises: a host built as a user's would be has only clientwise's own plugins."""
+    loaded = {info.name: info.distribution for info in build_host().plugin_infos() if info.status == "loaded"}
+    assert BUILTINS <= set(loaded)
+    assert set(loaded.values()) == {"clientwise"}, loaded
+
+
+@pytest.mark.installed_plugins
+def test_a_test_about_installed_plugins_sees_them() -> None:
+    assert {"nps", "rfm"} <= set(build_host().sections())  # the example plugins `make install` installs
+
+
 def test_hosts_are_independent() -> None:
     class Extra(Engine):
         name: ClassVar[str] = "noop"
@@ -42,6 +54,7 @@ def test_hosts_are_independent() -> None:
     assert "noop" not in two.engines()
 
 
+@pytest.mark.installed_plugins  # discovery: the broken entry point must be tried, not left out by the allow-list
 def test_a_plugin_failing_to_import_is_reported_and_skipped(monkeypatch: pytest.MonkeyPatch) -> None:
     broken = metadata.EntryPoint(name="broken", value="clientwise_no_such_module", group="clientwise")
     real = metadata.entry_points

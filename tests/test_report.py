@@ -273,10 +273,8 @@ def sample_result() -> Result:
     return clientwise.evaluate("default", demo_path(), as_of="2026-06-30")
 
 
-def test_every_format_of_the_sample_is_written_and_reads_back(sample_result, tmp_path):
-    from clientwise import build_host
-
-    writers = build_host().writers()
+def test_every_format_of_the_sample_is_written_and_reads_back(sample_result, host, tmp_path):
+    writers = host.writers()
     assert {"table", "csv", "json", "jsonl"} <= set(writers)
     result = sample_result
     keys = result.customers.get_column(result.key).cast(pl.String).to_list()

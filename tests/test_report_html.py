@@ -14,7 +14,6 @@ from report_inputs import HOSTILE, hostile_result, sample_result
 import clientwise
 from clientwise.compiler.steps import DerivedStep
 from clientwise.host.contracts import Writer
-from clientwise.host.factory import build_host
 from clientwise.output.write import choose_writer
 from clientwise.plugins.reports import html as report_html
 from clientwise.plugins.reports import md as report_md
@@ -33,8 +32,8 @@ def _rows(document: str, table_id: str) -> int:
     return body.group(1).count("<tr")
 
 
-def test_the_report_writers_are_plugins_chosen_by_format_and_suffix():
-    writers = build_host().writers()
+def test_the_report_writers_are_plugins_chosen_by_format_and_suffix(host):
+    writers = host.writers()
     for fmt, suffix, cls in (("html", ".html", report_html.HtmlWriter), ("md", ".md", report_md.MarkdownWriter),
                              ("xlsx", ".xlsx", report_xlsx.XlsxWriter)):
         assert isinstance(writers[fmt], cls) and isinstance(writers[fmt], Writer)
@@ -267,18 +266,14 @@ def test_target_ranges():
     assert target_range({}) == "—"
 
 
-def test_the_cli_writes_each_report_by_suffix(tmp_path):
-    from click.testing import CliRunner
-
-    from clientwise.cli.app import cli
-
+def test_the_cli_writes_each_report_by_suffix(invoke, tmp_path):
     for suffix, start in ((".html", b"<!DOCTYPE html>"), (".md", b"# Customer portfolio"), (".xlsx", b"PK\x03\x04")):
         target = tmp_path / f"report{suffix}"
-        outcome = CliRunner().invoke(cli, ["demo", "-o", str(target)])
-        assert outcome.exit_code == 0, outcome.output
+        outcome = invoke("demo", "-o", str(target))
+        assert outcome.code == 0, outcome.output
         assert target.read_bytes().startswith(start)
-    shown = CliRunner().invoke(cli, ["demo", "--format", "md"])
-    assert shown.exit_code == 0 and shown.output.startswith("# Customer portfolio: default 1.0.0\n")
+    shown = invoke("demo", "--format", "md")
+    assert shown.code == 0 and shown.stdout.startswith("# Customer portfolio: default 1.0.0\n")
 
 
 def test_a_plugin_sections_summary_is_shown_generically():

@@ -8,12 +8,12 @@ import openpyxl
 import pytest
 
 import clientwise
-from clientwise import build_host, hookimpl
+from clientwise import hookimpl
 from clientwise.plugins.reports import html as report_html
 from clientwise.plugins.reports import md as report_md
 from clientwise.plugins.reports.xlsx import XlsxWriter
 from clientwise.sample import DEMO_AS_OF, demo_path
-from clientwise.sdk.testing import make_plugin
+from clientwise.sdk.testing import isolated_host, make_plugin
 
 LINE = "segmentation: plugin segmentation (clientwise {version})".format(version=clientwise.__version__)
 
@@ -29,7 +29,7 @@ def faulty() -> clientwise.Result:
         raise RuntimeError("the <b>after</b> hook broke")
 
     plugin = make_plugin(clientwise_after_evaluate=hookimpl(explode))
-    host = build_host(plugins=[plugin])
+    host = isolated_host(plugin)
     return clientwise.evaluate("default", demo_path(), as_of=DEMO_AS_OF, host=host)
 
 

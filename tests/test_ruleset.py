@@ -27,12 +27,6 @@ def core_host() -> PluginHost:
     return build_host(entry_points=False, plugins=[functions])
 
 
-def write(tmp_path: Path, name: str, text: str) -> Path:
-    path = tmp_path / name
-    path.write_text(text, encoding="utf-8")
-    return path
-
-
 def test_default_is_shipped_and_valid() -> None:
     assert "default" in shipped_rulesets()
     ruleset = load_ruleset("default")
@@ -41,8 +35,8 @@ def test_default_is_shipped_and_valid() -> None:
     assert len(ruleset.hash) == 64
 
 
-def test_invalid_toml_names_the_file(tmp_path: Path) -> None:
-    path = write(tmp_path, "bad.toml", "schema = 1\n[metadata\nname = 'x'\n")
+def test_invalid_toml_names_the_file(write_ruleset) -> None:
+    path = write_ruleset("schema = 1\n[metadata\nname = 'x'\n", "bad.toml")
     with pytest.raises(RulesetError) as error:
         load_ruleset(path, host=core_host())
     assert str(path) in str(error.value)
@@ -107,8 +101,8 @@ def test_requires_names_the_missing_plugin() -> None:
     assert error.value.exit_code == 2
 
 
-def test_extends_merges_rules_by_id(tmp_path: Path) -> None:
-    write(tmp_path, "base.toml", CORE_ONLY + """
+def test_extends_merges_rules_by_id(write_ruleset, tmp_path: Path) -> None:
+    write_ruleset(CORE_ONLY + """
 [[rules]]
 id = "big"
 when = "revenue > 100"
@@ -121,8 +115,8 @@ id = "small"
 when = "revenue < 10"
 action = "Email"
 because = "Small"
-""")
-    child = write(tmp_path, "client.toml", """
+""", "base.toml")
+    child = write_ruleset("""
 extends = "base.toml"
 [metadata]
 name = "client"
@@ -140,7 +134,7 @@ id = "new"
 when = "revenue is null"
 action = "Ask"
 because = "Unknown revenue"
-""")
+""", "client.toml")
     ruleset = load_ruleset(child, host=core_host())
     rules = {r.id: r for r in ruleset.core.rules}
     assert list(rules) == ["big", "new"]
@@ -150,18 +144,18 @@ because = "Unknown revenue"
     assert ruleset.files == (str(tmp_path / "base.toml"), str(child))
 
 
-def test_removing_an_unknown_id_lists_the_inherited_ones(tmp_path: Path) -> None:
-    write(tmp_path, "base.toml", CORE_ONLY + '[[rules]]\nid = "big"\nwhen = "revenue > 1"\naction = "a"\nbecause = "b"\n')
-    child = write(tmp_path, "c.toml", 'extends = "base.toml"\n[[rules]]\nid = "bigg"\nremove = true\n')
+def test_removing_an_unknown_id_lists_the_inherited_ones(write_ruleset) -> None:
+    write_ruleset(CORE_ONLY + '[[rules]]\nid = "big"\nwhen = "revenue > 1"\naction = "a"\nbecause = "b"\n', "base.toml")
+    child = write_ruleset('extends = "base.toml"\n[[rules]]\nid = "bigg"\nremove = true\n', "c.toml")
     with pytest.raises(RulesetError) as error:
         load_ruleset(child, host=core_host())
     assert "no inherited item has that id" in str(error.value)
     assert "inherited ids are: big" in str(error.value)
 
 
-def test_extends_cycle_is_reported(tmp_path: Path) -> None:
-    write(tmp_path, "a.toml", 'extends = "b.toml"\n')
-    write(tmp_path, "b.toml", 'extends = "a.toml"\n')
+def test_extends_cycle_is_reported(write_ruleset, tmp_path: Path) -> None:
+    write_ruleset('extends = "b.toml"\n', "a.toml")
+    write_ruleset('extends = "a.toml"\n', "b.toml")
     with pytest.raises(RulesetError) as error:
         load_ruleset(tmp_path / "a.toml", host=core_host())
     assert "extends forms a cycle" in str(error.value)

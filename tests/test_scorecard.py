@@ -12,7 +12,6 @@ import clientwise
 from clientwise.compiler.plan import SectionPlan, Source
 from clientwise.errors import RulesetError
 from clientwise.host.contracts import CompileContext, SectionHandler
-from clientwise.host.factory import build_host
 from clientwise.host.spec import hookimpl
 from clientwise.ruleset.data import Strict
 from clientwise.sdk.scorecard import (
@@ -197,9 +196,9 @@ class HealthPlugin:
         return [HealthHandler()]
 
 
-def test_a_third_party_scorecard_scores_numbers_and_both_policies() -> None:
-    host = build_host()
-    host.register(HealthPlugin(), name="health-test")
+def test_a_third_party_scorecard_scores_numbers_and_both_policies(clientwise_host, register_plugin) -> None:
+    register_plugin(HealthPlugin(), name="health-test")
+    host = clientwise_host
     ruleset = clientwise.parse_ruleset('''
 schema = 1
 [metadata]

@@ -15,7 +15,6 @@ from pydantic import ValidationError
 import clientwise
 from clientwise.compiler.plan import SectionPlan
 from clientwise.host.contracts import CompileContext, SummaryContext
-from clientwise.host.factory import build_host
 from clientwise.host.manager import PluginHost
 from clientwise.plugins.sections.segmentation import (
     Override,
@@ -349,11 +348,6 @@ SCHEMA = {"customer_id": pl.String, "revenue": pl.Float64, "tier_override": pl.S
           "tier_override_reason": pl.String, "tier_override_expires": pl.Date}
 
 
-@pytest.fixture(scope="module")
-def host() -> PluginHost:
-    return build_host()
-
-
 def run(host: PluginHost, revenue: list[float | None], section: str = "[segmentation]",
         **columns: list[object]) -> clientwise.Result:
     keys = [f"C{i:03d}" for i in range(len(revenue))]
@@ -492,16 +486,12 @@ expires = 2026-06-30
         "1 customer(s) its condition selects: remove it, or extend segmentation.overrides[1].expires"]
 
 
-def test_expired_ruleset_overrides_are_summarized(tmp_path: Path) -> None:
+def test_expired_ruleset_overrides_are_summarized(invoke, write_ruleset, tmp_path: Path) -> None:
     import json
 
-    from click.testing import CliRunner
-
-    from clientwise.cli.app import cli
     from clientwise.sample import DEMO_AS_OF, demo_path
 
-    path = tmp_path / "acme.toml"
-    path.write_text('''schema = 1
+    path = write_ruleset('''schema = 1
 extends = "default"
 [metadata]
 name = "acme"
@@ -517,7 +507,7 @@ when = "customer_id == 'NO-SUCH-CUSTOMER'"
 tier = "core"
 reason = "A customer that left"
 expires = 2025-12-31
-''', encoding="utf-8")
+''', "acme.toml")
     warning = ("Ruleset override 'key_account_2025' expired on 2026-01-31, before the as-of date 2026-06-30, and was "
                "ignored for the 2 customer(s) its condition selects: remove it, or extend "
                "segmentation.overrides[0].expires")
@@ -530,12 +520,11 @@ expires = 2025-12-31
     assert warning in result.warnings and unmatched in result.warnings
     assert result.customers.filter(pl.col("customer_id") == "C00001").get_column("tier").to_list() == ["transactional"]
 
-    runner = CliRunner()
-    table = runner.invoke(cli, ["evaluate", str(path), str(demo_path()), "--as-of", DEMO_AS_OF.isoformat()])
-    assert table.exit_code == 0 and f"! {warning}" in " ".join(table.stdout.split())
-    written = runner.invoke(cli, ["evaluate", str(path), str(demo_path()), "--as-of", DEMO_AS_OF.isoformat(),
-                                  "-o", str(tmp_path / "out.json")])
-    assert written.exit_code == 0 and f"warning: {warning}\n" in written.stderr
+    table = invoke("evaluate", str(path), str(demo_path()), "--as-of", DEMO_AS_OF.isoformat())
+    assert table.code == 0 and f"! {warning}" in " ".join(table.stdout.split())
+    written = invoke("evaluate", str(path), str(demo_path()), "--as-of", DEMO_AS_OF.isoformat(),
+                     "-o", str(tmp_path / "out.json"))
+    assert written.code == 0 and f"warning: {warning}\n" in written.stderr
     assert warning in json.loads((tmp_path / "out.json").read_text())["warnings"]
 
     before = clientwise.evaluate(clientwise.load_ruleset(path), demo_path(), as_of="2025-12-31")

@@ -1,5 +1,9 @@
 """A real third-party plugin package (examples/clientwise-nps), installed by `make test`
-and discovered through its entry point: it adds a section, a function and a format."""
+and discovered through its entry point: it adds a section, a function and a format.
+
+Unlike the rest of the suite, these tests see the plugins installed on the machine: being
+found there is what they test.
+"""
 
 from __future__ import annotations
 
@@ -8,11 +12,11 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from click.testing import CliRunner
 
 import clientwise
-from clientwise.cli.app import cli
 from clientwise.sample import DEMO_AS_OF, demo_path
+
+pytestmark = pytest.mark.installed_plugins
 
 NPS_RULESET = """
 schema = 1
@@ -107,13 +111,11 @@ def test_section_function_and_chained_rule_work_end_to_end() -> None:
     assert because == ["Satisfaction is 3"]
 
 
-def test_the_plugin_format_is_offered_by_the_cli(tmp_path: Path) -> None:
-    ruleset = tmp_path / "with-nps.toml"
-    ruleset.write_text(NPS_RULESET)
+def test_the_plugin_format_is_offered_by_the_cli(invoke, write_ruleset, tmp_path: Path) -> None:
+    ruleset = write_ruleset(NPS_RULESET, "with-nps.toml")
     out = tmp_path / "result.tsv"
-    runner = CliRunner()
-    outcome = runner.invoke(cli, ["evaluate", str(ruleset), str(demo_path()), "--as-of", DEMO_AS_OF.isoformat(), "-o", str(out)])
-    assert outcome.exit_code == 0, outcome.output
+    outcome = invoke("evaluate", str(ruleset), str(demo_path()), "--as-of", DEMO_AS_OF.isoformat(), "-o", str(out))
+    assert outcome.code == 0, outcome.output
     lines = out.read_text().splitlines()
     header = lines[0].split("\t")
     assert header[:2] == ["customer_id", "name"] and "nps_group" in header

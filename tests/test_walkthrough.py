@@ -16,12 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from clientwise.cli.app import cli
 from clientwise.sample.__main__ import main as sample_main
 
-DOC = Path(__file__).resolve().parent.parent / "docs" / "tuning-a-ruleset.md"
 FENCE = re.compile(r"^```(\w+)([^\n]*)\n(.*?)^```", re.M | re.S)
 
 
@@ -51,7 +48,13 @@ def steps(text: str) -> list[Step]:
     return found
 
 
-def run(command: str) -> tuple[int, str]:
+@pytest.fixture
+def walkthrough(docs: Path) -> list[Step]:
+    return steps((docs / "tuning-a-ruleset.md").read_text())
+
+
+def run(command: str, invoke) -> tuple[int, str]:  # type: ignore[no-untyped-def]
+    """Run one ``$`` line: ``clientwise ...`` in-process, or the sample generator."""
     args = shlex.split(command)
     if args[:3] == ["python", "-m", "clientwise.sample"]:
         out = io.StringIO()
@@ -59,25 +62,26 @@ def run(command: str) -> tuple[int, str]:
             code = sample_main(args[3:])
         return code, out.getvalue()
     assert args[0] == "clientwise", f"the walkthrough may only run clientwise commands, not {command!r}"
-    result = CliRunner().invoke(cli, args[1:], catch_exceptions=False)
-    return result.exit_code, result.output
+    result = invoke(*args[1:])
+    return result.code, result.output
 
 
-def test_the_walkthrough_parses_into_init_test_diff_and_explain() -> None:
-    commands = [s.command.split()[1] for s in steps(DOC.read_text()) if s.command.startswith("clientwise")]
+def test_the_walkthrough_parses_into_init_test_diff_and_explain(walkthrough: list[Step]) -> None:
+    commands = [s.command.split()[1] for s in walkthrough if s.command.startswith("clientwise")]
     assert {"init", "test", "diff", "explain", "check"} <= set(commands)
-    assert len([s for s in steps(DOC.read_text()) if s.file]) == 2
+    assert len([s for s in walkthrough if s.file]) == 2
 
 
-def test_every_command_of_the_walkthrough_runs_as_shown(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_every_command_of_the_walkthrough_runs_as_shown(walkthrough: list[Step], invoke, tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("NO_COLOR", "1")
-    for step in steps(DOC.read_text()):
+    for step in walkthrough:
         if step.file:
             Path(step.file).parent.mkdir(parents=True, exist_ok=True)
             Path(step.file).write_text(step.content, encoding="utf-8")
             continue
-        code, output = run(step.command)
+        code, output = run(step.command, invoke)
         assert code == step.exit_code, f"$ {step.command}\nexit code {code}, expected {step.exit_code}\n{output}"
         lines = [line.rstrip() for line in output.splitlines()]
         position = 0

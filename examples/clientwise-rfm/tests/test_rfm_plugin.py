@@ -152,7 +152,10 @@ def test_scores_segments_outputs_and_report_on_a_small_portfolio(register_plugin
 def test_the_installed_distribution_is_discovered_and_reported_with_its_version() -> None:
     from clientwise.sdk import build_host
 
-    host = build_host()
+    # deliberately the plugins installed on this machine (the other tests register the
+    # plugin into an isolated host); environ={}: a CLIENTWISE_*_PLUGINS setting of the shell
+    # must not switch it off
+    host = build_host(environ={})
     assert "rfm" in host.sections()
     assert host.origin("rfm") == ("clientwise-rfm", "0.1.0")
     assert host.owner("ruleset section", "rfm") == "rfm"
