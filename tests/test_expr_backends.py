@@ -9,7 +9,6 @@ same rule without touching this file. Adding a node class to ``nodes.py`` makes
 
 from __future__ import annotations
 
-import datetime as dt
 import importlib
 import pkgutil
 from dataclasses import dataclass
@@ -25,7 +24,6 @@ from clientwise.expr import (
     INTEGER,
     Backend,
     EvalContext,
-    FunctionRegistry,
     Scope,
     UnhandledNode,
     check,
@@ -39,10 +37,7 @@ from clientwise.expr import (
 )
 from clientwise.expr import nodes as n
 from clientwise.plugins.engines.durable.lower import Lowered
-from clientwise.plugins.functions import clientwise_functions
 
-REGISTRY = FunctionRegistry({"functions": clientwise_functions()})
-CTX = EvalContext(dt.date(2026, 1, 31), REGISTRY)
 SOURCE = Source("test.toml", "rules.x")
 SCOPE = Scope({"a": INTEGER, "b": INTEGER, "flag": BOOLEAN})
 
@@ -114,23 +109,24 @@ def _power(typed: bool) -> tuple[n.Node, n.Node]:
     return n.And((first, bigger), span=(0, 19), type=t(BOOLEAN)), power
 
 
-def _lower(node: n.Node) -> Any:
-    return Lowered(CTX).rule("r", node)
+def _lower(node: n.Node, ctx: EvalContext) -> Any:
+    return Lowered(ctx).rule("r", node)
 
 
 @pytest.mark.parametrize(("backend", "run"), [
-    ("text", lambda: to_text(_power(typed=False)[0])),
-    ("polars", lambda: to_polars(_power(typed=True)[0], CTX)),
-    ("python", lambda: evaluate_rows(_power(typed=True)[0], [{"a": 3, "b": 5}], CTX)),
-    ("checker", lambda: check(_power(typed=False)[0], SCOPE, REGISTRY, allow_population=False, source=SOURCE)),
+    ("text", lambda ctx: to_text(_power(typed=False)[0])),
+    ("polars", lambda ctx: to_polars(_power(typed=True)[0], ctx)),
+    ("python", lambda ctx: evaluate_rows(_power(typed=True)[0], [{"a": 3, "b": 5}], ctx)),
+    ("checker", lambda ctx: check(_power(typed=False)[0], SCOPE, ctx.functions, allow_population=False, source=SOURCE)),
     # what a comparison compares (`a ** 2 > b` is posted as `b < a ** 2`), and a condition itself
-    ("durable operands", lambda: _lower(_power(typed=True)[0])),
-    ("durable conditions", lambda: _lower(n.Not(_power(typed=True)[1], span=(0, 15), type=BOOLEAN))),
+    ("durable operands", lambda ctx: _lower(_power(typed=True)[0], ctx)),
+    ("durable conditions", lambda ctx: _lower(n.Not(_power(typed=True)[1], span=(0, 15), type=BOOLEAN), ctx)),
 ])
-def test_a_node_type_without_a_handler_names_the_backend_and_the_node(backend: str, run: Any) -> None:
+def test_a_node_type_without_a_handler_names_the_backend_and_the_node(expr_context: EvalContext, backend: str,
+                                                                      run: Any) -> None:
     with pytest.raises(UnhandledNode, match=rf"the {backend} back end \(.+\) has no handler for Power nodes: "
                                             r"add a method decorated @handles\(Power\)") as caught:
-        run()
+        run(expr_context)
     assert caught.value.node_type is Power
     assert caught.value.backend.name == backend
 
@@ -191,11 +187,11 @@ def test_arguments_are_passed_through_to_handlers() -> None:
     assert Depth().generate(parse("a + (b * 2)", SOURCE), 0) == 2
 
 
-def test_a_list_is_compiled_only_after_in() -> None:
+def test_a_list_is_compiled_only_after_in(expr_context: EvalContext) -> None:
     # the checker rejects a list anywhere else, so polars meets one only by mistake
-    typed = parse_checked("a in [1, 2]", SOURCE, SCOPE, REGISTRY, allow_population=False)
+    typed = parse_checked("a in [1, 2]", SOURCE, SCOPE, expr_context.functions, allow_population=False)
     assert isinstance(typed, n.In)
     with pytest.raises(TypeError, match=r"\[1, 2\]: a list is a value only after 'in'"):
-        to_polars(typed.items, CTX)
-    assert evaluate_rows(typed.items, [{"a": 1}, {"a": 5}], CTX) == [[1, 2], [1, 2]]
-    assert evaluate_rows(typed, [{"a": 1}, {"a": 5}, {"a": None}], CTX) == [True, False, None]
+        to_polars(typed.items, expr_context)
+    assert evaluate_rows(typed.items, [{"a": 1}, {"a": 5}], expr_context) == [[1, 2], [1, 2]]
+    assert evaluate_rows(typed, [{"a": 1}, {"a": 5}, {"a": None}], expr_context) == [True, False, None]
