@@ -43,7 +43,8 @@ def reported(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
 def test_a_run_reports_every_stage_the_bar_counts_in_order(reported: list[str], invoke, demo_data: Path,
                                                              tmp_path: Path) -> None:
-    ran = invoke("evaluate", "default", str(demo_data), "--as-of", DEMO_AS_OF.isoformat(), "-o", str(tmp_path / "r.csv"))
+    out = tmp_path / "r.csv"
+    ran = invoke("evaluate", "default", str(demo_data), "--as-of", DEMO_AS_OF.isoformat(), "-o", str(out))
     assert ran.code == 0, ran.output
     # both ways: a stage renamed or moved in the run, or one left in STAGES that no run reports, fails here
     assert reported == list(STAGES)
