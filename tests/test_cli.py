@@ -92,7 +92,7 @@ def test_bad_data_exits_2_and_writes_nothing(invoke, tmp_path: Path) -> None:
     assert list(tmp_path.iterdir()) == [bad]
 
 
-def test_bad_ruleset_exits_2_with_key_path(write_ruleset, invoke, demo_data: Path) -> None:
+def test_bad_ruleset_exits_2_with_key_path(write_ruleset, invoke) -> None:
     ruleset = write_ruleset('extends = "default"\n[[rules]]\nid = "x"\nwhen = "revenu > 1"\naction = "a"\nbecause = "b"\n',
                             "client.toml")
     code, _, err = invoke("check", str(ruleset))

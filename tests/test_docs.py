@@ -10,6 +10,7 @@ import pluggy
 
 from clientwise.cli.app import cli
 from clientwise.host import spec as hookspecs
+from clientwise.host.manager import PluginHost
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
@@ -83,7 +84,7 @@ def test_readme_links_resolve_and_show_the_two_setup_commands() -> None:
         assert (ROOT / link).exists(), f"README links to missing {link}"
 
 
-def test_every_builtin_section_has_a_doc_page(host) -> None:  # type: ignore[no-untyped-def]
+def test_every_builtin_section_has_a_doc_page(host: PluginHost) -> None:
     sections = host.sections()  # the built-ins: they load whether or not the durable extra is installed
     assert {"segmentation", "checklist", "profitability", "relationship"} <= set(sections)
     for name in sections:

@@ -9,6 +9,7 @@ others (``test``, ``explain``, ``diff`` and ``schema`` built their own host).
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -39,7 +40,7 @@ AS_OF = DEMO_AS_OF.isoformat()
 
 
 @pytest.fixture
-def disabling(write_ruleset) -> Path:  # type: ignore[no-untyped-def]
+def disabling(write_ruleset: Callable[..., Path]) -> Path:
     return write_ruleset(WITHOUT_RELATIONSHIP, "a.toml")
 
 

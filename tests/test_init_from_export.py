@@ -4,21 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from click.testing import CliRunner
-
-from clientwise.cli.app import cli
 from clientwise.runtime.evaluator import load_ruleset
 
 RAW = Path(__file__).resolve().parent / "data" / "mueller_raw"
 
 
-def init(tmp_path: Path, export: Path) -> tuple[int, str, str]:
-    result = CliRunner().invoke(cli, ["init", "mueller", "--dir", str(tmp_path), "--from-export", str(export)])
-    return result.exit_code, result.stdout, result.stderr
-
-
-def test_the_proposal_names_tables_files_encodings_formats_and_columns_with_confidence(tmp_path):
-    code, out, err = init(tmp_path, RAW)
+def test_the_proposal_names_tables_files_encodings_formats_and_columns_with_confidence(invoke, tmp_path):
+    code, out, err = invoke("init", "mueller", "--dir", str(tmp_path), "--from-export", str(RAW))
     assert code == 0, err
     lines = out.splitlines()
     assert lines[0] == "number format: de (27 cells like 1.250.000,00 EUR)"
@@ -32,8 +24,8 @@ def test_the_proposal_names_tables_files_encodings_formats_and_columns_with_conf
     assert 'helpdesk_tickets_2025Q4.csv -> interactions (0.82), UTF-8 (BOM), files = ["helpdesk_tickets_*.csv"]' in lines
 
 
-def test_the_proposed_ruleset_is_valid_and_declares_what_was_found(tmp_path):
-    assert init(tmp_path, RAW)[0] == 0
+def test_the_proposed_ruleset_is_valid_and_declares_what_was_found(invoke, tmp_path):
+    assert invoke("init", "mueller", "--dir", str(tmp_path), "--from-export", str(RAW)).code == 0
     path = tmp_path / "mueller" / "mueller.toml"
     text = path.read_text(encoding="utf-8")
     assert '"Umsatz"                   = "revenue"   # 0.90 known name for it' in text
@@ -54,11 +46,11 @@ def test_the_proposed_ruleset_is_valid_and_declares_what_was_found(tmp_path):
                                                          "Betrag": "amount"}
 
 
-def test_a_folder_without_text_exports_is_an_input_error(tmp_path):
+def test_a_folder_without_text_exports_is_an_input_error(invoke, tmp_path):
     export = tmp_path / "empty"
     export.mkdir()
     (export / "notes.md").write_text("x")
-    code, _, err = init(tmp_path, export)
+    code, _, err = invoke("init", "mueller", "--dir", str(tmp_path), "--from-export", str(export))
     assert code == 2
     assert err == (f"error: {export}: --from-export: no CSV or text export in this folder\n"
                    "  fix: put the client's .csv / .txt / .tsv exports in it (Excel files: save them as CSV)\n")

@@ -10,10 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import polars as pl
-from click.testing import CliRunner
 from polars.testing import assert_frame_equal
 
-from clientwise.cli.app import cli
 from clientwise.runtime.evaluator import Evaluator
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -118,9 +116,9 @@ def test_evaluate_shows_the_data_warnings_in_the_result():
         "unmapped", "orphans", "orphans"]
 
 
-def test_check_shows_which_file_fed_which_table_with_row_counts():
-    result = CliRunner().invoke(cli, ["check", str(RULESET), str(RAW)])
-    assert result.exit_code == 0, result.output
+def test_check_shows_which_file_fed_which_table_with_row_counts(invoke):
+    result = invoke("check", str(RULESET), str(RAW))
+    assert result.code == 0, result.output
     lines = result.output.splitlines()
     assert "  data ok: customers 8 rows, contacts 10 rows, interactions 14 rows" in lines
     assert f"    customers: 8 rows from {RAW / 'Accounts_Export_2025-12-31.csv'}" in lines

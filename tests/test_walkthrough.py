@@ -12,8 +12,10 @@ import contextlib
 import io
 import re
 import shlex
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -53,7 +55,7 @@ def walkthrough(docs: Path) -> list[Step]:
     return steps((docs / "tuning-a-ruleset.md").read_text())
 
 
-def run(command: str, invoke) -> tuple[int, str]:  # type: ignore[no-untyped-def]
+def run(command: str, invoke: Callable[..., Any]) -> tuple[int, str]:
     """Run one ``$`` line: ``clientwise ...`` in-process, or the sample generator."""
     args = shlex.split(command)
     if args[:3] == ["python", "-m", "clientwise.sample"]:
