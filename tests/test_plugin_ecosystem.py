@@ -253,6 +253,15 @@ def test_assert_plugin_valid_catches_a_function_whose_two_implementations_disagr
     assert_plugin_valid(clientwise_nps)  # its clamp() had this very bug until the check found it
 
 
+def test_assert_plugin_valid_does_not_depend_on_the_plugin_authors_environment(monkeypatch) -> None:
+    """The function check reads the default ruleset's fields from the built-ins, whatever the
+    shell switches off: the default ruleset needs the relationship plugin."""
+    import clientwise_nps
+
+    monkeypatch.setenv("CLIENTWISE_DISABLE_PLUGINS", "relationship")
+    assert_plugin_valid(clientwise_nps)
+
+
 def test_hook_calls_follow_the_documented_lifecycle(register_plugin, hook_calls, evaluate_records) -> None:
     register_plugin(settings_plugin(), name="loyalty")
     evaluate_records(RULESET, customers=[{"customer_id": "A", "name": "Alpha", "revenue": "10"}])

@@ -277,7 +277,8 @@ def _function_problems(specs: list[Any], registry: Any) -> list[str]:
     from clientwise.host.function_check import disagreements
     from clientwise.runtime.evaluator import load_ruleset
 
-    scope = expr.Scope.from_data(load_ruleset("default").core.data)
+    # the built-ins' default ruleset, whatever the author's environment switches off or installs
+    scope = expr.Scope.from_data(load_ruleset("default", host=isolated_host()).core.data)
     return disagreements(specs, registry, scope)
 
 
