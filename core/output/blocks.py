@@ -31,6 +31,8 @@ Kind = ValueKind | Literal["customer"]
 
 #: Rows of a summary table the default report shows (the JSON output has them all).
 SUMMARY_ROWS = 50
+#: Points a curve needs at most: a chart is a few hundred pixels wide.
+CURVE_POINTS = 1000
 
 
 @dataclass(frozen=True)
@@ -264,6 +266,20 @@ def table_of(frame: pl.DataFrame, title: str, *, limit: int | None = None, id: s
                for name, dtype in frame.schema.items()]
     shown = frame if limit is None else frame.head(limit)
     return Table(title, columns, shown.rows(), id=id, total_rows=frame.height, detail=detail)
+
+
+def curve_points(frame: pl.DataFrame, x: str, y: str, group: str | None = None, *,
+                 limit: int = CURVE_POINTS) -> list[Point]:
+    """A curve's points from two columns of ``frame`` (in drawing order), thinned to about
+    ``limit``: every n-th row, the last, and the first of each run of a ``group``, so a
+    curve over a million customers costs a thousand points."""
+    step = max(1, -(-frame.height // limit))
+    index = pl.int_range(pl.len())
+    keep = (index % step == 0) | (index == frame.height - 1)
+    if group is not None:
+        keep = keep | pl.col(group).ne_missing(pl.col(group).shift(1))
+    label = pl.col(group).cast(pl.String).fill_null("") if group is not None else pl.lit("")
+    return [Point(a, b, g) for a, b, g in frame.filter(keep).select(pl.col(x), pl.col(y), label).iter_rows()]
 
 
 def graded(values: Sequence[Any], tones: tuple[Tone, Tone, Tone]) -> dict[Any, Tone]:

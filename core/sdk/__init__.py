@@ -16,7 +16,7 @@ core can reorganise its modules without breaking plugins::
   ``ReportContext``, the blocks ``Figures`` (of ``Figure``), ``Note``, ``Table`` (of ``Column``,
   ``Cell``, ``Range``), the charts ``CurveChart`` (``Point``, ``Line``, ``Marker``, ``Legend``),
   ``BarChart`` (``Bar``), ``StackedBarChart`` (``Stack``), their ``Kind`` and ``Tone``, and the
-  helpers ``summary_blocks``, ``table_of``, ``graded``;
+  helpers ``summary_blocks``, ``table_of``, ``curve_points``, ``graded``;
 * settings models: ``Strict`` (unknown keys are errors);
 * functions of the expression language: ``FunctionSpec``, ``CallInfo``, ``SignatureError``,
   ``Type`` and the type constants;
@@ -104,6 +104,7 @@ if TYPE_CHECKING:
         Stack,
         StackedBarChart,
         Table,
+        curve_points,
         graded,
         summary_blocks,
         table_of,
@@ -191,6 +192,7 @@ _PUBLIC: dict[str, tuple[str, str]] = {
     "Stack": ("clientwise.output.blocks", "Stack"),
     "StackedBarChart": ("clientwise.output.blocks", "StackedBarChart"),
     "Table": ("clientwise.output.blocks", "Table"),
+    "curve_points": ("clientwise.output.blocks", "curve_points"),
     "graded": ("clientwise.output.blocks", "graded"),
     "summary_blocks": ("clientwise.output.blocks", "summary_blocks"),
     "table_of": ("clientwise.output.blocks", "table_of"),

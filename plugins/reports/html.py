@@ -1,10 +1,11 @@
 """The ``html`` format: one self-contained report file to hand to a client's leadership.
 
-Everything is inline (CSS, a few lines of JavaScript for the action filter, SVG
+Everything is inline (CSS, a few lines of JavaScript for the action filters, SVG
 charts), so the file works offline and when emailed. The page declares a Content
 Security Policy that allows no network at all and only the report's own style and
-script (by hash), and every customer-supplied string goes through Jinja2's
-autoescaping, so a customer named ``<script>`` is shown as text and runs nothing.
+script (by hash), and every customer-supplied string is escaped (by Jinja2's
+autoescaping in the template, by markupsafe in :mod:`html_blocks`, which writes the
+sections' blocks), so a customer named ``<script>`` is shown as text and runs nothing.
 """
 
 from __future__ import annotations

@@ -91,7 +91,8 @@ def _customers(book: Workbook, result: Result) -> FastRows:
     rows = FastRows(sheet.sheet)
     for row in frame.iter_rows():
         values = [cell_value(value) for value in row]
-        rows.append((value, fmt, _fill(colours, value)) for value, fmt, colours in zip(values, formats, coloured))
+        rows.append((value, fmt, _fill(colours, value) if colours else None)
+                    for value, fmt, colours in zip(values, formats, coloured))
     sheet.table(frame.width, frame.height)
     return rows
 

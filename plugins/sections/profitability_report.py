@@ -27,6 +27,7 @@ from clientwise.sdk import (
     StackedBarChart,
     Table,
     Tone,
+    curve_points,
 )
 
 #: The value classes, in the order they are tried, with their colour and plural label.
@@ -82,7 +83,8 @@ def _whale_chart(summary: SectionSummary, context: ReportContext) -> CurveChart 
     if classes is not None:
         curve = curve.join(classes, on=key, how="left", maintain_order="left")
     group = pl.col("value_class").fill_null(UNCLASSIFIED) if classes is not None else pl.lit(UNCLASSIFIED)
-    points = [Point(x, y, g) for x, y, g in curve.select("customer_share", "cumulative_profit_share", group).iter_rows()]
+    points = curve_points(curve.with_columns(group.alias("value_class")), "customer_share", "cumulative_profit_share",
+                          "value_class")
     f = summary.figures
     x, y = f.get("whale_peak_customer_share"), f.get("whale_peak_profit_share")
     peak = None if x is None or y is None else Point(float(x), float(y))

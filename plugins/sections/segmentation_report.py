@@ -32,12 +32,12 @@ from clientwise.sdk import (
     Figure,
     Figures,
     Line,
-    Point,
     Range,
     ReportContext,
     SectionSummary,
     SummaryContext,
     Table,
+    curve_points,
     graded,
 )
 
@@ -158,7 +158,7 @@ def _pareto_chart(config: SegmentationConfig, summary: SectionSummary) -> CurveC
     held = f.get("top_measure_share")
     return CurveChart(
         id="pareto-chart", title=f"Pareto curve of {measure}",
-        points=[Point(x, y) for x, y in pareto.select("customer_share", "cumulative_share").iter_rows()],
+        points=curve_points(pareto, "customer_share", "cumulative_share"),
         x_title=f"customers ranked by {measure}", y_title=f"cumulative share of {measure}",
         hlines=[Line(0.8, "80%")], vlines=cuts,
         caption=f"Pareto curve: cumulative share of {measure} against customers ranked by it. "
