@@ -74,8 +74,8 @@ class PulseSection(SectionHandler[PulseConfig]):
     model: ClassVar[type[PulseConfig]] = PulseConfig
     title: ClassVar[str] = "Pulse <check>"
 
-    def __init__(self, fail: bool = False) -> None:
-        self.fail = fail
+    def __init__(self, fail: bool = False, wrong: bool = False) -> None:
+        self.fail, self.wrong = fail, wrong
         self.seen: ReportContext | None = None
 
     def compile(self, config: PulseConfig, context: CompileContext) -> SectionPlan:
@@ -92,6 +92,8 @@ class PulseSection(SectionHandler[PulseConfig]):
     def report(self, config: PulseConfig, summary: SectionSummary, context: ReportContext) -> list[Block]:
         if self.fail:
             raise RuntimeError("the <pulse> report broke")
+        if self.wrong:
+            return [Note("fine"), {"title": "not a block"}]  # type: ignore[list-item]
         self.seen = context
         top = context.table.sort("pulse_k", descending=True).head(config.top)
         names = top.get_column(context.name).to_list() if context.name else top.get_column(context.key).to_list()
@@ -239,6 +241,14 @@ def test_a_report_that_raises_shows_its_error_and_the_rest_is_written():
     assert "RuntimeError: the \\<pulse\\> report broke" in report_md.render(result)
     with pytest.raises(PluginFailure, match="the <pulse> report broke"):
         report_html.render(_evaluate(PulseSection(fail=True), strict=True))
+
+
+def test_a_report_that_returns_something_else_than_blocks_says_what_it_returned():
+    result = _evaluate(PulseSection(wrong=True))
+    text = report_md.render(result)
+    assert ("Plugin error: plugin 'pulse', section \\[pulse\\]: report returned a dict, not a block "
+            "(return Figures, Note, Table or a chart from clientwise.sdk)") in text
+    assert "| strategic | 32 |" in text  # the other sections are written
 
 
 def test_the_example_nps_plugins_chart_appears_in_every_report():

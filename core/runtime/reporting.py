@@ -19,7 +19,7 @@ from clientwise.compiler.program import Program, SectionEntry
 from clientwise.host.contracts import ReportContext, SectionHandler
 from clientwise.host.faults import FaultRecorder
 from clientwise.host.manager import PluginHost
-from clientwise.output.blocks import SectionReport, summary_blocks
+from clientwise.output.blocks import Block, SectionReport, summary_blocks
 from clientwise.runtime.result import Result
 
 
@@ -57,6 +57,11 @@ class SectionReporter:
         if blocks is None:
             error = fault.render() if fault else f"plugin '{plugin}' returned no report"
             return SectionReport(summary.section, summary.title, error=error)
+        wrong = next((item for item in blocks if not isinstance(item, Block)), None)
+        if wrong is not None:
+            return SectionReport(summary.section, summary.title, error=(
+                f"plugin '{plugin}', section [{entry.name}]: report returned a {type(wrong).__name__}, not a block "
+                "(return Figures, Note, Table or a chart from clientwise.sdk)"))
         return SectionReport(summary.section, summary.title, tuple(blocks))
 
     def context(self, entry: SectionEntry, result: Result) -> ReportContext:

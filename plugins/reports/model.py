@@ -21,7 +21,7 @@ from typing import Any
 import polars as pl
 
 from clientwise.compiler.plan import OutputColumn
-from clientwise.output.blocks import Block, Column, Figure, Figures, SectionReport, Table
+from clientwise.output.blocks import Block, Chart, Column, Figure, Figures, SectionReport, Table
 from clientwise.plugins.io.values import finite, plain
 from clientwise.runtime.result import Result
 
@@ -193,8 +193,8 @@ def _section(report: SectionReport, people: _Customers, limit: int, cards: dict[
                 view.cut.add(len(view.blocks))
                 block = dataclasses.replace(block, rows=block.rows[:limit], total_rows=block.total)
             block = _with_customers(block, people)
-        if getattr(block, "id", ""):
-            block = dataclasses.replace(block, id=ids.claim(block.id))  # type: ignore[call-arg]
+        if isinstance(block, (Table, Chart)) and block.id:
+            block = dataclasses.replace(block, id=ids.claim(block.id))
         view.blocks.append(block)
     return view
 

@@ -47,7 +47,7 @@ def report(summary: SectionSummary, matrix_tiers: Sequence[str]) -> list[Block]:
         blocks += _bands(bands)
     roles = summary.tables.get("missing_roles")
     if roles is not None:
-        blocks.append(Table("Required roles not covered", [
+        blocks.append(Table("Customers missing each role", [
             Column("label", "Role"), Column("required", "Required", "boolean"),
             Column("customers_missing", "Customers missing it", "integer"),
             Column("matrix_customers_missing", "In the coverage matrix", "integer"),
