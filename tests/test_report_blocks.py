@@ -177,7 +177,7 @@ def test_a_sections_blocks_appear_in_the_markdown_summary_escaped():
     assert "| Pulse customers | 300 |" in text  # the headline among the overview's figures
     assert "| Largest \\<b\\> | C00107 |" in part
     assert "**Revenue of the largest**\n\n\\<script\\>alert(1)\\</script\\> leads with" in part
-    assert "| \\<script\\>alert(1)\\</script\\> | 5,650.84 | — |" in part
+    assert "| \\<script\\>alert(1)\\</script\\> | 5,650.84 |\n" in part  # no shares: no share column
     assert "**Revenue split**" in part and "| half | other half |" in part
     assert "**A curve**\n\nHalf gives 70%." in part
     assert "| Customer | Name | Revenue (k) | Label |" in part  # group columns are detail: not in the summary

@@ -280,7 +280,8 @@ def test_the_summary_reads_only_its_own_fields() -> None:
 
 def _tier_table(frame: pl.DataFrame, measures: tuple[OutputColumn, ...]) -> Table:
     summary = SegmentationHandler().summarize(SegmentationConfig(), frame, SUMMARY)
-    context = ReportContext("customer_id", "name", SUMMARY.as_of, frame, columns=(), measures=measures)
+    context = ReportContext("customer_id", "name", SUMMARY.as_of, frame, columns=tuple(compile_section().outputs),
+                            measures=measures)
     blocks = SegmentationHandler().report(SegmentationConfig(), summary, context)
     return next(b for b in blocks if isinstance(b, Table) and b.id == "tier-table")
 

@@ -141,8 +141,8 @@ def _cell_maker(column: Column, link: Linker) -> Callable[[Any], str]:
 
 
 def chart(item: Chart) -> Markup:
-    """A chart as an SVG figure with its legend and caption (title and summary for a kind
-    of chart this version cannot draw)."""
+    """A chart as an SVG figure with its legend, caption and summary (only the title and
+    the text for a kind of chart this version cannot draw)."""
     drawing: str | None = None
     legend = Markup("")
     if isinstance(item, CurveChart) and item.points:
@@ -161,12 +161,12 @@ def chart(item: Chart) -> Markup:
         kind = item.kind
         drawing = svg.stacked_bars([(stack.label, stack.parts) for stack in item.stacks], label=item.title,
                                    number=lambda v: show(v, kind))
-    caption = item.caption or ("" if drawing else item.summary)
+    caption = " ".join(text for text in (item.caption, item.summary) if text)
     out = Markup("<h3>{}</h3>").format(item.title)
     if drawing is None and not caption:
         return out
     attributes = Markup(' id="{}"').format(item.id) if item.id else Markup("")
     text = legend + (Markup(" ") if legend and caption else Markup("")) + escape(caption)
     classes = Markup(' class="legend-row"') if legend else Markup("")
-    return out + Markup("<figure{}>{}<figcaption{}>{}</figcaption></figure>").format(
-        attributes, Markup(drawing or ""), classes, text)
+    figcaption = Markup("<figcaption{}>{}</figcaption>").format(classes, text) if text else Markup("")
+    return out + Markup("<figure{}>{}{}</figure>").format(attributes, Markup(drawing or ""), figcaption)

@@ -114,8 +114,10 @@ def _chart(chart: Chart) -> list[str]:
     if chart.summary:
         out += [md(chart.summary), ""]
     if isinstance(chart, BarChart):
-        out += _table(["", "Value", "Share"], ([md(b.label), md(show(b.value, chart.kind)), md(show(b.share, "percent"))]
-                                              for b in chart.bars), (False, True, True))
+        shares = any(bar.share is not None for bar in chart.bars)
+        out += _table(["", "Value", *(["Share"] if shares else [])],
+                      ([md(b.label), md(show(b.value, chart.kind)), *([md(show(b.share, "percent"))] if shares else [])]
+                       for b in chart.bars), (False, True, True))
     elif isinstance(chart, StackedBarChart):
         parts = list(dict.fromkeys(name for stack in chart.stacks for name, _ in stack.parts))
         values = [dict(stack.parts) for stack in chart.stacks]

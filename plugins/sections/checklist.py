@@ -36,7 +36,6 @@ from clientwise.sdk import (
     Strict,
     SummaryContext,
     Table,
-    graded,
     hookimpl,
     table_of,
 )
@@ -166,9 +165,7 @@ class ChecklistHandler(SectionHandler[ChecklistConfig]):
             OutputColumn(NAMES.answered, "Checklist questions answered", "integer", detail=True),
         ]
         if compiled.band is not None:
-            bands = [b.id for b in sorted(config.bands, key=lambda b: (b.up_to is None, b.up_to or 0.0))]
-            tones = graded(bands, ("bad", "warn", "good"))
-            plan.outputs.append(OutputColumn(NAMES.band, "Checklist band", "text", tones=tuple(tones.items())))
+            plan.outputs.append(OutputColumn(NAMES.band, "Checklist band", "text", tones=compiled.band_tones))
         plan.outputs += [OutputColumn(NAMES.value(q.id), q.text, "boolean", detail=True) for q in config.questions]
         return plan
 

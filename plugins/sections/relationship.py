@@ -19,7 +19,7 @@ from typing import Any, Literal
 import polars as pl
 from pydantic import Field, model_validator
 
-from clientwise.plugins.sections.relationship_report import band_tones, report
+from clientwise.plugins.sections.relationship_report import report
 from clientwise.sdk import (
     Block,
     CompileContext,
@@ -231,7 +231,7 @@ class RelationshipHandler(SectionHandler[RelationshipConfig]):
             plan.classifications.append(compiled.band)
         plan.outputs += [
             OutputColumn(NAMES.score, "Health", "number"),
-            *([OutputColumn(NAMES.band, "Health band", "text", tones=tuple(band_tones(_band_order(config)).items()))]
+            *([OutputColumn(NAMES.band, "Health band", "text", tones=compiled.band_tones)]
               if compiled.band is not None else []),
             OutputColumn("missing_roles", "Missing roles", "list"),
             OutputColumn("roles_covered", "Required roles covered", "integer", detail=True),
@@ -279,7 +279,8 @@ class RelationshipHandler(SectionHandler[RelationshipConfig]):
         """Health bands, missing roles and the role coverage matrix."""
         matrix = summary.tables.get("coverage_matrix")
         tiered = matrix is not None and config.tier_field in matrix.columns
-        return report(summary, config.matrix_tiers if tiered else [])
+        band = next((column for column in context.columns if column.name == NAMES.band), None)
+        return report(summary, config.matrix_tiers if tiered else [], dict(band.tones) if band else {})
 
 
 def summarize_relationship(

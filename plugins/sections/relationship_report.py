@@ -8,7 +8,7 @@ by ``relationship.tier_field``, a field the ruleset names in this section's sett
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import polars as pl
 
@@ -23,18 +23,13 @@ from clientwise.sdk import (
     SectionSummary,
     Table,
     Tone,
-    graded,
 )
 
 NO_BAND = "(no score)"
 
 
-def band_tones(bands: Sequence[str]) -> dict[str, Tone]:
-    """Bands from the lowest scores to the highest: red for the lowest, green for the highest."""
-    return graded(list(bands), ("bad", "warn", "good"))
-
-
-def report(summary: SectionSummary, matrix_tiers: Sequence[str]) -> list[Block]:
+def report(summary: SectionSummary, matrix_tiers: Sequence[str], band_tones: Mapping[str, Tone]) -> list[Block]:
+    """``band_tones``: the colours the section declared for its band column."""
     f = summary.figures
     blocks: list[Block] = [Figures([
         Figure("Customers", f.get("customers"), "integer", "customers"),
@@ -44,7 +39,7 @@ def report(summary: SectionSummary, matrix_tiers: Sequence[str]) -> list[Block]:
     ])]
     bands = summary.tables.get("bands")
     if bands is not None:
-        blocks += _bands(bands)
+        blocks += _bands(bands, band_tones)
     roles = summary.tables.get("missing_roles")
     if roles is not None:
         blocks.append(Table("Customers missing each role", [
@@ -58,10 +53,8 @@ def report(summary: SectionSummary, matrix_tiers: Sequence[str]) -> list[Block]:
     return blocks
 
 
-def _bands(bands: pl.DataFrame) -> list[Block]:
+def _bands(bands: pl.DataFrame, tones: Mapping[str, Tone]) -> list[Block]:
     """Customers per band, in band order; the last row counts customers without a score."""
-    names = [band for band in bands.get_column("band").to_list() if band is not None]
-    tones = band_tones(names)
     rows = [(NO_BAND if band is None else band, up_to, customers, share)
             for band, up_to, customers, share in bands.select("band", "up_to", "customers", "share").iter_rows()]
     return [

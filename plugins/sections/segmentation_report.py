@@ -38,7 +38,6 @@ from clientwise.sdk import (
     SummaryContext,
     Table,
     curve_points,
-    graded,
 )
 
 
@@ -114,7 +113,7 @@ def _tier_block(config: SegmentationConfig, tiers: pl.DataFrame, context: Report
     measures = [m for m in context.measures if m.name in context.table.columns]
     shares = _measure_shares(context.table, [m.name for m in measures])
     columns = [
-        Column("tier", "Tier", tones=graded([t.id for t in config.tier_list()], ("strong", "medium", "light"))),
+        Column("tier", "Tier", tones=next((dict(c.tones) for c in context.columns if c.name == OUTPUT), {})),
         Column("customers", "Customers", "integer"),
         Column("customer_share", "% customers", "percent"),
         Column("measure_share", f"% {config.measure}", "percent"),
