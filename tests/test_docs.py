@@ -89,3 +89,22 @@ def test_every_builtin_section_has_a_doc_page(host: PluginHost) -> None:
     assert {"segmentation", "checklist", "profitability", "relationship"} <= set(sections)
     for name in sections:
         assert (DOCS / "plugins" / f"{name}.md").exists(), f"no docs/plugins/{name}.md"
+
+
+def test_the_section_contract_and_every_report_block_are_documented() -> None:
+    """A plugin author finds each SectionHandler method and each block type on the hooks page."""
+    from clientwise import sdk
+    from clientwise.host.contracts import SectionHandler
+    from clientwise.output import blocks
+
+    text = section((DOCS / "plugin-hooks.md").read_text(), "clientwise_sections()")
+    methods = [name for name, _ in inspect.getmembers(SectionHandler, inspect.isfunction) if not name.startswith("_")]
+    assert sorted(methods) == ["compile", "report", "summarize"]
+    for name in methods:
+        assert re.search(rf"`{name}\(config, (\w+, )?context\) -> \w+", text), f"SectionHandler.{name} is not documented"
+    kinds = [name for name, item in inspect.getmembers(blocks, inspect.isclass)
+             if issubclass(item, blocks.Block) and item not in (blocks.Block, blocks.Chart)]
+    assert {"Figures", "Note", "Table", "CurveChart", "BarChart", "StackedBarChart"} <= set(kinds)
+    for name in kinds:
+        assert f"`{name}" in text, f"the block {name} is not documented in docs/plugin-hooks.md"
+        assert getattr(sdk, name) is getattr(blocks, name), f"clientwise.sdk does not export {name}"

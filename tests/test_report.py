@@ -314,7 +314,7 @@ from clientwise.output.write import choose_writer, write_result
 from clientwise.sample import demo_path
 result = clientwise.evaluate("default", demo_path(), as_of="2026-06-30")
 writers = clientwise.build_host().writers()
-for fmt in ("json", "csv", "table"):
+for fmt in ("json", "csv", "table", "html", "md", "xlsx"):
     write_result(result, choose_writer(writers, fmt, None), None)
 """
 

@@ -70,9 +70,9 @@ def test_html_overview_shows_the_run_identity_figures_and_warnings():
 
 def test_html_tier_table_shows_shares_targets_and_whether_met():
     document = html()
-    assert ('<td><span class="tier">strategic</span></td><td class="num">32</td><td class="num">10.7%</td>'
+    assert ('<tr><td class="t-strong">strategic</td><td class="num">32</td><td class="num">10.7%</td>'
             '<td class="num">55.4%</td><td class="num">50.9%</td><td class="num">5.0% – 10.0%</td>'
-            '<td><span class="unmet">no</span></td>') in document
+            '<td class="t-bad">no</td></tr>') in document
 
 
 def test_html_charts_mark_the_80_percent_line_tier_cutoffs_and_the_whale_peak():
@@ -81,8 +81,8 @@ def test_html_charts_mark_the_80_percent_line_tier_cutoffs_and_the_whale_peak():
     assert ">80%</text>" in pareto and ">strategic ends</text>" in pareto and ">core ends</text>" in pareto
     whale = document[document.index('id="whale-chart"'):document.index('id="driver-table"')]
     assert "peak: 105.1% of profit from 94.2% of customers" in whale
-    for group in ("g-value_creator", "g-neutral", "g-value_destroyer"):
-        assert f'class="curve {group}"' in whale
+    for group, tone in (("g-value_creator", "good"), ("g-neutral", "neutral"), ("g-value_destroyer", "bad")):
+        assert f'class="curve {group} t-{tone}"' in whale
 
 
 def test_every_customer_in_a_table_links_to_its_detail_block():
@@ -139,9 +139,12 @@ def test_a_section_missing_from_the_ruleset_is_left_out():
 
 def test_a_big_portfolio_shows_the_most_urgent_rows_and_says_what_it_left_out():
     report = build(hostile_result(), details=True, row_limit=50)
-    assert report.truncated == {"matrix": (50, 122), "actions": (50, 924), "customers": (len(report.customers), 300)}
+    assert report.truncated == {"actions": (50, 924), "customers": (len(report.customers), 300)}
+    view = next(v for v in report.sections if v.section == "relationship")
+    at, matrix = next((i, b) for i, b in enumerate(view.blocks) if getattr(b, "id", "") == "coverage-matrix")
+    assert (len(matrix.rows), matrix.total) == (50, 122) and at in view.cut
     assert [a["priority"] for a in report.actions] == [1] * 50
-    linked = {a["customer"] for a in report.actions} | {m["key"] for m in report.matrix}
+    linked = {a["customer"] for a in report.actions} | {row[0] for row in matrix.rows}
     assert linked <= {c["key"] for c in report.customers} < {str(k) for k in hostile_result().customers["customer_id"]}
     assert all(c["trace"] for c in report.customers)
     document = report_html.render(hostile_result(), row_limit=50)
@@ -181,10 +184,10 @@ def test_markdown_summary_content():
     text = report_md.render(hostile_result())
     assert text.startswith("# Customer portfolio: default 1.0.0\n\nAs of **2026-06-30** · ruleset **default** 1.0.0 · hash `")
     assert "| Customers | 300 |\n| Revenue | 46,474,299 |\n| Profit | 11,689,284 |" in text
-    assert "| strategic | 32 | 10.7% | 55.4% | 50.9% | 5.0% – 10.0% | **no** |" in text
+    assert "| strategic | 32 | 10.7% | 55.4% | 50.9% | 5.0% – 10.0% | no |" in text
     assert "| core | 90 | 30.0% | 32.0% | 37.1% | 15.0% – 30.0% | yes |" in text
     assert "Profit peaks at 105.1% of the total with the most profitable 94.2% of customers" in text
-    assert "## Checklist (10 customers assessed)" in text
+    assert "## Customer-focus checklist\n" in text and "10 customers assessed against 20 questions." in text
     assert "| red | 240 | 80.0% |" in text
     assert text.count("\n### Priority ") == 5
     assert text.count("| C0") >= 924
@@ -258,12 +261,14 @@ def test_number_formats_of_the_reports(function, value, shown):
 
 
 def test_target_ranges():
-    from clientwise.plugins.reports.format import target_range
+    from clientwise.output.blocks import Range
+    from clientwise.plugins.reports.format import show
 
-    assert target_range({"target_min": 0.05, "target_max": 0.1}) == "5.0% – 10.0%"
-    assert target_range({"target_min": 0.4, "target_max": None}) == "≥ 40.0%"
-    assert target_range({"target_min": None, "target_max": 0.3}) == "≤ 30.0%"
-    assert target_range({}) == "—"
+    assert show(Range(0.05, 0.1), "percent") == "5.0% – 10.0%"
+    assert show(Range(0.4, None), "percent") == "≥ 40.0%"
+    assert show(Range(None, 0.3), "percent") == "≤ 30.0%"
+    assert show(Range(None, None), "percent") == "—"
+    assert show(Range(1000, 2500.5), "money") == "1,000 – 2,500"
 
 
 def test_the_cli_writes_each_report_by_suffix(invoke, tmp_path):
@@ -287,10 +292,10 @@ def test_a_plugin_sections_summary_is_shown_generically():
     extra = SectionSummary("rfm", "RFM <segments>", figures={"scored": 300, "mean": 2.5}, tables={"segments": table})
     result = dataclasses.replace(hostile_result(), summaries=[*hostile_result().summaries, extra])
     document = report_html.render(result)
-    block = document[document.index('id="section-1"'):document.index('id="actions"')]
+    block = document[document.index('id="rfm"'):document.index('id="actions"')]
     assert "<h2>RFM &lt;segments&gt;</h2>" in block
-    assert "<tr><th>scored</th><td>300</td></tr>" in block and "<tr><th>mean</th><td>2.50</td></tr>" in block
-    assert block.count("<td>&lt;champions&gt;</td>") == 25 and "The first 50 of 60 rows." in block
+    assert "<tr><th>scored</th><td>300</td></tr>" in block and "<tr><th>mean</th><td>2.5</td></tr>" in block
+    assert block.count("<td>&lt;champions&gt;</td>") == 25 and "Showing the first 50 of 60 rows." in block
     text = report_md.render(result)
     assert "## RFM \\<segments\\>" in text and "| scored | 300 |" in text
     assert "**segments** (the first 50 of 60 rows)" in text and "| \\<champions\\> | 0 |" in text

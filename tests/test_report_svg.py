@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 
-from clientwise.plugins.reports.model import Point
+from clientwise.output.blocks import Point
 from clientwise.plugins.reports.svg import (
     MAX_POINTS,
     bar_chart,
@@ -39,11 +39,21 @@ def test_curve_chart_is_valid_svg_with_runs_per_group_and_reference_lines():
 
 
 def test_bar_charts_scale_to_the_largest_and_escape_labels():
-    svg = bar_chart([("red", 240.0, "240", "red"), ("<x>", 60.0, "60", "a b")], label="bands")
-    widths = [float(w) for w in re.findall(r'class="bar [^"]+" x="150" y="\d+" width="([\d.]+)"', svg)]
-    assert widths == [410.0, 102.5]
-    assert "&lt;x&gt;" in svg and 'class="bar g-a_b"' in svg
+    svg = bar_chart([("red", 240.0, "240", "bad"), ("<x>", 60.0, "60", "a b"), ("none", 30.0, "30", None)], label="bands")
+    widths = [float(w) for w in re.findall(r'class="bar[^"]*" x="150" y="\d+" width="([\d.]+)"', svg)]
+    assert widths == [410.0, 102.5, 51.2]
+    assert "&lt;x&gt;" in svg and 'class="bar t-bad"' in svg and 'class="bar t-a_b"' in svg and 'class="bar" x' in svg
     ET.fromstring(svg)
     stacked = stacked_bars([("C1 <evil>", [("Visits", 100.0), ("Orders", 300.0)])], label="costs")
     ET.fromstring(stacked)
     assert "<title>Orders: 300</title>" in stacked and "C1 &lt;evil&gt;" in stacked
+    shown = stacked_bars([("C1", [("Visits", 0.25)])], label="shares", number=lambda v: f"{v:.0%} <")
+    assert "<title>Visits: 25% &lt;</title>" in shown
+
+
+def test_curve_runs_are_coloured_by_their_groups_tone():
+    points = [Point(0.5, 0.9, "value_creator"), Point(1.0, 0.8, "value_destroyer")]
+    svg = curve_chart(points, label="Whale", x_title="x", y_title="y",
+                      tones={"value_creator": "good", "value_destroyer": "bad"})
+    classes = [p.get("class") for p in ET.fromstring(svg).iter("{http://www.w3.org/2000/svg}path")]
+    assert classes == ["curve g-value_creator t-good", "curve g-value_destroyer t-bad"]

@@ -82,7 +82,7 @@ def test_actions_sheet_lists_every_action_by_priority():
 def test_checklist_sheet_is_the_customer_by_question_matrix():
     sheet = workbook()["Checklist"]
     header = [c.value for c in sheet[1]]
-    assert header[:3] == ["customer", "name", "tier"] and header[-1] == "% yes" and len(header) == 24
+    assert header[:3] == ["Customer", "Name", "Tier"] and header[-1] == "% yes" and len(header) == 24
     assert sheet.max_row == 12  # header, 10 assessed customers, the % yes row
     row = _row_of(sheet, "C00107")
     answers = [sheet.cell(row, c).value for c in range(4, 24)]
@@ -101,7 +101,7 @@ def test_summary_and_ruleset_sheets_identify_the_run():
     summary = {r[0]: r[1] for r in workbook()["Summary"].iter_rows(values_only=True) if r and r[0]}
     assert summary["Customers"] == 300
     assert summary["Recommended actions"] == 924
-    assert summary["Segmentation: top_customers"] == 60
+    assert summary["Segmentation: Customers in the top 20%"] == 60
     assert summary["strategic"] == 32
 
 

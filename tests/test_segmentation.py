@@ -13,8 +13,9 @@ import pytest
 from pydantic import ValidationError
 
 import clientwise
-from clientwise.compiler.plan import SectionPlan
-from clientwise.host.contracts import CompileContext, SummaryContext
+from clientwise.compiler.plan import OutputColumn, SectionPlan
+from clientwise.host.contracts import CompileContext, ReportContext, SummaryContext
+from clientwise.output.blocks import Range, Table
 from clientwise.host.manager import PluginHost
 from clientwise.plugins.sections.segmentation import (
     Override,
@@ -268,11 +269,38 @@ def test_summary_concentration_figures() -> None:
     assert figures["largest_customer_share"] == pytest.approx(0.25)
 
 
-def test_summary_profit_share_only_with_a_profit_column() -> None:
+def test_the_summary_reads_only_its_own_fields() -> None:
+    """Another section's amounts (a profit column) never reach the summary."""
     with_profit = SegmentationHandler().summarize(SegmentationConfig(), portfolio(profit=[10.0, 5, 5, 0, -5, 5, 0]), SUMMARY)
-    assert with_profit.tables["tiers"].get_column("profit_share").to_list() == [0.5, 0.5, 0.0]
     without = SegmentationHandler().summarize(SegmentationConfig(), portfolio(), SUMMARY)
-    assert "profit_share" not in without.tables["tiers"].columns
+    assert with_profit.tables["tiers"].equals(without.tables["tiers"])
+    assert "profit_share" not in with_profit.tables["tiers"].columns
+
+
+def _tier_table(frame: pl.DataFrame, measures: tuple[OutputColumn, ...]) -> Table:
+    summary = SegmentationHandler().summarize(SegmentationConfig(), frame, SUMMARY)
+    context = ReportContext("customer_id", "name", SUMMARY.as_of, frame, columns=tuple(compile_section().outputs),
+                            measures=measures)
+    blocks = SegmentationHandler().report(SegmentationConfig(), summary, context)
+    return next(b for b in blocks if isinstance(b, Table) and b.id == "tier-table")
+
+
+def test_the_tier_table_shows_each_tiers_share_of_the_amounts_other_sections_declare() -> None:
+    frame = portfolio(profit=[10.0, 5, 5, 0, -5, 5, 0], margin_total=[1.0, 1, 1, 1, 1, 1, 2])
+    measures = (OutputColumn("profit", "Profit", "money"), OutputColumn("margin_total", "Margin", "money"))
+    tiers = _tier_table(frame, measures)
+    assert [c.label for c in tiers.columns] == [
+        "Tier", "Customers", "% customers", "% revenue", "% profit", "% margin", "Target", "Met"]
+    assert [row[4] for row in tiers.rows] == [0.5, 0.5, 0.0]  # profit 20: 10, 10 and 0
+    assert [row[5] for row in tiers.rows] == pytest.approx([1 / 8, 3 / 8, 4 / 8])
+    assert [(row[0], row[1], row[6], row[7]) for row in tiers.rows] == [
+        ("strategic", 1, Range(0.05, 0.10), False), ("core", 3, Range(0.15, 0.30), False),
+        ("transactional", 3, Range(0.40, 0.60), True)]
+    assert dict(tiers.columns[0].tones) == {"strategic": "strong", "core": "medium", "transactional": "light"}
+    # without declared amounts (no [profitability]) there is no such column
+    assert [c.label for c in _tier_table(portfolio(profit=[1.0] * 7), ()).columns][4] == "Target"
+    # a total of zero gives no share rather than a division by zero
+    assert [row[4] for row in _tier_table(portfolio(profit=[0.0] * 7), measures[:1]).rows] == [None, None, None]
 
 
 def test_pareto_table() -> None:

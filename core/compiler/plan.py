@@ -14,6 +14,12 @@ from typing import Any, Literal
 
 import polars as pl
 
+#: How a value is shown: ``percent`` is a fraction (0.35 shows as 35%), ``money`` an amount.
+ValueKind = Literal["text", "number", "integer", "percent", "money", "list", "boolean", "date"]
+#: How the reports colour a value. Statuses: ``good``, ``warn``, ``bad``, ``neutral``;
+#: ranks, for ordered groups such as tiers: ``strong``, ``medium``, ``light``.
+Tone = Literal["good", "warn", "bad", "neutral", "strong", "medium", "light"]
+
 
 @dataclass(frozen=True)
 class Source:
@@ -109,12 +115,21 @@ class OutputColumn:
     ``kind`` tells writers how to show it; ``percent`` is a fraction (0.35 shows as
     35%). ``detail`` columns (one per checklist question, one per cost driver) go to
     the machine-readable formats but not to the terminal summary.
+
+    Reports use two more declarations, so they never need a column's name:
+    ``group`` marks a column customers are grouped by (the tier): the reports show it
+    beside every customer they list (actions, tables of customers) and filter actions
+    by it, and other sections may break their views down by it. ``tones`` lists the
+    column's known values in their natural order, each with the colour the reports
+    give it (``(("value_creator", "good"), ("value_destroyer", "bad"))``).
     """
 
     name: str
     label: str
-    kind: Literal["text", "number", "integer", "percent", "money", "list", "boolean", "date"] = "text"
+    kind: ValueKind = "text"
     detail: bool = False
+    group: bool = False
+    tones: tuple[tuple[Any, Tone], ...] = ()
 
 
 @dataclass

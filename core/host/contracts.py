@@ -18,8 +18,9 @@ from typing import TYPE_CHECKING, BinaryIO, ClassVar, Generic, Literal, TypeVar
 import polars as pl
 from pydantic import BaseModel
 
-from clientwise.compiler.plan import SectionPlan, SectionSummary, Source
+from clientwise.compiler.plan import OutputColumn, SectionPlan, SectionSummary, Source
 from clientwise.host.read_options import ReadOptions
+from clientwise.output.blocks import Block, summary_blocks
 
 if TYPE_CHECKING:
     from clientwise.expr.functions import FunctionRegistry
@@ -55,11 +56,41 @@ class SummaryContext:
     as_of: dt.date
 
 
+@dataclass(frozen=True)
+class ReportContext:
+    """What a section's report may look at besides its settings and its summary.
+
+    ``table`` has one row per evaluated customer: the ``key`` and ``name`` columns, the
+    input data, this section's own derived fields and outputs, and the columns other
+    sections share with every report: their ``groups`` (columns customers are grouped by,
+    such as the tier) and ``measures`` (their headline amounts, such as profit). Other
+    sections' fields are left out, so a report depends on other sections only through
+    what they declare, never on their column names.
+    """
+
+    key: str
+    #: The customer-name column, or None when customers have no name besides their key.
+    name: str | None
+    as_of: dt.date
+    table: pl.DataFrame
+    #: This section's output columns (labels and kinds to show them with).
+    columns: tuple[OutputColumn, ...]
+    #: Other sections' columns marked ``group`` (``OutputColumn.group``), in ``table``.
+    groups: tuple[OutputColumn, ...] = ()
+    #: Other sections' headline amounts (``money`` outputs that are not ``detail``), in ``table``.
+    measures: tuple[OutputColumn, ...] = ()
+
+    def label(self, column: str) -> str:
+        """The label a column is shown with: its declared label, else its name."""
+        declared = {c.name: c.label for c in (*self.columns, *self.groups, *self.measures)}
+        return declared.get(column, column)
+
+
 class SectionHandler(ABC, Generic[ConfigT]):
     """Handles one top-level ruleset section (``[segmentation]``, ``[rfm]``, ...).
 
-    Subclass it with your settings model as the type argument, so ``compile`` and
-    ``summarize`` receive the validated model with its own type::
+    Subclass it with your settings model as the type argument, so ``compile``,
+    ``summarize`` and ``report`` receive the validated model with its own type::
 
         class NpsSection(SectionHandler[NpsConfig]):
             name, model, title = "nps", NpsConfig, "Net promoter score"
@@ -80,6 +111,16 @@ class SectionHandler(ABC, Generic[ConfigT]):
         Optional: a section without portfolio figures keeps this default (an empty summary).
         """
         return SectionSummary(self.name, self.title)
+
+    def report(self, config: ConfigT, summary: SectionSummary, context: ReportContext) -> list[Block]:
+        """What the reports for people (HTML, Markdown, xlsx) show of this section: figures,
+        tables and charts described as data (:mod:`clientwise.output.blocks`).
+
+        Called when such a report is written, with the summary ``summarize`` returned.
+        Optional: the default shows the summary's figures and the first rows of each of
+        its tables, labelled by their names.
+        """
+        return summary_blocks(summary)
 
 
 @dataclass(frozen=True)

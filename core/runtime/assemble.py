@@ -18,6 +18,7 @@ from clientwise.host.faults import FaultRecorder
 from clientwise.host.manager import PluginHost
 from clientwise.runtime.explain import Tracer
 from clientwise.runtime.outputs import ROW, Decided
+from clientwise.runtime.reporting import SectionReporter
 from clientwise.runtime.result import Result, RulesetIdentity
 
 
@@ -63,6 +64,7 @@ def assemble(program: Program, host: PluginHost, engine: Engine, decided: Decide
         tracer=Tracer(frame, key, name, program.traced_derived(), program.traced_rules(), actions, ctx),
         provenance=dict(sorted({**program.provenance,
                                 "engine": {"plugin": owner, "distribution": dist, "version": version}}.items())),
+        reporter=SectionReporter(program, host, frame, as_of, faults.strict) if summarize else None,
     )
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -11,6 +11,7 @@ import polars as pl
 
 from clientwise.compiler.plan import OutputColumn, SectionSummary
 from clientwise.errors import PluginFault
+from clientwise.output.blocks import SectionReport, summary_blocks
 from clientwise.runtime.explain import Explanation, Tracer
 from clientwise.runtime.findings import Finding
 
@@ -67,6 +68,9 @@ class Result:
     findings: list[Finding] = field(default_factory=list)
     #: Seconds per stage of the run that produced this result (not part of any output).
     timings: dict[str, float] = field(default_factory=dict, repr=False, compare=False)
+    #: Asks each section's plugin for its report blocks (see :meth:`section_reports`);
+    #: None for a result not made by an evaluation.
+    reporter: Callable[[Result], list[SectionReport]] | None = field(default=None, repr=False, compare=False)
 
     def explain(self, key: str) -> Explanation:
         """The full trace for one customer: derived values and every rule's outcome."""
@@ -79,6 +83,14 @@ class Result:
         if self.tracer is None:
             return iter(())
         return self.tracer.explain_all()
+
+    def section_reports(self) -> list[SectionReport]:
+        """What each section shows in the reports for people, in section order: the blocks
+        its plugin's ``report`` gives for its summary (built on each call; writers call it
+        once). Without a reporter, each summary's figures and tables."""
+        if self.reporter is not None:
+            return self.reporter(self)
+        return [SectionReport(s.section, s.title, tuple(summary_blocks(s)), s.error) for s in self.summaries]
 
     def summary(self, section: str) -> SectionSummary | None:
         return next((s for s in self.summaries if s.section == section), None)

@@ -12,6 +12,11 @@ core can reorganise its modules without breaking plugins::
   ``Result``);
 * what a section compiles into: ``SectionPlan``, ``DerivedField``, ``ComputedField``,
   ``Classification``, ``Rule``, ``ActionRule``, ``OutputColumn``, ``SectionSummary``, ``Source``;
+* what a section shows in the reports (``SectionHandler.report``, :mod:`clientwise.output.blocks`):
+  ``ReportContext``, the blocks ``Figures`` (of ``Figure``), ``Note``, ``Table`` (of ``Column``,
+  ``Cell``, ``Range``), the charts ``CurveChart`` (``Point``, ``Line``, ``Marker``, ``Legend``),
+  ``BarChart`` (``Bar``), ``StackedBarChart`` (``Stack``), their ``Kind`` and ``Tone``, and the
+  helpers ``summary_blocks``, ``table_of``, ``curve_points``, ``graded``;
 * settings models: ``Strict`` (unknown keys are errors);
 * functions of the expression language: ``FunctionSpec``, ``CallInfo``, ``SignatureError``,
   ``Type`` and the type constants;
@@ -41,6 +46,7 @@ if TYPE_CHECKING:
         SectionPlan,
         SectionSummary,
         Source,
+        Tone,
     )
     from clientwise.errors import DataError, InputError, PluginError, Problem, RulesetError
     from clientwise.expr.build import (
@@ -68,6 +74,7 @@ if TYPE_CHECKING:
         Engine,
         Loader,
         RawTable,
+        ReportContext,
         SectionHandler,
         SummaryContext,
         Writer,
@@ -76,6 +83,32 @@ if TYPE_CHECKING:
     from clientwise.host.manager import PluginHost
     from clientwise.host.read_options import ReadOptions
     from clientwise.host.spec import hookimpl
+    from clientwise.output.blocks import (
+        Bar,
+        BarChart,
+        Block,
+        Cell,
+        Chart,
+        Column,
+        CurveChart,
+        Figure,
+        Figures,
+        Kind,
+        Legend,
+        Line,
+        Marker,
+        Note,
+        Point,
+        Range,
+        SectionReport,
+        Stack,
+        StackedBarChart,
+        Table,
+        curve_points,
+        graded,
+        summary_blocks,
+        table_of,
+    )
     from clientwise.output.escape import clean, escape_formula, escape_formulas
     from clientwise.ruleset.data import Strict
     from clientwise.runtime.context import EvaluationContext
@@ -94,6 +127,7 @@ _PUBLIC: dict[str, tuple[str, str]] = {
     "SectionPlan": ("clientwise.compiler.plan", "SectionPlan"),
     "SectionSummary": ("clientwise.compiler.plan", "SectionSummary"),
     "Source": ("clientwise.compiler.plan", "Source"),
+    "Tone": ("clientwise.compiler.plan", "Tone"),
     "DataError": ("clientwise.errors", "DataError"),
     "InputError": ("clientwise.errors", "InputError"),
     "PluginError": ("clientwise.errors", "PluginError"),
@@ -133,10 +167,35 @@ _PUBLIC: dict[str, tuple[str, str]] = {
     "Loader": ("clientwise.host.contracts", "Loader"),
     "RawTable": ("clientwise.host.contracts", "RawTable"),
     "ReadOptions": ("clientwise.host.read_options", "ReadOptions"),
+    "ReportContext": ("clientwise.host.contracts", "ReportContext"),
     "SectionHandler": ("clientwise.host.contracts", "SectionHandler"),
     "SummaryContext": ("clientwise.host.contracts", "SummaryContext"),
     "Writer": ("clientwise.host.contracts", "Writer"),
     "hookimpl": ("clientwise.host.spec", "hookimpl"),
+    "Bar": ("clientwise.output.blocks", "Bar"),
+    "BarChart": ("clientwise.output.blocks", "BarChart"),
+    "Block": ("clientwise.output.blocks", "Block"),
+    "Cell": ("clientwise.output.blocks", "Cell"),
+    "Chart": ("clientwise.output.blocks", "Chart"),
+    "Column": ("clientwise.output.blocks", "Column"),
+    "CurveChart": ("clientwise.output.blocks", "CurveChart"),
+    "Figure": ("clientwise.output.blocks", "Figure"),
+    "Figures": ("clientwise.output.blocks", "Figures"),
+    "Kind": ("clientwise.output.blocks", "Kind"),
+    "Legend": ("clientwise.output.blocks", "Legend"),
+    "Line": ("clientwise.output.blocks", "Line"),
+    "Marker": ("clientwise.output.blocks", "Marker"),
+    "Note": ("clientwise.output.blocks", "Note"),
+    "Point": ("clientwise.output.blocks", "Point"),
+    "Range": ("clientwise.output.blocks", "Range"),
+    "SectionReport": ("clientwise.output.blocks", "SectionReport"),
+    "Stack": ("clientwise.output.blocks", "Stack"),
+    "StackedBarChart": ("clientwise.output.blocks", "StackedBarChart"),
+    "Table": ("clientwise.output.blocks", "Table"),
+    "curve_points": ("clientwise.output.blocks", "curve_points"),
+    "graded": ("clientwise.output.blocks", "graded"),
+    "summary_blocks": ("clientwise.output.blocks", "summary_blocks"),
+    "table_of": ("clientwise.output.blocks", "table_of"),
     "clean": ("clientwise.output.escape", "clean"),
     "escape_formula": ("clientwise.output.escape", "escape_formula"),
     "escape_formulas": ("clientwise.output.escape", "escape_formulas"),

@@ -31,9 +31,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from clientwise.compiler.plan import Classification, DerivedField, OutputColumn, Rule, Source
+from clientwise.compiler.plan import Classification, DerivedField, OutputColumn, Rule, Source, Tone
 from clientwise.errors import Problem, ProblemList, RulesetError
 from clientwise.expr.build import number_text
+from clientwise.output.blocks import graded
 
 #: What an unanswered (null) criterion counts as.
 Unanswered = Literal["not_applicable", "no"]
@@ -128,6 +129,9 @@ class CompiledScorecard:
     band: Classification | None = None
     value_fields: dict[str, str] = field(default_factory=dict)  # criterion id -> field name
     kinds: dict[str, ValueKind] = field(default_factory=dict)  # criterion id -> value kind
+    #: The bands from the lowest scores to the highest, coloured from bad to good (the
+    #: ``tones`` of the band's output column).
+    band_tones: tuple[tuple[str, Tone], ...] = ()
 
     def outputs(self, title: str, *, values: bool = False) -> list[OutputColumn]:
         """Output columns: score, points, answered, band (if any) and optionally every value."""
@@ -138,7 +142,7 @@ class CompiledScorecard:
             OutputColumn(n.answered, f"{title}: criteria answered", "integer"),
         ]
         if self.band is not None:
-            columns.append(OutputColumn(n.band, f"{title} band", "text"))
+            columns.append(OutputColumn(n.band, f"{title} band", "text", tones=self.band_tones))
         if values:
             columns.extend(OutputColumn(name, f"{title}: {cid}", "number" if self.kinds.get(cid) == "number"
                                         else "boolean") for cid, name in self.value_fields.items())
@@ -243,7 +247,7 @@ def _sum_fields(card: Scorecard, name: str, terms: Sequence[str], constant: floa
 def _bands(card: Scorecard, score: str, output: str) -> Classification | None:
     if not card.bands:
         return None
-    ordered = sorted(card.bands, key=lambda b: (b.up_to is None, b.up_to if b.up_to is not None else 0.0))
+    ordered = _ordered(card.bands)
     rules: list[Rule] = []
     previous: float | None = None
     for index, band in enumerate(ordered):
@@ -302,5 +306,11 @@ def compile_scorecard(card: Scorecard) -> CompiledScorecard:
     else:
         derived += _sum_fields(card, n.applicable, applicable, constant_count,
                                f"{label}: criteria counted in the score")
+    tones = graded([band.name for band in _ordered(card.bands)], ("bad", "warn", "good")) if card.bands else {}
     return CompiledScorecard(names=n, derived=tuple(derived), band=_bands(card, n.score, n.band), value_fields=values,
-                             kinds={c.id: c.kind for c in card.criteria})
+                             kinds={c.id: c.kind for c in card.criteria}, band_tones=tuple(tones.items()))
+
+
+def _ordered(bands: Sequence[Band]) -> list[Band]:
+    """Bands from the lowest scores to the highest (the one without ``up_to`` last)."""
+    return sorted(bands, key=lambda b: (b.up_to is None, b.up_to if b.up_to is not None else 0.0))

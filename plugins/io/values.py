@@ -11,6 +11,7 @@ from typing import Any
 
 import polars as pl
 
+from clientwise.output.blocks import kind_of_dtype
 from clientwise.runtime.result import Result
 
 
@@ -61,18 +62,3 @@ def column_kinds(result: Result) -> dict[str, str]:
     """Each customers column's kind: the section's declaration, else guessed from its type."""
     declared = {column.name: column.kind for column in result.columns}
     return {name: declared.get(name) or kind_of_dtype(dtype) for name, dtype in result.customers.schema.items()}
-
-
-def kind_of_dtype(dtype: pl.DataType) -> str:
-    """The output-column kind a column of this type is shown as, when no section declared one."""
-    if dtype == pl.Boolean:
-        return "boolean"
-    if dtype.is_integer():
-        return "integer"
-    if dtype.is_numeric():
-        return "number"
-    if dtype.is_temporal():
-        return "date"
-    if isinstance(dtype, (pl.List, pl.Array)):
-        return "list"
-    return "text"

@@ -1,16 +1,18 @@
 """The ``html`` format: one self-contained report file to hand to a client's leadership.
 
-Everything is inline (CSS, a few lines of JavaScript for the action filter, SVG
+Everything is inline (CSS, a few lines of JavaScript for the action filters, SVG
 charts), so the file works offline and when emailed. The page declares a Content
 Security Policy that allows no network at all and only the report's own style and
-script (by hash), and every customer-supplied string goes through Jinja2's
-autoescaping, so a customer named ``<script>`` is shown as text and runs nothing.
+script (by hash), and every customer-supplied string is escaped (by Jinja2's
+autoescaping in the template, by markupsafe in :mod:`html_blocks`, which writes the
+sections' blocks), so a customer named ``<script>`` is shown as text and runs nothing.
 """
 
 from __future__ import annotations
 
 import base64
 import hashlib
+import re
 from functools import lru_cache
 from importlib import resources
 from typing import Any, BinaryIO, ClassVar
@@ -22,9 +24,9 @@ from clientwise._version import __version__
 from clientwise.host.contracts import Writer
 from clientwise.host.spec import hookimpl
 from clientwise.plugins.io.table import format_cell
-from clientwise.plugins.reports import svg
-from clientwise.plugins.reports.format import money, num, pct, target_range, whole
-from clientwise.plugins.reports.model import Report, build
+from clientwise.plugins.reports import html_blocks
+from clientwise.plugins.reports.format import whole
+from clientwise.plugins.reports.model import SectionView, build
 from clientwise.runtime.result import Result
 
 
@@ -47,38 +49,16 @@ def _values(values: dict[str, Any] | None) -> str:
     return ", ".join(f"{name} = {format_cell(value)}" for name, value in (values or {}).items())
 
 
-def charts(report: Report, measure: str) -> dict[str, Markup | None]:
-    """The report's SVG charts (None when the data for one is missing)."""
-    out: dict[str, Markup | None] = {"pareto": None, "whale": None, "destroyers": None, "bands": None}
-    if report.pareto:
-        cuts = [(share, f"{tier} ends") for tier, share in report.tier_cutoffs]
-        out["pareto"] = Markup(svg.curve_chart(
-            report.pareto, label=f"Pareto curve of {measure}", x_title="customers ranked by " + measure,
-            y_title=f"cumulative share of {measure}", hlines=[(0.8, "80%")], vlines=cuts))
-    if report.whale:
-        peak = report.whale_peak
-        marker = (peak, f"peak: {pct(peak.y)} of profit from {pct(peak.x)} of customers") if peak else None
-        out["whale"] = Markup(svg.curve_chart(
-            report.whale, label="Whale curve of profit", x_title="customers ranked by profit",
-            y_title="cumulative share of profit", hlines=[(1.0, "100% of profit")], marker=marker))
-    if report.destroyers:
-        out["destroyers"] = Markup(svg.stacked_bars(
-            [(d["key"] + (f" {d['name']}" if d["name"] else ""), d["costs"]) for d in report.destroyers],
-            label="Cost to serve of the biggest value destroyers, by driver"))
-    if report.bands:
-        out["bands"] = Markup(svg.bar_chart(
-            [(b["band"] or "(no score)", float(b["customers"] or 0), f"{whole(b['customers'])} ({pct(b['share'])})",
-              b["band"] or "none") for b in report.bands],
-            label="Customers per relationship health band"))
-    return out
+def attribute_name(name: str) -> str:
+    """A column name as it can appear in an id or a ``data-`` attribute name (lower case, no spaces)."""
+    return re.sub(r"[^a-z0-9_-]+", "-", name.lower()).strip("-") or "group"
 
 
 @lru_cache(maxsize=None)
 def _template() -> Template:
     environment = Environment(autoescape=True, undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
                               keep_trailing_newline=True)
-    environment.filters.update(money=money, pct=pct, num=num, whole=whole,
-                               cell=lambda value, kind: format_cell(value, kind))
+    environment.filters.update(whole=whole)
     return environment.from_string(_asset("report.html.j2"))
 
 
@@ -86,21 +66,18 @@ def render(result: Result, *, row_limit: int | None = None) -> str:
     """The report as one HTML document (same result, same text); see ``build`` for ``row_limit``."""
     report = build(result, details=True, row_limit=row_limit)
     css, js = _asset("report.css"), _asset("report.js")
-    segmentation = result.summary("segmentation")
-    measure = str(segmentation.figures.get("measure", "revenue")) if segmentation is not None else "revenue"
-    relationship = result.summary("relationship")
-    scope = "customers in the coverage matrix"
-    if relationship is not None and report.matrix and any(m["tier"] for m in report.matrix):
-        scope = "/".join(dict.fromkeys(str(m["tier"]) for m in report.matrix if m["tier"])) + " customers"
 
     def link(key: Any) -> Markup:
         anchor = report.anchors.get(str(key))
         text = escape(str(key))
         return Markup(f'<a href="#{anchor}">{text}</a>') if anchor else Markup(text)
 
+    def section(view: SectionView) -> Markup:
+        return html_blocks.section(view, link)
+
     return _template().render(
-        r=report, o=report.overview, charts=charts(report, measure), measure=measure, matrix_scope=scope,
-        link=link, target=target_range, values=_values,
+        r=report, o=report.overview, link=link, section=section, attr=attribute_name, values=_values,
+        value=lambda item, kind: html_blocks.value(item, kind, link),
         css=Markup(css), js=Markup(js), csp=Markup(content_security_policy(css, js)), version=__version__,
     )
 

@@ -1,9 +1,10 @@
 """The ``md`` format: a Markdown summary to paste into documents, wikis and tickets.
 
-It holds the portfolio views (overview, tiers, profitability, checklist, relationship
-bands) and the recommended actions by priority, not the per-customer detail (that is
-what csv, json and html are for). Customer text is escaped so that names cannot break
-a table, start a heading, inject HTML or turn into a link.
+It holds the portfolio overview, each section's blocks except the detail ones (charts
+become their one-sentence summary and, for bars, a table of their values) and the
+recommended actions by priority, not the per-customer detail (that is what csv, json
+and html are for). Customer text is escaped so that names cannot break a table, start
+a heading, inject HTML or turn into a link.
 """
 
 from __future__ import annotations
@@ -14,9 +15,9 @@ from typing import Any, BinaryIO, ClassVar
 
 from clientwise.host.contracts import Writer
 from clientwise.host.spec import hookimpl
-from clientwise.plugins.io.table import format_cell
-from clientwise.plugins.reports.format import money, pct, target_range, whole
-from clientwise.plugins.reports.model import Report, build
+from clientwise.output.blocks import BarChart, Block, Cell, Chart, Column, Figures, Note, StackedBarChart, Table
+from clientwise.plugins.reports.format import MARKS, MISSING, show
+from clientwise.plugins.reports.model import Report, SectionView, build
 from clientwise.runtime.result import Result
 
 #: Characters with a meaning inside a line of Markdown (emphasis, code, links, HTML,
@@ -24,11 +25,12 @@ from clientwise.runtime.result import Result
 #: heading markers need no escape.
 _SPECIAL = re.compile(r"([\\`*_{}\[\]<>|~&])")
 _BREAKS = re.compile(r"[\r\n\t\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u2028\u2029]+")
+_NUMERIC = frozenset({"number", "integer", "percent", "money"})
 
 
 def md(value: Any) -> str:
     """Text safe inside a Markdown table cell or paragraph."""
-    text = "—" if value is None else str(value)
+    text = MISSING if value is None else str(value)
     return _SPECIAL.sub(r"\\\1", _BREAKS.sub(" ", text))
 
 
@@ -45,96 +47,99 @@ def render(result: Result) -> str:
     o = report.overview
     out = [f"# {md(report.title)}", "",
            f"As of **{o['as_of']}** · ruleset **{md(o['ruleset'])}** {md(o['version'])} · hash `{o['hash']}`", ""]
-    figures = [("Customers", whole(o["customers"])), ("Revenue", money(o["revenue"])), ("Profit", money(o["profit"])),
-               ("Cost to serve", money(o["cost_to_serve"])), ("Recommended actions", whole(o["actions"]))]
-    out += _table(["Figure", "Value"], ([name, value] for name, value in figures if value != "—"), (False, True))
+    figures = [(f.label, show(f.value, f.kind)) for f in report.cards]
+    out += _table(["Figure", "Value"], ([md(name), md(value)] for name, value in figures if value != MISSING),
+                  (False, True))
     if o["plugin_errors"]:
         out += ["## Plugin errors", "", *(f"- {md(e)}" for e in o["plugin_errors"]), ""]
     if report.warnings:
         out += ["## Warnings", "", *(f"- {md(w)}" for w in report.warnings), ""]
-    out += _segmentation(report) + _profitability(report) + _checklist(report) + _relationship(report)
-    out += _others(report)
-    out += _actions(report, result)
+    for view in report.sections:
+        out += _section(view)
+    out += _actions(report)
     out += ["## Produced by", "", *(f"- {md(line)}" for line in o["provenance"]), ""]
     return "\n".join(out).rstrip("\n") + "\n"
 
 
-def _segmentation(report: Report) -> list[str]:
-    if not report.tiers:
-        return []
-    rows = ([md(t["tier"]), whole(t["customers"]), pct(t["customer_share"]), pct(t["measure_share"]),
-             pct(t["profit_share"]), target_range(t), "—" if t.get("target_met") is None else ("yes" if t["target_met"] else "**no**")]
-            for t in report.tiers)
-    return ["## Segmentation", "", *_table(["Tier", "Customers", "% customers", "% revenue", "% profit", "Target", "Met"],
-                                           rows, (False, True, True, True, True, True, False))]
-
-
-def _profitability(report: Report) -> list[str]:
-    if "profitability" not in report.sections:
-        return []
-    out = ["## Profitability", ""]
-    if report.whale_peak is not None:
-        out += [f"Profit peaks at {pct(report.whale_peak.y)} of the total with the most profitable "
-                f"{pct(report.whale_peak.x)} of customers; the rest destroy value.", ""]
-    out += _table(["Cost driver", "Cost", "Share"],
-                  ([md(d["label"]), money(d["cost"]), pct(d["share_of_cost"])] for d in report.drivers), (False, True, True))
-    if report.destroyers:
-        out += ["Biggest value destroyers:", ""]
-        out += _table(["Customer", "Name", "Profit", "Cost to serve"],
-                      ([md(d["key"]), md(d["name"] or ""), money(d["profit"]), money(d["cost_to_serve"])]
-                       for d in report.destroyers), (False, False, True, True))
+def _section(view: SectionView) -> list[str]:
+    out = [f"## {md(view.title)}", ""]
+    if view.error is not None:
+        return out + [f"Plugin error: {md(view.error)}", ""]
+    for index, block in enumerate(view.blocks):
+        if not block.detail:
+            out += _block(block, cut=index in view.cut)
     return out
 
 
-def _checklist(report: Report) -> list[str]:
-    if not report.questions:
-        return []
-    rows = ([md(q["question"]), md(q["text"]), whole(q["yes"]), whole(q["no"]), whole(q["not_applicable"]),
-             pct(q["yes_share"])] for q in report.questions)
-    return [f"## Checklist ({len(report.answers)} customers assessed)", "",
-            *_table(["Question", "Text", "Yes", "No", "n/a", "% yes"], rows, (False, False, True, True, True, True))]
+def _block(block: Block, *, cut: bool) -> list[str]:
+    if isinstance(block, Figures):
+        head = [f"**{md(block.title)}**", ""] if block.title else []
+        return head + _table(["Figure", "Value"], ([md(f.label), md(show(f.value, f.kind))] for f in block.figures))
+    if isinstance(block, Note):
+        return [md(block.text), ""]
+    if isinstance(block, Table):
+        return _data_table(block, cut=cut)
+    if isinstance(block, Chart):
+        return _chart(block)
+    return []
 
 
-def _relationship(report: Report) -> list[str]:
-    if not report.bands:
-        return []
-    out = ["## Relationship health", ""]
-    out += _table(["Band", "Customers", "Share"],
-                  ([md(b["band"] or "(no score)"), whole(b["customers"]), pct(b["share"])] for b in report.bands),
-                  (False, True, True))
-    if report.roles:
-        out += _table(["Role", "Required", "Customers missing it", "In the coverage matrix"],
-                      ([md(r["label"]), "yes" if r["required"] else "no", whole(r["customers_missing"]),
-                        whole(r["matrix_customers_missing"])] for r in report.roles), (False, False, True, True))
+def _data_table(table: Table, *, cut: bool) -> list[str]:
+    """A table without its detail columns (cut at the report's row limit, saying so)."""
+    shown = [i for i, column in enumerate(table.columns) if not column.detail]
+    unit = "customers" if any(c.kind == "customer" for c in table.columns) else "rows"
+    more = f" (the first {len(table.rows):,} of {table.total:,} {unit})" if table.total > len(table.rows) else ""
+    out = [f"**{md(table.title)}**{more}", ""] if table.title or more else []
+    if table.note:
+        out += [md(table.note), ""]
+    columns = [table.columns[i] for i in shown]
+    rows = [[_cell(row[i], table.columns[i]) for i in shown] for row in table.rows]
+    if table.footer is not None:
+        rows.append([_cell(table.footer[i], table.columns[i]) if table.footer[i] is not None else "" for i in shown])
+    return out + _table([md(c.label) for c in columns], rows, [c.kind in _NUMERIC for c in columns])
+
+
+def _cell(value: Any, column: Column) -> str:
+    kind, marks = column.kind, column.marks
+    if isinstance(value, Cell):
+        value, kind, marks = value.value, value.kind or kind, marks and not value.kind
+    if marks:
+        return MARKS[None if value is None else bool(value)]
+    return md(show(value, kind))
+
+
+def _chart(chart: Chart) -> list[str]:
+    """A chart's summary, and for bars their values as a table."""
+    out = [f"**{md(chart.title)}**", ""]
+    if chart.summary:
+        out += [md(chart.summary), ""]
+    if isinstance(chart, BarChart):
+        shares = any(bar.share is not None for bar in chart.bars)
+        out += _table(["", "Value", *(["Share"] if shares else [])],
+                      ([md(b.label), md(show(b.value, chart.kind)), *([md(show(b.share, "percent"))] if shares else [])]
+                       for b in chart.bars), (False, True, True))
+    elif isinstance(chart, StackedBarChart):
+        parts = list(dict.fromkeys(name for stack in chart.stacks for name, _ in stack.parts))
+        values = [dict(stack.parts) for stack in chart.stacks]
+        out += _table(["", *(md(p) for p in parts)],
+                      ([md(stack.label), *(md(show(v.get(p), chart.kind)) for p in parts)]
+                       for stack, v in zip(chart.stacks, values)), (False, *([True] * len(parts))))
     return out
 
 
-def _others(report: Report) -> list[str]:
-    """Plugin sections: figures, then each table (cut at report_model.OTHER_ROWS rows)."""
-    out: list[str] = []
-    for other in report.others:
-        out += [f"## {md(other['title'])}", ""]
-        if other["figures"]:
-            out += _table(["Figure", "Value"], ([md(name), md(format_cell(value))] for name, value in other["figures"]))
-        for name, columns, rows, total in other["tables"]:
-            out += [f"**{md(name)}**" + (f" (the first {len(rows)} of {total:,} rows)" if total > len(rows) else ""), ""]
-            out += _table([md(c) for c in columns], ([md(format_cell(v)) for v in row] for row in rows))
-    return out
-
-
-def _actions(report: Report, result: Result) -> list[str]:
+def _actions(report: Report) -> list[str]:
     out = ["## Recommended actions", ""]
     if not report.actions:
         return out + ["None.", ""]
     if "actions" in report.truncated:
         shown, total = report.truncated["actions"]
         out += [f"The {shown:,} most urgent of {total:,} actions; the xlsx, csv and json outputs have them all.", ""]
+    named, groups = report.named, report.groups
     for priority, items in report.priorities():
         out += [f"### Priority {priority if priority is not None else 'unset'} ({len(items)})", ""]
-        named = report.named
-        head = ["Customer", *(["Name"] if named else []), "Tier", "Action", "Because"]
-        rows = ([md(a["customer"]), *([md(a["customer_name"])] if named else []), md(a["tier"]), md(a["action"]),
-                 md(a["because"])] for a in items)
+        head = ["Customer", *(["Name"] if named else []), *(md(g.label) for g in groups), "Action", "Because"]
+        rows = ([md(a["customer"]), *([md(a["customer_name"])] if named else []),
+                 *(md(a["groups"][g.name]) for g in groups), md(a["action"]), md(a["because"])] for a in items)
         out += _table(head, rows)
     return out
 

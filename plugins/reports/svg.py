@@ -4,15 +4,16 @@ A plotting library would add tens of megabytes for three chart shapes (a cumulat
 curve, horizontal bars, stacked bars). These functions return complete ``<svg>``
 elements with every label escaped, coordinates rounded to 0.1 so the same data always
 gives the same bytes, and curves thinned to at most :data:`MAX_POINTS` points so a
-million-customer portfolio still gives a small file.
+million-customer portfolio still gives a small file. Colours are tone classes
+(``t-good``, ``t-bad``, ...) the report's stylesheet defines.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from html import escape
 
-from clientwise.plugins.reports.model import Point
+from clientwise.output.blocks import Point
 
 #: Most points drawn per curve; the first, last and every n-th point are kept.
 MAX_POINTS = 400
@@ -45,8 +46,9 @@ def curve_chart(
     hlines: Sequence[tuple[float, str]] = (),
     vlines: Sequence[tuple[float, str]] = (),
     marker: tuple[Point, str] | None = None,
+    tones: Mapping[str, str] | None = None,
 ) -> str:
-    """A cumulative-share curve from (0, 0); one coloured path per run of the same group."""
+    """A cumulative-share curve from (0, 0); one path per run of the same group, coloured by its tone."""
     points = [Point(0.0, 0.0, series[0].group if series else ""), *thin(series)]
     top = max([1.0, *(p.y for p in points), *(y for y, _ in hlines)])
     bottom = min([0.0, *(p.y for p in points)])
@@ -72,7 +74,9 @@ def curve_chart(
         runs[-1][1].append(point)
     for group, run in runs:
         path = " ".join(f"{'M' if i == 0 else 'L'}{_n(x(p.x))} {_n(y(p.y))}" for i, p in enumerate(run))
-        parts.append(f'<path class="curve {escape(_css(group))}" d="{path}"/>')
+        tone = (tones or {}).get(group)
+        classes = _css(group) + (f" {_css(tone, 't-')}" if tone else "")
+        parts.append(f'<path class="curve {escape(classes)}" d="{path}"/>')
     if marker is not None:
         point, text = marker
         parts.append(f'<circle class="marker" cx="{_n(x(point.x))}" cy="{_n(y(point.y))}" r="4"/>'
@@ -82,26 +86,29 @@ def curve_chart(
     return "".join(parts)
 
 
-def bar_chart(bars: Sequence[tuple[str, float, str, str]], *, label: str) -> str:
-    """Horizontal bars: (label, value, value text, css group) per bar, scaled to the largest."""
+def bar_chart(bars: Sequence[tuple[str, float, str, str | None]], *, label: str) -> str:
+    """Horizontal bars: (label, value, value text, tone) per bar, scaled to the largest."""
     row = 28
     height = _TOP + row * len(bars) + 8
     biggest = max([0.0, *(value for _, value, _, _ in bars)]) or 1.0
     left, width = 150, WIDTH - 150 - 80
     parts = [_open(label, height)]
-    for index, (name, value, text, group) in enumerate(bars):
+    for index, (name, value, text, tone) in enumerate(bars):
         top = _TOP + index * row
+        classes = "bar" + (f" {_css(tone, 't-')}" if tone else "")
         parts.append(
             f'<text class="bar-label" x="{left - 8}" y="{top + 17}" text-anchor="end">{escape(_short(name))}</text>'
-            f'<rect class="bar {escape(_css(group))}" x="{left}" y="{top + 4}" width="{_n(max(value, 0) / biggest * width)}" height="{row - 8}"/>'
+            f'<rect class="{escape(classes)}" x="{left}" y="{top + 4}" width="{_n(max(value, 0) / biggest * width)}" height="{row - 8}"/>'
             f'<text class="bar-value" x="{_n(left + max(value, 0) / biggest * width + 6)}" y="{top + 17}">{escape(text)}</text>'
         )
     parts.append("</svg>")
     return "".join(parts)
 
 
-def stacked_bars(rows: Sequence[tuple[str, Sequence[tuple[str, float]]]], *, label: str) -> str:
-    """One horizontal bar per row split into its parts, with a legend of the parts."""
+def stacked_bars(rows: Sequence[tuple[str, Sequence[tuple[str, float]]]], *, label: str,
+                 number: Callable[[float], str] = lambda value: f"{value:,.0f}") -> str:
+    """One horizontal bar per row split into its parts (each part's value shown by
+    ``number`` on hover), with a legend of the parts."""
     row_h = 26
     names = list(dict.fromkeys(name for _, parts in rows for name, _ in parts))
     legend_rows = -(-len(names) // 3)
@@ -116,7 +123,7 @@ def stacked_bars(rows: Sequence[tuple[str, Sequence[tuple[str, float]]]], *, lab
         for part, value in parts:
             w = max(value, 0) / biggest * width
             out.append(f'<rect class="seg s{names.index(part) % 8}" x="{_n(left + start)}" y="{top + 4}" '
-                       f'width="{_n(w)}" height="{row_h - 8}"><title>{escape(part)}: {value:,.0f}</title></rect>')
+                       f'width="{_n(w)}" height="{row_h - 8}"><title>{escape(part)}: {escape(number(value))}</title></rect>')
             start += w
     base = _TOP + row_h * len(rows) + 12
     for index, name in enumerate(names):
@@ -146,9 +153,9 @@ def _axes(x: Callable[[float], float], y: Callable[[float], float], bottom: floa
     return "".join(parts)
 
 
-def _css(group: str) -> str:
-    """A class name from a group id (customer text never reaches a class attribute unescaped)."""
-    return "g-" + "".join(c if c.isalnum() or c in "-_" else "_" for c in group)
+def _css(name: str, prefix: str = "g-") -> str:
+    """A class name from a group id or a tone (customer text never reaches a class attribute unescaped)."""
+    return prefix + "".join(c if c.isalnum() or c in "-_" else "_" for c in name)
 
 
 def _short(text: str, limit: int = 22) -> str:

@@ -18,17 +18,26 @@ import polars as pl
 from pydantic import Field, field_validator, model_validator
 
 from clientwise.sdk import (
+    Block,
+    Cell,
+    Column,
     CompileContext,
     DerivedField,
+    Figure,
+    Figures,
+    Note,
     OutputColumn,
     Problem,
+    ReportContext,
     RulesetError,
     SectionHandler,
     SectionPlan,
     SectionSummary,
     Strict,
     SummaryContext,
+    Table,
     hookimpl,
+    table_of,
 )
 from clientwise.sdk.scorecard import (
     IDENTIFIER,
@@ -156,7 +165,7 @@ class ChecklistHandler(SectionHandler[ChecklistConfig]):
             OutputColumn(NAMES.answered, "Checklist questions answered", "integer", detail=True),
         ]
         if compiled.band is not None:
-            plan.outputs.append(OutputColumn(NAMES.band, "Checklist band", "text"))
+            plan.outputs.append(OutputColumn(NAMES.band, "Checklist band", "text", tones=compiled.band_tones))
         plan.outputs += [OutputColumn(NAMES.value(q.id), q.text, "boolean", detail=True) for q in config.questions]
         return plan
 
@@ -204,6 +213,50 @@ class ChecklistHandler(SectionHandler[ChecklistConfig]):
             summary.warnings.append(f"No customer was assessed with the checklist: checklist.assess "
                                     f"({config.assess}) held for no one")
         return summary
+
+    def report(self, config: ChecklistConfig, summary: SectionSummary, context: ReportContext) -> list[Block]:
+        """The answers per question, and the heatmap of assessed customers x questions."""
+        f = summary.figures
+        blocks: list[Block] = [
+            Figures([Figure("Customers assessed", f.get("assessed"), "integer", "assessed"),
+                     Figure("Assessed when", f.get("assess"), "text", "assess"),
+                     Figure("Questions", f.get("questions"), "integer", "questions"),
+                     Figure("Customers scored", f.get("scored"), "integer", "scored"),
+                     Figure("Mean score (0-100)", f.get("mean_pct"), "number", "mean_pct")]),
+            Note(f"{f.get('assessed', 0):,} customers assessed against {f.get('questions', 0):,} questions."),
+        ]
+        questions = summary.tables.get("questions")
+        if questions is not None and questions.height:
+            blocks.append(Table("Answers per question", [
+                Column("question", "Question"), Column("text", "Text"), Column("weight", "Weight", "number", detail=True),
+                Column("yes", "Yes", "integer"), Column("no", "No", "integer"),
+                Column("not_applicable", "n/a", "integer"), Column("yes_share", "% yes", "percent"),
+            ], questions.select("question", "text", "weight", "yes", "no", "not_applicable", "yes_share").rows(),
+                id="question-table"))
+            blocks.append(_heatmap(questions, context))
+        if "bands" in summary.tables:
+            blocks.append(table_of(summary.tables["bands"], "Customers per band", id="checklist-band-table"))
+        return blocks
+
+
+def _heatmap(questions: pl.DataFrame, context: ReportContext) -> Table:
+    """Assessed customers x questions (yes, no, not applicable), with % yes per customer and question."""
+    table, key = context.table, context.key
+    ids = questions.get_column("question").to_list()
+    answers = [NAMES.value(q) for q in ids]
+    present = [pl.col(c) if c in table.columns else pl.lit(None, pl.Boolean).alias(c) for c in answers]
+    assessed = table.filter(pl.col(NAMES.score).is_not_null()) if NAMES.score in table.columns else table.clear()
+    answered = pl.sum_horizontal(pl.col(c).is_not_null() for c in answers)
+    yes = pl.sum_horizontal(pl.col(c).cast(pl.Int64) for c in answers)
+    rows = assessed.sort(key).select(pl.col(key), *present).select(
+        pl.all(), pl.when(answered > 0).then(yes / answered).alias("yes_share"))
+    texts = dict(questions.select("question", "text").iter_rows())
+    columns = [Column(key, "Customer", "customer"),
+               *(Column(c, q, "boolean", marks=True, description=texts[q]) for q, c in zip(ids, answers)),
+               Column("yes_share", "% yes", "percent")]
+    footer = ["% yes", *(Cell(share, kind="percent") for share in questions.get_column("yes_share").to_list()), None]
+    return Table("Answers of the assessed customers", columns, rows.rows(), id="checklist-heatmap",
+                 note="✓ yes, ✗ no, – not applicable.", footer=footer, sheet="Checklist", detail=True)
 
 
 @hookimpl

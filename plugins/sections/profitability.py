@@ -17,11 +17,14 @@ from typing import Any
 import polars as pl
 from pydantic import Field, model_validator
 
+from clientwise.plugins.sections.profitability_report import VALUE_CLASSES, report
 from clientwise.sdk import (
+    Block,
     Classification,
     CompileContext,
     DerivedField,
     OutputColumn,
+    ReportContext,
     Rule,
     SectionHandler,
     SectionPlan,
@@ -36,9 +39,6 @@ from clientwise.sdk import (
 
 #: Builds a :class:`Source` from a key path (``CompileContext.source``).
 Where = Callable[[str], Source]
-
-#: The value classes, in the order they are tried.
-VALUE_CLASSES = ("value_creator", "neutral", "value_destroyer")
 
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
@@ -144,7 +144,8 @@ class ProfitabilityHandler(SectionHandler[ProfitabilityConfig]):
             OutputColumn("cost_to_serve", "Cost to serve", "money", detail=True),
             OutputColumn("profit", "Profit", "money"),
             OutputColumn("profit_margin", "Profit margin", "percent", detail=True),
-            OutputColumn("value_class", "Value class", "text"),
+            OutputColumn("value_class", "Value class", "text",
+                         tones=tuple((name, tone) for name, (tone, _) in VALUE_CLASSES.items())),
             OutputColumn("support_abuse", "Support abuse", "boolean", detail=True),
             *(OutputColumn(f"cost_{d.id}", f"Cost: {d.shown()}", "money", detail=True) for d in config.cost_drivers),
         ])
@@ -152,6 +153,11 @@ class ProfitabilityHandler(SectionHandler[ProfitabilityConfig]):
 
     def summarize(self, config: ProfitabilityConfig, table: pl.DataFrame, context: SummaryContext) -> SectionSummary:
         return summarize_profitability(config, table, context.key, title=self.title)
+
+    def report(self, config: ProfitabilityConfig, summary: SectionSummary, context: ReportContext) -> list[Block]:
+        """Headline revenue, profit and cost to serve; the whale curve; cost to serve by
+        driver; the biggest value destroyers."""
+        return report(summary, context)
 
 
 def _money(value: float) -> str:

@@ -19,11 +19,14 @@ from typing import Any, Literal
 import polars as pl
 from pydantic import Field, model_validator
 
+from clientwise.plugins.sections.relationship_report import report
 from clientwise.sdk import (
+    Block,
     CompileContext,
     ComputedField,
     DerivedField,
     OutputColumn,
+    ReportContext,
     SectionHandler,
     SectionPlan,
     SectionSummary,
@@ -228,7 +231,8 @@ class RelationshipHandler(SectionHandler[RelationshipConfig]):
             plan.classifications.append(compiled.band)
         plan.outputs += [
             OutputColumn(NAMES.score, "Health", "number"),
-            *([OutputColumn(NAMES.band, "Health band", "text")] if compiled.band is not None else []),
+            *([OutputColumn(NAMES.band, "Health band", "text", tones=compiled.band_tones)]
+              if compiled.band is not None else []),
             OutputColumn("missing_roles", "Missing roles", "list"),
             OutputColumn("roles_covered", "Required roles covered", "integer", detail=True),
             OutputColumn("active_threads", "Active threads", "integer", detail=True),
@@ -270,6 +274,13 @@ class RelationshipHandler(SectionHandler[RelationshipConfig]):
 
     def summarize(self, config: RelationshipConfig, table: pl.DataFrame, context: SummaryContext) -> SectionSummary:
         return summarize_relationship(config, table, context.key, title=self.title)
+
+    def report(self, config: RelationshipConfig, summary: SectionSummary, context: ReportContext) -> list[Block]:
+        """Health bands, missing roles and the role coverage matrix."""
+        matrix = summary.tables.get("coverage_matrix")
+        tiered = matrix is not None and config.tier_field in matrix.columns
+        band = next((column for column in context.columns if column.name == NAMES.band), None)
+        return report(summary, config.matrix_tiers if tiered else [], dict(band.tones) if band else {})
 
 
 def summarize_relationship(
@@ -337,7 +348,7 @@ def _band_table(config: RelationshipConfig, table: pl.DataFrame) -> pl.DataFrame
     """Customers per band, in band order (the last row counts customers without a band)."""
     bands = (table.get_column(NAMES.band) if NAMES.band in table.columns
              else pl.Series([None] * table.height, dtype=pl.String))
-    names = [band.id for band in sorted(config.bands, key=lambda b: (b.up_to is None, b.up_to or 0.0))]
+    names = _band_order(config)
     counts = [int((bands == name).fill_null(False).sum()) for name in names]
     total = table.height
     return pl.DataFrame({
@@ -346,6 +357,11 @@ def _band_table(config: RelationshipConfig, table: pl.DataFrame) -> pl.DataFrame
         "customers": [*counts, int(bands.null_count())],
         "share": [*(c / total if total else None for c in counts), bands.null_count() / total if total else None],
     }, schema={"band": pl.String, "up_to": pl.Float64, "customers": pl.Int64, "share": pl.Float64})
+
+
+def _band_order(config: RelationshipConfig) -> list[str]:
+    """Band ids from the lowest scores to the highest."""
+    return [band.id for band in sorted(config.bands, key=lambda b: (b.up_to is None, b.up_to or 0.0))]
 
 
 def _up_to(config: RelationshipConfig, name: str) -> float | None:

@@ -1,7 +1,6 @@
 (function () {
   "use strict";
-  var tier = document.getElementById("filter-tier");
-  var action = document.getElementById("filter-action");
+  var filters = document.querySelectorAll("select[data-filter]");
   var count = document.getElementById("action-count");
   function apply() {
     var shown = 0;
@@ -11,8 +10,11 @@
       var visible = 0;
       for (var r = 0; r < rows.length; r++) {
         var row = rows[r];
-        var ok = (!tier.value || row.getAttribute("data-tier") === tier.value) &&
-                 (!action.value || row.getAttribute("data-action") === action.value);
+        var ok = true;
+        for (var f = 0; f < filters.length; f++) {
+          var wanted = filters[f].value;
+          if (wanted && row.getAttribute("data-" + filters[f].getAttribute("data-filter")) !== wanted) { ok = false; }
+        }
         row.hidden = !ok;
         if (ok) { visible++; }
       }
@@ -26,9 +28,8 @@
     var target = id ? document.getElementById(id) : null;
     if (target && target.tagName === "DETAILS") { target.open = true; }
   }
-  if (tier && action && count) {
-    tier.addEventListener("change", apply);
-    action.addEventListener("change", apply);
+  if (filters.length && count) {
+    for (var i = 0; i < filters.length; i++) { filters[i].addEventListener("change", apply); }
     apply();
   }
   window.addEventListener("hashchange", openTarget);

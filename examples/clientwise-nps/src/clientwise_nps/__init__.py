@@ -1,4 +1,5 @@
-"""Net promoter groups for clientwise: a section, a function and an output format.
+"""Net promoter groups for clientwise: a section (with its own report view), a function
+and an output format.
 
 Registered through the ``clientwise`` entry point group in this package's
 pyproject.toml, exactly as any third-party plugin would be.
@@ -14,10 +15,16 @@ import polars as pl
 from pydantic import Field, model_validator
 
 from clientwise.sdk import (
+    Bar,
+    BarChart,
+    Block,
     Classification,
     CompileContext,
+    Figure,
+    Figures,
     FunctionSpec,
     OutputColumn,
+    ReportContext,
     Result,
     Rule,
     SectionHandler,
@@ -25,12 +32,15 @@ from clientwise.sdk import (
     SectionSummary,
     Strict,
     SummaryContext,
+    Tone,
     Type,
     Writer,
     hookimpl,
 )
 
 GROUPS = ("promoter", "passive", "detractor")
+#: How the reports colour each group.
+TONES: dict[str, Tone] = {"promoter": "good", "passive": "neutral", "detractor": "bad"}
 
 
 class NpsConfig(Strict):
@@ -64,7 +74,7 @@ class NpsSection(SectionHandler[NpsConfig]):
         return SectionPlan(
             "nps",
             classifications=[Classification("nps_group", rules, source, description="Net promoter group")],
-            outputs=[OutputColumn("nps_group", "NPS group")],
+            outputs=[OutputColumn("nps_group", "NPS group", tones=tuple(TONES.items()))],
         )
 
     def summarize(self, config: NpsConfig, table: pl.DataFrame, context: SummaryContext) -> SectionSummary:
@@ -77,6 +87,22 @@ class NpsSection(SectionHandler[NpsConfig]):
         )
         warnings = [] if answered else ["no customer has a satisfaction score, so there is no NPS"]
         return SectionSummary("nps", self.title, figures=figures, warnings=warnings)
+
+    def report(self, config: NpsConfig, summary: SectionSummary, context: ReportContext) -> list[Block]:
+        """The NPS among the overview's figures, and the customers per group as bars: every
+        report format shows them (HTML draws the chart; Markdown and the workbook list its values)."""
+        figures = summary.figures
+        answered = figures["answered"]
+        bars = [Bar(f"{group}s", figures[f"{group}s"], figures[f"{group}s"] / answered if answered else None,
+                    TONES[group]) for group in GROUPS]
+        return [
+            Figures([Figure("Net promoter score", figures["nps"], "number", "nps")], headline=True),
+            Figures([Figure("Customers with a score", answered, "integer", "answered")]),
+            BarChart(id="nps-chart", title="Customers per promoter group", bars=bars, kind="integer",
+                     summary="" if figures["nps"] is None else
+                     f"NPS {figures['nps']:g}: {figures['promoters']} promoters and "
+                     f"{figures['detractors']} detractors among {answered} customers with a score."),
+        ]
 
 
 def _number(_types: Any) -> Type:
