@@ -8,9 +8,8 @@ from typing import Any
 
 import polars as pl
 
-from clientwise.expr.functions import (
-    FunctionSpec,
-)
+from clientwise.expr.functions import CallInfo, FunctionSpec
+from clientwise.expr.summation import means, python_mean, sums
 from clientwise.expr.types import INTEGER, NUMBER, Type
 from clientwise.plugins.functions.rules import (
     DATES,
@@ -28,7 +27,8 @@ def _masked(x: pl.Expr, keep: pl.Expr | None) -> pl.Expr:
 
 def _aggregate(name: str, columns: tuple[tuple[str, ...], ...], result: Type | None,
                polars: Callable[[pl.Expr], pl.Expr], python: Callable[[list[Any]], Any], empty: Any,
-               doc: str, example: str, column: str = "column", own_query: bool = False) -> FunctionSpec:
+               doc: str, example: str, column: str = "column", own_query: bool = False,
+               in_order: Callable[..., pl.Series] | None = None) -> FunctionSpec:
     """An aggregate ``name(table, column..., [filter])``; result None means the column's type."""
     def returns(ts: Sequence[Type]) -> Type:
         for i, kinds in enumerate(columns, start=1):
@@ -42,6 +42,7 @@ def _aggregate(name: str, columns: tuple[tuple[str, ...], ...], result: Type | N
         lambda a, keep, i: polars(_masked(a[0], keep) if count else keep),
         lambda cols, rows, i: python(present(cols[0]) if count else [None] * rows),
         doc, example, signature, filter_arg=1 + count, empty=empty, own_query=own_query,
+        in_order=in_order,
     )
 
 
@@ -53,15 +54,30 @@ def _busiest_day(values: list[Any]) -> int:
     return max(Counter(values).values(), default=0)
 
 
+def _in_order(combine: Callable[[pl.Series, pl.Series, int], pl.Series]) -> Callable[..., pl.Series]:
+    """A sum or mean of every customer at once, adding rows in table order (see
+    :mod:`clientwise.expr.summation`; derive uses this rather than the group-by)."""
+    def run(group: pl.Series, values: list[pl.Series], groups: int, call: CallInfo) -> pl.Series:
+        return combine(values[0], group, groups)
+    return run
+
+
+def _sequential_sum(x: pl.Expr) -> pl.Expr:
+    """The same sum per group in a group-by: rows added in order (slower than :func:`_in_order`)."""
+    return x.drop_nulls().cum_sum().last().fill_null(0)
+
+
 AGGREGATES: list[FunctionSpec] = [
     _aggregate("count_of", (), INTEGER, _count_rows, len, 0,
                "How many related rows (that pass the filter) the customer has; 0 if none.",
                "count_of(contacts, role == 'budget' and strength >= 3)"),
-    _aggregate("sum_of", (NUMBERS,), None, lambda x: x.sum(), sum, 0,
-               "Sum of a column over the customer's related rows; 0 if none.",
-               "sum_of(interactions, minutes, kind == 'meeting')"),
-    _aggregate("mean_of", (NUMBERS,), NUMBER, lambda x: x.mean(), lambda v: sum(v) / len(v) if v else None, None,
-               "Mean of a column over the related rows; null if none.", "mean_of(contacts, strength)"),
+    _aggregate("sum_of", (NUMBERS,), None, _sequential_sum, sum, 0,
+               "Sum of a column over the customer's related rows, added in table order; 0 if none.",
+               "sum_of(interactions, minutes, kind == 'meeting')", in_order=_in_order(sums)),
+    _aggregate("mean_of", (NUMBERS,), NUMBER,
+               lambda x: pl.when(x.count() > 0).then(_sequential_sum(x).cast(pl.Float64) / x.count()), python_mean, None,
+               "Mean of a column over the related rows; null if none.", "mean_of(contacts, strength)",
+               in_order=_in_order(means)),
     _aggregate("min_of", (ORDERED,), None, lambda x: x.min(), lambda v: min(v, default=None), None,
                "Smallest value (earliest date); null if none.", "min_of(interactions, date)"),
     _aggregate("max_of", (ORDERED,), None, lambda x: x.max(), lambda v: max(v, default=None), None,

@@ -16,6 +16,7 @@ from clientwise.expr.functions import (
     FunctionSpec,
     exact_div,
 )
+from clientwise.expr.summation import mean_expr, python_mean, sum_expr
 from clientwise.expr.types import INTEGER, NUMBER, Type
 from clientwise.plugins.functions.rules import (
     NUMBERS,
@@ -52,14 +53,23 @@ def _row_number_pl(a: list[pl.Expr], info: CallInfo) -> pl.Expr:
     return pl.when(a[0].is_not_null()).then(order.arg_sort().cast(pl.Int64) + 1)
 
 
+def _integer(info: CallInfo) -> bool:
+    return bool(info.nodes and info.nodes[0].type is not None and info.nodes[0].type.integer)
+
+
+def _exact(x: pl.Expr, info: CallInfo) -> pl.Expr:
+    """Whole numbers in Int128, so sums and running totals of them are exact."""
+    return x.cast(pl.Int128) if _integer(info) else x
+
+
 def _share_py(cols: list[list[Any]], info: CallInfo) -> list[Any]:
-    total = sum(present(cols[0]))
-    return [None if v is None or total == 0 else v / total for v in cols[0]]
+    total = sum(present(cols[0]))  # in row order, as every sum (clientwise.expr.summation)
+    return [None if v is None or total == 0 else float(v) / float(total) for v in cols[0]]
 
 
 def _share_pl(a: list[pl.Expr], info: CallInfo) -> pl.Expr:
-    total = a[0].sum()
-    return pl.when(total != 0).then(exact_div(a[0], total))
+    total = sum_expr(a[0], _integer(info))
+    return pl.when(total != 0).then(exact_div(a[0], total.cast(pl.Float64)))
 
 
 def _cumshare_py(cols: list[list[Any]], info: CallInfo) -> list[Any]:
@@ -68,14 +78,14 @@ def _cumshare_py(cols: list[list[Any]], info: CallInfo) -> list[Any]:
         running += v
         through[v] = running  # the last of equal values: ties hold their share together
     total = sum(present(cols[0]))
-    return [None if v is None or total == 0 else through[v] / total for v in cols[0]]
+    return [None if v is None or total == 0 else float(through[v]) / float(total) for v in cols[0]]
 
 
 def _cumshare_pl(a: list[pl.Expr], info: CallInfo) -> pl.Expr:
-    x, total = a[0], a[0].sum()
+    x, total = a[0], sum_expr(a[0], _integer(info))
     upto = x.rank("max", descending=True).cast(pl.Int64) - 1
-    through = x.sort(descending=True, nulls_last=True).cum_sum().gather(upto)
-    return pl.when(total != 0).then(exact_div(through, total))
+    through = _exact(x, info).sort(descending=True, nulls_last=True).cum_sum().gather(upto)
+    return pl.when(total != 0).then(exact_div(through.cast(pl.Float64), total.cast(pl.Float64)))
 
 
 def _ntile_py(cols: list[list[Any]], info: CallInfo) -> list[Any]:
@@ -123,11 +133,11 @@ POPULATION: list[FunctionSpec] = [
     _population("median", 1, 1, fixed(NUMBER, NUMBERS), lambda a, i: a[0].median(),
                 _fill(lambda v: statistics.median(v) if v else None),
                 "Median of x over all customers (nulls ignored).", "revenue > 2 * median(revenue)", "median(x)"),
-    _population("mean", 1, 1, fixed(NUMBER, NUMBERS), lambda a, i: a[0].mean(),
-                _fill(lambda v: sum(v) / len(v) if v else None),
+    _population("mean", 1, 1, fixed(NUMBER, NUMBERS), lambda a, i: mean_expr(a[0]), _fill(python_mean),
                 "Mean of x over all customers (nulls ignored).", "revenue / mean(revenue)", "mean(x)"),
-    _population("sum", 1, 1, number_of(0), lambda a, i: a[0].sum(), _fill(sum),
-                "Sum of x over all customers (nulls ignored; 0 if none).", "revenue / sum(revenue)", "sum(x)"),
+    _population("sum", 1, 1, number_of(0), lambda a, i: sum_expr(a[0], _integer(i)), _fill(sum),
+                "Sum of x over all customers in key order (nulls ignored; 0 if none).", "revenue / sum(revenue)",
+                "sum(x)", wide=True),
     _population("count", 1, 1, lambda ts: INTEGER, lambda a, i: a[0].count().cast(pl.Int64), _fill(len),
                 "How many customers have a value for x.", "count(nps)", "count(x)"),
     _population("customer_count", 0, 0, lambda ts: INTEGER, lambda a, i: pl.len().cast(pl.Int64),

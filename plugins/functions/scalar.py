@@ -89,8 +89,9 @@ def months_between(d: dt.date, now: dt.date) -> int:
 
 
 SCALARS: list[FunctionSpec] = [
-    scalar_spec("abs", 1, 1, number_of(0), lambda a, i: a[0].abs(), nullsafe(abs),
-            "The value without its sign.", "abs(balance_change)", "abs(x)"),
+    scalar_spec("abs", 1, 1, number_of(0),
+            lambda a, i: (a[0].cast(pl.Int128) if i.nodes[0].type.integer else a[0]).abs(),  # type: ignore[union-attr]
+            nullsafe(abs), "The value without its sign.", "abs(balance_change)", "abs(x)", wide=True),
     scalar_spec("min", 2, None, same(ORDERED, "a number, date or text"), _extreme_pl(pl.min_horizontal),
             nullsafe(lambda *v: min(v)), "The smallest argument; null if any argument is null.",
             "min(revenue, 1_000_000)", "min(a, b, ...)"),
