@@ -117,10 +117,15 @@ class FunctionSpec:
     #: Aggregates that work per group (distinct counts, per-day maxima) are computed in
     #: their own filtered group-by instead of sharing the table's, which stays fast.
     own_query: bool = False
-    #: An integer result the polars implementation computes exactly in Int128 (a sum,
-    #: ``abs``): the back end narrows it to Int64, a value beyond 64 bits being an
-    #: overflow error (:mod:`clientwise.expr.numbers`), as the reference's exact ints are.
-    wide: bool = False
+    #: Whether the back ends check the function's number results for overflow
+    #: (:mod:`clientwise.expr.numbers`): a whole-number result may arrive exact in Int128
+    #: (a sum) and is narrowed, a fractional one must be finite. A function whose result
+    #: cannot leave the range (a count, a choice among its arguments) sets False.
+    checked: bool = True
+    #: The whole numbers an integer result stays within, given its arguments' bounds
+    #: (``None`` where unknown): ``bounds(args) -> (low, high) | None``. Arithmetic whose
+    #: operands are bounded this way is proven not to overflow and left unchecked.
+    bounds: Callable[[Sequence[tuple[int, int] | None]], tuple[int, int] | None] | None = None
     #: Aggregate only: computes every customer's value at once from the related rows in
     #: table order, ``in_order(group, values, groups, call) -> Series`` (``group`` the
     #: customer's row number of each related row, ``values`` the value arguments, ``groups``

@@ -21,11 +21,15 @@ import math
 import operator
 import sys
 from collections.abc import Callable, Sequence
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import polars as pl
 
 from clientwise.errors import DataError, Problem
+from clientwise.expr.nodes import Arithmetic, Call, Field, Literal, Node, Unary, children
+
+if TYPE_CHECKING:
+    from clientwise.expr.functions import FunctionRegistry
 
 INT64_MIN = -(2**63)
 INT64_MAX = 2**63 - 1
@@ -108,6 +112,55 @@ def raised_in_query(expression: str, value: Any, key: Any) -> NumberOverflow:
     carrier = type(NumberOverflow.__name__, (NumberOverflow,), {"carried": (expression, value, key),
                                                               "__module__": __name__})
     return carrier(expression, value, key)
+
+
+Bounds = tuple[int, int]
+#: What a count stays within (rows of a table, customers): far beyond any portfolio, far inside 64 bits.
+COUNTS: Bounds = (0, 2**40)
+#: What a span of days (or months) between two dates stays within (polars stores a date in 32 bits).
+DAY_SPANS: Bounds = (-(2**33), 2**33)
+
+
+def union(bounds: Sequence[Bounds | None]) -> Bounds | None:
+    """Bounds holding every value of any of ``bounds`` (None if one is unknown)."""
+    if not bounds or any(b is None for b in bounds):
+        return None
+    return min(b[0] for b in bounds if b), max(b[1] for b in bounds if b)
+
+
+def bounds(node: Node, functions: FunctionRegistry) -> Bounds | None:
+    """The whole numbers an integer expression's values are proven to stay within (None:
+    not proven, e.g. a data field). Interval arithmetic over literals and functions that
+    declare ``FunctionSpec.bounds``; a result that could leave 64 bits is not proven."""
+    found: Bounds | None = None
+    if isinstance(node, Literal):
+        value = node.value
+        found = (0, 0) if value is None else (value, value) if type(value) is int else None
+    elif isinstance(node, Unary):
+        inner = bounds(node.operand, functions)
+        found = inner if inner is None or node.op == "+" else (-inner[1], -inner[0])
+    elif isinstance(node, Arithmetic) and node.op != "/":
+        left, right = bounds(node.left, functions), bounds(node.right, functions)
+        if left is not None and right is not None:
+            corners = [_OPERATORS[node.op](a, b) for a in left for b in right]
+            found = min(corners), max(corners)
+    elif isinstance(node, Call):
+        spec = functions.get(node.name)
+        if spec is not None and spec.bounds is not None:
+            found = spec.bounds([bounds(arg, functions) for arg in node.args])
+    if found is None or found[0] < INT64_MIN or found[1] > INT64_MAX:
+        return None
+    return found
+
+
+def per_customer(node: Node, functions: FunctionRegistry) -> bool:
+    """Whether ``node``'s value is a customer's own: it reads a column of its row, not
+    only through a population or aggregate function (whose overflow names no customer)."""
+    if isinstance(node, Field):
+        return True
+    if isinstance(node, Call) and functions[node.name].kind != "scalar":
+        return False
+    return any(per_customer(child, functions) for child in children(node))
 
 
 def check_values(values: list[Any], expression: str, key_of: Callable[[int], Any] | None = None) -> list[Any]:

@@ -160,7 +160,7 @@ class _Part:
                         *(value.alias(column) for value, column in zip(values, self.values))]
         #: a sum may leave the numbers the language has (clientwise.expr.numbers); whole
         #: numbers then arrive exact, in Int128
-        self.checks = self.spec.in_order is not None or self.spec.wide
+        self.checks = self.spec.checked and call.type is not None and call.type.is_number
         self.integer = call.type is not None and call.type.integer
 
     def grouped(self, filtered: bool = False) -> pl.Expr:

@@ -21,7 +21,7 @@ from clientwise.expr import nodes as n
 from clientwise.expr.backends.base import Backend, handles
 from clientwise.expr.backends.text import to_text
 from clientwise.expr.functions import CallInfo, EvalContext, exact_div
-from clientwise.expr.numbers import check_column
+from clientwise.expr.numbers import bounds, check_column, per_customer
 from clientwise.expr.types import Type
 
 _COMPARE = {"==": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operator.le,
@@ -78,16 +78,6 @@ def _constant(node: n.Node) -> bool:
     return all(not isinstance(sub, n.Field | n.Call) for sub in n.walk(node))
 
 
-def _per_customer(node: n.Node, ctx: EvalContext) -> bool:
-    """Whether ``node`` reads a column of its own row (not only through a population
-    or aggregate function, whose value is the same for every row or precomputed)."""
-    if isinstance(node, n.Field):
-        return True
-    if isinstance(node, n.Call) and ctx.functions[node.name].kind != "scalar":
-        return False
-    return any(_per_customer(child, ctx) for child in n.children(node))
-
-
 def _per_row(expr: pl.Expr, node: n.Node) -> pl.Expr:
     """One value per row even when ``node`` reads no column (``sum(1)``, ``count_of(t, true)``).
 
@@ -139,15 +129,20 @@ class PolarsCompiler(Backend[pl.Expr]):
         integer = node.type is not None and node.type.integer
         if _constant(node):
             return result.cast(pl.Int64) if integer else result
-        key = pl.col(self.ctx.key) if self.ctx.keyed and _per_customer(node, self.ctx) else None
+        key = pl.col(self.ctx.key) if self.ctx.keyed and per_customer(node, self.ctx.functions) else None
         return check_column(result, to_text(node), integer=integer, key=key, mask=self.mask)
+
+    def proven(self, node: n.Node) -> bool:
+        """Whether an integer node provably stays within 64 bits (a sum of 0/1 flags, a
+        count times a constant): then it is computed in Int64 and not checked."""
+        return bounds(node, self.ctx.functions) is not None
 
     @handles(n.Unary)
     def _unary(self, node: n.Unary) -> pl.Expr:
         operand = _typed(self.generate(node.operand), node.operand, pl.Float64())
         if node.op == "+":
             return operand
-        if node.type is not None and node.type.integer:  # -(-2**63) does not fit
+        if node.type is not None and node.type.integer and not self.proven(node):  # -(-2**63) does not fit
             return self.checked(pl.lit(0, pl.Int128) - operand.cast(pl.Int128), node)  # Int128 has no negate
         return -operand
 
@@ -158,9 +153,11 @@ class PolarsCompiler(Backend[pl.Expr]):
         right = _typed(self.generate(node.right), node.right, dtype)
         if node.op == "/":
             return self.checked(pl.when(right != 0).then(exact_div(left, right)), node)
-        if node.type is not None and node.type.integer:
-            return self.checked(_ARITH[node.op](left.cast(pl.Int128), right.cast(pl.Int128)), node)
-        return self.checked(_ARITH[node.op](left, right), node)
+        if node.type is None or not node.type.integer:
+            return self.checked(_ARITH[node.op](left, right), node)
+        if self.proven(node):
+            return _ARITH[node.op](left, right)
+        return self.checked(_ARITH[node.op](left.cast(pl.Int128), right.cast(pl.Int128)), node)
 
     @handles(n.Compare)
     def _compare(self, node: n.Compare) -> pl.Expr:
@@ -218,6 +215,6 @@ class PolarsCompiler(Backend[pl.Expr]):
         if spec.kind == "population":
             args = [_per_row(expr, a) for expr, a in zip(args, node.args)]
         result = spec.polars(args, CallInfo(node.args, self.ctx.as_of, self.ctx.key))
-        if node.type is not None and node.type.is_number and (spec.wide or not node.type.integer):
+        if node.type is not None and node.type.is_number and spec.checked:
             return self.checked(result, node)  # a function's result must fit too
         return result

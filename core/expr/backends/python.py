@@ -18,7 +18,7 @@ from clientwise.expr import nodes as n
 from clientwise.expr.backends.base import Backend, handles
 from clientwise.expr.backends.text import to_text
 from clientwise.expr.functions import CallInfo, EvalContext
-from clientwise.expr.numbers import arithmetic, check_values
+from clientwise.expr.numbers import arithmetic, check_values, per_customer
 
 Row = Mapping[str, Any]
 _COMPARE = {"==": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operator.le,
@@ -88,7 +88,8 @@ class PythonEvaluator(Backend[list[Any]]):
     def checked(self, node: n.Node, rows: Sequence[Row], values: list[Any]) -> list[Any]:
         """``values`` if every one fits (:mod:`clientwise.expr.numbers`), else NumberOverflow
         naming the first row's customer."""
-        return check_values(values, to_text(node), lambda index: rows[index].get(self.ctx.key))
+        key_of = (lambda index: rows[index].get(self.ctx.key)) if per_customer(node, self.ctx.functions) else None
+        return check_values(values, to_text(node), key_of)
 
     @handles(n.Unary)
     def _unary(self, node: n.Unary, rows: Sequence[Row]) -> list[Any]:
@@ -139,11 +140,12 @@ class PythonEvaluator(Backend[list[Any]]):
         if spec.kind == "population":
             keys = tuple(row.get(self.ctx.key) for row in rows)
             info = CallInfo(node.args, self.ctx.as_of, self.ctx.key, keys)
-            return check_values(list(spec.python(columns, info)), to_text(node))  # not one customer's value
+            values = list(spec.python(columns, info))
+            return check_values(values, to_text(node)) if spec.checked else values  # not one customer's value
         info = CallInfo(node.args, self.ctx.as_of, self.ctx.key)
         values = [spec.python(list(values), info) for values in zip(*columns)] if columns else \
             [spec.python([], info) for _ in rows]
-        return self.checked(node, rows, values)
+        return self.checked(node, rows, values) if spec.checked else values
 
     def aggregate(self, node: n.Call, row: Row) -> Any:
         spec = self.ctx.functions[node.name]
