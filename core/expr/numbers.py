@@ -190,16 +190,19 @@ def check_column(expression: pl.Expr, text: str, *, integer: bool, key: pl.Expr 
 
     def check(series: Sequence[pl.Series]) -> pl.Series:
         values = series[0]
-        bad = ((values < INT64_MIN) | (values > INT64_MAX)) if integer else ~values.is_finite()
-        if mask is not None and len(series[1]) == len(values):
-            bad = bad & series[1]
-        bad = bad.fill_null(False)
-        if bad.any():
-            index = int(bad.arg_true()[0])
-            keys = series[-1] if key is not None else None
-            found = keys[index] if keys is not None and len(keys) == len(values) else None
-            value = values[index]
-            raise raised_in_query(text, int(value) if integer else float(value), found)
-        return values.cast(pl.Int64) if integer else values
+        # the usual case costs one pass (a sum of finite floats that is not finite, or a
+        # NaN, sends every float to the row-by-row test) or two (minimum and maximum)
+        if not (fits(values.min()) and fits(values.max())) if integer else not math.isfinite(values.sum()):
+            bad = ((values < INT64_MIN) | (values > INT64_MAX)) if integer else ~values.is_finite()
+            if mask is not None and len(series[1]) == len(values):
+                bad = bad & series[1]
+            bad = bad.fill_null(False)
+            if bad.any():
+                index = int(bad.arg_true()[0])
+                keys = series[-1] if key is not None else None
+                found = keys[index] if keys is not None and len(keys) == len(values) else None
+                value = values[index]
+                raise raised_in_query(text, int(value) if integer else float(value), found)
+        return values.cast(pl.Int64, strict=False) if integer else values
 
     return pl.map_batches(inputs, check, return_dtype=pl.Int64() if integer else pl.Float64(), is_elementwise=True)
