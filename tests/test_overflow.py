@@ -83,9 +83,18 @@ def test_results_within_range_are_exact_and_nulls_stay_null() -> None:
     assert both("4611686018427387903 * 2 + 1 + n * 0") == ([INT64_MAX] * 3 + [None],) * 2
 
 
-def test_a_filtered_aggregate_and_an_unchosen_value_are_not_computed() -> None:
-    # the reference evaluator computes an aggregate's values only for the rows its filter
-    # keeps, and the core a classification's value only where its rule fired
+def test_a_value_is_checked_only_where_it_is_used() -> None:
+    # a classification's `then` is computed for every customer but used where its rule
+    # fired (clientwise.runtime.outputs passes that as the mask)
+    node = typed("n * 2")
+    used = FRAME.with_columns(to_polars(node, CTX, mask=pl.col("n") == 1).alias("v"))["v"]
+    assert used.to_list() == [2, None, None, None]  # B and C overflow where unused: null, never wrapped
+    with pytest.raises(NumberOverflow, match="n \\* 2 is 9223372036854775808"):
+        FRAME.with_columns(to_polars(node, CTX, mask=pl.col("n") > 0).alias("v"))
+
+
+def test_a_filtered_aggregate_does_not_compute_the_rows_it_leaves_out() -> None:
+    # the reference evaluator computes an aggregate's values only for the rows its filter keeps
     text = """
 schema = 1
 [metadata]

@@ -37,8 +37,6 @@ INT64_MAX = 2**63 - 1
 LARGEST = sys.float_info.max
 
 _NUMBER_HINT = "check the data for a wrong value, or compute in larger units (thousands rather than units)"
-
-
 _OPERATORS: dict[str, Callable[[Any, Any], Any]] = {"+": operator.add, "-": operator.sub, "*": operator.mul}
 
 
@@ -63,12 +61,17 @@ def fits(value: Any) -> bool:
     return True
 
 
+def _shown(value: Any) -> str:
+    if isinstance(value, float) and math.isinf(value):
+        return "infinity" if value > 0 else "-infinity"
+    return str(value)
+
+
 def overflow_message(expression: str, value: Any) -> str:
     """What went wrong, for a run-time error and for ``clientwise check`` alike."""
     if isinstance(value, int):
         return f"integer overflow: {expression} is {value}, beyond the 64-bit whole numbers"
-    shown = ("infinity" if value > 0 else "-infinity") if math.isinf(value) else str(value)
-    return f"number overflow: {expression} is {shown}, beyond the largest number ({LARGEST:.3g})"
+    return f"number overflow: {expression} is {_shown(value)}, beyond the largest number ({LARGEST:.3g})"
 
 
 def overflow_hint(value: Any, *, literal: bool = False) -> str:
@@ -98,7 +101,8 @@ class NumberOverflow(DataError):
         message = overflow_message(expression, value)
         if key is not None:
             message += f" (first for customer {key})"
-        super().__init__(Problem(message, file=file, location=location, value=str(value), hint=overflow_hint(value)))
+        super().__init__(Problem(message, file=file, location=location, value=_shown(value),
+                                 hint=overflow_hint(value)))
 
     def at(self, file: str | None, location: str | None) -> NumberOverflow:
         """The same overflow, located in the ruleset (file and key path of the field or rule)."""
@@ -177,8 +181,9 @@ def check_values(values: list[Any], expression: str, key_of: Callable[[int], Any
 
 def check_column(expression: pl.Expr, text: str, *, integer: bool, key: pl.Expr | None = None,
                  mask: pl.Expr | None = None) -> pl.Expr:
-    """``expression`` checked row by row (polars): the first row out of range raises
-    :class:`NumberOverflow` from inside the query.
+    """``expression`` checked (polars): the first row out of range raises
+    :class:`NumberOverflow` from inside the query. A column is first tested as a whole
+    (its minimum and maximum, or its sum), and row by row only when that fails.
 
     An ``integer`` expression is computed exactly in Int128 by the caller and narrowed
     to Int64 here; otherwise the values are floats that must be finite. ``mask`` (a
@@ -194,8 +199,9 @@ def check_column(expression: pl.Expr, text: str, *, integer: bool, key: pl.Expr 
         # NaN, sends every float to the row-by-row test) or two (minimum and maximum)
         if not (fits(values.min()) and fits(values.max())) if integer else not math.isfinite(values.sum()):
             bad = ((values < INT64_MIN) | (values > INT64_MAX)) if integer else ~values.is_finite()
-            if mask is not None and len(series[1]) == len(values):
-                bad = bad & series[1]
+            if mask is not None:
+                used = series[1]
+                bad = bad & (used if len(used) == len(values) else bool(used[0]) if len(used) == 1 else True)
             bad = bad.fill_null(False)
             if bad.any():
                 index = int(bad.arg_true()[0])

@@ -160,7 +160,7 @@ class PythonEvaluator(Backend[list[Any]]):
             mine = [r for r, k in zip(mine, keep) if k is True]
         columns = [self.generate(a, mine) for a in node.args[1:stop]]
         value = spec.python(columns, len(mine), CallInfo(node.args[1:stop], self.ctx.as_of, self.ctx.key))
-        return check_values([value], to_text(node), lambda _: row.get(self.ctx.key))[0]
+        return check_values([value], to_text(node), lambda _: row.get(self.ctx.key))[0] if spec.checked else value
 
     def group(self, table: str) -> dict[Any, list[Row]]:
         if table not in self._groups:
