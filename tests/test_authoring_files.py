@@ -215,3 +215,10 @@ def test_fmt_command_rewrites_checks_and_rejects_bad_toml(tmp_path: Path) -> Non
     broken.write_text("a = [1,\n")
     code, out = invoke("fmt", str(broken))
     assert code == 2 and f"error: {broken}: not valid TOML" in out and broken.read_text() == "a = [1,\n"
+
+
+def test_a_client_ruleset_for_raw_exports_and_the_data_md_examples_validate(validator) -> None:  # type: ignore[no-untyped-def]
+    document = tomllib.loads((ROOT / "tests" / "data" / "mueller.toml").read_text(encoding="utf-8"))
+    assert errors(validator, document) == []
+    for block in re.findall(r"```toml[^\n]*\n(.*?)```", (ROOT / "docs" / "data.md").read_text(), re.S):
+        assert errors(validator, {"data": {}} | tomllib.loads(block)) == [], block[:60]

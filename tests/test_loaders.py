@@ -26,7 +26,7 @@ from clientwise.runtime.load import load_tables
 from clientwise.sdk.testing import make_plugin
 
 LOADERS = clientwise_loaders()
-SUFFIXES = ".csv, .json, .jsonl, .ndjson, .parquet, .xlsx"
+SUFFIXES = ".csv, .json, .jsonl, .ndjson, .parquet, .tsv, .txt, .xlsx"
 
 
 def config(
@@ -51,7 +51,10 @@ def config(
 
 
 def load(path: Path, data: DataConfig | None = None, needed: set[str] | None = None) -> dict[str, RawTable]:
-    return load_tables(path, data or config(), LOADERS, needed=needed or set())
+    """The one file read per table (the directory convention reads one each)."""
+    found = load_tables(path, data or config(), LOADERS, needed=needed or set())
+    assert all(len(parts) == 1 and parts[0].source is None for parts in found.values())
+    return {name: parts[0].raw for name, parts in found.items()}
 
 
 def problem_text(error: pytest.ExceptionInfo[DataError]) -> str:
@@ -99,10 +102,13 @@ def test_csv_that_is_not_utf8_is_a_data_error(tmp_path):
     path.write_bytes("customer_id,name\nC1,M\xfcller\n".encode("latin-1"))
     with pytest.raises(DataError) as error:
         load(path)
-    problem = error.value.problems[0]
-    assert problem.file == str(path)
-    assert problem.message.startswith("cannot read the file as CSV")
-    assert problem.hint == "save it as 'CSV UTF-8' with the column names in the first line"
+    [problem] = error.value.problems
+    assert (problem.file, problem.location, problem.value) == (str(path), "row 2", "C1,Müller")
+    assert problem.message == "not UTF-8 text: byte 0xFC cannot be read as UTF-8"
+    assert problem.hint == (
+        "it looks like windows-1252: add encoding = \"windows-1252\" to [data] (or to this file's source), "
+        "or save the file as 'CSV UTF-8'"
+    )
 
 
 # --- JSON and JSON Lines -----------------------------------------------------------
@@ -332,18 +338,18 @@ def test_sheet_without_header_row(tmp_path):
 class TabLoader(Loader):
     """A third-party loader of one flat table: it takes ``keys`` and has no use for it."""
 
-    name = "tsv"
-    suffixes = (".tsv",)
+    name = "tab"
+    suffixes = (".tab",)
 
-    def read(self, path, columns, *, keys):
+    def read(self, path, columns, *, keys, options):
         frame = pl.read_csv(path, separator="\t", infer_schema=False)
         return {"customers": RawTable("customers", frame, str(path), pl.Series("row", [2], dtype=pl.Int64))}
 
 
-def test_a_third_party_loader_reads_its_suffix(tmp_path):
-    (tmp_path / "customers.tsv").write_text("customer_id\tname\nC1\tAcme\n")
+def test_a_third_party_loader_reads_its_suffix_and_is_called_without_options(tmp_path):
+    (tmp_path / "customers.tab").write_text("customer_id\tname\nC1\tAcme\n")
     tables = load_tables(tmp_path, config(), [*LOADERS, TabLoader()], needed=set())
-    assert tables["customers"].frame.row(0) == ("C1", "Acme")
+    assert tables["customers"][0].raw.frame.row(0) == ("C1", "Acme")
 
 
 def test_a_loader_that_does_not_subclass_the_contract_is_refused_by_name():
@@ -396,13 +402,13 @@ def test_nested_contacts_and_a_contacts_file_conflict(tmp_path):
 
 
 def test_unsupported_file_lists_supported_formats(tmp_path):
-    path = tmp_path / "customers.txt"
-    path.write_text("customer_id\nC1\n")
+    path = tmp_path / "customers.xml"
+    path.write_text("<customers/>\n")
     for data_path in (path, tmp_path):
         with pytest.raises(DataError) as error:
             load(data_path)
         problem = error.value.problems[0]
-        assert (problem.file, problem.message) == (str(path), "unsupported file type '.txt'")
+        assert (problem.file, problem.message) == (str(path), "unsupported file type '.xml'")
         assert problem.hint == f"save it in one of the supported formats: {SUFFIXES}"
 
 
@@ -420,7 +426,8 @@ def test_table_the_rules_need_is_missing_from_the_directory(tmp_path):
     [problem] = error.value.problems  # interactions are optional: not an error
     assert problem.message == f"the contacts table is needed by the ruleset's rules, but {tmp_path} holds no contacts file"
     assert problem.value == (
-        "looked for contacts.csv, contacts.json, contacts.jsonl, contacts.ndjson, contacts.parquet, contacts.xlsx"
+        "looked for contacts.csv, contacts.json, contacts.jsonl, contacts.ndjson, contacts.parquet, contacts.tsv, "
+        "contacts.txt, contacts.xlsx"
     )
 
 

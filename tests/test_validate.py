@@ -188,9 +188,10 @@ def test_missing_optional_column_is_null_not_an_error():
     ("kind", "cell", "message"),
     [
         ("money", "1,234", "not an amount of money"),  # thousands separators are refused
-        ("money", "€12", "not an amount of money"),
+        ("money", "12 kg", "not an amount of money"),  # units are not currencies
         ("number", "12,5", "not a number"),
-        ("number", "n/a", "not a number"),
+        ("number", "12 EUR", "not a number"),  # currencies only in money fields
+        ("number", "nicht bekannt", "not a number"),
     ],
 )
 def test_numbers_must_be_plain(kind, cell, message):
@@ -199,10 +200,9 @@ def test_numbers_must_be_plain(kind, cell, message):
     problem = only_problem(raw, data)
     assert (problem.file, problem.location, problem.value) == ("customers.csv", "row 4, column 'revenue'", cell)
     assert problem.message == message
-    example = "1234.50" if kind == "money" else "1234.5"
     assert problem.hint == (
-        f"write a plain number such as {example} (no thousands separators, currency symbols or units; "
-        "a point as decimal mark)"
+        "write a plain number such as 1234.50 (a point as decimal mark, no thousands separators; "
+        'if the file writes 1.234,50 set number_format = "de" in [data])'
     )
 
 
@@ -360,7 +360,10 @@ def test_contacts_and_interactions_of_unknown_customers():
         ("contacts.csv", "row 3, column 'Kunde'", "7", "no customer has this key"),
         ("crm.json", "record 1, interaction 2, column 'customer_id'", "9", "no customer has this key"),
     ]
-    assert problems[1].hint == "add the customer to the customers table (customers.csv), correct the key, or remove this row"
+    assert problems[1].hint == (
+        "add the customer to the customers table (customers.csv), correct the key, or remove this row; "
+        'to go on without such rows, set orphans = "drop" (or "warn") in [data.contacts]'
+    )
 
 
 # --- reporting -------------------------------------------------------------------------

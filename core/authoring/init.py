@@ -39,11 +39,17 @@ class Created:
     folder: Path
     ruleset: Path
     files: tuple[Path, ...]
+    #: with --from-export: the guesses made, one line each
+    guesses: tuple[str, ...] = ()
 
 
 def init_client(client: str, base: str = "default", directory: Path | None = None,
-                host: PluginHost | None = None) -> Created:
-    """Create ``CLIENT/`` with the ruleset, the editor schema and a README; never overwrite."""
+                host: PluginHost | None = None, export: Path | None = None) -> Created:
+    """Create ``CLIENT/`` with the ruleset, the editor schema and a README; never overwrite.
+
+    With ``export`` (a folder of the client's raw files), the ruleset starts with a
+    ``[data]`` section proposed from them (see :mod:`clientwise.authoring.export_proposal`).
+    """
     if not NAME.match(client):
         raise InputError(Problem("the client name must be letters, digits, '-', '_' or '.'", location="CLIENT",
                                  value=repr(client), hint="e.g. clientwise init acme"))
@@ -58,8 +64,9 @@ def init_client(client: str, base: str = "default", directory: Path | None = Non
                           for path in existing])
     base_ruleset = load_ruleset(base, host=host)
     extends = _extends(base, folder)
+    proposal = export_proposal(export, base_ruleset) if export is not None else None
     texts = {
-        ruleset_path: ruleset_text(client, extends, base_ruleset, host),
+        ruleset_path: ruleset_text(client, extends, base_ruleset, host, proposal.section if proposal else ()),
         folder / SCHEMA_FILE: schema_text(host),
         folder / "README.md": readme_text(client, extends),
     }
@@ -67,7 +74,33 @@ def init_client(client: str, base: str = "default", directory: Path | None = Non
     with atomic_writes() as group:
         for path, text in texts.items():
             group.open(path).write(text.encode("utf-8"))
-    return Created(folder, ruleset_path, targets)
+    return Created(folder, ruleset_path, targets, proposal.report if proposal else ())
+
+
+@dataclass(frozen=True)
+class ExportProposal:
+    """The ``[data]`` lines proposed from a raw export, and the guesses in words."""
+
+    section: tuple[str, ...]
+    report: tuple[str, ...]
+
+
+def export_proposal(export: Path, base: Ruleset) -> ExportProposal:
+    """Survey ``export`` and propose the base's ``[data]`` mapped onto it."""
+    from clientwise.authoring.export_proposal import data_section, propose, report_lines
+    from clientwise.authoring.export_survey import survey
+
+    if not export.is_dir():
+        raise InputError(Problem("not a folder", file=str(export), location="--from-export",
+                                 hint="pass the folder holding the client's exported files"))
+    files = survey(export)
+    if not files:
+        raise InputError(Problem("no CSV or text export in this folder", file=str(export), location="--from-export",
+                                 hint="put the client's .csv / .txt / .tsv exports in it (Excel files: save them as CSV)"))
+    fmt, evidence, proposals = propose(files, base.core.data)
+    skipped = [f for f in files if f.problem is not None or not f.columns]
+    section = data_section(fmt, evidence, proposals, export.name, base.core.data)
+    return ExportProposal(tuple(section), tuple(report_lines(fmt, evidence, proposals, skipped)))
 
 
 def _extends(base: str, folder: Path) -> str:
@@ -85,7 +118,8 @@ def _toml(value: Any) -> str:
     return tomlkit.item(value).as_string()
 
 
-def ruleset_text(client: str, extends: str, base: Ruleset, host: PluginHost) -> str:
+def ruleset_text(client: str, extends: str, base: Ruleset, host: PluginHost,
+                 data_lines: tuple[str, ...] | list[str] = ()) -> str:
     lines = [
         f"#:schema ./{SCHEMA_FILE}",
         f"# Ruleset for {client}. It extends {extends!r} and holds only what differs:",
@@ -101,6 +135,7 @@ def ruleset_text(client: str, extends: str, base: Ruleset, host: PluginHost) -> 
         'version = "0.1.0"',
         f"description = {_toml(f'Criteria for {client}, based on {extends}')}",
         "",
+        *[*data_lines, ""] * bool(data_lines),
         "# --- Example overrides: uncomment and adapt -----------------------------------------",
         "#",
         "# The client's column names -> the names the rules use:",

@@ -144,12 +144,18 @@ def schema(output: Path | None) -> None:
               help="The ruleset to extend: a shipped name or a path to a .toml.")
 @click.option("--dir", "directory", type=click.Path(file_okay=False, path_type=Path),
               help="Where to create the CLIENT folder (default: the current directory).")
-def init(client: str, base: str, directory: Path | None) -> None:
+@click.option("--from-export", "export", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              metavar="DIR", help="Propose the [data] section from the client's raw exports in DIR.")
+def init(client: str, base: str, directory: Path | None, export: Path | None) -> None:
     """Create a folder CLIENT/ with a ruleset extending --from, starter tests, an editor
-    schema and a README. Never overwrites a file."""
+    schema and a README. Never overwrites a file. With --from-export, the ruleset starts
+    with a [data] section guessed from the export's files: encodings, number format,
+    which file is which table and which column is which field, each with its confidence."""
     from clientwise.authoring.init import init_client
 
-    created = init_client(client, base, directory)
+    created = init_client(client, base, directory, export=export)
+    for line in created.guesses:
+        click.echo(line)
     for path in created.files:
         click.echo(f"created {path}")
     click.echo(f"next: clientwise test {created.ruleset}")

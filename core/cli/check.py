@@ -9,6 +9,7 @@ import click
 from clientwise.cli.options import CONTEXT, engine_option, plugin_host, plugin_options
 from clientwise.runtime.engine_notes import engine_notes
 from clientwise.runtime.evaluator import Evaluator, load_ruleset
+from clientwise.runtime.findings import findings_lines
 
 
 @click.command(context_settings=CONTEXT)
@@ -35,9 +36,11 @@ def check(ruleset: str, data: Path | None, engine: str, strict: bool) -> None:
     if program.tables_needed:
         click.echo(f"  needs tables: customers, {', '.join(sorted(program.tables_needed))}")
     if data is not None:
-        tables = evaluator.load(data)
-        sizes = ", ".join(f"{name} {frame.height} rows" for name, frame in tables.items())
+        loaded = evaluator.load_data(data)
+        sizes = ", ".join(f"{name} {frame.height} rows" for name, frame in loaded.tables.items())
         click.echo(f"  data ok: {sizes}")
+        for line in findings_lines(loaded.findings):
+            click.echo(f"    {line}")
     report_lint(evaluator, strict, ruleset)
 
 

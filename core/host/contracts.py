@@ -19,6 +19,7 @@ import polars as pl
 from pydantic import BaseModel
 
 from clientwise.compiler.plan import SectionPlan, SectionSummary, Source
+from clientwise.host.read_options import ReadOptions
 
 if TYPE_CHECKING:
     from clientwise.expr.functions import FunctionRegistry
@@ -109,6 +110,7 @@ class Loader(ABC):
         columns: Mapping[str, Sequence[str] | None],
         *,
         keys: Mapping[str, str],
+        options: ReadOptions,
     ) -> dict[str, RawTable]:
         """Read the tables found in ``path``.
 
@@ -116,7 +118,9 @@ class Loader(ABC):
         for all columns; a loader may read only those (Parquet does). ``keys`` gives
         each table's customer-key column as the file names it, so a format that nests
         contacts inside customers (JSON) can give nested rows their customer's key;
-        formats holding one flat table ignore it.
+        formats holding one flat table ignore it. ``options`` says how ``[data]``
+        declares the file: the table it holds, its encoding, CSV dialect or sheet;
+        its fields are None where the ruleset leaves the loader to work them out.
         """
 
 

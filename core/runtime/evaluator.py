@@ -29,10 +29,12 @@ from clientwise.ruleset.data import RELATED_TABLES
 from clientwise.runtime.assemble import assemble, identity
 from clientwise.runtime.context import EvaluationContext, after_evaluate, before_evaluate
 from clientwise.runtime.derive import derive_stratum
-from clientwise.runtime.load import load_tables
+from clientwise.runtime.findings import Finding, warnings_of
+from clientwise.runtime.load import LoadedData, load_tables
 from clientwise.runtime.loop import Deriver, Loop
 from clientwise.runtime.result import Result, RulesetIdentity
 from clientwise.runtime.single import OneCustomer, Population, record_tables, typed_like
+from clientwise.runtime.sources import SourceTable
 from clientwise.runtime.validate import validate_tables
 
 DataSource = str | Path | Mapping[str, pl.DataFrame]
@@ -104,20 +106,28 @@ class Evaluator:
 
     def load(self, data: DataSource) -> dict[str, pl.DataFrame]:
         """Read and validate the input tables this ruleset needs; report every problem at once."""
+        return self.load_data(data).tables
+
+    def load_data(self, data: DataSource) -> LoadedData:
+        """:meth:`load`, with the findings noticed on the way (which file fed which table,
+        unmapped values, orphans kept or left out, rows filtered out)."""
         config = self.ruleset.core.data
+        findings: list[Finding] = []
+        raw: Mapping[str, RawTable | list[SourceTable]]
         if isinstance(data, Mapping):
             raw = {name: _raw_from_frame(name, frame) for name, frame in data.items()}
         else:
-            raw = load_tables(Path(data), config, self.host.loaders(), needed=set())
+            raw = load_tables(Path(data), config, self.host.loaders(), needed=set(), findings=findings)
         problems = self._missing_tables(set(raw))
         declared = config.tables()
         try:
-            tables = validate_tables({name: table for name, table in raw.items() if name in declared}, config)
+            tables = validate_tables({name: table for name, table in raw.items() if name in declared}, config,
+                                     findings)
         except DataError as error:
             raise DataError([*problems, *error.problems], total=len(problems) + error.total) from None
         if problems:
             raise DataError(problems)
-        return tables
+        return LoadedData(tables, findings)
 
     def _missing_tables(self, present: set[str]) -> list[Problem]:
         if "customers" not in present:
@@ -162,7 +172,8 @@ class Evaluator:
         context = EvaluationContext(self.host, self.ruleset, parse_as_of(as_of), self.engine)
         faults = FaultRecorder(self.host, self.strict_plugins)
         stage("loading and validating the data")
-        context.tables = self.load(data)
+        loaded = self.load_data(data)
+        context.tables = loaded.tables
         context.timings["load"] = time.perf_counter() - started
         self.engine.prepare()  # e.g. the durable engine starts its workers while fields are derived
         before_evaluate(context, faults)
@@ -178,6 +189,8 @@ class Evaluator:
         context.timings["derive+decide"] = time.perf_counter() - mark
         self._population = Population(decided.frame, related, context.as_of)
         result = assemble(self.program, self.host, self.engine, decided, context.as_of, faults)
+        result.findings = list(loaded.findings)
+        result.warnings[:0] = warnings_of(loaded.findings)
         after_evaluate(context, result, faults)
         _record_faults(result, faults)
         context.timings["total"] = time.perf_counter() - started

@@ -1,57 +1,134 @@
 """The load stage: find the input tables and read them with the matching loader.
 
 DATA is one file (customers, or a JSON/Excel file holding several tables) or a
-directory holding ``customers.*``, ``contacts.*`` and ``interactions.*``. Only
-the tables the ``[data]`` section declares are read, and only their declared
-columns are asked for. Every problem found here is reported at once.
+directory. In a directory, a table is read from the files its sources in
+``[data]`` name (``files = ["Accounts_Export*.csv"]``, or several
+``[[data.<table>.sources]]`` stacked into one table), else from the file named
+after it (``customers.*``, ``contacts.*``, ``interactions.*``). Only the tables
+the ``[data]`` section declares are read, and only their declared columns are
+asked for. Every problem found here is reported at once.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+
+import polars as pl
 
 from clientwise.errors import DataError, Problem, ProblemList
 from clientwise.host.contracts import Loader, RawTable
-from clientwise.ruleset.data import DataConfig
+from clientwise.ruleset.data import DataConfig, TableSpec
+from clientwise.ruleset.sources import SourceSpec
+from clientwise.runtime.findings import Finding
+from clientwise.runtime.sources import SourceTable, data_files, read_options, source_files
 
 TABLES = ("customers", "contacts", "interactions")
 
 
+@dataclass(frozen=True)
+class LoadedData:
+    """Validated tables, and what was noticed reading them (see :mod:`clientwise.runtime.findings`)."""
+
+    tables: dict[str, pl.DataFrame]
+    findings: list[Finding] = field(default_factory=list)
+
+
 def load_tables(
-    path: Path, data: DataConfig, loaders: Sequence[Loader], *, needed: set[str]
-) -> dict[str, RawTable]:
+    path: Path, data: DataConfig, loaders: Sequence[Loader], *, needed: set[str],
+    findings: list[Finding] | None = None,
+) -> dict[str, list[SourceTable]]:
     """Read every declared table found under ``path``; fail if a needed one is missing.
 
     ``needed`` names the tables the ruleset's rules use; customers is always needed.
     Declared tables that are present but not needed are read too, so their data is
-    validated like the rest.
+    validated like the rest. Each table is a list of the files that fed it, in the
+    order its sources list them; ``findings`` gets one line per file read.
     """
     by_suffix = loaders_by_suffix(loaders)
     specs = data.tables()
-    columns: dict[str, Sequence[str] | None] = {
-        name: list(dict.fromkeys(spec.source_columns().values())) for name, spec in specs.items()
-    }
-    keys = {name: spec.source_columns()[data.key] for name, spec in specs.items()}
     problems = ProblemList()
-    files = _find_files(path, by_suffix, [name for name in TABLES if name in specs], problems)
+    declared = {name: spec.source_list() for name, spec in specs.items()}
+    with_sources = [name for name, sources in declared.items() if sources is not None]
+    if with_sources and not path.is_dir() and path.exists():
+        problems.add(_not_a_directory(path, with_sources))
     problems.raise_if_any(DataError)
 
-    found: dict[str, RawTable] = {}
+    found: dict[str, list[SourceTable]] = {}
+    if path.is_dir():
+        for name in with_sources:
+            spec = specs[name]
+            for source, file in source_files(path, name, declared[name] or [], spec.sources is not None, problems):
+                if file.suffix.lower() not in by_suffix:
+                    problems.add(_unsupported(file, by_suffix))
+                    continue
+                table = _read_source(by_suffix[file.suffix.lower()], file, name, spec, source, data)
+                found.setdefault(name, []).append(SourceTable(table, source))
+    problems.raise_if_any(DataError)
+
+    conventional = {name: spec for name, spec in specs.items() if declared[name] is None}
+    columns: dict[str, Sequence[str] | None] = {
+        name: list(dict.fromkeys(spec.source_columns().values())) for name, spec in conventional.items()
+    }
+    keys = {name: spec.source_columns()[data.key] for name, spec in conventional.items()}
+    files = _find_files(path, by_suffix, [name for name in TABLES if name in conventional], problems)
+    problems.raise_if_any(DataError)
     for file in files:
         loader = by_suffix[file.suffix.lower()]
-        for name, table in loader.read(file, columns, keys=keys).items():
+        named = file.stem.lower() if file.stem.lower() in TABLES else "customers"
+        options = replace(read_options(data, named, None), table=None)  # the loader decides
+        for name, table in loader.read(file, columns, keys=keys, options=options).items():
             if name not in columns:
                 continue
             if name in found:
-                problems.add(_ambiguous(name, sorted([found[name].file, table.file])))
+                problems.add(_ambiguous(name, sorted([found[name][0].raw.file, table.file])))
             else:
-                found[name] = table
+                found[name] = [SourceTable(table)]
     for name in TABLES:
         if name not in found and (name == "customers" or name in needed):
             problems.add(_missing(name, path, by_suffix, declared=name in specs))
     problems.raise_if_any(DataError)
+    if findings is not None:
+        findings.extend(_fed(name, part) for name in TABLES for part in found.get(name, ()))
     return found
+
+
+def _fed(table: str, part: SourceTable) -> Finding:
+    rows = part.raw.frame.height
+    return Finding("source", "info", table, f"{rows} row{'s' if rows != 1 else ''} from {part.raw.file}",
+                   file=part.raw.file, count=rows)
+
+
+def _read_source(
+    loader: Loader, file: Path, table: str, spec: TableSpec, source: SourceSpec, data: DataConfig
+) -> RawTable:
+    """The ``table`` rows of one source's file (a workbook or JSON file may hold several tables)."""
+    wanted = [c for f, c in spec.source_columns(source).items() if f not in source.constants]
+    wanted = list(dict.fromkeys([*wanted, *source.filter]))
+    options = read_options(data, table, source)
+    tables = loader.read(file, {name: wanted for name in TABLES},
+                         keys={name: spec.source_columns(source)[data.key] for name in TABLES}, options=options)
+    if table in tables:
+        return tables[table]
+    if len(tables) == 1:
+        only = next(iter(tables.values()))
+        return RawTable(table, only.frame, only.file, only.rows)
+    raise DataError(Problem(
+        f"the file holds no {table} table" if not tables else
+        f"the file holds several tables ({', '.join(tables)}) and none is named {table}",
+        file=str(file),
+        hint=f"name the sheet or array '{table}', or set sheet = \"...\" in its source",
+    ))
+
+
+def _not_a_directory(path: Path, tables: list[str]) -> Problem:
+    return Problem(
+        f"the ruleset names the files of the {', '.join(tables)} table{'s' if len(tables) > 1 else ''} "
+        "in [data], so DATA must be the directory holding them, not a file",
+        file=str(path),
+        hint=f"pass the directory: {path.parent}",
+    )
 
 
 def loaders_by_suffix(loaders: Sequence[Loader]) -> dict[str, Loader]:
@@ -86,7 +163,7 @@ def _find_files(
             return []
         return [path]
     found: list[Path] = []
-    entries = sorted(p for p in path.iterdir() if p.is_file() and not p.name.startswith((".", "~$")))
+    entries = data_files(path)
     for table in tables:
         named = [p for p in entries if p.stem.lower() == table]
         readable = [p for p in named if p.suffix.lower() in by_suffix]

@@ -12,6 +12,7 @@ import polars as pl
 from clientwise.compiler.plan import OutputColumn, SectionSummary
 from clientwise.errors import PluginFault
 from clientwise.runtime.explain import Explanation, Tracer
+from clientwise.runtime.findings import Finding
 
 #: Version of the documented output schema (docs/output-schema.md). Bump on any
 #: incompatible change to column names, types or the JSON layout.
@@ -62,6 +63,8 @@ class Result:
     provenance: dict[str, dict[str, str | None]] = field(default_factory=dict)
     #: Exceptions raised by plugin code during the run (see clientwise.host.faults); empty when all went well.
     faults: list[PluginFault] = field(default_factory=list)
+    #: What reading the data noticed (see clientwise.runtime.findings); warnings among them are also in ``warnings``.
+    findings: list[Finding] = field(default_factory=list)
     #: Seconds per stage of the run that produced this result (not part of any output).
     timings: dict[str, float] = field(default_factory=dict, repr=False, compare=False)
 

@@ -10,15 +10,17 @@ exactly like parsed text (an integer field refuses 2.5 whether it came as
 
 from __future__ import annotations
 
-import datetime as dt
 import difflib
-from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 
 import polars as pl
 
 from clientwise.ruleset.data import DataConfig, FieldSpec, FieldType
+from clientwise.runtime.casts import Check, cast_for
+from clientwise.runtime.cell_format import CellFormat, cell_format
+from clientwise.runtime.numbers import decorated_parts
+from clientwise.runtime.value_maps import map_text
 
 #: The polars dtype each field type becomes; rules and derived fields see these.
 FIELD_DTYPES: dict[FieldType, pl.DataType] = {
@@ -30,36 +32,28 @@ FIELD_DTYPES: dict[FieldType, pl.DataType] = {
     "date": pl.Date(),
 }
 
-#: ISO 8601 date or date-time; a date-time keeps only its date as written.
-ISO_DATE = r"^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?)?$"
-_TIME_CODES = ("%H", "%I", "%M", "%S", "%p", "%z", "%f", "%T", "%R", "%c")
-_INT64_LIMIT = 2.0**63
 
 
 @dataclass(frozen=True)
-class Check:
-    """One way a cell can be wrong: ``flag`` is True on bad rows.
+class MapPlan:
+    """A field's value map in a plan: where the cleaned cell and the unmapped flag are."""
 
-    ``hint`` is the fix, or a function of the offending cell text when the fix
-    depends on it (a did-you-mean, the answer to add to ``true_values``).
-    """
-
-    flag: pl.Expr
-    message: str
-    hint: str | Callable[[str], str]
-
-    def fix(self, value: str | None) -> str:
-        return self.hint(value or "") if callable(self.hint) else self.hint
+    original: str
+    flag: str
+    mode: str
 
 
 @dataclass(frozen=True)
 class FieldPlan:
-    """How one declared field is read, in three steps evaluated over whole columns.
+    """How one declared field is read, in steps evaluated over whole columns.
 
-    ``prepare`` (cleaned text, when the column must be parsed) is computed once,
-    ``value`` (the typed value) from it, and every ``Check.flag`` from those two,
-    so no string is stripped or parsed twice. Intermediate columns have private
-    names (``__text_3``, ``__value_3``) so they never shadow a source column.
+    ``prepare`` (cleaned and mapped text, when the column must be parsed) is computed
+    once, ``value`` (the typed value, plus ``aux`` columns) from it. Cells the value
+    could not read but that hold text go through ``repair`` (computed for those rows
+    only: a currency, a percent sign, accounting brackets). Every ``Check.flag`` is
+    computed from the repaired values, so no string is stripped or parsed twice.
+    Intermediate columns have private names (``__text_3``, ``__value_3``) so they
+    never shadow a source column.
     """
 
     field: str
@@ -68,6 +62,20 @@ class FieldPlan:
     value: pl.Expr
     value_name: str
     checks: tuple[Check, ...]
+    aux: tuple[pl.Expr, ...] = ()
+    text_name: str | None = None
+    #: computed first for the rows to repair (a cell's parts), then ``repair`` from them
+    repair_first: tuple[pl.Expr, ...] = ()
+    repair: tuple[pl.Expr, ...] = ()
+    mapping: MapPlan | None = None
+
+    def needed(self) -> list[str]:
+        """The columns the repair and the checks read, after the value is computed."""
+        names = [self.value_name, *(expr.meta.output_name() for expr in self.aux)]
+        names.append(self.text_name if self.text_name is not None else self.column)
+        if self.mapping is not None:
+            names += [self.mapping.original, self.mapping.flag]
+        return names
 
 
 def number_text(x: float) -> str:
@@ -75,15 +83,31 @@ def number_text(x: float) -> str:
     return str(int(x)) if float(x).is_integer() and abs(x) < 1e15 else repr(float(x))
 
 
-def clean_text(col: pl.Expr) -> pl.Expr:
-    """Text without surrounding spaces; blank cells become null."""
-    return col.str.strip_chars().replace("", None)
+def clean_text(col: pl.Expr, null_values: tuple[str, ...] = ()) -> pl.Expr:
+    """Text without surrounding spaces; blank cells and ``null_values`` become null."""
+    text = col.str.strip_chars().replace("", None)
+    if not null_values:
+        return text
+    return pl.when(~text.is_in(_spellings(null_values))).then(text)
 
 
-def as_text(col: pl.Expr, dtype: pl.DataType) -> pl.Expr:
+def _spellings(values: tuple[str, ...]) -> list[str]:
+    """Every upper/lower-case spelling of short markers (``n/a``, ``N/A``, ...), so
+    matching them is one hash lookup per cell instead of lower-casing the column."""
+    found: set[str] = set()
+    for value in values:
+        variants = [""]
+        for char in value:
+            cases = {char.lower(), char.upper()} if len(variants) < 64 else {char}
+            variants = [v + c for v in variants for c in cases]
+        found.update(variants)
+    return sorted(found)
+
+
+def as_text(col: pl.Expr, dtype: pl.DataType, null_values: tuple[str, ...] = ()) -> pl.Expr:
     """Any scalar column as the text a user would read (``1001.0`` reads ``1001``)."""
     if dtype == pl.String:
-        return clean_text(col)
+        return clean_text(col, null_values)
     if dtype.is_float():
         whole = col.is_finite() & (col == col.floor()) & (col.abs() < 1e15)
         return pl.when(whole).then(col.cast(pl.Int64, strict=False).cast(pl.String)).otherwise(
@@ -111,11 +135,17 @@ def plan_field(
     dtype: pl.DataType,
     data: DataConfig,
     slot: int,
+    fmt: CellFormat | None = None,
+    sample: str | None = None,
 ) -> FieldPlan:
     """The typed value and every check for ``field``, read from ``column`` of ``dtype``.
 
-    ``slot`` numbers the field within its table and names its intermediate columns.
+    ``slot`` numbers the field within its table and names its intermediate columns;
+    ``fmt`` is how the column's source writes cells (default: ``[data]``'s format);
+    ``sample`` is the column's first non-empty cell, which only decides in which order
+    the date formats are computed (not which one a cell is read with).
     """
+    fmt = fmt or cell_format(data)
     source = pl.col(column)
     value_name = f"__value_{slot}"
     value = pl.col(value_name)
@@ -128,19 +158,40 @@ def plan_field(
         )
         empty = pl.lit(None, FIELD_DTYPES[spec.type]).alias(value_name)
         return FieldPlan(field, column, (), empty, value_name, (nested,))
-    if _native(spec.type, dtype):
+    mapping = None
+    text_name = None
+    if spec.map is None and _native(spec.type, dtype):
         prepare: tuple[pl.Expr, ...] = ()
         base, present = source, source.is_not_null()
     else:
         text_name = f"__text_{slot}"
-        prepare = (as_text(source, dtype).alias(text_name),)
+        cleaned = as_text(source, dtype, fmt.null_values)
+        if spec.map is not None:
+            original, flag = f"__original_{slot}", f"__unmapped_{slot}"
+            mapped = map_text(cleaned, spec.map, spec.allowed)  # polars computes the shared part once
+            prepare = (cleaned.alias(original), mapped.text.alias(text_name), mapped.unmapped.alias(flag))
+            mapping = MapPlan(original, flag, spec.map.unmapped)
+        else:
+            prepare = (cleaned.alias(text_name),)
         base = pl.col(text_name)
         present = base.is_not_null()
         dtype = pl.String()
-    typed, parse = _CASTS[spec.type](base, dtype, data)
+    cast = cast_for(base, dtype, fmt, spec, sample)
     checks: list[Check] = []
-    if parse is not None:
-        checks.append(Check(present & value.is_null(), *parse))
+    aux: list[pl.Expr] = []
+    repair: list[pl.Expr] = []
+    if cast.repair is not None:
+        repair.append(cast.repair.alias(value_name))
+    if cast.currency is not None:
+        currency_name = f"__currency_{slot}"
+        aux.append(pl.lit(None, pl.String).alias(currency_name))
+        repair.append(cast.currency.alias(currency_name))
+        checks.append(_one_currency(pl.col(currency_name), spec, where))
+    if cast.failure is not None:
+        checks.append(Check(present & value.is_null(), *cast.failure))
+    if mapping is not None and mapping.mode == "error":
+        checks.append(Check(pl.col(mapping.flag), "no entry of the value map covers this value",
+                            partial(_unmapped_hint, where)))
     is_key = field == data.key
     if is_key or not spec.nullable:
         why = f"every row needs a customer key ('{field}')" if is_key else f"'{field}' may not be empty"
@@ -164,7 +215,28 @@ def plan_field(
                 partial(_allowed_hint, spec.allowed, where),
             )
         )
-    return FieldPlan(field, column, prepare, typed.alias(value_name), value_name, tuple(checks))
+    first = (decorated_parts(base, fmt),) if repair and spec.type != "date" else ()
+    return FieldPlan(field, column, prepare, cast.value.alias(value_name), value_name, tuple(checks),
+                     tuple(aux), text_name, first, tuple(repair), mapping)
+
+
+def _one_currency(currency: pl.Expr, spec: FieldSpec, where: str) -> Check:
+    """Amounts in two currencies cannot be added up; say so instead of mixing them."""
+    if spec.currency is not None:
+        expected = spec.currency.upper()
+        return Check(currency.is_not_null() & (currency != expected), f"an amount in another currency than {expected}",
+                     f"convert it to {expected}, or change currency in [{where}]")
+    return Check(
+        currency.is_not_null() & (currency != currency.drop_nulls().first()),
+        "an amount in another currency than the column's first amount with a currency",
+        "convert the amounts to one currency; declaring it (currency = \"EUR\" in "
+        f"[{where}]) lists every cell in another one",
+    )
+
+
+def _unmapped_hint(where: str, value: str) -> str:
+    return (f"add '{value.strip()}' to [{where}.map] (exact, ignore_case or patterns), "
+            "or set unmapped = \"null\" or \"keep\" there")
 
 
 def _bounds(spec: FieldSpec, field: str, where: str, value: pl.Expr) -> list[Check]:
@@ -190,99 +262,3 @@ def _allowed_hint(allowed: list[str], where: str, value: str) -> str:
         close = next(iter(difflib.get_close_matches(value.strip(), allowed, n=1)), None)
     guess = f"did you mean '{close}'? " if close else ""
     return f"{guess}use one of: {listed} (spelt exactly as in allowed in [{where}])"
-
-
-Hint = str | Callable[[str], str]
-#: A cast: the typed value, and the message and fix when a present cell fails it (None: cannot fail).
-Cast = tuple[pl.Expr, tuple[str, Hint] | None]
-CastFn = Callable[[pl.Expr, pl.DataType, DataConfig], Cast]
-_PLAIN = "no thousands separators, currency symbols or units; a point as decimal mark"
-
-
-def _cast_string(base: pl.Expr, dtype: pl.DataType, data: DataConfig) -> Cast:
-    return base, None
-
-
-def _cast_float(message: str, example: str) -> CastFn:
-    def cast(base: pl.Expr, dtype: pl.DataType, data: DataConfig) -> Cast:
-        if dtype.is_numeric():
-            return base.cast(pl.Float64), None
-        hint = f"write a plain number such as {example} ({_PLAIN})"
-        return base.cast(pl.Float64, strict=False), (message, hint)
-
-    return cast
-
-
-def _whole(f: pl.Expr) -> pl.Expr:
-    ok = f.is_finite() & (f == f.floor()) & (f.abs() < _INT64_LIMIT)
-    return pl.when(ok).then(f.cast(pl.Int64, strict=False))
-
-
-def _cast_integer(base: pl.Expr, dtype: pl.DataType, data: DataConfig) -> Cast:
-    if dtype.is_integer():
-        value = base.cast(pl.Int64, strict=False)  # only a UInt64 beyond Int64 fails
-    elif dtype.is_numeric():
-        value = _whole(base.cast(pl.Float64))
-    else:
-        # "12" directly (exact beyond 2**53), "12.0" through a float.
-        value = pl.coalesce(base.cast(pl.Int64, strict=False), _whole(base.cast(pl.Float64, strict=False)))
-    return value, ("not a whole number", f"write a whole number such as 42 ({_PLAIN})")
-
-
-def _cast_boolean(base: pl.Expr, dtype: pl.DataType, data: DataConfig) -> Cast:
-    if dtype == pl.Boolean:
-        return base, None
-    answer = base.str.to_lowercase()
-    trues = [v.strip().lower() for v in data.true_values]
-    falses = [v.strip().lower() for v in data.false_values]
-    value = pl.when(answer.is_in(trues)).then(pl.lit(True)).when(answer.is_in(falses)).then(pl.lit(False))
-    accepted = (
-        f"answer with one of {', '.join(data.true_values)} (yes) or {', '.join(data.false_values)} (no), "
-        "in any case"
-    )
-
-    def hint(cell: str) -> str:
-        return f"{accepted}; to accept '{cell.strip()}', add it to true_values or false_values in [data]"
-
-    return value, ("not a yes/no answer", hint)
-
-
-def _cast_date(base: pl.Expr, dtype: pl.DataType, data: DataConfig) -> Cast:
-    if dtype == pl.Date:
-        return base, None
-    if isinstance(dtype, pl.Datetime):
-        return base.dt.date(), None
-    # ISO first: the date part of an ISO date or date-time, if the rest is a valid ISO time.
-    iso_date = base.str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False)
-    iso = pl.when(base.str.contains(ISO_DATE)).then(iso_date)
-    parsed = [iso]
-    for fmt in data.date_formats:
-        if fmt == "%Y-%m-%d":
-            continue  # ISO above already reads it
-        if any(code in fmt for code in _TIME_CODES):
-            parsed.append(base.str.to_datetime(fmt, strict=False).dt.date())
-        else:
-            parsed.append(base.str.to_date(fmt, strict=False))
-    value = pl.coalesce(parsed) if len(parsed) > 1 else iso
-    return value, ("not a date", date_hint(data.date_formats))
-
-
-def date_hint(formats: list[str]) -> str:
-    """What dates may look like, with an example of every accepted format."""
-    example = dt.datetime(2024, 1, 31, 9, 30)
-    extra = [f"{fmt} (e.g. {example.strftime(fmt)})" for fmt in formats if fmt != "%Y-%m-%d"]
-    accepted = "write dates as YYYY-MM-DD (ISO 8601, e.g. 2024-01-31)"
-    if extra:
-        accepted += " or as " + " or ".join(extra)
-    add = 'for another format add its strftime pattern (e.g. "%d/%m/%Y") to date_formats in [data]'
-    return f"{accepted}; {add}"
-
-
-_CASTS: dict[FieldType, CastFn] = {
-    "string": _cast_string,
-    "number": _cast_float("not a number", "1234.5"),
-    "money": _cast_float("not an amount of money", "1234.50"),
-    "integer": _cast_integer,
-    "boolean": _cast_boolean,
-    "date": _cast_date,
-}

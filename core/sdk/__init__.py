@@ -8,7 +8,8 @@ core can reorganise its modules without breaking plugins::
 * hooks: :data:`hookimpl` (and :mod:`hookspecs`, the documented specs);
 * contracts to subclass: :class:`SectionHandler`, :class:`Engine`, :class:`Loader`,
   :class:`Writer`, with what the core hands them (``CompileContext``, ``SummaryContext``,
-  ``DecideContext``, ``RawTable``, ``CompiledDecision``, ``EvaluationContext``, ``Result``);
+  ``DecideContext``, ``RawTable``, ``ReadOptions``, ``CompiledDecision``, ``EvaluationContext``,
+  ``Result``);
 * what a section compiles into: ``SectionPlan``, ``DerivedField``, ``ComputedField``,
   ``Classification``, ``Rule``, ``ActionRule``, ``OutputColumn``, ``SectionSummary``, ``Source``;
 * settings models: ``Strict`` (unknown keys are errors);
@@ -58,8 +59,6 @@ if TYPE_CHECKING:
     from clientwise.expr.functions import CallInfo, EvalContext, FunctionSpec, SignatureError
     from clientwise.expr.types import BOOLEAN, DATE, INTEGER, NULL, NUMBER, STRING, Type
     from clientwise.host import spec as hookspecs
-    from clientwise.host.factory import build_host
-    from clientwise.host.manager import PluginHost
     from clientwise.host.contracts import (
         RULE_STATUS,
         CompileContext,
@@ -73,6 +72,9 @@ if TYPE_CHECKING:
         SummaryContext,
         Writer,
     )
+    from clientwise.host.factory import build_host
+    from clientwise.host.manager import PluginHost
+    from clientwise.host.read_options import ReadOptions
     from clientwise.host.spec import hookimpl
     from clientwise.output.escape import clean, escape_formula, escape_formulas
     from clientwise.ruleset.data import Strict
@@ -130,6 +132,7 @@ _PUBLIC: dict[str, tuple[str, str]] = {
     "Engine": ("clientwise.host.contracts", "Engine"),
     "Loader": ("clientwise.host.contracts", "Loader"),
     "RawTable": ("clientwise.host.contracts", "RawTable"),
+    "ReadOptions": ("clientwise.host.read_options", "ReadOptions"),
     "SectionHandler": ("clientwise.host.contracts", "SectionHandler"),
     "SummaryContext": ("clientwise.host.contracts", "SummaryContext"),
     "Writer": ("clientwise.host.contracts", "Writer"),

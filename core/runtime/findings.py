@@ -1,0 +1,53 @@
+"""What reading the data noticed without stopping: the data-quality findings of a run.
+
+Loading and validation stop on bad input, but some things are worth saying while
+the run goes on: which file fed which table, client values no map entry covers,
+rows whose customer is unknown (with ``orphans = "warn"`` or ``"drop"``), rows a
+source's filter left out. Each is a :class:`Finding`, collected in one list so
+every output can show them the same way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+#: ``info`` is what happened (a file fed a table); ``warning`` needs a look.
+Severity = Literal["info", "warning"]
+Kind = Literal["source", "filtered", "unmapped", "orphans"]
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One thing noticed in the data, located like a problem (file, table, field)."""
+
+    kind: Kind
+    severity: Severity
+    table: str
+    message: str
+    file: str | None = None
+    field: str | None = None
+    #: how many rows or cells it concerns
+    count: int = 0
+    #: the first keys or values concerned, as the user wrote them
+    examples: tuple[str, ...] = ()
+
+    def render(self) -> str:
+        where = ": ".join(part for part in (self.file, self.table + (f".{self.field}" if self.field else "")) if part)
+        return f"{where}: {self.message}"
+
+
+def warnings_of(findings: list[Finding]) -> list[str]:
+    """The findings worth a warning line, rendered."""
+    return [finding.render() for finding in findings if finding.severity == "warning"]
+
+
+def findings_lines(findings: list[Finding]) -> list[str]:
+    """Findings as ``check`` prints them: per table the files that fed it, then warnings."""
+    lines = []
+    for finding in findings:
+        if finding.severity == "info":
+            where = f"{finding.table}: " if finding.kind == "source" else f"{finding.table}: {finding.file}: "
+            lines.append(where + finding.message)
+    lines.extend(f"warning: {text}" for text in warnings_of(findings))
+    return lines

@@ -1,0 +1,161 @@
+"""Key checks: each customer once; every contact and interaction names a known customer.
+
+A table may be stacked from several files (its sources), so every row is located
+in the file it came from. Both checks work on 64-bit hashes of the keys, several
+times faster than on strings. Duplicates found by hash are confirmed on the keys
+themselves, so a collision never reports two different keys; for orphans a
+collision could only hide one, with a chance of about 1e-13 per orphan key.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from itertools import accumulate
+
+import polars as pl
+
+from clientwise.errors import Problem
+from clientwise.host.contracts import RawTable
+from clientwise.ruleset.data import RELATED_TABLES, DataConfig
+from clientwise.runtime.casts import Check
+from clientwise.runtime.cell_problems import (
+    SHOWN_PER_CHECK,
+    ProblemReport,
+    cell_problems,
+    cell_text,
+    joined_rows,
+)
+from clientwise.runtime.findings import Finding
+
+
+@dataclass(frozen=True)
+class KeyedPart:
+    """One source's rows of a table as validated, and its key column as the file names it
+    (None: the column is missing, which is reported already)."""
+
+    table: RawTable
+    column: str | None
+
+
+def check_keys(
+    parts: Mapping[str, Sequence[KeyedPart]],
+    typed: dict[str, pl.DataFrame],
+    data: DataConfig,
+    report: ProblemReport,
+    findings: list[Finding],
+) -> None:
+    """Report duplicate customers and orphan rows; with ``orphans = "drop"`` remove
+    those rows from ``typed`` (which is why it is a dict, updated in place)."""
+    customers = parts.get("customers", ())
+    if "customers" not in typed or not customers or any(part.column is None for part in customers):
+        return
+    keys = typed["customers"].get_column(data.key)
+    hashes = keys.hash()
+    _check_duplicates(customers, keys, hashes, report)
+    known = hashes.filter(keys.is_not_null()).unique().to_frame("h")
+    files = " and ".join(dict.fromkeys(part.table.file for part in customers))
+    for name in RELATED_TABLES:
+        spec = data.table(name)
+        if name not in typed or spec is None:
+            continue
+        child = typed[name].get_column(data.key)
+        child_known = known
+        if child.dtype != keys.dtype:  # e.g. integer keys in customers, text in contacts
+            child = child.cast(pl.String)
+            child_known = keys.cast(pl.String).drop_nulls().hash().unique().to_frame("h")
+        orphan = _orphans(child, child_known)
+        if not orphan.any():
+            continue
+        offset = 0
+        for part in parts[name]:
+            height = part.table.frame.height
+            if part.column is not None:
+                local = orphan.slice(offset, height)
+                _report_orphans(name, part, local, child.slice(offset, height), spec.orphans, files, report, findings)
+            offset += height
+        if spec.orphans == "drop":
+            typed[name] = typed[name].filter(~orphan)
+
+
+def _orphans(child: pl.Series, known: pl.DataFrame) -> pl.Series:
+    """True where a row's key is present but no customer has it."""
+    frame = pl.DataFrame({"h": child.hash(), "at": pl.int_range(child.len(), dtype=pl.UInt32, eager=True)})
+    found = frame.filter(child.is_not_null()).join(known, on="h", how="anti").get_column("at")
+    return pl.Series("orphan", [False] * child.len(), dtype=pl.Boolean).scatter(found, True)
+
+
+def _report_orphans(
+    table: str,
+    part: KeyedPart,
+    orphan: pl.Series,
+    keys: pl.Series,
+    mode: str,
+    customers_file: str,
+    report: ProblemReport,
+    findings: list[Finding],
+) -> None:
+    count = int(orphan.sum())
+    if not count:
+        return
+    assert part.column is not None
+    positions = orphan.arg_true()
+    if mode == "error":
+        check = Check(
+            pl.lit(True),
+            "no customer has this key",
+            f"add the customer to the customers table ({customers_file}), correct the key, or remove this row; "
+            f'to go on without such rows, set orphans = "drop" (or "warn") in [data.{table}]',
+        )
+        report.add(count, cell_problems(part.table, part.column, positions.head(SHOWN_PER_CHECK), check, count))
+        return
+    first = [cell_text(k) or "" for k in keys.gather(positions).unique(maintain_order=True).head(SHOWN_PER_CHECK)]
+    rows = joined_rows(part.table.rows, positions.head(SHOWN_PER_CHECK))
+    effect = "left out" if mode == "drop" else "kept"
+    rows_name = f"{count} rows name" if count != 1 else "1 row names"
+    message = (
+        f"{rows_name} a customer not in customers ({customers_file}), {effect}: "
+        f"keys {', '.join(first)}{' ...' if count > len(first) else ''} ({rows}{', ...' if count > SHOWN_PER_CHECK else ''}, "
+        f"column '{part.column}')"
+    )
+    findings.append(Finding("orphans", "warning", table, message, file=part.table.file, field=None,
+                            count=count, examples=tuple(first)))
+
+
+def _check_duplicates(parts: Sequence[KeyedPart], keys: pl.Series, hashes: pl.Series, report: ProblemReport) -> None:
+    candidates = hashes.is_duplicated() & keys.is_not_null()
+    if not candidates.any():
+        return
+    groups = (
+        pl.DataFrame({"key": keys, "at": pl.int_range(keys.len(), dtype=pl.UInt32, eager=True)})
+        .filter(candidates)
+        .group_by("key", maintain_order=True)
+        .agg("at")
+        .filter(pl.col("at").list.len() > 1)
+    )
+    starts = [0, *accumulate(part.table.frame.height for part in parts)]
+    shown = []
+    for key, at in groups.head(SHOWN_PER_CHECK).iter_rows():
+        more = f" (shown: first {SHOWN_PER_CHECK})" if len(at) > SHOWN_PER_CHECK else ""
+        by_part: dict[int, list[int]] = {}
+        for position in at[:SHOWN_PER_CHECK]:
+            index = bisect.bisect_right(starts, position) - 1
+            by_part.setdefault(index, []).append(position - starts[index])
+        places = [
+            (parts[i].table.file,
+             f"{joined_rows(parts[i].table.rows, pl.Series(local, dtype=pl.UInt32))}, column '{parts[i].column}'")
+            for i, local in by_part.items()
+        ]
+        one_file = len(places) == 1
+        shown.append(
+            Problem(
+                f"customer key '{cell_text(key)}' appears {len(at)} times{more}",
+                file=places[0][0] if one_file else None,
+                location=places[0][1] if one_file else "; ".join(f"{file}: {where}" for file, where in places),
+                value=cell_text(key),
+                hint="each customer must have exactly one row: merge or remove the duplicates, "
+                "or give them distinct keys",
+            )
+        )
+    report.add(groups.height, shown)
