@@ -106,8 +106,9 @@ def raw_baseline(recording: Recording, decided: pl.DataFrame, key: str) -> float
         posted = with_decided.select([e.alias(n) for n, e in plan.lowered.columns.items()])
         definitions = {}
         for group in plan.groups:
-            definitions[group.name] = {name: copy.deepcopy(rule) for name, rule in group.definition.items()
-                                       if name.startswith("t") or name == "seen"}
+            # the engine records matches itself; by hand, each rule names its action (`run`)
+            definitions[group.name] = {name: {**copy.deepcopy(rule), "run": name} for name, rule in
+                                       group.definition.items() if name.startswith("t") or name == "seen"}
         started = time.perf_counter()
         host = ByHand(definitions)
         rows = [{k: v for k, v in row.items() if v is not None} for row in posted.to_dicts()]

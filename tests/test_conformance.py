@@ -1,8 +1,11 @@
 """Conformance: the durable engine and the polars engine give identical results.
 
 Every shipped ruleset, rulesets from the tests and hypothesis-generated rulesets
-(random tiers, thresholds, nulls, ties, chained rules) run on both engines; any
-difference in customers, actions or any rule's status is a bug in one engine.
+(random tiers, thresholds, nulls, ties, chained rules, and numbers at the edges:
+tiny, huge, exponent-form, signed zeros, the largest floats, integers near 2**53
+and 2**63) run on both engines; any difference in customers, actions or any rule's
+status is a bug in one engine. An input whose arithmetic overflows must stop both
+engines with the same located error (exit code 2), never crash one of them.
 """
 
 from __future__ import annotations
@@ -13,12 +16,13 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
 import clientwise
 from clientwise import Evaluator, parse_ruleset
+from clientwise.expr.numbers import NumberOverflow
 from clientwise.host.contracts import CompiledDecision, DecideContext
 from clientwise.plugins.engines.durable.engine import DurableEngine
 from clientwise.runtime.result import Result
@@ -46,14 +50,19 @@ class Recording(DurableEngine):
         return super()._run_all(tasks, *rest)  # type: ignore[arg-type]
 
 
-def run_both(ruleset: clientwise.Ruleset, tables: dict[str, pl.DataFrame], workers: int = 0,
-             engine: list[Recording] | None = None) -> tuple[Result, Result]:
-    polars_result = Evaluator(ruleset, engine="polars").evaluate(tables, as_of=AS_OF)
+def run_durable(ruleset: clientwise.Ruleset, tables: dict[str, pl.DataFrame], workers: int = 0,
+                engine: list[Recording] | None = None) -> Result:
     evaluator = Evaluator(ruleset, engine="durable")
     evaluator.engine = Recording(workers=workers, batch_size=700)
     if engine is not None:
         engine.append(evaluator.engine)
-    return polars_result, evaluator.evaluate(tables, as_of=AS_OF)
+    return evaluator.evaluate(tables, as_of=AS_OF)
+
+
+def run_both(ruleset: clientwise.Ruleset, tables: dict[str, pl.DataFrame], workers: int = 0,
+             engine: list[Recording] | None = None) -> tuple[Result, Result]:
+    polars_result = Evaluator(ruleset, engine="polars").evaluate(tables, as_of=AS_OF)
+    return polars_result, run_durable(ruleset, tables, workers, engine)
 
 
 def assert_same(left: Result, right: Result) -> None:
@@ -141,10 +150,26 @@ ATOMS = st.sampled_from([
 ])
 
 
+#: Numbers as a ruleset writes them: ordinary ones, and the ones that broke the durable
+#: engine (exponent form: Python's json writes 1e-05 and 1e+16, which durable-rules'
+#: parser cannot read), the largest and smallest floats, signed zeros.
+NUMBERS = ["-1.5", "0", "0.5", "2", "3", "1e-5", "1e16", "1.5e16", "1e308", "-1e308", "5e-324", "2.5e-300",
+           "1.7976931348623157e308", "-1.7976931348623157e308", "-0.0", "0.0", "123456789012345680.0"]
+#: Whole numbers: small ones, and ones near 2**53 (where floats skip integers) and 2**63.
+WHOLE = ["-1", "0", "1", "2", "3", "9007199254740993", "-9007199254740993", "9223372036854775807",
+         "-9223372036854775808", "4611686018427387904"]
+EDGE_FLOATS = [1e-5, 1e16, 1.5e16, 1e308, -1e308, 5e-324, 2.5e-300, 1.7976931348623157e308,
+               -1.7976931348623157e308, -0.0, 123456789012345680.0, 0.1 + 0.2]
+EDGE_INTEGERS = [2**53, 2**53 + 1, -(2**53) - 1, 2**63 - 1, -(2**63), 2**62, 2**31]
+
+
 @st.composite
 def conditions(draw: st.DrawFn) -> str:
     def atom() -> str:
-        return draw(ATOMS).format(n=draw(st.sampled_from([-1.5, 0, 0.5, 2, 3])), i=draw(st.integers(-1, 3)))
+        ordinary = draw(st.booleans())  # half the atoms compare with ordinary numbers, half with edge ones
+        number = draw(st.sampled_from(NUMBERS[:5] if ordinary else NUMBERS))
+        whole = draw(st.sampled_from(WHOLE[:5] if ordinary else WHOLE))
+        return draw(ATOMS).format(n=number, i=whole)
     parts = [atom() for _ in range(draw(st.integers(1, 3)))]
     joiner = draw(st.sampled_from([" and ", " or "]))
     text = joiner.join(f"({p})" for p in parts)
@@ -168,15 +193,16 @@ def rulesets(draw: st.DrawFn) -> str:
     return "\n".join(lines)
 
 
-def customers(size: int, seed: int) -> pl.DataFrame:
+def customers(size: int, seed: int, edges_share: float = 0.0) -> pl.DataFrame:
     import random
 
     rng = random.Random(seed)
     maybe = lambda value: None if rng.random() < 0.25 else value  # noqa: E731
+    edge = lambda ordinary, edges: rng.choice(edges) if rng.random() < edges_share else ordinary  # noqa: E731
     return pl.DataFrame({
         "customer_id": [f"K{i:03d}" for i in range(size)],
-        "a": [maybe(rng.choice([-2.0, 0.0, 0.5, 1.0, 2.0, 3.0, 3.5])) for _ in range(size)],
-        "b": [maybe(rng.randint(-1, 3)) for _ in range(size)],
+        "a": [maybe(edge(rng.choice([-2.0, 0.0, 0.5, 1.0, 2.0, 3.0, 3.5]), EDGE_FLOATS)) for _ in range(size)],
+        "b": [maybe(edge(rng.randint(-1, 3), EDGE_INTEGERS)) for _ in range(size)],
         "s": [maybe(rng.choice(["x", "y", "z"])) for _ in range(size)],
         "flag": [maybe(rng.random() < 0.5) for _ in range(size)],
         "d": [maybe(dt.date(2026, 1, 1) + dt.timedelta(days=rng.randint(-30, 30))) for _ in range(size)],
@@ -185,11 +211,23 @@ def customers(size: int, seed: int) -> pl.DataFrame:
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(text=rulesets(), seed=st.integers(0, 1000))
-def test_generated_rulesets_are_identical_on_both_engines(text: str, seed: int) -> None:
+@given(text=rulesets(), seed=st.integers(0, 1000), edges_share=st.sampled_from([0.0, 0.05, 0.3]))
+def test_generated_rulesets_are_identical_on_both_engines(text: str, seed: int, edges_share: float) -> None:
     ruleset = parse_ruleset(text, origin="generated.toml")
     engine: list[Recording] = []
-    polars_result, durable_result = run_both(ruleset, {"customers": customers(60, seed)}, engine=engine)
+    data = {"customers": customers(60, seed, edges_share)}
+    try:
+        polars_result = Evaluator(ruleset, engine="polars").evaluate(data, as_of=AS_OF)
+    except NumberOverflow as overflow:  # then the durable engine must stop the same way, not crash
+        event("overflow: both engines stop")
+        with pytest.raises(NumberOverflow) as durable_overflow:
+            run_durable(ruleset, data, engine=engine)
+        for error in (overflow, durable_overflow.value):
+            assert error.exit_code == 2 and error.problems[0].file == "generated.toml"
+            assert error.problems[0].location is not None and error.expression in error.render()
+        return
+    durable_result = run_durable(ruleset, data, engine=engine)
+    event(f"identical results, {edges_share:.0%} edge values")
     assert_same(polars_result, durable_result)
     if "tier == 't0' or" in text:  # chained: one call, the tier forward chained inside durable-rules
         assert engine[0].calls == [["tier", "actions"]]

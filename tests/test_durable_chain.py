@@ -57,7 +57,7 @@ def test_a_precomputed_column_reading_a_decided_value_and_a_field_is_chained_per
     assert_frame_equal(polars_result.customers, durable_result.customers)
     assert_frame_equal(polars_result.actions, durable_result.actions)
     assert engine[0].calls == [["tier", "value_class", "health_band", "actions"]]
-    assert engine[0].chained == ["tier", "__cw15", "value_class"]  # default rules read tier too
+    assert engine[0].chained == ["tier", "__cw16", "value_class"]  # default rules read tier too
     assert durable_result.actions.filter(pl.col("rule") == "top").height > 0
 
 
@@ -74,19 +74,19 @@ def test_a_column_reading_two_decided_values_is_decided_level_by_level_and_check
     decisions = [step.decision for step in evaluator.program.steps() if not isinstance(step, DerivedStep)]
     context = DecideContext(dt.date(2026, 6, 30), "customer_id", evaluator.host.functions(), "direct")
     notes = evaluator.engine.notes(decisions, context)  # type: ignore[attr-defined]
-    assert "top: decided in a later call, not forward chained: posted column __cw15 reads 2 decided values " \
+    assert "top: decided in a later call, not forward chained: posted column __cw16 reads 2 decided values " \
            "(tier, value_class)" in notes
 
 
 def test_the_worker_asserts_the_value_of_the_first_fired_rule_for_the_next_level() -> None:
-    seen = {"all": [{"m": {"$gte": {"__row": 0}}}], "pri": 1_000_000, "run": worker.SEEN}
+    seen = {"all": [{"m": {"$gte": {"__row": 0}}}], "pri": 1_000_000}
     level0 = worker.Group("chain_test_0", {
-        "t0": {"all": [{"m": {"$and": [{"$ex": {"x": 1}}, {"$gt": {"x": 1}}]}}], "pri": 0, "run": "t0"},
-        "t1": {"all": [{"m": {"$and": [{"$ex": {"x": 1}}, {"$gt": {"x": 0}}]}}], "pri": 1, "run": "t1"},
+        "t0": {"all": [{"m": {"$and": [{"$ex": {"x": 1}}, {"$gt": {"x": 1}}]}}], "pri": 0},
+        "t1": {"all": [{"m": {"$and": [{"$ex": {"x": 1}}, {"$gt": {"x": 0}}]}}], "pri": 1},
         worker.SEEN: seen}, ("x",), 0)
     level1 = worker.Group("chain_test_1", {
-        "t2": {"all": [{"m": {"$and": [{"$ex": {"tier": 1}}, {"tier": "gold"}]}}], "pri": 0, "run": "t2"},
-        "f2": {"all": [{"m": {"$and": [{"$ex": {"tier": 1}}, {"$neq": {"tier": "gold"}}]}}], "pri": 0, "run": "f2"},
+        "t2": {"all": [{"m": {"$and": [{"$ex": {"tier": 1}}, {"tier": "gold"}]}}], "pri": 0},
+        "f2": {"all": [{"m": {"$and": [{"$ex": {"tier": 1}}, {"$neq": {"tier": "gold"}}]}}], "pri": 0},
         worker.SEEN: seen}, ("tier",), 1)
     # tier: "gold" when x > 1, "silver" when x > 0, else the default (null: not posted)
     chain = Chain(0, (0, 1), (("tier", ("tier@0", "tier@1", "tier@2")),))
@@ -133,7 +133,7 @@ def test_check_with_durable_names_rules_decided_level_by_level(invoke, write_rul
     path = write_ruleset(direct("coalesce(tier, value_class) == 'strategic'"), "d.toml")
     result = invoke("check", str(path), "--engine", "durable")
     assert result.code == 0, result.output
-    assert "  top: decided in a later call, not forward chained: posted column __cw15 reads 2 decided values " \
+    assert "  top: decided in a later call, not forward chained: posted column __cw16 reads 2 decided values " \
            "(tier, value_class)" in result.stdout
     chained = write_ruleset(direct("tier == 'strategic'"), "c.toml")
     assert "not forward chained" not in invoke("check", str(chained), "--engine", "durable").output

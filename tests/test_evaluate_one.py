@@ -78,7 +78,7 @@ def test_single_customer_calls_reuse_one_set_of_durable_rulesets(tables: dict[st
         evaluator.evaluate_one(record)
     inline = runner.inline()
     assert inline is runner.inline()  # one in-process engine for every call
-    assert len(inline._runner._hosts) == 1 and len(inline._plans) == 1  # compiled once, kept
+    assert len(inline._runner._handles) == 1 and len(inline._plans) == 1  # compiled once, kept
 
 
 @pytest.mark.parametrize("engine", ["polars", "durable"])

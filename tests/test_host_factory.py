@@ -107,6 +107,7 @@ def test_the_durable_engine_without_its_extra_is_not_installed_rather_than_faile
 
     monkeypatch.setitem(sys.modules, "durable", None)
     monkeypatch.setitem(sys.modules, "durable.engine", None)
+    monkeypatch.setitem(sys.modules, "durable_rules_engine", None)  # the C extension the worker drives
     for module in ("engine", "worker"):
         monkeypatch.delitem(sys.modules, f"clientwise.plugins.engines.durable.{module}", raising=False)
         monkeypatch.delattr(package, module, raising=False)

@@ -12,7 +12,7 @@ handler per node type. See ``docs/expressions.md`` for the language reference.
 
 from clientwise.compiler.plan import Source
 from clientwise.expr.backends import Backend, UnhandledNode, handles, registered_backends
-from clientwise.expr.backends.polars import aggregate_parts, aggregate_to_polars, dtype_of, to_polars
+from clientwise.expr.backends.polars import aggregate_columns, dtype_of, to_polars
 from clientwise.expr.backends.python import evaluate, evaluate_rows
 from clientwise.expr.backends.text import to_text
 from clientwise.expr.checker import DERIVE_HINT, KNOWN_TABLES, Scope, check, type_of
@@ -79,7 +79,7 @@ __all__ = [
     "NUMBER", "STRING", "And", "Arithmetic", "Backend", "Call", "CallInfo", "Compare", "EvalContext", "Field",
     "FunctionKind", "FunctionRegistry", "FunctionSpec", "In", "IsNull", "ListLiteral", "Literal",
     "Node", "Not", "Or", "Placeholder", "PolarsContext", "Scope", "SignatureError", "Span", "Template", "Type",
-    "Unary", "UnhandledNode", "aggregate_parts", "aggregate_to_polars", "calls_used", "check", "check_template",
+    "Unary", "UnhandledNode", "aggregate_columns", "calls_used", "check", "check_template",
     "children", "dtype_of", "evaluate", "evaluate_rows", "fields_used", "handles", "parse", "parse_checked",
     "parse_template", "registered_backends", "render_template", "render_text", "render_texts", "round_half_away",
     "round_half_away_expr", "tables_used", "to_polars", "to_text", "type_of", "walk",

@@ -22,14 +22,26 @@ _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _OPERATORS = frozenset({"==", "!=", "<", "<=", ">", ">="})
 
 
-def number_text(value: float) -> str:
-    """A number as expression text: ``1`` rather than ``1.0``, never exponent notation
-    (``1e-05`` is written ``0.00001``: the shortest digits that read back as the same float)."""
+def number_text(value: float, *, keep_float: bool = False) -> str:
+    """A number as text: ``1`` rather than ``1.0``, never exponent notation (``1e-05``
+    is written ``0.00001``: the shortest digits that read back as the same float).
+
+    The one way clientwise writes a number for a reader that parses it: expression
+    text, and the JSON the durable engine hands durable-rules (whose parser reads no
+    exponent without a fraction and types a number by its text). ``keep_float`` writes
+    every float with a fraction (``2.0``, ``-0.0``), so such a reader keeps it a float.
+    Integers are written exactly; infinities and NaN have no text and raise ValueError.
+    """
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    value = float(value)
     if not math.isfinite(value):
         raise ValueError(f"{value} is not a number the expression language can write")
-    if float(value).is_integer() and abs(value) < 2**63:
+    if not keep_float and value.is_integer() and abs(value) < 2**63:
         return str(int(value))
-    text = format(Decimal(repr(float(value))), "f")
+    text = repr(value)
+    if "e" in text:
+        text = format(Decimal(text), "f")
     return text if "." in text else text + ".0"  # beyond 64-bit integers: keep it a float
 
 

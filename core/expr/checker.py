@@ -18,6 +18,7 @@ from clientwise.expr.backends.base import Backend, handles
 from clientwise.expr.backends.text import to_text
 from clientwise.expr.functions import FunctionRegistry, FunctionSpec, SignatureError
 from clientwise.expr.nodes import KNOWN_TABLES
+from clientwise.expr.numbers import arithmetic, fits, overflow_hint, overflow_message
 from clientwise.expr.parser import problem
 from clientwise.expr.types import (
     BOOLEAN,
@@ -114,6 +115,9 @@ class Checker(Backend[n.Node]):
         self.scope, self.registry, self.allow_population = scope, registry, allow_population
         self.source, self.text = source, text
         self.problems: list[Problem] = []
+        #: id of a literal-only number node -> its value, computed here so an overflow
+        #: among literals is reported with a caret before any data is read
+        self.constants: dict[int, object] = {}
 
     def error(self, message: str, span: n.Span, hint: str | None = None) -> None:
         self.problems.append(problem(message, self.source, self.text, span, hint))
@@ -134,7 +138,17 @@ class Checker(Backend[n.Node]):
             kind = STRING
         else:
             kind = DATE
-        return replace(node, type=kind)
+        typed = replace(node, type=kind)
+        return self.fold(typed, value) if kind in (INTEGER, NUMBER, NULL) else typed
+
+    def fold(self, node: n.Node, value: object) -> n.Node:
+        """Record a literal-only number node's value, or report that it overflows
+        (the rule the back ends apply at run time, :mod:`clientwise.expr.numbers`)."""
+        if fits(value):
+            self.constants[id(node)] = value
+        else:
+            self.error(overflow_message(to_text(node), value), node.span, overflow_hint(value, literal=True))
+        return node
 
     @handles(n.Field)
     def _field(self, node: n.Field, inside: _In | None) -> n.Node:
@@ -176,7 +190,11 @@ class Checker(Backend[n.Node]):
         if not (t.is_number or t.is_null):
             self.error(f"'{node.op}' needs a number, but {_show(operand)} is {t.describe()}", node.span)
             return replace(node, operand=operand)
-        return replace(node, operand=operand, type=t if t.is_number else NUMBER)
+        typed = replace(node, operand=operand, type=t if t.is_number else NUMBER)
+        if id(operand) in self.constants:
+            value = self.constants[id(operand)]
+            return self.fold(typed, None if value is None else (-value if node.op == "-" else value))  # type: ignore[operator]
+        return typed
 
     @handles(n.Arithmetic)
     def _arithmetic(self, node: n.Arithmetic, inside: _In | None) -> n.Node:
@@ -198,7 +216,10 @@ class Checker(Backend[n.Node]):
         if bad or left.type is None or right.type is None:
             return out
         integer = all(s.type.integer or s.type.is_null for s in (left, right))  # type: ignore[union-attr]
-        return replace(out, type=INTEGER if integer and node.op != "/" else NUMBER)
+        typed = replace(out, type=INTEGER if integer and node.op != "/" else NUMBER)
+        if id(left) in self.constants and id(right) in self.constants:
+            return self.fold(typed, arithmetic(node.op, self.constants[id(left)], self.constants[id(right)]))
+        return typed
 
     @handles(n.Compare)
     def _compare(self, node: n.Compare, inside: _In | None) -> n.Node:

@@ -55,11 +55,16 @@ class EvalContext:
     The key column breaks ties deterministically (``row_number``) and joins related
     tables to customers. Used by the polars compiler and the reference evaluator alike
     (``PolarsContext`` is the same class).
+
+    ``keyed`` promises that every frame evaluated holds the key column (the runtime's
+    customer and related-row frames do), so a run-time error such as an overflow
+    names the customer it happened for.
     """
 
     as_of: dt.date
     functions: FunctionRegistry
     key: str = "customer_id"
+    keyed: bool = False
 
 
 PolarsContext = EvalContext
@@ -112,6 +117,23 @@ class FunctionSpec:
     #: Aggregates that work per group (distinct counts, per-day maxima) are computed in
     #: their own filtered group-by instead of sharing the table's, which stays fast.
     own_query: bool = False
+    #: Whether the back ends check the function's number results for overflow
+    #: (:mod:`clientwise.expr.numbers`): a whole-number result may arrive exact in Int128
+    #: (a sum) and is narrowed, a fractional one must be finite. A function whose result
+    #: cannot leave the range (a count, a choice among its arguments) sets False.
+    checked: bool = True
+    #: The whole numbers an integer result stays within, given its arguments' bounds
+    #: (``None`` where unknown): ``bounds(args) -> (low, high) | None``. Arithmetic whose
+    #: operands are bounded this way is proven not to overflow and left unchecked.
+    bounds: Callable[[Sequence[tuple[int, int] | None]], tuple[int, int] | None] | None = None
+    #: Aggregate only: computes every customer's value at once from the related rows in
+    #: table order, ``in_order(group, values, groups, call) -> Series`` (``group`` the
+    #: customer's row number of each related row, ``values`` the value arguments, ``groups``
+    #: the number of customers; a whole-number result exact in Int128, checked by the
+    #: core). For results that depend on the order rows are combined in: polars'
+    #: group-by adds partial sums in an order that changes with the thread count, so a
+    #: float sum would change in its last digit between runs (:mod:`clientwise.expr.summation`).
+    in_order: Callable[[pl.Series, list[pl.Series], int, CallInfo], pl.Series] | None = None
 
     def __post_init__(self) -> None:
         if not self.name.isidentifier():

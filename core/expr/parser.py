@@ -8,6 +8,7 @@ with a message saying what to write instead.
 from __future__ import annotations
 
 import ast
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import replace
@@ -15,10 +16,10 @@ from dataclasses import replace
 from clientwise.compiler.plan import Source
 from clientwise.errors import Problem, RulesetError
 from clientwise.expr import nodes as n
+from clientwise.expr.numbers import INT64_MAX, INT64_MIN, LARGEST, fits
 
 MAX_LENGTH = 2000
 MAX_DEPTH = 32
-_INT64 = 2**63
 
 _COMPARE_OPS = {ast.Eq: "==", ast.NotEq: "!=", ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">="}
 _ARITH_OPS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/"}
@@ -201,10 +202,13 @@ class _Converter:
 
     def constant(self, node: ast.Constant, span: n.Span) -> n.Node:
         value = node.value
+        if isinstance(value, float) and not math.isfinite(value):  # 1e999 reads as infinity
+            return self.fail(f"number is too large (beyond the largest number, {LARGEST:.3g})", node,
+                             "use a smaller number")
         if isinstance(value, bool) or value is None or isinstance(value, (float, str)):
             return n.Literal(value, span=span)
         if isinstance(value, int):
-            if not -_INT64 <= value < _INT64:
+            if not INT64_MIN <= value <= INT64_MAX:
                 return self.fail("integer is too large (beyond 64 bits)", node, "use a smaller number")
             return n.Literal(value, span=span)
         if isinstance(value, bytes):
@@ -217,12 +221,17 @@ class _Converter:
             return n.Not(self.convert(node.operand, depth + 1), span=span)
         if isinstance(node.op, ast.Invert):
             return self.fail("'~' is not supported", node, "use 'not'")
-        operand = self.convert(node.operand, depth + 1)
         sign = "-" if isinstance(node.op, ast.USub) else "+"
-        # -5 is a literal, so lists such as [-1, 2] stay literal lists.
+        literal = node.operand.value if isinstance(node.operand, ast.Constant) else None
+        if sign == "-" and type(literal) is int and literal == -INT64_MIN:  # the smallest integer is a literal too
+            return n.Literal(INT64_MIN, span=span)
+        operand = self.convert(node.operand, depth + 1)
+        # -5 is a literal, so lists such as [-1, 2] stay literal lists (-(-2**63) stays an
+        # operation, which the checker reports as the overflow it is).
         if isinstance(operand, n.Literal) and type(operand.value) in (int, float):
             value = -operand.value if sign == "-" else operand.value  # type: ignore[operator]
-            return n.Literal(value, span=span)
+            if fits(value):
+                return n.Literal(value, span=span)
         return n.Unary(sign, operand, span=span)  # type: ignore[arg-type]
 
     def compare(self, node: ast.Compare, span: n.Span, depth: int) -> n.Node:

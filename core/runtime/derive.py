@@ -1,10 +1,11 @@
 """The derive stage: add checked derived fields to the customers frame.
 
 Aggregates over a related table are computed in one ``group_by`` per table (each
-filter lives inside its aggregation) and left-joined on the customer key; population
-functions see every customer of ``frame``; plain expressions are batched so that
-fields that do not depend on each other share one ``with_columns``. Everything runs
-as one lazy polars query.
+filter and value argument first computed as a column of the related rows) and
+left-joined on the customer's row; sums and means add the rows in table order
+(:mod:`clientwise.expr.summation`); population functions see every customer of
+``frame``; plain expressions are batched so that fields that do not depend on each
+other share one ``with_columns``. Everything runs as one lazy polars query.
 """
 
 from __future__ import annotations
@@ -18,15 +19,16 @@ from clientwise.errors import DataError
 from clientwise.expr import (
     Call,
     EvalContext,
+    FunctionSpec,
     Node,
-    aggregate_parts,
-    aggregate_to_polars,
+    aggregate_columns,
     dtype_of,
     fields_used,
     to_polars,
     to_text,
     walk,
 )
+from clientwise.expr.numbers import check_column
 
 _PREFIX = "__clientwise_agg_"
 _ROW = "__clientwise_row"
@@ -70,7 +72,7 @@ def derive_lazy(
     """The query :func:`derive` runs, level by level (each level one ``with_columns``),
     for callers that want to add to it before collecting."""
     fields = [field for level in levels for field in level]
-    query, columns = _aggregates(frame.lazy(), frame.schema, fields, related, ctx)
+    query, columns = _aggregates(frame.lazy(), frame.schema, frame.height, fields, related, ctx)
     for level in levels:
         query = query.with_columns(_column(name, node, ctx, columns) for name, node in level)
     if columns:
@@ -89,6 +91,7 @@ def _column(name: str, node: Node, ctx: EvalContext, columns: Mapping[str, str])
 def _aggregates(
     query: pl.LazyFrame,
     schema: pl.Schema,
+    height: int,
     fields: Sequence[tuple[str, Node]],
     related: Mapping[str, pl.DataFrame],
     ctx: EvalContext,
@@ -96,10 +99,13 @@ def _aggregates(
     """Join the aggregated related tables onto the customers; return each call's column.
 
     Related rows are grouped by the customer's row number rather than by the (text)
-    key: one join maps keys to row numbers, and grouping by an integer is several
-    times faster. Aggregates that work per group (distinct counts, per-day maxima) are
-    marked ``own_query``: their rows are filtered first and grouped on their own, which
-    keeps the shared group-by on polars' fast path.
+    key: one join maps keys to row numbers (keeping the table's row order), and
+    grouping by an integer is several times faster. Each call's filter and values are
+    first computed as columns of the related rows (once per row; an overflow names
+    the row's customer). Aggregates that work per group (distinct counts, per-day
+    maxima) are marked ``own_query``: their rows are filtered first and grouped on
+    their own, which keeps the shared group-by on polars' fast path; sums and means
+    (``in_order``) add every customer's rows in table order in one pass instead.
     """
     columns: dict[str, str] = {}
     by_table: dict[str, list[tuple[str, Call]]] = {}
@@ -121,22 +127,63 @@ def _aggregates(
         rows = related[table].lazy()
         if related[table].schema.get(ctx.key) != schema.get(ctx.key):
             rows = rows.with_columns(pl.col(ctx.key).cast(schema[ctx.key]))
-        rows = rows.join(index, on=ctx.key, how="inner").drop(ctx.key)
-        shared = [(col, call) for col, call in calls if not ctx.functions[call.name].own_query]
+        rows = rows.join(index, on=ctx.key, how="inner", maintain_order="left")
+        parts = [_Part(col, call, ctx) for col, call in calls]
+        rows = rows.with_columns(expr for part in parts for expr in part.columns)
+        shared = [part.grouped() for part in parts if not (part.spec.own_query or part.spec.in_order)]
         if shared:
-            grouped = rows.group_by(_ROW).agg(aggregate_to_polars(call, ctx).alias(col) for col, call in shared)
-            query = query.join(grouped, on=_ROW, how="left", maintain_order="left")
-        for col, call in calls:
-            if ctx.functions[call.name].own_query:
-                keep, value = aggregate_parts(call, ctx)
-                selected = rows.filter(keep) if keep is not None else rows
-                grouped = selected.group_by(_ROW).agg(value.alias(col))
-                query = query.join(grouped, on=_ROW, how="left", maintain_order="left")
-        fills = [pl.col(col).fill_null(ctx.functions[call.name].empty)
-                 for col, call in calls if ctx.functions[call.name].empty is not None]
-        if fills:
-            query = query.with_columns(fills)
+            query = query.join(rows.group_by(_ROW).agg(shared), on=_ROW, how="left", maintain_order="left")
+        for part in parts:
+            if part.spec.in_order is not None:
+                query = query.join(part.in_order(rows, height), on=_ROW, how="left", maintain_order="left")
+            elif part.spec.own_query:
+                selected = rows.filter(pl.col(part.keep)) if part.keep is not None else rows
+                query = query.join(selected.group_by(_ROW).agg(part.grouped(filtered=True)),
+                                   on=_ROW, how="left", maintain_order="left")
+        fills = [pl.col(part.name).fill_null(part.spec.empty) for part in parts if part.spec.empty is not None]
+        checks = [part.checked(ctx) for part in parts if part.checks]
+        if fills or checks:
+            query = query.with_columns(fills).with_columns(checks)
     return query.drop(_ROW), columns
+
+
+class _Part:
+    """One aggregate call over the related rows: the columns it adds to them (filter,
+    value arguments) and how they become one value per customer."""
+
+    def __init__(self, name: str, call: Call, ctx: EvalContext):
+        self.name, self.call, self.spec = name, call, ctx.functions[call.name]
+        keep, values, self.info = aggregate_columns(call, ctx)
+        self.keep = f"{name}_keep" if keep is not None else None
+        self.values = [f"{name}_value{i}" for i in range(len(values))]
+        self.columns = [*([keep.alias(self.keep)] if keep is not None else []),
+                        *(value.alias(column) for value, column in zip(values, self.values))]
+        #: a sum may leave the numbers the language has (clientwise.expr.numbers); whole
+        #: numbers then arrive exact, in Int128
+        self.checks = self.spec.checked and call.type is not None and call.type.is_number
+        self.integer = call.type is not None and call.type.integer
+
+    def grouped(self, filtered: bool = False) -> pl.Expr:
+        keep = pl.col(self.keep) if self.keep is not None and not filtered else None
+        return self.spec.polars([pl.col(v) for v in self.values], keep, self.info).alias(self.name)
+
+    def in_order(self, rows: pl.LazyFrame, height: int) -> pl.LazyFrame:
+        """Every customer's value from the (kept) rows in table order, by ``spec.in_order``."""
+        selected = rows.filter(pl.col(self.keep)) if self.keep is not None else rows
+        spec: FunctionSpec = self.spec
+        assert spec.in_order is not None
+
+        def compute(frame: pl.DataFrame) -> pl.DataFrame:
+            values = [frame.get_column(v) for v in self.values]
+            result = spec.in_order(frame.get_column(_ROW), values, height, self.info)  # type: ignore[misc]
+            return pl.DataFrame({_ROW: pl.int_range(height, dtype=pl.UInt32, eager=True), self.name: result})
+
+        schema = {_ROW: pl.UInt32(), self.name: pl.Int128() if self.integer else pl.Float64()}
+        return selected.select(_ROW, *self.values).map_batches(compute, schema=schema)
+
+    def checked(self, ctx: EvalContext) -> pl.Expr:
+        key = pl.col(ctx.key) if ctx.keyed else None
+        return check_column(pl.col(self.name), to_text(self.call), integer=self.integer, key=key).alias(self.name)
 
 
 def derive_stratum(frame: pl.DataFrame, stratum: DeriveStratum, related: Mapping[str, pl.DataFrame],

@@ -181,7 +181,7 @@ class Evaluator:
         customers = context.tables["customers"].sort(key)
         related = {name: context.tables[name] for name in RELATED_TABLES if name in context.tables}
         decide_context = self._decide_context(context.as_of)
-        ctx = EvalContext(as_of=context.as_of, functions=decide_context.functions, key=key)
+        ctx = EvalContext(as_of=context.as_of, functions=decide_context.functions, key=key, keyed=True)
         mark = time.perf_counter()
         stage("deriving fields and deciding")
         loop = self._loop(decide_context, faults, lambda frame, stratum: derive_stratum(frame, stratum, related, ctx))
@@ -217,7 +217,7 @@ class Evaluator:
         others = population.frame.filter(pl.col(key) != record[key])
         one = typed_like(loaded.pop("customers"), others)
         decide_context = self._decide_context(population.as_of)
-        ctx = EvalContext(as_of=population.as_of, functions=decide_context.functions, key=key)
+        ctx = EvalContext(as_of=population.as_of, functions=decide_context.functions, key=key, keyed=True)
         faults = FaultRecorder(self.host, self.strict_plugins)
         loop = self._loop(decide_context, faults, OneCustomer(others, loaded, ctx), inline=True)
         result = assemble(self.program, self.host, self.engine, loop.run(one), population.as_of, faults,

@@ -67,14 +67,17 @@ def _classification(step: ClassificationStep, ctx: expr.EvalContext) -> list[pl.
     seconds at a million customers and no table output shows it.
     """
     output = step.output
-    default = expr.to_polars(step.default, ctx) if step.default is not None else pl.lit(None)
+    decided = pl.any_horizontal(_fired(rule.id) for rule in step.decision.rules) if step.decision.rules else None
+    # each value is computed for every row but used (and checked for overflow) where it is chosen
+    default = expr.to_polars(step.default, ctx, mask=None if decided is None else ~decided) \
+        if step.default is not None else pl.lit(None)
     if not step.decision.rules:
         return [default.alias(output), pl.lit(None, pl.String).alias(output + RULE_SUFFIX)]
     value: pl.Expr | pl.When | pl.Then = pl
     rule_id: pl.Expr | pl.When | pl.Then = pl
     for rule, then in zip(step.decision.rules, step.then):
         fired = _fired(rule.id)
-        value = value.when(fired).then(expr.to_polars(then, ctx))
+        value = value.when(fired).then(expr.to_polars(then, ctx, mask=fired))
         rule_id = rule_id.when(fired).then(pl.lit(rule.id.split("/", 1)[1]))
     return [
         value.otherwise(default).alias(output),  # type: ignore[union-attr]

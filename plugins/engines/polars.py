@@ -35,7 +35,7 @@ class PolarsEngine(Engine):
     def decide(
         self, frame: pl.DataFrame, decisions: Sequence[CompiledDecision], context: DecideContext
     ) -> pl.DataFrame:
-        ctx = EvalContext(as_of=context.as_of, functions=context.functions, key=context.key)
+        ctx = EvalContext(as_of=context.as_of, functions=context.functions, key=context.key, keyed=True)
         columns: list[pl.Expr] = []
         for decision in decisions:
             earlier: pl.Expr | None = None

@@ -16,6 +16,8 @@ from clientwise.expr.functions import (
     FunctionSpec,
     exact_div,
 )
+from clientwise.expr.numbers import COUNTS
+from clientwise.expr.summation import mean_expr, python_mean, sum_expr
 from clientwise.expr.types import INTEGER, NUMBER, Type
 from clientwise.plugins.functions.rules import (
     NUMBERS,
@@ -52,14 +54,23 @@ def _row_number_pl(a: list[pl.Expr], info: CallInfo) -> pl.Expr:
     return pl.when(a[0].is_not_null()).then(order.arg_sort().cast(pl.Int64) + 1)
 
 
+def _integer(info: CallInfo) -> bool:
+    return bool(info.nodes and info.nodes[0].type is not None and info.nodes[0].type.integer)
+
+
+def _exact(x: pl.Expr, info: CallInfo) -> pl.Expr:
+    """Whole numbers in Int128, so sums and running totals of them are exact."""
+    return x.cast(pl.Int128) if _integer(info) else x
+
+
 def _share_py(cols: list[list[Any]], info: CallInfo) -> list[Any]:
-    total = sum(present(cols[0]))
-    return [None if v is None or total == 0 else v / total for v in cols[0]]
+    total = sum(present(cols[0]))  # in row order, as every sum (clientwise.expr.summation)
+    return [None if v is None or total == 0 else float(v) / float(total) for v in cols[0]]
 
 
 def _share_pl(a: list[pl.Expr], info: CallInfo) -> pl.Expr:
-    total = a[0].sum()
-    return pl.when(total != 0).then(exact_div(a[0], total))
+    total = sum_expr(a[0], _integer(info))
+    return pl.when(total != 0).then(exact_div(a[0], total.cast(pl.Float64)))
 
 
 def _cumshare_py(cols: list[list[Any]], info: CallInfo) -> list[Any]:
@@ -68,14 +79,14 @@ def _cumshare_py(cols: list[list[Any]], info: CallInfo) -> list[Any]:
         running += v
         through[v] = running  # the last of equal values: ties hold their share together
     total = sum(present(cols[0]))
-    return [None if v is None or total == 0 else through[v] / total for v in cols[0]]
+    return [None if v is None or total == 0 else float(through[v]) / float(total) for v in cols[0]]
 
 
 def _cumshare_pl(a: list[pl.Expr], info: CallInfo) -> pl.Expr:
-    x, total = a[0], a[0].sum()
+    x, total = a[0], sum_expr(a[0], _integer(info))
     upto = x.rank("max", descending=True).cast(pl.Int64) - 1
-    through = x.sort(descending=True, nulls_last=True).cum_sum().gather(upto)
-    return pl.when(total != 0).then(exact_div(through, total))
+    through = _exact(x, info).sort(descending=True, nulls_last=True).cum_sum().gather(upto)
+    return pl.when(total != 0).then(exact_div(through.cast(pl.Float64), total.cast(pl.Float64)))
 
 
 def _ntile_py(cols: list[list[Any]], info: CallInfo) -> list[Any]:
@@ -103,15 +114,16 @@ _RANKABLE = ("number", "date")
 POPULATION: list[FunctionSpec] = [
     _population("rank", 1, 1, fixed(INTEGER, _RANKABLE), lambda a, i: _rank_pl(a[0]),
                 lambda c, i: ranks(c[0]), "Position among all customers, 1 = largest; ties share the "
-                "lowest rank; null stays null.", "rank(revenue)", "rank(x)"),
+                "lowest rank; null stays null.", "rank(revenue)", "rank(x)",
+                checked=False, bounds=lambda b: COUNTS),
     _population("row_number", 1, 1, fixed(INTEGER, _RANKABLE), _row_number_pl, _row_number_py,
                 "Like rank, but ties are broken by customer key ascending, so every number is used once.",
-                "row_number(revenue) <= 10", "row_number(x)"),
+                "row_number(revenue) <= 10", "row_number(x)", checked=False, bounds=lambda b: COUNTS),
     _population("rank_pct", 1, 1, fixed(NUMBER, _RANKABLE),
                 lambda a, i: exact_div(_rank_pl(a[0]), a[0].count()),
                 lambda c, i: [None if r is None else r / len(present(c[0])) for r in ranks(c[0])],
                 "rank / number of customers with a value: 0.1 means top 10%.", "rank_pct(revenue) <= 0.2",
-                "rank_pct(x)"),
+                "rank_pct(x)", checked=False),
     _population("share", 1, 1, fixed(NUMBER, NUMBERS), _share_pl, _share_py,
                 "x as a fraction of the sum of x over all customers.", "share(revenue)", "share(x)"),
     _population("cumshare", 1, 1, fixed(NUMBER, NUMBERS), _cumshare_pl, _cumshare_py,
@@ -119,18 +131,19 @@ POPULATION: list[FunctionSpec] = [
                 "the Pareto curve.", "cumshare(revenue) <= 0.8", "cumshare(x)"),
     _population("ntile", 2, 2, fixed(INTEGER, _RANKABLE, NUMBERS), _ntile_pl, _ntile_py,
                 "Group 1..n by rank, 1 = top group: ceil(rank * n / count).", "ntile(revenue, 4) == 1",
-                "ntile(x, n)", literal_args={1: whole_in(1, 1000)}),
+                "ntile(x, n)", literal_args={1: whole_in(1, 1000)}, checked=False, bounds=lambda b: COUNTS),
     _population("median", 1, 1, fixed(NUMBER, NUMBERS), lambda a, i: a[0].median(),
                 _fill(lambda v: statistics.median(v) if v else None),
                 "Median of x over all customers (nulls ignored).", "revenue > 2 * median(revenue)", "median(x)"),
-    _population("mean", 1, 1, fixed(NUMBER, NUMBERS), lambda a, i: a[0].mean(),
-                _fill(lambda v: sum(v) / len(v) if v else None),
+    _population("mean", 1, 1, fixed(NUMBER, NUMBERS), lambda a, i: mean_expr(a[0]), _fill(python_mean),
                 "Mean of x over all customers (nulls ignored).", "revenue / mean(revenue)", "mean(x)"),
-    _population("sum", 1, 1, number_of(0), lambda a, i: a[0].sum(), _fill(sum),
-                "Sum of x over all customers (nulls ignored; 0 if none).", "revenue / sum(revenue)", "sum(x)"),
+    _population("sum", 1, 1, number_of(0), lambda a, i: sum_expr(a[0], _integer(i)), _fill(sum),
+                "Sum of x over all customers in key order (nulls ignored; 0 if none).", "revenue / sum(revenue)",
+                "sum(x)"),
     _population("count", 1, 1, lambda ts: INTEGER, lambda a, i: a[0].count().cast(pl.Int64), _fill(len),
-                "How many customers have a value for x.", "count(nps)", "count(x)"),
+                "How many customers have a value for x.", "count(nps)", "count(x)", checked=False,
+                bounds=lambda b: COUNTS),
     _population("customer_count", 0, 0, lambda ts: INTEGER, lambda a, i: pl.len().cast(pl.Int64),
                 lambda c, i: [len(i.keys or ())] * len(i.keys or ()), "How many customers are evaluated.", "rank(revenue) / customer_count()",
-                "customer_count()"),
+                "customer_count()", checked=False, bounds=lambda b: COUNTS),
 ]

@@ -2,8 +2,10 @@
 
 Comparisons and arithmetic with null give null, ``and``/``or`` are Kleene (polars
 does this natively), ``x / 0`` is null, ``x in [...]`` with null ``x`` is null and
-``is null`` is never null. :mod:`clientwise.expr.backends.python` implements the
-same rules in plain Python; the tests keep the two in agreement.
+``is null`` is never null. Arithmetic is checked (:mod:`clientwise.expr.numbers`):
+whole numbers are computed exactly in Int128 and must fit in 64 bits, other numbers
+must stay finite. :mod:`clientwise.expr.backends.python` implements the same rules
+in plain Python; the tests keep the two in agreement.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from clientwise.expr import nodes as n
 from clientwise.expr.backends.base import Backend, handles
 from clientwise.expr.backends.text import to_text
 from clientwise.expr.functions import CallInfo, EvalContext, exact_div
+from clientwise.expr.numbers import bounds, check_column, per_customer
 from clientwise.expr.types import Type
 
 _COMPARE = {"==": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operator.le,
@@ -34,41 +37,45 @@ def dtype_of(t: Type) -> pl.DataType:
     return {"string": pl.String(), "boolean": pl.Boolean(), "date": pl.Date()}.get(t.kind, pl.Null())
 
 
-def to_polars(node: n.Node, ctx: EvalContext, *, columns: Mapping[str, str] | None = None) -> pl.Expr:
+def to_polars(node: n.Node, ctx: EvalContext, *, columns: Mapping[str, str] | None = None,
+              mask: pl.Expr | None = None) -> pl.Expr:
     """Compile a checked expression over the customers frame.
 
     ``columns`` maps :func:`~clientwise.expr.to_text` of an aggregate call to the
     column holding its precomputed value; :func:`clientwise.runtime.derive.derive` fills it.
+    ``mask`` (a boolean column) names the rows whose value is used: overflow is only
+    an error there (a classification's value where its rule fired).
     """
-    return PolarsCompiler(ctx, columns or {}).generate(node)
+    return PolarsCompiler(ctx, columns or {}, mask).generate(node)
 
 
-def aggregate_to_polars(call: n.Call, ctx: EvalContext) -> pl.Expr:
-    """The per-group expression of an aggregate call, for ``related.group_by(key).agg(...)``."""
-    keep, values, info = _aggregate_args(call, ctx)
-    return ctx.functions[call.name].polars(values, keep, info)
+def aggregate_columns(call: n.Call, ctx: EvalContext) -> tuple[pl.Expr | None, list[pl.Expr], CallInfo]:
+    """An aggregate call's row filter and value arguments, each one value per related row
+    (for ``related.with_columns``, before grouping), and the call's info.
 
-
-def aggregate_parts(call: n.Call, ctx: EvalContext) -> tuple[pl.Expr | None, pl.Expr]:
-    """(row filter, per-group expression without it): for filtering before grouping."""
-    keep, values, info = _aggregate_args(call, ctx)
-    return keep, ctx.functions[call.name].polars(values, None, info)
-
-
-def _aggregate_args(call: n.Call, ctx: EvalContext) -> tuple[pl.Expr | None, list[pl.Expr], CallInfo]:
+    The filter has null as false (None without one). The values are checked for
+    overflow only in the rows the filter keeps: the reference evaluator computes them
+    for those rows alone. ``spec.polars(values, keep, info)`` over the grouped columns,
+    or ``spec.in_order``, gives the aggregate (see :func:`clientwise.runtime.derive.derive`).
+    """
     spec = ctx.functions[call.name]
-    compiler = PolarsCompiler(ctx, {})
     stop = spec.filter_arg if spec.filter_arg is not None else len(call.args)
-    values = [_per_row(compiler.generate(a), a) for a in call.args[1:stop]]
     keep = None
     if spec.filter_arg is not None and spec.filter_arg < len(call.args):
         node = call.args[spec.filter_arg]
-        keep = _per_row(_typed(compiler.generate(node), node, pl.Boolean()), node).fill_null(False)
+        keep = _per_row(_typed(PolarsCompiler(ctx, {}).generate(node), node, pl.Boolean()), node).fill_null(False)
+    compiler = PolarsCompiler(ctx, {}, keep)
+    values = [_per_row(compiler.generate(a), a) for a in call.args[1:stop]]
     return keep, values, CallInfo(call.args[1:stop], ctx.as_of, ctx.key)
 
 
 def _reads_columns(node: n.Node) -> bool:
     return any(isinstance(sub, n.Field) for sub in n.walk(node))
+
+
+def _constant(node: n.Node) -> bool:
+    """Literals only: the checker computed the value already (and rejected an overflow)."""
+    return all(not isinstance(sub, n.Field | n.Call) for sub in n.walk(node))
 
 
 def _per_row(expr: pl.Expr, node: n.Node) -> pl.Expr:
@@ -92,8 +99,8 @@ class PolarsCompiler(Backend[pl.Expr]):
 
     name = "polars"
 
-    def __init__(self, ctx: EvalContext, columns: Mapping[str, str]):
-        self.ctx, self.columns = ctx, columns
+    def __init__(self, ctx: EvalContext, columns: Mapping[str, str], mask: pl.Expr | None = None):
+        self.ctx, self.columns, self.mask = ctx, columns, mask
 
     def generate(self, node: n.Node, *args: Any) -> pl.Expr:
         if node.type is None:
@@ -116,10 +123,28 @@ class PolarsCompiler(Backend[pl.Expr]):
         raise TypeError(f"{to_text(node)}: a list is a value only after 'in', which compiles its items "
                         "itself; the checker reports a list anywhere else")
 
+    def checked(self, result: pl.Expr, node: n.Node) -> pl.Expr:
+        """``result`` (Int128 for a whole number) with its overflow check, see
+        :mod:`clientwise.expr.numbers`; a literal-only node was checked by the checker."""
+        integer = node.type is not None and node.type.integer
+        if _constant(node):
+            return result.cast(pl.Int64) if integer else result
+        key = pl.col(self.ctx.key) if self.ctx.keyed and per_customer(node, self.ctx.functions) else None
+        return check_column(result, to_text(node), integer=integer, key=key, mask=self.mask)
+
+    def proven(self, node: n.Node) -> bool:
+        """Whether an integer node provably stays within 64 bits (a sum of 0/1 flags, a
+        count times a constant): then it is computed in Int64 and not checked."""
+        return bounds(node, self.ctx.functions) is not None
+
     @handles(n.Unary)
     def _unary(self, node: n.Unary) -> pl.Expr:
         operand = _typed(self.generate(node.operand), node.operand, pl.Float64())
-        return -operand if node.op == "-" else operand
+        if node.op == "+":
+            return operand
+        if node.type is not None and node.type.integer and not self.proven(node):  # -(-2**63) does not fit
+            return self.checked(pl.lit(0, pl.Int128) - operand.cast(pl.Int128), node)  # Int128 has no negate
+        return -operand
 
     @handles(n.Arithmetic)
     def _arithmetic(self, node: n.Arithmetic) -> pl.Expr:
@@ -127,8 +152,12 @@ class PolarsCompiler(Backend[pl.Expr]):
         left = _typed(self.generate(node.left), node.left, dtype)
         right = _typed(self.generate(node.right), node.right, dtype)
         if node.op == "/":
-            return pl.when(right != 0).then(exact_div(left, right))
-        return _ARITH[node.op](left, right)
+            return self.checked(pl.when(right != 0).then(exact_div(left, right)), node)
+        if node.type is None or not node.type.integer:
+            return self.checked(_ARITH[node.op](left, right), node)
+        if self.proven(node):
+            return _ARITH[node.op](left, right)
+        return self.checked(_ARITH[node.op](left.cast(pl.Int128), right.cast(pl.Int128)), node)
 
     @handles(n.Compare)
     def _compare(self, node: n.Compare) -> pl.Expr:
@@ -185,4 +214,7 @@ class PolarsCompiler(Backend[pl.Expr]):
         args = [self.generate(a) for a in node.args]
         if spec.kind == "population":
             args = [_per_row(expr, a) for expr, a in zip(args, node.args)]
-        return spec.polars(args, CallInfo(node.args, self.ctx.as_of, self.ctx.key))
+        result = spec.polars(args, CallInfo(node.args, self.ctx.as_of, self.ctx.key))
+        if node.type is not None and node.type.is_number and spec.checked:
+            return self.checked(result, node)  # a function's result must fit too
+        return result

@@ -3,7 +3,9 @@
 It is slow and obviously correct: tests compare it with :func:`to_polars` on random
 data, and explanations use it to show how one customer's values led to a result.
 Evaluation is column-wise over a list of row dicts so population functions (which
-look at every customer) work exactly as in polars.
+look at every customer) work exactly as in polars. Arithmetic is checked as on
+polars (:mod:`clientwise.expr.numbers`): Python's exact ints must fit in 64 bits,
+floats must stay finite.
 """
 
 from __future__ import annotations
@@ -14,12 +16,13 @@ from typing import Any
 
 from clientwise.expr import nodes as n
 from clientwise.expr.backends.base import Backend, handles
+from clientwise.expr.backends.text import to_text
 from clientwise.expr.functions import CallInfo, EvalContext
+from clientwise.expr.numbers import arithmetic, check_values, per_customer
 
 Row = Mapping[str, Any]
 _COMPARE = {"==": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operator.le,
             ">": operator.gt, ">=": operator.ge}
-_ARITH = {"+": operator.add, "-": operator.sub, "*": operator.mul}
 
 
 def evaluate(node: n.Node, row: Row, ctx: EvalContext,
@@ -56,14 +59,6 @@ def _not(v: Any) -> bool | None:
     return None if v is None else not v
 
 
-def _arith(op: str, a: Any, b: Any) -> Any:
-    if a is None or b is None:
-        return None
-    if op == "/":
-        return None if b == 0 else a / b
-    return _ARITH[op](a, b)
-
-
 class PythonEvaluator(Backend[list[Any]]):
     """The reference back end: ``generate(node, rows)`` is the column of values over ``rows``.
 
@@ -90,15 +85,21 @@ class PythonEvaluator(Backend[list[Any]]):
         columns = [self.generate(i, rows) for i in node.items]
         return [list(values) for values in zip(*columns)] if columns else [[] for _ in rows]
 
+    def checked(self, node: n.Node, rows: Sequence[Row], values: list[Any]) -> list[Any]:
+        """``values`` if every one fits (:mod:`clientwise.expr.numbers`), else NumberOverflow
+        naming the first row's customer."""
+        key_of = (lambda index: rows[index].get(self.ctx.key)) if per_customer(node, self.ctx.functions) else None
+        return check_values(values, to_text(node), key_of)
+
     @handles(n.Unary)
     def _unary(self, node: n.Unary, rows: Sequence[Row]) -> list[Any]:
         values = self.generate(node.operand, rows)
-        return [None if v is None else (-v if node.op == "-" else v) for v in values]
+        return self.checked(node, rows, [None if v is None else (-v if node.op == "-" else v) for v in values])
 
     @handles(n.Arithmetic)
     def _arithmetic(self, node: n.Arithmetic, rows: Sequence[Row]) -> list[Any]:
         pairs = zip(self.generate(node.left, rows), self.generate(node.right, rows))
-        return [_arith(node.op, a, b) for a, b in pairs]
+        return self.checked(node, rows, [arithmetic(node.op, a, b) for a, b in pairs])
 
     @handles(n.Compare)
     def _compare(self, node: n.Compare, rows: Sequence[Row]) -> list[Any]:
@@ -139,10 +140,12 @@ class PythonEvaluator(Backend[list[Any]]):
         if spec.kind == "population":
             keys = tuple(row.get(self.ctx.key) for row in rows)
             info = CallInfo(node.args, self.ctx.as_of, self.ctx.key, keys)
-            return list(spec.python(columns, info))
+            values = list(spec.python(columns, info))
+            return check_values(values, to_text(node)) if spec.checked else values  # not one customer's value
         info = CallInfo(node.args, self.ctx.as_of, self.ctx.key)
-        return [spec.python(list(values), info) for values in zip(*columns)] if columns else \
+        values = [spec.python(list(values), info) for values in zip(*columns)] if columns else \
             [spec.python([], info) for _ in rows]
+        return self.checked(node, rows, values) if spec.checked else values
 
     def aggregate(self, node: n.Call, row: Row) -> Any:
         spec = self.ctx.functions[node.name]
@@ -156,7 +159,8 @@ class PythonEvaluator(Backend[list[Any]]):
             keep = self.generate(node.args[spec.filter_arg], mine)
             mine = [r for r, k in zip(mine, keep) if k is True]
         columns = [self.generate(a, mine) for a in node.args[1:stop]]
-        return spec.python(columns, len(mine), CallInfo(node.args[1:stop], self.ctx.as_of, self.ctx.key))
+        value = spec.python(columns, len(mine), CallInfo(node.args[1:stop], self.ctx.as_of, self.ctx.key))
+        return check_values([value], to_text(node), lambda _: row.get(self.ctx.key))[0] if spec.checked else value
 
     def group(self, table: str) -> dict[Any, list[Row]]:
         if table not in self._groups:

@@ -66,7 +66,8 @@ class TextWriter(Backend[str]):
 
     @handles(n.Unary)
     def _unary(self, node: n.Unary) -> str:
-        return node.op + self.wrap(node.operand, _PRECEDENCE[n.Unary])
+        operand = self.wrap(node.operand, _PRECEDENCE[n.Unary])
+        return node.op + (f"({operand})" if operand.startswith(("-", "+")) else operand)  # not "--5"
 
     @handles(n.Arithmetic)
     def _arithmetic(self, node: n.Arithmetic) -> str:

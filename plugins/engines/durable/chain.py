@@ -95,8 +95,12 @@ def candidates(frame: pl.DataFrame, decisions: Sequence[CompiledDecision], colum
     for output, decision_index in chained.items():
         decision = decisions[decision_index]
         reading = [name for name, column in columns.items() if output in column.meta.root_names()]
-        values = [*(to_polars(then, context) for then in decision.then),
-                  to_polars(decision.default, context) if decision.default is not None else pl.lit(None)]
+        # a candidate is posted for every customer but used only where its rule fires: it
+        # must not stop the run for the others (an overflow gives null here; the core
+        # checks the value it chooses, see clientwise.runtime.outputs)
+        unused = pl.lit(False)
+        values = [*(to_polars(then, context, mask=unused) for then in decision.then),
+                  to_polars(decision.default, context, mask=unused) if decision.default is not None else pl.lit(None)]
         found = [frame.lazy().with_columns(value.alias(output))
                  .select(columns[name].alias(f"{name}{CANDIDATE}{k}") for name in reading).collect()
                  for k, value in enumerate(values)] if reading else []
@@ -117,10 +121,12 @@ def candidates(frame: pl.DataFrame, decisions: Sequence[CompiledDecision], colum
 
 def value(decision: CompiledDecision, context: EvalContext) -> pl.Expr:
     """The decided value from the statuses in the frame (level-by-level fallback)."""
-    default = to_polars(decision.default, context) if decision.default is not None else pl.lit(None)
+    fired = [pl.col(rule.id) == "fired" for rule in decision.rules]
+    chosen = ~pl.any_horizontal(fired) if fired else None  # as the core chooses (clientwise.runtime.outputs)
+    default = to_polars(decision.default, context, mask=chosen) if decision.default is not None else pl.lit(None)
     if not decision.rules:
         return default
     expression: pl.Expr | pl.When | pl.Then = pl
-    for rule, then in zip(decision.rules, decision.then):
-        expression = expression.when(pl.col(rule.id) == "fired").then(to_polars(then, context))
+    for when, then in zip(fired, decision.then):
+        expression = expression.when(when).then(to_polars(then, context, mask=when))
     return expression.otherwise(default)  # type: ignore[union-attr]

@@ -93,12 +93,12 @@ class Plan:
         return durable_statuses.Layout(tuple(self.rule_ids), frozenset(self.two_valued), tuple(self.first_runs))
 
 
-def _rule(cond: Cond, action: str, priority: int) -> dict[str, Any] | None:
+def _rule(cond: Cond, priority: int) -> dict[str, Any] | None:
     if cond is False:
         return None
     if cond is True:  # a constant condition still needs a message to match
         cond = {"$gte": {ROW_FIELD: 0}}
-    return {"all": [{"m": cond}], "pri": priority, "run": action}
+    return {"all": [{"m": cond}], "pri": priority}
 
 
 def compile_plan(decisions: Sequence[CompiledDecision], context: DecideContext,
@@ -110,7 +110,7 @@ def compile_plan(decisions: Sequence[CompiledDecision], context: DecideContext,
     values), so it gets no FALSE rule: no match means ``not_met``. Most customers are
     ``not_met`` for most rules, so this halves the matches durable-rules reports.
     """
-    lowered = Lowered(EvalContext(as_of=context.as_of, functions=context.functions, key=context.key))
+    lowered = Lowered(EvalContext(as_of=context.as_of, functions=context.functions, key=context.key, keyed=True))
     plan = Plan(lowered, [])
     packs: list[tuple[set[str], dict[str, Any], int]] = []
     for number, decision in enumerate(decisions):
@@ -130,7 +130,7 @@ def compile_plan(decisions: Sequence[CompiledDecision], context: DecideContext,
             definitions = {
                 worker.action_name(index, truth): compiled
                 for truth, cond in ((TRUE, true), (FALSE, false))
-                if (compiled := _rule(cond, worker.action_name(index, truth), order)) is not None
+                if (compiled := _rule(cond, order)) is not None
             }
             pack = next((p for p in packs if p[2] == level and len(p[0] | reads) <= MAX_PROPERTIES), None)
             if pack is None:
@@ -139,7 +139,7 @@ def compile_plan(decisions: Sequence[CompiledDecision], context: DecideContext,
             pack[0].update(reads)
             pack[1].update(definitions)
     for names, definition, level in packs:
-        definition[worker.SEEN] = {"all": [{"m": {"$gte": {ROW_FIELD: 0}}}], "pri": 1_000_000, "run": worker.SEEN}
+        definition[worker.SEEN] = {"all": [{"m": {"$gte": {ROW_FIELD: 0}}}], "pri": 1_000_000}
         digest = hashlib.sha256(json.dumps(definition, sort_keys=True).encode()).hexdigest()[:16]
         plan.groups.append(worker.Group(f"clientwise_{digest}", definition, tuple(sorted(names)), level))
     return plan
@@ -224,7 +224,7 @@ class DurableEngine(Engine):
 
     def notes(self, decisions: Sequence[CompiledDecision], context: DecideContext) -> list[str]:
         """What had to be lowered to run on durable-rules, rule by rule (for ``clientwise check``)."""
-        ctx = EvalContext(as_of=context.as_of, functions=context.functions, key=context.key)
+        ctx = EvalContext(as_of=context.as_of, functions=context.functions, key=context.key, keyed=True)
         level_of = chain.levels(decisions, ctx)
         plan = compile_plan(decisions, context, level_of=level_of)
         found = [f"{rule}: {note}" for rule, notes in plan.lowered.notes.items() for note in dict.fromkeys(notes)]
@@ -241,7 +241,7 @@ class DurableEngine(Engine):
     ) -> pl.DataFrame:
         if self.workers > 0 and frame.height:
             self._worker_pool()  # workers start (import durable-rules) while this process posts
-        ctx = EvalContext(as_of=context.as_of, functions=context.functions, key=context.key)
+        ctx = EvalContext(as_of=context.as_of, functions=context.functions, key=context.key, keyed=True)
         level_of = chain.levels(decisions, ctx)
         if max(level_of, default=0) == 0:
             level_of = None  # type: ignore[assignment]
@@ -277,7 +277,7 @@ class DurableEngine(Engine):
                   level_of: Sequence[int]) -> pl.DataFrame:
         """Decide one chaining level per call, deriving each level's values on polars
         (the shapes :func:`chain.chainable` rejects; ``clientwise check`` names them)."""
-        ctx = EvalContext(as_of=context.as_of, functions=context.functions, key=context.key)
+        ctx = EvalContext(as_of=context.as_of, functions=context.functions, key=context.key, keyed=True)
         work, parts = frame, []
         for level in range(max(level_of) + 1):
             subset = [d for d, at in zip(decisions, level_of) if at == level]

@@ -14,11 +14,14 @@ it reads is present (``$ex``): null fields are not posted, and durable-rules tre
 missing ``$m`` reference as a value, so the guard is required, not cosmetic.
 
 What durable-rules cannot express is lowered, never dropped: function calls,
-divisions by a computed value (``x / 0`` is null: a field divisor is guarded
-non-zero instead), ``is null`` tests (``$nex`` alone hangs the engine),
-text ordering, long ``in`` lists and literal-only expressions become *precomputed
-columns* (polars, the same code as the polars engine) that are posted like fields.
-:attr:`Lowered.notes` says what was lowered and why, for ``clientwise check``.
+arithmetic, ``is null`` tests (``$nex`` alone hangs the engine), text ordering, long
+``in`` lists and literal-only expressions become *precomputed columns* (polars, the
+same code as the polars engine) that are posted like fields. Arithmetic is among
+them because durable-rules' own wraps 64-bit integers silently and divides two
+integers as integers, where the language's arithmetic is checked
+(:mod:`clientwise.expr.numbers`): computed on polars, an overflow is the same error
+on both engines, and durable-rules only compares. :attr:`Lowered.notes` says what
+was lowered and why, for ``clientwise check``.
 
 The lowering is three expression back ends (:class:`clientwise.expr.Backend`), one
 handler per node type each: :class:`Lowered` for the boolean level, :class:`Operands`
@@ -49,7 +52,6 @@ EPOCH = dt.date(1970, 1, 1)
 _NEGATE = {"==": "!=", "!=": "==", "<": ">=", "<=": ">", ">": "<=", ">=": "<"}
 _MIRROR = {"==": "==", "!=": "!=", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
 _OPS = {"==": "$eq", "!=": "$neq", "<": "$lt", "<=": "$lte", ">": "$gt", ">=": "$gte"}
-_ARITH = {"+": "$add", "-": "$sub", "*": "$mul", "/": "$div"}
 
 #: A condition: ``True`` (always), ``False`` (never) or a durable JSON condition.
 Cond = bool | dict[str, Any]
@@ -162,10 +164,8 @@ class Lowered(Backend[tuple[Cond, Cond]]):
             self._reads = fields_before
             return None
         # guard exactly what the durable operands read: a precomputed `coalesce(b, 0)`
-        # is known when `b` is null, so guarding `b` itself would be wrong; `x / 0` is
-        # null, so a divisor must also be non-zero for the atom to be TRUE or FALSE
-        guards = [*({"$ex": {f: 1}} for f in sorted(operands.atom)),
-                  *({"$neq": {f: 0}} for f in sorted(operands.divisors))]
+        # is known when `b` is null, so guarding `b` itself would be wrong
+        guards = [{"$ex": {f: 1}} for f in sorted(operands.atom)]
         true = _all([*guards, _op(op, name, value)])
         false = _all([*guards, _op(_NEGATE[op], name, value)])
         return true, false
@@ -198,18 +198,15 @@ class Lowered(Backend[tuple[Cond, Cond]]):
 
 class Operands(Backend[Any]):
     """The value level of one comparison: ``generate(node)`` is a durable operand (a
-    constant, ``{"$m": name}`` or arithmetic on them), or None when the comparison must
-    be precomputed instead.
-
-    ``atom`` collects the posted names the comparison reads and ``divisors`` the fields
-    it divides by: it is TRUE or FALSE only when they are present and non-zero.
+    constant or ``{"$m": name}``), or None when the comparison must be precomputed
+    instead. ``atom`` collects the posted names the comparison reads: it is TRUE or
+    FALSE only when they are present.
     """
 
     name = "durable operands"
 
     def __init__(self, lowered: Lowered, atom: set[str]):
         self.lowered, self.atom = lowered, atom
-        self.divisors: set[str] = set()
 
     def _read(self, name: str) -> dict[str, str]:
         self.atom.add(self.lowered.read(name))
@@ -225,32 +222,7 @@ class Operands(Backend[Any]):
             return None
         return self._read(self.lowered.post_field(node.name, node.type))
 
-    @handles(n.Arithmetic)
-    def _arithmetic(self, node: n.Arithmetic) -> Any:
-        if not (node.op in _ARITH and _has_field(node) and _divisible(node)):
-            return self._precomputed(node)
-        left, right = self.generate(node.left), self.generate(node.right)
-        if left is None or right is None:
-            return None
-        if node.op == "/":
-            if isinstance(right, dict):  # a field: guarded non-zero (see Lowered._atom)
-                self.divisors.add(right["$m"])
-            # durable-rules divides two integers as integers (7 / 2 = 3): a double
-            # dividend makes it IEEE division, as on polars. (An operation on two
-            # constants, `7 * 1.0`, never matches: durable needs a field in it.)
-            left = float(left) if isinstance(left, int | float) else {"$mul": {"$l": left, "$r": 1.0}}
-        return {_ARITH[node.op]: {"$l": left, "$r": right}}
-
-    @handles(n.Unary)
-    def _unary(self, node: n.Unary) -> Any:
-        if not _has_field(node):
-            return self._precomputed(node)
-        operand = self.generate(node.operand)
-        if operand is None:
-            return None
-        return operand if node.op == "+" else {"$mul": {"$l": operand, "$r": -1}}
-
-    @handles(n.Compare, n.In, n.IsNull, n.And, n.Or, n.Not, n.Call, n.ListLiteral)
+    @handles(n.Arithmetic, n.Unary, n.Compare, n.In, n.IsNull, n.And, n.Or, n.Not, n.Call, n.ListLiteral)
     def _precomputed(self, node: n.Node) -> Any:
         return self._read(self.lowered.precompute(node, _why(node)))
 
@@ -275,17 +247,15 @@ class Reasons(Backend[str]):
     def _in(self, node: n.In) -> str:
         return f"an 'in' list of more than {MAX_IN_ITEMS} items"
 
-    @handles(n.Arithmetic)
-    def _arithmetic(self, node: n.Arithmetic) -> str:
-        if node.op == "/":
-            return "a division by a computed value (durable-rules divides by a number or a field)"
-        return _OTHER
+    @handles(n.Arithmetic, n.Unary)
+    def _arithmetic(self, node: n.Node) -> str:
+        return "arithmetic is checked for overflow on polars (durable-rules wraps 64-bit integers silently)"
 
     @handles(n.Compare)
     def _compare(self, node: n.Compare) -> str:
         return "text ordering or a comparison without fields"
 
-    @handles(n.Literal, n.Field, n.ListLiteral, n.Unary, n.And, n.Or, n.Not)
+    @handles(n.Literal, n.Field, n.ListLiteral, n.And, n.Or, n.Not)
     def _other(self, node: n.Node) -> str:
         return _OTHER
 
@@ -295,22 +265,6 @@ _REASONS = Reasons()
 
 def _why(node: n.Node) -> str:
     return _REASONS.generate(node)
-
-
-def _divisible(node: n.Arithmetic) -> bool:
-    """A division durable-rules can do: by a non-zero number or by a number field
-    (guarded non-zero). A computed divisor is precomputed: its zero test would need
-    the computation on the left of a durable comparison."""
-    if node.op != "/":
-        return True
-    divisor = node.right
-    if isinstance(divisor, n.Literal):
-        return isinstance(divisor.value, int | float) and not isinstance(divisor.value, bool) and divisor.value != 0
-    return isinstance(divisor, n.Field) and divisor.type is not None and divisor.type.kind == "number"
-
-
-def _has_field(node: n.Node) -> bool:
-    return any(isinstance(sub, n.Field) for sub in n.walk(node))
 
 
 def _constant(value: Any) -> Any:

@@ -1,9 +1,10 @@
 """Runs one batch of customers through durable-rules, in whatever process calls it.
 
 The durable engine calls :func:`run_batch` in a worker process, so a crash of the C
-extension costs a batch, not the user's run. Each call builds its own :class:`Host`
-subclass from a deep copy of the definitions (durable-rules deletes ``run`` from the
-dict it is given) and never touches the global host of ``durable.lang``.
+extension costs a batch, not the user's run. Rulesets are created and facts asserted
+through the C extension directly, as JSON text written by
+:mod:`clientwise.plugins.engines.durable.wire` (durable-rules' own Python layer writes
+numbers its parser cannot read); the global host of ``durable.lang`` is never touched.
 
 Customers are asserted as *facts* in one session and retracted afterwards: events
 are consumed by the first rule that matches, facts reach every rule. One session for
@@ -20,7 +21,6 @@ clash is at 797,186).
 
 from __future__ import annotations
 
-import copy
 import io
 import json
 import re
@@ -31,9 +31,9 @@ from typing import Any
 
 import durable_rules_engine as engine
 import polars as pl
-from durable.engine import Host
 
 from clientwise.plugins.engines.durable import statuses as durable_statuses
+from clientwise.plugins.engines.durable import wire
 from clientwise.plugins.engines.durable.chain import Chain
 from clientwise.plugins.engines.durable.statuses import FALSE, TRUE, Layout
 
@@ -72,28 +72,10 @@ def action_name(index: int, truth: int) -> str:
     return f"{'t' if truth == TRUE else 'f'}{index}"
 
 
-class _BatchHost(Host):
-    """A host of its own per runner: no globals, no background threads.
-
-    Actions are run by :func:`_drain`, not through the host, so every name resolves
-    to a no-op; durable-rules only insists that each name resolves.
-    """
-
-    def _run(self) -> None:
-        """No background dispatch threads: every action runs inside our own call."""
-
-    def get_action(self, action_name: str) -> Any:
-        return _seen
-
-
-def _seen(c: Any) -> None:
-    return None
-
-
 class Runner:
-    """Keeps one host per set of rulesets, so repeated batches (or single customers,
-    see ``Evaluator.evaluate_one``) do not recreate rulesets in the C extension, which
-    never frees them.
+    """Keeps the rulesets of each set of groups, so repeated batches (or single
+    customers, see ``Evaluator.evaluate_one``) do not recreate rulesets in the C
+    extension, which never frees them.
 
     One batch runs at a time: the rulesets hold one session, and a service calling
     ``evaluate_one`` from several threads would otherwise assert two customers'
@@ -101,16 +83,18 @@ class Runner:
     """
 
     def __init__(self) -> None:
-        self._hosts: dict[tuple[str, ...], _BatchHost] = {}
+        self._handles: dict[tuple[str, ...], dict[str, int]] = {}
         self._lock = threading.Lock()
 
-    def host(self, groups: tuple[Group, ...]) -> _BatchHost:
+    def handles(self, groups: tuple[Group, ...]) -> dict[str, int]:
+        """Group name -> durable ruleset handle, created on first use."""
         names = tuple(group.name for group in groups)
-        if names not in self._hosts:
-            self._hosts[names] = _BatchHost({group.name: copy.deepcopy(group.definition) for group in groups})
-        return self._hosts[names]
+        if names not in self._handles:
+            self._handles[names] = {group.name: engine.create_ruleset(group.name, definition_text(group.definition))
+                                    for group in groups}
+        return self._handles[names]
 
-    def run(self, task: Task, rows: list[dict[str, Any]] | None = None, row_field: str = "__row") -> bytes:
+    def run(self, task: Task, rows: list[dict[str, str]] | None = None, row_field: str = "__row") -> bytes:
         """Status codes, ``rule_count`` per customer in batch order."""
         rows = _rows(task.frame) if rows is None else rows
         with self._lock:
@@ -118,12 +102,12 @@ class Runner:
                 return self._run(task, rows, row_field)
             except BaseException:
                 # facts of the failed chunk may still be asserted: the next batch gets fresh rulesets
-                self._hosts.pop(tuple(group.name for group in task.groups), None)
+                self._handles.pop(tuple(group.name for group in task.groups), None)
                 raise
 
-    def _run(self, task: Task, rows: list[dict[str, Any]], row_field: str) -> bytes:
+    def _run(self, task: Task, rows: list[dict[str, str]], row_field: str) -> bytes:
         codes = bytearray(len(rows) * task.rule_count)
-        host = self.host(task.groups)
+        handles = self.handles(task.groups)
         levels = sorted({group.level for group in task.groups})
         for start in range(0, len(rows), CHUNK):
             chunk = rows[start:start + CHUNK]
@@ -131,18 +115,30 @@ class Runner:
                 for group in task.groups:
                     if group.level != level:
                         continue
-                    wanted = group.fields
-                    facts = [
-                        {row_field: start + offset, ID_FIELD: offset, **{k: row[k] for k in wanted if k in row}}
-                        for offset, row in enumerate(chunk)
-                    ]
-                    ruleset = host.get_ruleset(group.name)
-                    _drain(ruleset, ruleset.assert_facts(facts), codes, task.rule_count, row_field)
-                    _drain(ruleset, ruleset.retract_facts(facts), codes, task.rule_count, row_field)
+                    handle = handles[group.name]
+                    facts = wire.facts(chunk, group.fields, start, row_field, ID_FIELD)
+                    _drain(handle, _state(engine.assert_facts(handle, facts)), codes, task.rule_count, row_field)
+                    _drain(handle, _state(engine.retract_facts(handle, facts)), codes, task.rule_count, row_field)
                 for chain in task.chains:
                     if chain.level == level:
                         _decided(chain, chunk, start, codes, task.rule_count)
         return bytes(codes)
+
+
+def definition_text(definition: dict[str, Any]) -> str:
+    """A ruleset definition as durable-rules' JSON. Its rules name no action (``run``):
+    :func:`_drain` records every match itself, by the rule's name."""
+    return wire.value(definition)
+
+
+def _state(result: tuple[int, int]) -> int:
+    """The state handle of an assert or retract (what durable's ``Ruleset._handle_result`` checks)."""
+    code, state = result
+    if code == 1:  # the catch-all rule matches every fact, so this is a bug
+        raise RuntimeError("durable-rules matched no rule for a fact (the catch-all rule should)")
+    if code == 2:
+        raise RuntimeError("durable-rules saw a fact twice in one session (facts carry distinct ids)")
+    return 0 if code == 3 else state
 
 
 def _decided(chain: Chain, chunk: list[dict[str, Any]], start: int, codes: bytearray, width: int) -> None:
@@ -160,19 +156,21 @@ def _decided(chain: Chain, chunk: list[dict[str, Any]], start: int, codes: bytea
         for name, options in chain.columns:
             _put(row, name, row.get(options[chosen]))
         for name, values in chain.constants:
-            _put(row, name, values[chosen])
+            _put(row, name, None if values[chosen] is None else wire.value(values[chosen]))
 
 
-def _put(row: dict[str, Any], name: str, value: Any) -> None:
+def _put(row: dict[str, str], name: str, value: str | None) -> None:
     if value is None:
         row.pop(name, None)  # a null is not posted, like any null field
     else:
         row[name] = value
 
 
-def _rows(frame: bytes) -> list[dict[str, Any]]:
-    records = pl.read_ipc(io.BytesIO(frame)).to_dicts()
-    return [{k: v for k, v in record.items() if v is not None} for record in records]
+def _rows(frame: bytes) -> list[dict[str, str]]:
+    """Each customer's posted values as JSON text (:func:`wire.column`), nulls left out."""
+    table = pl.read_ipc(io.BytesIO(frame))
+    columns = [(name, wire.column(table.get_column(name))) for name in table.columns]
+    return [{name: texts[i] for name, texts in columns if texts[i] is not None} for i in range(table.height)]
 
 
 def distinct_ids(count: int = CHUNK) -> bool:
@@ -221,7 +219,7 @@ def decide_batch(task: Task, layout: Layout, run: Callable[[Task], bytes] | None
     return durable_statuses.statuses((run or run_batch)(task), layout)
 
 
-def _drain(ruleset: Any, state: int, codes: bytearray, width: int, row_field: str) -> None:
+def _drain(handle: int, state: int, codes: bytearray, width: int, row_field: str) -> None:
     """Run every pending action of ``state``: record the matched rule for the fact's row.
 
     This is what :meth:`durable.engine.Ruleset.do_actions` does, without its per-action
@@ -229,15 +227,14 @@ def _drain(ruleset: Any, state: int, codes: bytearray, width: int, row_field: st
     and which rules that only record a match do not need. Actions carry no state, so
     there is nothing to write back between them.
     """
-    handle = ruleset._handle
     started = engine.start_action_for_state(handle, state)
     if not started:
         return
     message = started[1]
     find_row = re.compile(f'"{re.escape(row_field)}": ?(\\d+)').search
-    lead = f'":{{"m":{{"{row_field}": '  # what follows the action name when the row comes first
+    lead = f'":{{"m":{{"{row_field}":'  # what follows the action name when the row comes first
     while True:
-        # {"t12":{"m":{"__row": 7, ...}}}: parsing the whole fact as JSON cost half the
+        # {"t12":{"m":{"__row":7,...}}}: parsing the whole fact as JSON cost half the
         # time. The action name is the message's first key; durable-rules keeps the
         # fact's keys in posted order, so the row number follows at a known place. In
         # any other shape an unescaped `"__row":` can still only be our key (quotes
