@@ -29,6 +29,9 @@ from clientwise.runtime.engine_notes import engine_notes
 from clientwise.errors import ClientwiseError, InputError
 from clientwise.runtime.evaluator import Evaluator, load_ruleset, parse_as_of
 from clientwise.cli.plugin_new import plugin as plugin_command
+from clientwise.cli.history import compare as compare_command
+from clientwise.cli.history import history as history_command
+from clientwise.cli.history import planned_save, save_evaluation, save_options
 from clientwise.output.write import choose_writer, write_result
 from clientwise.compiler.steps import DerivedStep
 
@@ -113,6 +116,7 @@ _quiet = click.option("--quiet", "-q", is_flag=True, help="No progress indicator
 def _run(ruleset: str, data: Path, as_of: str | None, fmt: str | None, output: Path | None,
          explain: str | None, engine: str, quiet: bool) -> None:
     host = plugin_host()
+    saving = planned_save(ruleset)
     with _progress(_show_progress(quiet, data)) as stage:
         stage("loading the ruleset")
         evaluator = Evaluator(load_ruleset(ruleset, host=host), engine=engine, host=host, strict_plugins=strict_plugins())
@@ -123,6 +127,9 @@ def _run(ruleset: str, data: Path, as_of: str | None, fmt: str | None, output: P
         if writer is not None:
             stage("writing")
             write_result(result, writer, output)
+        if saving is not None:
+            stage("saving the run")
+            save_evaluation(saving, evaluator, result, data)
     if explain is not None:
         from clientwise.authoring.trace import render_trace
 
@@ -143,6 +150,7 @@ def _run(ruleset: str, data: Path, as_of: str | None, fmt: str | None, output: P
 @_engine
 @_quiet
 @plugin_options
+@save_options
 def evaluate(ruleset: str, data: Path, as_of: str | None, fmt: str | None, output: Path | None,
              explain: str | None, engine: str, quiet: bool) -> None:
     """Evaluate RULESET (a .toml path or a shipped name such as 'default') over DATA
@@ -156,6 +164,7 @@ def evaluate(ruleset: str, data: Path, as_of: str | None, fmt: str | None, outpu
 @click.option("--explain", metavar="KEY", help="Print the full decision trace for one sample customer.")
 @_engine
 @plugin_options
+@save_options
 def demo(fmt: str | None, output: Path | None, explain: str | None, engine: str) -> None:
     """Run the default ruleset over the bundled sample portfolio."""
     from clientwise.sample import DEMO_AS_OF, demo_path
@@ -198,6 +207,8 @@ def check(ruleset: str, data: Path | None, engine: str, strict: bool) -> None:
 
 cli.add_command(plugins_command)
 cli.add_command(plugin_command)
+cli.add_command(history_command)
+cli.add_command(compare_command)
 
 
 import clientwise.cli.authoring  # noqa: E402,F401  (adds init, test, diff, explain, schema, fmt)

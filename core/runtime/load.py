@@ -72,6 +72,12 @@ def _read(
     return loader.read(path, columns)
 
 
+def input_files(path: Path, data: DataConfig, loaders: Sequence[Loader]) -> list[Path]:
+    """The files :func:`load_tables` reads for ``path`` (a run's input, for its fingerprint)."""
+    problems = ProblemList()
+    return _find_files(path, loaders_by_suffix(loaders), [name for name in TABLES if name in data.tables()], problems)
+
+
 def loaders_by_suffix(loaders: Sequence[Loader]) -> dict[str, Loader]:
     """Suffix -> loader; the first loader listing a suffix wins."""
     table: dict[str, Loader] = {}
