@@ -58,7 +58,8 @@ def run_title(info: Any) -> str:
            f"{info.customer_count:,} customers"
 
 
-def _matrix_lines(title: str, migration: Migration, table: pl.DataFrame, measure: str | None) -> list[str]:
+def _matrix_lines(title: str, migration: Migration, table: pl.DataFrame, measure: str | None,
+                  when: str = " (now)") -> list[str]:
     counts = {(r["from"], r["to"]): r for r in table.iter_rows(named=True)}
     order = migration.order
     width = max([len(clean(c)) for c in order] + [8]) + 2
@@ -70,7 +71,7 @@ def _matrix_lines(title: str, migration: Migration, table: pl.DataFrame, measure
         moved = table.filter(pl.col("from") != pl.col("to"))
         total = moved[MEASURE_COLUMN].sum() if moved.height else 0
         lines.append(f"{int(moved['customers'].sum() or 0):,} customers moved, with {show(total, 'money')} of "
-                     f"{clean(measure)} (now)")
+                     f"{clean(measure)}{when}")
     return lines
 
 
@@ -93,10 +94,12 @@ def render_text(c: Comparison) -> str:
             causes = migration.causes
             lines.append(f"  of the moves: {causes.get('criteria', 0):,} by the criteria alone, "
                          f"{causes.get('data', 0):,} by the data alone, {causes.get('both', 0):,} by both")
-            lines.extend("  " + line for line in _matrix_lines("criteria changed (then -> then's data, new ruleset):",
-                                                              migration, migration.criteria, c.measure_label))
-            lines.extend("  " + line for line in _matrix_lines("data changed (then's data, new ruleset -> now):",
-                                                              migration, migration.data, c.measure_label))
+            lines.extend("  " + line for line in _matrix_lines(
+                "criteria changed (then's data: old ruleset -> new ruleset):", migration, migration.criteria,
+                c.measure_label, when=""))
+            lines.extend("  " + line for line in _matrix_lines(
+                "data changed (new ruleset: then's data -> now's data):", migration, migration.data,
+                c.measure_label, when=""))
         lines.append("")
     lines.extend(_customers("Customers gained", c.gained, c, "measure"))
     lines.extend(_customers("Customers lost", c.lost, c, "measure"))
