@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import tomllib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -66,8 +67,10 @@ class RunInfo:
 
 
 def _info(row: dict[str, Any], inputs: list[InputFile]) -> RunInfo:
+    text = row["ruleset_text"]
+    description = str(tomllib.loads(text).get("metadata", {}).get("description", "")) if text else ""
     identity = RulesetIdentity(row["ruleset_name"], row["ruleset_version"], row["ruleset_hash"],
-                               tuple(row["ruleset_files"]))
+                               tuple(row["ruleset_files"]), description)
     run_id, label = int(row["run_id"]), row["label"]
     return RunInfo(
         run_id=run_id, label=label, ran_at=row["ran_at"], as_of=row["as_of"], ruleset=identity,
