@@ -277,3 +277,16 @@ def _notes(a: RunInfo, b: RunInfo) -> list[str]:
         if va != vb:
             notes.append(f"{part} ran on different code: version {va or 'unknown'} then, {vb or 'unknown'} now")
     return notes
+
+
+def matrix_rows(migration: Migration, table: pl.DataFrame) -> list[list[Any]]:
+    """Rows of a migration matrix: the class then, then customers per class now."""
+    cells = {(r["from"], r["to"]): r["customers"] for r in table.iter_rows(named=True)}
+    return [[before, *(cells.get((before, after), 0) for after in migration.order)] for before in migration.order]
+
+
+def moved_measure(table: pl.DataFrame) -> float | None:
+    if "measure" not in table.columns:
+        return None
+    moved = table.filter(pl.col("from") != pl.col("to"))
+    return float(moved["measure"].sum()) if moved.height else 0.0

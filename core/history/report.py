@@ -15,13 +15,12 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import polars as pl
 from jinja2 import Environment, StrictUndefined, Template
 from markupsafe import Markup
 
 from clientwise._version import __version__
 from clientwise.errors import InputError, Problem
-from clientwise.history.compare import HEALTH, Comparison, Migration
+from clientwise.history.compare import HEALTH, Comparison, matrix_rows, moved_measure
 from clientwise.history.render import signed
 from clientwise.output.atomic import atomic_write
 from clientwise.plugins.reports.format import MISSING, money, num, pct, whole
@@ -47,19 +46,6 @@ def fmt(value: Any, kind: str = "number") -> str:
     if isinstance(value, (int, float)):
         return num(value)
     return str(value)
-
-
-def matrix_rows(migration: Migration, table: pl.DataFrame) -> list[list[Any]]:
-    """Rows of a migration matrix: the class then, then customers per class now."""
-    cells = {(r["from"], r["to"]): r["customers"] for r in table.iter_rows(named=True)}
-    return [[before, *(cells.get((before, after), 0) for after in migration.order)] for before in migration.order]
-
-
-def moved_measure(table: pl.DataFrame) -> float | None:
-    if "measure" not in table.columns:
-        return None
-    moved = table.filter(pl.col("from") != pl.col("to"))
-    return float(moved["measure"].sum()) if moved.height else 0.0
 
 
 def _context(c: Comparison) -> dict[str, Any]:

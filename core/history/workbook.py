@@ -22,8 +22,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 
 from clientwise.errors import InputError, Problem
-from clientwise.history.compare import Comparison
-from clientwise.history.report import matrix_rows
+from clientwise.history.compare import Comparison, matrix_rows
 from clientwise.output.escape import FORMULA_PREFIXES
 from clientwise.plugins.reports.xlsx import MAX_ROWS, save
 
