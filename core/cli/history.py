@@ -17,11 +17,11 @@ from typing import Any, TypeVar
 
 import click
 
+from clientwise.cli.plugins import CONTEXT, remember
 from clientwise.errors import InputError, Problem
 from clientwise.output.escape import clean
 
 F = TypeVar("F", bound=Callable[..., Any])
-CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 _STORE_HELP = "The run store (default: CLIENTWISE_STORE, else clientwise-runs.duckdb in the current directory)."
 
 
@@ -31,25 +31,15 @@ class SaveRequest:
     label: str | None
 
 
-def _remember(key: str) -> Callable[[click.Context, click.Parameter, Any], Any]:
-    def callback(ctx: click.Context, _param: click.Parameter, value: Any) -> Any:
-        root = ctx.find_root()
-        root.obj = root.obj or {}
-        if value:
-            root.obj[key] = value
-        return value
-    return callback
-
-
 def save_options(command: F) -> F:
     """Add ``--save``, ``--label`` and ``--store`` to an evaluating command."""
     for option in reversed([
-        click.option("--save", is_flag=True, expose_value=False, callback=_remember("save"),
+        click.option("--save", is_flag=True, expose_value=False, callback=remember("save"),
                      help="Record this run in the run store (see clientwise history, compare)."),
-        click.option("--label", metavar="TEXT", expose_value=False, callback=_remember("save_label"),
+        click.option("--label", metavar="TEXT", expose_value=False, callback=remember("save_label"),
                      help="With --save: a name for the run, e.g. 2026-Q2."),
         click.option("--store", metavar="PATH", type=click.Path(dir_okay=False, path_type=Path), expose_value=False,
-                     callback=_remember("save_store"),
+                     callback=remember("save_store"),
                      help="With --save: the run store (default: CLIENTWISE_STORE, else clientwise-runs.duckdb "
                           "next to the ruleset, or in the current directory for a shipped ruleset)."),
     ]):
