@@ -205,7 +205,7 @@ def compare(runs: tuple[str, ...], store: Path | None, as_json: bool, output: Pa
     actions new, resolved and persisting, portfolio figures side by side. A run is an id,
     a label, latest, previous, or a results file written with -o x.json; the default is
     the two latest runs of the store."""
-    from clientwise.history.render import render_text, to_dict
+    from clientwise.history.render import render_json, render_text
     from clientwise.history.review import review
 
     comparison = review(list(runs), _store(store), split=not no_split)
@@ -215,6 +215,6 @@ def compare(runs: tuple[str, ...], store: Path | None, as_json: bool, output: Pa
         write_report(comparison, output)
         click.echo(f"wrote {output}", err=True)
     elif as_json:
-        click.echo(json.dumps(to_dict(comparison), indent=1, ensure_ascii=False))
+        click.echo(render_json(comparison))
     else:
         click.echo(render_text(comparison), nl=False)

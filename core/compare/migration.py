@@ -44,9 +44,11 @@ def paired(a: pl.DataFrame, b: pl.DataFrame, key: str, name: str | None, columns
     return joined.sort(key)
 
 
-def both(pairs: pl.DataFrame) -> pl.DataFrame:
-    """The customers present in both results."""
-    return pairs.filter(pl.col(IN_A) & pl.col(IN_B))
+def both(pairs: pl.DataFrame, columns: Sequence[str] | None = None) -> pl.DataFrame:
+    """The customers present in both results (only ``columns``, when given: filtering
+    a few columns of a million rows is much cheaper than filtering all of them)."""
+    chosen = pairs if columns is None else pairs.select(*columns, IN_A, IN_B)
+    return chosen.filter(pl.col(IN_A) & pl.col(IN_B))
 
 
 def _label(column: str) -> pl.Expr:
@@ -59,7 +61,7 @@ def matrix(pairs: pl.DataFrame, column: str, weight: str | None = None) -> pl.Da
     aggregates = [pl.len().cast(pl.Int64).alias("customers")]
     if weight is not None:
         aggregates.append(pl.col(weight).sum().alias(weight))
-    return (both(pairs)
+    return (both(pairs, [f"{column}{A}", f"{column}{B}", *([weight] if weight else [])])
             .group_by(_label(f"{column}{A}").alias("from"), _label(f"{column}{B}").alias("to"))
             .agg(aggregates).sort("from", "to"))
 
@@ -69,33 +71,49 @@ def changed(pairs: pl.DataFrame, column: str, key: str, name: str | None) -> pl.
     key, name, ``before``, ``after``, in key order."""
     ids = [key, *([name] if name and name != key and name in pairs.columns else [])]
     before, after = pl.col(f"{column}{A}"), pl.col(f"{column}{B}")
-    return both(pairs).filter(before.ne_missing(after)).select(*ids, before.alias("before"), after.alias("after"))
+    return (both(pairs, [*ids, f"{column}{A}", f"{column}{B}"]).filter(before.ne_missing(after))
+            .select(*ids, before.alias("before"), after.alias("after")))
 
 
 def action_changes(pairs: pl.DataFrame, key: str, name: str | None, column: str = "actions") -> pl.DataFrame:
     """Per customer in both results: ``gained``, ``lost`` and ``kept`` action ids (each in
-    its run's priority order); only customers whose actions differ or persist appear."""
+    its run's priority order); only customers whose actions differ or persist appear.
+
+    Customers are numbered and action ids coded as small integers, so the set operations
+    over millions of (customer, action) pairs are integer look-ups, not text joins.
+    """
     ids = [key, *([name] if name and name != key and name in pairs.columns else [])]
-    common = both(pairs).select(*ids, pl.col(f"{column}{A}").alias("a"), pl.col(f"{column}{B}").alias("b"))
+    common = (both(pairs, [*ids, f"{column}{A}", f"{column}{B}"])
+              .select(*ids, pl.col(f"{column}{A}").alias("a"), pl.col(f"{column}{B}").alias("b"))
+              .with_row_index("row"))
 
     def exploded(side: str) -> pl.DataFrame:
-        return (common.select(key, pl.col(side).fill_null([]).alias("action"))
+        return (common.select("row", pl.col(side).fill_null([]).alias("action"))
                 .with_columns(pl.int_ranges(pl.col("action").list.len()).alias("order"))
                 .explode("action", "order").drop_nulls("action"))
 
     old, new = exploded("a"), exploded("b")
+    codes = pl.concat([old["action"], new["action"]]).unique(maintain_order=True)
+    width = max(codes.len(), 1)
+
+    def coded(frame: pl.DataFrame) -> pl.DataFrame:
+        code = pl.col("action").replace_strict(codes, pl.int_range(codes.len(), eager=True), return_dtype=pl.Int64)
+        return frame.with_columns((pl.col("row").cast(pl.Int64) * width + code).alias("pair"))
+
+    old, new = coded(old), coded(new)
 
     def listed(frame: pl.DataFrame, alias: str) -> pl.DataFrame:
-        return frame.sort(key, "order").group_by(key, maintain_order=True).agg(pl.col("action").alias(alias))
+        return frame.sort("row", "order").group_by("row", maintain_order=True).agg(pl.col("action").alias(alias))
 
-    gained = listed(new.join(old, on=[key, "action"], how="anti"), "gained")
-    lost = listed(old.join(new, on=[key, "action"], how="anti"), "lost")
-    kept = listed(new.join(old.select(key, "action"), on=[key, "action"], how="semi"), "kept")
+    gained = listed(new.filter(~pl.col("pair").is_in(old["pair"].implode())), "gained")
+    lost = listed(old.filter(~pl.col("pair").is_in(new["pair"].implode())), "lost")
+    kept = listed(new.filter(pl.col("pair").is_in(old["pair"].implode())), "kept")
     empty = pl.lit([], pl.List(pl.String))
-    return (common.select(ids)
-            .join(gained, on=key, how="left", maintain_order="left")
-            .join(lost, on=key, how="left", maintain_order="left")
-            .join(kept, on=key, how="left", maintain_order="left")
+    return (common.select("row", *ids)
+            .join(gained, on="row", how="left", maintain_order="left")
+            .join(lost, on="row", how="left", maintain_order="left")
+            .join(kept, on="row", how="left", maintain_order="left")
+            .drop("row")
             .with_columns(pl.col(c).fill_null(empty) for c in ("gained", "lost", "kept"))
             .filter((pl.col("gained").list.len() + pl.col("lost").list.len() + pl.col("kept").list.len()) > 0))
 

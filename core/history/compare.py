@@ -138,7 +138,7 @@ def compare(a_info: RunInfo, a: Result, b_info: RunInfo, b: Result,
     lost = (pairs.filter(pl.col(IN_A) & ~pl.col(IN_B))
             .select(*ids, *([pl.col(f"{tier}{A}").alias(tier)] if tier else []), pl.col(f"{MEASURE}{A}").alias(MEASURE))
             .sort(MEASURE, key, descending=[True, False], nulls_last=True))
-    common = both(pairs)
+    common = both(pairs, [*ids, *(f"{c}{side}" for c in [*scores, *([tier] if tier else [])] for side in (A, B))])
     deltas = common.select(*ids, *(expr for s in scores for expr in (
         pl.col(f"{s}{A}").alias(f"{s}_then"), pl.col(f"{s}{B}").alias(f"{s}_now"),
         (pl.col(f"{s}{B}") - pl.col(f"{s}{A}")).alias(f"{s}_change"))))
@@ -179,7 +179,7 @@ def class_order(output: str, results: list[Result]) -> list[str]:
 
 
 def _migration(pairs: pl.DataFrame, output: str, order: list[str], weighted: bool) -> Migration:
-    found = matrix(pairs.with_columns(pl.col(f"{MEASURE}{B}").alias(MEASURE)), output, MEASURE if weighted else None)
+    found = matrix(pairs.rename({f"{MEASURE}{B}": MEASURE}), output, MEASURE if weighted else None)
     seen = list(dict.fromkeys([*found["from"], *found["to"]]))
     order = [c for c in order if c in seen] + sorted(c for c in seen if c not in order and c != NONE) + \
         ([NONE] if NONE in seen else [])

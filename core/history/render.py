@@ -7,7 +7,10 @@ and the reports list them all); text from the data is shown without control code
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
+import re
+from collections.abc import Callable
 from typing import Any
 
 import polars as pl
@@ -104,7 +107,8 @@ def render_text(c: Comparison) -> str:
     lines.extend(_customers("Customers gained", c.gained, c, "measure"))
     lines.extend(_customers("Customers lost", c.lost, c, "measure"))
     if HEALTH in c.score_columns:
-        lines.append(f"Health dropped for {c.health_drops.height:,} customers; most:")
+        drops = c.health_drops.height
+        lines.append(f"Health dropped for {drops:,} customer{'s' if drops != 1 else ''}" + ("; most:" if drops else "."))
         for row in c.health_drops.head(LIST_LIMIT).iter_rows(named=True):
             lines.append(f"  {who(row, c.key, c.name)}: {show(row[HEALTH + '_then'])} -> "
                          f"{show(row[HEALTH + '_now'])} ({signed(row[HEALTH + '_change'])})")
@@ -201,8 +205,8 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def to_dict(c: Comparison) -> dict[str, Any]:
-    """The whole comparison, every customer listed (``clientwise compare --json``)."""
+def to_dict(c: Comparison, records: Callable[[pl.DataFrame | None], Any] = _records) -> dict[str, Any]:
+    """The whole comparison, every customer listed; ``records`` turns each table into JSON values."""
     change = c.ruleset_change
     return {
         "schema": "clientwise.compare/1",
@@ -213,18 +217,35 @@ def to_dict(c: Comparison) -> dict[str, Any]:
         "notes": c.notes,
         "measure": c.measure_label,
         "migrations": [{
-            "output": m.output, "order": m.order, "moved": m.moved, "matrix": _records(m.matrix),
-            **({"criteria": _records(m.criteria), "data": _records(m.data), "causes": m.causes}
+            "output": m.output, "order": m.order, "moved": m.moved, "matrix": records(m.matrix),
+            **({"criteria": records(m.criteria), "data": records(m.data), "causes": m.causes}
                if m.criteria is not None else {}),
         } for m in c.migrations],
-        "gained": _records(c.gained),
-        "lost": _records(c.lost),
-        "health_drops": _records(c.health_drops),
-        "scores": {"columns": c.score_columns, "customers": _records(c.scores)},
-        "checklist": _records(c.checklist),
-        "actions": _records(c.actions),
-        "action_changes": _records(c.action_customers),
+        "gained": records(c.gained),
+        "lost": records(c.lost),
+        "health_drops": records(c.health_drops),
+        "scores": {"columns": c.score_columns, "customers": records(c.scores)},
+        "checklist": records(c.checklist),
+        "actions": records(c.actions),
+        "action_changes": records(c.action_customers),
         "headline": [{"figure": label, "then": _plain(a), "now": _plain(b)} for label, _, a, b in c.headline],
-        "tier_mix": _records(c.tier_mix),
+        "tier_mix": records(c.tier_mix),
         "figures": [{"section": s, "figure": f, "then": _plain(a), "now": _plain(b)} for s, f, a, b in c.figures],
     }
+
+
+def render_json(c: Comparison) -> str:
+    """``clientwise compare --json``: tables are written by polars (a million customers in a
+    second or two), the rest by :mod:`json`."""
+    frames: dict[str, pl.DataFrame] = {}
+
+    def placeholder(frame: pl.DataFrame | None) -> str | None:
+        if frame is None:
+            return None
+        token = f"\x00table{len(frames)}\x00"
+        frames[token] = frame
+        return token
+
+    skeleton = json.dumps(to_dict(c, placeholder), indent=1, ensure_ascii=False)
+    tokens = {json.dumps(token): frame for token, frame in frames.items()}
+    return re.sub(r'"\\u0000table\d+\\u0000"', lambda match: tokens[match.group(0)].write_json(), skeleton)
