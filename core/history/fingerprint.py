@@ -2,7 +2,7 @@
 
 Each file the run read is kept as its absolute path, size and SHA-256. ``compare``
 re-evaluates an older run's input under a newer ruleset only when every one of those
-files is still there, byte for byte (:func:`still_available`); otherwise the effect
+files is still there, byte for byte (:func:`changed` finds none); otherwise the effect
 of the ruleset change cannot be told apart from the change in the data.
 """
 

@@ -129,6 +129,7 @@ def _save_summaries(store: RunStore, run_id: int, result: Result) -> None:
             target = tables.table_name("portfolio", summary.section, name)
             types = tables.column_types(store, stored)
             in_order = stored.with_row_index(SEQ).with_columns(pl.col(SEQ).cast(pl.Int64))
-            tables.append(store, target, run_id, in_order, [(SEQ, "BIGINT"), *types])
+            tables.append(store, target, run_id, in_order, [(SEQ, "BIGINT"), *types],
+                          plain=frozenset({result.key, result.name}))
             store.sql("INSERT INTO summary_tables VALUES (?, ?, ?, ?, ?, ?)", [
                 run_id, summary.section, name, index, target, json.dumps([{"name": n, "type": t} for n, t in types])])

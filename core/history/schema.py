@@ -27,6 +27,11 @@ class Migration:
     statements: tuple[str, ...]
 
 
+#: Customer keys and names are stored uncompressed: they are unique per customer, so
+#: DuckDB's string compression gains little on them (2.5x) and takes about a quarter of
+#: the time a million-customer save takes (bench/README.md).
+PLAIN = "USING COMPRESSION uncompressed"
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "runs, inputs, customers, actions, portfolio summaries, warnings", (
         """CREATE TABLE schema_version (
@@ -63,7 +68,7 @@ MIGRATIONS: tuple[Migration, ...] = (
             size BIGINT NOT NULL,
             sha256 VARCHAR NOT NULL
         )""",
-        "CREATE TABLE customers (run_id BIGINT NOT NULL, key VARCHAR NOT NULL, name VARCHAR)",
+        f"CREATE TABLE customers (run_id BIGINT NOT NULL, key VARCHAR NOT NULL {PLAIN}, name VARCHAR {PLAIN})",
         """CREATE TABLE action_rules (
             run_id BIGINT NOT NULL,
             position INTEGER NOT NULL,
@@ -73,7 +78,8 @@ MIGRATIONS: tuple[Migration, ...] = (
             priority BIGINT NOT NULL,
             condition VARCHAR NOT NULL
         )""",
-        "CREATE TABLE actions (run_id BIGINT NOT NULL, key VARCHAR NOT NULL, rule VARCHAR NOT NULL, because VARCHAR)",
+        f"CREATE TABLE actions (run_id BIGINT NOT NULL, key VARCHAR NOT NULL {PLAIN}, rule VARCHAR NOT NULL, "
+        "because VARCHAR)",
         """CREATE TABLE summaries (
             run_id BIGINT NOT NULL,
             position INTEGER NOT NULL,

@@ -16,6 +16,7 @@ from typing import Any
 
 import polars as pl
 
+from clientwise.history.schema import PLAIN
 from clientwise.history.store import RunStore
 
 _NUMERIC = {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER",
@@ -68,18 +69,26 @@ def _wider(old: str, new: str) -> str:
 
 
 def append(store: RunStore, table: str, run_id: int, frame: pl.DataFrame,
-           types: list[tuple[str, str]] | None = None) -> None:
-    """Insert ``frame`` with ``run_id`` into ``table``, creating or widening columns first."""
+           types: list[tuple[str, str]] | None = None, plain: frozenset[str] = frozenset()) -> None:
+    """Insert ``frame`` with ``run_id`` into ``table``, creating or widening columns first.
+
+    Columns named in ``plain`` (customer keys and names) are created uncompressed, see
+    :data:`clientwise.history.schema.PLAIN`.
+    """
     types = types if types is not None else column_types(store, frame)
+
+    def definition(name: str, dtype: str) -> str:
+        return f"{quote(name)} {dtype}" + (f" {PLAIN}" if name in plain and dtype == "VARCHAR" else "")
+
     if not store.has_table(table):
-        columns = ", ".join(f"{quote(name)} {dtype}" for name, dtype in types)
+        columns = ", ".join(definition(name, dtype) for name, dtype in types)
         store.sql(f"CREATE TABLE {quote(table)} (run_id BIGINT NOT NULL{', ' if columns else ''}{columns})")
     else:
         existing = _existing(store, table)
         for name, dtype in types:
             found = existing.get(name.lower())
             if found is None:
-                store.sql(f"ALTER TABLE {quote(table)} ADD COLUMN {quote(name)} {dtype}")
+                store.sql(f"ALTER TABLE {quote(table)} ADD COLUMN {definition(name, dtype)}")
             elif found[1] != dtype and found[1] != "VARCHAR":
                 store.sql(f"ALTER TABLE {quote(table)} ALTER COLUMN {quote(found[0])} "
                           f"SET DATA TYPE {_wider(found[1], dtype)}")
