@@ -241,3 +241,59 @@ def test_bad_arguments_are_refused(tmp_path: Path) -> None:
         sample.generate(0)
     with pytest.raises(ValueError, match="unknown format 'xml'"):
         sample.write(sample.generate(5), tmp_path, "xml")  # type: ignore[arg-type]
+
+
+# -- a portfolio over quarters (clientwise.sample.evolve) ----------------------------------------
+
+
+@pytest.fixture(scope="module")
+def quarters() -> list[sample.Quarter]:
+    return sample.evolve(300, 4)
+
+
+def test_quarters_are_reproducible_and_dated_at_quarter_ends(quarters: list[sample.Quarter]) -> None:
+    again = sample.evolve(300, 4)
+    for mine, theirs in zip(quarters, again, strict=True):
+        for name in TABLES:
+            assert_frame_equal(mine.tables[name], theirs.tables[name])
+    assert [q.label for q in quarters] == ["2026-Q2", "2026-Q3", "2026-Q4", "2027-Q1"]
+    assert [q.as_of for q in quarters] == [dt.date(2026, 6, 30), dt.date(2026, 9, 30), dt.date(2026, 12, 31),
+                                           dt.date(2027, 3, 31)]
+    assert_frame_equal(quarters[0].tables["customers"], sample.generate()["customers"])  # the first is the demo
+    other = sample.evolve(300, 2, seed=8)
+    assert not other[1].tables["customers"].equals(quarters[1].tables["customers"])
+
+
+def test_each_quarter_keeps_the_schema_and_its_dates(quarters: list[sample.Quarter]) -> None:
+    for quarter in quarters:
+        for name in TABLES:
+            assert dict(quarter.tables[name].schema) == sample.SCHEMA[name]
+        assert quarter.tables["customers"]["customer_id"].is_unique().all()
+        assert quarter.tables["interactions"]["date"].max() <= quarter.as_of
+        assert quarter.tables["contacts"]["last_contact"].max() <= quarter.as_of
+        known = set(quarter.tables["customers"]["customer_id"])
+        assert set(quarter.tables["contacts"]["customer_id"]) <= known
+        assert set(quarter.tables["interactions"]["customer_id"]) <= known
+
+
+def test_customers_come_and_go_and_relationships_move_both_ways(quarters: list[sample.Quarter]) -> None:
+    seen: set[str] = set()
+    for before, after in zip(quarters, quarters[1:]):
+        old, new = (set(q.tables["customers"]["customer_id"]) for q in (before, after))
+        gained, lost = new - old, old - new
+        assert 5 <= len(gained) <= 30 and 5 <= len(lost) <= 30
+        assert not gained & seen  # an id is never reused
+        seen |= old
+        scores = [clientwise.evaluate("default", q.tables, as_of=q.as_of).customers.select("customer_id", "health_score")
+                  for q in (before, after)]
+        moved = scores[0].join(scores[1], on="customer_id", suffix="_now").select(
+            (pl.col("health_score_now") - pl.col("health_score")).alias("change"))["change"]
+        assert (moved > 10).sum() >= 10 and (moved < -10).sum() >= 10
+
+
+def test_the_sample_command_writes_one_folder_per_quarter(tmp_path: Path) -> None:
+    from clientwise.sample.__main__ import main
+
+    assert main([str(tmp_path), "--quarters", "2", "--customers", "50"]) == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["2026-Q2", "2026-Q3"]
+    assert (tmp_path / "2026-Q3" / "customers.csv").read_text().startswith("customer_id,name")

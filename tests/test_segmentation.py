@@ -15,8 +15,8 @@ from pydantic import ValidationError
 import clientwise
 from clientwise.compiler.plan import OutputColumn, SectionPlan
 from clientwise.host.contracts import CompileContext, ReportContext, SummaryContext
-from clientwise.output.blocks import Range, Table
 from clientwise.host.manager import PluginHost
+from clientwise.output.blocks import Range, Table
 from clientwise.plugins.sections.segmentation import (
     Override,
     SegmentationConfig,

@@ -15,6 +15,7 @@ from typing import Any
 
 import polars as pl
 
+from clientwise.compare import action_changes, changed, figures_side_by_side, matrix, paired, tier_order
 from clientwise.runtime.result import Result
 
 TIER = "tier"
@@ -67,60 +68,29 @@ def _plain(value: Any) -> Any:
     return value.isoformat() if isinstance(value, dt.date) else value
 
 
-def _label(value: Any) -> str:
-    return "(none)" if value is None else str(value)
-
-
 def diff_results(a: Result, b: Result, classifications: list[str]) -> PortfolioDiff:
     """Compare two results over the same customers; ``classifications`` are the outputs to follow."""
     key, name = a.key, a.name
-    has_name = name in a.customers.columns and name != key
     wanted = [c for c in classifications if c in a.customers.columns and c in b.customers.columns]
-    left = a.customers.select(key, *([name] if has_name else []), *wanted, "actions")
-    right = b.customers.select(key, *wanted, "actions")
-    joined = left.join(right, on=key, how="full", suffix="__b", coalesce=True).sort(key)
+    pairs = paired(a.customers, b.customers, key, name, [*wanted, "actions"])
     result = PortfolioDiff(f"{a.ruleset.name} {a.ruleset.version}", f"{b.ruleset.name} {b.ruleset.version}")
-    for row in joined.iter_rows(named=True):
-        ident, label = str(row[key]), row.get(name) if has_name else None
-        for output in wanted:
-            before, after = row[output], row[f"{output}__b"]
-            if output == TIER:
-                pair = (_label(before), _label(after))
-                result.matrix[pair] = result.matrix.get(pair, 0) + 1
-            if before != after:
-                result.moves.append(Move(ident, label, output, before, after))
-        old, new = row["actions"] or [], row["actions__b"] or []
-        gained, lost = tuple(x for x in new if x not in old), tuple(x for x in old if x not in new)
-        if gained or lost:
-            result.actions.append(ActionChange(ident, label, gained, lost))
+    has_name = name != key and name in pairs.columns
+    moves = []
+    for index, output in enumerate(wanted):
+        for row in changed(pairs, output, key, name).iter_rows(named=True):
+            label = row[name] if has_name else None
+            moves.append((row[key], index, Move(str(row[key]), label, output, row["before"], row["after"])))
+    result.moves = [move for _, _, move in sorted(moves, key=lambda item: (item[0], item[1]))]
+    changes = action_changes(pairs, key, name)
+    for row in changes.filter((pl.col("gained").list.len() + pl.col("lost").list.len()) > 0).iter_rows(named=True):
+        result.actions.append(ActionChange(str(row[key]), row.get(name) if has_name else None,
+                                           tuple(row["gained"]), tuple(row["lost"])))
     if TIER in wanted:
-        order = [*a.customers[TIER].unique(maintain_order=True).to_list(),
-                 *b.customers[TIER].unique(maintain_order=True).to_list()]
-        result.tiers = list(dict.fromkeys(_label(t) for t in _tier_order(a, b, order)))
-    result.figures = _figures(a, b)
+        for row in matrix(pairs, TIER).iter_rows(named=True):
+            result.matrix[(row["from"], row["to"])] = row["customers"]
+        result.tiers = tier_order([a.customers, b.customers])
+    result.figures = figures_side_by_side(a.summaries, b.summaries)
     return result
-
-
-def _tier_order(a: Result, b: Result, seen: list[Any]) -> list[Any]:
-    """Tiers best first: by the smallest segment rank in each, else as first seen."""
-    frames = [r.customers for r in (a, b) if "segment_rank" in r.customers.columns]
-    if not frames:
-        return seen
-    best = (pl.concat([f.select(TIER, "segment_rank") for f in frames])
-            .group_by(TIER).agg(pl.col("segment_rank").min()).sort("segment_rank", nulls_last=True))
-    ranked = best[TIER].to_list()
-    return ranked + [t for t in seen if t not in ranked]
-
-
-def _figures(a: Result, b: Result) -> list[tuple[str, str, Any, Any]]:
-    rows = []
-    sections = list(dict.fromkeys([s.section for s in a.summaries] + [s.section for s in b.summaries]))
-    for section in sections:
-        fa = a.summary(section).figures if a.summary(section) else {}
-        fb = b.summary(section).figures if b.summary(section) else {}
-        for figure in dict.fromkeys([*fa, *fb]):
-            rows.append((section, figure, fa.get(figure), fb.get(figure)))
-    return rows
 
 
 # -- the rulesets themselves -------------------------------------------------------------------

@@ -16,7 +16,7 @@ from typing import Any
 import click
 
 from clientwise._version import __version__
-from clientwise.cli import authoring, check, evaluate, plugin_new, plugins
+from clientwise.cli import authoring, check, evaluate, history, plugin_new, plugins
 from clientwise.cli.options import CONTEXT
 from clientwise.errors import ClientwiseError, InputError
 
@@ -58,7 +58,7 @@ def cli(ctx: click.Context, debug: bool) -> None:
 
 for command in (evaluate.evaluate, evaluate.demo, check.check, plugins.plugins, plugin_new.plugin,
                 authoring.test_command, authoring.explain, authoring.diff, authoring.schema, authoring.init,
-                authoring.fmt):
+                authoring.fmt, history.history, history.compare):
     cli.add_command(command)
 
 

@@ -11,6 +11,7 @@ from typing import Any
 
 import click
 
+from clientwise.cli.history import planned_save, save_evaluation, save_options
 from clientwise.cli.options import (
     CONTEXT,
     as_of_option,
@@ -64,6 +65,7 @@ def show_progress(quiet: bool, data: Path | None) -> bool:
 def run(ruleset: str, data: Path, as_of: str | None, fmt: str | None, output: Path | None,
         explain: str | None, engine: str, quiet: bool) -> None:
     host = plugin_host()
+    saving = planned_save(ruleset)
     with _progress(show_progress(quiet, data)) as stage:
         stage("loading the ruleset")
         evaluator = Evaluator(load_ruleset(ruleset, host=host), engine=engine, host=host, strict_plugins=strict_plugins())
@@ -74,6 +76,9 @@ def run(ruleset: str, data: Path, as_of: str | None, fmt: str | None, output: Pa
         if writer is not None:
             stage("writing")
             write_result(result, writer, output)
+        if saving is not None:
+            stage("saving the run")
+            save_evaluation(saving, evaluator, result, data)
     if explain is not None:
         from clientwise.authoring.trace import render_trace
 
@@ -94,6 +99,7 @@ def run(ruleset: str, data: Path, as_of: str | None, fmt: str | None, output: Pa
 @engine_option
 @quiet_option
 @plugin_options
+@save_options
 def evaluate(ruleset: str, data: Path, as_of: str | None, fmt: str | None, output: Path | None,
              explain: str | None, engine: str, quiet: bool) -> None:
     """Evaluate RULESET (a .toml path or a shipped name such as 'default') over DATA
@@ -107,6 +113,7 @@ def evaluate(ruleset: str, data: Path, as_of: str | None, fmt: str | None, outpu
 @click.option("--explain", metavar="KEY", help="Print the full decision trace for one sample customer.")
 @engine_option
 @plugin_options
+@save_options
 def demo(fmt: str | None, output: Path | None, explain: str | None, engine: str) -> None:
     """Run the default ruleset over the bundled sample portfolio."""
     from clientwise.sample import DEMO_AS_OF, demo_path

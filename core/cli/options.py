@@ -35,7 +35,9 @@ quiet_option = click.option("--quiet", "-q", is_flag=True, help="No progress ind
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def _remember(key: str) -> Callable[[click.Context, click.Parameter, Any], Any]:
+def remember(key: str) -> Callable[[click.Context, click.Parameter, Any], Any]:
+    """An option callback keeping the option's value on the root context under ``key``,
+    so shared options (plugins, saving) need no parameter in every command."""
     def callback(ctx: click.Context, _param: click.Parameter, value: Any) -> Any:
         root = ctx.find_root()
         root.obj = root.obj or {}
@@ -48,7 +50,7 @@ def _remember(key: str) -> Callable[[click.Context, click.Parameter, Any], Any]:
 def plugin_options(command: F) -> F:
     """Add ``--disable-plugin`` and ``--strict-plugins`` to an evaluating command."""
     command = click.option(
-        "--strict-plugins", is_flag=True, expose_value=False, callback=_remember("strict_plugins"),
+        "--strict-plugins", is_flag=True, expose_value=False, callback=remember("strict_plugins"),
         help=f"Stop at the first exception inside a plugin (otherwise the run goes on, marks the output "
              f"as an error and exits with {FAULT_EXIT_CODE}).",
     )(command)
@@ -59,7 +61,7 @@ def disable_option(command: F) -> F:
     """Add ``--disable-plugin NAME`` (repeatable)."""
     return click.option(
         "--disable-plugin", "disable_plugins", multiple=True, metavar="NAME", expose_value=False,
-        callback=_remember("disable_plugins"),
+        callback=remember("disable_plugins"),
         help="Run without this plugin (repeatable; also CLIENTWISE_DISABLE_PLUGINS=a,b).",
     )(command)
 

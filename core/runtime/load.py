@@ -131,6 +131,12 @@ def _not_a_directory(path: Path, tables: list[str]) -> Problem:
     )
 
 
+def input_files(path: Path, data: DataConfig, loaders: Sequence[Loader]) -> list[Path]:
+    """The files :func:`load_tables` reads for ``path`` (a run's input, for its fingerprint)."""
+    problems = ProblemList()
+    return _find_files(path, loaders_by_suffix(loaders), [name for name in TABLES if name in data.tables()], problems)
+
+
 def loaders_by_suffix(loaders: Sequence[Loader]) -> dict[str, Loader]:
     """Suffix -> loader; the first loader listing a suffix wins."""
     table: dict[str, Loader] = {}

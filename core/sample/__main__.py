@@ -1,7 +1,9 @@
 """``python -m clientwise.sample DIRECTORY``: write a sample portfolio.
 
 With no options it rewrites the demo data exactly as bundled (``core/sample/data``);
-``--customers 1000000 --format parquet`` makes a benchmark-sized portfolio.
+``--customers 1000000 --format parquet`` makes a benchmark-sized portfolio;
+``--quarters 4`` writes four quarters of one portfolio, one folder each
+(``DIRECTORY/2026-Q2``, ``DIRECTORY/2026-Q3``, ...), for the run history.
 """
 
 from __future__ import annotations
@@ -10,7 +12,9 @@ import argparse
 import datetime as dt
 import time
 from collections.abc import Sequence
+from pathlib import Path
 
+from clientwise.sample.evolve import evolve
 from clientwise.sample.generate import (
     DEMO_AS_OF,
     DEMO_CUSTOMERS,
@@ -28,8 +32,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=DEMO_SEED)
     parser.add_argument("--as-of", type=dt.date.fromisoformat, default=DEMO_AS_OF, help="YYYY-MM-DD")
     parser.add_argument("--format", choices=sorted(SUFFIXES), default="csv")
+    parser.add_argument("--quarters", type=int, help="write this many quarters of the portfolio, the first as of --as-of")
     args = parser.parse_args(argv)
     started = time.perf_counter()
+    if args.quarters is not None:
+        for quarter in evolve(args.customers, args.quarters, seed=args.seed, start=args.as_of):
+            paths = write(quarter.tables, Path(args.directory) / quarter.label, args.format)
+            print(f"{quarter.label} (as of {quarter.as_of}): {paths['customers'].parent}, "
+                  f"{quarter.tables['customers'].height:,} customers")
+        print(f"generated and written in {time.perf_counter() - started:.2f} s")
+        return 0
     tables = generate(args.customers, seed=args.seed, as_of=args.as_of)
     generated = time.perf_counter()
     paths = write(tables, args.directory, args.format)

@@ -25,8 +25,8 @@ from rich.text import Text
 
 from clientwise.compiler.plan import SectionSummary
 from clientwise.host.contracts import Writer
-from clientwise.output.escape import clean
 from clientwise.output.blocks import kind_of_dtype
+from clientwise.output.escape import clean
 from clientwise.plugins.io.values import column_kinds, finite
 from clientwise.runtime.result import Result
 

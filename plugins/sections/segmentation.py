@@ -17,7 +17,7 @@ from collections.abc import Callable
 import polars as pl
 
 from clientwise.plugins.sections import segmentation_config as names
-from clientwise.plugins.sections.segmentation_config import Override, SegmentationConfig, Tier
+from clientwise.plugins.sections.segmentation_config import SegmentationConfig, Tier
 from clientwise.plugins.sections.segmentation_report import report, summarize
 from clientwise.sdk import (
     Block,

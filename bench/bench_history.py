@@ -1,0 +1,133 @@
+"""Benchmark: what ``--save`` adds to ``clientwise evaluate``, and ``clientwise compare``'s speed.
+
+    python bench/bench_history.py --customers 1000000 --repeat 2
+
+Two quarters of the sample portfolio (``clientwise.sample.evolve``) are written as
+Parquet under ``bench/out/`` (the first quarter is the ``bench_evaluate.py`` data).
+Each measurement is a fresh ``clientwise`` process, timed from start to exit:
+
+* ``evaluate``: ``clientwise evaluate default Q1 --as-of ... -o out.csv``;
+* ``evaluate --save``: the same plus ``--save --store bench/out/runs-N.duckdb``;
+
+repeated ``--repeat`` times, interleaved, so a busy spell of a shared machine hits
+both alike. The figure is the extra time of ``--save`` relative to ``evaluate``
+(fastest runs, and medians). Then Q2 is saved too and ``clientwise compare`` of the
+two runs (terminal view, and ``--json``) is timed, with the store's size.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+OUT = HERE / "out"
+sys.path.insert(0, str(HERE))
+
+from bench_evaluate import ensure_data, generator_fingerprint, machine  # noqa: E402
+
+
+def clientwise(*args: str) -> dict[str, float]:
+    """Wall seconds of one ``clientwise`` process, start to exit, and its CPU seconds (user +
+    system, all threads): on a shared machine the CPU time is the steadier figure."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    done = subprocess.run([sys.executable, "-c", "from clientwise.cli import main; main()", *args],
+                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, check=False)
+    elapsed = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if done.returncode != 0:
+        raise RuntimeError(f"clientwise {' '.join(args)} failed:\n{done.stderr[-3000:]}")
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return {"wall": elapsed, "cpu": cpu}
+
+
+def second_quarter(customers: int, seed: int) -> tuple[Path, str]:
+    """The portfolio one quarter on, as Parquet (cached like the first)."""
+    from clientwise import sample
+    from clientwise.sample.evolve import quarter_end
+
+    directory = OUT / f"quarter2-{customers}-seed{seed}"
+    stamp = directory / "stamp.json"
+    wanted = {"customers": customers, "seed": seed, "generator": generator_fingerprint()}
+    if not (stamp.exists() and json.loads(stamp.read_text()) == wanted):
+        quarters = sample.evolve(customers, 2, seed=seed)
+        sample.write(quarters[1].tables, directory, "parquet")
+        stamp.write_text(json.dumps(wanted))
+    return directory, quarter_end(sample.DEMO_AS_OF, 1).isoformat()
+
+
+def measure(customers: int, seed: int, repeat: int) -> dict[str, Any]:
+    from clientwise.sample import DEMO_AS_OF
+
+    first, _ = ensure_data(customers, seed, regenerate=False)
+    second, second_as_of = second_quarter(customers, seed)
+    store = OUT / f"runs-{customers}.duckdb"
+    for leftover in (store, store.with_name(store.name + ".wal")):
+        leftover.unlink(missing_ok=True)
+    report = OUT / f"history-{customers}.csv"
+    base = ["evaluate", "default", str(first), "--as-of", DEMO_AS_OF.isoformat(), "-o", str(report), "--quiet"]
+    plain, saving = [], []
+    for index in range(repeat):
+        plain.append(clientwise(*base))
+        saving.append(clientwise(*base, "--save", "--label", f"q1-{index}", "--store", str(store)))
+    clientwise("evaluate", "default", str(second), "--as-of", second_as_of, "-o", str(report), "--quiet",
+               "--save", "--label", "q2", "--store", str(store))
+    compare = [clientwise("compare", "--store", str(store)) for _ in range(repeat)]
+    compare_json = [clientwise("compare", "--store", str(store), "--json") for _ in range(repeat)]
+    return {
+        "customers": customers,
+        "evaluate": plain,
+        "evaluate_save": saving,
+        "compare": compare,
+        "compare_json": compare_json,
+        "store_mb": store.stat().st_size / 2**20,
+        "runs_in_store": repeat + 1,
+    }
+
+
+def table(results: list[dict[str, Any]], info: dict[str, Any]) -> str:
+    lines = [f"{info['cpu']}, {info['cores']} cores, {info['memory_gb']} GB RAM, Python {info['python']}, "
+             f"polars {info['polars']}, duckdb {info['duckdb']}, {info['date']}, load average before: "
+             f"{info['load']}", "",
+             "| customers | measure | evaluate (s) | evaluate --save (s) | added (fastest) | added (median) "
+             "| compare (s) | compare --json (s) |",
+             "|---:|---|---:|---:|---:|---:|---:|---:|"]
+    for r in results:
+        for kind in ("wall", "cpu"):
+            plain = [x[kind] for x in r["evaluate"]]
+            saving = [x[kind] for x in r["evaluate_save"]]
+            fast = min(saving) / min(plain) - 1
+            median = statistics.median(saving) / statistics.median(plain) - 1
+            lines.append(f"| {r['customers']:,} | {kind} | {min(plain):.2f} | {min(saving):.2f} | {fast:.0%} "
+                         f"| {median:.0%} | {min(x[kind] for x in r['compare']):.2f} "
+                         f"| {min(x[kind] for x in r['compare_json']):.2f} |")
+        lines.append(f"\nstore: {r['store_mb']:,.0f} MB for {r['runs_in_store']} runs of {r['customers']:,} customers")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--customers", type=int, nargs="+", default=[1_000_000])
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--repeat", type=int, default=2)
+    args = parser.parse_args()
+    import duckdb
+
+    OUT.mkdir(parents=True, exist_ok=True)
+    info = {**machine(), "duckdb": duckdb.__version__, "load": " ".join(f"{x:.1f}" for x in os.getloadavg())}
+    results = [measure(n, args.seed, args.repeat) for n in args.customers]
+    (OUT / "history.json").write_text(json.dumps({"machine": info, "results": results}, indent=2))
+    print(table(results, info))
+
+
+if __name__ == "__main__":
+    main()

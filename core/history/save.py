@@ -1,0 +1,135 @@
+"""Saving one evaluation into the run store, in one transaction.
+
+What a run keeps (docs/history.md shows the tables): who ran what when (run id,
+time, as-of date, label), the exact criteria (ruleset name, version, hash and the
+merged ruleset as TOML, which can be evaluated again), the input's fingerprint, the
+engine and the version of clientwise and of each plugin, the customers table, the
+recommended actions, every section's portfolio figures and tables, and the warnings.
+Large tables go in as Arrow, without a row-by-row copy.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import tomlkit
+
+from clientwise._version import __version__
+from clientwise.compiler.steps import ActionsStep
+from clientwise.errors import InputError, Problem
+from clientwise.history import tables
+from clientwise.history.fingerprint import InputFile, fingerprint
+from clientwise.history.store import RunStore
+from clientwise.runtime.evaluator import Evaluator
+from clientwise.runtime.result import Result
+
+#: Columns of the stored customers table that every run has; output columns follow.
+KEY, NAME, RUN_ID = "key", "name", "run_id"
+#: Row order within a stored portfolio table (tables are read back in this order).
+SEQ = "seq"
+
+
+def plain_json(value: Any) -> str:
+    """JSON text for figures and provenance: dates as ISO text, NaN and infinity as null."""
+    return json.dumps(_jsonable(value), ensure_ascii=False, allow_nan=False)
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, (dt.date, dt.time)):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [_jsonable(v) for v in value]
+    if value is None or isinstance(value, (bool, int, str)):
+        return value
+    item = getattr(value, "item", None)  # numpy and similar scalars
+    return _jsonable(item()) if callable(item) else str(value)
+
+
+def customers_frame(result: Result) -> pl.DataFrame:
+    """The customers table as stored: ``key`` and ``name`` first, whatever the ruleset calls them."""
+    frame = result.customers
+    has_name = result.name in frame.columns and result.name != result.key
+    if RUN_ID in frame.columns:
+        raise InputError(Problem(f"the output column '{RUN_ID}' clashes with the run store's own column",
+                                 hint="rename that output in the ruleset or the plugin to save runs"))
+    outputs = [c for c in frame.columns if c not in (result.key, result.name)]
+    named = [pl.col(result.name).cast(pl.String).alias(NAME)] if has_name else [pl.lit(None, pl.String).alias(NAME)]
+    return tables.storable(frame.select(pl.col(result.key).cast(pl.String).alias(KEY), *named, *outputs))
+
+
+def action_rules(evaluator: Evaluator) -> pl.DataFrame:
+    rules = [rule for step in evaluator.program.steps() if isinstance(step, ActionsStep) for rule in step.rules]
+    return pl.DataFrame({
+        "position": list(range(len(rules))),
+        "rule": [r.id for r in rules],
+        "section": [r.section for r in rules],
+        "action": [r.action for r in rules],
+        "priority": [r.priority for r in rules],
+        "condition": [r.when for r in rules],
+    }, schema={"position": pl.Int32, "rule": pl.String, "section": pl.String, "action": pl.String,
+               "priority": pl.Int64, "condition": pl.String})
+
+
+def save_run(store: RunStore, evaluator: Evaluator, result: Result, data: Path | None,
+             label: str | None = None, inputs: list[InputFile] | None = None) -> int:
+    """Record ``result`` (of ``evaluator`` over ``data``) as a new run; returns its run id.
+
+    ``data`` None (tables given as frames) records no input, so the run's input can never
+    be re-evaluated. All or nothing: on any error or interrupt the store is unchanged.
+    """
+    if inputs is None:
+        inputs = fingerprint(Path(data), evaluator.ruleset, evaluator.host) if data is not None else []
+    customers = customers_frame(result)
+    customer_types = tables.column_types(store, customers)
+    kinds = {column.name: column for column in result.columns}
+    columns = [{"name": name, "type": dtype, **({k: v for k, v in asdict(kinds[name]).items() if k != "name"}
+                                                   if name in kinds else {})}
+               for name, dtype in customer_types]
+    actions = result.actions.select(pl.col(result.key).cast(pl.String).alias(KEY), "rule", "because")
+    identity = result.ruleset
+    with store.transaction():
+        run_id = int(store.sql("SELECT nextval('run_ids')").fetchone()[0])  # type: ignore[index]
+        store.sql("INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
+            run_id, label, dt.datetime.now(dt.timezone.utc).replace(tzinfo=None), result.as_of,
+            identity.name, identity.version, identity.hash, list(identity.files),
+            tomlkit.dumps(evaluator.ruleset.document), result.engine, __version__,
+            plain_json(result.provenance), result.key, result.name if result.name != result.key else None,
+            str(Path(data).resolve()) if data is not None else None,
+            result.customers.height, result.actions.height, json.dumps(columns),
+        ])
+        for position, item in enumerate(inputs):
+            store.sql("INSERT INTO inputs VALUES (?, ?, ?, ?, ?)", [run_id, position, item.path, item.size, item.sha256])
+        tables.append(store, "customers", run_id, customers, customer_types)
+        tables.append(store, "action_rules", run_id, action_rules(evaluator))
+        tables.append(store, "actions", run_id, actions)
+        _save_summaries(store, run_id, result)
+        tables.append(store, "warnings", run_id, pl.DataFrame(
+            {"position": list(range(len(result.warnings))), "message": list(result.warnings)},
+            schema={"position": pl.Int32, "message": pl.String}))
+    return run_id
+
+
+def _save_summaries(store: RunStore, run_id: int, result: Result) -> None:
+    for position, summary in enumerate(result.summaries):
+        store.sql("INSERT INTO summaries VALUES (?, ?, ?, ?, ?, ?, ?)", [
+            run_id, position, summary.section, summary.title, plain_json(summary.figures),
+            [str(w) for w in summary.warnings], summary.error])
+        for index, (name, frame) in enumerate(summary.tables.items()):
+            stored = tables.storable(frame)
+            target = tables.table_name("portfolio", summary.section, name)
+            types = tables.column_types(store, stored)
+            in_order = stored.with_row_index(SEQ).with_columns(pl.col(SEQ).cast(pl.Int64))
+            tables.append(store, target, run_id, in_order, [(SEQ, "BIGINT"), *types],
+                          plain=frozenset({result.key, result.name}))
+            store.sql("INSERT INTO summary_tables VALUES (?, ?, ?, ?, ?, ?)", [
+                run_id, summary.section, name, index, target, json.dumps([{"name": n, "type": t} for n, t in types])])
