@@ -105,7 +105,7 @@ class CliRun:
         return iter((self.code, self.stdout, self.stderr))
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def invoke() -> Callable[..., CliRun]:
     """``invoke("check", "default")``: ``clientwise check default`` in-process.
 

@@ -15,7 +15,7 @@ SQL = re.compile(r"^```sql\n(.*?)^```", re.M | re.S)
 
 
 @pytest.fixture(scope="module")
-def walked(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def walked(tmp_path_factory: pytest.TempPathFactory, invoke) -> Path:
     """Runs every step of the walkthrough in an empty folder; returns the folder."""
     import os
 
@@ -29,7 +29,7 @@ def walked(tmp_path_factory: pytest.TempPathFactory) -> Path:
             if step.file:
                 Path(step.file).write_text(step.content, encoding="utf-8")
                 continue
-            code, output = run(step.command)
+            code, output = run(step.command, invoke)
             assert code == step.exit_code, f"$ {step.command}\nexit code {code}, expected {step.exit_code}\n{output}"
             lines = [line.rstrip() for line in output.splitlines()]
             position = 0

@@ -251,6 +251,7 @@ def test_a_report_that_returns_something_else_than_blocks_says_what_it_returned(
     assert "| strategic | 32 |" in text  # the other sections are written
 
 
+@pytest.mark.installed_plugins  # the example plugins, as installed
 def test_the_example_nps_plugins_chart_appears_in_every_report():
     """clientwise-nps (installed by make install) declares a bar chart; no core code knows it."""
     ruleset = clientwise.parse_ruleset(PULSE.replace("with-pulse", "with-nps").replace("[pulse]", "[nps]"),
@@ -277,6 +278,7 @@ def test_the_example_nps_plugins_chart_appears_in_every_report():
     assert fills == {"promoter": "00C6F6D5", "passive": "00EDF2F7", "detractor": "00FED7D7"}
 
 
+@pytest.mark.installed_plugins  # the example plugins, as installed
 def test_a_section_without_a_report_method_shows_its_summary():
     """clientwise-rfm has no report method: its summary's figures and tables are shown."""
     ruleset = clientwise.parse_ruleset(PULSE.replace("with-pulse", "with-rfm").replace("[pulse]", "[rfm]"),

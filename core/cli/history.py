@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 
 import click
 
-from clientwise.cli.options import CONTEXT, remember
+from clientwise.cli.options import CONTEXT, plugin_host, remember
 from clientwise.errors import InputError, Problem
 from clientwise.output.escape import clean
 
@@ -208,7 +208,7 @@ def compare(runs: tuple[str, ...], store: Path | None, as_json: bool, output: Pa
     from clientwise.history.render import render_json, render_text
     from clientwise.history.review import review
 
-    comparison = review(list(runs), _store(store), split=not no_split)
+    comparison = review(list(runs), _store(store), split=not no_split, host=plugin_host())
     if output is not None:
         from clientwise.history.report import write_report
 

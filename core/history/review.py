@@ -15,6 +15,7 @@ from clientwise.history.results_file import load_results_file, looks_like_result
 from clientwise.history.runs import RunInfo, action_texts, load_result, resolve, run_info
 from clientwise.history.split import Reevaluation, reevaluate
 from clientwise.history.store import open_store
+from clientwise.host.manager import PluginHost
 from clientwise.runtime.result import Result
 
 #: Portfolio tables the comparison reads (the others stay in the store).
@@ -52,10 +53,11 @@ def load_pair(references: list[str], store_path: Path) -> list[Loaded]:
     return [load_results_file(Path(r)) if is_file else next(stored) for r, is_file in zip(named, files)]
 
 
-def review(references: list[str], store_path: Path, split: bool = True) -> Comparison:
-    """Compare the two runs; when their rulesets differ, split the effects if the old input is there."""
+def review(references: list[str], store_path: Path, split: bool = True, host: PluginHost | None = None) -> Comparison:
+    """Compare the two runs; when their rulesets differ, split the effects if the old input is there
+    (re-evaluated with ``host``, the command's plugins)."""
     (a_info, a, a_texts), (b_info, b, b_texts) = load_pair(references, store_path)
     reevaluated: Reevaluation | None = None
     if a_info.ruleset.hash != b_info.ruleset.hash and split:
-        reevaluated = reevaluate(a_info, b_info)
+        reevaluated = reevaluate(a_info, b_info, host)
     return compare(a_info, a, b_info, b, {**a_texts, **b_texts}, reevaluated)

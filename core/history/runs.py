@@ -139,7 +139,9 @@ def load_result(store: RunStore, info: RunInfo, *, columns: list[str] | None = N
     customers = customers.rename(renames)
     name = info.name_field or info.key_field
     result_actions = _actions(store, info, customers) if actions else _no_actions(info, customers)
-    outputs = [OutputColumn(c["name"], c["label"], c["kind"], c["detail"]) for c in info.columns
+    outputs = [OutputColumn(c["name"], c["label"], c["kind"], c["detail"], group=bool(c.get("group", False)),
+                            tones=tuple((value, tone) for value, tone in c.get("tones", ())))
+               for c in info.columns
                if _OUTPUT_FIELDS <= set(c) and c["name"] in customers.columns]
     warnings = [r["message"] for r in store.rows(
         "SELECT message FROM warnings WHERE run_id = ? ORDER BY position", [info.run_id])]

@@ -17,6 +17,7 @@ from pathlib import Path
 from clientwise.errors import InputError
 from clientwise.history.fingerprint import changed, read_files
 from clientwise.history.runs import RunInfo
+from clientwise.host.factory import build_host
 from clientwise.host.manager import PluginHost
 from clientwise.runtime.evaluator import Evaluator, parse_ruleset
 from clientwise.runtime.result import Result
@@ -40,7 +41,7 @@ def reevaluate(older: RunInfo, newer: RunInfo, host: PluginHost | None = None) -
     reasons = changed(older.inputs)
     if reasons:
         return Reevaluation(None, f"{older.source}'s input is no longer available: " + "; ".join(reasons))
-    host = host or PluginHost()
+    host = host or build_host()
     try:
         ruleset = parse_ruleset(newer.ruleset_text, origin=f"ruleset of {newer.source}", host=host)
         recorded = {item.path for item in older.inputs}
