@@ -17,12 +17,8 @@ from clientwise.compiler.plan import OutputColumn, SectionPlan
 from clientwise.host.contracts import CompileContext, ReportContext, SummaryContext
 from clientwise.host.manager import PluginHost
 from clientwise.output.blocks import Range, Table
-from clientwise.plugins.sections.segmentation import (
-    Override,
-    SegmentationConfig,
-    SegmentationHandler,
-    Tier,
-)
+from clientwise.plugins.sections.segmentation import SegmentationHandler
+from clientwise.plugins.sections.segmentation_config import Override, SegmentationConfig, Tier
 from clientwise.ruleset.data import DataConfig
 
 SUMMARY = SummaryContext(key="customer_id", name="name", as_of=dt.date(2026, 6, 30))
