@@ -316,8 +316,8 @@ def test_duplicate_question_ids_are_a_load_error_naming_the_key_path(host: Plugi
     with pytest.raises(clientwise.RulesetError) as error:
         clientwise.parse_ruleset(DATA + "[checklist]\n" + twice, host=host)
     (problem,) = error.value.problems
-    assert problem.location == "checklist.questions"
-    assert "question id 'sponsor' appears twice: checklist.questions[1] and checklist.questions[3]" in problem.message
+    assert problem.location == "checklist.questions[3].id"
+    assert "id 'sponsor' is used twice in this list (first at checklist.questions[1])" in problem.message
 
 
 # -- the shipped default ruleset: [derive] fields feeding the 20 questions ----------

@@ -292,7 +292,8 @@ def test_a_bad_driver_count_is_reported_at_its_key() -> None:
     with pytest.raises(RulesetError) as error:
         clientwise.Evaluator(ruleset)
     problem = error.value.problems[0]
-    assert problem.location == "profitability.cost_drivers[2].count"
+    # the user's own file and index, not the merged list's [2]
+    assert problem.location == "profitability.cost_drivers[0].count (id 'visits')"
     assert "typ" in problem.message
 
 

@@ -97,12 +97,15 @@ def compile_ruleset(ruleset: Ruleset, host: PluginHost) -> Program:
     Types come from the ``[data]`` section, so this needs no data: ``clientwise check``
     runs it alone. ``Program.tables_needed`` says which related tables the data must have.
     """
-    plans = section_plans(ruleset, host)
-    compiler = _Compiler(base_scope(ruleset), host.functions())
-    for entry in plans:
-        compiler.add_plan(entry.plan)
-    compiler.add_actions()
-    steps, order = compiler.check()
+    try:
+        plans = section_plans(ruleset, host)
+        compiler = _Compiler(base_scope(ruleset), host.functions())
+        for entry in plans:
+            compiler.add_plan(entry.plan)
+        compiler.add_actions()
+        steps, order = compiler.check()
+    except InputError as error:  # point merged-list indices back into the user's own file
+        raise type(error)([ruleset.origins.locate(p) for p in error.problems], total=error.total) from None
     program_strata: list[Stratum] = []
     for run in strata(compiler.order_nodes(), order):
         chosen = [steps[i] for i in run if i in steps]

@@ -15,6 +15,7 @@ from typing import Any
 from pydantic import ConfigDict, Field, model_validator
 
 from clientwise.ruleset.data import Strict
+from clientwise.ruleset.sources import IsoDate
 
 Scalar = bool | int | float | str | dt.date | None
 Record = dict[str, Any]
@@ -29,7 +30,7 @@ class Expectation(Strict):
     expects an empty value.
     """
 
-    model_config = ConfigDict(extra="allow", frozen=True)
+    model_config = ConfigDict(extra="allow", frozen=True, strict=True)
 
     actions: list[str] = Field(default_factory=list, description="Action rule ids that must fire.")
     not_actions: list[str] = Field(default_factory=list, description="Action rule ids that must not fire.")
@@ -51,7 +52,7 @@ class TestCase(Strict):
 
     id: str = Field(pattern=r"^[A-Za-z_][A-Za-z0-9_.-]*$", description="Identifier (select cases with -k).")
     description: str = Field("", description="What the case is about, shown when it fails.")
-    as_of: dt.date = Field(description="Reference date of the case (YYYY-MM-DD, no quotes).")
+    as_of: IsoDate = Field(description="Reference date of the case (YYYY-MM-DD, no quotes).")
     customers: list[Record] = Field(
         min_length=1, description="The customers checked: one table per customer, keys are data field names."
     )

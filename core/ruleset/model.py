@@ -50,7 +50,7 @@ class CoreSections(Strict):
 
     schema_: int = Field(1, alias="schema")
     metadata: Metadata
-    data: DataConfig = Field(default_factory=DataConfig)
+    data: DataConfig = Field(description="The data the rules read: tables, fields, types and file formats.")
     derive: dict[str, str | DerivedSpec] = Field(default_factory=dict)
     rules: list[ActionRuleSpec] = Field(default_factory=list)
     tests: list[TestCase] = Field(default_factory=list, description="Test cases run by clientwise test.")
@@ -145,7 +145,7 @@ def validation_problems(
         location = key_path(loc, prefix) or prefix or "(top level)"
         kind = item["type"]
         value = _value_at(document, loc)
-        shown = None if value is None else repr(value)
+        shown = None if value is None else _shown(value)
         if kind == "extra_forbidden":
             known = _fields_at(model, loc[:-1])
             hint = did_you_mean(str(loc[-1]), known) or (
@@ -153,13 +153,38 @@ def validation_problems(
             )
             problems.append(Problem(f"unknown key '{loc[-1]}'", file=file, location=location, hint=hint))
         elif kind == "missing":
-            problems.append(Problem("required key is missing", file=file, location=location, hint=f"add {loc[-1]} = ..."))
+            table = _model_in(_field_annotation(model, loc)) is not None
+            hint = f"add a [{location}] section" + (' (or extends = "default")' if location == "data" else "") \
+                if table else f"add {loc[-1]} = ..."
+            problems.append(Problem("required key is missing", file=file, location=location, hint=hint))
         else:
             message = item["msg"].removeprefix("Value error, ")
             problems.append(
                 Problem(message, file=file, location=location, value=shown, hint=_expected(kind, item))
             )
     return problems
+
+
+#: The longest value shown in a message: a whole section is not a value the user can read.
+SHOWN_VALUE = 200
+
+
+def _shown(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= SHOWN_VALUE else text[: SHOWN_VALUE - 3] + "..."
+
+
+def _field_annotation(model: type[BaseModel], loc: tuple[Any, ...]) -> Any:
+    """The annotation of the field at ``loc`` (None when it is not a model's field)."""
+    names = [part for part in loc if not isinstance(part, int)]
+    current: Any = model
+    for name in names[:-1]:
+        field = current.model_fields.get(name) if isinstance(current, type) and issubclass(current, BaseModel) else None
+        current = _model_in(field.annotation) if field is not None else None
+    if not (names and isinstance(current, type) and issubclass(current, BaseModel)):
+        return None
+    field = current.model_fields.get(names[-1])
+    return field.annotation if field is not None else None
 
 
 def _expected(kind: str, item: dict[str, Any]) -> str | None:

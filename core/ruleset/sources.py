@@ -12,22 +12,27 @@ from __future__ import annotations
 
 import codecs
 import datetime as dt
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, GetJsonSchemaHandler, field_validator, model_validator
 from pydantic.json_schema import JsonSchemaValue
 
 #: A value a map or a constant may give: text, a number, yes/no, or a date.
 Target = str | int | float | bool
+#: A date: a TOML date, or the same date quoted as ISO text ("2026-03-31"), the one
+#: text form strict models accept, because it cannot be misread.
+IsoDate = Annotated[dt.date, Field(strict=False)]
 Constant = str | int | float | bool | dt.date
 #: ``number_format`` values that are not a locale: a point as decimal mark, no grouping.
 PLAIN = "plain"
 
 
 class Strict(BaseModel):
-    """Base for ruleset models: unknown keys are errors, never silently ignored."""
+    """Base for ruleset models: unknown keys are errors, never silently ignored, and values
+    are taken as written (strict): ``priority = "5"`` or ``required = "yes"`` is an error
+    naming the key, not a number or a yes guessed from text."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 
 class FormatKeys(Strict):
@@ -114,7 +119,7 @@ class FormatKeys(Strict):
 class ColumnFilter(Strict):
     """Which rows of a source to keep, by the text of one of its columns."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, strict=True)
 
     in_: list[str] | None = Field(None, alias="in", description="Keep only rows whose cell is one of these.")
     not_in: list[str] | None = Field(None, description="Drop rows whose cell is one of these.")

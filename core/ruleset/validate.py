@@ -11,10 +11,11 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from clientwise.errors import Problem, ProblemList, RulesetError, did_you_mean
+from clientwise.errors import Problem, ProblemList, RulesetError, collect, did_you_mean
 from clientwise.host import settings as plugin_config
 from clientwise.host.manager import PluginHost
 from clientwise.ruleset.loader import RawRuleset, content_hash
+from clientwise.ruleset.origins import Origins
 from clientwise.ruleset.model import CORE_KEYS, CoreSections, validation_problems
 
 
@@ -33,6 +34,8 @@ class Ruleset:
     plugin_settings: dict[str, BaseModel] = field(default_factory=dict, repr=False)
     #: Plugins its ``[plugins] disable`` switches off: name -> where (see clientwise.host.settings).
     disabled: dict[str, str] = field(default_factory=dict, repr=False)
+    #: Where each id-keyed item was written, for messages (see clientwise.ruleset.origins).
+    origins: Origins = field(default_factory=Origins, repr=False)
 
     @property
     def name(self) -> str:
@@ -87,7 +90,7 @@ def validate(raw: RawRuleset, host: PluginHost) -> Ruleset:
     )
     if core is not None:
         problems.extend(host.missing_required(core.metadata.requires, file=raw.section_files.get("metadata", raw.origin)))
-    problems.raise_if_any(RulesetError)
+    collect([raw.origins.locate(problem) for problem in problems.problems], RulesetError)
     assert core is not None
     return Ruleset(
         core=core,
@@ -99,6 +102,7 @@ def validate(raw: RawRuleset, host: PluginHost) -> Ruleset:
         hash=content_hash({k: v for k, v in document.items() if k != "tests"}),
         plugin_settings=settings,
         disabled=disabled,
+        origins=raw.origins,
     )
 
 

@@ -22,6 +22,7 @@ from clientwise.host.contracts import Loader, RawTable
 from clientwise.ruleset.data import DataConfig, TableSpec
 from clientwise.ruleset.sources import SourceSpec
 from clientwise.runtime.findings import Finding
+from clientwise.runtime.read_guard import read_file
 from clientwise.runtime.sources import SourceTable, data_files, read_options, source_files
 
 TABLES = ("customers", "contacts", "interactions")
@@ -78,7 +79,7 @@ def load_tables(
         loader = by_suffix[file.suffix.lower()]
         named = file.stem.lower() if file.stem.lower() in TABLES else "customers"
         options = replace(read_options(data, named, None), table=None)  # the loader decides
-        for name, table in loader.read(file, columns, keys=keys, options=options).items():
+        for name, table in read_file(loader, file, columns, keys=keys, options=options).items():
             if name not in columns:
                 continue
             if name in found:
@@ -107,7 +108,7 @@ def _read_source(
     wanted = [c for f, c in spec.source_columns(source).items() if f not in source.constants]
     wanted = list(dict.fromkeys([*wanted, *source.filter]))
     options = read_options(data, table, source)
-    tables = loader.read(file, {name: wanted for name in TABLES},
+    tables = read_file(loader, file, {name: wanted for name in TABLES},
                          keys={name: spec.source_columns(source)[data.key] for name in TABLES}, options=options)
     if table in tables:
         return tables[table]
@@ -162,6 +163,14 @@ def _find_files(
                 "(and contacts.*, interactions.* if the rules use them)",
             )
         )
+        return []
+    if not path.is_file() and not path.is_dir():
+        problems.add(Problem(
+            "DATA is neither a regular file nor a directory (a device, a pipe or a socket)",
+            file=str(path),
+            hint="pass the customers file, or the directory holding the tables; to read from a pipe, "
+            "save the data to a file first",
+        ))
         return []
     if path.is_file():
         if path.suffix.lower() not in by_suffix:

@@ -202,6 +202,7 @@ _PUBLIC: dict[str, tuple[str, str]] = {
     "EvaluationContext": ("clientwise.runtime.context", "EvaluationContext"),
     "Result": ("clientwise.runtime.result", "Result"),
     "Strict": ("clientwise.ruleset.data", "Strict"),
+    "IsoDate": ("clientwise.ruleset.sources", "IsoDate"),
     "Band": ("clientwise.sdk.scorecard", "Band"),
     "Criterion": ("clientwise.sdk.scorecard", "Criterion"),
     "Scorecard": ("clientwise.sdk.scorecard", "Scorecard"),

@@ -173,10 +173,32 @@ class _Builder:
         found = {}
         for table in TABLES:
             if table in self.columns and table in self.seen:
-                frame = _frame(self.records[table], self.columns[table])
+                try:
+                    frame = _frame(self.records[table], self.columns[table])
+                except UnicodeEncodeError:
+                    raise DataError(self._unencodable(table)) from None
                 rows = pl.Series("row", self.labels[table], dtype=pl.String)
                 found[table] = RawTable(table, frame, self.file, rows)
         return found
+
+
+    def _unencodable(self, table: str) -> Problem:
+        """Where a string holds a lone surrogate (``"\\ud800"``): valid JSON, but not text."""
+        for label, record in zip(self.labels[table], self.records[table], strict=True):
+            for name, value in record.items():
+                if isinstance(value, str) and not _encodable(value):
+                    return Problem(f"field '{name}' holds a lone surrogate escape, which is not a character",
+                                   self.file, label, ascii(value)[:80],
+                                   "write the character itself, or a complete surrogate pair (\\ud83d\\ude00)")
+        return Problem("a field holds text that is not valid Unicode", self.file, hint="export the file again as UTF-8")
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _frame(records: list[dict[str, Any]], wanted: Sequence[str] | None) -> pl.DataFrame:

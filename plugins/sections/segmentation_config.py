@@ -11,7 +11,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from clientwise.sdk import Strict
+from clientwise.sdk import IsoDate, Strict
 from clientwise.sdk.scorecard import IDENTIFIER, check_unique_ids
 
 Method = Literal["rank", "cumshare", "conditions"]
@@ -40,6 +40,12 @@ class Tier(Strict):
     )
     because: str | None = Field(None, description="Replaces the generated reason (a template).")
 
+    @field_validator("target", mode="before")
+    @classmethod
+    def _array_is_a_pair(cls, value: object) -> object:
+        """TOML writes the pair as an array; strict models take only tuples as tuples."""
+        return tuple(value) if isinstance(value, list) else value
+
     @field_validator("target")
     @classmethod
     def _target_range(cls, value: tuple[float, float] | None) -> tuple[float, float] | None:
@@ -55,7 +61,7 @@ class Override(Strict):
     when: str = Field(description="Which customers, e.g. customer_id in ['C042', 'C107'].")
     tier: str = Field(description="The tier they get.")
     reason: str = Field(description="Why (shown as the tier's reason; a template).")
-    expires: dt.date | None = Field(None, description="Last day the override applies; unset = no expiry.")
+    expires: IsoDate | None = Field(None, description="Last day the override applies; unset = no expiry.")
 
 
 def default_tiers(method: Method) -> list[Tier]:
