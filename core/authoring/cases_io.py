@@ -7,7 +7,6 @@ ruleset extends), which keeps long case lists out of the criteria file.
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,6 +24,7 @@ from clientwise.errors import (
 from clientwise.ruleset import Ruleset
 from clientwise.ruleset.cases import Record, TestCase
 from clientwise.ruleset.model import validation_problems
+from clientwise.ruleset.toml_file import read_toml
 
 
 @dataclass(frozen=True)
@@ -75,11 +75,7 @@ def load_cases(ruleset: Ruleset, source: str | Path | None = None) -> list[Locat
 
 def _read_sibling(path: Path) -> list[LocatedCase]:
     file = str(path)
-    try:
-        document = tomllib.loads(path.read_text(encoding="utf-8-sig"))
-    except tomllib.TOMLDecodeError as error:
-        raise RulesetError(Problem(f"not valid TOML: {error}", file=file,
-                                   hint="check quotes, brackets and that each key appears once")) from None
+    document = read_toml(path, file=file)
     problems = ProblemList()
     extra = sorted(set(document) - {"tests"})
     if extra:

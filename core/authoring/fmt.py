@@ -23,6 +23,7 @@ from tomlkit.items import AoT, Array, InlineTable, Key, Table
 
 from clientwise.errors import InputError, Problem
 from clientwise.output.atomic import atomic_write
+from clientwise.ruleset.toml_file import parse_toml, read_toml_text
 
 _HEADER = re.compile(r"^\s*\[")
 
@@ -35,13 +36,13 @@ class Formatted:
 
 def format_text(text: str, file: str = "<string>") -> str:
     """``text`` in the normal layout; raises :class:`InputError` if it is not TOML."""
+    data = parse_toml(text, file)  # located syntax and nesting errors before tomlkit sees it
     try:
         document = tomlkit.parse(text)
     except ParseError as error:
         raise InputError(Problem(f"not valid TOML: {error}", file=file,
                                  hint="fix the syntax first (clientwise check shows the same)")) from None
     _normalise(document)
-    data = tomllib.loads(text)
     result = _lines(document.as_string())
     if tomllib.loads(result) != data:
         # a multi-line string holds trailing spaces or blank runs: keep its lines as they are
@@ -101,11 +102,7 @@ def _lines(text: str) -> str:
 
 def format_file(path: Path, *, check: bool = False) -> Formatted:
     """Format ``path`` in place (atomically) unless ``check``; say whether it changed."""
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except OSError as error:
-        raise InputError(Problem(f"cannot read the file: {error.strerror}", file=str(path),
-                                 hint="give the path of a ruleset .toml")) from None
+    text = read_toml_text(path)
     result = format_text(text, str(path))
     changed = result != text
     if changed and not check:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import math
 import re
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,9 +21,10 @@ from clientwise.compiler.compile import Program
 from clientwise.compiler.plan import Source
 from clientwise.compiler.steps import ActionsStep, ClassificationStep, DerivedStep
 from clientwise.compiler.typecheck import key_source
-from clientwise.errors import Problem
+from clientwise.errors import Problem, RulesetError
 from clientwise.host.contracts import CompiledRule
 from clientwise.ruleset import Ruleset
+from clientwise.ruleset.toml_file import read_toml
 
 
 @dataclass(frozen=True)
@@ -68,7 +68,7 @@ def lint(program: Program) -> list[Finding]:
             findings += [f for f in _rules((condition,), domains, "derive") if f.code == "range"]
     findings += _tiers(ruleset, program)
     findings += _unused_fields(program)
-    return findings
+    return [Finding(f.code, ruleset.origins.locate(f.problem)) for f in findings]  # the user's own file and index
 
 
 def _domains(program: Program) -> dict[str, Span]:
@@ -350,8 +350,8 @@ def _unused_fields(program: Program) -> list[Finding]:
 def _declared_in(files: list[Path], table: str, name: str) -> str | None:
     for path in reversed(files):
         try:
-            document = tomllib.loads(path.read_text(encoding="utf-8-sig"))
-        except (OSError, tomllib.TOMLDecodeError):
+            document = read_toml(path)
+        except RulesetError:
             continue
         if name in document.get("data", {}).get(table, {}).get("fields", {}):
             return str(path)

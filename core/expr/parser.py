@@ -8,8 +8,11 @@ with a message saying what to write instead.
 from __future__ import annotations
 
 import ast
+import io
 import math
 import re
+import tokenize
+import warnings
 from collections.abc import Sequence
 from dataclasses import replace
 
@@ -110,14 +113,40 @@ def _ast(text: str, source: Source, offset: int, whole: str) -> tuple[ast.Expres
     Returns the tree, the text Python parsed and how many characters were prepended.
     """
     try:
-        return ast.parse(text, mode="eval"), text, 0
+        return _python_parse(text), text, 0
     except SyntaxError as first:
-        wrapped = "(" + text + "\n)"
-        try:
-            return ast.parse(wrapped, mode="eval"), wrapped, 1
-        except SyntaxError:
-            pass
+        if _balanced(text):  # else the added "(" would pair with one of the text's own ")"
+            wrapped = "(" + text + "\n)"
+            try:
+                return _python_parse(wrapped), wrapped, 1
+            except SyntaxError:
+                pass
         raise RulesetError(_syntax_problem(first, text, source, offset, whole)) from None
+
+
+def _python_parse(text: str) -> ast.Expression:
+    """``ast.parse``, with Python's syntax warnings (``1and``: invalid decimal literal) as
+    errors: text Python only warns about is ambiguous, and the warning would reach stderr."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", SyntaxWarning)
+        warnings.simplefilter("error", DeprecationWarning)  # invalid escape sequences before 3.12
+        return ast.parse(text, mode="eval")
+
+
+def _balanced(text: str) -> bool:
+    """Brackets outside strings never close more than was opened, and all close."""
+    depth = 0
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(text).readline):
+            if token.type == tokenize.OP and token.string in "([{":
+                depth += 1
+            elif token.type == tokenize.OP and token.string in ")]}":
+                depth -= 1
+                if depth < 0:
+                    return False
+    except (tokenize.TokenError, SyntaxError):
+        return False
+    return depth == 0
 
 
 def _syntax_problem(err: SyntaxError, text: str, source: Source, offset: int, whole: str) -> Problem:
