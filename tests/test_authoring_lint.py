@@ -122,7 +122,7 @@ def test_condition_tiers_shadowed_overlapping_and_leaving_gaps(tmp_path: Path) -
             "< 200000 match both and get 'A' (the first) | make the conditions exclusive so each customer's tier is "
             "intended") in found
     gap = [f for f in found if "do not cover every customer" in f]
-    assert gap == ["tiers | segmentation.tiers[3].when | the tier conditions do not cover every customer: they admit "
+    assert gap == ["tiers | segmentation.tiers[6].when (id 'C') | the tier conditions do not cover every customer: they admit "
                    "only >= 100000; >= 50000 and < 200000; >= 120000 and < 150000; >= 10000 and < 50000 of revenue; "
                    "the others fall into the last tier 'C' although its condition does not hold | leave out the when "
                    "of the last tier so it openly takes the rest, or close the gap"]
