@@ -21,7 +21,10 @@ from clientwise.runtime.cell_format import CellFormat
 from clientwise.runtime.numbers import bare_number, decorated_number
 
 #: ISO 8601 date or date-time; a date-time keeps only its date as written.
-ISO_DATE = r"^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?)?$"
+#: The time must be a time of day (hour 00-23, minute and offset minutes 00-59, second
+#: 00-60): a date-time with hour 25 is a broken value, not the date in front of it.
+ISO_DATE = (r"^\d{4}-\d{2}-\d{2}(?:[T ](?:[01]\d|2[0-3]):[0-5]\d(?::(?:[0-5]\d|60)(?:[.,]\d+)?)?"
+            r"(?:Z|[+-](?:[01]\d|2[0-3])(?::?[0-5]\d)?)?)?$")
 _TIME_CODES = ("%H", "%I", "%M", "%S", "%p", "%z", "%f", "%T", "%R", "%c")
 _INT64_LIMIT = 2.0**63
 

@@ -10,6 +10,8 @@ writes ``;`` in many European locales.
 from __future__ import annotations
 
 import codecs
+import csv
+import io
 from collections.abc import Mapping
 from pathlib import Path
 from typing import ClassVar
@@ -20,7 +22,7 @@ from clientwise.errors import DataError, Problem
 from clientwise.host.contracts import Loader, RawTable
 from clientwise.host.read_options import ReadOptions
 from clientwise.plugins.io.csv_text import diagnose, encoding_problem, marked_encoding, utf8_bytes
-from clientwise.plugins.io.raw import Columns, drop_empty_rows, row_numbers, single_table_name
+from clientwise.plugins.io.raw import Columns, drop_empty_rows, repeated_column, row_numbers, single_table_name
 
 _SAVE_AS = "save it as 'CSV UTF-8' with the column names in the first line"
 #: Bytes looked at before reading: enough for the header line and the line ends.
@@ -68,8 +70,21 @@ class CsvLoader(Loader):
             )
         except pl.exceptions.PolarsError as exc:
             raise DataError(_refused(path, exc, options, separator, quote)) from exc
+        repeated = repeated_column(_header(source if isinstance(source, bytes) else head, separator, quote), str(path))
+        if repeated is not None:
+            raise repeated
         frame, rows = drop_empty_rows(frame, row_numbers(frame.height, 2))
         return {table: RawTable(table, frame, str(path), rows)}
+
+
+def _header(data: bytes, separator: str, quote: str) -> list[str]:
+    """The column names as the file's first line writes them (the parser renames repeats)."""
+    text = data[:_HEAD].decode("utf-8-sig", errors="replace").replace("\r\n", "\n").replace("\r", "\n")
+    quoting = {"quotechar": quote} if quote else {"quoting": csv.QUOTE_NONE}
+    try:
+        return next(csv.reader(io.StringIO(text), delimiter=separator, **quoting), [])  # type: ignore[arg-type]
+    except csv.Error:
+        return []
 
 
 def _needs_converting(head: bytes, encoding: str | None) -> bool:

@@ -11,7 +11,15 @@ import polars as pl
 from clientwise.errors import DataError, Problem
 from clientwise.host.contracts import Loader, RawTable
 from clientwise.host.read_options import ReadOptions
-from clientwise.plugins.io.raw import TABLES, Columns, drop_empty_rows, row_numbers, single_table_name, unreadable
+from clientwise.plugins.io.raw import (
+    TABLES,
+    Columns,
+    drop_empty_rows,
+    repeated_column,
+    row_numbers,
+    single_table_name,
+    unreadable,
+)
 
 
 class ExcelLoader(Loader):
@@ -55,6 +63,10 @@ class ExcelLoader(Loader):
                     hint="put the column names in row 1 and the records below them",
                 )
             )
+        header = reader.load_sheet(sheet, header_row=None, n_rows=1).to_polars()
+        repeated = repeated_column(["" if v is None else str(v) for v in header.row(0)] if header.height else [], label)
+        if repeated is not None:
+            raise repeated
         frame, rows = drop_empty_rows(frame, row_numbers(frame.height, 2))
         return RawTable(table, frame, label, rows)
 

@@ -177,6 +177,12 @@ class _Builder:
                     frame = _frame(self.records[table], self.columns[table])
                 except UnicodeEncodeError:
                     raise DataError(self._unencodable(table)) from None
+                except _NotScalar as cell:
+                    label = self.labels[table][cell.index]
+                    raise DataError(Problem(
+                        f"field '{cell.name}' holds {cell.kind}, not a single value", self.file, label,
+                        _short(cell.value), f"write one value for '{cell.name}' (text, a number, true/false or "
+                        "null); related rows go in their own table")) from None
                 rows = pl.Series("row", self.labels[table], dtype=pl.String)
                 found[table] = RawTable(table, frame, self.file, rows)
         return found
@@ -218,13 +224,18 @@ def _series(name: str, values: list[Any]) -> pl.Series:
     """One JSON field as a column: numbers stay numbers, anything mixed becomes text.
 
     Mixed columns (``100`` in one record, ``"1,5"`` in another) become text so the
-    user's odd value reaches validation intact instead of failing here. Objects and
-    lists stay Python objects, which validation reports as not single values.
+    user's odd value reaches validation intact instead of failing here. A column of
+    only objects and lists stays Python objects, which validation reports as not single
+    values; one object or list among single values is :class:`_NotScalar` (it would
+    otherwise become JSON text, a value the user never wrote).
     """
     kinds = set(map(type, values))
     kinds.discard(type(None))
     if kinds and kinds <= {dict, list}:
         return pl.Series(name, values, dtype=pl.Object)
+    if kinds & {dict, list}:
+        index = next(i for i, v in enumerate(values) if isinstance(v, (dict, list)))
+        raise _NotScalar(name, index, values[index])
     if kinds == {bool}:
         return pl.Series(name, values, dtype=pl.Boolean)
     if kinds and kinds <= {int, float}:
@@ -235,6 +246,15 @@ def _series(name: str, values: list[Any]) -> pl.Series:
     return pl.Series(name, [None if v is None else _text(v) for v in values], dtype=pl.String)
 
 
+class _NotScalar(Exception):
+    """An object or list in a column of single values, at ``index`` of its records."""
+
+    def __init__(self, name: str, index: int, value: Any):
+        super().__init__(name)
+        self.name, self.index, self.value = name, index, value
+        self.kind = "an object" if isinstance(value, dict) else "a list"
+
+
 def _text(value: Any) -> str:
     if isinstance(value, str):
         return value
@@ -242,4 +262,4 @@ def _text(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, int | float):
         return repr(value)
-    return json.dumps(value, ensure_ascii=False)
+    return str(value)

@@ -54,3 +54,34 @@ def drop_empty_rows(frame: pl.DataFrame, rows: pl.Series) -> tuple[pl.DataFrame,
 def unreadable(path: Path, what: str, exc: Exception, hint: str) -> DataError:
     detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     return DataError(Problem(f"cannot read the file as {what}: {detail}", file=str(path), hint=hint))
+
+
+def repeated_column(names: Sequence[str], file: str) -> DataError | None:
+    """An error when the header names a column twice; None when every name is its own.
+
+    Parsers keep both columns under made-up names (``revenue_duplicated_0``,
+    ``revenue_1``), so the second one would be silently ignored: the loaders check the
+    header as written.
+    """
+    seen: dict[str, int] = {}
+    for index, name in enumerate(names):
+        if name in seen:
+            return DataError(Problem(
+                f"the header names column '{name}' twice: columns {column_letter(seen[name])} and "
+                f"{column_letter(index)}",
+                file=file, location="row 1", value=name,
+                hint="rename or delete one of them: each field is read from exactly one column",
+            ))
+        if name:
+            seen[name] = index
+    return None
+
+
+def column_letter(index: int) -> str:
+    """Column ``index`` (0-based) as a spreadsheet shows it: A, B, ..., Z, AA, ..."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
