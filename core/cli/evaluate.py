@@ -24,7 +24,9 @@ from clientwise.cli.options import (
     report_faults,
     strict_plugins,
 )
+from clientwise.output.targets import check_destination, refuse_inputs
 from clientwise.output.write import choose_writer, write_result
+from clientwise.runtime.load import input_files
 from clientwise.runtime.evaluator import Evaluator, load_ruleset, parse_as_of
 
 #: Inputs at least this large (bytes) get a progress indicator on a terminal.
@@ -70,6 +72,10 @@ def run(ruleset: str, data: Path, as_of: str | None, fmt: str | None, output: Pa
         stage("loading the ruleset")
         evaluator = Evaluator(load_ruleset(ruleset, host=host), engine=engine, host=host, strict_plugins=strict_plugins())
         writer = choose_writer(evaluator.host.writers(), fmt, output) if explain is None or output else None
+        if output is not None:  # refused before the work, not after it
+            check_destination(output)
+            refuse_inputs(output, [*evaluator.ruleset.files, data,
+                                   *input_files(data, evaluator.ruleset.core.data, evaluator.host.loaders())])
         stage("evaluating")
         with evaluator:  # the engine's workers (durable) stop here, not at interpreter exit
             result = evaluator.evaluate(data, as_of=parse_as_of(as_of), progress=stage)

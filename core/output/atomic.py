@@ -16,12 +16,14 @@ from __future__ import annotations
 
 import os
 import secrets
+import signal
 import stat
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 #: Longest part of the destination's name kept in the temporary file's name, so
 #: the temporary name stays within the usual 255-byte limit.
@@ -46,6 +48,7 @@ class AtomicGroup:
     def __init__(self) -> None:
         self._pending: list[_Pending] = []
         self._closed = False
+        self._signals = _TerminationGuard()
 
     def open(self, destination: str | os.PathLike[str]) -> BinaryIO:
         """A binary stream whose content replaces ``destination`` on commit."""
@@ -54,6 +57,7 @@ class AtomicGroup:
         target = _real_target(Path(destination))
         if any(p.destination == target for p in self._pending):
             raise ValueError(f"{target} is already being written in this group")
+        self._signals.arm()
         temporary, descriptor = _create_temporary(target)
         try:
             stream = os.fdopen(descriptor, "wb")
@@ -81,19 +85,69 @@ class AtomicGroup:
             self.abort()
             raise
         self._closed = True
+        self._signals.disarm()
         for directory in directories:
             _sync_directory(directory)
 
     def abort(self) -> None:
-        """Remove every temporary file; destinations not yet replaced stay as they were."""
+        """Remove every temporary file; destinations not yet replaced stay as they were.
+
+        Ctrl-C and SIGTERM wait until the cleanup is done (a second Ctrl-C while the
+        first one is being handled must not leave a temporary file behind).
+        """
         self._closed = True
-        while self._pending:
-            pending = self._pending.pop()
-            try:
-                pending.stream.close()
-            except OSError:
-                pass
-            _remove(pending.temporary)
+        with _signals_held():
+            while self._pending:
+                pending = self._pending.pop()
+                try:
+                    pending.stream.close()
+                except OSError:
+                    pass
+                _remove(pending.temporary)
+        self._signals.disarm()
+
+
+#: Exit status of a run stopped by SIGTERM (128 + the signal's number, as shells report it).
+TERMINATED_EXIT = 128 + signal.SIGTERM
+
+
+class _TerminationGuard:
+    """While temporary files exist, SIGTERM raises :class:`SystemExit` like Ctrl-C raises
+    ``KeyboardInterrupt``, so the group's cleanup runs instead of the process vanishing
+    with the temporary file left behind. Only the main thread may handle signals."""
+
+    def __init__(self) -> None:
+        self._previous: Any = None
+        self._armed = False
+
+    def arm(self) -> None:
+        if self._armed or threading.current_thread() is not threading.main_thread():
+            return
+        self._previous = signal.signal(signal.SIGTERM, _terminate)
+        self._armed = True
+
+    def disarm(self) -> None:
+        if self._armed:
+            signal.signal(signal.SIGTERM, self._previous)
+            self._armed = False
+
+
+def _terminate(signum: int, _frame: Any) -> None:
+    raise SystemExit(TERMINATED_EXIT)
+
+
+@contextmanager
+def _signals_held() -> Iterator[None]:
+    """Ctrl-C and SIGTERM are delivered after the block, not in the middle of it."""
+    held = {signal.SIGINT, signal.SIGTERM}
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 @contextmanager

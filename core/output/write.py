@@ -7,7 +7,6 @@ either the complete output appears or nothing does.
 
 from __future__ import annotations
 
-import errno
 import io
 import sys
 from collections.abc import Iterable, Mapping
@@ -16,6 +15,7 @@ from typing import TYPE_CHECKING, BinaryIO
 
 from clientwise.errors import InputError, Problem, did_you_mean
 from clientwise.output.atomic import AtomicGroup
+from clientwise.output.targets import cannot_write, check_destination
 
 if TYPE_CHECKING:
     from clientwise.host.contracts import Writer
@@ -23,9 +23,6 @@ if TYPE_CHECKING:
 
 #: The format used when neither ``--format`` nor the output's suffix says otherwise.
 DEFAULT_FORMAT = "table"
-
-#: Write errors the user can fix (a full disk, a quota), reported without a traceback.
-_USER_FIXABLE_ERRNOS = frozenset({errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)})
 
 
 def choose_writer(
@@ -160,59 +157,16 @@ class _TextTarget(io.RawIOBase):
 
 
 def _write_file(result: Result, writer: Writer, destination: Path) -> None:
-    if destination.is_dir():
-        raise InputError(
-            Problem(
-                "the output path is a directory",
-                file=str(destination),
-                hint="give a file name, e.g. " + str(destination / f"result{writer.suffix}"),
-            )
-        )
-    if not destination.parent.is_dir():
-        raise InputError(
-            Problem(
-                "the output's directory does not exist",
-                file=str(destination),
-                hint=f"create {destination.parent} first, or write somewhere else",
-            )
-        )
+    """Every system error on the way (opening, writing, committing) is the destination's."""
+    check_destination(destination)
     group = AtomicGroup()
     try:
         stream = group.open(destination)
-    except PermissionError as error:
-        raise _cannot_write(destination, error) from error
-    try:
         writer.write(result, stream)
+        group.commit()
     except OSError as error:
         group.abort()
-        if error.errno in _USER_FIXABLE_ERRNOS:
-            raise _cannot_write(destination, error) from error
-        raise
+        raise cannot_write(destination, error) from error
     except BaseException:
         group.abort()
         raise
-    try:
-        group.commit()
-    except PermissionError as error:
-        raise _cannot_write(destination, error) from error
-    except OSError as error:
-        if error.errno in _USER_FIXABLE_ERRNOS:
-            raise _cannot_write(destination, error) from error
-        raise
-
-
-def _cannot_write(destination: Path, error: OSError) -> InputError:
-    if isinstance(error, PermissionError):
-        hint = (
-            "check that you may write to this folder; if the file is open in another "
-            "program (Excel locks the files it has open), close it and run again"
-        )
-    else:
-        hint = "free some disk space (or write somewhere else) and run again"
-    return InputError(
-        Problem(
-            f"cannot write the output: {error.strerror or error}",
-            file=str(destination),
-            hint=hint + "; the previous file, if any, is unchanged",
-        )
-    )

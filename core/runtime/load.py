@@ -133,9 +133,20 @@ def _not_a_directory(path: Path, tables: list[str]) -> Problem:
 
 
 def input_files(path: Path, data: DataConfig, loaders: Sequence[Loader]) -> list[Path]:
-    """The files :func:`load_tables` reads for ``path`` (a run's input, for its fingerprint)."""
+    """The files :func:`load_tables` reads for ``path``: a run's input, for its fingerprint
+    and so that no output replaces one. Files that cannot be found are left out (loading
+    reports them)."""
     problems = ProblemList()
-    return _find_files(path, loaders_by_suffix(loaders), [name for name in TABLES if name in data.tables()], problems)
+    specs = data.tables()
+    declared = {name: spec.source_list() for name, spec in specs.items()}
+    found: list[Path] = []
+    if path.is_dir():
+        for name, sources in declared.items():
+            if sources is not None:
+                explicit = specs[name].sources is not None
+                found += [file for _, file in source_files(path, name, sources, explicit, problems)]
+    conventional = [name for name in TABLES if name in specs and declared[name] is None]
+    return found + _find_files(path, loaders_by_suffix(loaders), conventional, problems)
 
 
 def loaders_by_suffix(loaders: Sequence[Loader]) -> dict[str, Loader]:
