@@ -192,7 +192,7 @@ def test_markdown_summary_content():
     assert text.count("\n### Priority ") == 5
     assert text.count("| C0") >= 924
     assert "\\<script\\>alert(1)\\</script\\>" in text and "<script>" not in text
-    assert "@SUM(A1) \\| \\*\\*bold\\*\\* \\[link\\](http://evil.example)" in text
+    assert "\\@SUM(A1) \\| \\*\\*bold\\*\\* \\[link\\](http\\://evil.example)" in text  # no link, no autolink
     assert text.endswith("\n") and not text.endswith("\n\n")
 
 

@@ -19,6 +19,7 @@ from clientwise._version import __version__
 from clientwise.cli import authoring, check, evaluate, history, plugin_new, plugins
 from clientwise.cli.options import CONTEXT
 from clientwise.errors import ClientwiseError, InputError
+from clientwise.output.escape import clean_lines
 
 
 class _Group(click.Group):
@@ -27,11 +28,11 @@ class _Group(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except InputError as error:
-            click.echo(f"error: {error.render()}", err=True)
+        except InputError as error:  # messages quote the user's data: no control codes reach the terminal
+            click.echo(f"error: {clean_lines(error.render().splitlines())}", err=True)
             ctx.exit(error.exit_code)
         except ClientwiseError as error:
-            click.echo(f"error: {error}", err=True)
+            click.echo(f"error: {clean_lines(str(error).splitlines())}", err=True)
             ctx.exit(error.exit_code)
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise

@@ -10,7 +10,10 @@ spreadsheets show the text unchanged. Only text is escaped: a negative number
 stays a number.
 
 Text printed to a terminal has the same origin, so :func:`clean` replaces the control
-codes in it (escape sequences could recolour, hide or rewrite what the consultant sees).
+codes in it (escape sequences could recolour, hide or rewrite what the consultant sees)
+and shows Unicode's bidirectional controls (U+202E RIGHT-TO-LEFT OVERRIDE and its
+kin, which make ``exe.txt`` read ``txt.exe``) as their code points. HTML isolates text
+holding them in ``<bdi>`` instead (:func:`has_bidi`), so right-to-left names still read.
 """
 
 from __future__ import annotations
@@ -29,6 +32,22 @@ _PATTERN = r"^([=+\-@\t\r])"
 
 #: Control codes (C0, DEL, C1) become U+FFFD; tab, line feed and carriage return a space.
 _CONTROL = {c: "\ufffd" for c in (*range(0x20), 0x7F, *range(0x80, 0xA0))} | {0x09: " ", 0x0A: " ", 0x0D: " "}
+#: Unicode's bidirectional formatting characters: marks, embeddings, overrides, isolates.
+BIDI_CONTROLS = (0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A))
+#: How a terminal (and Markdown) shows them: visibly, as their code point.
+_BIDI = {c: f"<U+{c:04X}>" for c in BIDI_CONTROLS}
+_BIDI_SET = frozenset(map(chr, BIDI_CONTROLS))
+_CONTROL |= _BIDI
+
+
+def has_bidi(text: str) -> bool:
+    """Whether ``text`` holds a bidirectional control (and so must be isolated in HTML)."""
+    return not _BIDI_SET.isdisjoint(text)
+
+
+def show_bidi(text: str) -> str:
+    """``text`` with each bidirectional control shown as its code point (``<U+202E>``)."""
+    return text.translate(_BIDI)
 
 
 def clean(text: str) -> str:

@@ -54,10 +54,15 @@ def attribute_name(name: str) -> str:
     return re.sub(r"[^a-z0-9_-]+", "-", name.lower()).strip("-") or "group"
 
 
+def _isolated(item: Any) -> Any:
+    """Every text the template prints goes through :func:`html_blocks.html_text` (bidi isolation)."""
+    return html_blocks.html_text(item) if isinstance(item, str) and not isinstance(item, Markup) else item
+
+
 @lru_cache(maxsize=None)
 def _template() -> Template:
     environment = Environment(autoescape=True, undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
-                              keep_trailing_newline=True)
+                              keep_trailing_newline=True, finalize=_isolated)
     environment.filters.update(whole=whole)
     return environment.from_string(_asset("report.html.j2"))
 
@@ -69,8 +74,8 @@ def render(result: Result, *, row_limit: int | None = None) -> str:
 
     def link(key: Any) -> Markup:
         anchor = report.anchors.get(str(key))
-        text = escape(str(key))
-        return Markup(f'<a href="#{anchor}">{text}</a>') if anchor else Markup(text)
+        text = html_blocks.html_text(str(key))
+        return Markup(f'<a href="#{anchor}">{text}</a>') if anchor else text
 
     def section(view: SectionView) -> Markup:
         return html_blocks.section(view, link)

@@ -14,6 +14,8 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
+from clientwise.output.escape import has_bidi
+
 from clientwise.output.blocks import (
     BarChart,
     Block,
@@ -68,7 +70,14 @@ def value(item: Any, kind: str, link: Linker) -> Markup:
     """One value's markup: a customer key is linked, everything else shown by its kind."""
     if kind == "customer" and item is not None:
         return link(item)
-    return escape(show(item, kind))
+    return html_text(show(item, kind))
+
+
+def html_text(item: Any) -> Markup:
+    """Text as HTML: escaped, and isolated in ``<bdi>`` when it holds bidirectional controls,
+    so a customer name with U+202E cannot reverse the text around it."""
+    escaped = escape(item)
+    return Markup("<bdi>{}</bdi>").format(escaped) if isinstance(item, str) and has_bidi(item) else escaped
 
 
 def table(item: Table, link: Linker, *, cut: bool = False) -> Markup:
@@ -166,7 +175,7 @@ def chart(item: Chart) -> Markup:
     if drawing is None and not caption:
         return out
     attributes = Markup(' id="{}"').format(item.id) if item.id else Markup("")
-    text = legend + (Markup(" ") if legend and caption else Markup("")) + escape(caption)
+    text = legend + (Markup(" ") if legend and caption else Markup("")) + html_text(caption)
     classes = Markup(' class="legend-row"') if legend else Markup("")
     figcaption = Markup("<figcaption{}>{}</figcaption>").format(classes, text) if text else Markup("")
     return out + Markup("<figure{}>{}{}</figure>").format(attributes, Markup(drawing or ""), figcaption)

@@ -15,6 +15,7 @@ from typing import Any, BinaryIO, ClassVar
 
 from clientwise.host.contracts import Writer
 from clientwise.host.spec import hookimpl
+from clientwise.output.escape import show_bidi
 from clientwise.output.blocks import BarChart, Block, Cell, Chart, Column, Figures, Note, StackedBarChart, Table
 from clientwise.plugins.reports.format import MARKS, MISSING, show
 from clientwise.plugins.reports.model import Report, SectionView, build
@@ -28,10 +29,20 @@ _BREAKS = re.compile(r"[\r\n\t\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u2028\u2029]+")
 _NUMERIC = frozenset({"number", "integer", "percent", "money"})
 
 
+#: What Markdown renderers turn into links without brackets (GFM autolinks: a scheme's
+#: ``:``, ``www.``'s dot, an address's ``@``); a backslash before it keeps the text plain.
+_AUTOLINK = re.compile(r"(?i)\b(https?|ftp|mailto|file|www)([:.])|(@)")
+
+
 def md(value: Any) -> str:
-    """Text safe inside a Markdown table cell or paragraph."""
-    text = MISSING if value is None else str(value)
-    return _SPECIAL.sub(r"\\\1", _BREAKS.sub(" ", text))
+    """Text safe inside a Markdown table cell or paragraph: no markup, no link, no line
+    break, and bidirectional controls shown as code points."""
+    text = MISSING if value is None else show_bidi(str(value))
+    return _AUTOLINK.sub(_unlinked, _SPECIAL.sub(r"\\\1", _BREAKS.sub(" ", text)))
+
+
+def _unlinked(match: re.Match[str]) -> str:
+    return "\\@" if match.group(3) else f"{match.group(1)}\\{match.group(2)}"
 
 
 def _table(head: Sequence[str], rows: Iterable[Sequence[str]], right: Sequence[bool] = ()) -> list[str]:

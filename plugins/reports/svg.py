@@ -11,9 +11,15 @@ million-customer portfolio still gives a small file. Colours are tone classes
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from html import escape
+import html
 
 from clientwise.output.blocks import Point
+from clientwise.output.escape import show_bidi
+
+def escape(text: str) -> str:
+    """Text for SVG: markup escaped, bidirectional controls shown as code points (SVG has no <bdi>)."""
+    return html.escape(show_bidi(text))
+
 
 #: Most points drawn per curve; the first, last and every n-th point are kept.
 MAX_POINTS = 400
