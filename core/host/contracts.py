@@ -176,6 +176,11 @@ class Writer(ABC):
     suffix: ClassVar[str]
     description: ClassVar[str]
     suffixes: ClassVar[tuple[str, ...]] = ()
+    #: The core hands :meth:`write` a result whose text (``customers``, ``actions``, column
+    #: names) is formula-escaped (``=cmd()`` -> ``'=cmd()``), so customer text cannot run
+    #: in a spreadsheet. Set False only in a writer that escapes for its own format
+    #: itself (HTML markup, JSON strings, xlsx cells typed as text).
+    escape_formulas: ClassVar[bool] = True
 
     @abstractmethod
     def write(self, result: Result, stream: BinaryIO) -> None:

@@ -10,11 +10,15 @@ from __future__ import annotations
 import io
 import sys
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
+import polars as pl
+
 from clientwise.errors import InputError, Problem, did_you_mean
 from clientwise.output.atomic import AtomicGroup
+from clientwise.output.escape import escape_formula, escape_formula_expr
 from clientwise.output.targets import cannot_write, check_destination
 
 if TYPE_CHECKING:
@@ -97,10 +101,29 @@ def write_result(
     ``stdout`` replaces ``sys.stdout.buffer`` (tests, embedding). Output to stdout is
     rendered completely before the first byte is written.
     """
+    if writer.escape_formulas:
+        result = formula_safe(result)
     if destination is None:
         _write_stdout(result, writer, stdout)
     else:
         _write_file(result, writer, Path(destination))
+
+
+def formula_safe(result: Result) -> Result:
+    """``result`` with every text cell (lists of text too) and column name formula-escaped:
+    what a writer gets unless it opts out (``Writer.escape_formulas``)."""
+    return replace(result, customers=_escaped(result.customers), actions=_escaped(result.actions))
+
+
+def _escaped(frame: pl.DataFrame) -> pl.DataFrame:
+    columns = []
+    for name, dtype in frame.schema.items():
+        if dtype == pl.String:
+            columns.append(escape_formula_expr(pl.col(name)).alias(name))
+        elif isinstance(dtype, pl.List) and dtype.inner == pl.String:
+            columns.append(pl.col(name).list.eval(escape_formula_expr(pl.element())).alias(name))
+    frame = frame.with_columns(columns) if columns else frame
+    return frame.rename({name: escape_formula(name) for name in frame.columns if escape_formula(name) != name})
 
 
 class _TerminalAwareBuffer(io.BytesIO):

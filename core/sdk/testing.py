@@ -235,8 +235,9 @@ def assert_plugin_valid(plugin: object) -> None:
     Checks that every ``@hookimpl`` names a hookspec and takes only its arguments,
     that no hook argument has a default (pluggy would silently never pass it), that
     registered items satisfy their contracts, that each function gives the same values
-    on polars and in Python (its example, nulls included), and that the config model
-    round-trips.
+    on polars and in Python (its example, nulls included), that the config model
+    round-trips, and that writers of spreadsheet-bound text (csv, tsv...) do not write
+    formula-looking customer text raw.
     """
     from clientwise.host import spec as hookspecs
 
@@ -301,6 +302,10 @@ def _registration_problems(plugin: object, implemented: dict[str, Callable[..., 
             for item in implemented[hook]() or []:
                 if not isinstance(item, contract):
                     problems.append(f"{hook}: {item!r} does not implement {contract.__name__}")
+    if "clientwise_writers" in implemented and not problems:
+        from clientwise.sdk.writer_check import writer_problems
+
+        problems.extend(writer_problems(implemented["clientwise_writers"]() or [], isolated_host()))
     if "clientwise_functions" in implemented:
         try:
             registry = host.functions()

@@ -71,6 +71,7 @@ class TableWriter(Writer):
 
     format: ClassVar[str] = "table"
     suffix: ClassVar[str] = ".txt"
+    escape_formulas: ClassVar[bool] = False  # the terminal: clean() removes control codes
     description: ClassVar[str] = "A readable report for the terminal (the default)."
 
     def __init__(self, max_rows: int = 50, width: int = 120, max_table_rows: int = 20):

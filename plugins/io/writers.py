@@ -120,6 +120,7 @@ class JsonWriter(Writer):
     format: ClassVar[str] = "json"
     suffix: ClassVar[str] = ".json"
     description: ClassVar[str] = "One JSON document: run header, portfolio views, customers with actions and explanations."
+    escape_formulas: ClassVar[bool] = False  # JSON keeps values exact; no spreadsheet runs it
 
     def write(self, result: Result, stream: BinaryIO) -> None:
         sections = [f"    {_dumps(s.section)}:{_dumps(portfolio_section(s))}" for s in result.summaries]
@@ -135,6 +136,7 @@ class JsonLinesWriter(Writer):
     suffix: ClassVar[str] = ".jsonl"
     suffixes: ClassVar[tuple[str, ...]] = (".jsonl", ".ndjson")
     description: ClassVar[str] = "JSON Lines: a header line, one line per customer, one line per portfolio section."
+    escape_formulas: ClassVar[bool] = False  # JSON keeps values exact; no spreadsheet runs it
 
     def write(self, result: Result, stream: BinaryIO) -> None:
         stream.write(_line({"record": "header", **header(result)}))
@@ -176,6 +178,7 @@ class CsvWriter(Writer):
     format: ClassVar[str] = "csv"
     suffix: ClassVar[str] = ".csv"
     description: ClassVar[str] = "The customers table, one row per customer (UTF-8, formula-safe for spreadsheets)."
+    escape_formulas: ClassVar[bool] = False  # csv_frame escapes (after joining lists)
 
     def write(self, result: Result, stream: BinaryIO) -> None:
         csv_frame(result).write_csv(

@@ -94,6 +94,7 @@ class HtmlWriter(Writer):
     suffix: ClassVar[str] = ".html"
     suffixes: ClassVar[tuple[str, ...]] = (".html", ".htm")
     description: ClassVar[str] = "A self-contained HTML report with charts (works offline; no scripts from elsewhere)."
+    escape_formulas: ClassVar[bool] = False  # a web page: text is HTML-escaped and isolated
 
     def write(self, result: Result, stream: BinaryIO) -> None:
         stream.write(render(result).encode("utf-8"))

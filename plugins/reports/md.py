@@ -162,6 +162,7 @@ class MarkdownWriter(Writer):
     suffix: ClassVar[str] = ".md"
     suffixes: ClassVar[tuple[str, ...]] = (".md", ".markdown")
     description: ClassVar[str] = "A Markdown summary: portfolio views and actions by priority, for documents and tickets."
+    escape_formulas: ClassVar[bool] = False  # Markdown text: md() escapes markup and links
 
     def write(self, result: Result, stream: BinaryIO) -> None:
         stream.write(render(result).encode("utf-8"))

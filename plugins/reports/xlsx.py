@@ -177,6 +177,7 @@ class XlsxWriter(Writer):
     format: ClassVar[str] = "xlsx"
     suffix: ClassVar[str] = ".xlsx"
     description: ClassVar[str] = "An Excel workbook: summary, customers (filters, formats, colours), actions, checklist, ruleset."
+    escape_formulas: ClassVar[bool] = False  # cells are written as typed text, and formula-looking ones escaped there
 
     def write(self, result: Result, stream: BinaryIO) -> None:
         if _is_terminal(stream):
