@@ -14,7 +14,7 @@ from typing import Literal
 
 #: ``info`` is what happened (a file fed a table); ``warning`` needs a look.
 Severity = Literal["info", "warning"]
-Kind = Literal["source", "filtered", "unmapped", "orphans"]
+Kind = Literal["source", "filtered", "unmapped", "orphans", "not_computed"]
 
 
 @dataclass(frozen=True)
@@ -31,10 +31,20 @@ class Finding:
     count: int = 0
     #: the first keys or values concerned, as the user wrote them
     examples: tuple[str, ...] = ()
+    #: ``not_computed``: the ruleset section whose fields and rules the gap left unknown
+    section: str | None = None
 
     def render(self) -> str:
+        if self.section is not None:
+            return f"{self.section}: {self.message}"
         where = ": ".join(part for part in (self.file, self.table + (f".{self.field}" if self.field else "")) if part)
         return f"{where}: {self.message}"
+
+    def to_dict(self) -> dict[str, object]:
+        """The finding as the machine-readable outputs write it."""
+        return {"kind": self.kind, "severity": self.severity, "table": self.table, "section": self.section,
+                "file": self.file, "field": self.field, "count": self.count, "examples": list(self.examples),
+                "message": self.message}
 
 
 def warnings_of(findings: list[Finding]) -> list[str]:

@@ -21,6 +21,7 @@ from clientwise.errors import DataError, Problem, ProblemList
 from clientwise.host.contracts import Loader, RawTable
 from clientwise.ruleset.data import DataConfig, TableSpec
 from clientwise.ruleset.sources import SourceSpec
+from clientwise.runtime.absent import Absent
 from clientwise.runtime.findings import Finding
 from clientwise.runtime.sources import SourceTable, data_files, read_options, source_files
 
@@ -33,6 +34,8 @@ class LoadedData:
 
     tables: dict[str, pl.DataFrame]
     findings: list[Finding] = field(default_factory=list)
+    #: optional tables and declared columns the export lacks (see clientwise.runtime.absent)
+    absent: Absent = field(default_factory=Absent)
 
 
 def load_tables(
