@@ -16,6 +16,7 @@ from clientwise.host import settings as plugin_config
 from clientwise.host.manager import PluginHost
 from clientwise.ruleset.loader import RawRuleset, content_hash
 from clientwise.ruleset.model import CORE_KEYS, CoreSections, validation_problems
+from clientwise.ruleset.switch import SwitchedOff, enabled_switch, switched_off
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,9 @@ class Ruleset:
     plugin_settings: dict[str, BaseModel] = field(default_factory=dict, repr=False)
     #: Plugins its ``[plugins] disable`` switches off: name -> where (see clientwise.host.settings).
     disabled: dict[str, str] = field(default_factory=dict, repr=False)
+    #: Sections switched off (``enabled = false``, or their plugin disabled by a ruleset
+    #: that extends the one defining them); see clientwise.ruleset.switch.
+    switched_off: dict[str, SwitchedOff] = field(default_factory=dict, repr=False)
 
     @property
     def name(self) -> str:
@@ -64,19 +68,35 @@ def validate(raw: RawRuleset, host: PluginHost) -> Ruleset:
 
     plugins_file = raw.section_files.get(plugin_config.KEY, raw.origin)
     disabled = plugin_config.disabled_plugins(document.get(plugin_config.KEY), file=plugins_file, problems=problems)
-    host = host.without(disabled)
+    full_host, host = host, host.without(disabled)
     handlers = host.sections()
     sections: dict[str, BaseModel] = {}
+    off: dict[str, SwitchedOff] = {}
+    data = core.data if core is not None else None
     for key, value in document.items():
         if key in CORE_KEYS or key == plugin_config.KEY:
             continue
         file = raw.section_files.get(key, raw.origin)
-        handler = handlers.get(key)
-        if handler is None:
-            problems.add(_unhandled_section(key, value, file, host, list(handlers) + list(CORE_KEYS)))
-            continue
         if not isinstance(value, dict):
             problems.add(Problem(f"[{key}] must be a table", file=file, location=key, hint=f"write [{key}] on its own line"))
+            continue
+        enabled = enabled_switch(key, value, file, problems)
+        if enabled is None:
+            continue
+        if not enabled:
+            off[key] = switched_off(key, value, file=file, location=f"{key}.enabled",
+                                    why=f"[{key}] enabled = false in {file}", host=full_host, data=data)
+            continue
+        value = {k: v for k, v in value.items() if k != "enabled"}
+        handler = handlers.get(key)
+        provider = host.switched_off_provider(key) if handler is None else None
+        if provider is not None and provider[0] in disabled and file != plugins_file:
+            # inherited from the ruleset this one extends, whose plugin this one disables
+            off[key] = switched_off(key, value, file=plugins_file, location=f"{plugin_config.KEY}.disable",
+                                    why=f"plugin '{provider[0]}' is {provider[1]}", host=full_host, data=data)
+            continue
+        if handler is None:
+            problems.add(_unhandled_section(key, value, file, host, list(handlers) + list(CORE_KEYS)))
             continue
         try:
             sections[key] = handler.model.model_validate(value)
@@ -99,6 +119,7 @@ def validate(raw: RawRuleset, host: PluginHost) -> Ruleset:
         hash=content_hash({k: v for k, v in document.items() if k != "tests"}),
         plugin_settings=settings,
         disabled=disabled,
+        switched_off=off,
     )
 
 

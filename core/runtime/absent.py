@@ -173,7 +173,11 @@ class _Unknown:
             tables = sorted({c.split(".")[0] for c in causes})
             found.append(Finding(
                 "not_computed", "warning", tables[0],
-                f"not computed (no data: {why}): {shown}; unknown in every output, not 0 or no", count=len(names), examples=tuple(names), section=section))
+                f"not computed (no data: {why}): {shown}; unknown in every output, not 0 or no", count=len(names),
+                examples=tuple(names), section=section,
+                hint="add what is missing to the export (or map the client's column with rename), or "
+                + (f"remove what reads it from [{section}]" if section in ("derive", "rules")
+                   else f"switch the section off: [{section}] enabled = false")))
         return found
 
 

@@ -17,11 +17,11 @@ from pathlib import Path
 
 import polars as pl
 
+from clientwise.compiler.program import Program
 from clientwise.errors import DataError, Problem, ProblemList
 from clientwise.host.contracts import Loader, RawTable
 from clientwise.ruleset.data import DataConfig, TableSpec
 from clientwise.ruleset.sources import SourceSpec
-from clientwise.runtime.absent import Absent
 from clientwise.runtime.findings import Finding
 from clientwise.runtime.sources import SourceTable, data_files, read_options, source_files
 
@@ -34,8 +34,9 @@ class LoadedData:
 
     tables: dict[str, pl.DataFrame]
     findings: list[Finding] = field(default_factory=list)
-    #: optional tables and declared columns the export lacks (see clientwise.runtime.absent)
-    absent: Absent = field(default_factory=Absent)
+    #: the program to run over these tables: steps reading what the export lacks made
+    #: unknown (see clientwise.runtime.absent); None: the evaluator's own
+    program: Program | None = None
 
 
 def load_tables(
