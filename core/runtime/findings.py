@@ -47,10 +47,12 @@ class Finding:
         return f"{where}: {self.message}"
 
     def to_dict(self) -> dict[str, object]:
-        """The finding as the machine-readable outputs write it."""
+        """The finding as the machine-readable outputs write it (``cells``: the first
+        cells concerned, located as problems are)."""
         return {"kind": self.kind, "severity": self.severity, "table": self.table, "section": self.section,
                 "file": self.file, "field": self.field, "count": self.count, "examples": list(self.examples),
-                "message": self.message}
+                "message": self.message, "hint": self.hint,
+                "cells": [{"file": p.file, "location": p.location, "value": p.value} for p in self.located]}
 
 
 def strict_problems(findings: list[Finding]) -> list[Problem]:
