@@ -358,10 +358,14 @@ def test_default_ruleset_answers_from_interactions(host: PluginHost) -> None:
         "roadmap_listened": [True, None],          # mean listen share 0.55 > 0.5; n/a without a meeting
         "roadmap_led_by_product": [True, None],    # 1 of 2 led by product: >= 0.5
         "requirements_delivered": [True, False],
-        "satisfaction_known": [False, False],
+        # the data has no satisfaction_score column: unknown, not "no" (clientwise.runtime.absent)
+        "satisfaction_known": [None, None],
     }
     assert column(result, "tier") == ["strategic", "core"]
-    # fields missing from the data are null: not applicable, left out of the denominator
-    assert column(result, "checklist_answered") == [10, 7]
+    # fields missing from the data are null: not applicable, left out of the denominator; questions
+    # asking whether a column the data lacks is filled in (competitor_known, satisfaction_known)
+    # are unknown too, not "no"
+    assert column(result, "checklist_answered") == [8, 5]
     assert column(result, "checklist_score") == [8, 1]
-    assert column(result, "checklist_pct") == pytest.approx([80.0, 100 / 7])
+    assert column(result, "checklist_pct") == pytest.approx([100.0, 100 / 5])
+    assert column(result, "checklist_competitor_known") == [None, None]

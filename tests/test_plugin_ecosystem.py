@@ -365,7 +365,9 @@ def chaining_plugin() -> SimpleNamespace:
 def test_a_chaining_engine_failing_in_one_decision_loses_only_that_decision(register_plugin, evaluate_records) -> None:
     plugin = chaining_plugin()
     register_plugin(plugin, name="chainer")
-    result = evaluate_records(RULESET, customers=THREE, engine="chainer", strict_plugins=False)
+    # with the map review column (empty), so relationship health is computed (not unknown for lack of it)
+    customers = [{**customer, "relationship_map_reviewed": None} for customer in THREE]
+    result = evaluate_records(RULESET, customers=customers, engine="chainer", strict_plugins=False)
     assert [f.rule for f in result.faults if f.hook == "decide"] == ["value_class"]
     assert result.customers["value_class"].to_list() == [None, None, None]
     assert result.customers["tier"].to_list() == ["strategic", "core", "transactional"]  # decided as usual

@@ -215,9 +215,9 @@ def test_csv_is_utf8_without_bom_and_writes_nan_and_infinity_as_empty():
 
 def test_json_document_layout():
     document = json.loads(written(JsonWriter(), make_result()))
-    assert list(document) == ["schema", "ruleset", "as_of", "engine", "customer_count", "warnings", "provenance",
-                              "plugin_errors", "portfolio", "customers"]
-    assert (document["provenance"], document["plugin_errors"]) == ({}, [])
+    assert list(document) == ["schema", "ruleset", "as_of", "engine", "customer_count", "warnings", "data_findings",
+                              "provenance", "plugin_errors", "portfolio", "customers"]
+    assert (document["data_findings"], document["provenance"], document["plugin_errors"]) == ([], {}, [])
     assert document["schema"] == "clientwise.runtime.result/1"
     assert document["ruleset"] == {
         "name": "acme-q2", "version": "1.2.0", "hash": "0123456789abcdef0123456789abcdef",
@@ -240,14 +240,14 @@ def test_json_document_layout():
 def test_json_has_one_line_per_header_key_section_and_customer():
     lines = written(JsonWriter(), make_result(explained=False)).decode("utf-8").split("\n")
     assert lines[:2] == ["{", '  "schema":"clientwise.runtime.result/1",']
-    assert lines[7:11] == ['  "provenance":{},', '  "plugin_errors":[],', '  "portfolio":{', '    "segmentation":{"title":"Segmentation","figures":{"customers":4,'
+    assert lines[7:12] == ['  "data_findings":[],', '  "provenance":{},', '  "plugin_errors":[],', '  "portfolio":{', '    "segmentation":{"title":"Segmentation","figures":{"customers":4,'
                           '"strategic_share":0.25,"as_of":"2026-06-30","spread":null},"tables":{"tiers":[{"tier":'
                           '"strategic","customers":1,"share":0.25},{"tier":"core","customers":1,"share":null}]},'
                           '"warnings":["2 customers have no revenue"]},']
-    assert lines[12:14] == ["  },", '  "customers":[']
-    assert [line[:18] for line in lines[14:18]] == ['    {"key":"C001",', '    {"key":"C002",',
+    assert lines[13:15] == ["  },", '  "customers":[']
+    assert [line[:18] for line in lines[15:19]] == ['    {"key":"C001",', '    {"key":"C002",',
                                                     '    {"key":"C003",', '    {"key":"C004",']
-    assert lines[18:] == ["  ]", "}", ""]
+    assert lines[19:] == ["  ]", "}", ""]
 
 
 def test_json_customers_carry_outputs_actions_and_explanations():
@@ -307,7 +307,7 @@ def test_jsonl_has_a_header_then_customers_then_portfolio_lines():
     assert [line["record"] for line in lines] == ["header"] + ["customer"] * 4 + ["portfolio"] * 2
     document = json.loads(written(JsonWriter(), make_result()))
     header = lines[0]
-    assert header == {"record": "header", **{k: document[k] for k in list(document)[:8]}}
+    assert header == {"record": "header", **{k: document[k] for k in list(document)[:9]}}
     assert [{k: v for k, v in line.items() if k != "record"} for line in lines[1:5]] == document["customers"]
     assert lines[5] == {"record": "portfolio", "section": "segmentation", **document["portfolio"]["segmentation"]}
     assert lines[6]["section"] == "profitability"

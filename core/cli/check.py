@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from clientwise.cli.options import CONTEXT, engine_option, plugin_host, plugin_options
+from clientwise.cli.options import CONTEXT, engine_option, plugin_host, plugin_options, strict_data_option
 from clientwise.runtime.engine_notes import engine_notes
 from clientwise.runtime.evaluator import Evaluator, load_ruleset
 from clientwise.runtime.findings import findings_lines
@@ -18,11 +18,12 @@ from clientwise.runtime.findings import findings_lines
 @engine_option
 @plugin_options
 @click.option("--strict", is_flag=True, help="Treat lint warnings as errors (exit 2).")
-def check(ruleset: str, data: Path | None, engine: str, strict: bool) -> None:
+@strict_data_option
+def check(ruleset: str, data: Path | None, engine: str, strict: bool, strict_data: bool) -> None:
     """Validate RULESET and report every problem at once; with DATA, validate the data too.
     Then lint it: rules that can never fire or are shadowed, tier gaps, odd thresholds."""
     host = plugin_host()
-    evaluator = Evaluator(load_ruleset(ruleset, host=host), engine=engine, host=host)
+    evaluator = Evaluator(load_ruleset(ruleset, host=host), engine=engine, host=host, strict_data=strict_data)
     program = evaluator.program
     rules = sum(len(step.decision.rules) for step in program.decisions())
     derived = len(program.derived())
@@ -30,6 +31,8 @@ def check(ruleset: str, data: Path | None, engine: str, strict: bool) -> None:
     click.echo(f"ok: {identity.name} {identity.version} (hash {identity.hash[:12]})")
     click.echo(f"  files: {', '.join(identity.files)}")
     click.echo(f"  sections: {', '.join(evaluator.ruleset.sections) or 'none'}")
+    for note in program.notes:
+        click.echo(f"  switched off: {note}")
     click.echo(f"  {derived} derived fields, {rules} rules, engine {evaluator.engine.name}")
     for note in engine_notes(evaluator):
         click.echo(f"  {note}")

@@ -22,6 +22,7 @@ from clientwise.cli.options import (
     plugin_options,
     quiet_option,
     report_faults,
+    strict_data_option,
     strict_plugins,
 )
 from clientwise.output.targets import check_destination, refuse_inputs
@@ -65,12 +66,13 @@ def show_progress(quiet: bool, data: Path | None) -> bool:
 
 
 def run(ruleset: str, data: Path, as_of: str | None, fmt: str | None, output: Path | None,
-        explain: str | None, engine: str, quiet: bool) -> None:
+        explain: str | None, engine: str, quiet: bool, strict_data: bool = False) -> None:
     host = plugin_host()
     saving = planned_save(ruleset)
     with _progress(show_progress(quiet, data)) as stage:
         stage("loading the ruleset")
-        evaluator = Evaluator(load_ruleset(ruleset, host=host), engine=engine, host=host, strict_plugins=strict_plugins())
+        evaluator = Evaluator(load_ruleset(ruleset, host=host), engine=engine, host=host, strict_plugins=strict_plugins(),
+                              strict_data=strict_data)
         writer = choose_writer(evaluator.host.writers(), fmt, output) if explain is None or output else None
         if output is not None:  # refused before the work, not after it
             check_destination(output)
@@ -104,13 +106,14 @@ def run(ruleset: str, data: Path, as_of: str | None, fmt: str | None, output: Pa
 @click.option("--explain", metavar="KEY", help="Print the full decision trace for one customer.")
 @engine_option
 @quiet_option
+@strict_data_option
 @plugin_options
 @save_options
 def evaluate(ruleset: str, data: Path, as_of: str | None, fmt: str | None, output: Path | None,
-             explain: str | None, engine: str, quiet: bool) -> None:
+             explain: str | None, engine: str, quiet: bool, strict_data: bool) -> None:
     """Evaluate RULESET (a .toml path or a shipped name such as 'default') over DATA
     (a file, or a directory holding customers.*, contacts.*, interactions.*)."""
-    run(ruleset, data, as_of, fmt, output, explain, engine, quiet)
+    run(ruleset, data, as_of, fmt, output, explain, engine, quiet, strict_data)
 
 
 @click.command(context_settings=CONTEXT)

@@ -30,6 +30,10 @@ output_option = click.option("-o", "--output", type=click.Path(dir_okay=False, p
 engine_option = click.option("--engine", default="polars", show_default=True,
                              help="Decision engine (clientwise plugins lists them).")
 quiet_option = click.option("--quiet", "-q", is_flag=True, help="No progress indicator.")
+strict_data_option = click.option(
+    "--strict-data", is_flag=True,
+    help="Treat the data warnings (values no map covers, rows of unknown customers kept or left out, "
+    "tables or columns the export lacks) as errors: exit 2, nothing written.")
 
 
 F = TypeVar("F", bound=Callable[..., Any])

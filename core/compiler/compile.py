@@ -8,7 +8,7 @@ is reported at once, with the key path the section gave.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 
 from clientwise import expr
@@ -31,6 +31,7 @@ from clientwise.host.contracts import CompileContext
 from clientwise.host.manager import PluginHost
 from clientwise.ruleset import Ruleset
 from clientwise.ruleset.data import RELATED_TABLES
+from clientwise.ruleset.switch import SwitchedOff
 
 
 def core_plan(ruleset: Ruleset) -> tuple[SectionPlan, SectionPlan]:
@@ -102,7 +103,9 @@ def compile_ruleset(ruleset: Ruleset, host: PluginHost) -> Program:
         compiler = _Compiler(base_scope(ruleset), host.functions())
         for entry in plans:
             compiler.add_plan(entry.plan)
+        left_out = compiler.leave_out({name: off for off in ruleset.switched_off.values() for name in off.produces})
         compiler.add_actions()
+        left_out += compiler.left_out_actions
         steps, order = compiler.check()
     except InputError as error:  # point merged-list indices back into the user's own file
         raise type(error)([ruleset.origins.locate(p) for p in error.problems], total=error.total) from None
@@ -115,8 +118,16 @@ def compile_ruleset(ruleset: Ruleset, host: PluginHost) -> Program:
     tables_needed: set[str] = set()
     for step in steps.values():
         tables_needed |= _tables_of(step)
+    notes = tuple(off.why + (f": left out {', '.join(left_out_of(left_out, off.section))}"
+                             if left_out_of(left_out, off.section) else "")
+                  for off in ruleset.switched_off.values())
     return Program(ruleset, tuple(program_strata), tuple(_outputs(plans)), tuple(plans), frozenset(tables_needed),
-                   compiler.scope, dict(compiler.types), _provenance(plans, host))
+                   compiler.scope, dict(compiler.types), _provenance(plans, host), notes)
+
+
+def left_out_of(left_out: Sequence[tuple[str, str]], section: str) -> list[str]:
+    """What was left out because ``section`` is switched off."""
+    return [what for what, cause in left_out if cause == section]
 
 
 def _provenance(plans: Sequence[SectionEntry], host: PluginHost) -> dict[str, Origin]:
@@ -152,6 +163,11 @@ class _Compiler:
         self.actions: list[ActionRule] = []
         self.producers: dict[str, Source] = {}
         self.types: dict[str, Type] = dict(scope.fields)
+        #: items that read the outputs of a switched-off section (never checked or run)
+        self.dropped: set[int] = set()
+        #: names a switched-off section would produce, or items reading them produce -> that section
+        self.switched: dict[str, str] = {}
+        self.left_out_actions: list[tuple[str, str]] = []
 
     def order_nodes(self) -> list[OrderNode]:
         return [node for node, _ in self.items]
@@ -202,8 +218,37 @@ class _Compiler:
             self._add(node, cls, texts, templates)
         self.actions.extend(plan.actions)
 
+    def leave_out(self, switched: Mapping[str, SwitchedOff]) -> list[tuple[str, str]]:
+        """Drop the items that read what a switched-off section would produce (and the
+        items reading theirs, and so on); (item, section) for each, for the load-time note."""
+        self.switched = {name: off.section for name, off in switched.items()}
+        left_out: list[tuple[str, str]] = []
+        changed = True
+        while changed:
+            changed = False
+            for index, (node, _) in enumerate(self.items):
+                hit = sorted(node.reads & set(self.switched))
+                if index in self.dropped or not hit:
+                    continue
+                self.dropped.add(index)
+                section = self.switched[hit[0]]
+                self.switched.update({name: section for name in node.produces})
+                left_out.append((f"{node.label} (reads {hit[0]})", section))
+                changed = True
+        return left_out
+
     def add_actions(self) -> None:
         """All sections' actions form one collect-all decision, checked after everything else."""
+        if self.switched:
+            kept = []
+            for rule in self.actions:
+                hit = sorted(_text_reads(rule, self.functions) & set(self.switched))
+                if hit:
+                    self.left_out_actions.append((f"{rule.source.path} '{rule.id}' (reads {hit[0]})",
+                                                  self.switched[hit[0]]))
+                else:
+                    kept.append(rule)
+            self.actions = kept
         if not self.actions:
             return
         _check_action_ids(self.problems, self.actions)
@@ -217,6 +262,8 @@ class _Compiler:
         steps: dict[int, Step] = {}
         failed: set[str] = set()
         for index in order:
+            if index in self.dropped:
+                continue
             order_node, item = self.items[index]
             step = None
             if not order_node.reads & failed:
@@ -256,6 +303,16 @@ def _reads(nodes: dict[str, object], functions: expr.FunctionRegistry) -> frozen
         else:
             names |= expr.fields_used(node, functions)  # type: ignore[arg-type]
     return frozenset(names)
+
+
+def _text_reads(rule: ActionRule, functions: expr.FunctionRegistry) -> frozenset[str]:
+    """The names an action's condition and reason read (empty where they do not parse:
+    the compiler reports that)."""
+    try:
+        return (expr.fields_used(expr.parse(rule.when, rule.source), functions)
+                | expr.parse_template(rule.because, rule.source).fields_used(functions))
+    except InputError:
+        return frozenset()
 
 
 def _check_action_ids(problems: ProblemList, actions: Sequence[ActionRule]) -> None:

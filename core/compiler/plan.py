@@ -40,12 +40,19 @@ class DerivedField:
 
     Derived fields may use population functions (rank, share, ...) and aggregates
     over related tables; decision rules may not.
+
+    ``tolerates`` names inputs whose unknown value the expression treats as intended
+    (a scorecard leaves an unanswered criterion out, a cost counts unknown units as 0).
+    When the export lacks what such an input is computed from, this field is still
+    computed; for any other input it is unknown too (missing data is unknown, never
+    "no"; see :mod:`clientwise.runtime.absent`).
     """
 
     name: str
     expression: str
     source: Source
     description: str = ""
+    tolerates: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

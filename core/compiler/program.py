@@ -136,6 +136,9 @@ class Program:
     types: Mapping[str, Type]
     #: section ("derive", "rules" and each plugin section) -> the plugin that produced it
     provenance: Mapping[str, Origin]
+    #: what loading noticed about the ruleset: sections switched off, and the items left
+    #: out because they read those sections' outputs (shown by check, warnings of a run)
+    notes: tuple[str, ...] = ()
     _runs: dict[bool, tuple[Run, ...]] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:

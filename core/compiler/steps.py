@@ -34,6 +34,8 @@ class DerivedStep:
     description: str = ""
     reads: frozenset[str] = frozenset()
     whole_portfolio: bool = False
+    #: inputs whose unknown value the field treats as intended (``DerivedField.tolerates``)
+    tolerates: frozenset[str] = frozenset()
 
     @property
     def section(self) -> str:

@@ -52,7 +52,8 @@ class ItemChecker:
             population = any(isinstance(sub, expr.Call) and self.functions[sub.name].kind == "population"
                              for sub in expr.walk(node))
             return DerivedStep(item.name, item.expression, item.source, node=node, description=item.description,
-                               reads=expr.fields_used(node, self.functions), whole_portfolio=population)
+                               reads=expr.fields_used(node, self.functions), whole_portfolio=population,
+                               tolerates=frozenset(item.tolerates))
         if isinstance(item, Classification):
             return self.classification(item, nodes)
         return self.actions(item, nodes)  # type: ignore[arg-type]

@@ -96,6 +96,11 @@ class TableSpec(FormatKeys):
     sources: list[SourceSpec] | None = Field(
         None, description="Several exports stacked into this table, each with its own columns and format."
     )
+    optional: bool = Field(
+        False,
+        description="contacts and interactions: the export may lack this table; what is computed from it "
+        "is then unknown (not 0 or 'no') and reported as not computed.",
+    )
     orphans: Literal["error", "warn", "drop"] = Field(
         "error",
         description="contacts and interactions: rows whose customer key is not in customers: "
@@ -169,6 +174,8 @@ class DataConfig(FormatKeys):
                     f"data.{table_name}.fields must declare the key field '{self.key}' "
                     f"(add: {self.key} = {{ type = \"string\", required = true }})"
                 )
+        if self.customers.optional:
+            raise ValueError("data.customers.optional: the customers table is always required; remove it here")
         if self.customers.orphans != "error":
             raise ValueError("data.customers.orphans: orphans apply to contacts and interactions "
                              "(rows whose customer is not in customers); remove it here")

@@ -17,6 +17,7 @@ from clientwise.host.manager import PluginHost
 from clientwise.ruleset.loader import RawRuleset, content_hash
 from clientwise.ruleset.origins import Origins
 from clientwise.ruleset.model import CORE_KEYS, CoreSections, validation_problems
+from clientwise.ruleset.switch import SwitchedOff, enabled_switch, switched_off
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,9 @@ class Ruleset:
     disabled: dict[str, str] = field(default_factory=dict, repr=False)
     #: Where each id-keyed item was written, for messages (see clientwise.ruleset.origins).
     origins: Origins = field(default_factory=Origins, repr=False)
+    #: Sections switched off (``enabled = false``, or their plugin disabled by a ruleset
+    #: that extends the one defining them); see clientwise.ruleset.switch.
+    switched_off: dict[str, SwitchedOff] = field(default_factory=dict, repr=False)
 
     @property
     def name(self) -> str:
@@ -67,19 +71,35 @@ def validate(raw: RawRuleset, host: PluginHost) -> Ruleset:
 
     plugins_file = raw.section_files.get(plugin_config.KEY, raw.origin)
     disabled = plugin_config.disabled_plugins(document.get(plugin_config.KEY), file=plugins_file, problems=problems)
-    host = host.without(disabled)
+    full_host, host = host, host.without(disabled)
     handlers = host.sections()
     sections: dict[str, BaseModel] = {}
+    off: dict[str, SwitchedOff] = {}
+    data = core.data if core is not None else None
     for key, value in document.items():
         if key in CORE_KEYS or key == plugin_config.KEY:
             continue
         file = raw.section_files.get(key, raw.origin)
-        handler = handlers.get(key)
-        if handler is None:
-            problems.add(_unhandled_section(key, value, file, host, list(handlers) + list(CORE_KEYS)))
-            continue
         if not isinstance(value, dict):
             problems.add(Problem(f"[{key}] must be a table", file=file, location=key, hint=f"write [{key}] on its own line"))
+            continue
+        enabled = enabled_switch(key, value, file, problems)
+        if enabled is None:
+            continue
+        if not enabled:
+            off[key] = switched_off(key, value, file=file, location=f"{key}.enabled",
+                                    why=f"[{key}] enabled = false in {file}", host=full_host, data=data)
+            continue
+        value = {k: v for k, v in value.items() if k != "enabled"}
+        handler = handlers.get(key)
+        provider = host.switched_off_provider(key) if handler is None else None
+        if provider is not None and provider[0] in disabled and file != plugins_file:
+            # inherited from the ruleset this one extends, whose plugin this one disables
+            off[key] = switched_off(key, value, file=plugins_file, location=f"{plugin_config.KEY}.disable",
+                                    why=f"plugin '{provider[0]}' is {provider[1]}", host=full_host, data=data)
+            continue
+        if handler is None:
+            problems.add(_unhandled_section(key, value, file, host, list(handlers) + list(CORE_KEYS)))
             continue
         try:
             sections[key] = handler.model.model_validate(value)
@@ -103,6 +123,7 @@ def validate(raw: RawRuleset, host: PluginHost) -> Ruleset:
         plugin_settings=settings,
         disabled=disabled,
         origins=raw.origins,
+        switched_off=off,
     )
 
 

@@ -26,10 +26,11 @@ from clientwise.host.isolate import StepGuard
 from clientwise.host.manager import PluginHost
 from clientwise.ruleset import Ruleset, read_raw, validate
 from clientwise.ruleset.data import RELATED_TABLES
+from clientwise.runtime.absent import find_absent, without_absent
 from clientwise.runtime.assemble import assemble, identity
 from clientwise.runtime.context import EvaluationContext, after_evaluate, before_evaluate
 from clientwise.runtime.derive import derive_stratum
-from clientwise.runtime.findings import Finding, warnings_of
+from clientwise.runtime.findings import Finding, strict_problems, warnings_of
 from clientwise.runtime.load import LoadedData, load_tables
 from clientwise.runtime.loop import Deriver, Loop
 from clientwise.runtime.result import Result, RulesetIdentity
@@ -79,11 +80,14 @@ class Evaluator:
     """
 
     def __init__(self, ruleset: Ruleset | str | Path, *, engine: str = "polars", host: PluginHost | None = None,
-                 strict_plugins: bool = False):
+                 strict_plugins: bool = False, strict_data: bool = False):
         base = host or build_host()
         self.ruleset = ruleset if isinstance(ruleset, Ruleset) else load_ruleset(ruleset, host=base)
         self.host = base.without(self.ruleset.disabled)
         self.strict_plugins = strict_plugins
+        #: data-quality warnings (unmapped values, orphans kept or dropped, what the export
+        #: lacks) stop the evaluation as errors, before anything is computed or written
+        self.strict_data = strict_data
         self.engine = self.host.engine(engine)
         self.program: Program = compile_ruleset(self.ruleset, self.host)
         self._population: Population | None = None  # the last evaluated portfolio, for evaluate_one
@@ -110,7 +114,9 @@ class Evaluator:
 
     def load_data(self, data: DataSource) -> LoadedData:
         """:meth:`load`, with the findings noticed on the way (which file fed which table,
-        unmapped values, orphans kept or left out, rows filtered out)."""
+        unmapped values, orphans kept or left out, rows filtered out, what the export lacks
+        and so cannot be computed) and the program to run over this data; with
+        ``strict_data``, the warnings among the findings are errors."""
         config = self.ruleset.core.data
         findings: list[Finding] = []
         raw: Mapping[str, RawTable | list[SourceTable]]
@@ -118,8 +124,8 @@ class Evaluator:
             raw = {name: _raw_from_frame(name, frame) for name, frame in data.items()}
         else:
             raw = load_tables(Path(data), config, self.host.loaders(), needed=set(), findings=findings)
-        problems = self._missing_tables(set(raw))
         declared = config.tables()
+        problems = self._missing_tables(set(raw) | {name for name, spec in declared.items() if spec.optional})
         try:
             tables = validate_tables({name: table for name, table in raw.items() if name in declared}, config,
                                      findings)
@@ -127,7 +133,11 @@ class Evaluator:
             raise DataError([*problems, *error.problems], total=len(problems) + error.total) from None
         if problems:
             raise DataError(problems)
-        return LoadedData(tables, findings)
+        program, gaps = without_absent(self.program, find_absent(raw, config))  # missing data is unknown, never "no"
+        findings.extend(gaps)
+        if self.strict_data and strict_problems(findings):
+            raise DataError(strict_problems(findings))
+        return LoadedData(tables, findings, program)
 
     def _missing_tables(self, present: set[str]) -> list[Problem]:
         if "customers" not in present:
@@ -147,11 +157,11 @@ class Evaluator:
             ))
         return problems
 
-    def _loop(self, engine_context: DecideContext, faults: FaultRecorder, derive: Deriver, *,
+    def _loop(self, program: Program, engine_context: DecideContext, faults: FaultRecorder, derive: Deriver, *,
               inline: bool = False) -> Loop:
         engine = self.engine.inline() if inline else self.engine
         guard = StepGuard(self.host, faults, engine_context.key)
-        return Loop(self.program, engine, engine_context, guard, derive)
+        return Loop(program, engine, engine_context, guard, derive)
 
     def _decide_context(self, as_of: dt.date) -> DecideContext:
         return DecideContext(as_of, self.ruleset.core.data.key, self.host.functions(), self.ruleset.core.metadata.name)
@@ -184,13 +194,15 @@ class Evaluator:
         ctx = EvalContext(as_of=context.as_of, functions=decide_context.functions, key=key, keyed=True)
         mark = time.perf_counter()
         stage("deriving fields and deciding")
-        loop = self._loop(decide_context, faults, lambda frame, stratum: derive_stratum(frame, stratum, related, ctx))
+        program = loaded.program or self.program
+        loop = self._loop(program, decide_context, faults,
+                          lambda frame, stratum: derive_stratum(frame, stratum, related, ctx))
         decided = loop.run(customers)
         context.timings["derive+decide"] = time.perf_counter() - mark
-        self._population = Population(decided.frame, related, context.as_of)
-        result = assemble(self.program, self.host, self.engine, decided, context.as_of, faults)
+        self._population = Population(decided.frame, related, context.as_of, program)
+        result = assemble(program, self.host, self.engine, decided, context.as_of, faults)
         result.findings = list(loaded.findings)
-        result.warnings[:0] = warnings_of(loaded.findings)
+        result.warnings[:0] = [*(f"switched off: {note}" for note in program.notes), *warnings_of(result.findings)]
         after_evaluate(context, result, faults)
         _record_faults(result, faults)
         context.timings["total"] = time.perf_counter() - started
@@ -219,8 +231,8 @@ class Evaluator:
         decide_context = self._decide_context(population.as_of)
         ctx = EvalContext(as_of=population.as_of, functions=decide_context.functions, key=key, keyed=True)
         faults = FaultRecorder(self.host, self.strict_plugins)
-        loop = self._loop(decide_context, faults, OneCustomer(others, loaded, ctx), inline=True)
-        result = assemble(self.program, self.host, self.engine, loop.run(one), population.as_of, faults,
+        loop = self._loop(population.program, decide_context, faults, OneCustomer(others, loaded, ctx), inline=True)
+        result = assemble(population.program, self.host, self.engine, loop.run(one), population.as_of, faults,
                           summarize=False)
         _record_faults(result, faults)
         return result

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import polars as pl
 
+from clientwise.compiler.program import Program
 from clientwise.errors import DataError, Problem, ProblemList
 from clientwise.host.contracts import Loader, RawTable
 from clientwise.ruleset.data import DataConfig, TableSpec
@@ -34,6 +35,9 @@ class LoadedData:
 
     tables: dict[str, pl.DataFrame]
     findings: list[Finding] = field(default_factory=list)
+    #: the program to run over these tables: steps reading what the export lacks made
+    #: unknown (see clientwise.runtime.absent); None: the evaluator's own
+    program: Program | None = None
 
 
 def load_tables(

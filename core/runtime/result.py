@@ -104,6 +104,7 @@ class Result:
             "engine": self.engine,
             "customer_count": self.customers.height,
             "warnings": list(self.warnings),
+            "data_findings": [finding.to_dict() for finding in self.findings],
             "provenance": {section: dict(origin) for section, origin in self.provenance.items()},
             "plugin_errors": [fault.to_dict() for fault in self.faults],
         }

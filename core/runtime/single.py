@@ -27,7 +27,7 @@ from typing import Any
 import polars as pl
 
 from clientwise import expr
-from clientwise.compiler.program import DeriveStratum
+from clientwise.compiler.program import DeriveStratum, Program
 from clientwise.compiler.steps import DerivedStep
 from clientwise.runtime.derive import derive_stratum
 
@@ -39,6 +39,8 @@ class Population:
     frame: pl.DataFrame
     related: Mapping[str, pl.DataFrame]
     as_of: dt.date
+    #: the program as the batch ran it (steps the export could not feed made unknown)
+    program: Program
 
 
 @dataclass

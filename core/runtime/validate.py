@@ -23,13 +23,14 @@ import polars as pl
 from clientwise.errors import DataError, Problem
 from clientwise.host.contracts import RawTable
 from clientwise.ruleset.data import DataConfig, TableSpec
+from clientwise.runtime.casts import Check
 from clientwise.runtime.cell_format import cell_format
 from clientwise.runtime.cell_problems import SHOWN_PER_CHECK, ProblemReport, cell_problems
 from clientwise.runtime.findings import Finding
 from clientwise.runtime.sources import SourceTable
 from clientwise.runtime.validate_checks import FIELD_DTYPES, FieldPlan, as_text, plan_field
 from clientwise.runtime.validate_keys import KeyedPart, check_keys
-from clientwise.runtime.value_maps import unmapped_counts, unmapped_finding
+from clientwise.runtime.value_maps import unmapped_counts, unmapped_finding, unmapped_hint
 
 __all__ = ["FIELD_DTYPES", "SHOWN_PER_CHECK", "SourceTable", "validate_tables"]
 
@@ -104,7 +105,11 @@ def _validate_part(
         if plan.mapping is not None and plan.mapping.mode != "error":
             counts = unmapped_counts(out, plan.mapping.original, plan.mapping.flag)
             if counts.height:
-                findings.append(unmapped_finding(name, plan.field, counts, plan.mapping.mode, table.file))
+                positions = out.get_column(plan.mapping.flag).fill_null(False).arg_true()
+                check = Check(pl.lit(True), "no entry of the value map covers this value",
+                              unmapped_hint(name, plan.field))
+                located = cell_problems(table, plan.column, positions.head(SHOWN_PER_CHECK), check, positions.len())
+                findings.append(unmapped_finding(name, plan.field, counts, plan.mapping.mode, table.file, located))
     values = {plan.field: pl.col(plan.value_name).alias(plan.field) for plan in plans}
     return out.select([(fixed | values)[f] for f in spec.fields]), table, key_column
 

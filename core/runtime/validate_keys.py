@@ -119,8 +119,12 @@ def _report_orphans(
         f"keys {', '.join(first)}{' ...' if count > len(first) else ''} ({rows}{', ...' if count > SHOWN_PER_CHECK else ''}, "
         f"column '{part.column}')"
     )
+    hint = (f"add the customer to the customers table ({customers_file}), correct the key, or remove this row; "
+            f'with orphans = "{mode}" in [data.{table}] such rows are {effect} and only reported')
+    located = cell_problems(part.table, part.column, positions.head(SHOWN_PER_CHECK),
+                            Check(pl.lit(True), f"no customer has this key (row {effect})", hint), count)
     findings.append(Finding("orphans", "warning", table, message, file=part.table.file, field=None,
-                            count=count, examples=tuple(first)))
+                            count=count, examples=tuple(first), hint=hint, located=tuple(located)))
 
 
 def _check_duplicates(parts: Sequence[KeyedPart], keys: pl.Series, hashes: pl.Series, report: ProblemReport) -> None:

@@ -9,10 +9,12 @@ which and how often, or, with ``unmapped = "error"``, validation stops on them.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import polars as pl
 
+from clientwise.errors import Problem
 from clientwise.ruleset.sources import Target, ValueMap
 from clientwise.runtime.findings import Finding
 
@@ -78,8 +80,10 @@ def unmapped_counts(frame: pl.DataFrame, text: str, flag: str) -> pl.DataFrame:
     )
 
 
-def unmapped_finding(table: str, field: str, counts: pl.DataFrame, mode: str, file: str | None) -> Finding:
-    """The warning for values no map entry covered (``mode``: what happened to them)."""
+def unmapped_finding(table: str, field: str, counts: pl.DataFrame, mode: str, file: str | None,
+                     located: Sequence[Problem] = ()) -> Finding:
+    """The warning for values no map entry covered (``mode``: what happened to them);
+    ``located``: the first such cells as problems, for ``--strict-data``."""
     total = int(counts.get_column("count").sum())
     listed = [f"{value} ({count})" for value, count in counts.head(SHOWN_VALUES).iter_rows()]
     more = counts.height - len(listed)
@@ -92,4 +96,11 @@ def unmapped_finding(table: str, field: str, counts: pl.DataFrame, mode: str, fi
         + (" or set unmapped = \"keep\" or \"error\"" if mode == "null" else "")
     )
     return Finding("unmapped", "warning", table, message, file=file, field=field, count=total,
-                   examples=tuple(str(v) for v in counts.get_column("value").head(SHOWN_VALUES).to_list()))
+                   examples=tuple(str(v) for v in counts.get_column("value").head(SHOWN_VALUES).to_list()),
+                   hint=unmapped_hint(table, field), located=tuple(located))
+
+
+def unmapped_hint(table: str, field: str) -> str:
+    """How to map a value no entry covers."""
+    return (f"add the value to [data.{table}.fields.{field}.map] (exact, ignore_case or patterns), "
+            f"or set unmapped = \"keep\" there to use it as written")

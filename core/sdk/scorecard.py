@@ -225,11 +225,13 @@ def _sum(terms: Sequence[str], constant: float = 0) -> str:
 
 
 def _sum_fields(card: Scorecard, name: str, terms: Sequence[str], constant: float,
-                description: str) -> list[DerivedField]:
-    """One gated field holding the sum, or partial sums first when the text gets too long."""
+                description: str, tolerates: Sequence[str]) -> list[DerivedField]:
+    """One gated field holding the sum, or partial sums first when the text gets too long;
+    ``tolerates``: the criteria whose unknown value the sum leaves out as intended."""
     text = _sum(terms, constant)
+    tolerated = tuple(tolerates)
     if len(text) <= MAX_SUM_TEXT:
-        return [DerivedField(name, _gate(card, text), card.source, description)]
+        return [DerivedField(name, _gate(card, text), card.source, description, tolerated)]
     fields: list[DerivedField] = []
     chunk: list[str] = []
     for term in [*terms, ""]:
@@ -238,10 +240,10 @@ def _sum_fields(card: Scorecard, name: str, terms: Sequence[str], constant: floa
             continue
         if chunk:
             fields.append(DerivedField(f"{name}_part{len(fields) + 1}", _sum(chunk), card.source,
-                                       f"{description} (part {len(fields) + 1})"))
+                                       f"{description} (part {len(fields) + 1})", tolerated))
         chunk = [term]
     total = _sum([f.name for f in fields], constant)
-    return [*fields, DerivedField(name, _gate(card, total), card.source, description)]
+    return [*fields, DerivedField(name, _gate(card, total), card.source, description, tolerated)]
 
 
 def _bands(card: Scorecard, score: str, output: str) -> Classification | None:
@@ -281,6 +283,10 @@ def compile_scorecard(card: Scorecard) -> CompiledScorecard:
     points, possible, answered, applicable = [], [], [], []
     constant_weight = 0.0
     constant_count = 0
+    #: criteria an unknown answer leaves out of the score: the export lacking their
+    #: inputs leaves them out too; a criterion whose unknown answer counts as "no"
+    #: makes the score unknown instead (missing data is never "no")
+    optional: list[str] = []
     for criterion in card.criteria:
         value = n.value(criterion.id)
         values[criterion.id] = value
@@ -292,20 +298,21 @@ def compile_scorecard(card: Scorecard) -> CompiledScorecard:
             constant_weight += criterion.weight
             constant_count += 1
         else:
+            optional.append(value)
             possible.append(f"if_else({value} is null, 0, {number_text(criterion.weight)})")
             applicable.append(f"if_else({value} is null, 0, 1)")
-    derived += _sum_fields(card, n.points, points, 0, f"{label}: sum of weight x value over the criteria")
+    derived += _sum_fields(card, n.points, points, 0, f"{label}: sum of weight x value over the criteria", optional)
     derived += _sum_fields(card, n.possible, possible, constant_weight,
-                           f"{label}: sum of the weights of the applicable criteria")
+                           f"{label}: sum of the weights of the applicable criteria", optional)
     derived.append(DerivedField(
         n.score, f"if_else({n.possible} > 0, 100 * {n.points} / {n.possible}, null)", card.source,
         f"{label}: points as a percentage of the applicable weight (null when nothing applies)"))
-    derived += _sum_fields(card, n.answered, answered, 0, f"{label}: criteria with a value")
+    derived += _sum_fields(card, n.answered, answered, 0, f"{label}: criteria with a value", optional)
     if constant_count == 0:  # every criterion is not_applicable when unanswered: applicable = answered
         derived.append(DerivedField(n.applicable, n.answered, card.source, f"{label}: criteria counted in the score"))
     else:
         derived += _sum_fields(card, n.applicable, applicable, constant_count,
-                               f"{label}: criteria counted in the score")
+                               f"{label}: criteria counted in the score", optional)
     tones = graded([band.name for band in _ordered(card.bands)], ("bad", "warn", "good")) if card.bands else {}
     return CompiledScorecard(names=n, derived=tuple(derived), band=_bands(card, n.score, n.band), value_fields=values,
                              kinds={c.id: c.kind for c in card.criteria}, band_tones=tuple(tones.items()))

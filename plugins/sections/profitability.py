@@ -185,7 +185,8 @@ def _profit_fields(config: ProfitabilityConfig, src: Where) -> list[DerivedField
         fields.append(DerivedField(f"cost_{driver.id}",
                                    f"coalesce(count_{driver.id}, 0) * {_money(driver.unit_cost)}",
                                    where.child("unit_cost"),
-                                   f"{driver.shown()}: units times unit cost (unknown units cost 0)."))
+                                   f"{driver.shown()}: units times unit cost (unknown units cost 0).",
+                                   tolerates=(f"count_{driver.id}",)))
     costs = " + ".join(f"cost_{driver.id}" for driver in config.cost_drivers) or "0"
     fields += [
         DerivedField("cost_to_serve", costs, src("profitability.cost_drivers"), "Sum of the cost drivers."),

@@ -290,25 +290,32 @@ def summarize_relationship(
     summary = SectionSummary(section="relationship", title=title)
     scores = table.get_column(NAMES.score)
     threads = table.get_column("active_threads")
+    # roles_covered is unknown only where the export has no contacts (clientwise.runtime.absent):
+    # then nothing is "missing", it is not known
+    no_data = table.height > 0 and table.get_column("roles_covered").null_count() == table.height
     summary.figures.update({
         "customers": table.height,
         "mean_health_score": scores.mean() if scores.null_count() < scores.len() else None,
-        "single_threaded": int((threads < config.min_active_threads).fill_null(True).sum()),
-        "fully_covered": int((table.get_column("roles_covered") == len(config.required())).fill_null(False).sum()),
+        "single_threaded": None if no_data else int((threads < config.min_active_threads).fill_null(True).sum()),
+        "fully_covered": None if no_data else
+        int((table.get_column("roles_covered") == len(config.required())).fill_null(False).sum()),
     })
+    if no_data:
+        summary.warnings.append("No contact data: relationship health not computed (roles, threads and health "
+                                "scores are unknown, not missing).")
     summary.tables["bands"] = _band_table(config, table)
 
     in_matrix = _matrix_customers(config, table, key)
     rows: list[dict[str, Any]] = []
     for role in config.roles:
-        covered = table.get_column(covered_field(role)).fill_null(False)
-        top_covered = in_matrix.get_column(covered_field(role)).fill_null(False)
+        covered = table.get_column(covered_field(role))
+        top_covered = in_matrix.get_column(covered_field(role))
         rows.append({
             "role": role.id,
             "label": role.shown(),
             "required": role.required,
-            "customers_missing": int((~covered).sum()),
-            "matrix_customers_missing": int((~top_covered).sum()),
+            "customers_missing": int((~covered).fill_null(False).sum()),
+            "matrix_customers_missing": int((~top_covered).fill_null(False).sum()),
         })
     summary.tables["missing_roles"] = pl.DataFrame(rows, schema={
         "role": pl.String, "label": pl.String, "required": pl.Boolean,
@@ -323,7 +330,7 @@ def summarize_relationship(
     tiered = config.tier_field in table.columns
     scope = f"{'/'.join(config.matrix_tiers)} customers" if tiered else "customers"
     for row in rows:
-        if row["required"] and row["matrix_customers_missing"]:
+        if row["required"] and row["matrix_customers_missing"] and not no_data:
             summary.warnings.append(
                 f"{row['matrix_customers_missing']} {scope} have no {row['label'].lower()} of strength "
                 f"{config.min_strength}+ ({row['customers_missing']} customers in all).")

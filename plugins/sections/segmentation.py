@@ -106,7 +106,8 @@ class SegmentationHandler(SectionHandler[SegmentationConfig]):
                 plan.derived.append(DerivedField(
                     self.EXPIRED, f"{expires} is not null and days_since({expires}) > 0",
                     src("segmentation.override_expires_field"),
-                    "The tier override's last day is before the as-of date, so it is ignored."))
+                    "The tier override's last day is before the as-of date, so it is ignored.",
+                    tolerates=(expires,)))  # an export without expiry dates has overrides that do not expire
                 conditions.append(f"not {self.EXPIRED}")
             reason = _override_name(config, context, "override_reason_field")
             because = f"Override: {{coalesce({reason}, 'no reason recorded')}}" if reason else "Override from the data"

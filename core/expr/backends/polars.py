@@ -109,8 +109,8 @@ class PolarsCompiler(Backend[pl.Expr]):
 
     @handles(n.Literal)
     def _literal(self, node: n.Literal) -> pl.Expr:
-        if node.value is None:
-            return pl.lit(None)
+        if node.value is None:  # typed when a rule's condition is made unknown (clientwise.runtime.absent)
+            return pl.lit(None) if node.type is None or node.type.is_null else pl.lit(None, dtype=dtype_of(node.type))
         assert node.type is not None
         return pl.lit(node.value, dtype=dtype_of(node.type))
 
