@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-from clientwise.cli.history import planned_save, save_evaluation, save_options
+from clientwise.cli.history import planned_history, planned_save, save_evaluation, save_options
 from clientwise.cli.options import (
     CONTEXT,
     as_of_option,
@@ -70,9 +70,11 @@ def run(ruleset: str, data: Path, as_of: str | None, fmt: str | None, output: Pa
         stage("loading the ruleset")
         evaluator = Evaluator(load_ruleset(ruleset, host=host), engine=engine, host=host, strict_plugins=strict_plugins())
         writer = choose_writer(evaluator.host.writers(), fmt, output) if explain is None or output else None
+        day = parse_as_of(as_of)
+        history = planned_history(ruleset, evaluator, day, quiet)
         stage("evaluating")
         with evaluator:  # the engine's workers (durable) stop here, not at interpreter exit
-            result = evaluator.evaluate(data, as_of=parse_as_of(as_of), progress=stage)
+            result = evaluator.evaluate(data, as_of=day, progress=stage, history=history)
         if writer is not None:
             stage("writing")
             write_result(result, writer, output)
