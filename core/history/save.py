@@ -98,7 +98,7 @@ def save_run(store: RunStore, evaluator: Evaluator, result: Result, data: Path |
     actions = result.actions.select(pl.col(result.key).cast(pl.String).alias(KEY), "rule", "because")
     identity = result.ruleset
     with store.transaction():
-        run_id = int(store.sql("SELECT nextval('run_ids')").fetchone()[0])  # type: ignore[index]
+        run_id = int(store.value("SELECT nextval('run_ids')"))
         store.sql("INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
             run_id, label, dt.datetime.now(dt.timezone.utc).replace(tzinfo=None), result.as_of,
             identity.name, identity.version, identity.hash, list(identity.files),
