@@ -8,6 +8,8 @@ Each measurement is a fresh ``clientwise`` process, timed from start to exit:
 
 * ``evaluate``: ``clientwise evaluate default Q1 --as-of ... -o out.csv``;
 * ``evaluate --save``: the same plus ``--save --store bench/out/runs-N.duckdb``;
+* the second quarter without history (``--compare-with none``) and with it (the default
+  ruleset's trend rules read the previous run from the store), once each;
 
 repeated ``--repeat`` times, interleaved, so a busy spell of a shared machine hits
 both alike. The figure is the extra time of ``--save`` relative to ``evaluate``
@@ -79,14 +81,19 @@ def measure(customers: int, seed: int, repeat: int) -> dict[str, Any]:
     for index in range(repeat):
         plain.append(clientwise(*base))
         saving.append(clientwise(*base, "--save", "--label", f"q1-{index}", "--store", str(store)))
-    clientwise("evaluate", "default", str(second), "--as-of", second_as_of, "-o", str(report), "--quiet",
-               "--save", "--label", "q2", "--store", str(store))
+    q2 = ["evaluate", "default", str(second), "--as-of", second_as_of, "-o", str(report), "--quiet",
+          "--store", str(store)]
+    without_history = clientwise(*q2, "--compare-with", "none")
+    with_history = clientwise(*q2)  # the trend rules read the previous run (a million customers)
+    clientwise(*q2, "--save", "--label", "q2")
     compare = [clientwise("compare", "--store", str(store)) for _ in range(repeat)]
     compare_json = [clientwise("compare", "--store", str(store), "--json") for _ in range(repeat)]
     return {
         "customers": customers,
         "evaluate": plain,
         "evaluate_save": saving,
+        "q2_without_history": without_history,
+        "q2_with_history": with_history,
         "compare": compare,
         "compare_json": compare_json,
         "store_mb": store.stat().st_size / 2**20,
@@ -111,6 +118,10 @@ def table(results: list[dict[str, Any]], info: dict[str, Any]) -> str:
                          f"| {median:.0%} | {min(x[kind] for x in r['compare']):.2f} "
                          f"| {min(x[kind] for x in r['compare_json']):.2f} |")
         lines.append(f"\nstore: {r['store_mb']:,.0f} MB for {r['runs_in_store']} runs of {r['customers']:,} customers")
+        plain, read = r["q2_without_history"], r["q2_with_history"]
+        lines.append(f"second quarter: evaluate --compare-with none {plain['wall']:.2f} s wall, {plain['cpu']:.2f} s CPU; "
+                     f"reading the previous run for the trend rules {read['wall']:.2f} s wall, {read['cpu']:.2f} s CPU "
+                     f"({read['cpu'] / plain['cpu'] - 1:+.0%} CPU)")
     return "\n".join(lines)
 
 

@@ -273,7 +273,7 @@ def test_spec_metadata_is_complete() -> None:
         "abs", "min", "max", "round", "ceil", "floor", "coalesce", "if_else", "lower", "upper", "contains",
         "startswith", "date", "days_since", "months_since", "rank", "row_number", "rank_pct", "share", "cumshare",
         "ntile", "median", "mean", "sum", "count", "customer_count", "count_of", "sum_of", "mean_of", "min_of",
-        "max_of", "count_distinct_of", "max_per_day",
+        "max_of", "count_distinct_of", "max_per_day", "previous", "change", "runs_since", "days_since_review",
     }
     for spec in names.values():
         assert spec.doc and spec.example and spec.signature.startswith(spec.name + "(")

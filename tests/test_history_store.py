@@ -136,6 +136,59 @@ def test_migrations_apply_once_in_order_and_are_recorded(tmp_path: Path) -> None
             pass
 
 
+def test_a_layout_1_store_is_upgraded_with_its_runs_kept_and_findings_stored_from_then_on(
+        tmp_path: Path, evaluated) -> None:
+    """A store as clientwise with layout 1 wrote it (no findings table) is migrated on
+    first use: its runs read back unchanged, with no findings, and new runs store theirs."""
+    evaluator, result = evaluated
+    path = tmp_path / "s.duckdb"
+    with open_store(path, write=True, migrations=schema.MIGRATIONS[:1]) as store:
+        assert store.version() == 1 and not store.has_table("findings")
+        # what layout 1 saved: every table but findings
+        store.sql("CREATE TABLE findings (run_id BIGINT, position INTEGER, kind VARCHAR, severity VARCHAR, "
+                  "table_name VARCHAR, field VARCHAR, file VARCHAR, message VARCHAR, count BIGINT, "
+                  "examples VARCHAR[])")
+        old_id = save_run(store, evaluator, result, demo_path(), label="old")
+        store.sql("DROP TABLE findings")
+    with duckdb.connect(str(path), read_only=True) as con:
+        assert con.execute("SELECT max(version) FROM schema_version").fetchall() == [(1,)]
+    code, out = invoke("history", "--store", str(path))  # a reading command upgrades it too
+    assert code == 0 and "old" in out, out
+    with open_store(path, write=True) as store:
+        assert store.version() == schema.CURRENT_VERSION == 2
+        steps = store.rows("SELECT version, description FROM schema_version ORDER BY version")
+        assert [(s["version"], s["description"]) for s in steps] == [(1, schema.MIGRATIONS[0].description),
+                                                                    (2, "data-quality findings per run")]
+        back = load_result(store, run_info(store, old_id))
+        assert back.customers.equals(result.customers) and back.findings == []
+        new_id = save_run(store, evaluator, result, demo_path(), label="new")
+        stored = load_result(store, run_info(store, new_id)).findings
+    assert result.findings and stored == result.findings
+    kinds = {f.kind for f in stored}
+    assert "source" in kinds  # which file fed which table, with its severity and counts
+    with duckdb.connect(str(path), read_only=True) as con:
+        rows = con.execute("SELECT table_name, severity, count(*) FROM findings WHERE run_id = ? GROUP BY ALL",
+                           [new_id]).fetchall()
+    assert {r[0] for r in rows} >= {"customers", "contacts", "interactions"}
+
+
+def test_a_store_newer_than_this_clientwise_is_refused_for_every_use(tmp_path: Path, evaluated) -> None:
+    evaluator, result = evaluated
+    path = tmp_path / "s.duckdb"
+    with open_store(path, write=True) as store:
+        save_run(store, evaluator, result, demo_path(), label="q")
+    with duckdb.connect(str(path)) as con:
+        con.execute("INSERT INTO schema_version VALUES (?, 'from the future', now()::TIMESTAMP, '9.0')",
+                    [schema.CURRENT_VERSION + 1])
+    for write in (False, True):
+        with pytest.raises(InputError, match=f"store layout {schema.CURRENT_VERSION + 1}"):
+            with open_store(path, write=write):
+                pass
+    code, out = invoke("evaluate", "default", str(demo_path()), "--as-of", AS_OF, "-o", str(tmp_path / "x.csv"),
+                       "--store", str(path))  # trend functions read the store: refused the same way
+    assert code == 2 and "newer clientwise" in out and not (tmp_path / "x.csv").exists()
+
+
 def test_a_file_that_is_not_a_store_and_a_missing_store_say_what_to_do(tmp_path: Path) -> None:
     other = tmp_path / "other.duckdb"
     with duckdb.connect(str(other)) as con:
@@ -149,7 +202,7 @@ def test_a_file_that_is_not_a_store_and_a_missing_store_say_what_to_do(tmp_path:
     code, out = invoke("history", "--store", str(tmp_path / "none.duckdb"))
     assert code == 2 and "no run store here" in out and "--save" in out
     code, out = invoke("demo", "--label", "x")
-    assert code == 2 and "--label and --store only apply to a saved run" in out
+    assert code == 2 and "--label only applies to a saved run" in out
 
 
 def test_history_lists_shows_and_forgets_from_the_command_line(tmp_path: Path) -> None:

@@ -36,6 +36,7 @@ from clientwise.runtime.evaluator import Evaluator
 from clientwise.runtime.explain import show_value
 from clientwise.runtime.outputs import RULE_SUFFIX
 from clientwise.runtime.result import Result
+from clientwise.runtime.trend import GivenHistory
 
 
 @dataclass(frozen=True)
@@ -102,12 +103,19 @@ def run_case(evaluator: Evaluator, located: LocatedCase) -> CaseOutcome:
             raise InputError(problems)
         bound = with_fixed(evaluator, case, located)
         tables = case_tables(case, evaluator.ruleset, located.path, located.file)
-        result = bound.evaluate(tables, as_of=case.as_of)
+        result = bound.evaluate(tables, as_of=case.as_of, history=case_history(case, evaluator.ruleset))
         _compare(bound, result, located, outcome)
     except InputError as error:
         outcome.status = "error"
         outcome.problems = [_in_case(p, located) for p in error.problems]
     return outcome
+
+
+def case_history(case: TestCase, ruleset: Any) -> GivenHistory | None:
+    """The case's ``previous`` runs as the history trend functions read; None without any."""
+    if not case.previous:
+        return None
+    return GivenHistory.from_records(ruleset.core.data.key, [(run.as_of, run.customers) for run in case.previous])
 
 
 def _in_case(problem: Problem, located: LocatedCase) -> Problem:
@@ -214,6 +222,18 @@ def case_problems(evaluator: Evaluator, located: LocatedCase) -> list[Problem]:
                                     location=f"{located.path}.fixed.{name}",
                                     hint=did_you_mean(name, derived) or "fix only derived fields (e.g. segment_rank)"))
     key = evaluator.ruleset.core.data.key
+    stored = {*program.types, *(s.output for s in program.steps() if isinstance(s, ClassificationStep))}
+    for number, run in enumerate(case.previous):
+        for index, record in enumerate(run.customers):
+            where = f"{located.path}.previous[{number}].customers[{index}]"
+            if record.get(key) is None:
+                problems.append(Problem(f"this earlier run's customer has no '{key}'", file=located.file,
+                                        location=where, hint=f'add {key} = "C1"'))
+            for column in sorted(set(record) - stored - {key}):
+                problems.append(Problem(f"'{column}' is not a value the ruleset computes, so no run stores it",
+                                        file=located.file, location=f"{where}.{column}",
+                                        hint=did_you_mean(column, sorted(stored)) or "give outputs such as "
+                                                                                    "health_score or tier"))
     for index, record in enumerate(case.customers):
         if customer_key(record, evaluator.ruleset) is None:
             problems.append(Problem(f"this customer has no '{key}'", file=located.file,

@@ -10,6 +10,7 @@ from clientwise.cli.options import CONTEXT, engine_option, plugin_host, plugin_o
 from clientwise.runtime.engine_notes import engine_notes
 from clientwise.runtime.evaluator import Evaluator, load_ruleset
 from clientwise.runtime.findings import findings_lines
+from clientwise.runtime.trend import trend_users
 
 
 @click.command(context_settings=CONTEXT)
@@ -36,6 +37,13 @@ def check(ruleset: str, data: Path | None, engine: str, strict: bool, strict_dat
     click.echo(f"  {derived} derived fields, {rules} rules, engine {evaluator.engine.name}")
     for note in engine_notes(evaluator):
         click.echo(f"  {note}")
+    users = trend_users(program.steps(), evaluator.host.functions())
+    if users:
+        click.echo(f"  trend: {len(users)} rules or fields read earlier saved runs of '{identity.name}' (previous, "
+                   f"change, runs_since, days_since_review): {', '.join(users[:4])}"
+                   + (f" and {len(users) - 4} more" if len(users) > 4 else ""))
+        click.echo("    without a run store holding an earlier run (clientwise evaluate --save) they are unknown, "
+                   "so these rules are not applicable and do not fire")
     if program.tables_needed:
         click.echo(f"  needs tables: customers, {', '.join(sorted(program.tables_needed))}")
     if data is not None:

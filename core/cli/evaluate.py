@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-from clientwise.cli.history import planned_save, save_evaluation, save_options
+from clientwise.cli.history import planned_history, planned_save, save_evaluation, save_options
 from clientwise.cli.options import (
     CONTEXT,
     as_of_option,
@@ -78,9 +78,11 @@ def run(ruleset: str, data: Path, as_of: str | None, fmt: str | None, output: Pa
             check_destination(output)
             refuse_inputs(output, [*evaluator.ruleset.files, data,
                                    *input_files(data, evaluator.ruleset.core.data, evaluator.host.loaders())])
+        day = parse_as_of(as_of)
+        history = planned_history(ruleset, evaluator, day, quiet)
         stage("evaluating")
         with evaluator:  # the engine's workers (durable) stop here, not at interpreter exit
-            result = evaluator.evaluate(data, as_of=parse_as_of(as_of), progress=stage)
+            result = evaluator.evaluate(data, as_of=day, progress=stage, history=history)
         if writer is not None:
             stage("writing")
             write_result(result, writer, output)

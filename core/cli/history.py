@@ -40,8 +40,12 @@ def save_options(command: F) -> F:
                      help="With --save: a name for the run, e.g. 2026-Q2."),
         click.option("--store", metavar="PATH", type=click.Path(dir_okay=False, path_type=Path), expose_value=False,
                      callback=remember("save_store"),
-                     help="With --save: the run store (default: CLIENTWISE_STORE, else clientwise-runs.duckdb "
+                     help="The run store --save writes and trend functions (previous, change, runs_since, "
+                          "days_since_review) read (default: CLIENTWISE_STORE, else clientwise-runs.duckdb "
                           "next to the ruleset, or in the current directory for a shipped ruleset)."),
+        click.option("--compare-with", metavar="RUN", expose_value=False, callback=remember("compare_with"),
+                     help="The earlier run trend functions read (an id or label; 'none': no history). Default: "
+                          "the latest run of the same ruleset name with an earlier as-of date."),
     ]):
         command = option(command)
     return command
@@ -55,8 +59,8 @@ def planned_save(ruleset: str) -> SaveRequest | None:
     options = (ctx.find_root().obj or {}) if ctx else {}
     label, store = options.get("save_label"), options.get("save_store")
     if not options.get("save"):
-        if label or store:
-            raise InputError(Problem("--label and --store only apply to a saved run", location="--save",
+        if label:
+            raise InputError(Problem("--label only applies to a saved run", location="--save",
                                      hint="add --save to record the run"))
         return None
     request = SaveRequest(store_path(store, ruleset), label)
@@ -67,6 +71,31 @@ def planned_save(ruleset: str) -> SaveRequest | None:
         raise InputError(Problem("the run store's folder does not exist", file=str(request.store),
                                  hint=f"create {request.store.parent} first, or pass another --store"))
     return request
+
+
+def planned_history(ruleset: str, evaluator: Any, as_of: Any, quiet: bool) -> Any:
+    """The earlier runs the ruleset's trend functions read (a ``StoredHistory``), or None:
+    the ruleset has no trend functions, there is no store, or ``--compare-with none``."""
+    from clientwise.history.store import store_path
+    from clientwise.history.trend import StoredHistory
+
+    ctx = click.get_current_context(silent=True)
+    options = (ctx.find_root().obj or {}) if ctx else {}
+    reference = options.get("compare_with")
+    if not evaluator.trend:
+        if reference is not None:
+            raise InputError(Problem("the ruleset reads no earlier run (it uses no trend function: "
+                                     "previous, change, runs_since, days_since_review)", location="--compare-with",
+                                     hint="leave --compare-with out, or add trend rules (docs/history.md)"))
+        return None
+    path = store_path(options.get("save_store"), ruleset)
+    found = StoredHistory.find(path, evaluator.ruleset.core.data.key, evaluator.identity.name, as_of, reference)
+    if not quiet and found is not None:
+        described = found.describe()
+        click.echo(f"trend functions read {clean(described)} from {path}" if described else
+                   f"trend functions: no earlier run of '{clean(evaluator.identity.name)}' in {path}, so they are "
+                   "unknown", err=True)
+    return found
 
 
 def save_evaluation(request: SaveRequest | None, evaluator: Any, result: Any, data: Path) -> None:

@@ -329,6 +329,14 @@ class Checker(Backend[n.Node]):
             self.error(f"{spec.name}() takes {spec.arity_text()}, got {count}", node.span,
                        f"call it as {spec.usage}")
             return node
+        if spec.trend is not None and inside is not None:
+            self.error(f"{spec.name}() reads earlier runs of the customer and cannot be used inside "
+                       f"{inside.function}()", node.span, "compute it as a separate derived field in [derive]")
+            return node
+        if spec.trend == "previous" and not isinstance(node.args[0], n.Field):
+            self.error(f"{spec.name}() takes a field, whose value the previous run stored", node.args[0].span,
+                       f"call it as {spec.usage}, e.g. {spec.name}(health_score)")
+            return node
         args = self._aggregate_args(spec, node) if spec.kind == "aggregate" else \
             [self.generate(a, inside) for a in node.args]
         out = replace(node, args=tuple(args))

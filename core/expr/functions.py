@@ -36,6 +36,8 @@ if TYPE_CHECKING:
     from clientwise.expr.nodes import Node
 
 FunctionKind = Literal["scalar", "population", "aggregate"]
+#: What a trend function reads from earlier saved runs (:mod:`clientwise.expr.trend`).
+TrendKind = Literal["previous", "streak", "reviewed"]
 #: A check on an argument that must be written as a literal: (accepts value?, "what it must be").
 LiteralRule = tuple[Callable[[Any], bool], str]
 
@@ -82,6 +84,9 @@ class CallInfo:
     as_of: dt.date
     key: str
     keys: tuple[Any, ...] | None = None
+    #: Set by the reference evaluator for functions that read the run history
+    #: (``FunctionSpec.trend``): the customer's row, hidden history columns included.
+    row: Mapping[str, Any] | None = None
 
     def literal(self, index: int, default: Any = None) -> Any:
         """The value of a literal argument (see ``FunctionSpec.literal_args``)."""
@@ -134,6 +139,13 @@ class FunctionSpec:
     #: group-by adds partial sums in an order that changes with the thread count, so a
     #: float sum would change in its last digit between runs (:mod:`clientwise.expr.summation`).
     in_order: Callable[[pl.Series, list[pl.Series], int, CallInfo], pl.Series] | None = None
+    #: Scalar only: the function reads earlier saved runs (:mod:`clientwise.expr.trend`):
+    #: ``"previous"`` the previous run's value of its first argument (a field),
+    #: ``"streak"`` how many runs in a row its first argument (a condition) held,
+    #: ``"reviewed"`` the as-of date of the customer's latest earlier run. The runtime
+    #: puts what it read in hidden columns (``trend.previous_column`` ...) the
+    #: implementations read: polars by name, Python from ``CallInfo.row``.
+    trend: TrendKind | None = None
 
     def __post_init__(self) -> None:
         if not self.name.isidentifier():
@@ -142,6 +154,10 @@ class FunctionSpec:
             raise ValueError(f"function {self.name}: unknown kind {self.kind!r}")
         if self.max_args is not None and self.max_args < self.min_args:
             raise ValueError(f"function {self.name}: max_args < min_args")
+        if self.trend is not None and self.kind != "scalar":
+            raise ValueError(f"function {self.name}: only scalar functions read the run history")
+        if self.trend in ("previous", "streak") and self.min_args < 1:
+            raise ValueError(f"function {self.name}: a {self.trend} function needs an argument")
         if self.kind == "aggregate" and self.min_args < 1:
             raise ValueError(f"aggregate {self.name} needs a table as first argument")
 

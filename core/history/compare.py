@@ -148,7 +148,7 @@ def compare(a_info: RunInfo, a: Result, b_info: RunInfo, b: Result,
                  .join(common.select(key, *([pl.col(f"{tier}{B}").alias(tier)] if tier else [])), on=key, how="left")
                  .select(*ids, *([tier] if tier else []), f"{HEALTH}_then", f"{HEALTH}_now", f"{HEALTH}_change")
                  .sort(f"{HEALTH}_change", key))
-    split = _split(a_info, b_info, reevaluated)
+    split = ruleset_change(a_info, b_info, reevaluated)
     migrations = [_migration(pairs, output, class_order(output, [a, b]), measure_label is not None)
                   for output in classes]
     if split and split.split and reevaluated is not None and reevaluated.result is not None:
@@ -158,10 +158,10 @@ def compare(a_info: RunInfo, a: Result, b_info: RunInfo, b: Result,
     return Comparison(
         a=a_info, b=b_info, key=key, name=name, measure_label=measure_label, migrations=migrations,
         gained=gained, lost=lost, health_drops=drops, scores=deltas, score_columns=scores,
-        checklist=_checklist(a, b), actions=_action_table(changes, action_texts or {}),
+        checklist=checklist_changes(a, b), actions=action_table(changes, action_texts or {}),
         action_customers=changes.filter((pl.col("gained").list.len() + pl.col("lost").list.len()) > 0),
-        tier_mix=_tier_mix(a, b), headline=_headline(a, b), figures=figures_side_by_side(a.summaries, b.summaries),
-        ruleset_change=split, notes=_notes(a_info, b_info))
+        tier_mix=tier_mix(a, b), headline=headline(a, b), figures=figures_side_by_side(a.summaries, b.summaries),
+        ruleset_change=split, notes=notes(a_info, b_info))
 
 
 def class_order(output: str, results: list[Result]) -> list[str]:
@@ -179,7 +179,13 @@ def class_order(output: str, results: list[Result]) -> list[str]:
 
 
 def _migration(pairs: pl.DataFrame, output: str, order: list[str], weighted: bool) -> Migration:
-    found = matrix(pairs.rename({f"{MEASURE}{B}": MEASURE}), output, MEASURE if weighted else None)
+    return migration_of(output, order, matrix(pairs.rename({f"{MEASURE}{B}": MEASURE}), output,
+                                              MEASURE if weighted else None))
+
+
+def migration_of(output: str, order: list[str], found: pl.DataFrame) -> Migration:
+    """A migration from its matrix (from, to, customers[, measure]): classes in ``order``, then
+    any others alphabetically, then (none); how many customers moved."""
     seen = list(dict.fromkeys([*found["from"], *found["to"]]))
     order = [c for c in order if c in seen] + sorted(c for c in seen if c not in order and c != NONE) + \
         ([NONE] if NONE in seen else [])
@@ -211,7 +217,7 @@ def _attribute(migrations: list[Migration], a: pl.DataFrame, again: pl.DataFrame
         migration.causes = {cause: int(count or 0) for cause, count in counts.items()}
 
 
-def _split(a: RunInfo, b: RunInfo, reevaluated: Reevaluation | None) -> RulesetChange | None:
+def ruleset_change(a: RunInfo, b: RunInfo, reevaluated: Reevaluation | None) -> RulesetChange | None:
     if a.ruleset.hash == b.ruleset.hash:
         return None
     names = [f"{r.name} {r.version} (hash {r.hash[:12]})" for r in (a.ruleset, b.ruleset)]
@@ -220,7 +226,7 @@ def _split(a: RunInfo, b: RunInfo, reevaluated: Reevaluation | None) -> RulesetC
     return RulesetChange(names[0], names[1], reevaluated.result is not None, reevaluated.reason)
 
 
-def _checklist(a: Result, b: Result) -> pl.DataFrame | None:
+def checklist_changes(a: Result, b: Result) -> pl.DataFrame | None:
     tables = [r.summary("checklist").tables.get("questions") if r.summary("checklist") else None for r in (a, b)]
     if tables[0] is None or tables[1] is None:
         return None
@@ -231,13 +237,18 @@ def _checklist(a: Result, b: Result) -> pl.DataFrame | None:
                          (pl.col("yes_now") - pl.col("yes_then")).alias("change"))
 
 
-def _action_table(changes: pl.DataFrame, texts: dict[str, tuple[str, int]]) -> pl.DataFrame:
+def action_table(changes: pl.DataFrame, texts: dict[str, tuple[str, int]]) -> pl.DataFrame:
     """Per action rule: customers for whom it is new, resolved, persisting (customers in both runs)."""
     counted = [changes.select(pl.col(kind).explode().alias("rule")).drop_nulls()
                .group_by("rule").agg(pl.len().cast(pl.Int64).alias(label))
                for kind, label in (("gained", "new"), ("lost", "resolved"), ("kept", "persisting"))]
     table = counted[0].join(counted[1], on="rule", how="full", coalesce=True).join(
         counted[2], on="rule", how="full", coalesce=True).with_columns(pl.col("new", "resolved", "persisting").fill_null(0))
+    return labelled_actions(table, texts)
+
+
+def labelled_actions(table: pl.DataFrame, texts: dict[str, tuple[str, int]]) -> pl.DataFrame:
+    """Counts per rule (rule, new, resolved, persisting) with each rule's action and priority, most urgent first."""
     return table.with_columns(
         pl.col("rule").replace_strict({r: t[0] for r, t in texts.items()}, default=None,
                                       return_dtype=pl.String).alias("action"),
@@ -246,7 +257,7 @@ def _action_table(changes: pl.DataFrame, texts: dict[str, tuple[str, int]]) -> p
     ).select("rule", "action", "priority", "new", "resolved", "persisting").sort("priority", "rule", nulls_last=True)
 
 
-def _tier_mix(a: Result, b: Result) -> pl.DataFrame | None:
+def tier_mix(a: Result, b: Result) -> pl.DataFrame | None:
     found = [r.summary("segmentation").tables.get("tiers") if r.summary("segmentation") else None for r in (a, b)]
     if found[0] is None or found[1] is None:
         return None
@@ -259,7 +270,7 @@ def _tier_mix(a: Result, b: Result) -> pl.DataFrame | None:
         "target_min", "target_max")
 
 
-def _headline(a: Result, b: Result) -> list[tuple[str, str, Any, Any]]:
+def headline(a: Result, b: Result) -> list[tuple[str, str, Any, Any]]:
     rows = []
     for section, figure, label, kind in HEADLINE:
         sa, sb = a.summary(section), b.summary(section)
@@ -268,7 +279,7 @@ def _headline(a: Result, b: Result) -> list[tuple[str, str, Any, Any]]:
     return rows
 
 
-def _notes(a: RunInfo, b: RunInfo) -> list[str]:
+def notes(a: RunInfo, b: RunInfo) -> list[str]:
     notes = []
     if a.as_of > b.as_of:
         notes.append(f"{a.source} is as of {a.as_of}, after {b.source} ({b.as_of}): 'then' is the later date")

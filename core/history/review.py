@@ -10,7 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from clientwise.errors import InputError, Problem
-from clientwise.history.compare import CLASSES, NUMERIC_KINDS, Comparison, compare
+from clientwise.history.compare import CLASSES, NUMERIC_KINDS, Comparison, compare, ruleset_change
+from clientwise.history.compare_sql import compare_stored
 from clientwise.history.results_file import load_results_file, looks_like_results_file
 from clientwise.history.runs import RunInfo, action_texts, load_result, resolve, run_info
 from clientwise.history.split import Reevaluation, reevaluate
@@ -45,19 +46,39 @@ def _from_store(store_path: Path, references: list[str]) -> list[Loaded]:
 
 def load_pair(references: list[str], store_path: Path) -> list[Loaded]:
     """The runs named (id, label or results file); ``previous`` and ``latest`` fill in what is not named."""
-    if len(references) > 2:
-        raise InputError(Problem("compare takes at most two runs", location="RUN_A RUN_B"))
-    named = [*references, "latest"] if len(references) == 1 else (list(references) or ["previous", "latest"])
+    named = _named(references)
     files = [looks_like_results_file(r) for r in named]
     stored = iter(_from_store(store_path, [r for r, f in zip(named, files) if not f]) if not all(files) else [])
     return [load_results_file(Path(r)) if is_file else next(stored) for r, is_file in zip(named, files)]
 
 
+def _named(references: list[str]) -> list[str]:
+    if len(references) > 2:
+        raise InputError(Problem("compare takes at most two runs", location="RUN_A RUN_B"))
+    return [*references, "latest"] if len(references) == 1 else (list(references) or ["previous", "latest"])
+
+
 def review(references: list[str], store_path: Path, split: bool = True, host: PluginHost | None = None) -> Comparison:
     """Compare the two runs; when their rulesets differ, split the effects if the old input is there
-    (re-evaluated with ``host``, the command's plugins)."""
+    (re-evaluated with ``host``, the command's plugins).
+
+    Two runs of the store are compared by DuckDB on the stored tables
+    (:mod:`clientwise.history.compare_sql`), unless the split needs the re-evaluated
+    input in memory; a results file is compared in memory.
+    """
+    named = _named(references)
+    stored = not any(looks_like_results_file(r) for r in named)
+    if stored:
+        with open_store(store_path, write=False) as store:
+            a_info, b_info = (run_info(store, resolve(store, r)) for r in named)
+            reevaluated = _reevaluated(a_info, b_info, split, host)
+            if reevaluated is None or reevaluated.result is None:
+                return compare_stored(store, a_info, b_info, ruleset_change(a_info, b_info, reevaluated))
     (a_info, a, a_texts), (b_info, b, b_texts) = load_pair(references, store_path)
-    reevaluated: Reevaluation | None = None
-    if a_info.ruleset.hash != b_info.ruleset.hash and split:
-        reevaluated = reevaluate(a_info, b_info, host)
+    if not stored:
+        reevaluated = _reevaluated(a_info, b_info, split, host)
     return compare(a_info, a, b_info, b, {**a_texts, **b_texts}, reevaluated)
+
+
+def _reevaluated(a: RunInfo, b: RunInfo, split: bool, host: PluginHost | None) -> Reevaluation | None:
+    return reevaluate(a, b, host) if a.ruleset.hash != b.ruleset.hash and split else None

@@ -22,6 +22,7 @@ from clientwise.history import tables
 from clientwise.history.fingerprint import InputFile
 from clientwise.history.save import KEY, NAME, SEQ
 from clientwise.history.store import RunStore
+from clientwise.runtime.findings import Finding
 from clientwise.runtime.result import Result, RulesetIdentity
 
 _OUTPUT_FIELDS = {"label", "kind", "detail"}
@@ -145,10 +146,13 @@ def load_result(store: RunStore, info: RunInfo, *, columns: list[str] | None = N
                if _OUTPUT_FIELDS <= set(c) and c["name"] in customers.columns]
     warnings = [r["message"] for r in store.rows(
         "SELECT message FROM warnings WHERE run_id = ? ORDER BY position", [info.run_id])]
+    findings = [Finding(r["kind"], r["severity"], r["table_name"], r["message"], file=r["file"], field=r["field"],
+                        count=int(r["count"]), examples=tuple(r["examples"]))
+                for r in store.rows("SELECT * FROM findings WHERE run_id = ? ORDER BY position", [info.run_id])]
     return Result(ruleset=info.ruleset, as_of=info.as_of, engine=info.engine, key=info.key_field, name=name,
                   customers=customers, actions=result_actions, columns=outputs,
                   summaries=_summaries(store, info.run_id, summary_tables), warnings=warnings,
-                  provenance=info.provenance)
+                  provenance=info.provenance, findings=findings)
 
 
 def _actions(store: RunStore, info: RunInfo, customers: pl.DataFrame) -> pl.DataFrame:

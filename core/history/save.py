@@ -98,7 +98,7 @@ def save_run(store: RunStore, evaluator: Evaluator, result: Result, data: Path |
     actions = result.actions.select(pl.col(result.key).cast(pl.String).alias(KEY), "rule", "because")
     identity = result.ruleset
     with store.transaction():
-        run_id = int(store.sql("SELECT nextval('run_ids')").fetchone()[0])  # type: ignore[index]
+        run_id = int(store.value("SELECT nextval('run_ids')"))
         store.sql("INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
             run_id, label, dt.datetime.now(dt.timezone.utc).replace(tzinfo=None), result.as_of,
             identity.name, identity.version, identity.hash, list(identity.files),
@@ -113,10 +113,29 @@ def save_run(store: RunStore, evaluator: Evaluator, result: Result, data: Path |
         tables.append(store, "action_rules", run_id, action_rules(evaluator))
         tables.append(store, "actions", run_id, actions)
         _save_summaries(store, run_id, result)
+        tables.append(store, "findings", run_id, findings_frame(result))
         tables.append(store, "warnings", run_id, pl.DataFrame(
             {"position": list(range(len(result.warnings))), "message": list(result.warnings)},
             schema={"position": pl.Int32, "message": pl.String}))
     return run_id
+
+
+def findings_frame(result: Result) -> pl.DataFrame:
+    """The run's data-quality findings (:mod:`clientwise.runtime.findings`), one row each."""
+    found = result.findings
+    return pl.DataFrame({
+        "position": list(range(len(found))),
+        "kind": [f.kind for f in found],
+        "severity": [f.severity for f in found],
+        "table_name": [f.table for f in found],
+        "field": [f.field for f in found],
+        "file": [f.file for f in found],
+        "message": [f.message for f in found],
+        "count": [f.count for f in found],
+        "examples": [list(f.examples) for f in found],
+    }, schema={"position": pl.Int32, "kind": pl.String, "severity": pl.String, "table_name": pl.String,
+               "field": pl.String, "file": pl.String, "message": pl.String, "count": pl.Int64,
+               "examples": pl.List(pl.String)})
 
 
 def _save_summaries(store: RunStore, run_id: int, result: Result) -> None:

@@ -102,6 +102,20 @@ MIGRATIONS: tuple[Migration, ...] = (
             SELECT a.run_id, a.key, r.rule, r.action, r.priority, a.because
             FROM actions a JOIN action_rules r ON a.run_id = r.run_id AND a.rule = r.rule""",
     )),
+    Migration(2, "data-quality findings per run", (
+        """CREATE TABLE findings (
+            run_id BIGINT NOT NULL,
+            position INTEGER NOT NULL,
+            kind VARCHAR NOT NULL,
+            severity VARCHAR NOT NULL,
+            table_name VARCHAR NOT NULL,
+            field VARCHAR,
+            file VARCHAR,
+            message VARCHAR NOT NULL,
+            count BIGINT NOT NULL,
+            examples VARCHAR[] NOT NULL
+        )""",
+    )),
 )
 
 #: The layout this clientwise writes and reads.
@@ -109,7 +123,7 @@ CURRENT_VERSION = MIGRATIONS[-1].version
 
 #: Tables every run has rows in (besides the wide customers and portfolio tables).
 RUN_TABLES = ("runs", "inputs", "customers", "action_rules", "actions", "summaries", "summary_tables",
-              "warnings")
+              "warnings", "findings")
 
 
 def pending(version: int, migrations: tuple[Migration, ...] = MIGRATIONS) -> list[Migration]:

@@ -80,6 +80,11 @@ class RunStore:
     def sql(self, query: str, parameters: list[Any] | None = None) -> duckdb.DuckDBPyConnection:
         return self.connection.execute(query, parameters or [])
 
+    def value(self, query: str, parameters: list[Any] | None = None) -> Any:
+        """The query's one value; every row fetched, so the connection is free for the next query."""
+        rows = self.sql(query, parameters).fetchall()
+        return rows[0][0] if rows else None
+
     def rows(self, query: str, parameters: list[Any] | None = None) -> list[dict[str, Any]]:
         """The query's rows as dicts, column name -> value."""
         cursor = self.sql(query, parameters)
@@ -87,9 +92,8 @@ class RunStore:
         return [dict(zip(names, row)) for row in cursor.fetchall()]
 
     def has_table(self, name: str) -> bool:
-        found = self.sql("SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() "
-                         "AND lower(table_name) = lower(?)", [name]).fetchone()
-        return bool(found and found[0])
+        return bool(self.value("SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() "
+                               "AND lower(table_name) = lower(?)", [name]))
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
@@ -108,8 +112,8 @@ class RunStore:
     def version(self) -> int:
         if not self.has_table("schema_version"):
             return 0
-        found = self.sql("SELECT max(version) FROM schema_version").fetchone()
-        return int(found[0]) if found and found[0] is not None else 0
+        found = self.value("SELECT max(version) FROM schema_version")
+        return int(found) if found is not None else 0
 
     def migrate(self, migrations: tuple[Migration, ...] = MIGRATIONS) -> None:
         """Apply the migrations this store lacks, all in one transaction."""
@@ -173,8 +177,7 @@ def _checked_version(store: RunStore, migrations: tuple[Migration, ...]) -> int:
 
 
 def _has_other_tables(store: RunStore) -> bool:
-    found = store.sql("SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database()").fetchone()
-    return bool(found and found[0])
+    return bool(store.value("SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database()"))
 
 
 def _connect(path: Path, *, write: bool, wait: float) -> RunStore:

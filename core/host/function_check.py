@@ -20,6 +20,7 @@ import polars as pl
 
 from clientwise import expr
 from clientwise.compiler.plan import Source
+from clientwise.expr.trend import PREVIOUS, REVIEWED, STREAK, previous_column, streak_column, trend_needs
 from clientwise.runtime.derive import derive
 
 #: Values tried per type; the first is the value a field keeps while another is null.
@@ -104,6 +105,8 @@ def _customers(node: expr.Node, registry: expr.FunctionRegistry,
     choices += [[(row + 2 * i) % len(p) for i, p in enumerate(palettes)] for row in range(6)]
     rows = [{KEY: f"K{number}", **{f: p[c] for f, p, c in zip(fields, palettes, picks)}}
             for number, picks in enumerate(choices)]
+    for number, row in enumerate(rows):  # what trend functions read from an earlier run
+        row.update({column: palette[(number + 1) % len(palette)] for column, palette in _history(node, registry, scope)})
     related = {}
     for table in sorted(expr.tables_used(node, registry)):
         columns = scope.tables[table]
@@ -114,13 +117,33 @@ def _customers(node: expr.Node, registry: expr.FunctionRegistry,
     return rows, related
 
 
+def _history(node: expr.Node, registry: expr.FunctionRegistry,
+             scope: expr.Scope) -> list[tuple[str, tuple[Any, ...]]]:
+    """The hidden columns a trend call reads (:mod:`clientwise.expr.trend`) with their palettes."""
+    needs = trend_needs([node], registry)
+    found = [(previous_column(f), _palette(scope.fields[f])) for f in sorted(needs.fields)]
+    found += [(streak_column(c), (2, None, 0, 1)) for c in needs.conditions]
+    return found + ([(REVIEWED, PALETTES["date"])] if needs.reviewed else [])
+
+
 def _palette(type_: expr.Type) -> tuple[Any, ...]:
     return PALETTES["integer" if type_.integer else type_.kind]
 
 
 def _frame(rows: list[dict[str, Any]], types: Any) -> pl.DataFrame:
-    schema = {name: expr.dtype_of(types[name]) if name in types else pl.String() for name in rows[0]}
+    schema = {name: expr.dtype_of(types[name]) if name in types else _hidden_dtype(name, rows, types)
+              for name in rows[0]}
     return pl.DataFrame(rows, schema=schema)
+
+
+def _hidden_dtype(name: str, rows: list[dict[str, Any]], types: Any) -> pl.DataType:
+    """A trend column's dtype: its field's, a count's or a date's; text for anything else."""
+    field = name.removeprefix(PREVIOUS)
+    if name != field and field in types:
+        return expr.dtype_of(types[field])
+    if name == REVIEWED:
+        return pl.Date()
+    return pl.Int64() if name.startswith(STREAK) else pl.String()
 
 
 def _same(got: Any, want: Any) -> bool:

@@ -45,6 +45,17 @@ class Expectation(Strict):
 NULL_MARK = "<null>"
 
 
+class PreviousRun(Strict):
+    """An earlier run a case gives for the trend functions (``previous``, ``runs_since`` ...)."""
+
+    as_of: dt.date | None = Field(None, description="The earlier run's as-of date (for days_since_review()).")
+    customers: list[Record] = Field(
+        default_factory=list,
+        description="What the earlier run stored per customer: the key and output values, e.g. "
+        '{ customer_id = "C1", health_score = 80, tier = "core" }. A customer left out was not in that run.',
+    )
+
+
 class TestCase(Strict):
     """One test case of ``[[tests]]``."""
 
@@ -67,6 +78,11 @@ class TestCase(Strict):
         description="Derived values fixed for every customer of the case instead of computed "
         "(e.g. segment_rank = 3 places a customer without listing a population).",
     )
+    previous: list[PreviousRun] = Field(
+        default_factory=list,
+        description="Earlier saved runs, newest first, for trend functions: previous(x) reads the first; "
+        "runs_since walks back through them. Without it, trend functions are unknown (null).",
+    )
     tolerance: float = Field(1e-6, ge=0, description="Numbers match when within this distance.")
     expect: Expectation = Field(description="What the ruleset must decide for every customer in customers.")
 
@@ -76,6 +92,11 @@ class TestCase(Strict):
             for index, record in enumerate(getattr(self, name)):
                 if not isinstance(record, dict):
                     raise ValueError(f"{name}[{index}] must be a table: {{ customer_id = \"C1\", ... }}")
+        for number, run in enumerate(self.previous):
+            for index, record in enumerate(run.customers):
+                if not isinstance(record, dict):
+                    raise ValueError(f"previous[{number}].customers[{index}] must be a table: "
+                                     "{ customer_id = \"C1\", health_score = 80 }")
         return self
 
 

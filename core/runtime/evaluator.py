@@ -19,6 +19,7 @@ from clientwise.compiler.compile import compile_ruleset
 from clientwise.compiler.program import Program
 from clientwise.errors import DataError, InputError, Problem
 from clientwise.expr import EvalContext, tables_used
+from clientwise.expr.trend import TrendNeeds, trend_needs
 from clientwise.host.contracts import DecideContext, RawTable
 from clientwise.host.factory import build_host
 from clientwise.host.faults import FaultRecorder
@@ -32,10 +33,11 @@ from clientwise.runtime.context import EvaluationContext, after_evaluate, before
 from clientwise.runtime.derive import derive_stratum
 from clientwise.runtime.findings import Finding, strict_problems, warnings_of
 from clientwise.runtime.load import LoadedData, load_tables
-from clientwise.runtime.loop import Deriver, Loop
+from clientwise.runtime.loop import Deriver, Loop, expressions
 from clientwise.runtime.result import Result, RulesetIdentity
 from clientwise.runtime.single import OneCustomer, Population, record_tables, typed_like
 from clientwise.runtime.sources import SourceTable
+from clientwise.runtime.trend import History, trend_of, with_trend
 from clientwise.runtime.validate import validate_tables
 
 DataSource = str | Path | Mapping[str, pl.DataFrame]
@@ -108,6 +110,12 @@ class Evaluator:
     def identity(self) -> RulesetIdentity:
         return identity(self.program)
 
+    @property
+    def trend(self) -> TrendNeeds:
+        """What the ruleset's trend functions (``previous``, ``runs_since`` ...) read from
+        earlier runs; empty (false) when it has none, and then no history is read."""
+        return trend_needs((node for node, _ in expressions(self.program.steps())), self.host.functions())
+
     def load(self, data: DataSource) -> dict[str, pl.DataFrame]:
         """Read and validate the input tables this ruleset needs; report every problem at once."""
         return self.load_data(data).tables
@@ -172,10 +180,14 @@ class Evaluator:
         *,
         as_of: dt.date | str | None = None,
         progress: Callable[[str], None] | None = None,
+        history: History | None = None,
     ) -> Result:
         """Evaluate every customer; raises :class:`InputError` on bad data (nothing is written).
 
-        ``progress`` is called with the name of each stage as it starts.
+        ``progress`` is called with the name of each stage as it starts. ``history``
+        gives the earlier runs the trend functions read (``clientwise.history.trend.
+        StoredHistory`` for a run store, :class:`~clientwise.runtime.trend.GivenHistory`
+        for values at hand); without it they are all unknown.
         """
         stage = progress or (lambda _name: None)
         started = time.perf_counter()
@@ -192,6 +204,10 @@ class Evaluator:
         related = {name: context.tables[name] for name in RELATED_TABLES if name in context.tables}
         decide_context = self._decide_context(context.as_of)
         ctx = EvalContext(as_of=context.as_of, functions=decide_context.functions, key=key, keyed=True)
+        needs = self.trend
+        if needs:
+            stage("reading earlier runs")
+            customers = with_trend(customers, needs, history, key, ctx)
         mark = time.perf_counter()
         stage("deriving fields and deciding")
         program = loaded.program or self.program
@@ -202,6 +218,7 @@ class Evaluator:
         self._population = Population(decided.frame, related, context.as_of, program)
         result = assemble(program, self.host, self.engine, decided, context.as_of, faults)
         result.findings = list(loaded.findings)
+        result.history = (history.describe() if history is not None else None) if needs else None
         result.warnings[:0] = [*(f"switched off: {note}" for note in program.notes), *warnings_of(result.findings)]
         after_evaluate(context, result, faults)
         _record_faults(result, faults)
@@ -227,7 +244,7 @@ class Evaluator:
                                      hint=f"give the customer's key as record['{key}']"))
         loaded = self.load(record_tables(population, record, key, related))
         others = population.frame.filter(pl.col(key) != record[key])
-        one = typed_like(loaded.pop("customers"), others)
+        one = typed_like(trend_of(loaded.pop("customers"), population.frame, self.trend, key), others)
         decide_context = self._decide_context(population.as_of)
         ctx = EvalContext(as_of=population.as_of, functions=decide_context.functions, key=key, keyed=True)
         faults = FaultRecorder(self.host, self.strict_plugins)

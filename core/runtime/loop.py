@@ -86,13 +86,13 @@ class Loop:
 def located(error: NumberOverflow, steps: Sequence[Step]) -> NumberOverflow:
     """``error`` with the file and key path of the first expression (in program order)
     that contains the operation that overflowed; as it is if none does (plugin code)."""
-    for node, source in _expressions(steps):
+    for node, source in expressions(steps):
         if any(expr.to_text(sub) == error.expression for sub in expr.walk(node)):
             return error.at(source.file, source.path)
     return error
 
 
-def _expressions(steps: Sequence[Step]) -> Iterator[tuple[expr.Node, Source]]:
+def expressions(steps: Sequence[Step]) -> Iterator[tuple[expr.Node, Source]]:
     """Every checked expression of the program with the key that holds its text."""
     for step in steps:
         if isinstance(step, DerivedStep):

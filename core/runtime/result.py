@@ -66,6 +66,9 @@ class Result:
     faults: list[PluginFault] = field(default_factory=list)
     #: What reading the data noticed (see clientwise.runtime.findings); warnings among them are also in ``warnings``.
     findings: list[Finding] = field(default_factory=list)
+    #: The earlier run the trend functions read (``previous()``...), for people; None when
+    #: the ruleset has none or there was no earlier run.
+    history: str | None = None
     #: Seconds per stage of the run that produced this result (not part of any output).
     timings: dict[str, float] = field(default_factory=dict, repr=False, compare=False)
     #: Asks each section's plugin for its report blocks (see :meth:`section_reports`);

@@ -13,9 +13,10 @@ from clientwise.host.spec import hookimpl
 from clientwise.plugins.functions.aggregate import AGGREGATES
 from clientwise.plugins.functions.population import POPULATION
 from clientwise.plugins.functions.scalar import SCALARS
+from clientwise.plugins.functions.trend import TREND
 
 
 @hookimpl
 def clientwise_functions() -> list[FunctionSpec]:
-    """Every built-in function: scalar, population and aggregate."""
-    return [*SCALARS, *POPULATION, *AGGREGATES]
+    """Every built-in function: scalar, population, aggregate and trend."""
+    return [*SCALARS, *POPULATION, *AGGREGATES, *TREND]

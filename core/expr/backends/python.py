@@ -11,6 +11,7 @@ floats must stay finite.
 from __future__ import annotations
 
 import operator
+from dataclasses import replace
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -143,8 +144,12 @@ class PythonEvaluator(Backend[list[Any]]):
             values = list(spec.python(columns, info))
             return check_values(values, to_text(node)) if spec.checked else values  # not one customer's value
         info = CallInfo(node.args, self.ctx.as_of, self.ctx.key)
-        values = [spec.python(list(values), info) for values in zip(*columns)] if columns else \
-            [spec.python([], info) for _ in rows]
+        if spec.trend is not None:  # reads the hidden history columns of its row
+            values = [spec.python(list(values), replace(info, row=row))
+                      for values, row in zip(zip(*columns) if columns else ([] for _ in rows), rows)]
+        else:
+            values = [spec.python(list(values), info) for values in zip(*columns)] if columns else \
+                [spec.python([], info) for _ in rows]
         return self.checked(node, rows, values) if spec.checked else values
 
     def aggregate(self, node: n.Call, row: Row) -> Any:
