@@ -20,13 +20,18 @@ is reported:
   customer and the one-row-per-action table, sorted by key.
 
 The script checks both produce the same customers table (every column, every
-customer) and the same actions, so the ratio compares equal work.
+customer) and the same actions, so the ratio compares equal work. ``CPU ratio``
+divides the least CPU time (all threads) of each: on a shared machine it moves less
+with the load than the wall-clock ratio. ``--against REV``
+adds a third run, clientwise at git revision ``REV`` (see ``revision.py``), in the
+same alternation, for before/after figures that share the machine's load.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -127,25 +132,26 @@ def child(kind: str, rows: int, out: Path) -> dict[str, Any]:
         host = clientwise.build_host()
         started = time.perf_counter()
         evaluator = clientwise.Evaluator(clientwise.parse_ruleset(RULESET, origin="four-rules", host=host), host=host)
-        compiled = time.perf_counter()
+        compiled, cpu = time.perf_counter(), time.process_time()
         result = evaluator.evaluate({"customers": frame}, as_of=AS_OF)
-        done = time.perf_counter()
+        done, cpu = time.perf_counter(), time.process_time() - cpu
         customers, actions = result.customers, result.actions.select("customer_id", "rule", "action", "priority")
         found.update(compile=compiled - started, validate=result.timings["load"],
                      derive_decide=result.timings["derive+decide"])
     else:
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         customers, actions = hand_written(frame)
-        done = time.perf_counter()
-    found.update(time=done - started if kind == "polars" else done - compiled, peak_mb=peak_memory_mb())
+        done, cpu = time.perf_counter(), time.process_time() - cpu
+    found.update(time=done - started if kind == "polars" else done - compiled, cpu=cpu, peak_mb=peak_memory_mb())
     customers.write_parquet(out.with_suffix(".customers.parquet"))
     actions.write_parquet(out.with_suffix(".actions.parquet"))
     return found
 
 
-def run_child(kind: str, rows: int, out: Path) -> dict[str, Any]:
+def run_child(kind: str, rows: int, out: Path, code: Path | None = None) -> dict[str, Any]:
     arguments = [sys.executable, __file__, "--child", kind, "--rows", str(rows), "--out", str(out)]
-    done = subprocess.run(arguments, capture_output=True, text=True, check=False)
+    environment = {**os.environ, "PYTHONPATH": str(code)} if code else None
+    done = subprocess.run(arguments, capture_output=True, text=True, check=False, env=environment)
     if done.returncode != 0:
         raise RuntimeError(f"{kind} failed:\n{done.stderr[-4000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])
@@ -168,6 +174,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=3, help="runs of each; the fastest is reported")
+    parser.add_argument("--against", metavar="REV", help="also run clientwise at this git revision")
     parser.add_argument("--child", choices=["clientwise", "polars"], help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -175,26 +182,35 @@ def main() -> None:
         print(json.dumps(child(args.child, args.rows, args.out)))
         return
     OUT.mkdir(parents=True, exist_ok=True)
-    outs = {kind: OUT / f"framework-{args.rows}-{kind}" for kind in ("clientwise", "polars")}
-    runs: dict[str, list[dict[str, Any]]] = {kind: [] for kind in outs}
+    variants: dict[str, tuple[str, Path | None]] = {"clientwise": ("clientwise", None), "polars": ("polars", None)}
+    if args.against:
+        from revision import code_tree
+
+        tree, commit = code_tree(args.against)
+        variants = {f"clientwise@{commit}": ("clientwise", tree), **variants}
+    outs = {name: OUT / f"framework-{args.rows}-{name.replace('@', '-')}" for name in variants}
+    runs: dict[str, list[dict[str, Any]]] = {name: [] for name in variants}
     for _ in range(args.repeat):
-        for kind, out in outs.items():
-            runs[kind].append(run_child(kind, args.rows, out))
-    best = {kind: min(found, key=lambda r: r["time"]) for kind, found in runs.items()}
-    ours, theirs = best["clientwise"], best["polars"]
-    agreement = agree(outs["clientwise"], outs["polars"])
+        for name, (kind, code) in variants.items():
+            runs[name].append(run_child(kind, args.rows, outs[name], code))
+    best = {name: min(found, key=lambda r: r["time"]) for name, found in runs.items()}
+    theirs = best["polars"]
+    agreement = {name: agree(outs[name], outs["polars"]) for name in variants if name != "polars"}
     (OUT / "framework.json").write_text(json.dumps({"rows": args.rows, "runs": runs, "agreement": agreement}, indent=2))
-    print("| rows | clientwise (s) | of which validate (s) | derive+decide (s) | polars (s) | ratio "
-          "| ratio without validation | clientwise peak MB | polars peak MB | compile (s) |")
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-    print(f"| {args.rows:,} | {ours['time']:.3f} | {ours['validate']:.3f} | {ours['derive_decide']:.3f} "
-          f"| {theirs['time']:.3f} | {ours['time'] / theirs['time']:.1f}x "
-          f"| {(ours['time'] - ours['validate']) / theirs['time']:.1f}x | {ours['peak_mb']:,.0f} "
-          f"| {theirs['peak_mb']:,.0f} | {ours['compile']:.3f} |")
-    print(f"clientwise runs: {[round(r['time'], 3) for r in runs['clientwise']]}; "
-          f"polars runs: {[round(r['time'], 3) for r in runs['polars']]}")
-    print(f"agreement: {agreement}")
-    if not (agreement["customers_equal"] and agreement["actions_equal"]):
+    print("| code | rows | clientwise (s) | of which validate (s) | derive+decide (s) | polars (s) | ratio "
+          "| ratio without validation | CPU ratio | clientwise peak MB | polars peak MB | compile (s) |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for name in agreement:
+        ours = best[name]
+        print(f"| {name} | {args.rows:,} | {ours['time']:.3f} | {ours['validate']:.3f} | {ours['derive_decide']:.3f} "
+              f"| {theirs['time']:.3f} | {ours['time'] / theirs['time']:.1f}x "
+              f"| {(ours['time'] - ours['validate']) / theirs['time']:.1f}x "
+              f"| {min(r['cpu'] for r in runs[name]) / min(r['cpu'] for r in runs['polars']):.1f}x | {ours['peak_mb']:,.0f} "
+              f"| {theirs['peak_mb']:,.0f} | {ours['compile']:.3f} |")
+    for name, found in runs.items():
+        print(f"{name} runs (s): {[round(r['time'], 3) for r in found]}, CPU (s): {[round(r['cpu'], 3) for r in found]}")
+    print(f"agreement with polars: {agreement}")
+    if not all(found["customers_equal"] and found["actions_equal"] for found in agreement.values()):
         raise SystemExit("clientwise and the hand-written polars disagree: the ratio compares unequal work")
 
 
