@@ -309,6 +309,10 @@ def test_polars_encoded_customers_equal_the_python_objects(traces, monkeypatch):
     blocks = list(json_records.customer_blocks(result, traces=traces))
     assert [block.count(b"\n") for block in blocks] == [3, 1]
     assert b"".join(blocks).decode("utf-8").split("\n")[:-1] == expected
+    monkeypatch.setattr(json_records, "CHUNK", 1)
+    monkeypatch.setattr(json_records, "ENCODERS", 1)  # chunks handed on while later ones are encoded
+    one_by_one = list(json_records.customer_blocks(result, traces=traces))
+    assert len(one_by_one) == 4 and b"".join(one_by_one) == b"".join(blocks)
     jsonl = b"".join(json_records.customer_blocks(result, traces=traces, record="customer"))
     assert jsonl.decode("utf-8").split("\n")[:-1] == [
         json_records.dumps({"record": "customer", **json.loads(line)}) for line in expected]
