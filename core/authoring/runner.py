@@ -102,7 +102,7 @@ def run_case(evaluator: Evaluator, located: LocatedCase) -> CaseOutcome:
             raise InputError(problems)
         bound = with_fixed(evaluator, case, located)
         tables = case_tables(case, evaluator.ruleset, located.path, located.file)
-        result = bound.evaluate(tables, as_of=case.as_of)
+        result = bound.evaluate(tables, as_of=case.as_of, summarize=False)
         _compare(bound, result, located, outcome)
     except InputError as error:
         outcome.status = "error"

@@ -162,10 +162,13 @@ class Evaluator:
         *,
         as_of: dt.date | str | None = None,
         progress: Callable[[str], None] | None = None,
+        summarize: bool = True,
     ) -> Result:
         """Evaluate every customer; raises :class:`InputError` on bad data (nothing is written).
 
-        ``progress`` is called with the name of each stage as it starts.
+        ``progress`` is called with the name of each stage as it starts. ``summarize=False``
+        leaves out the sections' portfolio summaries and reports (test cases compare
+        customers only, and the summaries cost more than deciding a few customers).
         """
         stage = progress or (lambda _name: None)
         started = time.perf_counter()
@@ -188,7 +191,7 @@ class Evaluator:
         decided = loop.run(customers)
         context.timings["derive+decide"] = time.perf_counter() - mark
         self._population = Population(decided.frame, related, context.as_of)
-        result = assemble(self.program, self.host, self.engine, decided, context.as_of, faults)
+        result = assemble(self.program, self.host, self.engine, decided, context.as_of, faults, summarize=summarize)
         result.findings = list(loaded.findings)
         result.warnings[:0] = warnings_of(loaded.findings)
         after_evaluate(context, result, faults)
