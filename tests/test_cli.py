@@ -48,7 +48,26 @@ def test_json_output_carries_the_ruleset_identity(invoke, tmp_path: Path, demo_d
     assert document["ruleset"]["name"] == "default"
     assert len(document["ruleset"]["hash"]) == 64
     assert document["as_of"] == AS_OF
-    assert document["customers"][0]["explanation"]["rules"]
+    assert document["customers"][0]["explanation"] is None  # explanations only with --explain-all
+
+
+def test_explain_all_embeds_every_explanation_in_json_and_jsonl(invoke, tmp_path: Path, demo_data: Path) -> None:
+    plain, traced = tmp_path / "plain.json", tmp_path / "traced.json"
+    assert invoke("evaluate", "default", str(demo_data), "--as-of", AS_OF, "-o", str(plain)).code == 0
+    assert invoke("evaluate", "default", str(demo_data), "--as-of", AS_OF, "-o", str(traced), "--explain-all").code == 0
+    without, with_traces = json.loads(plain.read_text()), json.loads(traced.read_text())
+    assert all(customer["explanation"]["rules"] for customer in with_traces["customers"])
+    assert [{**c, "explanation": None} for c in with_traces["customers"]] == without["customers"]
+    code, out, _ = invoke("demo", "--format", "jsonl", "--explain-all")
+    customers = [json.loads(line) for line in out.splitlines() if '"record":"customer"' in line]
+    assert customers and all(c["explanation"]["derived"] for c in customers)
+
+
+def test_explain_all_with_a_format_without_explanations_exits_2(invoke, tmp_path: Path, demo_data: Path) -> None:
+    out = tmp_path / "r.csv"
+    code, _, err = invoke("evaluate", "default", str(demo_data), "--as-of", AS_OF, "-o", str(out), "--explain-all")
+    assert code == 2 and not out.exists()
+    assert "--explain-all" in err and "csv format has no place for" in err and "--format json or jsonl" in err
 
 
 def test_explain_prints_a_trace(invoke, demo_data: Path) -> None:

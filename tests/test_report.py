@@ -291,7 +291,13 @@ def test_every_format_of_the_sample_is_written_and_reads_back(sample_result, hos
     document = json.loads(paths["json"].read_text(encoding="utf-8"))
     assert document["schema"] == "clientwise.runtime.result/1" and document["customer_count"] == len(keys)
     assert [c["key"] for c in document["customers"]] == keys
-    assert all(c["explanation"] is not None and c["explanation"]["rules"] for c in document["customers"])
+    assert all(c["explanation"] is None for c in document["customers"])  # only when asked (--explain-all)
+    traced = tmp_path / "traced" / "sample.json"
+    traced.parent.mkdir()
+    write_result(result, writers["json"].with_traces(), traced)
+    explained = json.loads(traced.read_text(encoding="utf-8"))["customers"]
+    assert all(c["explanation"] is not None and c["explanation"]["rules"] for c in explained)
+    assert [{**c, "explanation": None} for c in explained] == document["customers"]
     assert list(document["portfolio"]) == [s.section for s in result.summaries]
     fired = sum(len(c["actions"]) for c in document["customers"])
     assert fired == result.actions.height

@@ -332,6 +332,23 @@ def test_duplicate_customer_keys_report_every_row():
     assert problems[0].hint == "each customer must have exactly one row: merge or remove the duplicates, or give them distinct keys"
 
 
+def test_duplicates_are_found_whatever_the_key_order():
+    """The check's shortcuts (keys that strictly increase; no two equal hashes) must not
+    hide a repeat: keys in order with one repeat next to itself, keys out of order, and
+    empty keys (reported as missing, never as duplicates of each other)."""
+    in_order = {"customers": text_table({"customer_id": ["C1", "C2", "C2", "C3"]})}
+    problem = only_problem(in_order, customers())
+    assert (problem.location, problem.value) == ("rows 3 and 4, column 'customer_id'", "C2")
+
+    ints = {"customers": RawTable("customers", pl.DataFrame({"customer_id": [3, 1, 2, 1]}), "crm.json",
+                                  pl.Series("row", ["record 1", "record 2", "record 3", "record 4"]))}
+    problem = only_problem(ints, customers())
+    assert (problem.location, problem.value) == ("record 2 and record 4, column 'customer_id'", "1")
+
+    fine = {"customers": text_table({"customer_id": ["C3", "C1", "C2", "C10"]})}
+    assert validate_tables(fine, customers())["customers"].height == 4
+
+
 def test_duplicates_in_json_use_its_record_labels():
     labels = pl.Series("row", ["record 1", "record 2", "record 3"], dtype=pl.String)
     raw = {"customers": RawTable("customers", pl.DataFrame({"customer_id": [7, 8, 7]}), "crm.json", labels)}

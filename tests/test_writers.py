@@ -14,8 +14,9 @@ from clientwise.compiler.plan import OutputColumn, SectionSummary
 from clientwise.expr import EvalContext, FunctionRegistry
 from clientwise.host.contracts import RULE_STATUS, Writer
 from clientwise.output.escape import escape_formula, escape_formulas
-from clientwise.plugins.io import writers
+from clientwise.plugins.io import json_records, writers
 from clientwise.plugins.io.table import TableWriter, format_cell
+from clientwise.plugins.io.values import records
 from clientwise.plugins.io.writers import CsvWriter, JsonLinesWriter, JsonWriter
 from clientwise.runtime.explain import TracedDerived, TracedRule, Tracer
 from clientwise.runtime.result import Result, RulesetIdentity
@@ -251,7 +252,7 @@ def test_json_has_one_line_per_header_key_section_and_customer():
 
 
 def test_json_customers_carry_outputs_actions_and_explanations():
-    customers = json.loads(written(JsonWriter(), make_result()))["customers"]
+    customers = json.loads(written(JsonWriter(traces=True), make_result()))["customers"]
     assert [c["key"] for c in customers] == ["C001", "C002", "C003", "C004"]
     first = customers[0]
     assert list(first) == [
@@ -282,11 +283,65 @@ def test_json_explanation_is_null_when_the_result_has_none():
     assert [c["explanation"] for c in customers] == [None] * 4
 
 
+def test_json_carries_explanations_only_when_asked():
+    """Explanations are most of a JSON file's size and time: written only with
+    ``traces=True`` (``--explain-all``), for JSON and JSON Lines alike."""
+    plain_json = json.loads(written(JsonWriter(), make_result()))["customers"]
+    assert [c["explanation"] for c in plain_json] == [None] * 4
+    lines = written(JsonLinesWriter(), make_result()).decode("utf-8").split("\n")[1:5]
+    assert [json.loads(line)["explanation"] for line in lines] == [None] * 4
+    traced = written(JsonLinesWriter().with_traces(), make_result()).decode("utf-8").split("\n")[1:5]
+    assert [json.loads(line)["explanation"]["derived"][0]["value"] for line in traced] == [0.5, 0.3, 0.2, 0.0]
+    assert JsonWriter().with_traces().traces and CsvWriter().with_traces() is None
+
+
+@pytest.mark.parametrize("traces", [False, True])
+def test_polars_encoded_customers_equal_the_python_objects(traces, monkeypatch):
+    """The fast path (polars' NDJSON encoder, in chunks) writes exactly the bytes of
+    the objects built in Python, across chunk boundaries and for tricky text."""
+    tricky = 'quote " backslash \\ newline \n nul \x00 line-sep \u2028 \x85 emoji 🚀'
+    customers = customers_frame().with_columns(name=pl.Series(["Acme", tricky, None, "-2"]))
+    result = make_result(customers=customers)
+    result.actions = result.actions.with_columns(because=pl.Series(["a\u2029b", None, "c"]))
+    expected = [json_records.dumps(item) for item in json_records.python_records(result, traces=traces)]
+    assert "\\u2029" in expected[0] and "\\u2028" in expected[1]
+    monkeypatch.setattr(json_records, "CHUNK", 3)
+    blocks = list(json_records.customer_blocks(result, traces=traces))
+    assert [block.count(b"\n") for block in blocks] == [3, 1]
+    assert b"".join(blocks).decode("utf-8").split("\n")[:-1] == expected
+    monkeypatch.setattr(json_records, "CHUNK", 1)
+    monkeypatch.setattr(json_records, "ENCODERS", 1)  # chunks handed on while later ones are encoded
+    one_by_one = list(json_records.customer_blocks(result, traces=traces))
+    assert len(one_by_one) == 4 and b"".join(one_by_one) == b"".join(blocks)
+    jsonl = b"".join(json_records.customer_blocks(result, traces=traces, record="customer"))
+    assert jsonl.decode("utf-8").split("\n")[:-1] == [
+        json_records.dumps({"record": "customer", **json.loads(line)}) for line in expected]
+
+
+def test_portfolio_tables_encoded_by_polars_equal_the_python_records():
+    table = pl.DataFrame({"tier": ["a\u2028", None], "share": [0.25, float("nan")], "day": [dt.date(2026, 1, 2), None],
+                          "n": [1, None]})
+    summary = SectionSummary("s", "S", figures={"x": 1.5}, tables={"t": table, "empty": table.clear()},
+                             warnings=["w"], error="boom")
+    expected = {"title": "S", "figures": {"x": 1.5}, "tables": {"t": records(table), "empty": []},
+                "warnings": ["w"], "error": "boom"}
+    assert writers.portfolio_json(summary) == json_records.dumps(expected)
+    assert writers.portfolio_json(summary, record="portfolio", section="s") == json_records.dumps(
+        {"record": "portfolio", "section": "s", **expected})
+
+
+def test_columns_polars_would_write_differently_take_the_python_path():
+    moment = dt.datetime(2026, 1, 2, 3, 4, 5)
+    result = make_result(customers=customers_frame().with_columns(reviewed_at=pl.lit(moment)))
+    customers = json.loads(written(JsonWriter(), result))["customers"]
+    assert [c["reviewed_at"] for c in customers] == ["2026-01-02T03:04:05"] * 4
+
+
 def test_json_explanations_are_matched_by_key_even_out_of_order():
     result = make_result()
     assert result.tracer is not None
     result.tracer.frame = result.tracer.frame.reverse()
-    customers = json.loads(written(JsonWriter(), result))["customers"]
+    customers = json.loads(written(JsonWriter(traces=True), result))["customers"]
     assert [c["explanation"]["derived"][0]["value"] for c in customers] == [0.5, 0.3, 0.2, 0.0]
 
 

@@ -103,7 +103,8 @@ def run_case(evaluator: Evaluator, located: LocatedCase) -> CaseOutcome:
             raise InputError(problems)
         bound = with_fixed(evaluator, case, located)
         tables = case_tables(case, evaluator.ruleset, located.path, located.file)
-        result = bound.evaluate(tables, as_of=case.as_of, history=case_history(case, evaluator.ruleset))
+        result = bound.evaluate(tables, as_of=case.as_of, history=case_history(case, evaluator.ruleset),
+                                summarize=False)
         _compare(bound, result, located, outcome)
     except InputError as error:
         outcome.status = "error"

@@ -26,6 +26,8 @@ from clientwise.cli.options import (
     strict_plugins,
 )
 from clientwise.output.targets import check_destination, refuse_inputs
+from clientwise.errors import InputError, Problem
+from clientwise.host.contracts import Writer
 from clientwise.output.write import choose_writer, write_result
 from clientwise.runtime.load import input_files
 from clientwise.runtime.evaluator import Evaluator, load_ruleset, parse_as_of
@@ -66,7 +68,8 @@ def show_progress(quiet: bool, data: Path | None) -> bool:
 
 
 def run(ruleset: str, data: Path, as_of: str | None, fmt: str | None, output: Path | None,
-        explain: str | None, engine: str, quiet: bool, strict_data: bool = False) -> None:
+        explain: str | None, engine: str, quiet: bool, strict_data: bool = False,
+        explain_all: bool = False) -> None:
     host = plugin_host()
     saving = planned_save(ruleset)
     with _progress(show_progress(quiet, data)) as stage:
@@ -74,6 +77,8 @@ def run(ruleset: str, data: Path, as_of: str | None, fmt: str | None, output: Pa
         evaluator = Evaluator(load_ruleset(ruleset, host=host), engine=engine, host=host, strict_plugins=strict_plugins(),
                               strict_data=strict_data)
         writer = choose_writer(evaluator.host.writers(), fmt, output) if explain is None or output else None
+        if explain_all:
+            writer = _with_traces(writer)
         if output is not None:  # refused before the work, not after it
             check_destination(output)
             refuse_inputs(output, [*evaluator.ruleset.files, data,
@@ -99,6 +104,24 @@ def run(ruleset: str, data: Path, as_of: str | None, fmt: str | None, output: Pa
     report_faults(result, warned=output is not None or explain is not None)
 
 
+def _with_traces(writer: Writer | None) -> Writer:
+    traced = writer.with_traces() if writer is not None else None
+    if traced is None:
+        raise InputError(Problem(
+            f"--explain-all embeds every customer's explanation, which the {writer.format if writer else 'chosen'} "
+            "format has no place for",
+            location="--explain-all",
+            hint="write JSON or JSON Lines (--format json or jsonl, or -o result.json); "
+            "for one customer use --explain KEY",
+        ))
+    return traced
+
+
+explain_all_option = click.option(
+    "--explain-all", is_flag=True,
+    help="Embed every customer's explanation in JSON or JSON Lines output (large: tens of kB per customer).")
+
+
 @click.command(context_settings=CONTEXT)
 @click.argument("ruleset")
 @click.argument("data", type=click.Path(exists=True, path_type=Path))
@@ -106,6 +129,7 @@ def run(ruleset: str, data: Path, as_of: str | None, fmt: str | None, output: Pa
 @format_option
 @output_option
 @click.option("--explain", metavar="KEY", help="Print the full decision trace for one customer.")
+@explain_all_option
 @engine_option
 @quiet_option
 @strict_data_option
@@ -122,11 +146,13 @@ def evaluate(ruleset: str, data: Path, as_of: str | None, fmt: str | None, outpu
 @format_option
 @output_option
 @click.option("--explain", metavar="KEY", help="Print the full decision trace for one sample customer.")
+@explain_all_option
 @engine_option
 @plugin_options
 @save_options
-def demo(fmt: str | None, output: Path | None, explain: str | None, engine: str) -> None:
+def demo(fmt: str | None, output: Path | None, explain: str | None, explain_all: bool, engine: str) -> None:
     """Run the default ruleset over the bundled sample portfolio."""
     from clientwise.sample import DEMO_AS_OF, demo_path
 
-    run("default", demo_path(), DEMO_AS_OF.isoformat(), fmt, output, explain, engine, quiet=True)
+    run("default", demo_path(), DEMO_AS_OF.isoformat(), fmt, output, explain, engine, quiet=True,
+        explain_all=explain_all)

@@ -186,6 +186,12 @@ class Writer(ABC):
     def write(self, result: Result, stream: BinaryIO) -> None:
         """Write the whole result to ``stream`` (binary; the core makes the file atomic)."""
 
+    def with_traces(self) -> Writer | None:
+        """This format with every customer's explanation embedded (``--explain-all``), or
+        None when it has no place for them (the default). Explanations are large (tens
+        of kilobytes per customer), so a writer leaves them out unless asked."""
+        return None
+
     def all_suffixes(self) -> tuple[str, ...]:
         """Every file suffix that selects this writer, lower case, ``suffix`` first."""
         return tuple(dict.fromkeys(s.lower() for s in (self.suffix, *self.suffixes) if s))

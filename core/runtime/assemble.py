@@ -37,11 +37,15 @@ def assemble(program: Program, host: PluginHost, engine: Engine, decided: Decide
     frame = decided.frame
     ids = [key, *([name] if name in frame.columns and name != key else [])]
     actions = frame.select(pl.col(ids).gather(decided.actions[ROW])).hstack(decided.actions.drop(ROW))
-    action_lists = decided.actions.group_by(ROW, maintain_order=True).agg(pl.col("rule").alias("actions"))
+    # the actions table is ordered by row (outputs.actions_table): telling polars so makes
+    # grouping a slicing of runs and the join a merge, several times faster at a million rows
+    action_lists = (decided.actions.select(pl.col(ROW).set_sorted(), "rule")
+                    .group_by(ROW, maintain_order=True).agg(pl.col("rule").alias("actions")))
     columns = [column for column in program.outputs if column.name in frame.columns]
     customers = (
         frame.select(*ids, *(column.name for column in columns))
         .with_row_index(ROW)
+        .with_columns(pl.col(ROW).set_sorted())
         .join(action_lists, on=ROW, how="left", maintain_order="left")
         .drop(ROW)
         .with_columns(pl.col("actions").fill_null(pl.lit([], pl.List(pl.String))))

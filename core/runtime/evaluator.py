@@ -181,13 +181,16 @@ class Evaluator:
         as_of: dt.date | str | None = None,
         progress: Callable[[str], None] | None = None,
         history: History | None = None,
+        summarize: bool = True,
     ) -> Result:
         """Evaluate every customer; raises :class:`InputError` on bad data (nothing is written).
 
         ``progress`` is called with the name of each stage as it starts. ``history``
         gives the earlier runs the trend functions read (``clientwise.history.trend.
         StoredHistory`` for a run store, :class:`~clientwise.runtime.trend.GivenHistory`
-        for values at hand); without it they are all unknown.
+        for values at hand); without it they are all unknown. ``summarize=False``
+        leaves out the sections' portfolio summaries and reports (test cases compare
+        customers only, and the summaries cost more than deciding a few customers).
         """
         stage = progress or (lambda _name: None)
         started = time.perf_counter()
@@ -216,7 +219,7 @@ class Evaluator:
         decided = loop.run(customers)
         context.timings["derive+decide"] = time.perf_counter() - mark
         self._population = Population(decided.frame, related, context.as_of, program)
-        result = assemble(program, self.host, self.engine, decided, context.as_of, faults)
+        result = assemble(program, self.host, self.engine, decided, context.as_of, faults, summarize=summarize)
         result.findings = list(loaded.findings)
         result.history = (history.describe() if history is not None else None) if needs else None
         result.warnings[:0] = [*(f"switched off: {note}" for note in program.notes), *warnings_of(result.findings)]

@@ -28,7 +28,8 @@ ACTION_SCHEMA = {ROW: pl.UInt32, "rule": pl.String, "action": pl.String, "priori
 class Decided:
     """Every column computed for every customer, plus the recommended actions.
 
-    ``actions`` identifies customers by their row in ``frame`` (column ``row``).
+    ``actions`` identifies customers by their row in ``frame`` (column ``row``) and is
+    ordered by it (:func:`actions_table`), which :mod:`clientwise.runtime.assemble` relies on.
     """
 
     frame: pl.DataFrame

@@ -9,8 +9,6 @@ quarter's. The machine-readable layouts are documented (and versioned) in
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterable, Iterator
 from typing import Any, BinaryIO, ClassVar
 
 import polars as pl
@@ -19,9 +17,10 @@ from clientwise.compiler.plan import SectionSummary
 from clientwise.host.contracts import Writer
 from clientwise.host.spec import hookimpl
 from clientwise.output.escape import escape_formula, escape_formulas
+from clientwise.plugins.io.json_records import customer_blocks, table_json
+from clientwise.plugins.io.json_records import dumps as _dumps
 from clientwise.plugins.io.table import TableWriter
 from clientwise.plugins.io.values import finite, plain, records
-from clientwise.runtime.explain import Explanation
 from clientwise.runtime.result import Result
 
 #: How list cells are joined in CSV.
@@ -39,71 +38,17 @@ def header(result: Result) -> dict[str, Any]:
     return plain({**ordered, "customer_count": count, **head})
 
 
-def portfolio_section(summary: SectionSummary) -> dict[str, Any]:
-    section = {
-        "title": summary.title,
-        "figures": plain(summary.figures),
-        "tables": {str(name): records(frame) for name, frame in summary.tables.items()},
-        "warnings": plain(summary.warnings),
-    }
+def portfolio_json(summary: SectionSummary, **first: Any) -> str:
+    """A section's portfolio entry (after the ``first`` members): title, figures, tables
+    (as arrays of row objects, encoded by polars: a Pareto table has a row per
+    customer), warnings and, when its plugin failed, the error."""
+    members = [f"{_dumps(name)}:{_dumps(value)}" for name, value in first.items()]
+    members += [f'"title":{_dumps(summary.title)}', f'"figures":{_dumps(plain(summary.figures))}']
+    tables = ",".join(f"{_dumps(str(name))}:{table_json(frame)}" for name, frame in summary.tables.items())
+    members += ['"tables":{' + tables + "}", f'"warnings":{_dumps(plain(summary.warnings))}']
     if summary.error is not None:
-        section["error"] = summary.error
-    return section
-
-
-class _Explanations:
-    """Explanations matched to customers by key; cheap when both come in key order."""
-
-    def __init__(self, explanations: Iterable[Explanation]):
-        self._source = iter(explanations)
-        self._early: dict[str, Explanation] = {}
-
-    def get(self, key: str) -> Explanation | None:
-        if key in self._early:
-            return self._early.pop(key)
-        for explanation in self._source:
-            if explanation.key == key:
-                return explanation
-            self._early[explanation.key] = explanation
-        return None
-
-
-def customer_records(result: Result) -> Iterator[dict[str, Any]]:
-    """One JSON object per customer, in the customers table's (key) order."""
-    key, name = result.key, result.name
-    actions: dict[Any, list[dict[str, Any]]] = {}
-    for row in result.actions.iter_rows(named=True):
-        actions.setdefault(row[key], []).append(
-            {"id": row["rule"], "action": row["action"], "priority": row["priority"], "because": row["because"]}
-        )
-    explanations = _Explanations(result.explanations()) if result.tracer is not None else None
-    outputs = [c for c in result.customers.columns if c not in (key, name, "actions")]
-    for row in finite(result.customers).iter_rows(named=True):
-        record: dict[str, Any] = {"key": row[key], "name": row.get(name) if name != key else None}
-        record.update((column, row[column]) for column in outputs)
-        record["actions"] = actions.get(row[key], [])
-        explanation = explanations.get(str(row[key])) if explanations is not None else None
-        if explanation is not None:
-            trace = explanation.to_dict()
-            trace.pop("key", None)
-            record["explanation"] = trace
-        else:
-            record["explanation"] = None
-        yield plain(record)
-
-
-#: Characters JSON allows raw in strings but ``str.splitlines`` (and old JavaScript)
-#: treat as line breaks; escaped so every record stays on its line.
-_LINE_BREAKS = {"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"}
-
-
-def _dumps(value: Any) -> str:
-    """Compact JSON on one line (the C encoder: an indented dump is several times slower)."""
-    text = json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
-    for raw, escaped in _LINE_BREAKS.items():
-        if raw in text:
-            text = text.replace(raw, escaped)
-    return text
+        members.append(f'"error":{_dumps(summary.error)}')
+    return "{" + ",".join(members) + "}"
 
 
 def _block(lines: list[str], opening: str, closing: str) -> str:
@@ -114,36 +59,59 @@ class JsonWriter(Writer):
     """One document with one line per header key, portfolio section and customer.
 
     That layout keeps the file readable and diffable line by line (a changed customer
-    is a changed line) while each line is encoded by the fast C encoder.
+    is a changed line) while each line is encoded by a fast encoder (polars for the
+    customers, see :mod:`clientwise.plugins.io.json_records`). Customers are written as
+    they are encoded, so memory stays bounded by the result. ``traces=True`` embeds
+    every customer's explanation (``--explain-all``); otherwise ``explanation`` is null.
     """
 
     format: ClassVar[str] = "json"
     suffix: ClassVar[str] = ".json"
-    description: ClassVar[str] = "One JSON document: run header, portfolio views, customers with actions and explanations."
+    description: ClassVar[str] = ("One JSON document: run header, portfolio views, customers with actions "
+                                  "(explanations with --explain-all).")
     escape_formulas: ClassVar[bool] = False  # JSON keeps values exact; no spreadsheet runs it
 
+    def __init__(self, *, traces: bool = False):
+        self.traces = traces
+
+    def with_traces(self) -> JsonWriter:
+        return type(self)(traces=True)
+
     def write(self, result: Result, stream: BinaryIO) -> None:
-        sections = [f"    {_dumps(s.section)}:{_dumps(portfolio_section(s))}" for s in result.summaries]
-        customers = ["    " + _dumps(record) for record in customer_records(result)]
+        sections = [f"    {_dumps(s.section)}:{portfolio_json(s)}" for s in result.summaries]
         members = [f"  {_dumps(name)}:{_dumps(value)}" for name, value in header(result).items()]
         members.append('  "portfolio":' + _block(sections, "{", "}"))
-        members.append('  "customers":' + _block(customers, "[", "]"))
-        stream.write(("{\n" + ",\n".join(members) + "\n}\n").encode("utf-8"))
+        stream.write(("{\n" + ",\n".join(members) + ',\n  "customers":').encode("utf-8"))
+        separator = b"[\n    "
+        for block in customer_blocks(result, traces=self.traces):
+            stream.write(separator + block[:-1].replace(b"\n", b",\n    "))  # raw newlines only end lines
+            separator = b",\n    "
+        stream.write((b"[]" if separator == b"[\n    " else b"\n  ]") + b"\n}\n")
 
 
 class JsonLinesWriter(Writer):
+    """A header line, one line per customer, one per portfolio section; streamed like
+    :class:`JsonWriter`, with explanations only when ``traces=True``."""
+
     format: ClassVar[str] = "jsonl"
     suffix: ClassVar[str] = ".jsonl"
     suffixes: ClassVar[tuple[str, ...]] = (".jsonl", ".ndjson")
-    description: ClassVar[str] = "JSON Lines: a header line, one line per customer, one line per portfolio section."
+    description: ClassVar[str] = ("JSON Lines: a header line, one line per customer (explanations with "
+                                  "--explain-all), one line per portfolio section.")
     escape_formulas: ClassVar[bool] = False  # JSON keeps values exact; no spreadsheet runs it
+
+    def __init__(self, *, traces: bool = False):
+        self.traces = traces
+
+    def with_traces(self) -> JsonLinesWriter:
+        return type(self)(traces=True)
 
     def write(self, result: Result, stream: BinaryIO) -> None:
         stream.write(_line({"record": "header", **header(result)}))
-        for record in customer_records(result):
-            stream.write(_line({"record": "customer", **record}))
+        for block in customer_blocks(result, traces=self.traces, record="customer"):
+            stream.write(block)
         for summary in result.summaries:
-            stream.write(_line({"record": "portfolio", "section": summary.section, **portfolio_section(summary)}))
+            stream.write((portfolio_json(summary, record="portfolio", section=summary.section) + "\n").encode("utf-8"))
 
 
 def _line(value: dict[str, Any]) -> bytes:
