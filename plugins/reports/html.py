@@ -27,6 +27,7 @@ from clientwise.plugins.io.table import format_cell
 from clientwise.plugins.reports import html_blocks
 from clientwise.plugins.reports.format import whole
 from clientwise.plugins.reports.model import SectionView, build
+from clientwise.plugins.reports.printing import Paper, page_css
 from clientwise.runtime.result import Result
 
 
@@ -62,10 +63,14 @@ def _template() -> Template:
     return environment.from_string(_asset("report.html.j2"))
 
 
-def render(result: Result, *, row_limit: int | None = None) -> str:
-    """The report as one HTML document (same result, same text); see ``build`` for ``row_limit``."""
+def render(result: Result, *, row_limit: int | None = None, paper: Paper | None = None) -> str:
+    """The report as one HTML document (same result, same text); see ``build`` for ``row_limit``.
+
+    ``paper``: print on this paper (else on the one the browser's print dialog chooses).
+    """
     report = build(result, details=True, row_limit=row_limit)
-    css, js = _asset("report.css"), _asset("report.js")
+    css = _asset("report.css") + _asset("report.print.css") + page_css(report.title, paper)
+    js = _asset("report.js")
 
     def link(key: Any) -> Markup:
         anchor = report.anchors.get(str(key))
