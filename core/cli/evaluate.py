@@ -15,6 +15,7 @@ from clientwise.cli.history import planned_save, save_evaluation, save_options
 from clientwise.cli.options import (
     CONTEXT,
     as_of_option,
+    chosen_writer_options,
     engine_option,
     format_option,
     output_option,
@@ -23,8 +24,9 @@ from clientwise.cli.options import (
     quiet_option,
     report_faults,
     strict_plugins,
+    writer_options,
 )
-from clientwise.output.write import choose_writer, write_result
+from clientwise.output.write import choose_writer, configure_writer, write_result
 from clientwise.runtime.evaluator import Evaluator, load_ruleset, parse_as_of
 
 #: Inputs at least this large (bytes) get a progress indicator on a terminal.
@@ -69,7 +71,10 @@ def run(ruleset: str, data: Path, as_of: str | None, fmt: str | None, output: Pa
     with _progress(show_progress(quiet, data)) as stage:
         stage("loading the ruleset")
         evaluator = Evaluator(load_ruleset(ruleset, host=host), engine=engine, host=host, strict_plugins=strict_plugins())
-        writer = choose_writer(evaluator.host.writers(), fmt, output) if explain is None or output else None
+        writer = None
+        if explain is None or output:
+            writers = evaluator.host.writers()
+            writer = configure_writer(choose_writer(writers, fmt, output), writers, chosen_writer_options())
         stage("evaluating")
         with evaluator:  # the engine's workers (durable) stop here, not at interpreter exit
             result = evaluator.evaluate(data, as_of=parse_as_of(as_of), progress=stage)
@@ -96,6 +101,7 @@ def run(ruleset: str, data: Path, as_of: str | None, fmt: str | None, output: Pa
 @format_option
 @output_option
 @click.option("--explain", metavar="KEY", help="Print the full decision trace for one customer.")
+@writer_options
 @engine_option
 @quiet_option
 @plugin_options
@@ -111,6 +117,7 @@ def evaluate(ruleset: str, data: Path, as_of: str | None, fmt: str | None, outpu
 @format_option
 @output_option
 @click.option("--explain", metavar="KEY", help="Print the full decision trace for one sample customer.")
+@writer_options
 @engine_option
 @plugin_options
 @save_options

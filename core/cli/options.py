@@ -66,6 +66,25 @@ def disable_option(command: F) -> F:
     )(command)
 
 
+def writer_options(command: F) -> F:
+    """Add the options that set up the writer: ``--paper`` and ``--csv-dialect``."""
+    command = click.option(
+        "--csv-dialect", metavar="DIALECT", expose_value=False, callback=remember("csv_dialect"),
+        help="CSV for a spreadsheet program: excel-de (';' between cells, decimal comma, UTF-8 with BOM), "
+             "excel-en, or excel-LOCALE such as excel-fr (default: plain machine-readable CSV).",
+    )(command)
+    return click.option(
+        "--paper", metavar="SIZE", expose_value=False, callback=remember("paper"),
+        help="Paper for pdf, html and xlsx (landscape): a4, a3, letter or legal "
+             "(default: a4 for pdf, the printer's paper otherwise).",
+    )(command)
+
+
+def chosen_writer_options() -> dict[str, str | None]:
+    """The writer options given on the command line (None: not given)."""
+    return {name: _options().get(name) for name in ("paper", "csv_dialect")}
+
+
 def _options() -> dict[str, Any]:
     ctx = click.get_current_context(silent=True)
     return (ctx.find_root().obj or {}) if ctx else {}

@@ -176,10 +176,22 @@ class Writer(ABC):
     suffix: ClassVar[str]
     description: ClassVar[str]
     suffixes: ClassVar[tuple[str, ...]] = ()
+    #: The command line's writer options this writer takes (``paper``, ``csv_dialect``):
+    #: the core refuses the others with a clear error before evaluating.
+    options: ClassVar[frozenset[str]] = frozenset()
 
     @abstractmethod
     def write(self, result: Result, stream: BinaryIO) -> None:
         """Write the whole result to ``stream`` (binary; the core makes the file atomic)."""
+
+    def configure(self, **options: str) -> Writer:
+        """This writer set up with the given ``options`` (only names in :attr:`options`).
+
+        The installed writer is shared by every run of the process, so a writer that
+        takes options returns a new, configured one; it raises
+        :class:`~clientwise.errors.InputError` for a value it does not know.
+        """
+        return self
 
     def all_suffixes(self) -> tuple[str, ...]:
         """Every file suffix that selects this writer, lower case, ``suffix`` first."""

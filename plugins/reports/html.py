@@ -27,7 +27,7 @@ from clientwise.plugins.io.table import format_cell
 from clientwise.plugins.reports import html_blocks
 from clientwise.plugins.reports.format import whole
 from clientwise.plugins.reports.model import SectionView, build
-from clientwise.plugins.reports.printing import Paper, page_css
+from clientwise.plugins.reports.printing import Paper, find_paper, page_css
 from clientwise.runtime.result import Result
 
 
@@ -94,9 +94,16 @@ class HtmlWriter(Writer):
     suffix: ClassVar[str] = ".html"
     suffixes: ClassVar[tuple[str, ...]] = (".html", ".htm")
     description: ClassVar[str] = "A self-contained HTML report with charts (works offline; no scripts from elsewhere)."
+    options: ClassVar[frozenset[str]] = frozenset({"paper"})
+
+    def __init__(self, paper: Paper | None = None):
+        self.paper = paper
+
+    def configure(self, **options: str) -> HtmlWriter:
+        return HtmlWriter(find_paper(options["paper"])) if "paper" in options else self
 
     def write(self, result: Result, stream: BinaryIO) -> None:
-        stream.write(render(result).encode("utf-8"))
+        stream.write(render(result, paper=self.paper).encode("utf-8"))
 
 
 @hookimpl

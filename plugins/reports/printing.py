@@ -37,7 +37,7 @@ PAPERS = {
 DEFAULT_PDF_PAPER = PAPERS["a4"]
 
 
-def paper(name: str, option: str = "--paper") -> Paper:
+def find_paper(name: str, option: str = "--paper") -> Paper:
     """The paper called ``name`` (case and spaces ignored), or a clear error naming the choices."""
     key = name.strip().lower().replace(" ", "")
     if key in PAPERS:
