@@ -23,7 +23,7 @@ CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 as_of_option = click.option("--as-of", "as_of", metavar="DATE",
                             help="Reference date YYYY-MM-DD for 'days since' (default: today).")
 format_option = click.option("--format", "-f", "fmt", metavar="FORMAT",
-                             help="Output format: table, csv, json, jsonl, html, xlsx, md, or a plugin's "
+                             help="Output format: table, csv, json, jsonl, html, xlsx, md, pdf, or a plugin's "
                                   "(default: from -o's suffix, else table).")
 output_option = click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
                              help="Write to this file (atomically) instead of standard output.")
