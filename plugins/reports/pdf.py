@@ -21,6 +21,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, BinaryIO, ClassVar
 
@@ -47,7 +48,7 @@ _INSTALL = ("install Chromium (Debian/Ubuntu: apt-get install chromium; macOS: b
 _STAMP = re.compile(rb"/(CreationDate|ModDate) \(D:\d{14}(?:[+-]\d\d'\d\d'|Z)?\)")
 
 
-def find_chromium(environ: dict[str, str] | os._Environ[str] | None = None) -> str:
+def find_chromium(environ: Mapping[str, str] | None = None) -> str:
     """The browser to print with, or an error (exit 2) saying how to get one."""
     environ = os.environ if environ is None else environ
     named = environ.get(BROWSER_VARIABLE, "").strip()
