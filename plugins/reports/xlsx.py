@@ -20,7 +20,6 @@ import re
 import zipfile
 from typing import Any, BinaryIO, ClassVar
 
-import polars as pl
 from openpyxl import Workbook
 
 from clientwise.errors import InputError, Problem
@@ -31,7 +30,7 @@ from clientwise.plugins.io.values import column_kinds, finite
 from clientwise.plugins.reports import xlsx_blocks
 from clientwise.plugins.reports.model import Report, build
 from clientwise.plugins.reports.printing import Paper, find_paper
-from clientwise.plugins.reports.xlsx_print import frame_widths, set_up_pages
+from clientwise.plugins.reports.xlsx_print import action_widths, frame_widths, set_up_pages
 from clientwise.plugins.reports.xlsx_rows import FastRows
 from clientwise.plugins.reports.xlsx_sheet import FILLS, FORMATS, Sheet, cell_value
 from clientwise.runtime.result import Result
@@ -40,8 +39,6 @@ from clientwise.runtime.result import Result
 MAX_ROWS = 1_048_575
 #: The workbook's own sheets (a section's sheet takes another name).
 SHEETS = ("Summary", "Customers", "Actions", "Ruleset")
-#: The widest the Actions sheet's "because" column gets (its texts are sentences).
-_BECAUSE_WIDTH = 90
 
 
 def build_workbook(result: Result, paper: Paper | None = None) -> tuple[Workbook, dict[str, FastRows]]:
@@ -63,12 +60,10 @@ def build_workbook(result: Result, paper: Paper | None = None) -> tuple[Workbook
     book.properties.modified = stamp
     book.properties.title = report.title
     _summary(book, report)
-    frame = finite(result.customers)
-    widths = frame_widths(frame, column_kinds(result))
-    fast = {"Customers": _customers(book, result, frame, widths), "Actions": _actions(book, report, result, widths)}
-    detail = xlsx_blocks.detail_sheets(book, report.sections, set(SHEETS))
+    fast = {"Customers": _customers(book, result), "Actions": _actions(book, report, result)}
+    xlsx_blocks.detail_sheets(book, report.sections, set(SHEETS))
     _ruleset(book, report, result)
-    set_up_pages(book, report.title, paper, titled=("Customers", "Actions", "Ruleset", *detail))
+    set_up_pages(book, report.title, paper)
     return book, fast
 
 
@@ -90,10 +85,12 @@ def _summary(book: Workbook, report: Report) -> None:
             sheet.append([warning])
 
 
-def _customers(book: Workbook, result: Result, frame: pl.DataFrame, widths: dict[str, float]) -> FastRows:
+def _customers(book: Workbook, result: Result) -> FastRows:
+    frame = finite(result.customers)
     kinds = column_kinds(result)
     tones = {column.name: dict(column.tones) for column in result.columns if column.tones}
-    sheet = Sheet(book, "Customers", [widths[name] for name in frame.columns], frozen=True)
+    widths = frame_widths(frame, kinds)
+    sheet = Sheet(book, "Customers", list(widths.values()), frozen=True)
     sheet.header(frame.columns)
     formats = [FORMATS.get(kinds.get(name, "text")) for name in frame.columns]
     coloured = [tones.get(name) for name in frame.columns]
@@ -114,14 +111,11 @@ def _fill(tones: dict[Any, str] | None, value: Any) -> str | None:
     return FILLS.get(tone) if tone else None
 
 
-def _actions(book: Workbook, report: Report, result: Result, widths: dict[str, float]) -> FastRows:
-    """One row per action; the customer's columns as wide as on the Customers sheet."""
+def _actions(book: Workbook, report: Report, result: Result) -> FastRows:
     named, groups = report.named, report.groups
     columns = [result.key, *([result.name] if named else []), *(g.name for g in groups),
                "rule", "action", "priority", "because"]
-    own = frame_widths(result.actions.select("rule", "action", "priority", "because"), {"priority": "integer"},
-                       widest=_BECAUSE_WIDTH)
-    sheet = Sheet(book, "Actions", [widths.get(name) or own[name] for name in columns], frozen=True)
+    sheet = Sheet(book, "Actions", action_widths(result, columns), frozen=True)
     sheet.header(columns)
     tones = [dict(g.tones) for g in groups]
     ordered = sorted(report.actions, key=lambda a: (a["priority"] is None, a["priority"] or 0, a["customer"], a["rule"]))

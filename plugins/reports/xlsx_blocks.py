@@ -53,14 +53,12 @@ def summary_blocks(sheet: Sheet, view: SectionView) -> None:
             _chart(sheet, block, f"{view.title}: {block.title}")
 
 
-def detail_sheets(book: Workbook, views: Iterable[SectionView], taken: set[str]) -> list[str]:
-    """A sheet for each detail table that names one (the checklist's answers); their titles."""
-    titles = []
+def detail_sheets(book: Workbook, views: Iterable[SectionView], taken: set[str]) -> None:
+    """A sheet for each detail table that names one (the checklist's answers)."""
     for view in views:
         for block in view.blocks:
             if isinstance(block, Table) and block.detail and block.sheet:
                 title = _sheet_title(block.sheet, taken)
-                titles.append(title)
                 widths = [_MARK_WIDTH if c.marks else values_width(c.label, (_plain(row[i]) for row in block.rows))
                           for i, c in enumerate(block.columns)]
                 sheet = Sheet(book, title, widths, frozen=True)
@@ -70,7 +68,6 @@ def detail_sheets(book: Workbook, views: Iterable[SectionView], taken: set[str])
                 if block.footer is not None:
                     sheet.append(_cells(sheet, block.columns, block.footer, bold=True))
                 sheet.table(len(block.columns), len(block.rows))
-    return titles
 
 
 def _plain(item: Any) -> Any:

@@ -10,14 +10,16 @@ Column widths are measured from the values (and headers) they hold.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import polars as pl
 from openpyxl import Workbook
 from openpyxl.worksheet.page import PageMargins
 
+from clientwise.plugins.io.values import column_kinds, finite
 from clientwise.plugins.reports.printing import Paper
+from clientwise.runtime.result import Result
 
 #: Narrowest and widest column (Excel's width unit: about one digit of the default font).
 MIN_WIDTH, MAX_WIDTH = 6.0, 60.0
@@ -27,6 +29,8 @@ _PADDING, _FILTER_BUTTON = 2.0, 2.5
 _HEADER_LINE = 18
 #: Width of a number in each format beyond its digits (grouping, decimals, sign, percent).
 _PERCENT_WIDTH = 7
+#: The widest the Actions sheet's "because" column gets (its texts are sentences).
+BECAUSE_WIDTH = 90.0
 _MARGINS = PageMargins(left=0.4, right=0.4, top=0.7, bottom=0.7, header=0.3, footer=0.3)
 
 
@@ -35,10 +39,9 @@ def header_footer_text(text: str) -> str:
     return text.replace("&", "&&")
 
 
-def set_up_pages(book: Workbook, title: str, paper: Paper | None, titled: Iterable[str]) -> None:
+def set_up_pages(book: Workbook, title: str, paper: Paper | None) -> None:
     """Landscape, one page wide, the title above and sheet name and page numbers below every
-    page; the sheets in ``titled`` repeat their first (header) row on every page."""
-    repeat = set(titled)
+    page; a table's sheet (its header row frozen) repeats that row on every page."""
     for sheet in book.worksheets:
         setup = sheet.page_setup
         setup.orientation = "landscape"
@@ -49,7 +52,7 @@ def set_up_pages(book: Workbook, title: str, paper: Paper | None, titled: Iterab
         sheet.HeaderFooter.oddHeader.left.text = header_footer_text(title)
         sheet.HeaderFooter.oddFooter.left.text = "&A"  # the sheet's name
         sheet.HeaderFooter.oddFooter.right.text = "&P / &N"
-        if sheet.title in repeat:
+        if sheet.freeze_panes:
             sheet.print_title_rows = "1:1"
 
 
@@ -79,8 +82,10 @@ def _number_width(column: pl.Series, kind: str) -> float:
     return len(digits) + negative
 
 
-def frame_widths(frame: pl.DataFrame, kinds: dict[str, str], widest: float = MAX_WIDTH) -> dict[str, float]:
-    """Each column's width from its header and its values (measured by polars, a column at once)."""
+def frame_widths(frame: pl.DataFrame, kinds: Mapping[str, str], widest: float = MAX_WIDTH,
+                 headers: Mapping[str, str] | None = None) -> dict[str, float]:
+    """Each column's width from its header (``headers``' text for it, else its name) and its
+    values (measured by polars, a column at once)."""
     widths = {}
     for name in frame.columns:
         column = frame[name]
@@ -93,7 +98,8 @@ def frame_widths(frame: pl.DataFrame, kinds: dict[str, str], widest: float = MAX
             content = 5
         else:
             content = _text_lengths(column).max() or 0
-        widths[name] = fit(max(float(content), header_width(name)) + _PADDING, widest)
+        header = (headers or {}).get(name, name)
+        widths[name] = fit(max(float(content), header_width(header)) + _PADDING, widest)
     return widths
 
 
@@ -103,6 +109,16 @@ def _text_lengths(column: pl.Series) -> pl.Series:
     if isinstance(column.dtype, pl.List):  # joined as the workbook joins lists
         column = column.list.eval(pl.element().cast(pl.String)).list.join("; ")
     return column.cast(pl.String).str.len_chars()
+
+
+def action_widths(result: Result, columns: list[str]) -> list[float]:
+    """The Actions sheet's widths: the customer's columns as on the Customers sheet, the
+    action's own from the actions table (its "because" sentences up to ``BECAUSE_WIDTH``)."""
+    own = [name for name in ("rule", "action", "priority", "because") if name in columns]
+    customer = [name for name in columns if name not in own and name in result.customers.columns]
+    widths = frame_widths(finite(result.customers.select(customer)), column_kinds(result))
+    widths.update(frame_widths(result.actions.select(own), {"priority": "integer"}, widest=BECAUSE_WIDTH))
+    return [widths[name] for name in columns]
 
 
 def values_width(header: str, values: Iterable[Any], widest: float = MAX_WIDTH) -> float:
