@@ -20,7 +20,7 @@ from report_inputs import sample_result
 
 import clientwise
 from clientwise.plugins.reports.xlsx import XlsxWriter
-from clientwise.plugins.reports.xlsx_print import MAX_WIDTH, header_footer_text
+from clientwise.plugins.reports.xlsx_print import MAX_WIDTH, frame_widths, header_footer_text
 from clientwise.runtime.result import Result
 from clientwise.sample import DEMO_AS_OF, demo_path
 
@@ -90,6 +90,24 @@ def test_columns_fit_18_character_crm_ids_and_the_longest_values():
     widths = [customers.column_dimensions[openpyxl.utils.get_column_letter(i)].width for i in range(1, len(header) + 1)]
     assert max(widths) <= MAX_WIDTH and min(widths) >= 6
     assert len(set(widths)) > 5  # measured per column, not one width for all
+
+
+def test_widths_of_every_kind_of_column():
+    frame = pl.DataFrame({
+        "customer_id": ["0015g00000XyZ00001", None], "roles": [["budget", "gatekeeper"], []],
+        "profit": [-1234567.0, None], "share": [0.25, 0.5], "day": [DEMO_AS_OF, None], "flag": [True, None],
+        "empty": pl.Series([None, None], dtype=pl.String), "nested": [{"a": 1}, {"a": 2}],
+    })
+    widths = frame_widths(frame, {"profit": "money", "share": "percent"})
+    assert widths["customer_id"] == 18 + 2  # the id and the cell's padding
+    assert widths["roles"] == len("budget; gatekeeper") + 2
+    assert widths["profit"] == len("-1,234,567") + 2
+    # widest of the value (a percent 7, a boolean 5, a date 10) and one line of the header
+    # with its filter button (+2.5), plus the cell's padding (+2); a struct has no text form
+    assert (widths["share"], widths["flag"], widths["day"], widths["nested"]) == (9.5, 8.5, 12, 10.5)
+    assert widths["empty"] == len("empty") + 2.5 + 2
+    assert frame_widths(frame.head(0), {})["profit"] == len("profit") + 2.5 + 2
+    assert frame_widths(pl.DataFrame({"because": ["x" * 500]}), {}, widest=90)["because"] == 90
 
 
 def test_paper_sets_the_paper_size_code():

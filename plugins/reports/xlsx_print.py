@@ -97,28 +97,34 @@ def frame_widths(frame: pl.DataFrame, kinds: Mapping[str, str], widest: float = 
         elif column.dtype == pl.Boolean:
             content = 5
         else:
-            content = _text_lengths(column).max() or 0
+            content = _text_width(column)
         header = (headers or {}).get(name, name)
         widths[name] = fit(max(float(content), header_width(header)) + _PADDING, widest)
     return widths
 
 
-def _text_lengths(column: pl.Series) -> pl.Series:
+def _text_width(column: pl.Series) -> float:
+    """The longest value of a text-like column; 0 for one that has no text form (a struct)."""
     if isinstance(column.dtype, pl.Array):
         column = column.arr.to_list()
-    if isinstance(column.dtype, pl.List):  # joined as the workbook joins lists
-        column = column.list.eval(pl.element().cast(pl.String)).list.join("; ")
-    return column.cast(pl.String).str.len_chars()
+    try:
+        if isinstance(column.dtype, pl.List):  # joined as the workbook joins lists
+            column = column.list.eval(pl.element().cast(pl.String)).list.join("; ")
+        longest = column.cast(pl.String).str.len_chars().max()
+    except pl.exceptions.PolarsError:
+        return 0
+    return float(longest or 0)
 
 
 def action_widths(result: Result, columns: list[str]) -> list[float]:
     """The Actions sheet's widths: the customer's columns as on the Customers sheet, the
-    action's own from the actions table (its "because" sentences up to ``BECAUSE_WIDTH``)."""
+    action's own from the actions table (its "because" sentences up to ``BECAUSE_WIDTH``),
+    any other column from its name."""
     own = [name for name in ("rule", "action", "priority", "because") if name in columns]
     customer = [name for name in columns if name not in own and name in result.customers.columns]
     widths = frame_widths(finite(result.customers.select(customer)), column_kinds(result))
     widths.update(frame_widths(result.actions.select(own), {"priority": "integer"}, widest=BECAUSE_WIDTH))
-    return [widths[name] for name in columns]
+    return [widths.get(name) or fit(header_width(name) + _PADDING) for name in columns]
 
 
 def values_width(header: str, values: Iterable[Any], widest: float = MAX_WIDTH) -> float:
