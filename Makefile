@@ -24,15 +24,19 @@ demo: $(STAMP)
 test: $(STAMP) browser
 	$(BIN)/python -m pytest -n 2 -q
 
-# The HTML report's test opens it in headless Chromium (Debian's package). Installed
-# when missing and we may (root with apt-get); otherwise that test module is skipped
-# and says why.
+# The HTML report's test opens it in headless Chromium (Debian's package), and the PDF
+# test prints it and reads the pages back with poppler-utils (pdfinfo, pdftoppm,
+# pdftotext). Installed when missing and we may (root with apt-get); otherwise those
+# test modules are skipped and say why.
 .PHONY: browser
 browser:
-	@if [ ! -x /usr/bin/chromium ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-		echo "installing chromium for the browser test"; \
-		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
-			|| echo "could not install chromium: the browser test will be skipped"; \
+	@missing=""; \
+	[ -x /usr/bin/chromium ] || missing=" chromium"; \
+	command -v pdftoppm >/dev/null 2>&1 || missing="$$missing poppler-utils"; \
+	if [ -n "$$missing" ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "installing$$missing for the browser and PDF tests"; \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null) \
+			|| echo "could not install$$missing: the browser and PDF tests will be skipped"; \
 	fi
 
 bench: $(STAMP)

@@ -28,7 +28,7 @@ result = clientwise.evaluate("default", demo_path(), as_of=DEMO_AS_OF, host=host
 writers = host.writers()
 found = {}
 for name, writer in (("csv", writers["csv"]), ("json", writers["json"]), ("jsonl", writers["jsonl"]),
-                     ("json-traced", writers["json"].with_traces())):
+                     ("json-traced", writers["json"].configure(traces="true"))):
     path = sys.argv[1] + "/" + name
     write_result(result, writer, path)
     found[name] = open(path, "rb").read().hex()

@@ -294,7 +294,7 @@ def test_every_format_of_the_sample_is_written_and_reads_back(sample_result, hos
     assert all(c["explanation"] is None for c in document["customers"])  # only when asked (--explain-all)
     traced = tmp_path / "traced" / "sample.json"
     traced.parent.mkdir()
-    write_result(result, writers["json"].with_traces(), traced)
+    write_result(result, writers["json"].configure(traces="true"), traced)
     explained = json.loads(traced.read_text(encoding="utf-8"))["customers"]
     assert all(c["explanation"] is not None and c["explanation"]["rules"] for c in explained)
     assert [{**c, "explanation": None} for c in explained] == document["customers"]

@@ -290,9 +290,9 @@ def test_json_carries_explanations_only_when_asked():
     assert [c["explanation"] for c in plain_json] == [None] * 4
     lines = written(JsonLinesWriter(), make_result()).decode("utf-8").split("\n")[1:5]
     assert [json.loads(line)["explanation"] for line in lines] == [None] * 4
-    traced = written(JsonLinesWriter().with_traces(), make_result()).decode("utf-8").split("\n")[1:5]
+    traced = written(JsonLinesWriter(traces=True), make_result()).decode("utf-8").split("\n")[1:5]
     assert [json.loads(line)["explanation"]["derived"][0]["value"] for line in traced] == [0.5, 0.3, 0.2, 0.0]
-    assert JsonWriter().with_traces().traces and CsvWriter().with_traces() is None
+    assert JsonWriter().configure(traces="true").traces and "traces" not in CsvWriter.options
 
 
 @pytest.mark.parametrize("traces", [False, True])

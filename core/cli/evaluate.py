@@ -15,6 +15,7 @@ from clientwise.cli.history import planned_history, planned_save, save_evaluatio
 from clientwise.cli.options import (
     CONTEXT,
     as_of_option,
+    chosen_writer_options,
     engine_option,
     format_option,
     output_option,
@@ -24,13 +25,12 @@ from clientwise.cli.options import (
     report_faults,
     strict_data_option,
     strict_plugins,
+    writer_options,
 )
 from clientwise.output.targets import check_destination, refuse_inputs
-from clientwise.errors import InputError, Problem
-from clientwise.host.contracts import Writer
-from clientwise.output.write import choose_writer, write_result
-from clientwise.runtime.load import input_files
+from clientwise.output.write import choose_writer, configure_writer, write_result
 from clientwise.runtime.evaluator import Evaluator, load_ruleset, parse_as_of
+from clientwise.runtime.load import input_files
 
 #: Inputs at least this large (bytes) get a progress indicator on a terminal.
 PROGRESS_THRESHOLD = 5_000_000
@@ -68,17 +68,17 @@ def show_progress(quiet: bool, data: Path | None) -> bool:
 
 
 def run(ruleset: str, data: Path, as_of: str | None, fmt: str | None, output: Path | None,
-        explain: str | None, engine: str, quiet: bool, strict_data: bool = False,
-        explain_all: bool = False) -> None:
+        explain: str | None, engine: str, quiet: bool, strict_data: bool = False) -> None:
     host = plugin_host()
     saving = planned_save(ruleset)
     with _progress(show_progress(quiet, data)) as stage:
         stage("loading the ruleset")
         evaluator = Evaluator(load_ruleset(ruleset, host=host), engine=engine, host=host, strict_plugins=strict_plugins(),
                               strict_data=strict_data)
-        writer = choose_writer(evaluator.host.writers(), fmt, output) if explain is None or output else None
-        if explain_all:
-            writer = _with_traces(writer)
+        writer = None
+        if explain is None or output:
+            writers = evaluator.host.writers()
+            writer = configure_writer(choose_writer(writers, fmt, output), writers, chosen_writer_options())
         if output is not None:  # refused before the work, not after it
             check_destination(output)
             refuse_inputs(output, [*evaluator.ruleset.files, data,
@@ -104,22 +104,6 @@ def run(ruleset: str, data: Path, as_of: str | None, fmt: str | None, output: Pa
     report_faults(result, warned=output is not None or explain is not None)
 
 
-def _with_traces(writer: Writer | None) -> Writer:
-    traced = writer.with_traces() if writer is not None else None
-    if traced is None:
-        raise InputError(Problem(
-            f"--explain-all embeds every customer's explanation, which the {writer.format if writer else 'chosen'} "
-            "format has no place for",
-            location="--explain-all",
-            hint="write JSON or JSON Lines (--format json or jsonl, or -o result.json); "
-            "for one customer use --explain KEY",
-        ))
-    return traced
-
-
-explain_all_option = click.option(
-    "--explain-all", is_flag=True,
-    help="Embed every customer's explanation in JSON or JSON Lines output (large: tens of kB per customer).")
 
 
 @click.command(context_settings=CONTEXT)
@@ -129,7 +113,7 @@ explain_all_option = click.option(
 @format_option
 @output_option
 @click.option("--explain", metavar="KEY", help="Print the full decision trace for one customer.")
-@explain_all_option
+@writer_options
 @engine_option
 @quiet_option
 @strict_data_option
@@ -146,13 +130,12 @@ def evaluate(ruleset: str, data: Path, as_of: str | None, fmt: str | None, outpu
 @format_option
 @output_option
 @click.option("--explain", metavar="KEY", help="Print the full decision trace for one sample customer.")
-@explain_all_option
+@writer_options
 @engine_option
 @plugin_options
 @save_options
-def demo(fmt: str | None, output: Path | None, explain: str | None, explain_all: bool, engine: str) -> None:
+def demo(fmt: str | None, output: Path | None, explain: str | None, engine: str) -> None:
     """Run the default ruleset over the bundled sample portfolio."""
     from clientwise.sample import DEMO_AS_OF, demo_path
 
-    run("default", demo_path(), DEMO_AS_OF.isoformat(), fmt, output, explain, engine, quiet=True,
-        explain_all=explain_all)
+    run("default", demo_path(), DEMO_AS_OF.isoformat(), fmt, output, explain, engine, quiet=True)

@@ -23,7 +23,7 @@ CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 as_of_option = click.option("--as-of", "as_of", metavar="DATE",
                             help="Reference date YYYY-MM-DD for 'days since' (default: today).")
 format_option = click.option("--format", "-f", "fmt", metavar="FORMAT",
-                             help="Output format: table, csv, json, jsonl, html, xlsx, md, or a plugin's "
+                             help="Output format: table, csv, json, jsonl, html, xlsx, md, pdf, or a plugin's "
                                   "(default: from -o's suffix, else table).")
 output_option = click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
                              help="Write to this file (atomically) instead of standard output.")
@@ -68,6 +68,30 @@ def disable_option(command: F) -> F:
         callback=remember("disable_plugins"),
         help="Run without this plugin (repeatable; also CLIENTWISE_DISABLE_PLUGINS=a,b).",
     )(command)
+
+
+def writer_options(command: F) -> F:
+    """Add the options that set up the writer: ``--paper``, ``--csv-dialect`` and ``--explain-all``."""
+    command = click.option(
+        "--explain-all", is_flag=True, default=None, flag_value="true", expose_value=False,
+        callback=remember("traces"),
+        help="Embed every customer's explanation in JSON or JSON Lines output (large: tens of kB per customer).",
+    )(command)
+    command = click.option(
+        "--csv-dialect", metavar="DIALECT", expose_value=False, callback=remember("csv_dialect"),
+        help="CSV for a spreadsheet program: excel-de (';' between cells, decimal comma, UTF-8 with BOM), "
+             "excel-en, or excel-LOCALE such as excel-fr (default: plain machine-readable CSV).",
+    )(command)
+    return click.option(
+        "--paper", metavar="SIZE", expose_value=False, callback=remember("paper"),
+        help="Paper for pdf, html and xlsx (landscape): a4, a3, letter or legal "
+             "(default: a4 for pdf, the printer's paper otherwise).",
+    )(command)
+
+
+def chosen_writer_options() -> dict[str, str | None]:
+    """The writer options given on the command line (None: not given)."""
+    return {name: _options().get(name) for name in ("paper", "csv_dialect", "traces")}
 
 
 def _options() -> dict[str, Any]:

@@ -181,16 +181,23 @@ class Writer(ABC):
     #: in a spreadsheet. Set False only in a writer that escapes for its own format
     #: itself (HTML markup, JSON strings, xlsx cells typed as text).
     escape_formulas: ClassVar[bool] = True
+    #: The command line's writer options this writer takes (``paper``, ``csv_dialect``,
+    #: ``traces`` from ``--explain-all``):
+    #: the core refuses the others with a clear error before evaluating.
+    options: ClassVar[frozenset[str]] = frozenset()
 
     @abstractmethod
     def write(self, result: Result, stream: BinaryIO) -> None:
         """Write the whole result to ``stream`` (binary; the core makes the file atomic)."""
 
-    def with_traces(self) -> Writer | None:
-        """This format with every customer's explanation embedded (``--explain-all``), or
-        None when it has no place for them (the default). Explanations are large (tens
-        of kilobytes per customer), so a writer leaves them out unless asked."""
-        return None
+    def configure(self, **options: str) -> Writer:
+        """This writer set up with the given ``options`` (only names in :attr:`options`).
+
+        The installed writer is shared by every run of the process, so a writer that
+        takes options returns a new, configured one; it raises
+        :class:`~clientwise.errors.InputError` for a value it does not know.
+        """
+        return self
 
     def all_suffixes(self) -> tuple[str, ...]:
         """Every file suffix that selects this writer, lower case, ``suffix`` first."""

@@ -81,6 +81,41 @@ def choose_writer(
     )
 
 
+#: Writer options as the command line spells them.
+OPTION_FLAGS = {"paper": "--paper", "csv_dialect": "--csv-dialect", "traces": "--explain-all"}
+
+
+def configure_writer(
+    writer: Writer,
+    writers: Iterable[Writer] | Mapping[str, Writer],
+    options: Mapping[str, str | None],
+) -> Writer:
+    """``writer`` set up for one run with the options given (None: not given), before the
+    evaluation runs: an option its format does not take, a bad value or a missing program
+    (the pdf writer's browser) is a clear error then, not after minutes of work."""
+    given = {name: value for name, value in options.items() if value is not None}
+    available = list(writers.values()) if isinstance(writers, Mapping) else list(writers)
+    for name in given:
+        if name not in writer.options:
+            flag = OPTION_FLAGS.get(name, "--" + name.replace("_", "-"))
+            takers = sorted({w.format for w in available if name in w.options})
+            raise InputError(Problem(
+                f"{flag} does not apply to the {writer.format} format",
+                location=flag,
+                hint=(f"use it with --format {' or '.join(takers)}, or leave it out" if takers
+                      else "leave it out: no installed format takes it"),
+            ))
+    return writer.configure(**given)
+
+
+def is_terminal(stream: BinaryIO) -> bool:
+    """Whether ``stream`` is a terminal (binary formats refuse to write there)."""
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):
+        return False
+
+
 def _hint(suggestion: str | None, by_format: Mapping[str, Writer], suffixes: list[str] | None = None) -> str:
     formats = ", ".join(sorted(by_format)) or "none installed"
     text = f"use --format with one of: {formats}"

@@ -17,10 +17,11 @@ from clientwise.compiler.plan import SectionSummary
 from clientwise.host.contracts import Writer
 from clientwise.host.spec import hookimpl
 from clientwise.output.escape import escape_formula, escape_formulas
+from clientwise.plugins.io.csv_dialects import PLAIN, CsvDialect, csv_dialect
 from clientwise.plugins.io.json_records import customer_blocks, table_json
 from clientwise.plugins.io.json_records import dumps as _dumps
 from clientwise.plugins.io.table import TableWriter
-from clientwise.plugins.io.values import finite, plain, records
+from clientwise.plugins.io.values import finite, plain
 from clientwise.runtime.result import Result
 
 #: How list cells are joined in CSV.
@@ -71,11 +72,13 @@ class JsonWriter(Writer):
                                   "(explanations with --explain-all).")
     escape_formulas: ClassVar[bool] = False  # JSON keeps values exact; no spreadsheet runs it
 
+    options: ClassVar[frozenset[str]] = frozenset({"traces"})
+
     def __init__(self, *, traces: bool = False):
         self.traces = traces
 
-    def with_traces(self) -> JsonWriter:
-        return type(self)(traces=True)
+    def configure(self, **options: str) -> JsonWriter:
+        return type(self)(traces=options["traces"] == "true") if "traces" in options else self
 
     def write(self, result: Result, stream: BinaryIO) -> None:
         sections = [f"    {_dumps(s.section)}:{portfolio_json(s)}" for s in result.summaries]
@@ -100,11 +103,13 @@ class JsonLinesWriter(Writer):
                                   "--explain-all), one line per portfolio section.")
     escape_formulas: ClassVar[bool] = False  # JSON keeps values exact; no spreadsheet runs it
 
+    options: ClassVar[frozenset[str]] = frozenset({"traces"})
+
     def __init__(self, *, traces: bool = False):
         self.traces = traces
 
-    def with_traces(self) -> JsonLinesWriter:
-        return type(self)(traces=True)
+    def configure(self, **options: str) -> JsonLinesWriter:
+        return type(self)(traces=options["traces"] == "true") if "traces" in options else self
 
     def write(self, result: Result, stream: BinaryIO) -> None:
         stream.write(_line({"record": "header", **header(result)}))
@@ -143,18 +148,31 @@ def csv_frame(result: Result) -> pl.DataFrame:
 
 
 class CsvWriter(Writer):
+    """The customers table; ``dialect`` lays it out for a machine (the default) or for a
+    locale's spreadsheet program (``--csv-dialect excel-de``)."""
+
     format: ClassVar[str] = "csv"
     suffix: ClassVar[str] = ".csv"
     description: ClassVar[str] = "The customers table, one row per customer (UTF-8, formula-safe for spreadsheets)."
     escape_formulas: ClassVar[bool] = False  # csv_frame escapes (after joining lists)
+    options: ClassVar[frozenset[str]] = frozenset({"csv_dialect"})
+
+    def __init__(self, dialect: CsvDialect = PLAIN):
+        self.dialect = dialect
+
+    def configure(self, **options: str) -> CsvWriter:
+        return CsvWriter(csv_dialect(options["csv_dialect"])) if "csv_dialect" in options else self
 
     def write(self, result: Result, stream: BinaryIO) -> None:
+        dialect = self.dialect
         csv_frame(result).write_csv(
             stream,
-            include_bom=False,
-            line_terminator="\n",
+            include_bom=dialect.bom,
+            separator=dialect.separator,
+            decimal_comma=dialect.decimal_comma,
+            line_terminator=dialect.line_terminator,
             date_format="%Y-%m-%d",
-            datetime_format="%Y-%m-%dT%H:%M:%S%.f",
+            datetime_format=dialect.datetime_format,
             quote_style="necessary",
         )
 

@@ -27,6 +27,7 @@ from clientwise.plugins.io.table import format_cell
 from clientwise.plugins.reports import html_blocks
 from clientwise.plugins.reports.format import whole
 from clientwise.plugins.reports.model import SectionView, build
+from clientwise.plugins.reports.printing import Paper, find_paper, page_css
 from clientwise.runtime.result import Result
 
 
@@ -67,10 +68,14 @@ def _template() -> Template:
     return environment.from_string(_asset("report.html.j2"))
 
 
-def render(result: Result, *, row_limit: int | None = None) -> str:
-    """The report as one HTML document (same result, same text); see ``build`` for ``row_limit``."""
+def render(result: Result, *, row_limit: int | None = None, paper: Paper | None = None) -> str:
+    """The report as one HTML document (same result, same text); see ``build`` for ``row_limit``.
+
+    ``paper``: print on this paper (else on the one the browser's print dialog chooses).
+    """
     report = build(result, details=True, row_limit=row_limit)
-    css, js = _asset("report.css"), _asset("report.js")
+    css = _asset("report.css") + _asset("report.print.css") + page_css(report.title, paper)
+    js = _asset("report.js")
 
     def link(key: Any) -> Markup:
         anchor = report.anchors.get(str(key))
@@ -95,9 +100,16 @@ class HtmlWriter(Writer):
     suffixes: ClassVar[tuple[str, ...]] = (".html", ".htm")
     description: ClassVar[str] = "A self-contained HTML report with charts (works offline; no scripts from elsewhere)."
     escape_formulas: ClassVar[bool] = False  # a web page: text is HTML-escaped and isolated
+    options: ClassVar[frozenset[str]] = frozenset({"paper"})
+
+    def __init__(self, paper: Paper | None = None):
+        self.paper = paper
+
+    def configure(self, **options: str) -> HtmlWriter:
+        return HtmlWriter(find_paper(options["paper"])) if "paper" in options else self
 
     def write(self, result: Result, stream: BinaryIO) -> None:
-        stream.write(render(result).encode("utf-8"))
+        stream.write(render(result, paper=self.paper).encode("utf-8"))
 
 
 @hookimpl

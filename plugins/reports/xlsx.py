@@ -25,9 +25,12 @@ from openpyxl import Workbook
 from clientwise.errors import InputError, Problem
 from clientwise.host.contracts import Writer
 from clientwise.host.spec import hookimpl
+from clientwise.output.write import is_terminal
 from clientwise.plugins.io.values import column_kinds, finite
 from clientwise.plugins.reports import xlsx_blocks
 from clientwise.plugins.reports.model import Report, build
+from clientwise.plugins.reports.printing import Paper, find_paper
+from clientwise.plugins.reports.xlsx_print import action_widths, frame_widths, set_up_pages
 from clientwise.plugins.reports.xlsx_rows import FastRows
 from clientwise.plugins.reports.xlsx_sheet import FILLS, FORMATS, Sheet, cell_value
 from clientwise.runtime.result import Result
@@ -38,8 +41,9 @@ MAX_ROWS = 1_048_575
 SHEETS = ("Summary", "Customers", "Actions", "Ruleset")
 
 
-def build_workbook(result: Result) -> tuple[Workbook, dict[str, FastRows]]:
-    """The workbook in memory (write-only: it is saved once) and the rows of its big sheets."""
+def build_workbook(result: Result, paper: Paper | None = None) -> tuple[Workbook, dict[str, FastRows]]:
+    """The workbook in memory (write-only: it is saved once) and the rows of its big sheets,
+    set up to print on ``paper`` (else the printer's)."""
     if result.customers.height > MAX_ROWS:
         raise InputError(Problem(
             f"an Excel sheet holds at most {MAX_ROWS:,} customers; this result has {result.customers.height:,}",
@@ -59,6 +63,7 @@ def build_workbook(result: Result) -> tuple[Workbook, dict[str, FastRows]]:
     fast = {"Customers": _customers(book, result), "Actions": _actions(book, report, result)}
     xlsx_blocks.detail_sheets(book, report.sections, set(SHEETS))
     _ruleset(book, report, result)
+    set_up_pages(book, report.title, paper)
     return book, fast
 
 
@@ -84,7 +89,8 @@ def _customers(book: Workbook, result: Result) -> FastRows:
     frame = finite(result.customers)
     kinds = column_kinds(result)
     tones = {column.name: dict(column.tones) for column in result.columns if column.tones}
-    sheet = Sheet(book, "Customers", [14, 30] + [14] * (frame.width - 2), frozen=True)
+    widths = frame_widths(frame, kinds)
+    sheet = Sheet(book, "Customers", list(widths.values()), frozen=True)
     sheet.header(frame.columns)
     formats = [FORMATS.get(kinds.get(name, "text")) for name in frame.columns]
     coloured = [tones.get(name) for name in frame.columns]
@@ -109,7 +115,7 @@ def _actions(book: Workbook, report: Report, result: Result) -> FastRows:
     named, groups = report.named, report.groups
     columns = [result.key, *([result.name] if named else []), *(g.name for g in groups),
                "rule", "action", "priority", "because"]
-    sheet = Sheet(book, "Actions", [14, *([30] if named else []), *([14] * len(groups)), 24, 44, 9, 80], frozen=True)
+    sheet = Sheet(book, "Actions", action_widths(result, columns), frozen=True)
     sheet.header(columns)
     tones = [dict(g.tones) for g in groups]
     ordered = sorted(report.actions, key=lambda a: (a["priority"] is None, a["priority"] or 0, a["customer"], a["rule"]))
@@ -178,21 +184,21 @@ class XlsxWriter(Writer):
     suffix: ClassVar[str] = ".xlsx"
     description: ClassVar[str] = "An Excel workbook: summary, customers (filters, formats, colours), actions, checklist, ruleset."
     escape_formulas: ClassVar[bool] = False  # cells are written as typed text, and formula-looking ones escaped there
+    options: ClassVar[frozenset[str]] = frozenset({"paper"})
+
+    def __init__(self, paper: Paper | None = None):
+        self.paper = paper
+
+    def configure(self, **options: str) -> XlsxWriter:
+        return XlsxWriter(find_paper(options["paper"])) if "paper" in options else self
 
     def write(self, result: Result, stream: BinaryIO) -> None:
-        if _is_terminal(stream):
+        if is_terminal(stream):
             raise InputError(Problem("an Excel workbook is binary and cannot be shown in the terminal",
                                      location="--format xlsx", hint="write it to a file with -o report.xlsx"))
         stamp = dt.datetime.combine(max(result.as_of, dt.date(1980, 1, 1)), dt.time())
-        book, fast = build_workbook(result)
+        book, fast = build_workbook(result, self.paper)
         stream.write(save(book, stamp, fast))
-
-
-def _is_terminal(stream: BinaryIO) -> bool:
-    try:
-        return bool(stream.isatty())
-    except (AttributeError, ValueError):
-        return False
 
 
 @hookimpl

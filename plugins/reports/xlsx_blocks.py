@@ -19,12 +19,14 @@ from openpyxl import Workbook
 from clientwise.output.blocks import BarChart, Block, Cell, Chart, Column, Figures, Note, Range, StackedBarChart, Table
 from clientwise.plugins.reports.format import span
 from clientwise.plugins.reports.model import SectionView
+from clientwise.plugins.reports.xlsx_print import values_width
 from clientwise.plugins.reports.xlsx_sheet import FILLS, FORMATS, Sheet
 
 #: Number formats of the Summary sheet's figures (counts with grouped digits).
 FIGURE_FORMATS = {**FORMATS, "integer": "#,##0"}
 _MARKS = {True: ("yes", "good"), False: ("no", "bad"), None: ("n/a", "neutral")}
-_WIDTHS = {"customer": 14, "text": 18}
+#: Width of a yes / no / n/a column (its question is in the wrapped header).
+_MARK_WIDTH = 6
 
 
 def figure_rows(sheet: Sheet, views: Iterable[SectionView]) -> None:
@@ -57,7 +59,8 @@ def detail_sheets(book: Workbook, views: Iterable[SectionView], taken: set[str])
         for block in view.blocks:
             if isinstance(block, Table) and block.detail and block.sheet:
                 title = _sheet_title(block.sheet, taken)
-                widths = [6 if c.marks else _WIDTHS.get(c.kind, 10) for c in block.columns]
+                widths = [_MARK_WIDTH if c.marks else values_width(c.label, (_plain(row[i]) for row in block.rows))
+                          for i, c in enumerate(block.columns)]
                 sheet = Sheet(book, title, widths, frozen=True)
                 sheet.header(c.label for c in block.columns)
                 for row in block.rows:
@@ -65,6 +68,10 @@ def detail_sheets(book: Workbook, views: Iterable[SectionView], taken: set[str])
                 if block.footer is not None:
                     sheet.append(_cells(sheet, block.columns, block.footer, bold=True))
                 sheet.table(len(block.columns), len(block.rows))
+
+
+def _plain(item: Any) -> Any:
+    return item.value if isinstance(item, Cell) else item
 
 
 def _table(sheet: Sheet, table: Table, title: str) -> None:

@@ -17,6 +17,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from clientwise.output.escape import FORMULA_PREFIXES
@@ -36,6 +37,8 @@ class Sheet:
     def __init__(self, book: Workbook, title: str, widths: Sequence[float] = (), frozen: bool = False):
         self.sheet: WriteOnlyWorksheet = book.create_sheet(title)
         self._styles: dict[tuple[Any, ...], Any] = {}
+        # printed one page wide (set before the first row: it is written at the sheet's top)
+        self.sheet.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
         if frozen:  # a write-only sheet takes its view before the first row
             self.sheet.freeze_panes = "B2"
         for index, width in enumerate(widths, start=1):
