@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from clientwise.cli.options import CONTEXT, engine_option, plugin_host, plugin_options
+from clientwise.cli.options import CONTEXT, backend_options, chosen_backend, engine_option, plugin_host, plugin_options
 from clientwise.runtime.engine_notes import engine_notes
 from clientwise.runtime.evaluator import Evaluator, load_ruleset
 from clientwise.runtime.findings import findings_lines
@@ -16,13 +16,16 @@ from clientwise.runtime.findings import findings_lines
 @click.argument("ruleset")
 @click.argument("data", required=False, type=click.Path(exists=True, path_type=Path))
 @engine_option
+@backend_options
 @plugin_options
 @click.option("--strict", is_flag=True, help="Treat lint warnings as errors (exit 2).")
 def check(ruleset: str, data: Path | None, engine: str, strict: bool) -> None:
     """Validate RULESET and report every problem at once; with DATA, validate the data too.
     Then lint it: rules that can never fire or are shadowed, tier gaps, odd thresholds."""
     host = plugin_host()
-    evaluator = Evaluator(load_ruleset(ruleset, host=host), engine=engine, host=host)
+    backend, options = chosen_backend()
+    evaluator = Evaluator(load_ruleset(ruleset, host=host), engine=engine, host=host, backend=backend,
+                          backend_options=options)
     program = evaluator.program
     rules = sum(len(step.decision.rules) for step in program.decisions())
     derived = len(program.derived())
@@ -30,7 +33,8 @@ def check(ruleset: str, data: Path | None, engine: str, strict: bool) -> None:
     click.echo(f"ok: {identity.name} {identity.version} (hash {identity.hash[:12]})")
     click.echo(f"  files: {', '.join(identity.files)}")
     click.echo(f"  sections: {', '.join(evaluator.ruleset.sections) or 'none'}")
-    click.echo(f"  {derived} derived fields, {rules} rules, engine {evaluator.engine.name}")
+    click.echo(f"  {derived} derived fields, {rules} rules, engine {evaluator.engine.name}, "
+               f"backend {evaluator.backend.name}")
     for note in engine_notes(evaluator):
         click.echo(f"  {note}")
     if program.tables_needed:

@@ -15,6 +15,8 @@ from clientwise.cli.history import planned_save, save_evaluation, save_options
 from clientwise.cli.options import (
     CONTEXT,
     as_of_option,
+    backend_options,
+    chosen_backend,
     engine_option,
     format_option,
     output_option,
@@ -68,7 +70,9 @@ def run(ruleset: str, data: Path, as_of: str | None, fmt: str | None, output: Pa
     saving = planned_save(ruleset)
     with _progress(show_progress(quiet, data)) as stage:
         stage("loading the ruleset")
-        evaluator = Evaluator(load_ruleset(ruleset, host=host), engine=engine, host=host, strict_plugins=strict_plugins())
+        backend, options = chosen_backend()
+        evaluator = Evaluator(load_ruleset(ruleset, host=host), engine=engine, host=host, strict_plugins=strict_plugins(),
+                              backend=backend, backend_options=options)
         writer = choose_writer(evaluator.host.writers(), fmt, output) if explain is None or output else None
         stage("evaluating")
         with evaluator:  # the engine's workers (durable) stop here, not at interpreter exit
@@ -97,6 +101,7 @@ def run(ruleset: str, data: Path, as_of: str | None, fmt: str | None, output: Pa
 @output_option
 @click.option("--explain", metavar="KEY", help="Print the full decision trace for one customer.")
 @engine_option
+@backend_options
 @quiet_option
 @plugin_options
 @save_options
@@ -112,6 +117,7 @@ def evaluate(ruleset: str, data: Path, as_of: str | None, fmt: str | None, outpu
 @output_option
 @click.option("--explain", metavar="KEY", help="Print the full decision trace for one sample customer.")
 @engine_option
+@backend_options
 @plugin_options
 @save_options
 def demo(fmt: str | None, output: Path | None, explain: str | None, engine: str) -> None:

@@ -17,9 +17,9 @@ import polars as pl
 
 from clientwise.compiler.compile import compile_ruleset
 from clientwise.compiler.program import Program
-from clientwise.errors import DataError, InputError, Problem
+from clientwise.errors import DataError, InputError, Problem, RulesetError
 from clientwise.expr import EvalContext, tables_used
-from clientwise.host.contracts import DecideContext, RawTable
+from clientwise.host.contracts import BackendJob, BackendOptions, DecideContext, Decided, RawTable, Refusal
 from clientwise.host.factory import build_host
 from clientwise.host.faults import FaultRecorder
 from clientwise.host.isolate import StepGuard
@@ -28,7 +28,6 @@ from clientwise.ruleset import Ruleset, read_raw, validate
 from clientwise.ruleset.data import RELATED_TABLES
 from clientwise.runtime.assemble import assemble, identity
 from clientwise.runtime.context import EvaluationContext, after_evaluate, before_evaluate
-from clientwise.runtime.derive import derive_stratum
 from clientwise.runtime.findings import Finding, warnings_of
 from clientwise.runtime.load import LoadedData, load_tables
 from clientwise.runtime.loop import Deriver, Loop
@@ -72,20 +71,28 @@ def parse_as_of(value: dt.date | str | None) -> dt.date:
 
 
 class Evaluator:
-    """A compiled ruleset bound to a plugin host and an engine, reusable across portfolios.
+    """A compiled ruleset bound to a plugin host, a backend and an engine, reusable across portfolios.
 
     ``host`` defaults to :func:`clientwise.host.factory.build_host`; the plugins the
     ruleset disables are left out of a view of it (the host itself is not changed).
+    ``backend`` is where a whole evaluation runs (``polars``, ``duckdb`` or a plugin's,
+    with ``backend_options`` such as a memory limit); a ruleset the backend cannot
+    compute is refused here, naming every rule and expression part it cannot.
     """
 
     def __init__(self, ruleset: Ruleset | str | Path, *, engine: str = "polars", host: PluginHost | None = None,
-                 strict_plugins: bool = False):
+                 strict_plugins: bool = False, backend: str = "polars",
+                 backend_options: BackendOptions | None = None):
         base = host or build_host()
         self.ruleset = ruleset if isinstance(ruleset, Ruleset) else load_ruleset(ruleset, host=base)
         self.host = base.without(self.ruleset.disabled)
         self.strict_plugins = strict_plugins
         self.engine = self.host.engine(engine)
+        self.backend = self.host.backend(backend).configure(backend_options or BackendOptions())
         self.program: Program = compile_ruleset(self.ruleset, self.host)
+        refused = self.backend.refusals(self.program, self.host.functions())
+        if refused:
+            raise RulesetError([_refusal_problem(self.backend.name, refusal) for refusal in refused])
         self._population: Population | None = None  # the last evaluated portfolio, for evaluate_one
 
     def close(self) -> None:
@@ -181,11 +188,13 @@ class Evaluator:
         customers = context.tables["customers"].sort(key)
         related = {name: context.tables[name] for name in RELATED_TABLES if name in context.tables}
         decide_context = self._decide_context(context.as_of)
-        ctx = EvalContext(as_of=context.as_of, functions=decide_context.functions, key=key, keyed=True)
         mark = time.perf_counter()
         stage("deriving fields and deciding")
-        loop = self._loop(decide_context, faults, lambda frame, stratum: derive_stratum(frame, stratum, related, ctx))
-        decided = loop.run(customers)
+        guard = StepGuard(self.host, faults, key)
+        decided = self.backend.run(BackendJob(self.program, customers, related, decide_context, self.engine, guard))
+        # one chunk per column: polars adds a column's floats chunk by chunk, so a summary's
+        # total would otherwise depend on how the backend happened to build the frame
+        decided = Decided(decided.frame.rechunk(), decided.actions)
         context.timings["derive+decide"] = time.perf_counter() - mark
         self._population = Population(decided.frame, related, context.as_of)
         result = assemble(self.program, self.host, self.engine, decided, context.as_of, faults)
@@ -226,6 +235,12 @@ class Evaluator:
         return result
 
 
+def _refusal_problem(backend: str, refusal: Refusal) -> Problem:
+    return Problem(f"the {backend} backend cannot compute {refusal.node}: {refusal.reason}",
+                   file=refusal.source.file, location=refusal.source.path,
+                   hint="run this ruleset with --backend polars, or rewrite the part with functions the backend has")
+
+
 def _record_faults(result: Result, faults: FaultRecorder) -> None:
     result.faults = list(faults.faults)
     result.warnings.extend(f"plugin error: {fault.render()}" for fault in faults.faults if fault.hook != "summarize")
@@ -242,7 +257,9 @@ def evaluate(
     as_of: dt.date | str | None = None,
     engine: str = "polars",
     host: PluginHost | None = None,
+    backend: str = "polars",
+    backend_options: BackendOptions | None = None,
 ) -> Result:
     """Evaluate ``ruleset`` over ``data`` (a path, or table name -> DataFrame)."""
-    with Evaluator(ruleset, engine=engine, host=host) as evaluator:
+    with Evaluator(ruleset, engine=engine, host=host, backend=backend, backend_options=backend_options) as evaluator:
         return evaluator.evaluate(data, as_of=as_of)

@@ -25,9 +25,9 @@ from clientwise.compiler.steps import ActionsStep, ClassificationStep, DecisionS
 from clientwise.compiler.typecheck import key_source
 from clientwise.errors import ClientwiseError
 from clientwise.expr.numbers import NumberOverflow
-from clientwise.host.contracts import CompiledDecision, DecideContext, Engine
+from clientwise.host.contracts import CompiledDecision, DecideContext, Decided, Engine
 from clientwise.host.isolate import StepGuard
-from clientwise.runtime.outputs import Decided, actions_table, check_statuses, classification_columns
+from clientwise.runtime.outputs import actions_table, check_statuses, classification_columns
 
 #: Computes one derive stratum's fields onto the frame.
 Deriver = Callable[[pl.DataFrame, DeriveStratum], pl.DataFrame]
@@ -86,13 +86,13 @@ class Loop:
 def located(error: NumberOverflow, steps: Sequence[Step]) -> NumberOverflow:
     """``error`` with the file and key path of the first expression (in program order)
     that contains the operation that overflowed; as it is if none does (plugin code)."""
-    for node, source in _expressions(steps):
+    for node, source in expressions(steps):
         if any(expr.to_text(sub) == error.expression for sub in expr.walk(node)):
             return error.at(source.file, source.path)
     return error
 
 
-def _expressions(steps: Sequence[Step]) -> Iterator[tuple[expr.Node, Source]]:
+def expressions(steps: Sequence[Step]) -> Iterator[tuple[expr.Node, Source]]:
     """Every checked expression of the program with the key that holds its text."""
     for step in steps:
         if isinstance(step, DerivedStep):
