@@ -241,3 +241,62 @@ def test_an_unknown_backend_is_an_error_listing_the_installed_ones() -> None:
     with pytest.raises(clientwise.InputError) as error:
         Evaluator("default", backend="spork")
     assert "unknown backend 'spork'" in error.value.render() and "duckdb" in error.value.render()
+
+
+@pytest.mark.parametrize("backend", OTHERS)
+@pytest.mark.parametrize("expression", ["b * b", "sum_of(contacts, n)", "a * 1e300", "b + 4611686018427387904", "-b", "share(a * 1e299)"])
+def test_an_overflow_stops_every_backend_with_the_same_located_error(backend: str, expression: str) -> None:
+    text = FIELDS + f'[derive]\nf0 = "{expression}"\n[[rules]]\nid = "r"\nwhen = "f0 > 0"\naction = "x"\npriority = 1\n'
+    ruleset = parse_ruleset(text, origin="big.toml")
+    people = pl.DataFrame({"customer_id": ["K1", "K2", "K3"], "a": [1.0, 1e10, None], "b": [3, 2**62, -(2**63)],
+                           "s": ["x", None, "y"], "flag": [True, None, False], "d": [None, None, None]},
+                          schema_overrides={"d": pl.Date})
+    rows = pl.DataFrame({"customer_id": ["K2", "K2"], "x": [1.0, 2.0], "n": [2**62, 2**62], "kind": ["p", "p"],
+                         "day": [None, None]}, schema_overrides={"day": pl.Date})
+    data = {"customers": people, "contacts": rows}
+    with pytest.raises(NumberOverflow) as on_polars:
+        run(ruleset, data, "polars")
+    with pytest.raises(NumberOverflow) as on_backend:
+        run(ruleset, data, backend)
+    assert on_backend.value.render() == on_polars.value.render()
+    assert on_backend.value.problems[0].location == "derive.f0" and on_backend.value.exit_code == 2
+
+
+@pytest.mark.parametrize("backend", OTHERS)
+def test_population_floats_agree_to_the_last_digit(backend: str) -> None:
+    """Random floats, where the order of additions and the interpolation of a median show
+    in the last digit (values from a small set, as the generated rulesets use, would not)."""
+    rng = random.Random(4)
+    size = 3001
+    people = pl.DataFrame({"customer_id": [f"K{i:05d}" for i in range(size)],
+                           "a": [None if rng.random() < 0.1 else rng.uniform(-1e6, 1e7) for _ in range(size)],
+                           "b": [rng.randint(-10**12, 10**12) for _ in range(size)],
+                           "s": ["x"] * size, "flag": [True] * size, "d": [None] * size},
+                          schema_overrides={"d": pl.Date})
+    keys = people["customer_id"].to_list()
+    rows = pl.DataFrame({"customer_id": [rng.choice(keys) for _ in range(9000)],
+                         "x": [rng.uniform(-1e3, 1e5) for _ in range(9000)], "n": [1] * 9000, "kind": ["p"] * 9000,
+                         "day": [None] * 9000}, schema_overrides={"day": pl.Date})
+    fields = ["median(a)", "median(b)", "mean(a)", "sum(a)", "share(a)", "cumshare(a)", "cumshare(b)", "rank_pct(a)",
+              "sum_of(contacts, x)", "mean_of(contacts, x)", "round(a / 7, 3)", "median(sum_of(contacts, x))"]
+    text = FIELDS + "[derive]\n" + "".join(f'f{i} = "{f}"\n' for i, f in enumerate(fields))
+    text += '[[rules]]\nid = "r"\nwhen = "f0 > 0"\naction = "x"\npriority = 1\n'
+    ruleset = parse_ruleset(text, origin="floats.toml")
+    data = {"customers": people, "contacts": rows}
+    assert_same(run(ruleset, data, "polars"), run(ruleset, data, backend))
+
+
+@pytest.mark.parametrize("backend", OTHERS)
+def test_a_median_interpolates_its_two_middle_values_as_polars_does(backend: str) -> None:
+    rng = random.Random(1)
+    lower, upper = 0.0, 0.0
+    while (lower + upper) / 2 == lower + (upper - lower) * 0.5:  # a pair where the two formulas differ
+        lower, upper = sorted(rng.uniform(-1e6, 1e6) for _ in range(2))
+    people = pl.DataFrame({"customer_id": ["K1", "K2", "K3"], "a": [upper, None, lower], "b": [1, 2, 3],
+                           "s": ["x"] * 3, "flag": [True] * 3, "d": [None] * 3}, schema_overrides={"d": pl.Date})
+    text = FIELDS + '[derive]\nf0 = "median(a)"\n[[rules]]\nid = "r"\nwhen = "f0 > 0"\naction = "x"\npriority = 1\n'
+    ruleset = parse_ruleset(text, origin="median.toml")
+    data = {"customers": people, "contacts": pl.DataFrame(schema={"customer_id": pl.String})}
+    left, right = run(ruleset, data, "polars"), run(ruleset, data, backend)
+    assert left.tracer.frame["f0"][0] == lower + (upper - lower) * 0.5
+    assert_same(left, right)

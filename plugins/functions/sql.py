@@ -111,6 +111,19 @@ def _cumshare(a: list[str], c: SqlCall) -> str:
     )
 
 
+def _median(a: list[str], c: SqlCall) -> str:
+    """The two middle values interpolated as polars does, ``lower + (upper - lower) * 0.5``
+    (DuckDB's ``median`` rounds differently in the last digit)."""
+    return (
+        f"WITH v AS (SELECT CAST({a[0]} AS DOUBLE) AS x FROM {c.relation} WHERE {a[0]} IS NOT NULL), "
+        "n AS (SELECT count(*) AS n FROM v), "
+        "o AS (SELECT x, row_number() OVER (ORDER BY x) AS i FROM v), "
+        "m AS (SELECT min(o.x) FILTER (WHERE o.i = (n.n + 1) // 2) AS lower, "
+        "max(o.x) FILTER (WHERE o.i = n.n // 2 + 1) AS upper FROM o CROSS JOIN n) "
+        f"SELECT {c.row}, m.lower + (m.upper - m.lower) * 0.5 AS value FROM {c.relation} CROSS JOIN m"
+    )
+
+
 def _mean(a: list[str], c: SqlCall) -> str:
     kind = "HUGEINT" if c.integer else "DOUBLE"
     order = "" if c.integer else f" ORDER BY {c.row}"
@@ -128,7 +141,7 @@ POPULATION: dict[str, Builder] = {
     "cumshare": _cumshare,
     "ntile": _window(lambda a, c: f"(({_rank(a[0])} * {int(c.literal(1))} + count({a[0]}) OVER () - 1) "
                                   f"// count({a[0]}) OVER ())"),
-    "median": _window(lambda a, c: f"median({a[0]}) OVER ()"),
+    "median": lambda a, c: _median(a, c),
     "mean": _mean,
     "sum": lambda a, c: f"SELECT {c.row}, {_total(a[0], c)} AS value FROM {c.relation}",
     "count": _window(lambda a, c: f"count({a[0]}) OVER ()"),

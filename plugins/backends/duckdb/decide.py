@@ -30,13 +30,14 @@ def decide(chain: Chain, stratum: DecideStratum, ctx: EvalContext) -> None:
     if conditions:
         computed = ", ".join(f"{compiler.boolean(rule.condition)} AS {conditions[rule.id]}"
                              for decision in stratum.decisions for rule in decision.rules)
-        chain.step(f"SELECT *, {computed} FROM {chain.current}")
+        chain.step(f"SELECT *, {computed} FROM {chain.current}", materialize=False)
         statuses = ", ".join(_statuses(decision, conditions) for decision in stratum.decisions if decision.rules)
-        chain.step(f"SELECT * EXCLUDE ({', '.join(conditions.values())}), {statuses} FROM {chain.current}")
+        chain.step(f"SELECT * EXCLUDE ({', '.join(conditions.values())}), {statuses} FROM {chain.current}",
+                   materialize=False)
     columns = [column for step in stratum.steps if isinstance(step, ClassificationStep)
                for column in _classification(step, compiler)]
     if columns:
-        chain.step(f"SELECT *, {', '.join(columns)} FROM {chain.current}")
+        chain.step(f"SELECT *, {', '.join(columns)} FROM {chain.current}", materialize=False)
 
 
 def _statuses(decision: CompiledDecision, conditions: dict[str, str]) -> str:

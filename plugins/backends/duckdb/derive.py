@@ -49,7 +49,7 @@ class SqlDeriver:
             compiler = SqlCompiler(self.ctx, self.columns, ident(ROW))
             fields = ", ".join(f"{_typed(compiler.generate(step.node), step.node)} AS {ident(step.name)}"
                                for step in level if step.node is not None)
-            self.chain.step(f"SELECT *, {fields} FROM {self.chain.current}")
+            self.chain.step(f"SELECT *, {fields} FROM {self.chain.current}", materialize=False)
 
     def aggregates(self, nodes: Sequence[Node]) -> None:
         """Every new aggregate call, one grouped query per related table, joined on the row."""

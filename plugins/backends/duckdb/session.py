@@ -1,9 +1,9 @@
 """One DuckDB connection per run, and the chain of tables the run builds in it.
 
 Every stage of a run (aggregates joined, a level of derived fields, rule statuses...)
-is one ``CREATE TEMP TABLE ... AS SELECT`` over the stage before, and the table
-before is dropped: DuckDB keeps each within its memory limit and spills the rest to
-the spill directory, so the run's size is bounded by disk, not memory.
+is one ``CREATE TEMP VIEW`` or ``TABLE ... AS SELECT`` over the stage before (see
+:meth:`Chain.step`): DuckDB keeps each table within its memory limit and spills the
+rest to the spill directory, so the run's size is bounded by disk, not memory.
 """
 
 from __future__ import annotations
@@ -56,6 +56,8 @@ class Chain:
         self.connection = connection
         self.current = ""
         self._count = 0
+        #: relations made since (and including) the last table, dropped at the next table
+        self._pending: list[tuple[str, str]] = []
 
     def fresh(self, prefix: str) -> str:
         """A name no other table or helper column of the run has."""
@@ -71,13 +73,24 @@ class Chain:
     def start(self, relation: str) -> None:
         self.current = relation
 
-    def step(self, select: str) -> str:
-        """Replace the current table with ``select`` (which reads :attr:`current`)."""
+    def step(self, select: str, *, materialize: bool = True) -> str:
+        """Replace the current relation with ``select`` (which reads :attr:`current`).
+
+        A select that reads the current relation once (a level of fields, statuses) is
+        a view: DuckDB runs a chain of them as one pipeline. One that reads it twice (a
+        join of aggregates or a population function onto the customers) is a table,
+        else each later read would compute the chain again; everything before it is
+        then dropped, so at most one copy of the customers is kept.
+        """
         name = self.fresh("t")
-        self.connection.execute(f"CREATE TEMP TABLE {name} AS {select}")
-        previous, self.current = self.current, name
-        if previous.startswith("__cw_t"):
-            self.connection.execute(f"DROP TABLE {previous}")
+        kind = "TABLE" if materialize else "VIEW"
+        self.connection.execute(f"CREATE TEMP {kind} {name} AS {select}")
+        self.current = name
+        if materialize:
+            for old_kind, old in reversed(self._pending):
+                self.connection.execute(f"DROP {old_kind} {old}")
+            self._pending = []
+        self._pending.append((kind, name))
         return name
 
     def columns(self) -> list[str]:
