@@ -38,3 +38,9 @@ def test_an_unknown_backend_exits_2_naming_the_option(invoke) -> None:
     code, _, err = invoke("demo", "--backend", "spark-ish")
     assert code == 2
     assert "--backend: unknown backend 'spark-ish'" in err and "available backends: duckdb, polars" in err
+
+
+def test_a_backend_that_decides_itself_refuses_another_engine(invoke) -> None:
+    code, _, err = invoke("demo", "--backend", "duckdb", "--engine", "durable")
+    assert code == 2
+    assert "the duckdb backend decides rules itself, so it cannot use the 'durable' engine" in err

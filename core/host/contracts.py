@@ -341,6 +341,9 @@ class Backend(ABC):
     ties by customer key, float sums in a fixed order, rounding, overflow), and the
     conformance suite holds it to the polars backend. Optional capabilities:
 
+    * ``uses_engine = True``: rules are decided by the chosen engine (``--engine``), as
+      the polars backend does; a backend that decides them itself (the default) is
+      refused with any engine but ``polars``, rather than ignoring the choice;
     * :meth:`configure` gives the backend for one set of :class:`BackendOptions`;
     * :meth:`refusals` lists, at compile time, every expression part it cannot compute
       (a function without a form for it, plugin code it cannot run); the evaluator
@@ -350,6 +353,7 @@ class Backend(ABC):
 
     name: ClassVar[str]
     description: ClassVar[str]
+    uses_engine: ClassVar[bool] = False
 
     @abstractmethod
     def run(self, job: BackendJob) -> Decided:

@@ -87,8 +87,12 @@ class Evaluator:
         self.ruleset = ruleset if isinstance(ruleset, Ruleset) else load_ruleset(ruleset, host=base)
         self.host = base.without(self.ruleset.disabled)
         self.strict_plugins = strict_plugins
-        self.engine = self.host.engine(engine)
         self.backend = self.host.backend(backend).configure(backend_options or BackendOptions())
+        if engine != "polars" and not self.backend.uses_engine:
+            raise InputError(Problem(
+                f"the {self.backend.name} backend decides rules itself, so it cannot use the '{engine}' engine",
+                location="--engine", hint=f"leave out --engine, or use --backend polars with --engine {engine}"))
+        self.engine = self.host.engine(engine)
         self.program: Program = compile_ruleset(self.ruleset, self.host)
         refused = self.backend.refusals(self.program, self.host.functions())
         if refused:

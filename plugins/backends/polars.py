@@ -22,6 +22,7 @@ from clientwise.runtime.loop import Loop
 class PolarsBackend(Backend):
     name: ClassVar[str] = "polars"
     description: ClassVar[str] = "polars in memory, with the chosen decision engine (default)."
+    uses_engine: ClassVar[bool] = True
 
     def run(self, job: BackendJob) -> Decided:
         context = job.context
