@@ -22,19 +22,15 @@ def _half_away(m: str) -> str:
     return f"({t} + CASE WHEN abs({m} - {t}) >= 0.5 THEN CAST(sign({m}) AS DOUBLE) ELSE 0.0 END)"
 
 
-def _integer_arg(c: SqlCall) -> bool:
-    return c.integer
-
-
 def _round(a: list[str], c: SqlCall) -> str:
     if len(a) == 1:
-        return a[0] if _integer_arg(c) else f"TRY_CAST({_half_away(f'CAST({a[0]} AS DOUBLE)')} AS BIGINT)"
+        return a[0] if c.integer else f"TRY_CAST({_half_away(f'CAST({a[0]} AS DOUBLE)')} AS BIGINT)"
     scale = f"CAST('{10.0 ** int(c.literal(1, 0))!r}' AS DOUBLE)"
     return f"({_half_away(f'(CAST({a[0]} AS DOUBLE) * {scale})')} / {scale})"
 
 
 def _whole(fn: str) -> Builder:
-    return lambda a, c: a[0] if _integer_arg(c) else f"TRY_CAST({fn}(CAST({a[0]} AS DOUBLE)) AS BIGINT)"
+    return lambda a, c: a[0] if c.integer else f"TRY_CAST({fn}(CAST({a[0]} AS DOUBLE)) AS BIGINT)"
 
 
 def _extreme(fn: str) -> Builder:
@@ -51,7 +47,7 @@ def _months(a: list[str], c: SqlCall) -> str:
 
 
 SCALAR: dict[str, Builder] = {
-    "abs": lambda a, c: f"abs(CAST({a[0]} AS HUGEINT))" if _integer_arg(c) else f"abs({a[0]})",
+    "abs": lambda a, c: f"abs(CAST({a[0]} AS HUGEINT))" if c.integer else f"abs({a[0]})",
     "min": _extreme("least"),
     "max": _extreme("greatest"),
     "round": _round,
