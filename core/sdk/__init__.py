@@ -10,7 +10,7 @@ core can reorganise its modules without breaking plugins::
   :class:`Loader`, :class:`Writer`, with what the core hands them (``CompileContext``,
   ``SummaryContext``, ``DecideContext``, ``BackendJob``, ``BackendOptions``, ``RawTable``,
   ``ReadOptions``, ``CompiledDecision``, ``EvaluationContext``, ``Result``) and what they give
-  back (``Decided``, ``Refusal``);
+  back (``Decided``, ``Refusal``); ``PolarsBackend``, the default backend, to extend;
 * what a section compiles into: ``SectionPlan``, ``DerivedField``, ``ComputedField``,
   ``Classification``, ``Rule``, ``ActionRule``, ``OutputColumn``, ``SectionSummary``, ``Source``;
 * what a section shows in the reports (``SectionHandler.report``, :mod:`clientwise.output.blocks`):
@@ -116,6 +116,7 @@ if TYPE_CHECKING:
         table_of,
     )
     from clientwise.output.escape import clean, escape_formula, escape_formulas
+    from clientwise.plugins.backends.polars import PolarsBackend
     from clientwise.ruleset.data import Strict
     from clientwise.runtime.context import EvaluationContext
     from clientwise.runtime.result import Result
@@ -175,6 +176,7 @@ _PUBLIC: dict[str, tuple[str, str]] = {
     "BackendOptions": ("clientwise.host.contracts", "BackendOptions"),
     "Decided": ("clientwise.host.contracts", "Decided"),
     "Refusal": ("clientwise.host.contracts", "Refusal"),
+    "PolarsBackend": ("clientwise.plugins.backends.polars", "PolarsBackend"),
     "SqlCall": ("clientwise.expr.functions", "SqlCall"),
     "Loader": ("clientwise.host.contracts", "Loader"),
     "RawTable": ("clientwise.host.contracts", "RawTable"),
