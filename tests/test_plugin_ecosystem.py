@@ -190,7 +190,7 @@ def test_provenance_names_the_plugin_and_version_of_each_section(invoke, write_r
 def test_plugins_list_and_show(invoke) -> None:
     listed = invoke("plugins")
     assert listed.code == 0
-    assert "(built-in)       loaded  clientwise 0.1.0: checklist, durable_engine, functions" in listed.stdout
+    assert "(built-in)       loaded  clientwise 0.1.0: checklist, duckdb_backend, durable_engine, functions" in listed.stdout
     assert "nps              loaded  clientwise-nps 0.1.0" in listed.stdout
     assert "segmentation     loaded" not in listed.output
     assert "segmentation     loaded  clientwise 0.1.0" in invoke("plugins", "--all").stdout

@@ -13,7 +13,7 @@ from clientwise.plugins import functions
 from clientwise.sdk import Engine
 from clientwise.sdk.testing import make_plugin
 
-BUILTINS = {"functions", "loaders", "writers", "polars_engine", "segmentation", "checklist", "profitability", "relationship"}
+BUILTINS = {"functions", "loaders", "writers", "polars_engine", "polars_backend", "duckdb_backend", "segmentation", "checklist", "profitability", "relationship"}
 
 
 def test_builtins_come_through_the_entry_point_group() -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from clientwise.cli.options import CONTEXT, as_of_option, disable_option, plugin_host
+from clientwise.cli.options import CONTEXT, as_of_option, backend_options, chosen_backend, disable_option, plugin_host
 from clientwise.errors import InputError, Problem
 from clientwise.runtime.evaluator import Evaluator, load_ruleset
 
@@ -23,6 +23,7 @@ from clientwise.runtime.evaluator import Evaluator, load_ruleset
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @click.option("--min-coverage", type=click.FloatRange(0, 100), metavar="N",
               help="Fail (exit 1) when rule coverage is below N percent.")
+@backend_options
 @disable_option
 def test_command(rulesets: tuple[str, ...], keywords: tuple[str, ...], as_json: bool, min_coverage: float | None) -> None:
     """Run the test cases of each RULESET ([[tests]] and a sibling NAME.tests.toml)."""
@@ -34,7 +35,8 @@ def test_command(rulesets: tuple[str, ...], keywords: tuple[str, ...], as_json: 
     for source in rulesets:
         host = plugin_host()
         try:
-            evaluator = Evaluator(load_ruleset(source, host=host), host=host)
+            backend, options = chosen_backend()
+            evaluator = Evaluator(load_ruleset(source, host=host), host=host, backend=backend, backend_options=options)
             outcomes = run_cases(evaluator, source, keywords)
         except InputError as error:  # this ruleset or its cases do not load; test the others
             broken.append(error)
@@ -86,6 +88,7 @@ def explain(ruleset: str, data: Path, key: str, as_of: str | None, why_not: str 
 @click.option("--rules", "rules_only", is_flag=True, help="Compare the two merged rulesets, not their results.")
 @as_of_option
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@backend_options
 @disable_option
 def diff(ruleset_a: str, ruleset_b: str, data: Path | None, rules_only: bool, as_of: str | None, as_json: bool) -> None:
     """Evaluate RULESET_A and RULESET_B over DATA and show what changes for whom
@@ -111,7 +114,8 @@ def diff(ruleset_a: str, ruleset_b: str, data: Path | None, rules_only: bool, as
         raise InputError(Problem("diff needs DATA to evaluate both rulesets over", location="DATA",
                                  hint="add the data path, or use --rules to compare the rulesets themselves"))
     date = parse_as_of(as_of)
-    evaluators = [Evaluator(r, host=host) for r in (a, b)]
+    backend, options = chosen_backend()
+    evaluators = [Evaluator(r, host=host, backend=backend, backend_options=options) for r in (a, b)]
     results = [e.evaluate(data, as_of=date) for e in evaluators]
     outputs = [s.output for e in evaluators for s in e.program.steps() if isinstance(s, ClassificationStep)]
     portfolio = diff_results(results[0], results[1], list(dict.fromkeys(outputs)))

@@ -6,7 +6,15 @@ from pathlib import Path
 
 import click
 
-from clientwise.cli.options import CONTEXT, engine_option, plugin_host, plugin_options, strict_data_option
+from clientwise.cli.options import (
+    CONTEXT,
+    backend_options,
+    chosen_backend,
+    engine_option,
+    plugin_host,
+    plugin_options,
+    strict_data_option,
+)
 from clientwise.runtime.engine_notes import engine_notes
 from clientwise.runtime.evaluator import Evaluator, load_ruleset
 from clientwise.runtime.findings import findings_lines
@@ -17,6 +25,7 @@ from clientwise.runtime.trend import trend_users
 @click.argument("ruleset")
 @click.argument("data", required=False, type=click.Path(exists=True, path_type=Path))
 @engine_option
+@backend_options
 @plugin_options
 @click.option("--strict", is_flag=True, help="Treat lint warnings as errors (exit 2).")
 @strict_data_option
@@ -24,7 +33,9 @@ def check(ruleset: str, data: Path | None, engine: str, strict: bool, strict_dat
     """Validate RULESET and report every problem at once; with DATA, validate the data too.
     Then lint it: rules that can never fire or are shadowed, tier gaps, odd thresholds."""
     host = plugin_host()
-    evaluator = Evaluator(load_ruleset(ruleset, host=host), engine=engine, host=host, strict_data=strict_data)
+    backend, options = chosen_backend()
+    evaluator = Evaluator(load_ruleset(ruleset, host=host), engine=engine, host=host, strict_data=strict_data,
+                          backend=backend, backend_options=options)
     program = evaluator.program
     rules = sum(len(step.decision.rules) for step in program.decisions())
     derived = len(program.derived())
@@ -34,7 +45,8 @@ def check(ruleset: str, data: Path | None, engine: str, strict: bool, strict_dat
     click.echo(f"  sections: {', '.join(evaluator.ruleset.sections) or 'none'}")
     for note in program.notes:
         click.echo(f"  switched off: {note}")
-    click.echo(f"  {derived} derived fields, {rules} rules, engine {evaluator.engine.name}")
+    click.echo(f"  {derived} derived fields, {rules} rules, engine {evaluator.engine.name}, "
+               f"backend {evaluator.backend.name}")
     for note in engine_notes(evaluator):
         click.echo(f"  {note}")
     users = trend_users(program.steps(), evaluator.host.functions())

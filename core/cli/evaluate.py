@@ -15,6 +15,8 @@ from clientwise.cli.history import planned_history, planned_save, save_evaluatio
 from clientwise.cli.options import (
     CONTEXT,
     as_of_option,
+    backend_options,
+    chosen_backend,
     chosen_writer_options,
     engine_option,
     format_option,
@@ -73,8 +75,9 @@ def run(ruleset: str, data: Path, as_of: str | None, fmt: str | None, output: Pa
     saving = planned_save(ruleset)
     with _progress(show_progress(quiet, data)) as stage:
         stage("loading the ruleset")
+        backend, options = chosen_backend()
         evaluator = Evaluator(load_ruleset(ruleset, host=host), engine=engine, host=host, strict_plugins=strict_plugins(),
-                              strict_data=strict_data)
+                              strict_data=strict_data, backend=backend, backend_options=options)
         writer = None
         if explain is None or output:
             writers = evaluator.host.writers()
@@ -115,6 +118,7 @@ def run(ruleset: str, data: Path, as_of: str | None, fmt: str | None, output: Pa
 @click.option("--explain", metavar="KEY", help="Print the full decision trace for one customer.")
 @writer_options
 @engine_option
+@backend_options
 @quiet_option
 @strict_data_option
 @plugin_options
@@ -132,6 +136,7 @@ def evaluate(ruleset: str, data: Path, as_of: str | None, fmt: str | None, outpu
 @click.option("--explain", metavar="KEY", help="Print the full decision trace for one sample customer.")
 @writer_options
 @engine_option
+@backend_options
 @plugin_options
 @save_options
 def demo(fmt: str | None, output: Path | None, explain: str | None, engine: str) -> None:

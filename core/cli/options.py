@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 import click
 
 from clientwise.errors import FAULT_EXIT_CODE
+from clientwise.host.contracts import BackendOptions
 from clientwise.host.factory import build_host
 from clientwise.host.manager import PluginHost
 from clientwise.host.selection import refuse_essential
@@ -36,6 +37,7 @@ strict_data_option = click.option(
     "tables or columns the export lacks) as errors: exit 2, nothing written.")
 
 
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -49,6 +51,33 @@ def remember(key: str) -> Callable[[click.Context, click.Parameter, Any], Any]:
             root.obj[key] = value
         return value
     return callback
+
+
+def backend_options(command: F) -> F:
+    """Add ``--backend``, ``--memory-limit``, ``--spill-dir`` and ``--threads``; the command
+    reads them with :func:`chosen_backend` (kept on the root context, like the plugin options)."""
+    for option in reversed([
+        click.option("--backend", default="polars", show_default=True, expose_value=False,
+                     callback=remember("backend"),
+                     help="Where the whole run happens: polars (in memory) or duckdb (out of core); "
+                          "clientwise plugins lists the installed ones."),
+        click.option("--memory-limit", metavar="SIZE", expose_value=False, callback=remember("memory_limit"),
+                     help="Memory the backend may use before it spills to disk, e.g. 4GB (duckdb)."),
+        click.option("--spill-dir", type=click.Path(file_okay=False, path_type=Path), expose_value=False,
+                     callback=remember("spill_dir"),
+                     help="Where the backend spills what does not fit (duckdb; default: the system's temp folder)."),
+        click.option("--threads", type=click.IntRange(1), expose_value=False, callback=remember("threads"),
+                     help="Threads the backend may use (duckdb; default: one per core)."),
+    ]):
+        command = option(command)
+    return command
+
+
+def chosen_backend() -> tuple[str, BackendOptions]:
+    """The backend name and options given to this command (polars without options by default)."""
+    options = _options()
+    return options.get("backend", "polars"), BackendOptions(
+        memory_limit=options.get("memory_limit"), spill_dir=options.get("spill_dir"), threads=options.get("threads"))
 
 
 def plugin_options(command: F) -> F:

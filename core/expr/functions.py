@@ -96,6 +96,33 @@ class CallInfo:
 
 
 @dataclass(frozen=True)
+class SqlCall:
+    """What a function's SQL builder may know besides its arguments' SQL text.
+
+    Names are quoted SQL identifiers: ``key`` the customer key column, ``row`` the
+    customer's row number (population) or the related row's position in its table
+    (aggregate), ``relation`` the table a population function's arguments are columns of.
+    """
+
+    nodes: tuple[Node, ...]
+    as_of: dt.date
+    key: str
+    row: str
+    relation: str = ""
+
+    @property
+    def integer(self) -> bool:
+        """Whether the first argument is a whole number (sums of it are exact)."""
+        return bool(self.nodes and self.nodes[0].type is not None and self.nodes[0].type.integer)
+
+    def literal(self, index: int, default: Any = None) -> Any:
+        """The value of a literal argument (see ``FunctionSpec.literal_args``)."""
+        if index >= len(self.nodes):
+            return default
+        return getattr(self.nodes[index], "value", default)
+
+
+@dataclass(frozen=True)
 class FunctionSpec:
     """One function. ``max_args=None`` means any number from ``min_args``.
 
@@ -146,6 +173,14 @@ class FunctionSpec:
     #: puts what it read in hidden columns (``trend.previous_column`` ...) the
     #: implementations read: polars by name, Python from ``CallInfo.row``.
     trend: TrendKind | None = None
+    #: The function in SQL (DuckDB's dialect), for the backends that compile to SQL
+    #: (:mod:`clientwise.expr.backends.sql`); None: such a backend refuses the call at
+    #: compile time. ``scalar``: ``sql(args, call) -> expression``; ``population``:
+    #: ``sql(args, call) -> SELECT`` over ``call.relation`` giving ``call.row`` and
+    #: ``value`` for every customer; ``aggregate``: ``sql(values, keep, call) ->
+    #: aggregate expression`` over one customer's related rows (``values`` already null
+    #: where the filter ``keep`` drops the row; ``call.row`` is the rows' table order).
+    sql: Callable[..., str] | None = None
 
     def __post_init__(self) -> None:
         if not self.name.isidentifier():

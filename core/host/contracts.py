@@ -13,7 +13,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO, ClassVar, Generic, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, BinaryIO, ClassVar, Generic, Literal, TypeVar
 
 import polars as pl
 from pydantic import BaseModel
@@ -287,4 +287,100 @@ class Engine(ABC):
 
     def notes(self, decisions: Sequence[CompiledDecision], context: DecideContext) -> list[str]:
         """One line per rule part this engine could not run as written, and how it ran it."""
+        return []
+
+
+@dataclass
+class Decided:
+    """Every column computed for every customer, plus the recommended actions: what a
+    backend's run gives back.
+
+    ``frame`` is the customers (in key order) with every derived field, one
+    :data:`RULE_STATUS` column per rule (named by rule id) and each classification's
+    value and ``<output>_rule`` columns. ``actions`` identifies customers by their row in
+    ``frame`` (column ``row``).
+    """
+
+    frame: pl.DataFrame
+    actions: pl.DataFrame
+
+
+@dataclass(frozen=True)
+class BackendOptions:
+    """How a backend may use the machine (``--memory-limit``, ``--spill-dir``, ``--threads``).
+
+    Backends that do not manage memory themselves (polars) ignore them.
+    """
+
+    #: e.g. ``"4GB"``: above it the backend spills to ``spill_dir`` instead of failing
+    memory_limit: str | None = None
+    spill_dir: Path | None = None
+    threads: int | None = None
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """An expression part a backend cannot compute, found at compile time: the rule or
+    field (``source``: file and key path) and the node's text."""
+
+    source: Source
+    node: str
+    reason: str
+
+    def render(self) -> str:
+        return f"{self.source.file}: {self.source.path}: {self.node}: {self.reason}"
+
+
+@dataclass(frozen=True)
+class BackendJob:
+    """One run handed to a backend: the compiled program and the validated input.
+
+    ``program`` is the :class:`clientwise.compiler.program.Program` (typed loosely here
+    because the compiler builds on these contracts); ``customers`` are sorted by key,
+    ``related`` holds the related tables by name. ``engine`` and ``guard`` (the fault
+    guard, :class:`clientwise.host.isolate.StepGuard`) are what a backend that runs the
+    core's loop needs (the polars backend); a backend that runs the whole program
+    itself may ignore them.
+    """
+
+    program: Any
+    customers: pl.DataFrame
+    related: Mapping[str, pl.DataFrame]
+    context: DecideContext
+    engine: Engine
+    guard: Any
+
+
+class Backend(ABC):
+    """Where a whole evaluation runs: derived fields (row-local, population functions,
+    aggregates over related tables), rule statuses, classifications and actions.
+
+    Every backend keeps the semantic contract of ``docs/engines.md`` (ranks, null order,
+    ties by customer key, float sums in a fixed order, rounding, overflow), and the
+    conformance suite holds it to the polars backend. Optional capabilities:
+
+    * ``uses_engine = True``: rules are decided by the chosen engine (``--engine``), as
+      the polars backend does; a backend that decides them itself (the default) is
+      refused with any engine but ``polars``, rather than ignoring the choice;
+    * :meth:`configure` gives the backend for one set of :class:`BackendOptions`;
+    * :meth:`refusals` lists, at compile time, every expression part it cannot compute
+      (a function without a form for it, plugin code it cannot run); the evaluator
+      refuses such a ruleset naming each rule and node, and ``clientwise check``
+      lists them. Default: none.
+    """
+
+    name: ClassVar[str]
+    description: ClassVar[str]
+    uses_engine: ClassVar[bool] = False
+
+    @abstractmethod
+    def run(self, job: BackendJob) -> Decided:
+        """Derive, decide and collect the actions for every customer of ``job``."""
+
+    def configure(self, options: BackendOptions) -> Backend:
+        """This backend with ``options`` applied; default: itself (no options to use)."""
+        return self
+
+    def refusals(self, program: Any, functions: FunctionRegistry) -> list[Refusal]:
+        """Every part of ``program`` this backend cannot compute; default: none."""
         return []

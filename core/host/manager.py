@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import pluggy
 
 from clientwise.errors import ClientwiseError, InputError, PluginError, Problem, did_you_mean
-from clientwise.host.contracts import Engine, Loader, SectionHandler, Writer
+from clientwise.host.contracts import Backend, Engine, Loader, SectionHandler, Writer
 from clientwise.host.discovery import Inventory, PluginInfo, register_checked
 
 if TYPE_CHECKING:
@@ -33,6 +33,7 @@ REGISTRIES: dict[str, tuple[type, str, str]] = {
     "clientwise_loaders": (Loader, "name", "loader"),
     "clientwise_writers": (Writer, "format", "output format"),
     "clientwise_engines": (Engine, "name", "engine"),
+    "clientwise_backends": (Backend, "name", "backend"),
 }
 
 
@@ -83,7 +84,7 @@ class PluginHost:
         return PluginHost(self.manager, self.inventory, {**self.excluded, **wanted})
 
     def _forget(self) -> None:
-        for cached in ("_sections", "_functions", "_loaders", "_writers", "_engines"):
+        for cached in ("_sections", "_functions", "_loaders", "_writers", "_engines", "_backends"):
             self.__dict__.pop(cached, None)
         self._owners.clear()
 
@@ -240,6 +241,10 @@ class PluginHost:
         return self._unique("clientwise_engines")
 
     @cached_property
+    def _backends(self) -> dict[str, Backend]:
+        return self._unique("clientwise_backends")
+
+    @cached_property
     def _functions(self) -> FunctionRegistry:
         from clientwise.expr.functions import FunctionRegistry
 
@@ -268,6 +273,10 @@ class PluginHost:
         """``clientwise_engines``: engine name -> engine."""
         return self._engines
 
+    def backends(self) -> dict[str, Backend]:
+        """``clientwise_backends``: backend name -> backend."""
+        return self._backends
+
     def config_models(self) -> dict[str, type[BaseModel]]:
         """``clientwise_plugin_config``: plugin name -> the model of its ``[plugins.<name>]`` settings."""
         return {name: model for name, model in
@@ -286,6 +295,14 @@ class PluginHost:
         else:
             hint = did_you_mean(name, engines) or f"available engines: {', '.join(sorted(engines))}"
         raise InputError(Problem(f"unknown engine '{name}'", location="--engine", hint=hint))
+
+    def backend(self, name: str) -> Backend:
+        """The backend called ``name`` (``--backend``), or an error listing the installed ones."""
+        backends = self.backends()
+        if name in backends:
+            return backends[name]
+        hint = did_you_mean(name, backends) or f"available backends: {', '.join(sorted(backends))}"
+        raise InputError(Problem(f"unknown backend '{name}'", location="--backend", hint=hint))
 
     @property
     def hook(self) -> Any:

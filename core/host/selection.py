@@ -26,7 +26,7 @@ from clientwise._version import __version__
 from clientwise.errors import InputError, Problem
 
 #: Built-in plugins the core cannot run without.
-ESSENTIAL = frozenset({"functions", "loaders", "writers", "polars_engine"})
+ESSENTIAL = frozenset({"functions", "loaders", "writers", "polars_engine", "polars_backend"})
 
 DISABLE_ENV = "CLIENTWISE_DISABLE_PLUGINS"
 ALLOW_ENV = "CLIENTWISE_LOAD_PLUGINS"

@@ -2,7 +2,7 @@
 
 A plugin is a module or object with functions marked ``@clientwise.hookimpl`` and is
 found through the ``clientwise`` entry point group. Registration hooks return lists so
-one plugin can contribute several sections, functions, loaders, writers or engines.
+one plugin can contribute several sections, functions, loaders, writers, engines or backends.
 Each hook is documented with an example in ``docs/plugin-hooks.md``; a test keeps the
 two in step, including the ``Added in`` version each docstring ends with.
 """
@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from pydantic import BaseModel
 
     from clientwise.expr.functions import FunctionSpec
-    from clientwise.host.contracts import Engine, Loader, SectionHandler, Writer
+    from clientwise.host.contracts import Backend, Engine, Loader, SectionHandler, Writer
     from clientwise.runtime.context import EvaluationContext
     from clientwise.runtime.result import Result
 
@@ -64,6 +64,14 @@ def clientwise_writers() -> list[Writer]:
 @hookspec
 def clientwise_engines() -> list[Engine]:
     """Engines that evaluate decision rules, chosen with ``--engine``.
+
+    Added in 0.1.0.
+    """
+
+
+@hookspec
+def clientwise_backends() -> list[Backend]:
+    """Backends that run a whole evaluation (derive, decide, actions), chosen with ``--backend``.
 
     Added in 0.1.0.
     """

@@ -13,11 +13,11 @@ import polars as pl
 from clientwise import expr
 from clientwise.compiler.plan import SectionSummary
 from clientwise.compiler.program import Program
-from clientwise.host.contracts import Engine, SummaryContext
+from clientwise.host.contracts import Decided, Engine, SummaryContext
 from clientwise.host.faults import FaultRecorder
 from clientwise.host.manager import PluginHost
 from clientwise.runtime.explain import Tracer
-from clientwise.runtime.outputs import ROW, Decided
+from clientwise.runtime.outputs import ROW
 from clientwise.runtime.reporting import SectionReporter
 from clientwise.runtime.result import Result, RulesetIdentity
 

@@ -17,10 +17,10 @@ import polars as pl
 
 from clientwise.compiler.compile import compile_ruleset
 from clientwise.compiler.program import Program
-from clientwise.errors import DataError, InputError, Problem
+from clientwise.errors import DataError, InputError, Problem, RulesetError
 from clientwise.expr import EvalContext, tables_used
 from clientwise.expr.trend import TrendNeeds, trend_needs
-from clientwise.host.contracts import DecideContext, RawTable
+from clientwise.host.contracts import BackendJob, BackendOptions, DecideContext, Decided, RawTable, Refusal
 from clientwise.host.factory import build_host
 from clientwise.host.faults import FaultRecorder
 from clientwise.host.isolate import StepGuard
@@ -30,7 +30,6 @@ from clientwise.ruleset.data import RELATED_TABLES
 from clientwise.runtime.absent import find_absent, without_absent
 from clientwise.runtime.assemble import assemble, identity
 from clientwise.runtime.context import EvaluationContext, after_evaluate, before_evaluate
-from clientwise.runtime.derive import derive_stratum
 from clientwise.runtime.findings import Finding, strict_problems, warnings_of
 from clientwise.runtime.load import LoadedData, load_tables
 from clientwise.runtime.loop import Deriver, Loop, expressions
@@ -75,14 +74,18 @@ def parse_as_of(value: dt.date | str | None) -> dt.date:
 
 
 class Evaluator:
-    """A compiled ruleset bound to a plugin host and an engine, reusable across portfolios.
+    """A compiled ruleset bound to a plugin host, a backend and an engine, reusable across portfolios.
 
     ``host`` defaults to :func:`clientwise.host.factory.build_host`; the plugins the
     ruleset disables are left out of a view of it (the host itself is not changed).
+    ``backend`` is where a whole evaluation runs (``polars``, ``duckdb`` or a plugin's,
+    with ``backend_options`` such as a memory limit); a ruleset the backend cannot
+    compute is refused here, naming every rule and expression part it cannot.
     """
 
     def __init__(self, ruleset: Ruleset | str | Path, *, engine: str = "polars", host: PluginHost | None = None,
-                 strict_plugins: bool = False, strict_data: bool = False):
+                 strict_plugins: bool = False, strict_data: bool = False, backend: str = "polars",
+                 backend_options: BackendOptions | None = None):
         base = host or build_host()
         self.ruleset = ruleset if isinstance(ruleset, Ruleset) else load_ruleset(ruleset, host=base)
         self.host = base.without(self.ruleset.disabled)
@@ -90,8 +93,16 @@ class Evaluator:
         #: data-quality warnings (unmapped values, orphans kept or dropped, what the export
         #: lacks) stop the evaluation as errors, before anything is computed or written
         self.strict_data = strict_data
+        self.backend = self.host.backend(backend).configure(backend_options or BackendOptions())
+        if engine != "polars" and not self.backend.uses_engine:
+            raise InputError(Problem(
+                f"the {self.backend.name} backend decides rules itself, so it cannot use the '{engine}' engine",
+                location="--engine", hint=f"leave out --engine, or use --backend polars with --engine {engine}"))
         self.engine = self.host.engine(engine)
         self.program: Program = compile_ruleset(self.ruleset, self.host)
+        refused = self.backend.refusals(self.program, self.host.functions())
+        if refused:
+            raise RulesetError([_refusal_problem(self.backend.name, refusal) for refusal in refused])
         self._population: Population | None = None  # the last evaluated portfolio, for evaluate_one
 
     def close(self) -> None:
@@ -214,9 +225,11 @@ class Evaluator:
         mark = time.perf_counter()
         stage("deriving fields and deciding")
         program = loaded.program or self.program
-        loop = self._loop(program, decide_context, faults,
-                          lambda frame, stratum: derive_stratum(frame, stratum, related, ctx))
-        decided = loop.run(customers)
+        guard = StepGuard(self.host, faults, key)
+        decided = self.backend.run(BackendJob(program, customers, related, decide_context, self.engine, guard))
+        # one chunk per column: polars adds a column's floats chunk by chunk, so a summary's
+        # total would otherwise depend on how the backend happened to build the frame
+        decided = Decided(decided.frame.rechunk(), decided.actions)
         context.timings["derive+decide"] = time.perf_counter() - mark
         self._population = Population(decided.frame, related, context.as_of, program)
         result = assemble(program, self.host, self.engine, decided, context.as_of, faults, summarize=summarize)
@@ -258,6 +271,12 @@ class Evaluator:
         return result
 
 
+def _refusal_problem(backend: str, refusal: Refusal) -> Problem:
+    return Problem(f"the {backend} backend cannot compute {refusal.node}: {refusal.reason}",
+                   file=refusal.source.file, location=refusal.source.path,
+                   hint="run this ruleset with --backend polars, or rewrite the part with functions the backend has")
+
+
 def _record_faults(result: Result, faults: FaultRecorder) -> None:
     result.faults = list(faults.faults)
     result.warnings.extend(f"plugin error: {fault.render()}" for fault in faults.faults if fault.hook != "summarize")
@@ -274,7 +293,9 @@ def evaluate(
     as_of: dt.date | str | None = None,
     engine: str = "polars",
     host: PluginHost | None = None,
+    backend: str = "polars",
+    backend_options: BackendOptions | None = None,
 ) -> Result:
     """Evaluate ``ruleset`` over ``data`` (a path, or table name -> DataFrame)."""
-    with Evaluator(ruleset, engine=engine, host=host) as evaluator:
+    with Evaluator(ruleset, engine=engine, host=host, backend=backend, backend_options=backend_options) as evaluator:
         return evaluator.evaluate(data, as_of=as_of)

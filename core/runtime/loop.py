@@ -25,9 +25,9 @@ from clientwise.compiler.steps import ActionsStep, ClassificationStep, DecisionS
 from clientwise.compiler.typecheck import key_source
 from clientwise.errors import ClientwiseError
 from clientwise.expr.numbers import NumberOverflow
-from clientwise.host.contracts import CompiledDecision, DecideContext, Engine
+from clientwise.host.contracts import CompiledDecision, DecideContext, Decided, Engine
 from clientwise.host.isolate import StepGuard
-from clientwise.runtime.outputs import Decided, actions_table, check_statuses, classification_columns
+from clientwise.runtime.outputs import actions_table, check_statuses, classification_columns
 
 #: Computes one derive stratum's fields onto the frame.
 Deriver = Callable[[pl.DataFrame, DeriveStratum], pl.DataFrame]

@@ -8,7 +8,6 @@ way for every engine, so engines cannot disagree on anything but rule outcomes.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import polars as pl
 
@@ -22,18 +21,6 @@ RULE_SUFFIX = "_rule"
 ROW = "row"
 ACTION_SCHEMA = {ROW: pl.UInt32, "rule": pl.String, "action": pl.String, "priority": pl.Int64,
                  "because": pl.String, "order": pl.Int64}
-
-
-@dataclass
-class Decided:
-    """Every column computed for every customer, plus the recommended actions.
-
-    ``actions`` identifies customers by their row in ``frame`` (column ``row``) and is
-    ordered by it (:func:`actions_table`), which :mod:`clientwise.runtime.assemble` relies on.
-    """
-
-    frame: pl.DataFrame
-    actions: pl.DataFrame
 
 
 def check_statuses(engine: Engine, decisions: Sequence[CompiledDecision], statuses: pl.DataFrame, height: int) -> None:

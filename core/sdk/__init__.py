@@ -6,10 +6,11 @@ core can reorganise its modules without breaking plugins::
     from clientwise.sdk import SectionHandler, SectionPlan, DerivedField, hookimpl, quote
 
 * hooks: :data:`hookimpl` (and :mod:`hookspecs`, the documented specs);
-* contracts to subclass: :class:`SectionHandler`, :class:`Engine`, :class:`Loader`,
-  :class:`Writer`, with what the core hands them (``CompileContext``, ``SummaryContext``,
-  ``DecideContext``, ``RawTable``, ``ReadOptions``, ``CompiledDecision``, ``EvaluationContext``,
-  ``Result``);
+* contracts to subclass: :class:`SectionHandler`, :class:`Engine`, :class:`Backend`,
+  :class:`Loader`, :class:`Writer`, with what the core hands them (``CompileContext``,
+  ``SummaryContext``, ``DecideContext``, ``BackendJob``, ``BackendOptions``, ``RawTable``,
+  ``ReadOptions``, ``CompiledDecision``, ``EvaluationContext``, ``Result``) and what they give
+  back (``Decided``, ``Refusal``); ``PolarsBackend``, the default backend, to extend;
 * what a section compiles into: ``SectionPlan``, ``DerivedField``, ``ComputedField``,
   ``Classification``, ``Rule``, ``ActionRule``, ``OutputColumn``, ``SectionSummary``, ``Source``;
 * what a section shows in the reports (``SectionHandler.report``, :mod:`clientwise.output.blocks`):
@@ -18,7 +19,7 @@ core can reorganise its modules without breaking plugins::
   ``BarChart`` (``Bar``), ``StackedBarChart`` (``Stack``), their ``Kind`` and ``Tone``, and the
   helpers ``summary_blocks``, ``table_of``, ``curve_points``, ``graded``;
 * settings models: ``Strict`` (unknown keys are errors);
-* functions of the expression language: ``FunctionSpec``, ``CallInfo``, ``SignatureError``,
+* functions of the expression language: ``FunctionSpec``, ``CallInfo``, ``SqlCall``, ``SignatureError``,
   ``Type`` and the type constants;
 * expression text builders: ``quote``, ``field``, ``all_of``, ``any_of``, ``negate``,
   ``compare``, ``one_of``, ``call``, ``raw``, ``number_text``;
@@ -62,18 +63,23 @@ if TYPE_CHECKING:
         quote,
         raw,
     )
-    from clientwise.expr.functions import CallInfo, EvalContext, FunctionSpec, SignatureError
+    from clientwise.expr.functions import CallInfo, EvalContext, FunctionSpec, SignatureError, SqlCall
     from clientwise.expr.types import BOOLEAN, DATE, INTEGER, NULL, NUMBER, STRING, Type
     from clientwise.host import spec as hookspecs
     from clientwise.host.contracts import (
         RULE_STATUS,
+        Backend,
+        BackendJob,
+        BackendOptions,
         CompileContext,
         CompiledDecision,
         CompiledRule,
         DecideContext,
+        Decided,
         Engine,
         Loader,
         RawTable,
+        Refusal,
         ReportContext,
         SectionHandler,
         SummaryContext,
@@ -110,6 +116,7 @@ if TYPE_CHECKING:
         table_of,
     )
     from clientwise.output.escape import clean, escape_formula, escape_formulas
+    from clientwise.plugins.backends.polars import PolarsBackend
     from clientwise.ruleset.data import Strict
     from clientwise.runtime.context import EvaluationContext
     from clientwise.runtime.result import Result
@@ -164,6 +171,13 @@ _PUBLIC: dict[str, tuple[str, str]] = {
     "CompiledRule": ("clientwise.host.contracts", "CompiledRule"),
     "DecideContext": ("clientwise.host.contracts", "DecideContext"),
     "Engine": ("clientwise.host.contracts", "Engine"),
+    "Backend": ("clientwise.host.contracts", "Backend"),
+    "BackendJob": ("clientwise.host.contracts", "BackendJob"),
+    "BackendOptions": ("clientwise.host.contracts", "BackendOptions"),
+    "Decided": ("clientwise.host.contracts", "Decided"),
+    "Refusal": ("clientwise.host.contracts", "Refusal"),
+    "PolarsBackend": ("clientwise.plugins.backends.polars", "PolarsBackend"),
+    "SqlCall": ("clientwise.expr.functions", "SqlCall"),
     "Loader": ("clientwise.host.contracts", "Loader"),
     "RawTable": ("clientwise.host.contracts", "RawTable"),
     "ReadOptions": ("clientwise.host.read_options", "ReadOptions"),

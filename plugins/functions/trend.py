@@ -18,7 +18,8 @@ from typing import Any
 
 import polars as pl
 
-from clientwise.expr.functions import CallInfo, FunctionSpec, SignatureError
+from clientwise.expr.backends.sql import ident
+from clientwise.expr.functions import CallInfo, FunctionSpec, SignatureError, SqlCall
 from clientwise.expr.numbers import COUNTS, DAY_SPANS
 from clientwise.expr.trend import REVIEWED, previous_column, streak_column
 from clientwise.expr.types import INTEGER, Type
@@ -97,3 +98,17 @@ TREND: list[FunctionSpec] = [
                 "date (null when none).", "days_since_review() > 365", "days_since_review()", trend="reviewed",
                 checked=False, bounds=lambda b: DAY_SPANS),
 ]
+
+
+def _previous_sql(info: SqlCall) -> str:
+    return ident(previous_column(info.nodes[0].name))  # type: ignore[attr-defined]  # a field only
+
+
+#: The trend functions in SQL, reading the same hidden columns (``docs/engines.md``).
+TREND_SQL = {
+    "previous": lambda a, c: _previous_sql(c),
+    "change": lambda a, c: f"({a[0]} - {_previous_sql(c)})",
+    "runs_since": lambda a, c: (f"(CASE WHEN {a[0]} IS NULL THEN NULL WHEN NOT {a[0]} THEN CAST(0 AS BIGINT) "
+                                f"ELSE CAST({ident(streak_column(c.nodes[0]))} AS BIGINT) + 1 END)"),
+    "days_since_review": lambda a, c: f"date_diff('day', {ident(REVIEWED)}, DATE '{c.as_of.isoformat()}')",
+}
