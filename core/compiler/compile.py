@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 
 from clientwise import expr
+from clientwise.compiler.columns import customer_columns
 from clientwise.compiler.order import Node as OrderNode
 from clientwise.compiler.order import strata, topological_order
 from clientwise.compiler.plan import (
@@ -118,7 +119,8 @@ def compile_ruleset(ruleset: Ruleset, host: PluginHost) -> Program:
     notes = tuple(off.why + (f": left out {', '.join(left_out_of(left_out, off.section))}"
                              if left_out_of(left_out, off.section) else "")
                   for off in ruleset.switched_off.values())
-    return Program(ruleset, tuple(program_strata), tuple(_outputs(plans)), tuple(plans), frozenset(tables_needed),
+    outputs = customer_columns(_outputs(plans), ruleset, compiler.types)
+    return Program(ruleset, tuple(program_strata), tuple(outputs), tuple(plans), frozenset(tables_needed),
                    compiler.scope, dict(compiler.types), _provenance(plans, host), notes)
 
 
