@@ -178,3 +178,21 @@ def test_the_durable_engine_gives_the_same_result(client: tuple[Path, Path]) -> 
     durable_result = clientwise.evaluate(ruleset, data, as_of=AS_OF, engine="durable")
     assert durable_result.customers.equals(polars_result.customers)
     assert durable_result.actions.equals(polars_result.actions)
+
+
+@pytest.mark.parametrize("suffix", ["html", "md", "xlsx"])
+def test_the_reports_say_what_is_not_computed(client: tuple[Path, Path], invoke, tmp_path: Path, suffix: str) -> None:
+    ruleset, data = client
+    out = tmp_path / f"report.{suffix}"
+    run = invoke("evaluate", str(ruleset), str(data), "--as-of", AS_OF, "-o", str(out))
+    assert run.code == 0, run.output
+    if suffix == "xlsx":
+        import openpyxl
+
+        book = openpyxl.load_workbook(out, read_only=True)
+        text = "\n".join(str(cell) for sheet in book.worksheets for row in sheet.iter_rows(values_only=True)
+                         for cell in row if cell is not None)
+    else:
+        text = out.read_text(encoding="utf-8")
+    assert "relationship: not computed (no data: the export has no contacts table" in text
+    assert "No contact data: relationship health not computed" in text

@@ -77,7 +77,8 @@ def test_rank_method_compiles_to_cutoffs_and_rank_rules() -> None:
     ]
     (tier,) = plan.classifications
     assert tier.output == "tier" and tier.default == "'transactional'"
-    assert [(c.name, c.kind) for c in plan.outputs] == [("tier", "text"), ("segment_rank", "integer")]
+    assert [(c.name, c.kind, c.context) for c in plan.outputs] == [
+        ("revenue", "money", True), ("tier", "text", False), ("segment_rank", "integer", False)]
 
 
 def test_key_paths_point_at_the_users_keys() -> None:

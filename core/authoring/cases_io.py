@@ -23,6 +23,7 @@ from clientwise.errors import (
 )
 from clientwise.ruleset import Ruleset
 from clientwise.ruleset.cases import Record, TestCase
+from clientwise.ruleset.data import TableSpec
 from clientwise.ruleset.model import validation_problems
 from clientwise.ruleset.toml_file import read_toml
 
@@ -97,6 +98,15 @@ def _read_sibling(path: Path) -> list[LocatedCase]:
     return cases
 
 
+def with_empty_fields(frame: pl.DataFrame, spec: TableSpec) -> pl.DataFrame:
+    """``frame`` with an empty column for every optional field it leaves out: a test case
+    describes its customers completely, so a field it does not give is an empty cell, not
+    a column the export lacks (see clientwise.runtime.absent)."""
+    source = spec.source_columns()
+    empty = [source[f] for f, field in spec.fields.items() if not field.required and source[f] not in frame.columns]
+    return frame.with_columns(pl.lit(None, pl.String).alias(column) for column in empty)
+
+
 def case_tables(case: TestCase, ruleset: Ruleset, path: str = "tests[0]", file: str | None = None
                 ) -> dict[str, pl.DataFrame]:
     """The case's records as the tables an evaluation reads (validated like any data).
@@ -135,7 +145,7 @@ def case_tables(case: TestCase, ruleset: Ruleset, path: str = "tests[0]", file: 
                                          f"fields: {', '.join(source)}"))
             rows.append(row)
         if rows:
-            tables[name] = pl.DataFrame(rows, strict=False, infer_schema_length=None)
+            tables[name] = with_empty_fields(pl.DataFrame(rows, strict=False, infer_schema_length=None), spec)
         else:
             tables[name] = pl.DataFrame(schema={column: pl.String for column in source.values()})
     problems.raise_if_any(InputError)

@@ -19,6 +19,7 @@ from typing import Any
 import polars as pl
 import tomlkit
 
+from clientwise.authoring.cases_io import with_empty_fields
 from clientwise.authoring.schema import SCHEMA_FILE, schema_text
 from clientwise.compiler.steps import ActionsStep, ClassificationStep
 from clientwise.errors import InputError, Problem
@@ -206,7 +207,7 @@ def starter_cases(base: Ruleset, host: PluginHost) -> list[list[str]]:
     key = base.core.data.key
     tables = {name: pl.DataFrame(schema={f: pl.String for f in spec.source_columns().values()})
               for name, spec in base.core.data.tables().items()}
-    tables["customers"] = pl.DataFrame(records, strict=False)
+    tables["customers"] = with_empty_fields(pl.DataFrame(records, strict=False), base.core.data.customers)
     result = evaluator.evaluate(tables, as_of=STARTER_AS_OF)
     outputs = [s.output for s in evaluator.program.steps() if isinstance(s, ClassificationStep)]
     actions = [r.id for s in evaluator.program.steps() if isinstance(s, ActionsStep) for r in s.rules]

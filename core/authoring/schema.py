@@ -22,6 +22,7 @@ from clientwise.host.factory import build_host
 from clientwise.host.manager import PluginHost
 from clientwise.host.settings import plugins_table_schema
 from clientwise.ruleset import CoreSections
+from clientwise.ruleset.switch import ENABLED
 
 SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 SCHEMA_FILE = "clientwise.schema.json"
@@ -44,6 +45,11 @@ def ruleset_schema(host: PluginHost | None = None) -> dict[str, Any]:
     }
     for name, handler in sorted(sections.items()):
         entry = dict(refs[(handler.model, "validation")])
+        model = definitions.get(entry["$ref"].rsplit("/", 1)[1], {})
+        model.setdefault("properties", {})[ENABLED] = {
+            "type": "boolean", "title": "Enabled",
+            "description": "false switches the section off, with the rules that read its outputs "
+            "(see docs/ruleset.md, Switching a section off).", "default": True}
         entry["description"] = f"{getattr(handler, 'title', name)} (plugin section [{name}])"
         properties[name] = entry
     properties["plugins"] = plugins_table_schema(host)

@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 
 from clientwise import expr
+from clientwise.compiler.columns import customer_columns
 from clientwise.compiler.order import Node as OrderNode
 from clientwise.compiler.order import strata, topological_order
 from clientwise.compiler.plan import (
@@ -31,7 +32,6 @@ from clientwise.host.contracts import CompileContext
 from clientwise.host.manager import PluginHost
 from clientwise.ruleset import Ruleset
 from clientwise.ruleset.data import RELATED_TABLES
-from clientwise.ruleset.switch import SwitchedOff
 
 
 def core_plan(ruleset: Ruleset) -> tuple[SectionPlan, SectionPlan]:
@@ -103,7 +103,7 @@ def compile_ruleset(ruleset: Ruleset, host: PluginHost) -> Program:
         compiler = _Compiler(base_scope(ruleset), host.functions())
         for entry in plans:
             compiler.add_plan(entry.plan)
-        left_out = compiler.leave_out({name: off for off in ruleset.switched_off.values() for name in off.produces})
+        left_out = compiler.leave_out({name: off.section for off in ruleset.switched_off.values() for name in off.produces})
         compiler.add_actions()
         left_out += compiler.left_out_actions
         steps, order = compiler.check()
@@ -118,16 +118,18 @@ def compile_ruleset(ruleset: Ruleset, host: PluginHost) -> Program:
     tables_needed: set[str] = set()
     for step in steps.values():
         tables_needed |= _tables_of(step)
-    notes = tuple(off.why + (f": left out {', '.join(left_out_of(left_out, off.section))}"
-                             if left_out_of(left_out, off.section) else "")
-                  for off in ruleset.switched_off.values())
-    return Program(ruleset, tuple(program_strata), tuple(_outputs(plans)), tuple(plans), frozenset(tables_needed),
-                   compiler.scope, dict(compiler.types), _provenance(plans, host), notes)
+    outputs = customer_columns(_outputs(plans), ruleset, compiler.types)
+    return Program(ruleset, tuple(program_strata), tuple(outputs), tuple(plans), frozenset(tables_needed),
+                   compiler.scope, dict(compiler.types), _provenance(plans, host), _notes(ruleset, left_out))
 
 
-def left_out_of(left_out: Sequence[tuple[str, str]], section: str) -> list[str]:
-    """What was left out because ``section`` is switched off."""
-    return [what for what, cause in left_out if cause == section]
+def _notes(ruleset: Ruleset, left_out: Sequence[tuple[str, str]]) -> tuple[str, ...]:
+    """Per switched-off section: why, and what was left out because it reads the section's outputs."""
+    notes = []
+    for off in ruleset.switched_off.values():
+        dropped = [what for what, section in left_out if section == off.section]
+        notes.append(off.why + (f": left out {', '.join(dropped)}" if dropped else ""))
+    return tuple(notes)
 
 
 def _provenance(plans: Sequence[SectionEntry], host: PluginHost) -> dict[str, Origin]:
@@ -218,10 +220,11 @@ class _Compiler:
             self._add(node, cls, texts, templates)
         self.actions.extend(plan.actions)
 
-    def leave_out(self, switched: Mapping[str, SwitchedOff]) -> list[tuple[str, str]]:
-        """Drop the items that read what a switched-off section would produce (and the
-        items reading theirs, and so on); (item, section) for each, for the load-time note."""
-        self.switched = {name: off.section for name, off in switched.items()}
+    def leave_out(self, switched: Mapping[str, str]) -> list[tuple[str, str]]:
+        """Drop the items that read what a switched-off section would produce (``switched``:
+        name -> section), and the items reading theirs, and so on; (item, section) for each,
+        for the load-time note."""
+        self.switched = dict(switched)
         left_out: list[tuple[str, str]] = []
         changed = True
         while changed:

@@ -137,6 +137,9 @@ class OutputColumn:
     detail: bool = False
     group: bool = False
     tones: tuple[tuple[Any, Tone], ...] = ()
+    #: an input shown for context right after the customer's name (segmentation's
+    #: measure, say), unless the ruleset's ``[output] columns`` says otherwise
+    context: bool = False
 
 
 @dataclass

@@ -14,12 +14,13 @@ from pydantic import BaseModel, Field, ValidationError, field_validator
 from clientwise.errors import Problem, did_you_mean
 from clientwise.ruleset.cases import TestCase, check_unique_case_ids
 from clientwise.ruleset.data import DataConfig, Strict
+from clientwise.ruleset.output import OutputConfig
 
 #: Ruleset format versions this core reads.
 SUPPORTED_SCHEMAS = (1,)
 
 #: Top-level keys the core handles; any other top-level table belongs to a plugin.
-CORE_KEYS = ("schema", "extends", "metadata", "data", "derive", "rules", "tests")
+CORE_KEYS = ("schema", "extends", "metadata", "data", "derive", "rules", "output", "tests")
 
 
 class Metadata(Strict):
@@ -53,6 +54,7 @@ class CoreSections(Strict):
     data: DataConfig = Field(description="The data the rules read: tables, fields, types and file formats.")
     derive: dict[str, str | DerivedSpec] = Field(default_factory=dict)
     rules: list[ActionRuleSpec] = Field(default_factory=list)
+    output: OutputConfig = Field(default_factory=OutputConfig, description="The customer table's columns.")
     tests: list[TestCase] = Field(default_factory=list, description="Test cases run by clientwise test.")
 
     @field_validator("schema_")

@@ -69,9 +69,12 @@ class SectionReporter:
         others = [other for other in self.program.sections if other.handler is not None and other is not entry]
         shared_columns = [column for other in others for column in other.plan.outputs]
         groups = tuple(column for column in shared_columns if column.group)
-        measures = tuple(column for column in shared_columns if column.kind == "money" and not column.detail)
+        # context columns are input data shown beside the name (segmentation's measure): not a section's own
+        measures = tuple(column for column in shared_columns
+                         if column.kind == "money" and not column.detail and not column.context)
         shared = {column.name for column in (*groups, *measures)}
-        hidden = {name for other in others for name in (*names(other.plan.derived), *_names(other.plan.outputs))}
+        hidden = {name for other in others for name in (*names(other.plan.derived), *_names(other.plan.outputs))
+                  if not any(c.context and c.name == name for c in other.plan.outputs)}
         own = set(names(entry.plan.derived)) | set(_names(entry.plan.outputs))
         table = self.frame.select(c for c in self.frame.columns if c not in hidden or c in shared or c in own)
         name = result.name if result.name != result.key and result.name in table.columns else None

@@ -90,6 +90,11 @@ class SegmentationHandler(SectionHandler[SegmentationConfig]):
             description=f"Customer tier ({config.method}); overrides first, then the tiers in order.",
         ))
         tones = graded([t.id for t in tiers], ("strong", "medium", "light"))
+        measured = context.data.customers.fields.get(config.measure.strip())
+        if measured is not None and measured.type in ("number", "integer", "money"):
+            # what customers are ranked by, shown beside their name (clientwise.compiler.columns)
+            plan.outputs.append(OutputColumn(config.measure.strip(), label.replace("_", " ").capitalize(),
+                                             "money" if measured.type == "money" else "number", context=True))
         plan.outputs += [OutputColumn(self.OUTPUT, "Tier", "text", group=True, tones=tuple(tones.items())),
                          OutputColumn(self.RANK, f"Rank by {label}", "integer", detail=True)]
         return plan
