@@ -99,6 +99,12 @@ def parse_fragment(text: str, source: Source, *, offset: int, whole: str) -> n.N
     if not text.strip():
         raise RulesetError(problem("expression is empty", source, whole, (offset, offset + len(text)),
                                    "write a condition such as: revenue > 0"))
+    unencodable = _lone_surrogate(text)
+    if unencodable is not None:
+        shown = "".join("\ufffd" if 0xD800 <= ord(c) <= 0xDFFF else c for c in whole)
+        raise RulesetError(problem(
+            "the expression holds a lone surrogate (U+D800 to U+DFFF), which is not a character", source, shown,
+            (offset + unencodable, offset + unencodable + 1), "delete it, or write the character it stood for"))
     tree, parsed, shift = _ast(text, source, offset, whole)
     converter = _Converter(parsed, source, whole, offset - shift)
     node = converter.convert(tree.body, 1)
@@ -124,13 +130,25 @@ def _ast(text: str, source: Source, offset: int, whole: str) -> tuple[ast.Expres
         raise RulesetError(_syntax_problem(first, text, source, offset, whole)) from None
 
 
+def _lone_surrogate(text: str) -> int | None:
+    """Where ``text`` holds a code point Python cannot encode (None: nowhere)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as error:
+        return error.start
+    return None
+
+
 def _python_parse(text: str) -> ast.Expression:
     """``ast.parse``, with Python's syntax warnings (``1and``: invalid decimal literal) as
     errors: text Python only warns about is ambiguous, and the warning would reach stderr."""
     with warnings.catch_warnings():
         warnings.simplefilter("error", SyntaxWarning)
         warnings.simplefilter("error", DeprecationWarning)  # invalid escape sequences before 3.12
-        return ast.parse(text, mode="eval")
+        try:
+            return ast.parse(text, mode="eval")
+        except (MemoryError, RecursionError):  # Python's parser gives up on deep nesting this way
+            raise SyntaxError("brackets are nested too deeply", ("<expression>", 1, 1, text, 1, 2)) from None
 
 
 def _balanced(text: str) -> bool:

@@ -138,16 +138,25 @@ def _terminate(signum: int, _frame: Any) -> None:
 
 @contextmanager
 def _signals_held() -> Iterator[None]:
-    """Ctrl-C and SIGTERM are delivered after the block, not in the middle of it."""
-    held = {signal.SIGINT, signal.SIGTERM}
-    if not hasattr(signal, "pthread_sigmask"):
+    """Ctrl-C and SIGTERM arriving in the block are delivered after it, not in the middle.
+
+    Python runs signal handlers in the main thread whichever thread the signal reaches
+    (polars keeps threads of its own), so the handlers are swapped for ones that only
+    note the signal, and the noted signals are raised again once the block is done.
+    """
+    if threading.current_thread() is not threading.main_thread():
         yield
         return
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    noted: list[int] = []
+    held = (signal.SIGINT, signal.SIGTERM)
+    previous = {number: signal.signal(number, lambda signum, _frame: noted.append(signum)) for number in held}
     try:
         yield
     finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+        for number in dict.fromkeys(noted):
+            signal.raise_signal(number)
 
 
 @contextmanager

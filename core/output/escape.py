@@ -38,6 +38,8 @@ BIDI_CONTROLS = (0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 
 _BIDI = {c: f"<U+{c:04X}>" for c in BIDI_CONTROLS}
 _BIDI_SET = frozenset(map(chr, BIDI_CONTROLS))
 _CONTROL |= _BIDI
+#: Lone surrogates cannot be written to a UTF-8 terminal at all: U+FFFD instead.
+_CONTROL |= {c: "\ufffd" for c in range(0xD800, 0xE000)}
 
 
 def has_bidi(text: str) -> bool:

@@ -27,39 +27,42 @@ from clientwise.host.read_options import ReadOptions
 def read_file(loader: Loader, path: Path, columns: Mapping[str, Sequence[str] | None], *, keys: Mapping[str, str],
               options: ReadOptions) -> dict[str, RawTable]:
     """``loader.read(...)``, with every failure the file can cause reported as a :class:`DataError`."""
-    file = str(path)
     fmt = loader.name
     with _panic_text_held() as held:
         try:
             return loader.read(path, columns, keys=keys, options=options)
-        except InputError:
-            raise
-        except RecursionError:
-            raise DataError(Problem(
-                "values are nested too deeply to read (thousands of levels of arrays or objects)",
-                file=file, hint=f"export the table flat: one {fmt} record per row, its fields side by side",
-            )) from None
-        except UnicodeError as error:
-            raise DataError(Problem(
-                f"the file holds text that is not valid Unicode: {_reason(error)}",
-                file=file, hint="export the file again as UTF-8; the value was probably cut or damaged",
-            )) from None
-        except OSError as error:
-            raise DataError(Problem(
-                f"cannot read the file: {error.strerror or type(error).__name__}", file=file,
-                hint="check that it is a regular file you may read",
-            )) from None
         except BaseException as error:
-            if type(error).__name__ != "PanicException":
+            held.failed = True
+            located = _located(error, path, fmt)
+            if located is None:
                 raise
-            held.panicked = True
-            detail = str(error).strip().splitlines()[0] if str(error).strip() else "internal error"
-            raise DataError(Problem(
-                f"the {fmt} reader failed on this file: it is damaged or not a {fmt} file",
-                file=file, value=detail[:200],
-                hint=f"export the file again from its source; check that it is complete ({path.stat().st_size} "
-                "bytes here)" if path.is_file() else "export the file again from its source",
-            )) from None
+            raise located from None
+
+
+def _located(error: BaseException, path: Path, fmt: str) -> InputError | None:
+    """The located error a reading failure becomes (None: not caused by the file; re-raised)."""
+    file = str(path)
+    if isinstance(error, InputError):
+        return error
+    if isinstance(error, RecursionError):
+        return DataError(Problem(
+            "values are nested too deeply to read (thousands of levels of arrays or objects)",
+            file=file, hint=f"export the table flat: one {fmt} record per row, its fields side by side"))
+    if isinstance(error, UnicodeError):
+        return DataError(Problem(
+            f"the file holds text that is not valid Unicode: {_reason(error)}",
+            file=file, hint="export the file again as UTF-8; the value was probably cut or damaged"))
+    if isinstance(error, OSError):
+        return DataError(Problem(
+            f"cannot read the file: {error.strerror or type(error).__name__}", file=file,
+            hint="check that it is a regular file you may read"))
+    if type(error).__name__ == "PanicException":
+        detail = str(error).strip().splitlines()[0] if str(error).strip() else "internal error"
+        return DataError(Problem(
+            f"the {fmt} reader failed on this file: it is damaged or not a {fmt} file",
+            file=file, value=detail[:200],
+            hint="export the file again from its source and check that it is complete"))
+    return None
 
 
 def _reason(error: UnicodeError) -> str:
@@ -70,13 +73,16 @@ def _reason(error: UnicodeError) -> str:
 
 
 class _Held:
-    panicked = False
+    failed = False
 
 
 @contextmanager
 def _panic_text_held() -> Iterator[_Held]:
-    """Hold what is written to file descriptor 2 meanwhile; pass it on unless a panic was caught
-    (its text, which Rust's panic hook prints, then becomes the error's value instead)."""
+    """Hold what is written to file descriptor 2 meanwhile; pass it on unless the read failed.
+
+    A panic's text is printed by Rust's panic hook, often from a worker thread while the
+    caller gets another error; a failed read is reported as a located error, so what the
+    parser printed on the way is dropped with it."""
     held = _Held()
     try:
         sys.stderr.flush()
@@ -91,7 +97,7 @@ def _panic_text_held() -> Iterator[_Held]:
         finally:
             os.dup2(saved, 2)
             os.close(saved)
-            if not held.panicked:
+            if not held.failed:
                 sink.seek(0)
                 text = sink.read()
                 if text:

@@ -17,40 +17,38 @@ from typing import Any
 #: Suffixes of text files a spreadsheet program opens as a table.
 SPREADSHEET_TEXT = (".csv", ".tsv", ".tab", ".txt", ".psv", ".dsv")
 FORMULA_NAME = '=HYPERLINK("http://example.invalid","click")'
-_RULESET = """schema = 1
-[metadata]
-name = "writer-check"
-[data.customers.fields]
-customer_id = { type = "string", required = true, nullable = false }
-name = { type = "string" }
-[[rules]]
-id = "call"
-when = "true"
-action = "call the customer"
-because = "{name}"
-"""
 #: The name at the start of a cell: after a line start or a separator, perhaps in quotes.
 _RAW = re.compile(r'(^|[\t,;|])"?' + re.escape("=HYPERLINK("), re.MULTILINE)
 
 
 def writer_problems(writers: Sequence[Any], host: Any) -> list[str]:
     """Why each of ``writers`` would write formula-looking customer text raw (empty: none);
-    ``host`` (the built-in plugins) evaluates the sample result."""
+    ``host`` (the built-in plugins) evaluates the default ruleset over the bundled sample,
+    its first customer renamed to a formula."""
     import polars as pl
 
     from clientwise.output.write import write_result
-    from clientwise.runtime.evaluator import Evaluator, parse_ruleset
+    from clientwise.runtime.evaluator import Evaluator
+    from clientwise.sample import demo_path
 
     chosen = [w for w in writers if any(s in SPREADSHEET_TEXT for s in w.all_suffixes())]
     if not chosen:
         return []
-    customers = pl.DataFrame({"customer_id": ["C1"], "name": [FORMULA_NAME]})
-    result = Evaluator(parse_ruleset(_RULESET, origin="writer-check.toml", host=host), host=host).evaluate(
-        {"customers": customers}, as_of="2026-01-31")
+    tables = {name: pl.read_csv(demo_path() / f"{name}.csv", infer_schema=False)
+              for name in ("customers", "contacts", "interactions")}
+    first = pl.int_range(pl.len()) == 0
+    tables["customers"] = tables["customers"].with_columns(
+        pl.when(first).then(pl.lit(FORMULA_NAME)).otherwise(pl.col("name")).alias("name"))
+    result = Evaluator("default", host=host).evaluate(tables, as_of="2026-01-31")  # every built-in section's output
     problems = []
     for writer in chosen:
         buffer = io.BytesIO()
-        write_result(result, writer, None, stdout=buffer)
+        try:
+            write_result(result, writer, None, stdout=buffer)
+        except Exception as error:  # noqa: BLE001 - reported as the plugin's problem
+            problems.append(f"clientwise_writers: {type(writer).__name__} fails on the default ruleset's sample "
+                            f"result: {type(error).__name__}: {error}")
+            continue
         text = buffer.getvalue().decode("utf-8", errors="replace")
         if _RAW.search(text):
             problems.append(
