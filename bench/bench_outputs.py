@@ -64,7 +64,7 @@ def main() -> None:
         keys = head.get_column(result.key)
         part = Result(**{**result.__dict__, "customers": head,
                          "actions": result.actions.filter(result.actions.get_column(result.key).is_in(keys.implode()))})
-        traced = writers["json"].with_traces()
+        traced = writers["json"].configure(traces="true")
         runs.append((f"json --explain-all ({args.traces:,})", lambda path: write_result(part, traced, path)))
     rows = []
     for name, write in runs:
