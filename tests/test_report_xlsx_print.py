@@ -58,7 +58,7 @@ def test_every_sheet_prints_landscape_one_page_wide_with_title_sheet_name_and_pa
         assert sheet.sheet_properties.pageSetUpPr.fitToPage, sheet.title
         assert (setup.fitToWidth, setup.fitToHeight) == (1, 0), sheet.title
         assert setup.paperSize is None  # the printer's paper unless --paper names one
-        assert sheet.oddHeader.left.text == "Customer portfolio: default 1.0.0"
+        assert sheet.oddHeader.left.text == book.properties.title  # the report's title
         assert (sheet.oddFooter.left.text, sheet.oddFooter.right.text) == ("&A", "&P / &N")
         assert sheet.page_margins.left == pytest.approx(0.4)
 
