@@ -138,10 +138,11 @@ def test_the_pdf_is_a4_landscape_with_a_bounded_number_of_pages(pdf):
     width, height = (float(v) for v in re.findall(r"[\d.]+", info["Page size"])[:2])
     assert (width, height) == pytest.approx(A4_LANDSCAPE, abs=1)
     # 300 customers with 924 actions: 41 pages with the print stylesheet (the unstyled
-    # print ran to 95 A4 landscape pages, 107 Letter portrait). The bounds leave room for
-    # more content, not for losing the print layout.
-    assert 15 <= int(info["Pages"]) <= 80
-    assert info["Title"] == "Customer portfolio: default 1.0.0"
+    # print ran to 95 A4 landscape pages, 107 Letter portrait), 76 with an action list per
+    # account manager as well. The bounds leave room for content, not for losing the print
+    # layout (which the tests below check page by page).
+    assert 15 <= int(info["Pages"]) <= 100
+    assert info["Title"] == re.search(r"<title>(.*?)</title>", report_html.render(sample_result())).group(1)
     assert info["CreationDate"].startswith(DEMO_AS_OF.isoformat())
     assert info["ModDate"].startswith(DEMO_AS_OF.isoformat())
 
@@ -172,7 +173,7 @@ def test_each_section_starts_a_page_and_no_heading_is_left_at_a_page_bottom(pdf)
     for line in content:
         first.setdefault(line.page, line)
     parts = outline()
-    sections = [title for title in parts.h2 if title != "Portfolio overview"]
+    sections = parts.h2[1:]  # the first section shares the first page with the title banner
     assert {"Segmentation", "Recommended actions"} <= set(sections)
     for title in sections:
         assert any(line.text == title for line in first.values()), f"section {title!r} does not start a page"
@@ -188,7 +189,7 @@ def test_each_section_starts_a_page_and_no_heading_is_left_at_a_page_bottom(pdf)
 def test_every_chart_is_on_one_page_with_its_title(pdf):
     found, _height = lines(pdf)
     charts = outline().charts
-    assert len(charts) == 4
+    assert len(charts) >= 4
     for title, last in charts:
         start = next(index for index, line in enumerate(found) if line.text == title)
         # the chart's last text (caption or legend) as it first appears after the title

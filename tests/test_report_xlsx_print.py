@@ -58,7 +58,7 @@ def test_every_sheet_prints_landscape_one_page_wide_with_title_sheet_name_and_pa
         assert sheet.sheet_properties.pageSetUpPr.fitToPage, sheet.title
         assert (setup.fitToWidth, setup.fitToHeight) == (1, 0), sheet.title
         assert setup.paperSize is None  # the printer's paper unless --paper names one
-        assert sheet.oddHeader.left.text == "Customer portfolio: default 1.0.0"
+        assert sheet.oddHeader.left.text == book.properties.title  # the report's title
         assert (sheet.oddFooter.left.text, sheet.oddFooter.right.text) == ("&A", "&P / &N")
         assert sheet.page_margins.left == pytest.approx(0.4)
 
@@ -83,11 +83,11 @@ def test_columns_fit_18_character_crm_ids_and_the_longest_values():
         assert sheet["A2"].value.startswith("0015g00000XyZ"), title
         assert sheet.column_dimensions["A"].width >= 18 + 1, title  # the id is not cut
     customers = book["Customers"]
-    header = [cell.value for cell in customers[1]]
-    name = openpyxl.utils.get_column_letter(header.index("name") + 1)
-    longest = result.customers["name"].str.len_chars().max()
+    columns = result.customers.columns  # the sheet's columns, in this order
+    name = openpyxl.utils.get_column_letter(columns.index(result.name) + 1)
+    longest = result.customers[result.name].str.len_chars().max()
     assert customers.column_dimensions[name].width >= longest
-    widths = [customers.column_dimensions[openpyxl.utils.get_column_letter(i)].width for i in range(1, len(header) + 1)]
+    widths = [customers.column_dimensions[openpyxl.utils.get_column_letter(i)].width for i in range(1, len(columns) + 1)]
     assert max(widths) <= MAX_WIDTH and min(widths) >= 6
     assert len(set(widths)) > 5  # measured per column, not one width for all
 
