@@ -7,6 +7,7 @@ the latest. Only what the comparison reads is loaded from the store.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from clientwise.errors import InputError, Problem
@@ -58,10 +59,11 @@ def _named(references: list[str]) -> list[str]:
     return [*references, "latest"] if len(references) == 1 else (list(references) or ["previous", "latest"])
 
 
-def review(references: list[str], store_path: Path, split: bool = True, host: PluginHost | None = None,
-           detail: bool = True) -> Comparison:
+def review(references: list[str], store_path: Path, split: bool = True,
+           host: PluginHost | Callable[[], PluginHost] | None = None, detail: bool = True) -> Comparison:
     """Compare the two runs; when their rulesets differ, split the effects if the old input is there
-    (re-evaluated with ``host``, the command's plugins).
+    (re-evaluated with ``host``, the command's plugins; a callable is called only then, so
+    a comparison without a re-evaluation does not load every plugin).
 
     Two runs of the store are compared by DuckDB on the stored tables
     (:mod:`clientwise.history.compare_sql`), unless the split needs the re-evaluated
@@ -82,5 +84,8 @@ def review(references: list[str], store_path: Path, split: bool = True, host: Pl
     return compare(a_info, a, b_info, b, {**a_texts, **b_texts}, reevaluated)
 
 
-def _reevaluated(a: RunInfo, b: RunInfo, split: bool, host: PluginHost | None) -> Reevaluation | None:
-    return reevaluate(a, b, host) if a.ruleset.hash != b.ruleset.hash and split else None
+def _reevaluated(a: RunInfo, b: RunInfo, split: bool,
+                 host: PluginHost | Callable[[], PluginHost] | None) -> Reevaluation | None:
+    if a.ruleset.hash == b.ruleset.hash or not split:
+        return None
+    return reevaluate(a, b, host() if callable(host) else host)
