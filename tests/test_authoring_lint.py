@@ -35,9 +35,9 @@ def test_the_default_ruleset_and_a_fresh_client_have_no_findings(tmp_path: Path)
 def test_a_condition_that_can_never_hold(tmp_path: Path) -> None:
     found = findings(tmp_path, action("never", "revenue > 100 and revenue < 50") + action("off", "false"))
     assert found == [
-        "never-true | rules[15].when | rule 'never' can never fire: no value of revenue meets all its conditions | "
+        "never-true | rules[18].when | rule 'never' can never fire: no value of revenue meets all its conditions | "
         "one of the comparisons is the wrong way round or a threshold is off",
-        "never-true | rules[16].when | rule 'off' can never fire: its condition is false | "
+        "never-true | rules[19].when | rule 'off' can never fire: its condition is false | "
         "remove the rule, or write the condition it should have",
     ]
 
@@ -47,16 +47,16 @@ def test_thresholds_outside_the_sensible_range(tmp_path: Path) -> None:
                      + action("days", "days_since(relationship_map_reviewed) > -5")
                      + action("gold", "tier == 'gold'") + action("share", "checklist_pct <= 100"))
     assert found == [
-        "range | rules[15].when | this part never holds: health_score > 120 is outside what health_score can be "
+        "range | rules[18].when | this part never holds: health_score > 120 is outside what health_score can be "
         "(>= 0 and <= 100) | check the threshold or the value's spelling",
-        "range | rules[15].when | this part never holds: satisfaction_score > 11 is outside what satisfaction_score "
+        "range | rules[18].when | this part never holds: satisfaction_score > 11 is outside what satisfaction_score "
         "can be (>= 0 and <= 10) | check the threshold or the value's spelling",
-        "range | rules[16].when | days_since(relationship_map_reviewed) > -5 always holds: "
+        "range | rules[19].when | days_since(relationship_map_reviewed) > -5 always holds: "
         "days_since(relationship_map_reviewed) is always >= 0 | check the threshold against what the value can "
         "be: a percentage is 0 to 100, a share 0 to 1",
-        "range | rules[17].when | rule 'gold' can never fire: tier == 'gold' is outside what tier can be (one of "
+        "range | rules[20].when | rule 'gold' can never fire: tier == 'gold' is outside what tier can be (one of "
         "core, strategic, transactional) | check the threshold or the value's spelling",
-        "range | rules[18].when | checklist_pct <= 100 always holds: checklist_pct is always >= 0 and <= 100 | "
+        "range | rules[21].when | checklist_pct <= 100 always holds: checklist_pct is always >= 0 and <= 100 | "
         "check the threshold against what the value can be: a percentage is 0 to 100, a share 0 to 1",
     ]
 
@@ -132,7 +132,7 @@ def test_unused_fields_of_own_files_and_rules_without_because(tmp_path: Path) ->
     body = ('[data.customers.fields]\nshoe_size = { type = "number" }\n\n'
             '[data.contacts.fields]\nhobby = { type = "string" }\n\n' + action("quiet", "revenue > 1", ""))
     assert findings(tmp_path, body) == [
-        "no-because | rules[15].because | action rule 'quiet' has no because: the client will not see why it fired "
+        "no-because | rules[18].because | action rule 'quiet' has no because: the client will not see why it fired "
         "| add because = \"...\" with the values that matter, e.g. \"{days_since(last_visit)} days since the last "
         "visit\"",
         "unused-field | data.customers.fields.shoe_size | field 'shoe_size' is declared but no rule, derived field "
@@ -184,7 +184,7 @@ def test_check_prints_warnings_and_strict_fails(write_ruleset, invoke) -> None:
     path = write_ruleset(HEAD + action("never", "revenue > 100 and revenue < 50"), "acme.toml")
     result = invoke("check", str(path))
     assert result.code == 0
-    assert f"warning [never-true]: {path}: rules[15].when: rule 'never' can never fire" in result.stderr
+    assert f"warning [never-true]: {path}: rules[18].when: rule 'never' can never fire" in result.stderr
     assert "  value: revenue > 100 and revenue < 50" in result.stderr
     assert "  lint: 1 warning (see above; --strict makes them errors)" in result.stdout
     strict = invoke("check", str(path), "--strict")

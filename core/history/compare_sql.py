@@ -42,6 +42,8 @@ from clientwise.history.tables import quote
 
 #: Portfolio tables read besides the customers (small ones: a row per tier, question, band).
 SUMMARY_TABLES = {("segmentation", "tiers"), ("checklist", "questions"), ("relationship", "bands")}
+#: What an output column's record has (a run's key and name columns have only name and type).
+_OUTPUT_KEYS = {"label", "kind", "detail"}
 _PARETO_OWN = {"seq", "position", MEASURE, "customer_share", "cumulative_share"}
 
 
@@ -109,7 +111,6 @@ def compare_stored(store: RunStore, a_info: RunInfo, b_info: RunInfo,
     x, y = _side(store, a_info, columns, measured=False), _side(store, b_info, columns, measured=True)
     both = f"FROM ({x}) x JOIN ({y}) y ON x.key = y.key"
     key, name = b_info.key_field, b_info.name_field
-    labels = f"key AS {quote(key)}" + (f", name AS {quote(name)}" if name else "")
     tier = "tier" in classes
 
     def only(info: RunInfo, other: int) -> pl.DataFrame:  # customers gained (only in B) or lost (only in A)
@@ -184,7 +185,6 @@ def _migrations(store: RunStore, both: str, classes: list[str], scores: list[str
     return migrations, summary
 
 
-_OUTPUT_KEYS = {"label", "kind", "detail"}
 
 
 def _order(store: RunStore, output: str, a_id: int, b_id: int, a: object, b: object) -> list[str]:
