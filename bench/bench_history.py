@@ -101,6 +101,18 @@ def measure(customers: int, seed: int, repeat: int) -> dict[str, Any]:
     }
 
 
+def compare_only(customers: int, repeat: int) -> dict[str, Any]:
+    """Time ``clientwise compare`` again on the store the last full run left (``--compare-only``)."""
+    store = OUT / f"runs-{customers}.duckdb"
+    if not store.is_file():
+        raise SystemExit(f"{store} is missing: run without --compare-only first")
+    return {
+        "customers": customers,
+        "compare": [clientwise("compare", "--store", str(store)) for _ in range(repeat)],
+        "compare_json": [clientwise("compare", "--store", str(store), "--json") for _ in range(repeat)],
+    }
+
+
 def table(results: list[dict[str, Any]], info: dict[str, Any]) -> str:
     lines = [f"{info['cpu']}, {info['cores']} cores, {info['memory_gb']} GB RAM, Python {info['python']}, "
              f"polars {info['polars']}, duckdb {info['duckdb']}, {info['date']}, load average before: "
@@ -130,11 +142,21 @@ def main() -> None:
     parser.add_argument("--customers", type=int, nargs="+", default=[1_000_000])
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--repeat", type=int, default=2)
+    parser.add_argument("--compare-only", action="store_true",
+                        help="only time compare again, on the store the last full run left")
     args = parser.parse_args()
     import duckdb
 
     OUT.mkdir(parents=True, exist_ok=True)
     info = {**machine(), "duckdb": duckdb.__version__, "load": " ".join(f"{x:.1f}" for x in os.getloadavg())}
+    if args.compare_only:
+        found = [compare_only(n, args.repeat) for n in args.customers]
+        (OUT / "history-compare.json").write_text(json.dumps({"machine": info, "results": found}, indent=2))
+        for r in found:
+            for kind in ("wall", "cpu"):
+                print(f"{r['customers']:,} customers, {kind}: compare " + ", ".join(f"{x[kind]:.2f}" for x in r["compare"])
+                      + "; compare --json " + ", ".join(f"{x[kind]:.2f}" for x in r["compare_json"]))
+        return
     results = [measure(n, args.seed, args.repeat) for n in args.customers]
     (OUT / "history.json").write_text(json.dumps({"machine": info, "results": results}, indent=2))
     print(table(results, info))

@@ -51,7 +51,7 @@ def test_passing_cases_print_pass_and_coverage(invoke, write_ruleset) -> None:
     assert code == 0, out
     assert "  PASS  big_is_strategic" in out and "  PASS  fixed_rank_is_core" in out
     assert out.rstrip().endswith("2 passed") and err == ""
-    assert "  coverage: 46% (16 of 35 rules and outcomes)" in out
+    assert "  coverage: 42% (16 of 38 rules and outcomes)" in out
     assert "outcomes no case reaches: tier = transactional, value_class = value_creator" in out
 
 
@@ -95,7 +95,7 @@ def test_k_selects_cases_and_json_reports_them(invoke, write_ruleset) -> None:
     assert failed["id"] == "sponsored_is_wrong" and failed["status"] == "failed" and failed["path"] == "tests[2]"
     assert failed["mismatches"][0] == {**failed["mismatches"][0], "customer": "C1", "what": "tier",
                                        "expected": "core", "actual": "strategic"}
-    assert report["coverage"]["total"] == 35
+    assert report["coverage"]["total"] == 38
     code, out, err = invoke("test", str(path), "-k", "nothing_matches")
     assert code == 2 and "no test case ran" in err and "check the -k text" in err
 
@@ -216,7 +216,7 @@ def test_python_api_runs_cases_and_measures_coverage(write_ruleset) -> None:
     coverage = measure(evaluator.program, outcomes[0].fired, outcomes[0].outcomes)
     assert "tier/strategic" not in coverage.uncovered_rules and "tier/core" in coverage.uncovered_rules
     assert ("tier", "strategic") not in coverage.uncovered_outcomes
-    assert coverage.total == 35 and coverage.covered == 35 - len(coverage.uncovered_rules) - len(coverage.uncovered_outcomes)
+    assert coverage.total == 38 and coverage.covered == 38 - len(coverage.uncovered_rules) - len(coverage.uncovered_outcomes)
 
 
 def test_a_broken_ruleset_does_not_stop_the_others(invoke, write_ruleset) -> None:

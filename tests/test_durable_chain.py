@@ -42,7 +42,7 @@ def test_rules_reading_decided_values_run_in_one_call_forward_chained() -> None:
     assert_frame_equal(polars_result.customers, durable_result.customers)
     assert_frame_equal(polars_result.actions, durable_result.actions)
     assert engine[0].calls == [["tier", "value_class", "health_band", "actions"]]
-    assert engine[0].chained == ["tier", "value_class"]  # asserted as facts inside durable-rules
+    assert engine[0].chained == ["tier", "value_class", "__cw18"]  # asserted as facts inside durable-rules
     fired = durable_result.actions.filter(pl.col("rule") == "top")
     assert fired.height == polars_result.actions.filter(pl.col("rule") == "top").height > 0
 
@@ -57,7 +57,7 @@ def test_a_precomputed_column_reading_a_decided_value_and_a_field_is_chained_per
     assert_frame_equal(polars_result.customers, durable_result.customers)
     assert_frame_equal(polars_result.actions, durable_result.actions)
     assert engine[0].calls == [["tier", "value_class", "health_band", "actions"]]
-    assert engine[0].chained == ["tier", "__cw16", "value_class"]  # default rules read tier too
+    assert engine[0].chained == ["tier", "__cw19", "value_class", "__cw18"]  # default rules read tier too (__cw18: lost_strategic)
     assert durable_result.actions.filter(pl.col("rule") == "top").height > 0
 
 
@@ -74,7 +74,7 @@ def test_a_column_reading_two_decided_values_is_decided_level_by_level_and_check
     decisions = [step.decision for step in evaluator.program.steps() if not isinstance(step, DerivedStep)]
     context = DecideContext(dt.date(2026, 6, 30), "customer_id", evaluator.host.functions(), "direct")
     notes = evaluator.engine.notes(decisions, context)  # type: ignore[attr-defined]
-    assert "top: decided in a later call, not forward chained: posted column __cw16 reads 2 decided values " \
+    assert "top: decided in a later call, not forward chained: posted column __cw19 reads 2 decided values " \
            "(tier, value_class)" in notes
 
 
@@ -133,7 +133,7 @@ def test_check_with_durable_names_rules_decided_level_by_level(invoke, write_rul
     path = write_ruleset(direct("coalesce(tier, value_class) == 'strategic'"), "d.toml")
     result = invoke("check", str(path), "--engine", "durable")
     assert result.code == 0, result.output
-    assert "  top: decided in a later call, not forward chained: posted column __cw16 reads 2 decided values " \
+    assert "  top: decided in a later call, not forward chained: posted column __cw19 reads 2 decided values " \
            "(tier, value_class)" in result.stdout
     chained = write_ruleset(direct("tier == 'strategic'"), "c.toml")
     assert "not forward chained" not in invoke("check", str(chained), "--engine", "durable").output

@@ -188,3 +188,16 @@ def test_reports_escape_customer_text(hostile: Path) -> None:
     first = (hostile / "review.xlsx").read_bytes()
     invoke("compare", "--store", store, "-o", str(hostile / "review.xlsx"))
     assert (hostile / "review.xlsx").read_bytes() == first  # the same comparison, the same bytes
+
+
+def test_the_terminal_view_leaves_out_only_what_it_does_not_show(portfolio: dict) -> None:
+    """Without detail (the terminal view) the per-customer lists are left out, and the text is the same."""
+    from clientwise.history.render import render_text
+
+    full = review(["q2", "q3"], portfolio["store"], detail=True)
+    brief = review(["q2", "q3"], portfolio["store"], detail=False)
+    assert render_text(brief) == render_text(full)
+    assert brief.scores.height == 0 and brief.action_customers.height == 0 and brief.health_drops.height <= 15
+    assert full.scores.height > 0 and full.action_customers.height > 0
+    assert brief.health_drop_count == full.health_drops.height == int((full.scores["health_score_change"] < 0).sum())
+    assert brief.score_summary.equals(full.score_summary)

@@ -335,7 +335,8 @@ def crafted() -> clientwise.Result:
 def test_each_default_action_fires_for_the_customer_built_for_it(crafted: clientwise.Result) -> None:
     fired = {key: set(actions) for key, actions in crafted.customers.select("customer_id", "actions").iter_rows()}
     assert {key: fired[key] for key in CASES} == {key: expected for key, (_t, _c, expected) in CASES.items()}
-    every_rule = {rule.id for rule in default_ruleset().core.rules}
+    trend = {"health_falling", "lost_strategic", "persistent_destroyer"}  # need an earlier run: tests/test_history_trend.py
+    every_rule = {rule.id for rule in default_ruleset().core.rules} - trend
     assert set().union(*fired.values()) == every_rule
 
 

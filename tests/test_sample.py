@@ -189,7 +189,8 @@ def test_demo_csv_reads_back_exactly_as_generated(demo: dict[str, pl.DataFrame])
 
 def test_every_default_rule_fires_on_the_demo(demo_result: clientwise.Result, ruleset: clientwise.Ruleset) -> None:
     fired = set(demo_result.actions["rule"])
-    ids = [rule.id for rule in ruleset.core.rules]
+    trend = {"health_falling", "lost_strategic", "persistent_destroyer"}  # need an earlier run: tests/test_history_trend.py
+    ids = [rule.id for rule in ruleset.core.rules if rule.id not in trend]
     assert ids, "the default ruleset has action rules"
     assert [rule for rule in ids if rule not in fired] == []
 

@@ -237,7 +237,8 @@ def compare(runs: tuple[str, ...], store: Path | None, as_json: bool, output: Pa
     from clientwise.history.render import render_json, render_text
     from clientwise.history.review import review
 
-    comparison = review(list(runs), _store(store), split=not no_split, host=plugin_host())
+    comparison = review(list(runs), _store(store), split=not no_split, host=plugin_host,
+                        detail=as_json or output is not None)
     if output is not None:
         from clientwise.history.report import write_report
 

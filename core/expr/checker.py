@@ -20,6 +20,7 @@ from clientwise.expr.functions import FunctionRegistry, FunctionSpec, SignatureE
 from clientwise.expr.nodes import KNOWN_TABLES
 from clientwise.expr.numbers import arithmetic, fits, overflow_hint, overflow_message
 from clientwise.expr.parser import problem
+from clientwise.expr.trend import trend_problems
 from clientwise.expr.types import (
     BOOLEAN,
     DATE,
@@ -81,6 +82,7 @@ def check(
     """
     checker = Checker(scope, registry, allow_population, source, text if text is not None else node.source_text)
     typed = checker.generate(node, None)
+    checker.problems.extend(trend_problems(node, registry, source, checker.text))
     if checker.problems:
         raise RulesetError(checker.problems)
     return replace(typed, source_text=node.source_text)
@@ -326,16 +328,7 @@ class Checker(Backend[n.Node]):
                 return node
         count = len(node.args)
         if count < spec.min_args or (spec.max_args is not None and count > spec.max_args):
-            self.error(f"{spec.name}() takes {spec.arity_text()}, got {count}", node.span,
-                       f"call it as {spec.usage}")
-            return node
-        if spec.trend is not None and inside is not None:
-            self.error(f"{spec.name}() reads earlier runs of the customer and cannot be used inside "
-                       f"{inside.function}()", node.span, "compute it as a separate derived field in [derive]")
-            return node
-        if spec.trend == "previous" and not isinstance(node.args[0], n.Field):
-            self.error(f"{spec.name}() takes a field, whose value the previous run stored", node.args[0].span,
-                       f"call it as {spec.usage}, e.g. {spec.name}(health_score)")
+            self.error(f"{spec.name}() takes {spec.arity_text()}, got {count}", node.span, f"call it as {spec.usage}")
             return node
         args = self._aggregate_args(spec, node) if spec.kind == "aggregate" else \
             [self.generate(a, inside) for a in node.args]

@@ -16,9 +16,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from clientwise.compiler.plan import Source
+from clientwise.errors import Problem
 from clientwise.expr import nodes as n
 from clientwise.expr.backends.text import to_text
 from clientwise.expr.functions import FunctionRegistry
+from clientwise.expr.parser import problem
 from clientwise.expr.types import Type
 
 #: The as-of date of the customer's latest earlier run (``days_since_review``).
@@ -86,6 +89,26 @@ def trend_needs(nodes: Iterable[n.Node], functions: FunctionRegistry) -> TrendNe
     ordered = tuple(conditions[k] for k in sorted(conditions))
     wanted = set(fields).union(*(n.fields_used(c) for c in ordered))
     return TrendNeeds(frozenset(fields), ordered, reviewed, {k: v for k, v in types.items() if k in wanted})
+
+
+def trend_problems(node: n.Node, functions: FunctionRegistry, source: Source, text: str | None) -> list[Problem]:
+    """Trend calls the language cannot evaluate, with a caret: ``previous`` and ``change`` of
+    anything but a field, and a trend call inside an aggregate (its rows have no earlier run)."""
+    found = []
+    for sub in n.walk(node):
+        spec = functions.get(sub.name) if isinstance(sub, n.Call) else None
+        if spec is None:
+            continue
+        assert isinstance(sub, n.Call)
+        if spec.trend == "previous" and sub.args and not isinstance(sub.args[0], n.Field):
+            found.append(problem(f"{spec.name}() takes a field, whose value the previous run stored", source, text,
+                                 sub.args[0].span, f"call it as {spec.usage}, e.g. {spec.name}(health_score)"))
+        if spec.kind == "aggregate":
+            found.extend(problem(f"{inner.name}() reads earlier runs and cannot be used inside {spec.name}()", source,
+                                 text, inner.span, "compute it as a separate derived field in [derive]")
+                         for arg in sub.args for inner in n.walk(arg) if isinstance(inner, n.Call)
+                         and (inner_spec := functions.get(inner.name)) is not None and inner_spec.trend)
+    return found
 
 
 def trend_calls(nodes: Iterable[n.Node], functions: FunctionRegistry) -> list[str]:

@@ -25,6 +25,8 @@ VALUE_CLASSES = ("value_creator", "neutral", "value_destroyer")
 #: The class outputs whose migrations are shown (when a run has them).
 CLASSES = ("tier", "value_class", "health_band")
 HEALTH = "health_score"
+#: Customers per list in the terminal view (``--json`` and the reports list all).
+LIST_LIMIT = 15
 MEASURE = "measure"
 #: Output kinds whose per-customer change is a "score delta".
 NUMERIC_KINDS = ("number", "integer", "percent", "money")
@@ -85,6 +87,19 @@ class Comparison:
     figures: list[tuple[str, str, Any, Any]]
     ruleset_change: RulesetChange | None
     notes: list[str] = field(default_factory=list)
+    #: Per score column: how many customers (in both runs) went up, down, stayed; the mean change.
+    score_summary: pl.DataFrame | None = None
+    #: False when the per-customer lists (``scores``, ``action_customers``) were left out
+    #: and ``health_drops`` holds only the largest :data:`LIST_LIMIT` (the terminal view
+    #: shows only summaries and counts).
+    detailed: bool = True
+
+    @property
+    def health_drop_count(self) -> int:
+        """How many customers (in both runs) lost health, whether or not all are listed."""
+        if self.score_summary is not None and HEALTH in self.score_summary["score"].to_list():
+            return int(self.score_summary.filter(pl.col("score") == HEALTH)["down"][0])
+        return self.health_drops.height
 
 
 def measure_of(result: Result) -> tuple[pl.DataFrame | None, str | None]:
@@ -161,7 +176,21 @@ def compare(a_info: RunInfo, a: Result, b_info: RunInfo, b: Result,
         checklist=checklist_changes(a, b), actions=action_table(changes, action_texts or {}),
         action_customers=changes.filter((pl.col("gained").list.len() + pl.col("lost").list.len()) > 0),
         tier_mix=tier_mix(a, b), headline=headline(a, b), figures=figures_side_by_side(a.summaries, b.summaries),
-        ruleset_change=split, notes=notes(a_info, b_info))
+        ruleset_change=split, notes=notes(a_info, b_info), score_summary=summarize_scores(deltas, scores))
+
+
+def summarize_scores(deltas: pl.DataFrame, scores: list[str]) -> pl.DataFrame:
+    """Per score: customers up, down, the same (a known change only), and the mean change."""
+    rows = []
+    for score in scores:
+        known = deltas[f"{score}_change"].drop_nulls()
+        rows.append({"score": score, "up": int((known > 0).sum()), "down": int((known < 0).sum()),
+                     "same": int((known == 0).sum()), "mean_change": float(known.mean()) if known.len() else None})
+    return pl.DataFrame(rows, schema=SCORE_SUMMARY)
+
+
+#: The columns of :attr:`Comparison.score_summary`.
+SCORE_SUMMARY = {"score": pl.String, "up": pl.Int64, "down": pl.Int64, "same": pl.Int64, "mean_change": pl.Float64}
 
 
 def class_order(output: str, results: list[Result]) -> list[str]:

@@ -13,6 +13,7 @@ split of a ruleset change (that needs the re-evaluated input in memory anyway).
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 import polars as pl
 
@@ -20,9 +21,11 @@ from clientwise.compare import NONE, figures_side_by_side
 from clientwise.history.compare import (
     CLASSES,
     HEALTH,
+    LIST_LIMIT,
     MEASURE,
     NUMERIC_KINDS,
     VALUE_CLASSES,
+    SCORE_SUMMARY,
     Comparison,
     Migration,
     RulesetChange,
@@ -39,7 +42,16 @@ from clientwise.history.tables import quote
 
 #: Portfolio tables read besides the customers (small ones: a row per tier, question, band).
 SUMMARY_TABLES = {("segmentation", "tiers"), ("checklist", "questions"), ("relationship", "bands")}
+#: What an output column's record has (a run's key and name columns have only name and type).
+_OUTPUT_KEYS = {"label", "kind", "detail"}
 _PARETO_OWN = {"seq", "position", MEASURE, "customer_share", "cumulative_share"}
+
+
+def exact_sum(column: str) -> str:
+    """SQL for a sum of floats that is the same on every run: DuckDB adds a float column in
+    parallel, in an order that changes with the threads, so the last digit could change;
+    as 10-decimal fixed point the sum is exact, in any order."""
+    return f"CAST(sum(CAST({column} AS DECIMAL(38, 10))) AS DOUBLE)"
 
 
 def _frame(store: RunStore, query: str) -> pl.DataFrame:
@@ -60,13 +72,14 @@ def _measure(store: RunStore, run_id: int) -> tuple[str, str] | None:
     return (rows[0]["stored_in"], key) if key else None
 
 
-def _side(store: RunStore, info: RunInfo, columns: list[tuple[str, str]]) -> str:
-    """A SELECT of one run's customers: key, name, the columns (cast to ``type``), measure."""
+def _side(store: RunStore, info: RunInfo, columns: list[tuple[str, str]], measured: bool) -> str:
+    """A SELECT of one run's customers: key, name, the columns (cast to ``type``), and (``measured``)
+    the measure from the run's Pareto table."""
     run_id = int(info.run_id or 0)
     have = _types(info)
     values = ", ".join(f"CAST({'c.' + quote(name) if name in have else 'NULL'} AS {dtype}) AS {quote(name)}"
                        for name, dtype in columns)
-    pareto = _measure(store, run_id)
+    pareto = _measure(store, run_id) if measured else None
     join, measure = "", "CAST(NULL AS DOUBLE)"
     if pareto is not None:
         join = (f" LEFT JOIN {quote(pareto[0])} p ON p.run_id = {run_id} "
@@ -77,62 +90,101 @@ def _side(store: RunStore, info: RunInfo, columns: list[tuple[str, str]]) -> str
 
 
 def compare_stored(store: RunStore, a_info: RunInfo, b_info: RunInfo,
-                   ruleset_change: RulesetChange | None) -> Comparison:
-    """Everything that changed from stored run A to stored run B (see module doc)."""
+                   ruleset_change: RulesetChange | None, detail: bool = True) -> Comparison:
+    """Everything that changed from stored run A to stored run B (see module doc).
+
+    ``detail=False`` (the terminal view) leaves out the per-customer score changes and
+    action changes (a million rows each) and lists only the :data:`LIST_LIMIT` largest
+    health drops; the summaries and counts stay.
+    """
     a_id, b_id = int(a_info.run_id or 0), int(b_info.run_id or 0)
-    a = load_result(store, a_info, columns=[], summary_tables=SUMMARY_TABLES, actions=False)
-    b = load_result(store, b_info, columns=[], summary_tables=SUMMARY_TABLES, actions=False)
+    a = load_result(store, a_info, summary_tables=SUMMARY_TABLES, actions=False, customers=False)
+    b = load_result(store, b_info, summary_tables=SUMMARY_TABLES, actions=False, customers=False)
     ta, tb = _types(a_info), _types(b_info)
     classes = [c for c in CLASSES if c in ta and c in tb]
     scores = [name for name, column in tb.items()
               if name in ta and column.get("kind") in NUMERIC_KINDS and not column.get("detail")
               and _OUTPUT_KEYS <= set(ta[name])]
-    columns = [(name, "VARCHAR") for name in classes] + [(name, tb[name]["type"]) for name in scores]
-    pareto = _measure(store, b_id)
-    con = store.connection
-    con.execute(f"CREATE OR REPLACE TEMP TABLE cw_pairs AS SELECT coalesce(x.key, y.key) AS key, "
-                f"coalesce(y.name, x.name) AS name, x.key IS NOT NULL AS in_a, y.key IS NOT NULL AS in_b, "
-                + "".join(f"x.{quote(n)} AS {quote(n + '__a')}, y.{quote(n)} AS {quote(n + '__b')}, "
-                          for n, _ in columns)
-                + f"x.{MEASURE} AS {MEASURE}__a, y.{MEASURE} AS {MEASURE}__b "
-                f"FROM ({_side(store, a_info, columns)}) x FULL JOIN ({_side(store, b_info, columns)}) y "
-                f"ON x.key = y.key")
+    columns = [(name, "VARCHAR") for name in classes] + [(name, tb[name]["type"]) for name in scores] + \
+        [("actions", "VARCHAR[]")]
+    weighted = _measure(store, b_id) is not None
+    x, y = _side(store, a_info, columns, measured=False), _side(store, b_info, columns, measured=True)
+    both = f"FROM ({x}) x JOIN ({y}) y ON x.key = y.key"
     key, name = b_info.key_field, b_info.name_field
-    ids = f"key AS {quote(key)}" + (f", name AS {quote(name)}" if name else "")
-    weighted = pareto is not None
-    migrations = [_migration(store, output, _order(store, output, a_id, b_id, a, b), weighted) for output in classes]
-    tier = "tier" if "tier" in classes else None
+    tier = "tier" in classes
 
-    def listed(side: str, present: str, absent: str) -> pl.DataFrame:
-        tier_column = f", tier__{side} AS tier" if tier else ""
-        return _frame(store, f"SELECT {ids}{tier_column}, {MEASURE}__{side} AS {MEASURE} FROM cw_pairs "
-                             f"WHERE {present} AND NOT {absent} ORDER BY {MEASURE} DESC NULLS LAST, key")
+    def only(info: RunInfo, other: int) -> pl.DataFrame:  # customers gained (only in B) or lost (only in A)
+        run_id = int(info.run_id or 0)
+        pareto = _measure(store, run_id)
+        measure = f"CAST(p.{quote(MEASURE)} AS DOUBLE)" if pareto else "CAST(NULL AS DOUBLE)"
+        join = (f" LEFT JOIN {quote(pareto[0])} p ON p.run_id = {run_id} AND CAST(p.{quote(pareto[1])} AS VARCHAR) "
+                "= c.key") if pareto else ""
+        return _frame(store, f"WITH c AS MATERIALIZED (SELECT key, name{', tier' if tier else ''} FROM customers o "
+                             f"WHERE run_id = {run_id} AND NOT EXISTS (SELECT 1 FROM customers n WHERE n.run_id = "
+                             f"{other} AND n.key = o.key)) "
+                             f"SELECT c.key AS {quote(key)}{f', c.name AS {quote(name)}' if name else ''}"
+                             f"{', CAST(c.tier AS VARCHAR) AS tier' if tier else ''}, {measure} AS {MEASURE} "
+                             f"FROM c{join} ORDER BY {MEASURE} DESC NULLS LAST, c.key")
 
-    gained, lost = listed("b", "in_b", "in_a"), listed("a", "in_a", "in_b")
-    deltas = _frame(store, f"SELECT {ids}" + "".join(
-        f", {quote(s + '__a')} AS {quote(s + '_then')}, {quote(s + '__b')} AS {quote(s + '_now')}, "
-        f"{quote(s + '__b')} - {quote(s + '__a')} AS {quote(s + '_change')}" for s in scores)
-        + " FROM cw_pairs WHERE in_a AND in_b ORDER BY key")
+    migrations, summary = _migrations(store, both, classes, scores, weighted,
+                                      lambda c: _order(store, c, a_id, b_id, a, b))
+    who = f"x.key AS {quote(key)}" + (f", y.name AS {quote(name)}" if name else "")
+    deltas = _frame(store, f"SELECT {who}" + "".join(
+        f", x.{quote(s)} AS {quote(s + '_then')}, y.{quote(s)} AS {quote(s + '_now')}, "
+        f"y.{quote(s)} - x.{quote(s)} AS {quote(s + '_change')}" for s in scores)
+        + f" {both} ORDER BY x.key{'' if detail else ' LIMIT 0'}")
     drops = pl.DataFrame()
     if HEALTH in scores:
-        drops = _frame(store, f"SELECT {ids}{', tier__b AS tier' if tier else ''}, {HEALTH}__a AS {HEALTH}_then, "
-                              f"{HEALTH}__b AS {HEALTH}_now, {HEALTH}__b - {HEALTH}__a AS {HEALTH}_change "
-                              f"FROM cw_pairs WHERE in_a AND in_b AND {HEALTH}__b < {HEALTH}__a "
-                              f"ORDER BY {HEALTH}_change, key")
-    actions, per_customer = _action_changes(store, a_id, b_id, ids)
+        drops = _frame(store, f"SELECT {who}{', y.tier AS tier' if tier else ''}, x.{HEALTH} AS {HEALTH}_then, "
+                              f"y.{HEALTH} AS {HEALTH}_now, y.{HEALTH} - x.{HEALTH} AS {HEALTH}_change "
+                              f"{both} WHERE y.{HEALTH} < x.{HEALTH} ORDER BY {HEALTH}_change, x.key"
+                              f"{'' if detail else f' LIMIT {LIST_LIMIT}'}")
+    actions, per_customer = _action_changes(store, both, who, detail)
     texts = {**action_texts(store, a_id), **action_texts(store, b_id)}
-    con.execute("DROP TABLE IF EXISTS cw_pairs")
     return Comparison(
         a=a_info, b=b_info, key=key, name=name, measure_label=(str((b.summary("segmentation").figures.get("measure")
                                                                      if b.summary("segmentation") else None)
                                                                     or MEASURE) if weighted else None),
-        migrations=migrations, gained=gained, lost=lost, health_drops=drops, scores=deltas, score_columns=scores,
-        checklist=checklist_changes(a, b), actions=labelled_actions(actions, texts), action_customers=per_customer,
-        tier_mix=tier_mix(a, b), headline=headline(a, b), figures=figures_side_by_side(a.summaries, b.summaries),
-        ruleset_change=ruleset_change, notes=notes(a_info, b_info))
+        migrations=migrations, gained=only(b_info, a_id), lost=only(a_info, b_id), health_drops=drops, scores=deltas,
+        score_columns=scores, checklist=checklist_changes(a, b), actions=labelled_actions(actions, texts),
+        action_customers=per_customer, tier_mix=tier_mix(a, b), headline=headline(a, b),
+        figures=figures_side_by_side(a.summaries, b.summaries), ruleset_change=ruleset_change,
+        notes=notes(a_info, b_info), score_summary=summary, detailed=detail)
 
 
-_OUTPUT_KEYS = {"label", "kind", "detail"}
+def _migrations(store: RunStore, both: str, classes: list[str], scores: list[str], weighted: bool,
+                order: Callable[[str], list[str]]) -> tuple[list[Migration], pl.DataFrame]:
+    """Every class's migration matrix and every score's summary from one join of the two runs:
+    one grouping set per class, and the empty one for the scores. Revenue moved and mean
+    changes are exact sums (:func:`exact_sum`)."""
+    inner = ", ".join([*(f"coalesce(x.{quote(c)}, '{NONE}') AS {quote(c + '__a')}, "
+                         f"coalesce(y.{quote(c)}, '{NONE}') AS {quote(c + '__b')}" for c in classes),
+                       f"y.{MEASURE} AS {MEASURE}",
+                       *(f"y.{quote(s)} - x.{quote(s)} AS d{i}" for i, s in enumerate(scores))])
+    sets = ", ".join([*(f"({quote(c + '__a')}, {quote(c + '__b')})" for c in classes), "()"])
+    query = ("SELECT " + "".join(f"GROUPING({quote(c + '__a')}) AS {quote('g_' + c)}, {quote(c + '__a')} AS "
+                                 f"{quote('from_' + c)}, {quote(c + '__b')} AS {quote('to_' + c)}, " for c in classes)
+             + "count(*)::BIGINT AS customers"
+             + (f", {exact_sum(MEASURE)} AS {MEASURE}" if weighted else "")
+             + "".join(f", count(*) FILTER (WHERE d{i} > 0)::BIGINT AS up{i}, count(*) FILTER (WHERE d{i} < 0)::BIGINT"
+                       f" AS down{i}, count(*) FILTER (WHERE d{i} = 0)::BIGINT AS same{i}, "
+                       f"({exact_sum(f'd{i}')} / count(d{i}))::DOUBLE AS mean{i}" for i in range(len(scores)))
+             + f" FROM (SELECT {inner} {both}) GROUP BY GROUPING SETS ({sets})")
+    found = _frame(store, query)
+    migrations = []
+    for c in classes:
+        matrix = (found.filter(pl.col(f"g_{c}") == 0)
+                  .select(pl.col(f"from_{c}").alias("from"), pl.col(f"to_{c}").alias("to"), "customers",
+                          *([MEASURE] if weighted else []))
+                  .sort("from", "to"))
+        migrations.append(migration_of(c, order(c), matrix))
+    total = found.filter(pl.all_horizontal(pl.col(f"g_{c}") == 1 for c in classes)) if classes else found
+    summary = pl.DataFrame([{"score": s, "up": total[f"up{i}"][0], "down": total[f"down{i}"][0],
+                             "same": total[f"same{i}"][0], "mean_change": total[f"mean{i}"][0]}
+                            for i, s in enumerate(scores)], schema=SCORE_SUMMARY)
+    return migrations, summary
+
+
 
 
 def _order(store: RunStore, output: str, a_id: int, b_id: int, a: object, b: object) -> list[str]:
@@ -149,41 +201,43 @@ def _order(store: RunStore, output: str, a_id: int, b_id: int, a: object, b: obj
 
 
 def _migration(store: RunStore, output: str, order: list[str], weighted: bool) -> Migration:
-    """Revenue moved is summed in key order: DuckDB's parallel sum of floats could differ in
-    the last digit from run to run, and a comparison must not."""
     found = _frame(store, f"SELECT coalesce({quote(output + '__a')}, '{NONE}') AS \"from\", "
                           f"coalesce({quote(output + '__b')}, '{NONE}') AS \"to\", count(*)::BIGINT AS customers"
-                          + (f", sum({MEASURE}__b ORDER BY key) AS {MEASURE}" if weighted else "")
+                          + (f", {exact_sum(MEASURE + '__b')} AS {MEASURE}" if weighted else "")
                           + " FROM cw_pairs WHERE in_a AND in_b GROUP BY ALL ORDER BY 1, 2")
     return migration_of(output, order, found)
 
 
-def _action_changes(store: RunStore, a_id: int, b_id: int, ids: str) -> tuple[pl.DataFrame, pl.DataFrame]:
+def _action_changes(store: RunStore, both: str, who: str, detail: bool) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Per rule: new, resolved, persisting (customers in both runs); per customer whose actions
-    changed: the rules gained, lost and kept, each in its run's priority order."""
-    def side(run_id: int) -> str:
-        return (f"SELECT a.key, a.rule, r.priority, r.position FROM actions a JOIN action_rules r "
-                f"ON r.run_id = a.run_id AND r.rule = a.rule WHERE a.run_id = {run_id}")
+    changed (``detail``): the rules gained, lost and kept.
 
-    store.connection.execute(
-        "CREATE OR REPLACE TEMP TABLE cw_actions AS SELECT coalesce(x.key, y.key) AS key, "
-        "coalesce(x.rule, y.rule) AS rule, x.rule IS NOT NULL AS in_a, y.rule IS NOT NULL AS in_b, "
-        "x.priority AS pa, x.position AS qa, y.priority AS pb, y.position AS qb "
-        f"FROM ({side(a_id)}) x FULL JOIN ({side(b_id)}) y ON x.key = y.key AND x.rule = y.rule "
-        "SEMI JOIN cw_pairs p ON p.key = coalesce(x.key, y.key) AND p.in_a AND p.in_b")
-    counts = _frame(store, "SELECT rule, count(*) FILTER (WHERE in_b AND NOT in_a)::BIGINT AS new, "
-                           "count(*) FILTER (WHERE in_a AND NOT in_b)::BIGINT AS resolved, "
-                           "count(*) FILTER (WHERE in_a AND in_b)::BIGINT AS persisting FROM cw_actions GROUP BY rule")
-    empty = "CAST([] AS VARCHAR[])"
+    Each customer's ``actions`` column lists its rule ids in priority order. Most customers
+    share their pair of lists (then, now) with many others, so the counts come from the
+    distinct pairs and how many customers have each, not from a join of the two runs'
+    action rows; gained and kept are listed in the newer run's order, lost in the older's.
+    """
+    pairs = _frame(store, f"SELECT coalesce(x.actions, []) AS a, coalesce(y.actions, []) AS b, "
+                          f"count(*)::BIGINT AS customers {both} GROUP BY ALL")
+    rows: dict[str, list[int]] = {}
+    for then, now, customers in pairs.iter_rows():
+        for rule in now:
+            rows.setdefault(rule, [0, 0, 0])[0 if rule not in then else 2] += customers
+        for rule in then:
+            if rule not in now:
+                rows.setdefault(rule, [0, 0, 0])[1] += customers
+    counts = pl.DataFrame([{"rule": r, "new": n, "resolved": lost, "persisting": kept}
+                           for r, (n, lost, kept) in rows.items()],
+                          schema={"rule": pl.String, "new": pl.Int64, "resolved": pl.Int64, "persisting": pl.Int64})
+    if not detail:
+        return counts, pl.DataFrame(schema={"gained": pl.List(pl.String), "lost": pl.List(pl.String),
+                                            "kept": pl.List(pl.String)})
     per_customer = _frame(store, f"""
-        WITH changed AS (
-            SELECT key,
-                list(rule ORDER BY pb, qb) FILTER (WHERE in_b AND NOT in_a) AS gained,
-                list(rule ORDER BY pa, qa) FILTER (WHERE in_a AND NOT in_b) AS lost,
-                list(rule ORDER BY pb, qb) FILTER (WHERE in_a AND in_b) AS kept
-            FROM cw_actions GROUP BY key HAVING bool_or(in_a <> in_b))
-        SELECT {ids}, coalesce(gained, {empty}) AS gained, coalesce(lost, {empty}) AS lost,
-               coalesce(kept, {empty}) AS kept
-        FROM changed JOIN cw_pairs USING (key) ORDER BY key""")
-    store.connection.execute("DROP TABLE IF EXISTS cw_actions")
+        SELECT * EXCLUDE (a, b) FROM (
+            SELECT {who}, coalesce(x.actions, []) AS a, coalesce(y.actions, []) AS b,
+                list_filter(b, lambda r: NOT list_contains(a, r)) AS gained,
+                list_filter(a, lambda r: NOT list_contains(b, r)) AS lost,
+                list_filter(b, lambda r: list_contains(a, r)) AS kept
+            {both} ORDER BY x.key)
+        WHERE len(gained) + len(lost) > 0""")
     return counts, per_customer

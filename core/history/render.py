@@ -15,11 +15,10 @@ from typing import Any
 
 import polars as pl
 
-from clientwise.history.compare import HEALTH, Comparison, Migration
+from clientwise.history.compare import HEALTH, LIST_LIMIT, Comparison, Migration, summarize_scores
 from clientwise.output.escape import clean
 
 #: Customers listed per section of the terminal view.
-LIST_LIMIT = 15
 MEASURE_COLUMN = "measure"
 CORNER = "then \\ now"
 
@@ -107,7 +106,7 @@ def render_text(c: Comparison) -> str:
     lines.extend(_customers("Customers gained", c.gained, c, "measure"))
     lines.extend(_customers("Customers lost", c.lost, c, "measure"))
     if HEALTH in c.score_columns:
-        drops = c.health_drops.height
+        drops = c.health_drop_count
         lines.append(f"Health dropped for {drops:,} customer{'s' if drops != 1 else ''}" + ("; most:" if drops else "."))
         for row in c.health_drops.head(LIST_LIMIT).iter_rows(named=True):
             lines.append(f"  {who(row, c.key, c.name)}: {show(row[HEALTH + '_then'])} -> "
@@ -137,12 +136,10 @@ def _score_summary(c: Comparison) -> list[str]:
         return []
     lines = ["Score changes per customer (customers in both runs):",
              f"  {'score':<22}{'up':>10}{'down':>10}{'same':>10}{'mean change':>14}"]
-    for score in c.score_columns:
-        change = c.scores[f"{score}_change"]
-        known = change.drop_nulls()
-        mean = known.mean() if known.len() else None
-        lines.append(f"  {clean(score):<22}{int((known > 0).sum()):>10,}{int((known < 0).sum()):>10,}"
-                     f"{int((known == 0).sum()):>10,}{signed(mean):>14}")
+    summary = c.score_summary if c.score_summary is not None else summarize_scores(c.scores, c.score_columns)
+    for row in summary.iter_rows(named=True):
+        lines.append(f"  {clean(row['score']):<22}{row['up']:>10,}{row['down']:>10,}{row['same']:>10,}"
+                     f"{signed(row['mean_change']):>14}")
     return [*lines, ""]
 
 

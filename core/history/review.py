@@ -7,6 +7,7 @@ the latest. Only what the comparison reads is loaded from the store.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from clientwise.errors import InputError, Problem
@@ -58,13 +59,16 @@ def _named(references: list[str]) -> list[str]:
     return [*references, "latest"] if len(references) == 1 else (list(references) or ["previous", "latest"])
 
 
-def review(references: list[str], store_path: Path, split: bool = True, host: PluginHost | None = None) -> Comparison:
+def review(references: list[str], store_path: Path, split: bool = True,
+           host: PluginHost | Callable[[], PluginHost] | None = None, detail: bool = True) -> Comparison:
     """Compare the two runs; when their rulesets differ, split the effects if the old input is there
-    (re-evaluated with ``host``, the command's plugins).
+    (re-evaluated with ``host``, the command's plugins; a callable is called only then, so
+    a comparison without a re-evaluation does not load every plugin).
 
     Two runs of the store are compared by DuckDB on the stored tables
     (:mod:`clientwise.history.compare_sql`), unless the split needs the re-evaluated
-    input in memory; a results file is compared in memory.
+    input in memory; a results file is compared in memory. ``detail=False`` (the
+    terminal view) leaves out the per-customer score and action changes there.
     """
     named = _named(references)
     stored = not any(looks_like_results_file(r) for r in named)
@@ -73,12 +77,15 @@ def review(references: list[str], store_path: Path, split: bool = True, host: Pl
             a_info, b_info = (run_info(store, resolve(store, r)) for r in named)
             reevaluated = _reevaluated(a_info, b_info, split, host)
             if reevaluated is None or reevaluated.result is None:
-                return compare_stored(store, a_info, b_info, ruleset_change(a_info, b_info, reevaluated))
+                return compare_stored(store, a_info, b_info, ruleset_change(a_info, b_info, reevaluated), detail)
     (a_info, a, a_texts), (b_info, b, b_texts) = load_pair(references, store_path)
     if not stored:
         reevaluated = _reevaluated(a_info, b_info, split, host)
     return compare(a_info, a, b_info, b, {**a_texts, **b_texts}, reevaluated)
 
 
-def _reevaluated(a: RunInfo, b: RunInfo, split: bool, host: PluginHost | None) -> Reevaluation | None:
-    return reevaluate(a, b, host) if a.ruleset.hash != b.ruleset.hash and split else None
+def _reevaluated(a: RunInfo, b: RunInfo, split: bool,
+                 host: PluginHost | Callable[[], PluginHost] | None) -> Reevaluation | None:
+    if a.ruleset.hash == b.ruleset.hash or not split:
+        return None
+    return reevaluate(a, b, host() if callable(host) else host)

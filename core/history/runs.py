@@ -121,36 +121,39 @@ def run_info(store: RunStore, run_id: int) -> RunInfo:
 
 
 def load_result(store: RunStore, info: RunInfo, *, columns: list[str] | None = None,
-                summary_tables: set[tuple[str, str]] | None = None, actions: bool = True) -> Result:
+                summary_tables: set[tuple[str, str]] | None = None, actions: bool = True,
+                customers: bool = True) -> Result:
     """The run as a :class:`Result` (without explanations).
 
     ``columns``: only these output columns (besides key and name); ``summary_tables``:
     only these (section, table) pairs; ``actions=False`` leaves the actions table empty
-    (the ids stay in the customers' ``actions`` column).
+    (the ids stay in the customers' ``actions`` column); ``customers=False`` reads no
+    customer at all (the portfolio figures and tables only).
     """
     assert info.run_id is not None
     types = [(c["name"], c["type"]) for c in info.columns]
     wanted = None if columns is None else [KEY, NAME, *columns]
-    customers = tables.read(store, "customers", info.run_id, types, order=[KEY], wanted=wanted)
+    customers_frame = tables.read(store, "customers", info.run_id, types, order=[KEY], wanted=wanted) if customers \
+        else pl.DataFrame({KEY: [], NAME: []}, {KEY: pl.String, NAME: pl.String})
     renames = {KEY: info.key_field}
     if info.name_field:
         renames[NAME] = info.name_field
     else:
-        customers = customers.drop(NAME)
-    customers = customers.rename(renames)
+        customers_frame = customers_frame.drop(NAME)
+    customers_frame = customers_frame.rename(renames)
     name = info.name_field or info.key_field
-    result_actions = _actions(store, info, customers) if actions else _no_actions(info, customers)
+    result_actions = _actions(store, info, customers_frame) if actions else _no_actions(info, customers_frame)
     outputs = [OutputColumn(c["name"], c["label"], c["kind"], c["detail"], group=bool(c.get("group", False)),
                             tones=tuple((value, tone) for value, tone in c.get("tones", ())))
                for c in info.columns
-               if _OUTPUT_FIELDS <= set(c) and c["name"] in customers.columns]
+               if _OUTPUT_FIELDS <= set(c) and c["name"] in customers_frame.columns]
     warnings = [r["message"] for r in store.rows(
         "SELECT message FROM warnings WHERE run_id = ? ORDER BY position", [info.run_id])]
     findings = [Finding(r["kind"], r["severity"], r["table_name"], r["message"], file=r["file"], field=r["field"],
                         count=int(r["count"]), examples=tuple(r["examples"]))
                 for r in store.rows("SELECT * FROM findings WHERE run_id = ? ORDER BY position", [info.run_id])]
     return Result(ruleset=info.ruleset, as_of=info.as_of, engine=info.engine, key=info.key_field, name=name,
-                  customers=customers, actions=result_actions, columns=outputs,
+                  customers=customers_frame, actions=result_actions, columns=outputs,
                   summaries=_summaries(store, info.run_id, summary_tables), warnings=warnings,
                   provenance=info.provenance, findings=findings)
 

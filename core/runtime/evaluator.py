@@ -220,7 +220,6 @@ class Evaluator:
         ctx = EvalContext(as_of=context.as_of, functions=decide_context.functions, key=key, keyed=True)
         needs = self.trend
         if needs:
-            stage("reading earlier runs")
             customers = with_trend(customers, needs, history, key, ctx)
         mark = time.perf_counter()
         stage("deriving fields and deciding")
