@@ -14,12 +14,13 @@ from pydantic import BaseModel, Field, ValidationError, field_validator
 from clientwise.errors import Problem, did_you_mean
 from clientwise.ruleset.cases import TestCase, check_unique_case_ids
 from clientwise.ruleset.data import DataConfig, Strict
+from clientwise.ruleset.report import ReportSettings
 
 #: Ruleset format versions this core reads.
 SUPPORTED_SCHEMAS = (1,)
 
 #: Top-level keys the core handles; any other top-level table belongs to a plugin.
-CORE_KEYS = ("schema", "extends", "metadata", "data", "derive", "rules", "tests")
+CORE_KEYS = ("schema", "extends", "metadata", "data", "derive", "rules", "tests", "report")
 
 
 class Metadata(Strict):
@@ -54,6 +55,8 @@ class CoreSections(Strict):
     derive: dict[str, str | DerivedSpec] = Field(default_factory=dict)
     rules: list[ActionRuleSpec] = Field(default_factory=list)
     tests: list[TestCase] = Field(default_factory=list, description="Test cases run by clientwise test.")
+    report: ReportSettings = Field(default_factory=ReportSettings,
+                                   description="How the reports for people present the portfolio (see docs/reports.md).")
 
     @field_validator("schema_")
     @classmethod

@@ -25,7 +25,6 @@ from clientwise.host.contracts import Writer
 from clientwise.host.spec import hookimpl
 from clientwise.plugins.io.table import format_cell
 from clientwise.plugins.reports import html_blocks
-from clientwise.plugins.reports.format import whole
 from clientwise.plugins.reports.model import SectionView, build
 from clientwise.runtime.result import Result
 
@@ -58,7 +57,6 @@ def attribute_name(name: str) -> str:
 def _template() -> Template:
     environment = Environment(autoescape=True, undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
                               keep_trailing_newline=True)
-    environment.filters.update(whole=whole)
     return environment.from_string(_asset("report.html.j2"))
 
 
@@ -73,11 +71,12 @@ def render(result: Result, *, row_limit: int | None = None) -> str:
         return Markup(f'<a href="#{anchor}">{text}</a>') if anchor else Markup(text)
 
     def section(view: SectionView) -> Markup:
-        return html_blocks.section(view, link)
+        return html_blocks.section(view, link, report.fmt)
 
     return _template().render(
         r=report, o=report.overview, link=link, section=section, attr=attribute_name, values=_values,
-        value=lambda item, kind: html_blocks.value(item, kind, link),
+        value=lambda item, kind: html_blocks.value(item, kind, link, report.fmt), f=report.fmt, tr=report.tr,
+        lang=report.tr.language, as_of=result.as_of,
         css=Markup(css), js=Markup(js), csp=Markup(content_security_policy(css, js)), version=__version__,
     )
 

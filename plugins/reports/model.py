@@ -22,7 +22,12 @@ import polars as pl
 
 from clientwise.compiler.plan import OutputColumn
 from clientwise.output.blocks import Block, Chart, Column, Figure, Figures, SectionReport, Table
+from clientwise.output.locale import locale_style
+from clientwise.output.messages import Messages, messages
 from clientwise.plugins.io.values import finite, plain
+from clientwise.plugins.reports.executive import Executive, by_owner, customer_field, summarize, value_label
+from clientwise.plugins.reports.format import Formatter
+from clientwise.ruleset.report import ReportSettings
 from clientwise.runtime.result import Result
 
 #: Longest list of customers or actions a report for people shows (a table of customers,
@@ -38,7 +43,7 @@ TRACE_STATUSES = ("fired", "unknown")
 #: status and the values it read: the full explanation trace.
 FULL_TRACE_LIMIT = 1000
 #: Anchors of the report's own parts; a section with one of these names gets another.
-RESERVED_ANCHORS = frozenset({"overview", "actions", "customers"})
+RESERVED_ANCHORS = frozenset({"overview", "summary", "actions", "owners", "customers", "appendix"})
 
 
 @dataclass
@@ -73,6 +78,22 @@ class Report:
     named: bool = False
     #: "actions" and "customers" -> (rows shown, rows in all) when cut at the row limit.
     truncated: dict[str, tuple[int, int]] = field(default_factory=dict)
+    #: The ruleset's ``[report]``: client, prepared by, confidentiality, locale, currency.
+    settings: ReportSettings = field(default_factory=ReportSettings)
+    #: Values in the report's locale, and its own sentences in its language.
+    fmt: Formatter = field(default_factory=Formatter)
+    tr: Messages = field(default_factory=Messages)
+    executive: Executive = field(default_factory=Executive)
+    #: The label of the field actions are ranked by within a priority ("" when none).
+    stake_label: str = ""
+
+    def owners(self) -> list[tuple[str | None, list[dict[str, Any]]]]:
+        """Each owner's (account manager's) actions, in report order; empty without an owner field."""
+        return by_owner(self.actions) if any(a.get("owner") not in (None, "") for a in self.actions) else []
+
+    def label(self, column: OutputColumn, value: Any) -> str:
+        """A group column's value as people read it (``strategic`` -> ``Strategic``)."""
+        return value_label(column, value)
 
     def priorities(self) -> Iterator[tuple[int | None, list[dict[str, Any]]]]:
         """Actions grouped by priority, most urgent (lowest number) first."""
@@ -112,25 +133,33 @@ def build(result: Result, *, details: bool = False, row_limit: int | None = None
     sections = [_section(report, people, limit, cards, ids) for report in reports]
     overview = _overview(result)
     overview["plugin_errors"] += [r.error for r in reports if r.error and not _summary_error(result, r.section)]
+    settings = result.presentation
+    tr = messages(settings.locale)
+    fmt = Formatter(locale_style(settings.locale, settings.currency))
     report = Report(
-        title=f"Customer portfolio: {result.ruleset.name} {result.ruleset.version}",
+        title=settings.title or tr("Customer portfolio review"),
+        settings=settings, fmt=fmt, tr=tr,
         overview=overview,
-        cards=[Figure("Customers", result.customers.height, "integer", "customers"), *cards.values(),
-               Figure("Recommended actions", result.actions.height, "integer", "actions")],
+        cards=[Figure(tr("Customers"), result.customers.height, "integer", "customers"), *cards.values(),
+               Figure(tr("Recommended actions"), result.actions.height, "integer", "actions")],
         warnings=list(result.warnings),
         sections=sections,
         groups=groups,
         named=named,
     )
-    actions = finite(result.actions).with_row_index("_order").sort(
-        [pl.col("priority").is_null(), "priority", "_order"]).drop("_order")
+    stakes = customer_field(result, result.presentation.stake)
+    owners = customer_field(result, result.presentation.owner)
+    report.stake_label = _label_of(result, result.presentation.stake) if stakes else ""
+    actions = _ranked(finite(result.actions), key, stakes)
     lookups = [(g.name, people.values(g.name)) for g in groups]
     report.actions = [
         {"customer": str(row[key]), "customer_name": row.get(result.name) if named else None,
          "groups": {name: values.get(str(row[key])) for name, values in lookups}, "rule": row["rule"],
-         "action": row["action"], "priority": row["priority"], "because": row["because"]}
+         "action": row["action"], "priority": row["priority"], "because": row["because"],
+         "stake": stakes.get(str(row[key])), "owner": owners.get(str(row[key]))}
         for row in plain(actions.head(limit).to_dicts())
     ]
+    report.executive = summarize(result, report.actions, fmt, tr)
     if actions.height > limit:
         report.truncated["actions"] = (limit, actions.height)
     if details:
@@ -140,6 +169,26 @@ def build(result: Result, *, details: bool = False, row_limit: int | None = None
             report.truncated["customers"] = (len(report.customers), len(keys))
         report.anchors = {c["key"]: f"c{index + 1}" for index, c in enumerate(report.customers)}
     return report
+
+
+def _ranked(actions: pl.DataFrame, key: str, stakes: dict[str, Any]) -> pl.DataFrame:
+    """Actions by priority, within a priority by what is at stake (largest first, unknown
+    last), then in the run's order (by customer key)."""
+    ordered = actions.with_row_index("_order")
+    if stakes:
+        keys = ordered.get_column(key).cast(pl.String).to_list()
+        values = [stakes.get(k) for k in keys]
+        numbers = [float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else None for v in values]
+        ordered = ordered.with_columns(pl.Series("_stake", numbers, dtype=pl.Float64))
+        by = [pl.col("priority").is_null(), "priority", pl.col("_stake").is_null(), pl.col("_stake"), "_order"]
+        return ordered.sort(by, descending=[False, False, False, True, False]).drop("_order", "_stake")
+    return ordered.sort([pl.col("priority").is_null(), "priority", "_order"]).drop("_order")
+
+
+def _label_of(result: Result, name: str) -> str:
+    """A customer field's label: its output column's, else its name in words."""
+    declared = {c.name: c.label for c in result.columns}
+    return declared.get(name, name.replace("_", " ").capitalize())
 
 
 class _Customers:

@@ -90,7 +90,8 @@ class SegmentationHandler(SectionHandler[SegmentationConfig]):
             description=f"Customer tier ({config.method}); overrides first, then the tiers in order.",
         ))
         tones = graded([t.id for t in tiers], ("strong", "medium", "light"))
-        plan.outputs += [OutputColumn(self.OUTPUT, "Tier", "text", group=True, tones=tuple(tones.items())),
+        labels = tuple((t.id, t.label or t.id.replace("_", " ").capitalize()) for t in tiers)
+        plan.outputs += [OutputColumn(self.OUTPUT, "Tier", "text", group=True, tones=tuple(tones.items()), labels=labels),
                          OutputColumn(self.RANK, f"Rank by {label}", "integer", detail=True)]
         return plan
 
