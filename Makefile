@@ -35,6 +35,19 @@ browser:
 			|| echo "could not install chromium: the browser test will be skipped"; \
 	fi
 
+# The reports' own sentences (tr("...") in Python and the HTML template) into the
+# message catalogue template, merged into each language's .po (then translate the new
+# entries; tests/test_report_locale.py fails while one is missing). .po files are read
+# at run time: there is nothing to compile.
+LOCALES := core/output/locales
+.PHONY: messages
+messages: $(STAMP)
+	$(BIN)/pybabel extract -F $(LOCALES)/babel.cfg -k tr --no-default-keywords --sort-output --no-location \
+		--omit-header -o $(LOCALES)/clientwise.pot core plugins
+	for po in $(LOCALES)/*.po; do \
+		$(BIN)/pybabel update -i $(LOCALES)/clientwise.pot -o $$po -l $$(basename $$po .po) --no-fuzzy-matching --omit-header --ignore-obsolete; \
+	done
+
 bench: $(STAMP)
 	$(BIN)/python bench/bench_evaluate.py --customers 10000 100000 1000000
 

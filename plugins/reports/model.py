@@ -289,6 +289,7 @@ def _overview(result: Result) -> dict[str, Any]:
         "files": list(result.ruleset.files),
         "description": result.ruleset.description,
         "as_of": result.as_of.isoformat(),
+        "as_of_date": result.as_of,
         "engine": result.engine,
         "provenance": provenance_lines(result),
         "plugin_errors": [fault.render() for fault in result.faults],
