@@ -12,7 +12,7 @@ what is at stake. Sentences come from the message catalogue
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -58,17 +58,20 @@ def value_label(column: OutputColumn, value: Any) -> str:
     return "" if value is None else str(value)
 
 
-def summarize(result: Result, actions: Sequence[dict[str, Any]], fmt: Formatter, tr: Messages) -> Executive:
+def summarize(result: Result, columns: Sequence[OutputColumn], actions: Sequence[dict[str, Any]], fmt: Formatter,
+              tr: Messages, word: Callable[[str], str]) -> Executive:
+    """The executive summary; ``columns`` are the result's output columns with their
+    labels in the report's language, ``word`` translates a field's label."""
     executive = Executive()
     total = result.customers.height
     if not total:
         return executive
-    executive.findings += _concentration(result, fmt, tr)
-    profit = next((c for c in result.columns if c.kind == "money" and not c.detail), None)
-    groups = [c for c in result.columns if c.group and c.name in result.customers.columns]
+    executive.findings += _concentration(result, fmt, tr, word)
+    profit = next((c for c in columns if c.kind == "money" and not c.detail), None)
+    groups = [c for c in columns if c.group and c.name in result.customers.columns]
     first = groups[0] if groups else None
     top_value = first.tones[0][0] if first is not None and first.tones else None
-    for column in result.columns:
+    for column in columns:
         if column.detail or not column.tones or column.name not in result.customers.columns:
             continue
         for value, tone in column.tones:
@@ -82,7 +85,7 @@ def summarize(result: Result, actions: Sequence[dict[str, Any]], fmt: Formatter,
                       value=value_label(column, value), column=column.label)
             if profit is not None and profit.name in chosen.columns:
                 amount = chosen.get_column(profit.name).sum()
-                text += " " + tr("Their {measure} together: {amount}.", measure=profit.label.lower(),
+                text += " " + tr("{measure} of these customers: {amount}.", measure=profit.label,
                                  amount=fmt.money(amount))
             if first is not None and top_value is not None and first.name != column.name:
                 top = chosen.filter(pl.col(first.name) == top_value).height
@@ -95,14 +98,15 @@ def summarize(result: Result, actions: Sequence[dict[str, Any]], fmt: Formatter,
     return executive
 
 
-def _concentration(result: Result, fmt: Formatter, tr: Messages) -> list[str]:
+def _concentration(result: Result, fmt: Formatter, tr: Messages, word: Callable[[str], str]) -> list[str]:
     summary = result.summary("segmentation")
     figures = summary.figures if summary is not None and summary.error is None else {}
     if figures.get("top_measure_share") is None or figures.get("top_share") is None:
         return []
-    text = tr("The top {share} of customers ({count}) bring {value} of the {measure}.",
+    text = tr("The top {share} of customers ({count}) bring {value} of {measure}.",
               share=fmt.pct(figures["top_share"]), count=fmt.whole(figures.get("top_customers")),
-              value=fmt.pct(figures["top_measure_share"]), measure=str(figures.get("measure", "")))
+              value=fmt.pct(figures["top_measure_share"]),
+              measure=word(str(figures.get("measure", "")).replace("_", " ").capitalize()))
     if figures.get("largest_customer_share") is not None:
         text += " " + tr("The largest customer alone brings {value}.", value=fmt.pct(figures["largest_customer_share"]))
     return [text]

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,6 +26,7 @@ from clientwise.output.locale import locale_style
 from clientwise.output.messages import Messages, messages
 from clientwise.plugins.io.values import finite, plain
 from clientwise.plugins.reports.executive import Executive, by_owner, customer_field, summarize, value_label
+from clientwise.plugins.reports import translate
 from clientwise.plugins.reports.format import Formatter
 from clientwise.ruleset.report import ReportSettings
 from clientwise.runtime.result import Result
@@ -86,6 +87,8 @@ class Report:
     executive: Executive = field(default_factory=Executive)
     #: The label of the field actions are ranked by within a priority ("" when none).
     stake_label: str = ""
+    #: The result's output columns with labels in the report's language.
+    columns: list[OutputColumn] = field(default_factory=list)
 
     def owners(self) -> list[tuple[str | None, list[dict[str, Any]]]]:
         """Each owner's (account manager's) actions, in report order; empty without an owner field."""
@@ -125,20 +128,22 @@ def build(result: Result, *, details: bool = False, row_limit: int | None = None
     customers = finite(result.customers)
     keys = [str(k) for k in customers.get_column(key).to_list()]
     named = result.name != key and result.name in customers.columns
-    groups = [c for c in result.columns if c.group and c.name in customers.columns]
-    people = _Customers(customers, keys, result.name if named else None, groups)
     reports = result.section_reports()
+    settings = result.presentation
+    tr = messages(settings.locale)
+    words = _words(reports, tr)
+    columns = [_translated(c, words) for c in result.columns]
+    groups = [c for c in columns if c.group and c.name in customers.columns]
+    people = _Customers(customers, keys, result.name if named else None, groups)
     cards: dict[str, Figure] = {}
     ids = _Ids()
     sections = [_section(report, people, limit, cards, ids) for report in reports]
     overview = _overview(result)
     overview["plugin_errors"] += [r.error for r in reports if r.error and not _summary_error(result, r.section)]
-    settings = result.presentation
-    tr = messages(settings.locale)
     fmt = Formatter(locale_style(settings.locale, settings.currency))
     report = Report(
         title=settings.title or tr("Customer portfolio review"),
-        settings=settings, fmt=fmt, tr=tr,
+        settings=settings, fmt=fmt, tr=tr, columns=columns,
         overview=overview,
         cards=[Figure(tr("Customers"), result.customers.height, "integer", "customers"), *cards.values(),
                Figure(tr("Recommended actions"), result.actions.height, "integer", "actions")],
@@ -149,7 +154,7 @@ def build(result: Result, *, details: bool = False, row_limit: int | None = None
     )
     stakes = customer_field(result, result.presentation.stake)
     owners = customer_field(result, result.presentation.owner)
-    report.stake_label = _label_of(result, result.presentation.stake) if stakes else ""
+    report.stake_label = words(_label_of(result, result.presentation.stake)) if stakes else ""
     actions = _ranked(finite(result.actions), key, stakes)
     lookups = [(g.name, people.values(g.name)) for g in groups]
     report.actions = [
@@ -159,7 +164,7 @@ def build(result: Result, *, details: bool = False, row_limit: int | None = None
          "stake": stakes.get(str(row[key])), "owner": owners.get(str(row[key]))}
         for row in plain(actions.head(limit).to_dicts())
     ]
-    report.executive = summarize(result, report.actions, fmt, tr)
+    report.executive = summarize(result, columns, report.actions, fmt, tr, words)
     if actions.height > limit:
         report.truncated["actions"] = (limit, actions.height)
     if details:
@@ -183,6 +188,28 @@ def _ranked(actions: pl.DataFrame, key: str, stakes: dict[str, Any]) -> pl.DataF
         by = [pl.col("priority").is_null(), "priority", pl.col("_stake").is_null(), pl.col("_stake"), "_order"]
         return ordered.sort(by, descending=[False, False, False, True, False]).drop("_order", "_stake")
     return ordered.sort([pl.col("priority").is_null(), "priority", "_order"]).drop("_order")
+
+
+def _words(reports: list[SectionReport], tr: Messages) -> Callable[[str], str]:
+    """Translates a label any section declares (an output column, a value's label):
+    the first section catalogue that knows it, else clientwise's own."""
+    catalogues = [r.messages for r in reports if r.messages is not None]
+
+    def word(text: str) -> str:
+        for catalogue in catalogues:
+            translated = catalogue(text)
+            if translated != text:
+                return translated
+        return tr(text)
+
+    return word
+
+
+def _translated(column: OutputColumn, word: Callable[[str], str]) -> OutputColumn:
+    """An output column with its label and its values' labels in the report's language."""
+    labels = tuple((value, word(value_label(column, value))) for value, _ in column.tones) + tuple(
+        (value, word(label)) for value, label in column.labels if value not in dict(column.tones))
+    return dataclasses.replace(column, label=word(column.label), labels=labels)
 
 
 def _label_of(result: Result, name: str) -> str:
@@ -229,8 +256,12 @@ class _Ids:
 
 
 def _section(report: SectionReport, people: _Customers, limit: int, cards: dict[str, Figure], ids: _Ids) -> SectionView:
-    view = SectionView(report.section, report.title, ids.claim(report.section), error=report.error)
+    tr = report.messages
+    title = tr(report.title) if tr is not None else report.title
+    view = SectionView(report.section, title, ids.claim(report.section), error=report.error)
     for block in report.blocks:
+        if tr is not None:
+            block = translate.block(block, tr)
         if isinstance(block, Figures) and block.headline:
             for figure in block.figures:  # a later section's figure of the same name replaces an earlier one
                 cards[figure.name or figure.label] = figure

@@ -85,7 +85,7 @@ def _customers(book: Workbook, result: Result, report: Report) -> FastRows:
     tones = {column.name: dict(column.tones) for column in result.columns if column.tones}
     sheet = Sheet(book, "Customers", [14, 30] + [14] * (frame.width - 2), frozen=True,
                   formats=report.fmt.style.xlsx_formats())
-    labels = {column.name: column.label for column in result.columns}
+    labels = {column.name: column.label for column in report.columns}
     labels.update({result.key: report.tr("Customer"), result.name: report.tr("Name"), "actions": report.tr("Actions")})
     sheet.header([labels.get(name, name) for name in frame.columns], ids=frame.columns)
     formats = [sheet.formats.get(kinds.get(name, "text")) for name in frame.columns]

@@ -17,6 +17,7 @@ from typing import Any, Literal
 import polars as pl
 from pydantic import Field, field_validator, model_validator
 
+from clientwise.plugins.sections import CATALOGUES
 from clientwise.sdk import (
     Block,
     Cell,
@@ -135,6 +136,7 @@ class ChecklistHandler(SectionHandler[ChecklistConfig]):
     name = "checklist"
     model = ChecklistConfig
     title = "Customer-focus checklist"
+    messages = CATALOGUES
 
     def scorecard(self, config: ChecklistConfig, context: CompileContext) -> Scorecard:
         """The checklist as a :class:`~clientwise.sdk.scorecard.Scorecard` (one criterion per question)."""

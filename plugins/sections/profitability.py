@@ -17,6 +17,7 @@ from typing import Any
 import polars as pl
 from pydantic import Field, model_validator
 
+from clientwise.plugins.sections import CATALOGUES
 from clientwise.plugins.sections.profitability_report import VALUE_CLASSES, report
 from clientwise.sdk import (
     Block,
@@ -138,6 +139,7 @@ class ProfitabilityHandler(SectionHandler[ProfitabilityConfig]):
     name = "profitability"
     model = ProfitabilityConfig
     title = "Customer profitability"
+    messages = CATALOGUES
 
     def compile(self, config: ProfitabilityConfig, context: CompileContext) -> SectionPlan:
         plan = SectionPlan(section=self.name)

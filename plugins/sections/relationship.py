@@ -19,6 +19,7 @@ from typing import Any, Literal
 import polars as pl
 from pydantic import Field, model_validator
 
+from clientwise.plugins.sections import CATALOGUES
 from clientwise.plugins.sections.relationship_report import report
 from clientwise.sdk import (
     Block,
@@ -220,6 +221,7 @@ class RelationshipHandler(SectionHandler[RelationshipConfig]):
     name = "relationship"
     model = RelationshipConfig
     title = "Relationship health"
+    messages = CATALOGUES
 
     def compile(self, config: RelationshipConfig, context: CompileContext) -> SectionPlan:
         plan = SectionPlan(section=self.name)

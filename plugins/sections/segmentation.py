@@ -16,6 +16,7 @@ from collections.abc import Callable
 
 import polars as pl
 
+from clientwise.plugins.sections import CATALOGUES
 from clientwise.plugins.sections import segmentation_config as names
 from clientwise.plugins.sections.segmentation_config import SegmentationConfig, Tier
 from clientwise.plugins.sections.segmentation_report import report, summarize
@@ -59,6 +60,7 @@ class SegmentationHandler(SectionHandler[SegmentationConfig]):
     name = "segmentation"
     model = SegmentationConfig
     title = "Segmentation"
+    messages = CATALOGUES
 
     #: Output and helper field names (documented in docs/plugins/segmentation.md).
     OUTPUT, MEASURE, RANK, COUNT = names.OUTPUT, names.MEASURE, names.RANK, names.COUNT
