@@ -48,6 +48,11 @@ messages: $(STAMP)
 		$(BIN)/pybabel update -i $(LOCALES)/clientwise.pot -o $$po -l $$(basename $$po .po) --no-fuzzy-matching --omit-header --ignore-obsolete; \
 	done
 
+# The report screenshots in docs/ (English and German), taken in headless Chromium.
+.PHONY: screenshots
+screenshots: $(STAMP) browser
+	$(BIN)/python tests/screenshots.py
+
 bench: $(STAMP)
 	$(BIN)/python bench/bench_evaluate.py --customers 10000 100000 1000000
 

@@ -53,7 +53,7 @@ def test_html_has_every_section_with_the_right_row_counts():
     assert _rows(document, "driver-table") == 6
     assert document.count('<tr data-tier="') == 924
     assert document.count('<details class="customer"') == 300
-    assert document.count('<svg class="chart"') == 4
+    assert document.count('<svg class="chart"') == 5
 
 
 def test_html_overview_shows_the_run_identity_figures_and_warnings():
@@ -73,7 +73,7 @@ def test_html_overview_shows_the_run_identity_figures_and_warnings():
 
 def test_html_tier_table_shows_shares_targets_and_whether_met():
     document = html()
-    assert ('<tr><td class="t-strong">strategic</td><td class="num">32</td><td class="num">10.7%</td>'
+    assert ('<tr><td class="t-strong">Strategic</td><td class="num">32</td><td class="num">10.7%</td>'
             '<td class="num">55.4%</td><td class="num">50.9%</td><td class="num">5.0% – 10.0%</td>'
             '<td class="t-bad">no</td></tr>') in document
 
@@ -188,8 +188,8 @@ def test_markdown_summary_content():
     assert text.startswith("# Customer portfolio review\n\nAs of: **30/06/2026**\n\n## Executive summary\n")
     assert "Ruleset **default** 1.0.0 · Hash `" in text  # in the appendix
     assert "| Customers | 300 |\n| Revenue | 46,474,299 |\n| Profit | 11,689,284 |" in text
-    assert "| strategic | 32 | 10.7% | 55.4% | 50.9% | 5.0% – 10.0% | no |" in text
-    assert "| core | 90 | 30.0% | 32.0% | 37.1% | 15.0% – 30.0% | yes |" in text
+    assert "| Strategic | 32 | 10.7% | 55.4% | 50.9% | 5.0% – 10.0% | no |" in text
+    assert "| Core | 90 | 30.0% | 32.0% | 37.1% | 15.0% – 30.0% | yes |" in text
     assert "Profit peaks at 105.1% of the total with the most profitable 94.2% of customers" in text
     assert "## Customer-focus checklist\n" in text and "10 customers assessed against 20 questions." in text
     assert "| red | 240 | 80.0% |" in text

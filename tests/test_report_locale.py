@@ -4,10 +4,8 @@ catalogues, the executive summary, actions ranked by stake and per owner."""
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import io
 import re
-import tempfile
 from pathlib import Path
 
 import openpyxl
@@ -17,7 +15,7 @@ from babel.dates import format_date
 from babel.messages.frontend import CommandLineInterface
 from babel.messages.pofile import read_po
 from babel.numbers import format_currency, format_decimal, format_percent
-from report_inputs import hostile_data
+from report_inputs import german_result, hostile_data
 
 import clientwise
 from clientwise.output.locale import locale_style
@@ -29,27 +27,6 @@ from clientwise.plugins.reports.model import build
 from clientwise.sample import DEMO_AS_OF, demo_path
 
 ROOT = Path(__file__).resolve().parents[1]
-GERMAN = """extends = "default"
-[metadata]
-name = "acme"
-version = "2026.2"
-[report]
-client = "ACME <Industrial> GmbH"
-title = "Kundenportfolio: Review Q2 2026"
-prepared_by = "Dr. Jana Beispiel | **Nordlicht** Consulting"
-confidentiality = "Vertraulich: nur für die Geschäftsleitung"
-locale = "de-DE"
-currency = "EUR"
-"""
-
-
-@functools.lru_cache(maxsize=None)
-def german_result() -> clientwise.Result:
-    folder = Path(tempfile.mkdtemp(prefix="clientwise-de-"))
-    (folder / "acme.toml").write_text(GERMAN, encoding="utf-8")
-    return clientwise.evaluate(str(folder / "acme.toml"), hostile_data(), as_of=DEMO_AS_OF)
-
-
 # -- the locale's formats are CLDR's (Babel) -------------------------------------------
 VALUES = [0, 7, -3, 1234.4, -98765.25, 6500000, 0.1234, 1234567.891]
 

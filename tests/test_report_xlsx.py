@@ -119,7 +119,7 @@ def test_summary_and_ruleset_sheets_identify_the_run():
     assert summary["Customers"] == 300
     assert summary["Recommended actions"] == 924
     assert summary["Segmentation: Customers in the top 20%"] == 60
-    assert summary["strategic"] == 32
+    assert summary["Strategic"] == 32
 
 
 def test_the_same_result_gives_a_byte_identical_workbook():

@@ -21,7 +21,7 @@ from typing import Any
 import polars as pl
 
 from clientwise.compiler.plan import OutputColumn
-from clientwise.output.blocks import Block, Chart, Column, Figure, Figures, SectionReport, Table
+from clientwise.output.blocks import Block, Cell, Chart, Column, Figure, Figures, SectionReport, Table
 from clientwise.output.locale import locale_style
 from clientwise.output.messages import Messages, messages
 from clientwise.plugins.io.values import finite, plain
@@ -137,7 +137,8 @@ def build(result: Result, *, details: bool = False, row_limit: int | None = None
     people = _Customers(customers, keys, result.name if named else None, groups)
     cards: dict[str, Figure] = {}
     ids = _Ids()
-    sections = [_section(report, people, limit, cards, ids) for report in reports]
+    named_values = {c.name: c for c in columns if c.labels}
+    sections = [_section(report, people, limit, cards, ids, named_values) for report in reports]
     overview = _overview(result)
     overview["plugin_errors"] += [r.error for r in reports if r.error and not _summary_error(result, r.section)]
     fmt = Formatter(locale_style(settings.locale, settings.currency))
@@ -255,7 +256,8 @@ class _Ids:
         return chosen
 
 
-def _section(report: SectionReport, people: _Customers, limit: int, cards: dict[str, Figure], ids: _Ids) -> SectionView:
+def _section(report: SectionReport, people: _Customers, limit: int, cards: dict[str, Figure], ids: _Ids,
+             named_values: dict[str, OutputColumn]) -> SectionView:
     tr = report.messages
     title = tr(report.title) if tr is not None else report.title
     view = SectionView(report.section, title, ids.claim(report.section), error=report.error)
@@ -270,7 +272,7 @@ def _section(report: SectionReport, people: _Customers, limit: int, cards: dict[
             if len(block.rows) > limit:
                 view.cut.add(len(view.blocks))
                 block = dataclasses.replace(block, rows=block.rows[:limit], total_rows=block.total)
-            block = _with_customers(block, people)
+            block = _labelled(_with_customers(block, people), named_values)
         if isinstance(block, (Table, Chart)) and block.id:
             block = dataclasses.replace(block, id=ids.claim(block.id))
         view.blocks.append(block)
@@ -290,6 +292,26 @@ def _with_customers(table: Table, people: _Customers) -> Table:
     footer = None if table.footer is None else (*table.footer[:at + 1], *([None] * len(added)), *table.footer[at + 1:])
     columns = [*table.columns[:at + 1], *(column for column, _ in added), *table.columns[at + 1:]]
     return dataclasses.replace(table, columns=columns, rows=rows, footer=footer)
+
+
+def _labelled(table: Table, named_values: dict[str, OutputColumn]) -> Table:
+    """A table whose column holds an output column's values (the tier) shows their labels,
+    keeping each value's tone."""
+    at = [(i, named_values[c.name]) for i, c in enumerate(table.columns) if c.name in named_values and not c.marks]
+    if not at:
+        return table
+
+    def cell(value: Any, column: OutputColumn, tones: dict[Any, Any]) -> Any:
+        if value is None or isinstance(value, Cell) or not isinstance(value, str):
+            return value
+        return Cell(value_label(column, value), tones.get(value))
+
+    tones = {i: dict(c.tones) | dict(table.columns[i].tones) for i, c in at}
+    rows = [list(row) for row in table.rows]
+    for row in rows:
+        for i, column in at:
+            row[i] = cell(row[i], column, tones[i])
+    return dataclasses.replace(table, rows=rows)
 
 
 def _summary_error(result: Result, section: str) -> bool:

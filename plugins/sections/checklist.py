@@ -234,7 +234,7 @@ class ChecklistHandler(SectionHandler[ChecklistConfig]):
         questions = summary.tables.get("questions")
         if questions is not None and questions.height:
             blocks.append(Table("Answers per question", [
-                Column("question", "Question", detail=True), Column("text", "Question"), Column("weight", "Weight", "number", detail=True),
+                Column("question", "Id", detail=True), Column("text", "Question"), Column("weight", "Weight", "number", detail=True),
                 Column("yes", "Yes", "integer"), Column("no", "No", "integer"),
                 Column("not_applicable", "n/a", "integer"), Column("yes_share", "% yes", "percent"),
             ], questions.select("question", "text", "weight", "yes", "no", "not_applicable", "yes_share").rows(),
