@@ -53,11 +53,12 @@ def test_every_chart_is_drawn_with_a_size(page):
                 bars: [...svg.querySelectorAll('rect')].filter(r => r.getBBox().width > 0).length};
     })""")
     assert [c["id"] for c in charts] == ["pareto-chart", "checklist-yes-chart", "whale-chart", "destroyers-chart",
-                                         "bands-chart"]
+                                         "bands-chart", "health-by-tier"]
     for chart in charts:
         assert chart["width"] > 300 and chart["height"] > 100, chart
     assert charts[0]["curve"] > 500 and charts[1]["curve"] > 500
     assert charts[1]["bars"] == 20 and charts[3]["bars"] >= 10 and charts[4]["bars"] == 3
+    assert charts[5]["bars"] >= 6  # three tiers, each split into its health bands
 
 
 def test_tables_have_the_right_row_counts(page):

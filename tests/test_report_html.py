@@ -53,7 +53,7 @@ def test_html_has_every_section_with_the_right_row_counts():
     assert _rows(document, "driver-table") == 6
     assert document.count('<tr data-tier="') == 924
     assert document.count('<details class="customer"') == 300
-    assert document.count('<svg class="chart"') == 5
+    assert document.count('<svg class="chart"') == 6
 
 
 def test_html_overview_shows_the_run_identity_figures_and_warnings():

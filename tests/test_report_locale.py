@@ -121,18 +121,23 @@ def test_band_because_shows_the_score_as_the_tables_do() -> None:
 
 
 # -- the report's own text --------------------------------------------------------------
-def test_every_sentence_of_the_reports_has_a_german_translation(tmp_path: Path) -> None:
+@pytest.mark.parametrize(("sources", "catalogue"), [
+    (("core", "plugins/reports"), CATALOGUES / "de.po"),  # the report's own sentences (make messages)
+    (("plugins/sections",), ROOT / "plugins/sections/locales/de.po"),  # the built-in sections', kept by hand
+])
+def test_every_sentence_of_the_reports_has_a_german_translation(tmp_path: Path, sources, catalogue) -> None:
     pot = tmp_path / "clientwise.pot"
-    CommandLineInterface().run(["pybabel", "-q", "extract", "-F", str(ROOT / "core/output/locales/babel.cfg"), "-k",
-                                "tr", "--no-default-keywords", "-o", str(pot), str(ROOT / "core"), str(ROOT / "plugins")])
+    CommandLineInterface().run(["pybabel", "-q", "extract", "-F", str(ROOT / "core/output/locales/babel.cfg"),
+                                "-k", "tr", "-k", "messages", "--no-default-keywords", "-o", str(pot),
+                                *(str(ROOT / source) for source in sources)])
     with pot.open("rb") as stream:
         wanted = {m.id for m in read_po(stream) if m.id}
-    german = (CATALOGUES / "de.po").read_text(encoding="utf-8")
-    with (CATALOGUES / "de.po").open("rb") as stream:
+    german = Path(str(catalogue)).read_text(encoding="utf-8")
+    with Path(str(catalogue)).open("rb") as stream:
         translated = {m.id: m.string for m in read_po(stream) if m.id}
-    assert len(wanted) > 50 and "#~" not in german  # no obsolete entries left behind
+    assert len(wanted) > 5 and "#~" not in german  # no obsolete entries left behind
     missing = sorted(m for m in wanted if not translated.get(m))
-    assert not missing, f"run make messages and translate these in core/output/locales/de.po: {missing}"
+    assert not missing, f"translate these in {catalogue} (make messages adds the report's own): {missing}"
     for message in wanted:  # a translation names the same placeholders as the English text
         assert set(re.findall(r"{(\w+)}", translated[message])) == set(re.findall(r"{(\w+)}", message)), message
 
@@ -250,3 +255,21 @@ def test_without_an_owner_field_there_are_no_owner_lists(tmp_path: Path) -> None
     assert 'id="owners"' not in report_html.render(result)
     assert openpyxl.load_workbook(io.BytesIO(_xlsx(result))).sheetnames == [
         "Summary", "Customers", "Actions", "Checklist", "Ruleset"]
+
+
+def test_the_health_breakdown_says_what_makes_the_reds_red() -> None:
+    result = german_result()
+    frame = result.tracer.frame
+    red = frame.filter(pl.col("health_band") == "red")
+    report = build(result)
+    table = next(b for view in report.sections for b in view.blocks if getattr(b, "id", "") == "health-breakdown")
+    labels = [c.label for c in table.columns]
+    assert labels[:4] == ["Kriterium", "Punkte", "% der Kunden (rot), die es verfehlen", "Verlorene Punkte je Kunde (rot)"]
+    roles = next(row for row in table.rows if row[0].startswith("Every required role"))
+    missing = red.select((~pl.col("health_roles_covered").fill_null(False)).mean()).item()
+    assert roles[2] == pytest.approx(missing)
+    assert roles[3].value == pytest.approx(missing * 30)  # weight 30: the points they lose on average
+    chart = next(b for view in report.sections for b in view.blocks if getattr(b, "id", "") == "health-by-tier")
+    assert [stack.label for stack in chart.stacks] == ["Strategisch", "Kern", "Transaktional"]
+    strategic = frame.filter(pl.col("tier") == "strategic")
+    assert dict(chart.stacks[0].parts)["Rot"] == strategic.filter(pl.col("health_band") == "red").height
