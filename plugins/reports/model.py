@@ -14,19 +14,19 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import polars as pl
 
 from clientwise.compiler.plan import OutputColumn
-from clientwise.output.blocks import Block, Cell, Chart, Column, Figure, Figures, SectionReport, Table
+from clientwise.output.blocks import Block, Chart, Column, Figure, Figures, SectionReport, Table
 from clientwise.output.locale import locale_style
 from clientwise.output.messages import Messages, messages
 from clientwise.plugins.io.values import finite, plain
 from clientwise.plugins.reports.executive import Executive, by_owner, customer_field, summarize, value_label
-from clientwise.plugins.reports import translate
+from clientwise.plugins.reports import labels, translate
 from clientwise.plugins.reports.format import Formatter
 from clientwise.ruleset.report import ReportSettings
 from clientwise.runtime.result import Result
@@ -131,8 +131,8 @@ def build(result: Result, *, details: bool = False, row_limit: int | None = None
     reports = result.section_reports()
     settings = result.presentation
     tr = messages(settings.locale)
-    words = _words(reports, tr)
-    columns = [_translated(c, words) for c in result.columns]
+    words = labels.words(reports, tr)
+    columns = [labels.translated(c, words) for c in result.columns]
     groups = [c for c in columns if c.group and c.name in customers.columns]
     people = _Customers(customers, keys, result.name if named else None, groups)
     cards: dict[str, Figure] = {}
@@ -189,28 +189,6 @@ def _ranked(actions: pl.DataFrame, key: str, stakes: dict[str, Any]) -> pl.DataF
         by = [pl.col("priority").is_null(), "priority", pl.col("_stake").is_null(), pl.col("_stake"), "_order"]
         return ordered.sort(by, descending=[False, False, False, True, False]).drop("_order", "_stake")
     return ordered.sort([pl.col("priority").is_null(), "priority", "_order"]).drop("_order")
-
-
-def _words(reports: list[SectionReport], tr: Messages) -> Callable[[str], str]:
-    """Translates a label any section declares (an output column, a value's label):
-    the first section catalogue that knows it, else clientwise's own."""
-    catalogues = [r.messages for r in reports if r.messages is not None]
-
-    def word(text: str) -> str:
-        for catalogue in catalogues:
-            translated = catalogue(text)
-            if translated != text:
-                return translated
-        return tr(text)
-
-    return word
-
-
-def _translated(column: OutputColumn, word: Callable[[str], str]) -> OutputColumn:
-    """An output column with its label and its values' labels in the report's language."""
-    labels = tuple((value, word(value_label(column, value))) for value, _ in column.tones) + tuple(
-        (value, word(label)) for value, label in column.labels if value not in dict(column.tones))
-    return dataclasses.replace(column, label=word(column.label), labels=labels)
 
 
 def _label_of(result: Result, name: str) -> str:
@@ -272,7 +250,7 @@ def _section(report: SectionReport, people: _Customers, limit: int, cards: dict[
             if len(block.rows) > limit:
                 view.cut.add(len(view.blocks))
                 block = dataclasses.replace(block, rows=block.rows[:limit], total_rows=block.total)
-            block = _labelled(_with_customers(block, people), named_values)
+            block = labels.labelled(_with_customers(block, people), named_values)
         if isinstance(block, (Table, Chart)) and block.id:
             block = dataclasses.replace(block, id=ids.claim(block.id))
         view.blocks.append(block)
@@ -292,26 +270,6 @@ def _with_customers(table: Table, people: _Customers) -> Table:
     footer = None if table.footer is None else (*table.footer[:at + 1], *([None] * len(added)), *table.footer[at + 1:])
     columns = [*table.columns[:at + 1], *(column for column, _ in added), *table.columns[at + 1:]]
     return dataclasses.replace(table, columns=columns, rows=rows, footer=footer)
-
-
-def _labelled(table: Table, named_values: dict[str, OutputColumn]) -> Table:
-    """A table whose column holds an output column's values (the tier) shows their labels,
-    keeping each value's tone."""
-    at = [(i, named_values[c.name]) for i, c in enumerate(table.columns) if c.name in named_values and not c.marks]
-    if not at:
-        return table
-
-    def cell(value: Any, column: OutputColumn, tones: dict[Any, Any]) -> Any:
-        if value is None or isinstance(value, Cell) or not isinstance(value, str):
-            return value
-        return Cell(value_label(column, value), tones.get(value))
-
-    tones = {i: dict(c.tones) | dict(table.columns[i].tones) for i, c in at}
-    rows = [list(row) for row in table.rows]
-    for row in rows:
-        for i, column in at:
-            row[i] = cell(row[i], column, tones[i])
-    return dataclasses.replace(table, rows=rows)
 
 
 def _summary_error(result: Result, section: str) -> bool:
