@@ -13,10 +13,8 @@ from babel import Locale, UnknownLocaleError
 from babel.numbers import list_currencies
 from pydantic import Field, field_validator
 
+from clientwise.output.locale import DEFAULT_LOCALE
 from clientwise.ruleset.data import Strict
-
-#: Locale of a ruleset without ``[report] locale``.
-DEFAULT_LOCALE = "en-GB"
 
 
 class ReportSettings(Strict):
