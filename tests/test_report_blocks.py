@@ -203,10 +203,10 @@ def test_a_sections_blocks_appear_in_the_workbook_as_values_and_text():
     assert after("Pulse <check>: A curve", 1) == [("Half gives 70%.",)]
     table = after("Pulse <check>: Largest customers", 2)
     assert table[0] == ("Customer", "Name", "Tier", "Big", "Revenue (k)", "Label")
-    assert table[1] == ("C00107", HOSTILE["C00107"], "Strategic", "big", pytest.approx(5650.84, abs=0.01), HOSTILE["C00107"])
+    assert table[1] == ("C00107", HOSTILE["C00107"], "Strategic", "Big", pytest.approx(5650.84, abs=0.01), HOSTILE["C00107"])
     cells = {c.value: c for row in summary.iter_rows() for c in row if c.value is not None}
     assert cells[HOSTILE["C00291"]].data_type == "s" and cells[HOSTILE["C00291"]].quotePrefix is True
-    assert cells["big"].fill.fgColor.rgb == "00BEE3F8"  # the group column's declared tone
+    assert cells["Big"].fill.fgColor.rgb == "00BEE3F8"  # the group column's declared tone
 
 
 def test_reports_with_a_sections_blocks_are_byte_identical():
