@@ -39,6 +39,25 @@ browser:
 			|| echo "could not install$$missing: the browser and PDF tests will be skipped"; \
 	fi
 
+# The reports' own sentences (tr("...") in Python and the HTML template) into the
+# message catalogue template, merged into each language's .po (then translate the new
+# entries; tests/test_report_locale.py fails while one is missing). .po files are read
+# at run time: there is nothing to compile. The built-in sections keep their own
+# catalogue (plugins/sections/locales), as a third-party section does.
+LOCALES := core/output/locales
+.PHONY: messages
+messages: $(STAMP)
+	$(BIN)/pybabel extract -F $(LOCALES)/babel.cfg -k tr --no-default-keywords --sort-output --no-location \
+		--omit-header -o $(LOCALES)/clientwise.pot core plugins/reports
+	for po in $(LOCALES)/*.po; do \
+		$(BIN)/pybabel update -i $(LOCALES)/clientwise.pot -o $$po -l $$(basename $$po .po) --no-fuzzy-matching --omit-header --ignore-obsolete; \
+	done
+
+# The report screenshots in docs/ (English and German), taken in headless Chromium.
+.PHONY: screenshots
+screenshots: $(STAMP) browser
+	$(BIN)/python tests/screenshots.py
+
 bench: $(STAMP)
 	$(BIN)/python bench/bench_evaluate.py --customers 10000 100000 1000000
 

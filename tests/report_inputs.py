@@ -46,3 +46,28 @@ def hostile_result() -> Result:
 @functools.lru_cache(maxsize=None)
 def sample_result() -> Result:
     return clientwise.evaluate("default", demo_path(), as_of=DEMO_AS_OF)
+
+
+#: The default ruleset presented to a German client: every [report] key, with markup
+#: and Markdown specials in the texts a consultant types.
+GERMAN = """extends = "default"
+[metadata]
+name = "acme"
+version = "2026.2"
+[report]
+client = "ACME <Industrial> GmbH"
+title = "Kundenportfolio: Review Q2 2026"
+prepared_by = "Dr. Jana Beispiel | **Nordlicht** Consulting"
+confidentiality = "Vertraulich: nur für die Geschäftsleitung"
+locale = "de-DE"
+currency = "EUR"
+"""
+
+
+@functools.lru_cache(maxsize=None)
+def german_result() -> Result:
+    """The hostile sample evaluated with :data:`GERMAN`."""
+    folder = Path(tempfile.mkdtemp(prefix="clientwise-de-"))
+    atexit.register(shutil.rmtree, folder, True)
+    (folder / "acme.toml").write_text(GERMAN, encoding="utf-8")
+    return clientwise.evaluate(str(folder / "acme.toml"), hostile_data(), as_of=DEMO_AS_OF)

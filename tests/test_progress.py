@@ -97,4 +97,4 @@ def test_a_run_writes_no_progress_when_stderr_is_not_a_terminal(monkeypatch: pyt
     assert ran.code == 0, ran.output
     assert not any(stage in ran.output for stage in STAGES) and "\x1b" not in ran.output
     assert all(line.startswith("warning: ") for line in ran.stderr.splitlines())  # the run's warnings only
-    assert (tmp_path / "r.md").read_text(encoding="utf-8").startswith("# Customer portfolio: default 1.0.0")
+    assert (tmp_path / "r.md").read_text(encoding="utf-8").startswith("# Customer portfolio review\n")

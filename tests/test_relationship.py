@@ -352,11 +352,11 @@ def test_actions_are_listed_by_priority_with_their_reasons(crafted: clientwise.R
     assert nosponsor["priority"].to_list() == [1, 5]
     because = dict(zip(actions["rule"], actions["because"]))
     assert because["sponsor_visit"] == (
-        f"No in-person visit by sponsor Eve in the last 90 days (last visit: {ago(91).isoformat()})")
+        f"No in-person visit by sponsor Eve in the last 90 days (last visit: {ago(91):%d/%m/%Y})")
     assert because["relationship_plan"] == "Required roles without a contact of strength 2+: gatekeeper"
     assert because["multi_thread"].startswith("Only 1 active thread(s)")
     assert because["fix_support_root_cause"].startswith("35 support calls on a single day")
-    assert because["consider_exit"] == "Loses 900 on revenue of 1000: more than 25% of revenue"
+    assert because["consider_exit"] == "Loses 900 on revenue of 1,000: more than 25% of revenue"
 
 
 def test_a_wrong_map_field_is_reported_at_its_key() -> None:

@@ -7,10 +7,11 @@ without a browser the module is skipped and says why.
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from browser import Browser, chromium_path
-from report_inputs import HOSTILE, hostile_result
+from report_inputs import HOSTILE, german_result, hostile_result
 
 from clientwise.plugins.reports import html as report_html
 
@@ -51,11 +52,15 @@ def test_every_chart_is_drawn_with_a_size(page):
         return {id: svg.parentElement.id, width: box.width, height: box.height, curve: curve,
                 bars: [...svg.querySelectorAll('rect')].filter(r => r.getBBox().width > 0).length};
     })""")
-    assert [c["id"] for c in charts] == ["pareto-chart", "whale-chart", "destroyers-chart", "bands-chart"]
+    assert [c["id"] for c in charts] == ["pareto-chart", "checklist-yes-chart", "whale-chart", "destroyers-chart",
+                                         "bands-chart", "health-by-tier"]
     for chart in charts:
         assert chart["width"] > 300 and chart["height"] > 100, chart
-    assert charts[0]["curve"] > 500 and charts[1]["curve"] > 500
-    assert charts[2]["bars"] >= 10 and charts[3]["bars"] == 3
+    assert charts[0]["curve"] > 500 and charts[2]["curve"] > 500
+    shares = hostile_result().summary("checklist").tables["questions"]["yes_share"].to_list()
+    assert charts[1]["bars"] == sum(1 for share in shares if share)  # a question nobody meets has no bar
+    assert charts[3]["bars"] >= 10 and charts[4]["bars"] == 3
+    assert charts[5]["bars"] >= 6  # three tiers, each split into its health bands
 
 
 def test_tables_have_the_right_row_counts(page):
@@ -117,3 +122,49 @@ def test_customer_text_is_shown_as_text_and_nothing_ran(page):
 def test_no_console_errors_and_no_network_requests(page):
     assert page.errors() == []
     assert page.requests() == [page.path.resolve().as_uri()]
+
+
+@pytest.fixture(scope="module")
+def german(tmp_path_factory):
+    """The same portfolio presented to a German client ([report] locale = "de-DE", currency EUR)."""
+    path = tmp_path_factory.mktemp("report-de") / "bericht.html"
+    path.write_text(report_html.render(german_result()), encoding="utf-8")
+    with Browser(CHROMIUM) as browser:
+        browser.open(path)
+        yield browser
+
+
+def test_the_german_report_reads_in_german_with_euros(german, tmp_path):
+    seen = js(german, """({
+        lang: document.documentElement.lang,
+        title: document.querySelector('h1').textContent,
+        client: document.getElementById('client').textContent,
+        date: document.getElementById('report-date').textContent,
+        summary: document.querySelector('#summary h2').textContent,
+        revenue: document.getElementById('fig-revenue').textContent,
+        findings: document.querySelectorAll('#findings li').length,
+        top: document.querySelectorAll('#top-actions li').length,
+        owners: document.querySelectorAll('#owners section.owner').length,
+        ownerRows: document.querySelectorAll('#owners tbody tr').length,
+        actions: document.querySelectorAll('#actions tbody tr').length,
+        tierHeader: document.querySelector('#actions thead th:nth-child(3)').textContent,
+        tier: document.querySelector('#actions tbody td:nth-child(3)').textContent,
+        stake: document.querySelector('#actions tbody td:nth-child(4)').textContent,
+        question: document.querySelector('#checklist-heatmap thead th.q').textContent,
+        questionId: document.querySelector('#checklist-heatmap thead th.q').title,
+        firstScreen: document.body.innerText.slice(0, document.body.innerText.indexOf('Segmentierung')),
+    })""")
+    assert seen["lang"] == "de" and seen["title"] == "Kundenportfolio: Review Q2 2026"
+    assert seen["client"] == "ACME <Industrial> GmbH" and seen["date"] == "30.06.2026"
+    assert seen["summary"] == "Zusammenfassung für die Geschäftsleitung"
+    assert seen["revenue"] == "46.474.299\u00a0€"
+    assert seen["findings"] >= 3 and seen["top"] == 5
+    assert seen["owners"] >= 5 and seen["ownerRows"] == seen["actions"] == 924
+    assert seen["tierHeader"] == "Segment" and seen["tier"] == "Strategisch"
+    assert re.fullmatch(r"\d{1,3}(\.\d{3})*\u00a0€", seen["stake"])
+    assert seen["question"].startswith("Can our management name") and seen["questionId"] == "management_knows_top"
+    assert "sha256" not in seen["firstScreen"] and "plugin" not in seen["firstScreen"].lower()
+    assert german.errors() == []
+    shot = tmp_path / "bericht.png"
+    german.screenshot(shot)
+    assert shot.read_bytes().startswith(b"\x89PNG") and shot.stat().st_size > 20_000

@@ -53,24 +53,27 @@ def test_html_has_every_section_with_the_right_row_counts():
     assert _rows(document, "driver-table") == 6
     assert document.count('<tr data-tier="') == 924
     assert document.count('<details class="customer"') == 300
-    assert document.count('<svg class="chart"') == 4
+    assert document.count('<svg class="chart"') == 6
 
 
 def test_html_overview_shows_the_run_identity_figures_and_warnings():
     document = html()
     result = hostile_result()
     assert f'<td class="hash">{result.ruleset.hash}</td>' in document
-    assert "<tr><th>As of</th><td>2026-06-30</td></tr>" in document
+    assert "<tr><th>As of</th><td>30/06/2026</td></tr>" in document  # en-GB, the default locale
     assert '<b id="fig-customers">300</b>' in document
     assert '<b id="fig-revenue">46,474,299</b>' in document
     assert '<b id="fig-profit">11,689,284</b>' in document
     assert "<li>1 tier override(s) have no reason: fill in tier_override_reason</li>" in document
-    assert document.count("<li>", document.index('id="warnings"'), document.index('id="segmentation"')) == 7
+    start = document.index('id="warnings"')
+    assert document.count("<li>", start, document.index("</section>", start)) == 7
+    # the identity and warnings are in the appendix, after the actions, not on the first screen
+    assert document.index('id="appendix"') > document.index('id="actions"') > document.index('id="summary"')
 
 
 def test_html_tier_table_shows_shares_targets_and_whether_met():
     document = html()
-    assert ('<tr><td class="t-strong">strategic</td><td class="num">32</td><td class="num">10.7%</td>'
+    assert ('<tr><td class="t-strong">Strategic</td><td class="num">32</td><td class="num">10.7%</td>'
             '<td class="num">55.4%</td><td class="num">50.9%</td><td class="num">5.0% – 10.0%</td>'
             '<td class="t-bad">no</td></tr>') in document
 
@@ -182,10 +185,11 @@ def test_markdown_escaping(text, expected):
 
 def test_markdown_summary_content():
     text = report_md.render(hostile_result())
-    assert text.startswith("# Customer portfolio: default 1.0.0\n\nAs of **2026-06-30** · ruleset **default** 1.0.0 · hash `")
+    assert text.startswith("# Customer portfolio review\n\nAs of: **30/06/2026**\n\n## Executive summary\n")
+    assert "Ruleset **default** 1.0.0 · Hash `" in text  # in the appendix
     assert "| Customers | 300 |\n| Revenue | 46,474,299 |\n| Profit | 11,689,284 |" in text
-    assert "| strategic | 32 | 10.7% | 55.4% | 50.9% | 5.0% – 10.0% | no |" in text
-    assert "| core | 90 | 30.0% | 32.0% | 37.1% | 15.0% – 30.0% | yes |" in text
+    assert "| Strategic | 32 | 10.7% | 55.4% | 50.9% | 5.0% – 10.0% | no |" in text
+    assert "| Core | 90 | 30.0% | 32.0% | 37.1% | 15.0% – 30.0% | yes |" in text
     assert "Profit peaks at 105.1% of the total with the most profitable 94.2% of customers" in text
     assert "## Customer-focus checklist\n" in text and "10 customers assessed against 20 questions." in text
     assert "| red | 240 | 80.0% |" in text
@@ -198,10 +202,10 @@ def test_markdown_summary_content():
 
 def test_markdown_table_rows_keep_their_column_count_whatever_the_names():
     text = report_md.render(hostile_result())
-    section = text[text.index("### Priority 1"):]
+    section = text[text.index("### Priority 1"):text.index("## Actions by owner")]
     table = [line for line in section.splitlines() if line.startswith("|")]
     widths = {len(re.findall(r"(?<!\\)\|", line)) for line in table if not line.startswith("|---")}
-    assert widths == {5 + 1}  # five columns
+    assert widths == {6 + 1}  # six columns: customer, name, tier, revenue (at stake), action, because
     assert set(HOSTILE) & {line.split(" | ")[0][2:] for line in table}
 
 
@@ -268,7 +272,7 @@ def test_target_ranges():
     assert show(Range(0.4, None), "percent") == "≥ 40.0%"
     assert show(Range(None, 0.3), "percent") == "≤ 30.0%"
     assert show(Range(None, None), "percent") == "—"
-    assert show(Range(1000, 2500.5), "money") == "1,000 – 2,500"
+    assert show(Range(1000, 2500.5), "money") == "1,000 – 2,501"  # halves away from zero, as in because texts
 
 
 def test_the_cli_writes_each_report_by_suffix(invoke, tmp_path):
@@ -278,7 +282,7 @@ def test_the_cli_writes_each_report_by_suffix(invoke, tmp_path):
         assert outcome.code == 0, outcome.output
         assert target.read_bytes().startswith(start)
     shown = invoke("demo", "--format", "md")
-    assert shown.code == 0 and shown.stdout.startswith("# Customer portfolio: default 1.0.0\n")
+    assert shown.code == 0 and shown.stdout.startswith("# Customer portfolio review\n")
 
 
 def test_a_plugin_sections_summary_is_shown_generically():
@@ -309,9 +313,9 @@ def test_reports_without_a_name_column_have_no_name_column():
     base = hostile_result()
     result = dataclasses.replace(base, customers=base.customers.drop("name"), actions=base.actions.drop("name"))
     document = report_html.render(result)
-    assert "<th>Customer</th><th>Tier</th><th>Action</th>" in document
-    assert "| Customer | Tier | Action | Because |" in report_md.render(result)
+    assert '<th>Customer</th><th>Tier</th><th class="num">Revenue</th><th>Action</th>' in document
+    assert "| Customer | Tier | Revenue | Action | Because |" in report_md.render(result)
     stream = io.BytesIO()
     report_xlsx.XlsxWriter().write(result, stream)
     header = [c.value for c in openpyxl.load_workbook(stream)["Actions"][1]]
-    assert header == ["customer_id", "tier", "rule", "action", "priority", "because"]
+    assert header == ["Customer", "Tier", "Revenue", "Priority", "Action", "Because", "Owner", "Rule"]

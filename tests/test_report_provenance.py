@@ -35,7 +35,7 @@ def faulty() -> clientwise.Result:
 
 def test_markdown_lists_the_producer_of_each_section(result: clientwise.Result) -> None:
     text = report_md.render(result)
-    assert "## Produced by" in text
+    assert "**Produced by**" in text and text.index("**Produced by**") > text.index("## Recommended actions")
     assert f"- {LINE}" in text
     assert "- derive: core (clientwise" in text
     assert "## Plugin errors" not in text

@@ -7,10 +7,12 @@ import io
 import zipfile
 
 import openpyxl
+import polars as pl
 import pytest
 from report_inputs import HOSTILE, hostile_result
 
 from clientwise.errors import InputError
+from clientwise.sample import demo_path
 from clientwise.plugins.reports.xlsx import MAX_ROWS, XlsxWriter
 
 
@@ -34,17 +36,25 @@ def _row_of(sheet, key: str) -> int:
 
 
 def test_the_workbook_has_its_sheets_in_order():
-    assert workbook().sheetnames == ["Summary", "Customers", "Actions", "Checklist", "Ruleset"]
+    owners = sorted(set(pl.read_csv(demo_path() / "customers.csv")["account_manager"].drop_nulls()))
+    assert workbook().sheetnames == ["Summary", "Customers", "Actions", "Checklist", *owners, "Ruleset"]
+
+
+def _ids(sheet) -> list[str]:
+    """A sheet's column names as in the csv and json outputs: its header cells' comments
+    (the header shows labels), or the header itself where label and name agree."""
+    return [c.comment.text if c.comment else c.value for c in sheet[1]]
 
 
 def test_customers_sheet_has_every_column_frozen_header_filters_and_formats():
     result = hostile_result()
     sheet = workbook()["Customers"]
-    assert [c.value for c in sheet[1]] == result.customers.columns
+    assert _ids(sheet) == result.customers.columns
+    assert [c.value for c in sheet[1]][:4] == ["Customer", "Name", "Tier", "Rank by revenue"]
     assert sheet.max_row == 301
     assert sheet.freeze_panes == "B2"
     assert sheet.auto_filter.ref == f"A1:{openpyxl.utils.get_column_letter(len(result.customers.columns))}301"
-    header = {c.value: c.column for c in sheet[1]}
+    header = {name: index + 1 for index, name in enumerate(_ids(sheet))}
     row = _row_of(sheet, "C00107")
     assert sheet.cell(row, header["tier"]).value == "strategic"
     assert sheet.cell(row, header["tier"]).fill.fgColor.rgb == "00BEE3F8"
@@ -72,11 +82,18 @@ def test_formula_looking_customer_text_stays_text():
 
 def test_actions_sheet_lists_every_action_by_priority():
     sheet = workbook()["Actions"]
-    assert [c.value for c in sheet[1]] == ["customer_id", "name", "tier", "rule", "action", "priority", "because"]
+    assert [c.value for c in sheet[1]] == ["Customer", "Name", "Tier", "Revenue", "Priority", "Action", "Because",
+                                           "Owner", "Rule"]
     assert sheet.max_row == 925
-    priorities = [sheet.cell(r, 6).value for r in range(2, sheet.max_row + 1)]
+    rows = [(sheet.cell(r, 5).value, sheet.cell(r, 4).value) for r in range(2, sheet.max_row + 1)]
+    priorities = [priority for priority, _ in rows]
     assert priorities == sorted(priorities) and priorities[0] == 1
-    assert sheet.freeze_panes == "B2" and sheet.auto_filter.ref == "A1:G925"
+    for priority in set(priorities):  # within a priority, by revenue at stake, largest first
+        stakes = [stake for p, stake in rows if p == priority and stake is not None]
+        assert stakes == sorted(stakes, reverse=True)
+    assert sheet.cell(2, 3).value == "Strategic"  # the tier's label, not its id
+    assert sheet.cell(2, 4).number_format == "#,##0"
+    assert sheet.freeze_panes == "B2" and sheet.auto_filter.ref == "A1:I925"
 
 
 def test_checklist_sheet_is_the_customer_by_question_matrix():
@@ -102,7 +119,7 @@ def test_summary_and_ruleset_sheets_identify_the_run():
     assert summary["Customers"] == 300
     assert summary["Recommended actions"] == 924
     assert summary["Segmentation: Customers in the top 20%"] == 60
-    assert summary["strategic"] == 32
+    assert summary["Strategic"] == 32
 
 
 def test_the_same_result_gives_a_byte_identical_workbook():

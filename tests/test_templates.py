@@ -93,8 +93,8 @@ def test_render_basic_values(both) -> None:
             row(name=None, visits=None, revenue=None, last_visit=None, partner=None)]
     text = "{name}: {visits} visits, {revenue} revenue, last {last_visit} ({days_since(last_visit)} days), partner {partner}"
     assert both(text, rows) == [
-        "Acme: 3 visits, 1234.5 revenue, last 2026-01-01 (30 days), partner yes",
-        "n/a: n/a visits, n/a revenue, last n/a (n/a days), partner n/a",
+        "Acme: 3 visits, 1,234.5 revenue, last 2026-01-01 (30 days), partner yes",
+        "no data: no data visits, no data revenue, last no data (no data days), partner no data",
     ]
 
 
@@ -102,11 +102,12 @@ def test_render_basic_values(both) -> None:
     ("spec", "value", "expected"),
     [
         ("", 2.0, "2"), ("", 2.5, "2.5"), ("", 2.456, "2.46"), ("", -0.001, "0"), ("", -2.125, "-2.13"),
-        ("", 1e15, "1000000000000000"),
+        ("", 1e15, "1,000,000,000,000,000"), (":d", 123456, "123,456"), (":.2f", -1234.5, "-1,234.50"),
+        (":money", 1234.5, "1,235"), (":money", -99.4, "-99"), (":percent", 0.1067, "10.7%"), (":number", 17.5, "17.5"),
         (":.2f", 2.0, "2.00"), (":.0f", 2.5, "3"), (":.3f", -0.0005, "-0.001"), (":.1f", 0.05, "0.1"),
         (":.1%", 0.1234, "12.3%"), (":.0%", 0.5, "50%"), (":.2%", -0.00001, "0.00%"),
         (":d", 2.5, "3"), (":d", -2.5, "-3"), (":d", 7.2, "7"),
-        (":.2f", None, "n/a"), (":.1%", None, "n/a"),
+        (":.2f", None, "no data"), (":.1%", None, "no data"), (":money", None, "no data"),
     ],
 )
 def test_number_formats(both, spec: str, value: float | None, expected: str) -> None:

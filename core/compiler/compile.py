@@ -30,6 +30,7 @@ from clientwise.errors import InputError, Problem, ProblemList, RulesetError
 from clientwise.expr.types import Type
 from clientwise.host.contracts import CompileContext
 from clientwise.host.manager import PluginHost
+from clientwise.output.locale import LocaleStyle, locale_style
 from clientwise.ruleset import Ruleset
 from clientwise.ruleset.data import RELATED_TABLES
 
@@ -100,7 +101,8 @@ def compile_ruleset(ruleset: Ruleset, host: PluginHost) -> Program:
     """
     try:
         plans = section_plans(ruleset, host)
-        compiler = _Compiler(base_scope(ruleset), host.functions())
+        settings = ruleset.core.report
+        compiler = _Compiler(base_scope(ruleset), host.functions(), locale_style(settings.locale, settings.currency))
         for entry in plans:
             compiler.add_plan(entry.plan)
         left_out = compiler.leave_out({name: off.section for off in ruleset.switched_off.values() for name in off.produces})
@@ -155,9 +157,10 @@ class _Compiler:
     skipped, so one mistake gives one message, not a cascade of "unknown field".
     """
 
-    def __init__(self, scope: expr.Scope, functions: expr.FunctionRegistry):
+    def __init__(self, scope: expr.Scope, functions: expr.FunctionRegistry, style: LocaleStyle = LocaleStyle()):
         self.scope = scope
         self.functions = functions
+        self.style = style  # the locale because texts are written in
         self.problems = ProblemList()
         self.items: list[tuple[OrderNode, object]] = []
         self.parsed: list[dict[str, object]] = []
@@ -170,6 +173,9 @@ class _Compiler:
         #: names a switched-off section would produce, or items reading them produce -> that section
         self.switched: dict[str, str] = {}
         self.left_out_actions: list[tuple[str, str]] = []
+
+    def _template(self, text: str, source: Source) -> expr.Template:
+        return replace(expr.parse_template(text, source), style=self.style)
 
     def order_nodes(self) -> list[OrderNode]:
         return [node for node, _ in self.items]
@@ -191,7 +197,7 @@ class _Compiler:
              templates: dict[str, tuple[str, Source]]) -> None:
         before = len(self.problems.problems)
         nodes = _parse_all(self.problems, texts)
-        nodes.update(_parse_all(self.problems, templates, expr.parse_template))
+        nodes.update(_parse_all(self.problems, templates, self._template))
         if len(self.problems.problems) > before:
             self.unparsable.add(len(self.items))
         reads = node.reads | _reads(nodes, self.functions)

@@ -128,7 +128,9 @@ class OutputColumn:
     beside every customer they list (actions, tables of customers) and filter actions
     by it, and other sections may break their views down by it. ``tones`` lists the
     column's known values in their natural order, each with the colour the reports
-    give it (``(("value_creator", "good"), ("value_destroyer", "bad"))``).
+    give it (``(("value_creator", "good"), ("value_destroyer", "bad"))``). ``labels``
+    names values for people (``(("value_destroyer", "Value destroyer"),)``): the
+    reports show a value's label, the machine-readable outputs the value itself.
     """
 
     name: str
@@ -140,6 +142,7 @@ class OutputColumn:
     #: an input shown for context right after the customer's name (segmentation's
     #: measure, say), unless the ruleset's ``[output] columns`` says otherwise
     context: bool = False
+    labels: tuple[tuple[Any, str], ...] = ()
 
 
 @dataclass

@@ -1,17 +1,15 @@
 """``because`` texts: ``"Sponsor last visited {days_since(last_sponsor_visit)} days ago"``.
 
-A placeholder is ``{expression}`` or ``{expression:spec}`` with spec ``.Nf`` (N
-decimals), ``.N%`` (percent with N decimals) or ``d`` (whole number); ``{{`` and
-``}}`` are literal braces. Placeholders are parsed and checked like any expression.
-Rendering is vectorised in polars and repeated in plain Python with the same float
-steps, so both give the same text: null is ``n/a``, integers have no decimals, other
-numbers up to two (trailing zeros trimmed), dates are ISO, booleans ``yes``/``no``.
+A placeholder is ``{expression}`` or ``{expression:spec}`` with spec ``money``
+(an amount with the report's currency), ``percent`` (a fraction as a percent),
+``number``, ``date``, ``.Nf`` (N decimals), ``.N%`` (percent with N decimals) or ``d``
+(whole number); ``{{`` and ``}}`` are literal braces. Placeholders are parsed and
+checked like any expression. Values are written in the ruleset's ``[report]`` locale
+(see :mod:`clientwise.expr.render`), as the reports' tables write them.
 """
 
 from __future__ import annotations
 
-import math
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -25,18 +23,11 @@ from clientwise.expr.backends.polars import to_polars
 from clientwise.expr.backends.python import evaluate, evaluate_rows
 from clientwise.expr.backends.text import to_text
 from clientwise.expr.checker import Scope, check
-from clientwise.expr.functions import (
-    EvalContext,
-    FunctionRegistry,
-    round_half_away,
-    round_half_away_expr,
-)
+from clientwise.expr.functions import EvalContext, FunctionRegistry
 from clientwise.expr.parser import parse_fragment, problem
-from clientwise.expr.types import Type
+from clientwise.expr.render import SPEC, SPEC_HINT, render_expr, render_value, spec_fits
+from clientwise.output.locale import LocaleStyle
 
-NULL_TEXT = "n/a"
-_SPEC = re.compile(r"^(?:\.(?P<fixed>\d)f|\.(?P<pct>\d)%|(?P<int>d))$")
-_INT64 = 2**63
 
 
 @dataclass(frozen=True)
@@ -50,8 +41,12 @@ class Placeholder:
 
 @dataclass(frozen=True)
 class Template:
+    """A parsed template; ``style`` is the locale its values are written in (the
+    compiler sets the ruleset's ``[report]`` locale and currency)."""
+
     text: str
     parts: tuple[str | Placeholder, ...]
+    style: LocaleStyle = LocaleStyle()
 
     @property
     def placeholders(self) -> tuple[Placeholder, ...]:
@@ -100,9 +95,9 @@ def parse_template(text: str, source: Source) -> Template:
         except RulesetError as err:
             problems.extend(err.problems)
             node = n.Literal(None, span=(i + 1, stop))
-        if spec is not None and not _SPEC.match(spec):
+        if spec is not None and not SPEC.match(spec):
             problems.append(problem(f"unknown format '{spec}'", source, text, (colon + 1, end),  # type: ignore[operator]
-                                    "use .2f (2 decimals), .1% (percent) or d (whole number)"))
+                                    SPEC_HINT))
         parts.append(Placeholder(node, spec, (i, end + 1)))
         i = end + 1
     if buffer:
@@ -156,8 +151,9 @@ def check_template(template: Template, scope: Scope, registry: FunctionRegistry,
         if t is not None and t.kind in ("list", "table"):
             problems.append(problem(f"{t.describe()} cannot be shown in a text", source, template.text,
                                     part.node.span))
-        elif part.spec is not None and t is not None and not (t.is_number or t.is_null):
-            problems.append(problem(f"format '{part.spec}' needs a number, but {to_text(node)} is "
+        elif part.spec is not None and t is not None and not spec_fits(part.spec, t):
+            wanted = "a date" if part.spec == "date" else "a number"
+            problems.append(problem(f"format '{part.spec}' needs {wanted}, but {to_text(node)} is "
                                     f"{t.describe()}", source, template.text, part.span,
                                     "drop the format: {" + to_text(node) + "}"))
         parts.append(replace(part, node=node))
@@ -166,85 +162,11 @@ def check_template(template: Template, scope: Scope, registry: FunctionRegistry,
     return replace(template, parts=tuple(parts))
 
 
-# -- rendering --------------------------------------------------------------------
-def _format(spec: str | None, t: Type) -> tuple[str, int, int, bool]:
-    """(style, decimals, power of ten to scale by, trim zeros)."""
-    match = _SPEC.match(spec) if spec else None
-    if match and match["fixed"] is not None:
-        return "fixed", int(match["fixed"]), int(match["fixed"]), False
-    if match and match["pct"] is not None:
-        return "pct", int(match["pct"]), int(match["pct"]) + 2, False
-    if match and match["int"]:
-        return "fixed", 0, 0, False
-    return ("int", 0, 0, False) if t.integer else ("fixed", 2, 2, True)
-
-
-def _fixed_expr(x: pl.Expr, decimals: int, power: int, trim: bool) -> pl.Expr:
-    units = round_half_away_expr(x.cast(pl.Float64).abs() * (10.0 ** power)).cast(pl.Int64, strict=False)
-    whole = (units // 10**decimals).cast(pl.String)
-    body = whole
-    if decimals:
-        frac = (units % 10**decimals).cast(pl.String).str.zfill(decimals)
-        if trim:
-            frac = frac.str.strip_chars_end("0")
-        body = pl.when(frac == "").then(whole).otherwise(pl.concat_str([whole, pl.lit("."), frac]))
-    sign = pl.when((x < 0) & (units != 0)).then(pl.lit("-")).otherwise(pl.lit(""))
-    return pl.concat_str([sign, body])
-
-
-def _fixed_py(v: Any, decimals: int, power: int, trim: bool) -> str:
-    scaled = round_half_away(abs(float(v)) * (10.0 ** power))
-    if not math.isfinite(scaled) or not scaled < _INT64:
-        return NULL_TEXT
-    units = int(scaled)
-    body = str(units // 10**decimals)
-    if decimals:
-        frac = str(units % 10**decimals).zfill(decimals)
-        frac = frac.rstrip("0") if trim else frac
-        body = body + "." + frac if frac else body
-    return ("-" if v < 0 and units != 0 else "") + body
-
-
-def render_expr(x: pl.Expr, t: Type, spec: str | None) -> pl.Expr:
-    """A polars string expression showing values of type ``t`` (null -> ``n/a``)."""
-    if t.is_null:
-        return pl.lit(NULL_TEXT)
-    if t.kind == "string":
-        out = x
-    elif t.kind == "boolean":
-        out = pl.when(x).then(pl.lit("yes")).when(~x).then(pl.lit("no"))
-    elif t.kind == "date":
-        out = x.dt.to_string("%Y-%m-%d")
-    else:
-        style, decimals, power, trim = _format(spec, t)
-        out = x.cast(pl.Int64).cast(pl.String) if style == "int" else _fixed_expr(x, decimals, power, trim)
-        if style == "pct":
-            out = pl.concat_str([out, pl.lit("%")])
-    return out.fill_null(NULL_TEXT)
-
-
-def render_value(v: Any, t: Type, spec: str | None) -> str:
-    """The plain-Python twin of :func:`render_expr` for one value."""
-    if v is None:
-        return NULL_TEXT
-    if t.kind == "string":
-        return str(v)
-    if t.kind == "boolean":
-        return "yes" if v else "no"
-    if t.kind == "date":
-        return v.isoformat()
-    style, decimals, power, trim = _format(spec, t)
-    if style == "int":
-        return str(int(v))
-    text = _fixed_py(v, decimals, power, trim)
-    return text + "%" if style == "pct" and text != NULL_TEXT else text
-
-
 def render_template(template: Template, ctx: EvalContext, *,
                        columns: Mapping[str, str] | None = None) -> pl.Expr:
     """The rendered text of a checked template, one string per customer."""
     pieces = [pl.lit(p) if isinstance(p, str) else
-              render_expr(to_polars(p.node, ctx, columns=columns), p.node.type, p.spec)  # type: ignore[arg-type]
+              render_expr(to_polars(p.node, ctx, columns=columns), p.node.type, p.spec, template.style)  # type: ignore[arg-type]
               for p in template.parts]
     return pl.concat_str(pieces) if pieces else pl.lit("")
 
@@ -258,7 +180,7 @@ def render_texts(template: Template, rows: Sequence[Mapping[str, Any]], ctx: Eva
             out = [o + part for o in out]
             continue
         values = evaluate_rows(part.node, rows, ctx, related)
-        out = [o + render_value(v, part.node.type, part.spec) for o, v in zip(out, values)]  # type: ignore[arg-type]
+        out = [o + render_value(v, part.node.type, part.spec, template.style) for o, v in zip(out, values)]  # type: ignore[arg-type]
     return out
 
 
@@ -266,6 +188,6 @@ def render_text(template: Template, row: Mapping[str, Any], ctx: EvalContext,
            related: Mapping[str, Sequence[Mapping[str, Any]]] | None = None) -> str:
     """The rendered text for one customer (no population functions: they need every customer)."""
     return "".join(
-        p if isinstance(p, str) else render_value(evaluate(p.node, row, ctx, related), p.node.type, p.spec)  # type: ignore[arg-type]
+        p if isinstance(p, str) else render_value(evaluate(p.node, row, ctx, related), p.node.type, p.spec, template.style)  # type: ignore[arg-type]
         for p in template.parts
     )

@@ -144,7 +144,8 @@ def load_result(store: RunStore, info: RunInfo, *, columns: list[str] | None = N
     name = info.name_field or info.key_field
     result_actions = _actions(store, info, customers_frame) if actions else _no_actions(info, customers_frame)
     outputs = [OutputColumn(c["name"], c["label"], c["kind"], c["detail"], group=bool(c.get("group", False)),
-                            tones=tuple((value, tone) for value, tone in c.get("tones", ())))
+                            tones=tuple((value, tone) for value, tone in c.get("tones", ())),
+                            labels=tuple((value, label) for value, label in c.get("labels", ())))
                for c in info.columns
                if _OUTPUT_FIELDS <= set(c) and c["name"] in customers_frame.columns]
     warnings = [r["message"] for r in store.rows(

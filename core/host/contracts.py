@@ -11,7 +11,8 @@ from __future__ import annotations
 import datetime as dt
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from importlib.abc import Traversable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, ClassVar, Generic, Literal, TypeVar
 
@@ -21,6 +22,8 @@ from pydantic import BaseModel
 from clientwise.compiler.plan import OutputColumn, SectionPlan, SectionSummary, Source
 from clientwise.host.read_options import ReadOptions
 from clientwise.output.blocks import Block, summary_blocks
+from clientwise.output.locale import LocaleStyle
+from clientwise.output.messages import Messages
 
 if TYPE_CHECKING:
     from clientwise.expr.functions import FunctionRegistry
@@ -79,6 +82,13 @@ class ReportContext:
     groups: tuple[OutputColumn, ...] = ()
     #: Other sections' headline amounts (``money`` outputs that are not ``detail``), in ``table``.
     measures: tuple[OutputColumn, ...] = ()
+    #: Sentences in the report's language (``[report] locale``): clientwise's catalogue
+    #: extended by this section's (``SectionHandler.messages``). ``context.messages("Net
+    #: promoter score")`` gives the translation, or the English text when there is none.
+    messages: Messages = field(default_factory=Messages)
+    #: The report's locale and currency, to write numbers inside a sentence the way the
+    #: report's tables do (``context.style.money(1234.5)`` -> ``1.235 €`` in de-DE).
+    style: LocaleStyle = field(default_factory=LocaleStyle)
 
     def label(self, column: str) -> str:
         """The label a column is shown with: its declared label, else its name."""
@@ -99,6 +109,11 @@ class SectionHandler(ABC, Generic[ConfigT]):
     name: ClassVar[str]
     model: ClassVar[type[BaseModel]]
     title: ClassVar[str]
+    #: A folder of gettext catalogues named by language (``de.po``, ``fr.po``) translating
+    #: this section's texts: the reports look up its title and every title, label and
+    #: note of its blocks there (exact English text as ``msgid``), and ``report`` gets
+    #: them as ``context.messages``. None: the section's text stays as written.
+    messages: ClassVar[Traversable | Path | None] = None
 
     @abstractmethod
     def compile(self, config: ConfigT, context: CompileContext) -> SectionPlan:

@@ -15,7 +15,7 @@ detail columns.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Literal
@@ -237,12 +237,18 @@ class StackedBarChart(Chart):
 
 @dataclass(frozen=True)
 class SectionReport:
-    """One section's part of a report: its title and blocks, or the error that replaced them."""
+    """One section's part of a report: its title and blocks, or the error that replaced them.
+
+    ``messages`` translates the section's texts into the report's language (the
+    plugin's catalogues, see ``SectionHandler.messages``): a callable from the English
+    text to the translation, or None to leave them as they are.
+    """
 
     section: str
     title: str
     blocks: tuple[Block, ...] = ()
     error: str | None = None
+    messages: Callable[[str], str] | None = field(default=None, compare=False)
 
 
 def summary_blocks(summary: SectionSummary) -> list[Block]:

@@ -15,12 +15,13 @@ from clientwise.errors import Problem, did_you_mean
 from clientwise.ruleset.cases import TestCase, check_unique_case_ids
 from clientwise.ruleset.data import DataConfig, Strict
 from clientwise.ruleset.output import OutputConfig
+from clientwise.ruleset.report import ReportSettings
 
 #: Ruleset format versions this core reads.
 SUPPORTED_SCHEMAS = (1,)
 
 #: Top-level keys the core handles; any other top-level table belongs to a plugin.
-CORE_KEYS = ("schema", "extends", "metadata", "data", "derive", "rules", "output", "tests")
+CORE_KEYS = ("schema", "extends", "metadata", "data", "derive", "rules", "output", "tests", "report")
 
 
 class Metadata(Strict):
@@ -56,6 +57,8 @@ class CoreSections(Strict):
     rules: list[ActionRuleSpec] = Field(default_factory=list)
     output: OutputConfig = Field(default_factory=OutputConfig, description="The customer table's columns.")
     tests: list[TestCase] = Field(default_factory=list, description="Test cases run by clientwise test.")
+    report: ReportSettings = Field(default_factory=ReportSettings,
+                                   description="How the reports for people present the portfolio (see docs/reports.md).")
 
     @field_validator("schema_")
     @classmethod

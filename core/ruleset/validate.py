@@ -15,8 +15,8 @@ from clientwise.errors import Problem, ProblemList, RulesetError, collect, did_y
 from clientwise.host import settings as plugin_config
 from clientwise.host.manager import PluginHost
 from clientwise.ruleset.loader import RawRuleset, content_hash
-from clientwise.ruleset.origins import Origins
 from clientwise.ruleset.model import CORE_KEYS, CoreSections, validation_problems
+from clientwise.ruleset.origins import Origins
 from clientwise.ruleset.switch import SwitchedOff, enabled_switch, switched_off
 
 

@@ -69,6 +69,7 @@ def assemble(program: Program, host: PluginHost, engine: Engine, decided: Decide
         provenance=dict(sorted({**program.provenance,
                                 "engine": {"plugin": owner, "distribution": dist, "version": version}}.items())),
         reporter=SectionReporter(program, host, frame, as_of, faults.strict) if summarize else None,
+        presentation=program.ruleset.core.report,
     )
 
 

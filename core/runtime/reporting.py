@@ -20,6 +20,8 @@ from clientwise.host.contracts import ReportContext, SectionHandler
 from clientwise.host.faults import FaultRecorder
 from clientwise.host.manager import PluginHost
 from clientwise.output.blocks import Block, SectionReport, summary_blocks
+from clientwise.output.locale import locale_style
+from clientwise.output.messages import messages
 from clientwise.runtime.result import Result
 
 
@@ -62,7 +64,7 @@ class SectionReporter:
             return SectionReport(summary.section, summary.title, error=(
                 f"plugin '{plugin}', section [{entry.name}]: report returned a {type(wrong).__name__}, not a block "
                 "(return Figures, Note, Table or a chart from clientwise.sdk)"))
-        return SectionReport(summary.section, summary.title, tuple(blocks))
+        return SectionReport(summary.section, summary.title, tuple(blocks), messages=context.messages)
 
     def context(self, entry: SectionEntry, result: Result) -> ReportContext:
         """The section's view of the evaluated customers (see :class:`ReportContext`)."""
@@ -78,8 +80,13 @@ class SectionReporter:
         own = set(names(entry.plan.derived)) | set(_names(entry.plan.outputs))
         table = self.frame.select(c for c in self.frame.columns if c not in hidden or c in shared or c in own)
         name = result.name if result.name != result.key and result.name in table.columns else None
+        settings = result.presentation
+        tr = messages(settings.locale)
+        if entry.handler is not None and entry.handler.messages is not None:
+            tr = tr.extended(entry.handler.messages)
         return ReportContext(key=result.key, name=name, as_of=result.as_of, table=table,
-                             columns=tuple(entry.plan.outputs), groups=groups, measures=measures)
+                             columns=tuple(entry.plan.outputs), groups=groups, measures=measures, messages=tr,
+                             style=locale_style(settings.locale, settings.currency))
 
 
 def _names(columns: list[OutputColumn]) -> list[str]:

@@ -12,6 +12,7 @@ import polars as pl
 from clientwise.compiler.plan import OutputColumn, SectionSummary
 from clientwise.errors import PluginFault
 from clientwise.output.blocks import SectionReport, summary_blocks
+from clientwise.ruleset.report import ReportSettings
 from clientwise.runtime.explain import Explanation, Tracer
 from clientwise.runtime.findings import Finding
 
@@ -74,6 +75,8 @@ class Result:
     #: Asks each section's plugin for its report blocks (see :meth:`section_reports`);
     #: None for a result not made by an evaluation.
     reporter: Callable[[Result], list[SectionReport]] | None = field(default=None, repr=False, compare=False)
+    #: How the reports for people present this result (the ruleset's ``[report]``).
+    presentation: ReportSettings = field(default_factory=ReportSettings, repr=False, compare=False)
 
     def explain(self, key: str) -> Explanation:
         """The full trace for one customer: derived values and every rule's outcome."""

@@ -17,7 +17,8 @@ core can reorganise its modules without breaking plugins::
   ``ReportContext``, the blocks ``Figures`` (of ``Figure``), ``Note``, ``Table`` (of ``Column``,
   ``Cell``, ``Range``), the charts ``CurveChart`` (``Point``, ``Line``, ``Marker``, ``Legend``),
   ``BarChart`` (``Bar``), ``StackedBarChart`` (``Stack``), their ``Kind`` and ``Tone``, and the
-  helpers ``summary_blocks``, ``table_of``, ``curve_points``, ``graded``;
+  helpers ``summary_blocks``, ``table_of``, ``curve_points``, ``graded``; the report's language
+  and locale (``ReportContext.messages``, a ``Messages``; ``ReportContext.style``, a ``LocaleStyle``);
 * settings models: ``Strict`` (unknown keys are errors);
 * functions of the expression language: ``FunctionSpec``, ``CallInfo``, ``SqlCall``, ``SignatureError``,
   ``Type`` and the type constants;
@@ -89,6 +90,8 @@ if TYPE_CHECKING:
     from clientwise.host.manager import PluginHost
     from clientwise.host.read_options import ReadOptions
     from clientwise.host.spec import hookimpl
+    from clientwise.output.locale import LocaleStyle
+    from clientwise.output.messages import Messages
     from clientwise.output.blocks import (
         Bar,
         BarChart,
@@ -187,6 +190,8 @@ _PUBLIC: dict[str, tuple[str, str]] = {
     "Writer": ("clientwise.host.contracts", "Writer"),
     "hookimpl": ("clientwise.host.spec", "hookimpl"),
     "Bar": ("clientwise.output.blocks", "Bar"),
+    "LocaleStyle": ("clientwise.output.locale", "LocaleStyle"),
+    "Messages": ("clientwise.output.messages", "Messages"),
     "BarChart": ("clientwise.output.blocks", "BarChart"),
     "Block": ("clientwise.output.blocks", "Block"),
     "Cell": ("clientwise.output.blocks", "Cell"),

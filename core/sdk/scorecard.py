@@ -256,12 +256,12 @@ def _bands(card: Scorecard, score: str, output: str) -> Classification | None:
         last = index == len(ordered) - 1
         if last:
             when = f"{score} is not null"
-            because = (f"Score {{{score}:.0f}} is above {number_text(previous)}" if previous is not None
-                       else f"Score {{{score}:.0f}}")
+            because = (f"Score {{{score}:number}} is above {{{number_text(previous)}:number}}" if previous is not None
+                       else f"Score {{{score}:number}}")
         else:
             assert band.up_to is not None
             when = f"{score} <= {number_text(band.up_to)}"
-            because = f"Score {{{score}:.0f}} is at most {number_text(band.up_to)}"
+            because = f"Score {{{score}:number}} is at most {{{number_text(band.up_to)}:number}}"
         rules.append(Rule(id=band.name if IDENTIFIER.match(band.name) else f"band{index + 1}", when=when,
                           then=repr(band.name), source=band.source, because=because))
         previous = band.up_to

@@ -18,14 +18,13 @@ from importlib import resources
 from typing import Any, BinaryIO, ClassVar
 
 from jinja2 import Environment, StrictUndefined, Template
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from clientwise._version import __version__
 from clientwise.host.contracts import Writer
 from clientwise.host.spec import hookimpl
 from clientwise.plugins.io.table import format_cell
 from clientwise.plugins.reports import html_blocks
-from clientwise.plugins.reports.format import whole
 from clientwise.plugins.reports.model import SectionView, build
 from clientwise.plugins.reports.printing import Paper, find_paper, page_css
 from clientwise.runtime.result import Result
@@ -64,7 +63,6 @@ def _isolated(item: Any) -> Any:
 def _template() -> Template:
     environment = Environment(autoescape=True, undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
                               keep_trailing_newline=True, finalize=_isolated)
-    environment.filters.update(whole=whole)
     return environment.from_string(_asset("report.html.j2"))
 
 
@@ -83,11 +81,12 @@ def render(result: Result, *, row_limit: int | None = None, paper: Paper | None 
         return Markup(f'<a href="#{anchor}">{text}</a>') if anchor else text
 
     def section(view: SectionView) -> Markup:
-        return html_blocks.section(view, link)
+        return html_blocks.section(view, link, report.fmt)
 
     return _template().render(
         r=report, o=report.overview, link=link, section=section, attr=attribute_name, values=_values,
-        value=lambda item, kind: html_blocks.value(item, kind, link),
+        value=lambda item, kind: html_blocks.value(item, kind, link, report.fmt), f=report.fmt, tr=report.tr,
+        lang=report.tr.language, as_of=result.as_of,
         css=Markup(css), js=Markup(js), csp=Markup(content_security_policy(css, js)), version=__version__,
     )
 

@@ -14,8 +14,6 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
-from clientwise.output.escape import has_bidi
-
 from clientwise.output.blocks import (
     BarChart,
     Block,
@@ -29,8 +27,9 @@ from clientwise.output.blocks import (
     StackedBarChart,
     Table,
 )
+from clientwise.output.escape import has_bidi
 from clientwise.plugins.reports import svg
-from clientwise.plugins.reports.format import MARKS, pct, show
+from clientwise.plugins.reports.format import MARKS, Formatter
 from clientwise.plugins.reports.model import SectionView
 
 #: Gives the markup of a customer key: a link to its detail block when it has one.
@@ -40,37 +39,37 @@ _NUMERIC = frozenset({"number", "integer", "percent", "money"})
 _MARK_TONES = {True: "good", False: "bad", None: "neutral"}
 
 
-def section(view: SectionView, link: Linker) -> Markup:
+def section(view: SectionView, link: Linker, fmt: Formatter) -> Markup:
     """A section's blocks (or the error its plugin raised instead)."""
     if view.error is not None:
         return Markup('<p class="note">{}</p>').format(view.error)
-    return Markup("\n").join(block(b, link, cut=index in view.cut) for index, b in enumerate(view.blocks))
+    return Markup("\n").join(block(b, link, fmt, cut=index in view.cut) for index, b in enumerate(view.blocks))
 
 
-def block(item: Block, link: Linker, *, cut: bool = False) -> Markup:
+def block(item: Block, link: Linker, fmt: Formatter, *, cut: bool = False) -> Markup:
     if isinstance(item, Figures):
-        return figures(item.figures, link, item.title)
+        return figures(item.figures, link, fmt, item.title)
     if isinstance(item, Note):
         return Markup("<p>{}</p>").format(item.text)
     if isinstance(item, Table):
-        return table(item, link, cut=cut)
+        return table(item, link, fmt, cut=cut)
     if isinstance(item, Chart):
-        return chart(item)
+        return chart(item, fmt)
     return Markup("")  # a kind of block this version does not know
 
 
-def figures(items: Sequence[Figure], link: Linker, title: str = "") -> Markup:
-    rows = "".join(Markup("<tr><th>{}</th><td>{}</td></tr>").format(f.label, value(f.value, f.kind, link))
+def figures(items: Sequence[Figure], link: Linker, fmt: Formatter, title: str = "") -> Markup:
+    rows = "".join(Markup("<tr><th>{}</th><td>{}</td></tr>").format(f.label, value(f.value, f.kind, link, fmt))
                    for f in items)
     heading = Markup("<h3>{}</h3>").format(title) if title else Markup("")
     return heading + Markup('<table class="figures"><tbody>') + Markup(rows) + Markup("</tbody></table>")
 
 
-def value(item: Any, kind: str, link: Linker) -> Markup:
+def value(item: Any, kind: str, link: Linker, fmt: Formatter) -> Markup:
     """One value's markup: a customer key is linked, everything else shown by its kind."""
     if kind == "customer" and item is not None:
         return link(item)
-    return html_text(show(item, kind))
+    return html_text(fmt.show(item, kind))
 
 
 def html_text(item: Any) -> Markup:
@@ -80,27 +79,27 @@ def html_text(item: Any) -> Markup:
     return Markup("<bdi>{}</bdi>").format(escaped) if isinstance(item, str) and has_bidi(item) else escaped
 
 
-def table(item: Table, link: Linker, *, cut: bool = False) -> Markup:
+def table(item: Table, link: Linker, fmt: Formatter, *, cut: bool = False) -> Markup:
     out = [Markup("<h3>{}</h3>").format(item.title)] if item.title else []
     if item.note:
         out.append(Markup("<p>{}</p>").format(item.note))
     head = "".join(_header(column) for column in item.columns)
     attributes = Markup(' id="{}"').format(item.id) if item.id else Markup("")
     out.append(Markup('<div class="scroll"><table{}><thead><tr>{}</tr></thead><tbody>').format(attributes, Markup(head)))
-    cells = [_cell_maker(column, link) for column in item.columns]
+    cells = [_cell_maker(column, link, fmt) for column in item.columns]
     out.append(Markup("".join("<tr>" + "".join(make(v) for make, v in zip(cells, row)) + "</tr>" for row in item.rows)))
     out.append(Markup("</tbody>"))
     if item.footer is not None:
-        footer = [Markup("<th>{}</th>").format(show(_plain(item.footer[0]))) if item.footer else ""]
-        footer += [Markup("<td{}>{}</td>").format(_numeric(_kind(c, v)), show(_plain(v), _kind(c, v)) if v is not None else "")
+        footer = [Markup("<th>{}</th>").format(fmt.show(_plain(item.footer[0]))) if item.footer else ""]
+        footer += [Markup("<td{}>{}</td>").format(_numeric(_kind(c, v)), fmt.show(_plain(v), _kind(c, v)) if v is not None else "")
                    for c, v in zip(item.columns[1:], item.footer[1:])]
         out.append(Markup("<tfoot><tr>") + Markup("").join(footer) + Markup("</tr></tfoot>"))
     out.append(Markup("</table></div>"))
     if item.total > len(item.rows):
         unit = "customers" if any(c.kind == "customer" for c in item.columns) else "rows"
         where = "; the xlsx, csv and json outputs have them all" if cut else ""
-        out.append(Markup('<p class="note">Showing the first {:,} of {:,} {}{}.</p>').format(
-            len(item.rows), item.total, unit, where))
+        out.append(Markup('<p class="note">Showing the first {} of {} {}{}.</p>').format(
+            fmt.whole(len(item.rows)), fmt.whole(item.total), unit, where))
     return Markup("\n").join(out)
 
 
@@ -124,7 +123,7 @@ def _kind(column: Column, item: Any) -> str:
     return item.kind if isinstance(item, Cell) and item.kind else column.kind
 
 
-def _cell_maker(column: Column, link: Linker) -> Callable[[Any], str]:
+def _cell_maker(column: Column, link: Linker, fmt: Formatter) -> Callable[[Any], str]:
     """How one column's cells are written (chosen once per column: tables can be long)."""
     tones, kind = column.tones, column.kind
     numeric = kind in _NUMERIC
@@ -133,7 +132,7 @@ def _cell_maker(column: Column, link: Linker) -> Callable[[Any], str]:
         tone = None
         if isinstance(item, Cell):
             if item.kind and item.kind != kind:
-                return _cell_maker(replace(column, kind=item.kind, marks=False), link)(Cell(item.value, item.tone))
+                return _cell_maker(replace(column, kind=item.kind, marks=False), link, fmt)(Cell(item.value, item.tone))
             item, tone = item.value, item.tone
         if column.marks:
             mark = None if item is None else bool(item)
@@ -143,13 +142,13 @@ def _cell_maker(column: Column, link: Linker) -> Callable[[Any], str]:
             tone = tones.get(item)
         classes = " ".join(c for c in ("num" if numeric else "", "key" if kind == "customer" else "",
                                        f"t-{escape(tone)}" if tone else "") if c)
-        text = value(item, kind, link)
+        text = value(item, kind, link, fmt)
         return f'<td class="{classes}">{text}</td>' if classes else f"<td>{text}</td>"
 
     return make
 
 
-def chart(item: Chart) -> Markup:
+def chart(item: Chart, fmt: Formatter) -> Markup:
     """A chart as an SVG figure with its legend, caption and summary (only the title and
     the text for a kind of chart this version cannot draw)."""
     drawing: str | None = None
@@ -164,12 +163,12 @@ def chart(item: Chart) -> Markup:
         legend = Markup("").join(Markup('<span><i class="swatch t-{}"></i>{}</span>').format(entry.tone, entry.label)
                                  for entry in item.legend)
     elif isinstance(item, BarChart) and item.bars:
-        drawing = svg.bar_chart([(bar.label, bar.value, show(bar.value, item.kind) + (
-            f" ({pct(bar.share)})" if bar.share is not None else ""), bar.tone) for bar in item.bars], label=item.title)
+        drawing = svg.bar_chart([(bar.label, bar.value, fmt.show(bar.value, item.kind) + (
+            f" ({fmt.pct(bar.share)})" if bar.share is not None else ""), bar.tone) for bar in item.bars], label=item.title)
     elif isinstance(item, StackedBarChart) and item.stacks:
         kind = item.kind
         drawing = svg.stacked_bars([(stack.label, stack.parts) for stack in item.stacks], label=item.title,
-                                   number=lambda v: show(v, kind))
+                                   number=lambda v: fmt.show(v, kind))
     caption = " ".join(text for text in (item.caption, item.summary) if text)
     out = Markup("<h3>{}</h3>").format(item.title)
     if drawing is None and not caption:

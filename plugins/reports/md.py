@@ -17,7 +17,7 @@ from clientwise.host.contracts import Writer
 from clientwise.host.spec import hookimpl
 from clientwise.output.escape import show_bidi
 from clientwise.output.blocks import BarChart, Block, Cell, Chart, Column, Figures, Note, StackedBarChart, Table
-from clientwise.plugins.reports.format import MARKS, MISSING, show
+from clientwise.plugins.reports.format import MARKS, MISSING, Formatter
 from clientwise.plugins.reports.model import Report, SectionView, build
 from clientwise.runtime.result import Result
 
@@ -55,71 +55,94 @@ def _table(head: Sequence[str], rows: Iterable[Sequence[str]], right: Sequence[b
 def render(result: Result) -> str:
     """The summary as Markdown text (same result, same text)."""
     report = build(result)
-    o = report.overview
-    out = [f"# {md(report.title)}", "",
-           f"As of **{o['as_of']}** · ruleset **{md(o['ruleset'])}** {md(o['version'])} · hash `{o['hash']}`", ""]
-    figures = [(f.label, show(f.value, f.kind)) for f in report.cards]
-    out += _table(["Figure", "Value"], ([md(name), md(value)] for name, value in figures if value != MISSING),
-                  (False, True))
-    if o["plugin_errors"]:
-        out += ["## Plugin errors", "", *(f"- {md(e)}" for e in o["plugin_errors"]), ""]
-    if report.warnings:
-        out += ["## Warnings", "", *(f"- {md(w)}" for w in report.warnings), ""]
+    o, fmt, tr, settings = report.overview, report.fmt, report.tr, report.settings
+    out = [f"# {md(report.title)}", ""]
+    facts = [(tr("Client"), settings.client), (tr("As of"), fmt.date(result.as_of)),
+             (tr("Prepared by"), settings.prepared_by), (tr("Confidentiality"), settings.confidentiality)]
+    out += [" · ".join(f"{md(label)}: **{md(value)}**" for label, value in facts if value), ""]
+    out += _executive(report)
     for view in report.sections:
-        out += _section(view)
+        out += _section(view, fmt)
     out += _actions(report)
-    out += ["## Produced by", "", *(f"- {md(line)}" for line in o["provenance"]), ""]
+    out += _owners(report)
+    out += [f"## {md(tr('Appendix: how this report was produced'))}", "",
+            f"{md(tr('Ruleset'))} **{md(o['ruleset'])}** {md(o['version'])} · {md(tr('Hash'))} `{o['hash']}` · "
+            f"{md(tr('Files'))}: {md(', '.join(o['files']))} · {md(tr('Engine'))}: {md(o['engine'])}", ""]
+    out += [f"**{md(tr('Produced by'))}**", "", *(f"- {md(line)}" for line in o["provenance"]), ""]
+    if report.warnings:
+        out += [f"**{md(tr('Warnings from the run'))}**", "", *(f"- {md(w)}" for w in report.warnings), ""]
     return "\n".join(out).rstrip("\n") + "\n"
 
 
-def _section(view: SectionView) -> list[str]:
+def _executive(report: Report) -> list[str]:
+    fmt, tr = report.fmt, report.tr
+    out = [f"## {md(tr('Executive summary'))}", ""]
+    figures = [(f.label, fmt.show(f.value, f.kind)) for f in report.cards]
+    out += _table([md(tr("Figure")), md(tr("Value"))],
+                  ([md(name), md(value)] for name, value in figures if value != MISSING), (False, True))
+    if report.executive.findings:
+        out += [f"**{md(tr('What stands out'))}**", "", *(f"- {md(line)}" for line in report.executive.findings), ""]
+    if report.executive.top_actions:
+        out += [f"**{md(tr('The most urgent actions'))}**", ""]
+        for index, a in enumerate(report.executive.top_actions, start=1):
+            stake = (f" ({md(report.stake_label)} {md(fmt.money(a['stake']))})"
+                     if report.stake_label and a["stake"] is not None else "")
+            name = f" {md(a['customer_name'])}" if a["customer_name"] else ""
+            out.append(f"{index}. **{md(a['action'])}**: {md(a['customer'])}{name}{stake}. {md(a['because'])}")
+        out.append("")
+    if report.overview["plugin_errors"]:
+        out += [f"**{md(tr('Plugin errors'))}**", "", *(f"- {md(e)}" for e in report.overview["plugin_errors"]), ""]
+    return out
+
+
+def _section(view: SectionView, fmt: Formatter) -> list[str]:
     out = [f"## {md(view.title)}", ""]
     if view.error is not None:
         return out + [f"Plugin error: {md(view.error)}", ""]
     for index, block in enumerate(view.blocks):
         if not block.detail:
-            out += _block(block, cut=index in view.cut)
+            out += _block(block, fmt, cut=index in view.cut)
     return out
 
 
-def _block(block: Block, *, cut: bool) -> list[str]:
+def _block(block: Block, fmt: Formatter, *, cut: bool) -> list[str]:
     if isinstance(block, Figures):
         head = [f"**{md(block.title)}**", ""] if block.title else []
-        return head + _table(["Figure", "Value"], ([md(f.label), md(show(f.value, f.kind))] for f in block.figures))
+        return head + _table(["", ""], ([md(f.label), md(fmt.show(f.value, f.kind))] for f in block.figures))
     if isinstance(block, Note):
         return [md(block.text), ""]
     if isinstance(block, Table):
-        return _data_table(block, cut=cut)
+        return _data_table(block, fmt, cut=cut)
     if isinstance(block, Chart):
-        return _chart(block)
+        return _chart(block, fmt)
     return []
 
 
-def _data_table(table: Table, *, cut: bool) -> list[str]:
+def _data_table(table: Table, fmt: Formatter, *, cut: bool) -> list[str]:
     """A table without its detail columns (cut at the report's row limit, saying so)."""
     shown = [i for i, column in enumerate(table.columns) if not column.detail]
     unit = "customers" if any(c.kind == "customer" for c in table.columns) else "rows"
-    more = f" (the first {len(table.rows):,} of {table.total:,} {unit})" if table.total > len(table.rows) else ""
+    more = f" (the first {fmt.whole(len(table.rows))} of {fmt.whole(table.total)} {unit})" if table.total > len(table.rows) else ""
     out = [f"**{md(table.title)}**{more}", ""] if table.title or more else []
     if table.note:
         out += [md(table.note), ""]
     columns = [table.columns[i] for i in shown]
-    rows = [[_cell(row[i], table.columns[i]) for i in shown] for row in table.rows]
+    rows = [[_cell(row[i], table.columns[i], fmt) for i in shown] for row in table.rows]
     if table.footer is not None:
-        rows.append([_cell(table.footer[i], table.columns[i]) if table.footer[i] is not None else "" for i in shown])
+        rows.append([_cell(table.footer[i], table.columns[i], fmt) if table.footer[i] is not None else "" for i in shown])
     return out + _table([md(c.label) for c in columns], rows, [c.kind in _NUMERIC for c in columns])
 
 
-def _cell(value: Any, column: Column) -> str:
+def _cell(value: Any, column: Column, fmt: Formatter) -> str:
     kind, marks = column.kind, column.marks
     if isinstance(value, Cell):
         value, kind, marks = value.value, value.kind or kind, marks and not value.kind
     if marks:
         return MARKS[None if value is None else bool(value)]
-    return md(show(value, kind))
+    return md(fmt.show(value, kind))
 
 
-def _chart(chart: Chart) -> list[str]:
+def _chart(chart: Chart, fmt: Formatter) -> list[str]:
     """A chart's summary, and for bars their values as a table."""
     out = [f"**{md(chart.title)}**", ""]
     if chart.summary:
@@ -127,32 +150,60 @@ def _chart(chart: Chart) -> list[str]:
     if isinstance(chart, BarChart):
         shares = any(bar.share is not None for bar in chart.bars)
         out += _table(["", "Value", *(["Share"] if shares else [])],
-                      ([md(b.label), md(show(b.value, chart.kind)), *([md(show(b.share, "percent"))] if shares else [])]
+                      ([md(b.label), md(fmt.show(b.value, chart.kind)), *([md(fmt.show(b.share, "percent"))] if shares else [])]
                        for b in chart.bars), (False, True, True))
     elif isinstance(chart, StackedBarChart):
         parts = list(dict.fromkeys(name for stack in chart.stacks for name, _ in stack.parts))
         values = [dict(stack.parts) for stack in chart.stacks]
         out += _table(["", *(md(p) for p in parts)],
-                      ([md(stack.label), *(md(show(v.get(p), chart.kind)) for p in parts)]
+                      ([md(stack.label), *(md(fmt.show(v.get(p), chart.kind)) for p in parts)]
                        for stack, v in zip(chart.stacks, values)), (False, *([True] * len(parts))))
     return out
 
 
 def _actions(report: Report) -> list[str]:
-    out = ["## Recommended actions", ""]
+    tr = report.tr
+    out = [f"## {md(tr('Recommended actions'))}", ""]
     if not report.actions:
-        return out + ["None.", ""]
+        return out + [md(tr("None.")), ""]
     if "actions" in report.truncated:
         shown, total = report.truncated["actions"]
-        out += [f"The {shown:,} most urgent of {total:,} actions; the xlsx, csv and json outputs have them all.", ""]
-    named, groups = report.named, report.groups
+        out += [md(tr("The {shown} most urgent of {total} actions are listed; the xlsx, csv and json outputs have "
+                      "them all.", shown=report.fmt.whole(shown), total=report.fmt.whole(total))), ""]
+    if report.stake_label:
+        out += [md(tr("Within each priority, actions are ranked by what is at stake: the customer's {measure}, "
+                      "largest first.", measure=report.stake_label)), ""]
     for priority, items in report.priorities():
-        out += [f"### Priority {priority if priority is not None else 'unset'} ({len(items)})", ""]
-        head = ["Customer", *(["Name"] if named else []), *(md(g.label) for g in groups), "Action", "Because"]
-        rows = ([md(a["customer"]), *([md(a["customer_name"])] if named else []),
-                 *(md(a["groups"][g.name]) for g in groups), md(a["action"]), md(a["because"])] for a in items)
-        out += _table(head, rows)
+        label = tr("Priority {priority}", priority=priority if priority is not None else tr("unset"))
+        out += [f"### {md(label)} ({len(items)})", ""]
+        out += _action_table(report, items, owners=False)
     return out
+
+
+def _owners(report: Report) -> list[str]:
+    """Each owner's actions under their name, so each can be handed their own list."""
+    owners = report.owners()
+    if not owners:
+        return []
+    tr = report.tr
+    out = [f"## {md(tr('Actions by owner'))}", ""]
+    for owner, items in owners:
+        out += [f"### {md(owner if owner is not None else tr('No owner'))} ({len(items)})", ""]
+        out += _action_table(report, items, owners=True)
+    return out
+
+
+def _action_table(report: Report, items: Sequence[dict[str, Any]], *, owners: bool) -> list[str]:
+    tr, fmt, named, groups, stake = report.tr, report.fmt, report.named, report.groups, report.stake_label
+    head = [md(tr("Customer")), *([md(tr("Name"))] if named else []), *(md(g.label) for g in groups),
+            *([md(stake)] if stake else []), *([md(tr("Priority"))] if owners else []), md(tr("Action")),
+            md(tr("Because"))]
+    rows = ([md(a["customer"]), *([md(a["customer_name"])] if named else []),
+             *(md(report.label(g, a["groups"][g.name]) if a["groups"][g.name] is not None else None) for g in groups),
+             *([md(fmt.money(a["stake"]))] if stake else []), *([md(a["priority"])] if owners else []),
+             md(a["action"]), md(a["because"])] for a in items)
+    right = [False, *([False] if named else []), *([False] * len(groups)), *([True] if stake else [])]
+    return _table(head, rows, right)
 
 
 class MarkdownWriter(Writer):

@@ -22,7 +22,13 @@ import polars as pl
 
 from clientwise.compiler.plan import OutputColumn
 from clientwise.output.blocks import Block, Chart, Column, Figure, Figures, SectionReport, Table
+from clientwise.output.locale import locale_style
+from clientwise.output.messages import Messages, messages
 from clientwise.plugins.io.values import finite, plain
+from clientwise.plugins.reports.executive import Executive, by_owner, customer_field, summarize, value_label
+from clientwise.plugins.reports import labels, translate
+from clientwise.plugins.reports.format import Formatter
+from clientwise.ruleset.report import ReportSettings
 from clientwise.runtime.result import Result
 
 #: Longest list of customers or actions a report for people shows (a table of customers,
@@ -38,7 +44,7 @@ TRACE_STATUSES = ("fired", "unknown")
 #: status and the values it read: the full explanation trace.
 FULL_TRACE_LIMIT = 1000
 #: Anchors of the report's own parts; a section with one of these names gets another.
-RESERVED_ANCHORS = frozenset({"overview", "actions", "customers"})
+RESERVED_ANCHORS = frozenset({"overview", "summary", "actions", "owners", "customers", "appendix"})
 
 
 @dataclass
@@ -73,6 +79,24 @@ class Report:
     named: bool = False
     #: "actions" and "customers" -> (rows shown, rows in all) when cut at the row limit.
     truncated: dict[str, tuple[int, int]] = field(default_factory=dict)
+    #: The ruleset's ``[report]``: client, prepared by, confidentiality, locale, currency.
+    settings: ReportSettings = field(default_factory=ReportSettings)
+    #: Values in the report's locale, and its own sentences in its language.
+    fmt: Formatter = field(default_factory=Formatter)
+    tr: Messages = field(default_factory=Messages)
+    executive: Executive = field(default_factory=Executive)
+    #: The label of the field actions are ranked by within a priority ("" when none).
+    stake_label: str = ""
+    #: The result's output columns with labels in the report's language.
+    columns: list[OutputColumn] = field(default_factory=list)
+
+    def owners(self) -> list[tuple[str | None, list[dict[str, Any]]]]:
+        """Each owner's (account manager's) actions, in report order; empty without an owner field."""
+        return by_owner(self.actions) if any(a.get("owner") not in (None, "") for a in self.actions) else []
+
+    def label(self, column: OutputColumn, value: Any) -> str:
+        """A group column's value as people read it (``strategic`` -> ``Strategic``)."""
+        return value_label(column, value)
 
     def priorities(self) -> Iterator[tuple[int | None, list[dict[str, Any]]]]:
         """Actions grouped by priority, most urgent (lowest number) first."""
@@ -104,33 +128,44 @@ def build(result: Result, *, details: bool = False, row_limit: int | None = None
     customers = finite(result.customers)
     keys = [str(k) for k in customers.get_column(key).to_list()]
     named = result.name != key and result.name in customers.columns
-    groups = [c for c in result.columns if c.group and c.name in customers.columns]
-    people = _Customers(customers, keys, result.name if named else None, groups)
     reports = result.section_reports()
+    settings = result.presentation
+    tr = messages(settings.locale)
+    words = labels.words(reports, tr)
+    columns = [labels.translated(c, words) for c in result.columns]
+    groups = [c for c in columns if c.group and c.name in customers.columns]
+    people = _Customers(customers, keys, result.name if named else None, groups)
     cards: dict[str, Figure] = {}
     ids = _Ids()
-    sections = [_section(report, people, limit, cards, ids) for report in reports]
+    named_values = {c.name: c for c in columns if c.labels}
+    sections = [_section(report, people, limit, cards, ids, named_values) for report in reports]
     overview = _overview(result)
     overview["plugin_errors"] += [r.error for r in reports if r.error and not _summary_error(result, r.section)]
+    fmt = Formatter(locale_style(settings.locale, settings.currency))
     report = Report(
-        title=f"Customer portfolio: {result.ruleset.name} {result.ruleset.version}",
+        title=settings.title or tr("Customer portfolio review"),
+        settings=settings, fmt=fmt, tr=tr, columns=columns,
         overview=overview,
-        cards=[Figure("Customers", result.customers.height, "integer", "customers"), *cards.values(),
-               Figure("Recommended actions", result.actions.height, "integer", "actions")],
+        cards=[Figure(tr("Customers"), result.customers.height, "integer", "customers"), *cards.values(),
+               Figure(tr("Recommended actions"), result.actions.height, "integer", "actions")],
         warnings=list(result.warnings),
         sections=sections,
         groups=groups,
         named=named,
     )
-    actions = finite(result.actions).with_row_index("_order").sort(
-        [pl.col("priority").is_null(), "priority", "_order"]).drop("_order")
+    stakes = customer_field(result, result.presentation.stake)
+    owners = customer_field(result, result.presentation.owner)
+    report.stake_label = words(_label_of(result, result.presentation.stake)) if stakes else ""
+    actions = _ranked(finite(result.actions), key, stakes)
     lookups = [(g.name, people.values(g.name)) for g in groups]
     report.actions = [
         {"customer": str(row[key]), "customer_name": row.get(result.name) if named else None,
          "groups": {name: values.get(str(row[key])) for name, values in lookups}, "rule": row["rule"],
-         "action": row["action"], "priority": row["priority"], "because": row["because"]}
+         "action": row["action"], "priority": row["priority"], "because": row["because"],
+         "stake": stakes.get(str(row[key])), "owner": owners.get(str(row[key]))}
         for row in plain(actions.head(limit).to_dicts())
     ]
+    report.executive = summarize(result, columns, report.actions, fmt, tr, words)
     if actions.height > limit:
         report.truncated["actions"] = (limit, actions.height)
     if details:
@@ -140,6 +175,26 @@ def build(result: Result, *, details: bool = False, row_limit: int | None = None
             report.truncated["customers"] = (len(report.customers), len(keys))
         report.anchors = {c["key"]: f"c{index + 1}" for index, c in enumerate(report.customers)}
     return report
+
+
+def _ranked(actions: pl.DataFrame, key: str, stakes: dict[str, Any]) -> pl.DataFrame:
+    """Actions by priority, within a priority by what is at stake (largest first, unknown
+    last), then in the run's order (by customer key)."""
+    ordered = actions.with_row_index("_order")
+    if stakes:
+        keys = ordered.get_column(key).cast(pl.String).to_list()
+        values = [stakes.get(k) for k in keys]
+        numbers = [float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else None for v in values]
+        ordered = ordered.with_columns(pl.Series("_stake", numbers, dtype=pl.Float64))
+        by = [pl.col("priority").is_null(), "priority", pl.col("_stake").is_null(), pl.col("_stake"), "_order"]
+        return ordered.sort(by, descending=[False, False, False, True, False]).drop("_order", "_stake")
+    return ordered.sort([pl.col("priority").is_null(), "priority", "_order"]).drop("_order")
+
+
+def _label_of(result: Result, name: str) -> str:
+    """A customer field's label: its output column's, else its name in words."""
+    declared = {c.name: c.label for c in result.columns}
+    return declared.get(name, name.replace("_", " ").capitalize())
 
 
 class _Customers:
@@ -179,9 +234,14 @@ class _Ids:
         return chosen
 
 
-def _section(report: SectionReport, people: _Customers, limit: int, cards: dict[str, Figure], ids: _Ids) -> SectionView:
-    view = SectionView(report.section, report.title, ids.claim(report.section), error=report.error)
+def _section(report: SectionReport, people: _Customers, limit: int, cards: dict[str, Figure], ids: _Ids,
+             named_values: dict[str, OutputColumn]) -> SectionView:
+    tr = report.messages
+    title = tr(report.title) if tr is not None else report.title
+    view = SectionView(report.section, title, ids.claim(report.section), error=report.error)
     for block in report.blocks:
+        if tr is not None:
+            block = translate.block(block, tr)
         if isinstance(block, Figures) and block.headline:
             for figure in block.figures:  # a later section's figure of the same name replaces an earlier one
                 cards[figure.name or figure.label] = figure
@@ -190,7 +250,7 @@ def _section(report: SectionReport, people: _Customers, limit: int, cards: dict[
             if len(block.rows) > limit:
                 view.cut.add(len(view.blocks))
                 block = dataclasses.replace(block, rows=block.rows[:limit], total_rows=block.total)
-            block = _with_customers(block, people)
+            block = labels.labelled(_with_customers(block, people), named_values)
         if isinstance(block, (Table, Chart)) and block.id:
             block = dataclasses.replace(block, id=ids.claim(block.id))
         view.blocks.append(block)
@@ -240,6 +300,7 @@ def _overview(result: Result) -> dict[str, Any]:
         "files": list(result.ruleset.files),
         "description": result.ruleset.description,
         "as_of": result.as_of.isoformat(),
+        "as_of_date": result.as_of,
         "engine": result.engine,
         "provenance": provenance_lines(result),
         "plugin_errors": [fault.render() for fault in result.faults],

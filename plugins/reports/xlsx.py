@@ -27,12 +27,12 @@ from clientwise.host.contracts import Writer
 from clientwise.host.spec import hookimpl
 from clientwise.output.write import is_terminal
 from clientwise.plugins.io.values import column_kinds, finite
-from clientwise.plugins.reports import xlsx_blocks
+from clientwise.plugins.reports import xlsx_actions, xlsx_blocks
 from clientwise.plugins.reports.model import Report, build
 from clientwise.plugins.reports.printing import Paper, find_paper
-from clientwise.plugins.reports.xlsx_print import action_widths, frame_widths, set_up_pages
+from clientwise.plugins.reports.xlsx_print import frame_widths, set_up_pages
 from clientwise.plugins.reports.xlsx_rows import FastRows
-from clientwise.plugins.reports.xlsx_sheet import FILLS, FORMATS, Sheet, cell_value
+from clientwise.plugins.reports.xlsx_sheet import FILLS, Sheet, cell_value
 from clientwise.runtime.result import Result
 
 #: Rows a worksheet holds besides its header.
@@ -60,39 +60,40 @@ def build_workbook(result: Result, paper: Paper | None = None) -> tuple[Workbook
     book.properties.modified = stamp
     book.properties.title = report.title
     _summary(book, report)
-    fast = {"Customers": _customers(book, result), "Actions": _actions(book, report, result)}
-    xlsx_blocks.detail_sheets(book, report.sections, set(SHEETS))
+    fast = {"Customers": _customers(book, result, report),
+            "Actions": xlsx_actions.action_sheet(book, "Actions", report, report.actions)}
+    taken = set(SHEETS)
+    xlsx_blocks.detail_sheets(book, report.sections, taken, report.fmt)
+    fast.update(xlsx_actions.owner_sheets(book, report, taken))
     _ruleset(book, report, result)
     set_up_pages(book, report.title, paper)
     return book, fast
 
 
 def _summary(book: Workbook, report: Report) -> None:
-    sheet = Sheet(book, "Summary", (34, 22, 16, 16, 16, 16, 8))
-    sheet.append([sheet.cell(report.title, bold=True)])
-    sheet.append([])
-    sheet.header(["Figure", "Value"])
-    for card in report.cards:
-        if card.value is not None:
-            sheet.append([card.label, sheet.cell(card.value, xlsx_blocks.FIGURE_FORMATS.get(card.kind))])
+    sheet = Sheet(book, "Summary", (34, 22, 16, 16, 16, 16, 8), formats=report.fmt.style.xlsx_formats())
+    xlsx_actions.executive_rows(sheet, report)
+    sheet.header([report.tr("Figure"), report.tr("Value")])
     xlsx_blocks.figure_rows(sheet, report.sections)
     for view in report.sections:
-        xlsx_blocks.summary_blocks(sheet, view)
+        xlsx_blocks.summary_blocks(sheet, view, report.fmt)
     if report.warnings:
         sheet.append([])
-        sheet.header(["Warnings"])
+        sheet.header([report.tr("Warnings from the run")])
         for warning in report.warnings:
             sheet.append([warning])
 
 
-def _customers(book: Workbook, result: Result) -> FastRows:
+def _customers(book: Workbook, result: Result, report: Report) -> FastRows:
     frame = finite(result.customers)
     kinds = column_kinds(result)
     tones = {column.name: dict(column.tones) for column in result.columns if column.tones}
-    widths = frame_widths(frame, kinds)
-    sheet = Sheet(book, "Customers", list(widths.values()), frozen=True)
-    sheet.header(frame.columns)
-    formats = [FORMATS.get(kinds.get(name, "text")) for name in frame.columns]
+    labels = {column.name: column.label for column in report.columns}
+    labels.update({result.key: report.tr("Customer"), result.name: report.tr("Name"), "actions": report.tr("Actions")})
+    widths = frame_widths(frame, kinds, headers=labels)
+    sheet = Sheet(book, "Customers", list(widths.values()), frozen=True, formats=report.fmt.style.xlsx_formats())
+    sheet.header([labels.get(name, name) for name in frame.columns], ids=frame.columns)
+    formats = [sheet.formats.get(kinds.get(name, "text")) for name in frame.columns]
     coloured = [tones.get(name) for name in frame.columns]
     rows = FastRows(sheet.sheet)
     for row in frame.iter_rows():
@@ -111,27 +112,8 @@ def _fill(tones: dict[Any, str] | None, value: Any) -> str | None:
     return FILLS.get(tone) if tone else None
 
 
-def _actions(book: Workbook, report: Report, result: Result) -> FastRows:
-    named, groups = report.named, report.groups
-    columns = [result.key, *([result.name] if named else []), *(g.name for g in groups),
-               "rule", "action", "priority", "because"]
-    sheet = Sheet(book, "Actions", action_widths(result, columns), frozen=True)
-    sheet.header(columns)
-    tones = [dict(g.tones) for g in groups]
-    ordered = sorted(report.actions, key=lambda a: (a["priority"] is None, a["priority"] or 0, a["customer"], a["rule"]))
-    rows = FastRows(sheet.sheet)
-    for action in ordered:
-        values = [action["groups"][g.name] for g in groups]
-        rows.append([(cell_value(action["customer"]), None, None),
-                     *([(cell_value(action["customer_name"]), None, None)] if named else []),
-                     *((cell_value(v), None, _fill(t, v)) for v, t in zip(values, tones)),
-                     *((cell_value(action[f]), None, None) for f in ("rule", "action", "priority", "because"))])
-    sheet.table(len(columns), len(ordered))
-    return rows
-
-
 def _ruleset(book: Workbook, report: Report, result: Result) -> None:
-    sheet = Sheet(book, "Ruleset", (16, 80))
+    sheet = Sheet(book, "Ruleset", (16, 80), formats=report.fmt.style.xlsx_formats())
     sheet.header(["Field", "Value"])
     o = report.overview
     for label, value in (("name", o["ruleset"]), ("version", o["version"]), ("hash", o["hash"]),
@@ -139,7 +121,7 @@ def _ruleset(book: Workbook, report: Report, result: Result) -> None:
                          ("engine", o["engine"]), ("schema", result.header()["schema"]),
                          *(("produced by", line) for line in o["provenance"]),
                          *(("plugin error", line) for line in o["plugin_errors"])):
-        sheet.append([label, sheet.cell(value, FORMATS["date"] if label == "as_of" else None)])
+        sheet.append([label, sheet.cell(value, sheet.formats["date"] if label == "as_of" else None)])
 
 
 _MODIFIED = re.compile(rb"<dcterms:modified[^>]*>[^<]*</dcterms:modified>")

@@ -17,13 +17,11 @@ from typing import Any
 from openpyxl import Workbook
 
 from clientwise.output.blocks import BarChart, Block, Cell, Chart, Column, Figures, Note, Range, StackedBarChart, Table
-from clientwise.plugins.reports.format import span
+from clientwise.plugins.reports.format import Formatter
 from clientwise.plugins.reports.model import SectionView
 from clientwise.plugins.reports.xlsx_print import values_width
-from clientwise.plugins.reports.xlsx_sheet import FILLS, FORMATS, Sheet
+from clientwise.plugins.reports.xlsx_sheet import FILLS, Sheet
 
-#: Number formats of the Summary sheet's figures (counts with grouped digits).
-FIGURE_FORMATS = {**FORMATS, "integer": "#,##0"}
 _MARKS = {True: ("yes", "good"), False: ("no", "bad"), None: ("n/a", "neutral")}
 #: Width of a yes / no / n/a column (its question is in the wrapped header).
 _MARK_WIDTH = 6
@@ -36,10 +34,10 @@ def figure_rows(sheet: Sheet, views: Iterable[SectionView]) -> None:
             if isinstance(block, Figures) and not block.detail:
                 for figure in block.figures:
                     sheet.append([f"{view.title}: {figure.label}",
-                                  sheet.cell(figure.value, FIGURE_FORMATS.get(figure.kind))])
+                                  sheet.cell(figure.value, sheet.formats.get(figure.kind))])
 
 
-def summary_blocks(sheet: Sheet, view: SectionView) -> None:
+def summary_blocks(sheet: Sheet, view: SectionView, fmt: Formatter) -> None:
     """A section's tables, notes and charts on the Summary sheet (not its detail blocks)."""
     for block in view.blocks:
         if block.detail or isinstance(block, Figures):
@@ -48,25 +46,25 @@ def summary_blocks(sheet: Sheet, view: SectionView) -> None:
         if isinstance(block, Note):
             sheet.append([f"{view.title}: {block.text}"])
         elif isinstance(block, Table):
-            _table(sheet, block, f"{view.title}: {block.title}" if block.title else view.title)
+            _table(sheet, block, f"{view.title}: {block.title}" if block.title else view.title, fmt)
         elif isinstance(block, Chart):
             _chart(sheet, block, f"{view.title}: {block.title}")
 
 
-def detail_sheets(book: Workbook, views: Iterable[SectionView], taken: set[str]) -> None:
+def detail_sheets(book: Workbook, views: Iterable[SectionView], taken: set[str], fmt: Formatter) -> None:
     """A sheet for each detail table that names one (the checklist's answers)."""
     for view in views:
         for block in view.blocks:
             if isinstance(block, Table) and block.detail and block.sheet:
-                title = _sheet_title(block.sheet, taken)
+                title = sheet_title(block.sheet, taken)
                 widths = [_MARK_WIDTH if c.marks else values_width(c.label, (_plain(row[i]) for row in block.rows))
                           for i, c in enumerate(block.columns)]
-                sheet = Sheet(book, title, widths, frozen=True)
+                sheet = Sheet(book, title, widths, frozen=True, formats=fmt.style.xlsx_formats())
                 sheet.header(c.label for c in block.columns)
                 for row in block.rows:
-                    sheet.append(_cells(sheet, block.columns, row))
+                    sheet.append(_cells(sheet, block.columns, row, fmt=fmt))
                 if block.footer is not None:
-                    sheet.append(_cells(sheet, block.columns, block.footer, bold=True))
+                    sheet.append(_cells(sheet, block.columns, block.footer, bold=True, fmt=fmt))
                 sheet.table(len(block.columns), len(block.rows))
 
 
@@ -74,20 +72,21 @@ def _plain(item: Any) -> Any:
     return item.value if isinstance(item, Cell) else item
 
 
-def _table(sheet: Sheet, table: Table, title: str) -> None:
+def _table(sheet: Sheet, table: Table, title: str, fmt: Formatter) -> None:
     sheet.append([sheet.cell(title, bold=True)])
     if table.note:
         sheet.append([table.note])
     sheet.header(c.label for c in table.columns)
     for row in table.rows:
-        sheet.append(_cells(sheet, table.columns, row))
+        sheet.append(_cells(sheet, table.columns, row, fmt=fmt))
     if table.footer is not None:
-        sheet.append(_cells(sheet, table.columns, table.footer, bold=True))
+        sheet.append(_cells(sheet, table.columns, table.footer, bold=True, fmt=fmt))
     if table.total > len(table.rows):
-        sheet.append([f"The first {len(table.rows):,} of {table.total:,} rows."])
+        sheet.append([f"The first {fmt.whole(len(table.rows))} of {fmt.whole(table.total)} rows."])
 
 
-def _cells(sheet: Sheet, columns: Iterable[Column], row: Iterable[Any], bold: bool = False) -> list[Any]:
+def _cells(sheet: Sheet, columns: Iterable[Column], row: Iterable[Any], bold: bool = False, *,
+           fmt: Formatter) -> list[Any]:
     """One row's cells: numbers with their kind's format, yes/no as text, tones as fills."""
     cells = []
     for column, item in zip(columns, row):
@@ -98,12 +97,12 @@ def _cells(sheet: Sheet, columns: Iterable[Column], row: Iterable[Any], bold: bo
             item, default = _MARKS[None if item is None else bool(item)]
             tone = tone or default
         elif isinstance(item, bool):
-            item = "yes" if item else "no"
+            item = fmt.style.yes if item else fmt.style.no
         elif isinstance(item, Range):
-            item = span(item, kind)
+            item = fmt.span(item, kind)
         if tone is None and column.tones and isinstance(item, (str, int, float, bool)):
             tone = column.tones.get(item)
-        cells.append(sheet.cell(item, FORMATS.get(kind), FILLS.get(tone) if tone else None, bold))
+        cells.append(sheet.cell(item, sheet.formats.get(kind), FILLS.get(tone) if tone else None, bold))
     return cells
 
 
@@ -115,17 +114,17 @@ def _chart(sheet: Sheet, chart: Block, title: str) -> None:
     if isinstance(chart, BarChart):
         for bar in chart.bars:
             fill = FILLS.get(bar.tone) if bar.tone else None
-            sheet.append([sheet.cell(bar.label, fill=fill), sheet.cell(bar.value, FIGURE_FORMATS.get(chart.kind)),
-                          sheet.cell(bar.share, FORMATS["percent"])])
+            sheet.append([sheet.cell(bar.label, fill=fill), sheet.cell(bar.value, sheet.formats.get(chart.kind)),
+                          sheet.cell(bar.share, sheet.formats["percent"])])
     elif isinstance(chart, StackedBarChart):
         parts = list(dict.fromkeys(name for stack in chart.stacks for name, _ in stack.parts))
         sheet.header(["", *parts])
         for stack in chart.stacks:
             values = dict(stack.parts)
-            sheet.append([stack.label, *(sheet.cell(values.get(p), FIGURE_FORMATS.get(chart.kind)) for p in parts)])
+            sheet.append([stack.label, *(sheet.cell(values.get(p), sheet.formats.get(chart.kind)) for p in parts)])
 
 
-def _sheet_title(wanted: str, taken: set[str]) -> str:
+def sheet_title(wanted: str, taken: set[str]) -> str:
     """A sheet name Excel accepts (31 characters, none of []:*?/\\), not yet in the workbook."""
     base = re.sub(r"[\[\]:*?/\\]", " ", wanted).strip()[:31] or "Sheet"
     title, n = base, 1

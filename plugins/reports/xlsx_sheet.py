@@ -8,13 +8,14 @@ with Excel's quote prefix, never as a formula. Colours are the reports' tones
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from copy import copy
 from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
+from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.properties import PageSetupProperties
@@ -22,8 +23,9 @@ from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from clientwise.output.escape import FORMULA_PREFIXES
 
-#: Number formats by kind of value.
-FORMATS = {"money": "#,##0", "percent": "0.0%", "number": "#,##0.00", "integer": "0", "date": "yyyy-mm-dd"}
+#: Number formats by kind of value, when the report's locale gives none
+#: (:meth:`clientwise.output.locale.LocaleStyle.xlsx_formats` does).
+FORMATS = {"money": "#,##0", "percent": "0.0%", "number": "#,##0.00", "integer": "#,##0", "date": "yyyy-mm-dd"}
 #: Cell fills by tone (the same colours as the HTML report's table cells).
 FILLS = {"good": "C6F6D5", "warn": "FEFCBF", "bad": "FED7D7", "neutral": "EDF2F7",
          "strong": "BEE3F8", "medium": "E3F8FF", "light": "F0F4F8"}
@@ -34,8 +36,11 @@ _HEADER_FILL = PatternFill("solid", fgColor="D9E2EC")
 class Sheet:
     """A write-only sheet with helpers for typed, styled, formula-safe cells."""
 
-    def __init__(self, book: Workbook, title: str, widths: Sequence[float] = (), frozen: bool = False):
+    def __init__(self, book: Workbook, title: str, widths: Sequence[float] = (), frozen: bool = False,
+                 formats: Mapping[str, str] | None = None):
         self.sheet: WriteOnlyWorksheet = book.create_sheet(title)
+        #: Number formats by kind of value (the report's locale: currency symbol, date order).
+        self.formats: Mapping[str, str] = FORMATS if formats is None else formats
         self._styles: dict[tuple[Any, ...], Any] = {}
         # printed one page wide (set before the first row: it is written at the sheet's top)
         self.sheet.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
@@ -73,10 +78,14 @@ class Sheet:
             cell.data_type = "s"  # text, even when it looks like a formula
         return cell
 
-    def header(self, names: Iterable[str]) -> None:
+    def header(self, names: Iterable[str], ids: Sequence[str] | None = None) -> None:
+        """A bold header row; ``ids`` (the columns' names in the csv and json outputs)
+        become each header cell's comment, shown when the mouse is over it."""
         row = []
-        for name in names:
+        for index, name in enumerate(names):
             cell = WriteOnlyCell(self.sheet, value=name)
+            if ids is not None and ids[index] != name:
+                cell.comment = Comment(ids[index], "clientwise", width=200, height=24)
             if name.startswith(FORMULA_PREFIXES):
                 cell.data_type, cell.quotePrefix = "s", True
             cell.font, cell.fill = _BOLD, _HEADER_FILL

@@ -17,7 +17,10 @@ from typing import Any, Literal
 import polars as pl
 from pydantic import Field, field_validator, model_validator
 
+from clientwise.plugins.sections import CATALOGUES
 from clientwise.sdk import (
+    Bar,
+    BarChart,
     Block,
     Cell,
     Column,
@@ -135,6 +138,7 @@ class ChecklistHandler(SectionHandler[ChecklistConfig]):
     name = "checklist"
     model = ChecklistConfig
     title = "Customer-focus checklist"
+    messages = CATALOGUES
 
     def scorecard(self, config: ChecklistConfig, context: CompileContext) -> Scorecard:
         """The checklist as a :class:`~clientwise.sdk.scorecard.Scorecard` (one criterion per question)."""
@@ -223,16 +227,23 @@ class ChecklistHandler(SectionHandler[ChecklistConfig]):
                      Figure("Questions", f.get("questions"), "integer", "questions"),
                      Figure("Customers scored", f.get("scored"), "integer", "scored"),
                      Figure("Mean score (0-100)", f.get("mean_pct"), "number", "mean_pct")]),
-            Note(f"{f.get('assessed', 0):,} customers assessed against {f.get('questions', 0):,} questions."),
+            Note(context.messages("{assessed} customers assessed against {questions} questions.",
+                                  assessed=context.style.integer(f.get("assessed") or 0),
+                                  questions=context.style.integer(f.get("questions") or 0))),
         ]
         questions = summary.tables.get("questions")
         if questions is not None and questions.height:
             blocks.append(Table("Answers per question", [
-                Column("question", "Question"), Column("text", "Text"), Column("weight", "Weight", "number", detail=True),
+                Column("question", "Id", detail=True), Column("text", "Question"), Column("weight", "Weight", "number", detail=True),
                 Column("yes", "Yes", "integer"), Column("no", "No", "integer"),
                 Column("not_applicable", "n/a", "integer"), Column("yes_share", "% yes", "percent"),
             ], questions.select("question", "text", "weight", "yes", "no", "not_applicable", "yes_share").rows(),
                 id="question-table"))
+            blocks.append(BarChart(
+                title="% yes per question", id="checklist-yes-chart", kind="percent", detail=True,
+                summary="Share of the assessed customers answering yes, per question (not applicable left out).",
+                bars=[Bar(text, share if share is not None else 0.0, tone="good" if (share or 0) >= 0.5 else "bad")
+                      for text, share in questions.select("text", "yes_share").iter_rows()]))
             blocks.append(_heatmap(questions, context))
         if "bands" in summary.tables:
             blocks.append(table_of(summary.tables["bands"], "Customers per band", id="checklist-band-table"))
@@ -252,7 +263,7 @@ def _heatmap(questions: pl.DataFrame, context: ReportContext) -> Table:
         pl.all(), pl.when(answered > 0).then(yes / answered).alias("yes_share"))
     texts = dict(questions.select("question", "text").iter_rows())
     columns = [Column(key, "Customer", "customer"),
-               *(Column(c, q, "boolean", marks=True, description=texts[q]) for q, c in zip(ids, answers)),
+               *(Column(c, texts[q], "boolean", marks=True, description=q) for q, c in zip(ids, answers)),
                Column("yes_share", "% yes", "percent")]
     footer = ["% yes", *(Cell(share, kind="percent") for share in questions.get_column("yes_share").to_list()), None]
     return Table("Answers of the assessed customers", columns, rows.rows(), id="checklist-heatmap",

@@ -17,6 +17,7 @@ from typing import Any
 import polars as pl
 from pydantic import Field, model_validator
 
+from clientwise.plugins.sections import CATALOGUES
 from clientwise.plugins.sections.profitability_report import VALUE_CLASSES, report
 from clientwise.sdk import (
     Block,
@@ -97,6 +98,10 @@ class ProfitabilityConfig(Strict):
     cost_drivers: list[CostDriver] = Field(
         default_factory=default_cost_drivers, description="What it costs to serve a customer."
     )
+    class_labels: dict[str, str] = Field(
+        default_factory=lambda: {"value_creator": "Value creator", "neutral": "Neutral",
+                                 "value_destroyer": "Value destroyer"},
+        description="How the reports name the value classes (value_creator, neutral, value_destroyer).")
     value_creator_top: float = Field(
         0.20, gt=0, le=1, description="Value creators rank within this top share of customers by profit (ties share a rank)."
     )
@@ -134,6 +139,7 @@ class ProfitabilityHandler(SectionHandler[ProfitabilityConfig]):
     name = "profitability"
     model = ProfitabilityConfig
     title = "Customer profitability"
+    messages = CATALOGUES
 
     def compile(self, config: ProfitabilityConfig, context: CompileContext) -> SectionPlan:
         plan = SectionPlan(section=self.name)
@@ -145,7 +151,8 @@ class ProfitabilityHandler(SectionHandler[ProfitabilityConfig]):
             OutputColumn("profit", "Profit", "money"),
             OutputColumn("profit_margin", "Profit margin", "percent", detail=True),
             OutputColumn("value_class", "Value class", "text",
-                         tones=tuple((name, tone) for name, (tone, _) in VALUE_CLASSES.items())),
+                         tones=tuple((name, tone) for name, (tone, _) in VALUE_CLASSES.items()),
+                         labels=tuple((name, config.class_labels.get(name, name)) for name in VALUE_CLASSES)),
             OutputColumn("support_abuse", "Support abuse", "boolean", detail=True),
             *(OutputColumn(f"cost_{d.id}", f"Cost: {d.shown()}", "money", detail=True) for d in config.cost_drivers),
         ])
@@ -216,13 +223,13 @@ def _value_class(config: ProfitabilityConfig, src: Where) -> Classification:
     rules = (
         Rule("value_creator", f"profit_rank_pct <= {top} and profit > {floor}", "'value_creator'",
              src("profitability.value_creator_top"),
-             f"Profit {{profit:.0f}} is above {floor} and ranks in the top {config.value_creator_top:.0%} "
-             "of customers (position {profit_rank_pct:.0%})"),
+             f"Profit {{profit:money}} is above {{{floor}:money}} and ranks in the top "
+             f"{{{top}:.0%}} of customers (position {{profit_rank_pct:.0%}})"),
         Rule("value_destroyer", f"profit < {below}", "'value_destroyer'", src("profitability.value_destroyer_below"),
-             f"Profit {{profit:.0f}} is below {below}: cost to serve {{cost_to_serve:.0f}} "
-             "against gross profit {gross_profit:.0f}"),
+             f"Profit {{profit:money}} is below {{{below}:money}}: cost to serve {{cost_to_serve:money}} "
+             "against gross profit {gross_profit:money}"),
         Rule("neutral", "profit is not null", "'neutral'", src("profitability"),
-             "Profit {profit:.0f}: neither a value creator nor a value destroyer"),
+             "Profit {profit:money}: neither a value creator nor a value destroyer"),
     )
     return Classification(output="value_class", rules=rules, source=src("profitability"), default=None,
                           description="value_creator, neutral or value_destroyer; null when profit is unknown.")

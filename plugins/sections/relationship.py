@@ -19,6 +19,8 @@ from typing import Any, Literal
 import polars as pl
 from pydantic import Field, model_validator
 
+from clientwise.plugins.sections import CATALOGUES
+from clientwise.plugins.sections.relationship_breakdown import breakdown
 from clientwise.plugins.sections.relationship_report import report
 from clientwise.sdk import (
     Block,
@@ -220,6 +222,7 @@ class RelationshipHandler(SectionHandler[RelationshipConfig]):
     name = "relationship"
     model = RelationshipConfig
     title = "Relationship health"
+    messages = CATALOGUES
 
     def compile(self, config: RelationshipConfig, context: CompileContext) -> SectionPlan:
         plan = SectionPlan(section=self.name)
@@ -241,46 +244,53 @@ class RelationshipHandler(SectionHandler[RelationshipConfig]):
 
     def scorecard(self, config: RelationshipConfig, context: CompileContext) -> Scorecard:
         """The health measures as a scorecard; measures that cannot apply are left out."""
-        src = context.source
-        w = config.weights
-        weights = src("relationship.weights")
-        criteria: list[Criterion] = []
-        required = config.required()
-        if required:
-            criteria.append(Criterion(
-                "roles_covered", f"roles_covered == {len(required)}", w.roles_covered, weights.child("roles_covered"),
-                description=f"Every required role is covered by a contact of strength {config.min_strength}+."))
-        criteria.append(Criterion(
-            "active_threads", f"active_threads >= {config.min_active_threads}", w.active_threads,
-            weights.child("active_threads"),
-            description=f"At least {config.min_active_threads} active threads."))
-        if config.budget_role:
-            criteria.append(Criterion(
-                "budget_contact", f"days_since(budget_last_contact) <= {config.budget_contact_days}",
-                w.budget_contact, weights.child("budget_contact"),
-                description=f"The budget holder was contacted in the last {config.budget_contact_days} days."))
-        if config.map_review_field:
-            criteria.append(Criterion(
-                "map_reviewed", f"days_since({config.map_review_field}) <= {config.map_review_days}",
-                w.map_reviewed, src("relationship.map_review_field"),
-                description=f"The relationship map was reviewed in the last {config.map_review_days} days."))
-        criteria.append(Criterion(
-            "average_strength", f"average_strength / {MAX_STRENGTH}", w.average_strength,
-            weights.child("average_strength"), kind="number",
-            description="Average contact strength as a share of the maximum (4)."))
-        bands = tuple(Band(b.id, b.up_to, src(f"relationship.bands[{i}]")) for i, b in enumerate(config.bands))
-        return Scorecard(self.name, tuple(criteria), src("relationship.weights"), bands, config.unanswered,
-                         None, NAMES, title="Relationship health")
+        return health_scorecard(config, context.source, self.name)
 
     def summarize(self, config: RelationshipConfig, table: pl.DataFrame, context: SummaryContext) -> SectionSummary:
         return summarize_relationship(config, table, context.key, title=self.title)
 
     def report(self, config: RelationshipConfig, summary: SectionSummary, context: ReportContext) -> list[Block]:
-        """Health bands, missing roles and the role coverage matrix."""
+        """Health bands, what lowers health, missing roles and the role coverage matrix."""
         matrix = summary.tables.get("coverage_matrix")
         tiered = matrix is not None and config.tier_field in matrix.columns
         band = next((column for column in context.columns if column.name == NAMES.band), None)
-        return report(summary, config.matrix_tiers if tiered else [], dict(band.tones) if band else {})
+        tones = dict(band.tones) if band else {}
+        criteria = health_scorecard(config, lambda path: Source("", path), self.name).criteria
+        blocks = report(summary, config.matrix_tiers if tiered else [], tones)
+        return blocks + list(breakdown(criteria, NAMES, tones, context))
+
+
+def health_scorecard(config: RelationshipConfig, src: Callable[[str], Source], name: str) -> Scorecard:
+    """The health measures as a scorecard (``src`` locates each setting in the ruleset)."""
+    w = config.weights
+    weights = src("relationship.weights")
+    criteria: list[Criterion] = []
+    required = config.required()
+    if required:
+        criteria.append(Criterion(
+            "roles_covered", f"roles_covered == {len(required)}", w.roles_covered, weights.child("roles_covered"),
+            description=f"Every required role is covered by a contact of strength {config.min_strength}+."))
+    criteria.append(Criterion(
+        "active_threads", f"active_threads >= {config.min_active_threads}", w.active_threads,
+        weights.child("active_threads"),
+        description=f"At least {config.min_active_threads} active threads."))
+    if config.budget_role:
+        criteria.append(Criterion(
+            "budget_contact", f"days_since(budget_last_contact) <= {config.budget_contact_days}",
+            w.budget_contact, weights.child("budget_contact"),
+            description=f"The budget holder was contacted in the last {config.budget_contact_days} days."))
+    if config.map_review_field:
+        criteria.append(Criterion(
+            "map_reviewed", f"days_since({config.map_review_field}) <= {config.map_review_days}",
+            w.map_reviewed, src("relationship.map_review_field"),
+            description=f"The relationship map was reviewed in the last {config.map_review_days} days."))
+    criteria.append(Criterion(
+        "average_strength", f"average_strength / {MAX_STRENGTH}", w.average_strength,
+        weights.child("average_strength"), kind="number",
+        description="Average contact strength as a share of the maximum (4)."))
+    bands = tuple(Band(b.id, b.up_to, src(f"relationship.bands[{i}]")) for i, b in enumerate(config.bands))
+    return Scorecard(name, tuple(criteria), src("relationship.weights"), bands, config.unanswered,
+                     None, NAMES, title="Relationship health")
 
 
 def summarize_relationship(

@@ -16,6 +16,7 @@ from collections.abc import Callable
 
 import polars as pl
 
+from clientwise.plugins.sections import CATALOGUES
 from clientwise.plugins.sections import segmentation_config as names
 from clientwise.plugins.sections.segmentation_config import SegmentationConfig, Tier
 from clientwise.plugins.sections.segmentation_report import report, summarize
@@ -59,6 +60,7 @@ class SegmentationHandler(SectionHandler[SegmentationConfig]):
     name = "segmentation"
     model = SegmentationConfig
     title = "Segmentation"
+    messages = CATALOGUES
 
     #: Output and helper field names (documented in docs/plugins/segmentation.md).
     OUTPUT, MEASURE, RANK, COUNT = names.OUTPUT, names.MEASURE, names.RANK, names.COUNT
@@ -95,7 +97,8 @@ class SegmentationHandler(SectionHandler[SegmentationConfig]):
             # what customers are ranked by, shown beside their name (clientwise.compiler.columns)
             plan.outputs.append(OutputColumn(config.measure.strip(), label.replace("_", " ").capitalize(),
                                              "money" if measured.type == "money" else "number", context=True))
-        plan.outputs += [OutputColumn(self.OUTPUT, "Tier", "text", group=True, tones=tuple(tones.items())),
+        labels = tuple((t.id, t.label or t.id.replace("_", " ").capitalize()) for t in tiers)
+        plan.outputs += [OutputColumn(self.OUTPUT, "Tier", "text", group=True, tones=tuple(tones.items()), labels=labels),
                          OutputColumn(self.RANK, f"Rank by {label}", "integer", detail=True)]
         return plan
 

@@ -32,6 +32,7 @@ class Tier(Strict):
     """One tier. Which of share / up_to / when is read depends on the method."""
 
     id: str = Field(pattern=IDENTIFIER.pattern, description="The tier's name: the value of the output column.")
+    label: str = Field("", description="The tier's name in the reports for people (default: the id, capitalised).")
     share: float | None = Field(None, gt=0, le=1, description="rank: fraction of ranked customers in this tier.")
     up_to: float | None = Field(None, gt=0, le=1, description="cumshare: cumulative share of the measure covered.")
     when: str | None = Field(None, description="conditions: the condition putting a customer in this tier.")

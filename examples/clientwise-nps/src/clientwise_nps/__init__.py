@@ -67,7 +67,7 @@ class NpsSection(SectionHandler[NpsConfig]):
             Rule("promoter", f"{score} >= {config.promoter_min}", "'promoter'", source.child("promoter_min"),
                  because=f"Satisfaction {{{config.score}}} is at least {config.promoter_min:g}"),
             Rule("detractor", f"{score} <= {config.detractor_max}", "'detractor'", source.child("detractor_max"),
-                 because=f"Satisfaction {{{config.score}}} is at most {config.detractor_max:g}"),
+                 because=f"Satisfaction {{{config.score}:number}} is at most {{{config.detractor_max:g}:number}}"),
             Rule("passive", f"{score} is not null", "'passive'", source.child("score"),
                  because=f"Satisfaction {{{config.score}}} is between the two thresholds"),
         )
