@@ -29,7 +29,7 @@ def test_the_default_csv_is_plain_utf8_with_commas_and_decimal_points():
     assert not data.startswith(codecs.BOM_UTF8)
     assert b"\r\n" not in data
     header, first = data.decode("utf-8").splitlines()[:2]
-    assert header.startswith("customer_id,name,tier,")
+    assert header.startswith("customer_id,name,revenue,")
     assert ";" not in header
     frame = pl.read_csv(io.BytesIO(data), infer_schema_length=None)
     assert frame["profit"].dtype == pl.Float64  # numbers with a decimal point, as machines read them
@@ -44,7 +44,7 @@ def test_excel_de_has_a_bom_semicolons_decimal_commas_and_crlf():
     lines = text.split("\r\n")
     assert lines[-1] == "" and all("\n" not in line for line in lines)
     header = lines[0].split(";")
-    assert header[:3] == ["customer_id", "name", "tier"]
+    assert header[:3] == ["customer_id", "name", "revenue"]
     profit = header.index("profit")
     values = [line.split(";")[profit] for line in lines[1:50] if line and '"' not in line]
     assert any("," in value for value in values)

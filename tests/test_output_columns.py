@@ -55,9 +55,9 @@ def test_chosen_columns_in_every_format(write_ruleset, demo_data: Path, tmp_path
     assert "industry" not in columns  # the list replaces the default context
     record = json.loads(outputs["json"].read_text(encoding="utf-8"))["customers"][0]
     assert list(record)[:6] == ["key", "name", "revenue_k", "account_manager", "tier", "payment_terms_days"]
-    sheet = openpyxl.load_workbook(outputs["xlsx"], read_only=True)["Customers"]
-    assert [cell.value for cell in next(sheet.iter_rows(max_row=1))][:4] == [
-        "customer_id", "name", "revenue_k", "account_manager"]
+    sheet = openpyxl.load_workbook(outputs["xlsx"])["Customers"]  # labels shown, field names in the comments
+    assert [cell.value for cell in sheet[1]][:4] == ["Customer", "Name", "Revenue k", "KAM"]
+    assert [cell.comment.text for cell in sheet[1]][:4] == ["customer_id", "name", "revenue_k", "account_manager"]
     terminal = invoke("evaluate", str(ruleset), str(demo_data), "--as-of", AS_OF).stdout
     assert "KAM" in terminal.splitlines()[8] and "Revenue k" in terminal.splitlines()[8]
     result = clientwise.evaluate(ruleset, demo_data, as_of=AS_OF)

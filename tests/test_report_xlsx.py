@@ -50,7 +50,7 @@ def test_customers_sheet_has_every_column_frozen_header_filters_and_formats():
     result = hostile_result()
     sheet = workbook()["Customers"]
     assert _ids(sheet) == result.customers.columns
-    assert [c.value for c in sheet[1]][:4] == ["Customer", "Name", "Tier", "Rank by revenue"]
+    assert [c.value for c in sheet[1]][:4] == ["Customer", "Name", "Revenue", "Industry"]
     assert sheet.max_row == 301
     assert sheet.freeze_panes == "B2"
     assert sheet.auto_filter.ref == f"A1:{openpyxl.utils.get_column_letter(len(result.customers.columns))}301"

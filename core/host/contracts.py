@@ -196,9 +196,8 @@ class Writer(ABC):
     #: in a spreadsheet. Set False only in a writer that escapes for its own format
     #: itself (HTML markup, JSON strings, xlsx cells typed as text).
     escape_formulas: ClassVar[bool] = True
-    #: The command line's writer options this writer takes (``paper``, ``csv_dialect``,
-    #: ``traces`` from ``--explain-all``):
-    #: the core refuses the others with a clear error before evaluating.
+    #: The command line's writer options this writer takes (``paper``, ``csv_dialect``, ``traces``
+    #: from ``--explain-all``): the core refuses the others with a clear error before evaluating.
     options: ClassVar[frozenset[str]] = frozenset()
 
     @abstractmethod

@@ -15,6 +15,7 @@ from openpyxl import Workbook
 
 from clientwise.plugins.reports.model import Report
 from clientwise.plugins.reports.xlsx_blocks import sheet_title
+from clientwise.plugins.reports.xlsx_print import values_width
 from clientwise.plugins.reports.xlsx_rows import FastRows
 from clientwise.plugins.reports.xlsx_sheet import FILLS, Sheet, cell_value
 
@@ -65,6 +66,7 @@ def action_sheet(book: Workbook, title: str, report: Report, items: Sequence[dic
                  owner: bool = False) -> FastRows:
     """One list of actions (report order: by priority, then by what is at stake)."""
     head, widths = action_columns(report, owner=owner)
+    widths[0] = values_width(head[0], (item["customer"] for item in items))  # CRM ids are not cut
     sheet = Sheet(book, title, widths, frozen=True, formats=report.fmt.style.xlsx_formats())
     sheet.header(head)
     tones = [dict(g.tones) for g in report.groups]
