@@ -38,6 +38,7 @@ from clientwise.runtime.single import OneCustomer, Population, record_tables, ty
 from clientwise.runtime.sources import SourceTable
 from clientwise.runtime.trend import History, trend_of, with_trend
 from clientwise.runtime.validate import validate_tables
+from clientwise.runtime.vocabulary import vocabulary_findings
 
 DataSource = str | Path | Mapping[str, pl.DataFrame]
 
@@ -131,11 +132,13 @@ class Evaluator:
         """Read and validate the input tables this ruleset needs; report every problem at once."""
         return self.load_data(data).tables
 
-    def load_data(self, data: DataSource) -> LoadedData:
+    def load_data(self, data: DataSource, *, portfolio: bool = True) -> LoadedData:
         """:meth:`load`, with the findings noticed on the way (which file fed which table,
         unmapped values, orphans kept or left out, rows filtered out, what the export lacks
         and so cannot be computed) and the program to run over this data; with
-        ``strict_data``, the warnings among the findings are errors."""
+        ``strict_data``, the warnings among the findings are errors. ``portfolio=False``
+        (one customer's rows) leaves out how the values compare with the rules' vocabulary,
+        which only says something about a whole export."""
         config = self.ruleset.core.data
         findings: list[Finding] = []
         raw: Mapping[str, RawTable | list[SourceTable]]
@@ -152,8 +155,11 @@ class Evaluator:
             raise DataError([*problems, *error.problems], total=len(problems) + error.total) from None
         if problems:
             raise DataError(problems)
-        program, gaps = without_absent(self.program, find_absent(raw, config))  # missing data is unknown, never "no"
+        absent = find_absent(raw, config)
+        program, gaps = without_absent(self.program, absent)  # missing data is unknown, never "no"
         findings.extend(gaps)
+        if portfolio:
+            findings.extend(vocabulary_findings(self.program, tables, config, absent, _files(raw)))
         if self.strict_data and strict_problems(findings):
             raise DataError(strict_problems(findings))
         return LoadedData(tables, findings, program)
@@ -257,7 +263,7 @@ class Evaluator:
         if record.get(key) is None:
             raise InputError(Problem(f"the record has no '{key}'", location="record", value=repr(dict(record)),
                                      hint=f"give the customer's key as record['{key}']"))
-        loaded = self.load(record_tables(population, record, key, related))
+        loaded = self.load_data(record_tables(population, record, key, related), portfolio=False).tables
         others = population.frame.filter(pl.col(key) != record[key])
         one = typed_like(trend_of(loaded.pop("customers"), population.frame, self.trend, key), others)
         decide_context = self._decide_context(population.as_of)
@@ -279,6 +285,12 @@ def _refusal_problem(backend: str, refusal: Refusal) -> Problem:
 def _record_faults(result: Result, faults: FaultRecorder) -> None:
     result.faults = list(faults.faults)
     result.warnings.extend(f"plugin error: {fault.render()}" for fault in faults.faults if fault.hook != "summarize")
+
+
+def _files(raw: Mapping[str, RawTable | list[SourceTable]]) -> dict[str, str]:
+    """Per table the file (or files) it was read from, as findings name them."""
+    return {name: given.file if isinstance(given, RawTable) else ", ".join(dict.fromkeys(p.raw.file for p in given))
+            for name, given in raw.items()}
 
 
 def _raw_from_frame(name: str, frame: pl.DataFrame) -> RawTable:

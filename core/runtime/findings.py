@@ -16,7 +16,7 @@ from clientwise.errors import Problem
 
 #: ``info`` is what happened (a file fed a table); ``warning`` needs a look.
 Severity = Literal["info", "warning"]
-Kind = Literal["source", "filtered", "unmapped", "orphans", "not_computed"]
+Kind = Literal["source", "filtered", "unmapped", "orphans", "not_computed", "vocabulary", "values", "empty"]
 
 
 @dataclass(frozen=True)
@@ -79,7 +79,7 @@ def findings_lines(findings: list[Finding]) -> list[str]:
     lines = []
     for finding in findings:
         if finding.severity == "info":
-            where = f"{finding.table}: " if finding.kind == "source" else f"{finding.table}: {finding.file}: "
+            where = f"{finding.table}: " + (f"{finding.file}: " if finding.kind != "source" and finding.file else "")
             lines.append(where + finding.message)
     lines.extend(f"warning: {text}" for text in warnings_of(findings))
     return lines
