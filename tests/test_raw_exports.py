@@ -111,9 +111,12 @@ def test_what_reading_noticed_is_one_list_of_findings():
 def test_evaluate_shows_the_data_warnings_in_the_result():
     raw, canonical = evaluate_both()
     data_warnings = [f.render() for f in raw.findings if f.severity == "warning" and f.kind != "not_computed"]
-    assert len(data_warnings) == 3 and all(w in raw.warnings for w in data_warnings)
-    assert [finding.kind for finding in raw.findings if finding.severity == "warning"
-            and finding.kind != "not_computed"] == ["unmapped", "orphans", "orphans"]
+    assert len(data_warnings) == 5 and all(w in raw.warnings for w in data_warnings)
+    # the export has no coach among the mapped roles and no returns or delivered requirements
+    # among the interactions, which the default's rules read (clientwise.runtime.vocabulary)
+    assert [(finding.kind, finding.field) for finding in raw.findings if finding.severity == "warning"
+            and finding.kind != "not_computed"] == [("unmapped", "role"), ("orphans", None), ("orphans", None),
+                                                    ("values", "role"), ("values", "type")]
 
     # both exports lack the same declared columns: the same things are not computed
     def gaps(result):
@@ -131,6 +134,7 @@ def test_check_shows_which_file_fed_which_table_with_row_counts(invoke):
     assert f"    interactions: {RAW / 'OP_Liste_Rechnungen.csv'}: the filter on 'Belegart' kept 4 of 5 rows" in lines
     warnings = [line for line in lines if line.startswith("    warning: ")]
     data = [line for line in warnings if ": not computed (no data: " not in line]
-    assert len(data) == 3
+    assert len(data) == 5
+    assert any("the rules read type requirement_delivered, return, which no row has" in line for line in data)
     # the export lacks some columns the default reads (discounts, checklist answers): said per section
     assert any(line.startswith("    warning: checklist: not computed (no data: ") for line in warnings)
