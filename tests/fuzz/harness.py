@@ -83,15 +83,24 @@ def shipped_text() -> str:
     return resources.files("clientwise.rulesets").joinpath("default.toml").read_text(encoding="utf-8")
 
 
+@lru_cache(maxsize=1)
+def _ruleset_host() -> Any:
+    """One host for every mutated ruleset: loading a ruleset never changes its host
+    (``Ruleset.disabled`` is applied as a view), so sharing it cannot leak one input
+    into the next, and building a host per input would dominate the run."""
+    from clientwise.sdk.testing import isolated_host
+
+    return isolated_host()
+
+
 def ruleset(text: str | bytes, folder: Path) -> None:
     """Read (through ``extends`` when the text has one), merge, validate, compile and lint."""
     from clientwise.authoring.lint import lint
     from clientwise.runtime.evaluator import Evaluator, load_ruleset
-    from clientwise.sdk.testing import isolated_host
 
     path = folder / "fuzz.toml"
     path.write_bytes(text.encode("utf-8", "surrogatepass") if isinstance(text, str) else text)
-    host = isolated_host()
+    host = _ruleset_host()
     try:
         loaded = load_ruleset(path, host=host)
         lint(Evaluator(loaded, host=host).program)

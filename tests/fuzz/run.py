@@ -4,6 +4,8 @@
     .venv/bin/python tests/fuzz/run.py rulesets --count 100000 --seconds 1200
     .venv/bin/python tests/fuzz/run.py data --count 100000 --seconds 1200
 
+``--jobs N`` splits the count over N processes, worker ``i`` drawing from seed
+``seed * 1000 + i`` (so a run stays reproducible), and prints the summed counts.
 Each run stops at ``--count`` inputs or after ``--seconds``, whichever comes first, and
 prints one JSON line: the inputs tried, those that broke a promise (an exception other
 than a located ``InputError``), those that hung (over ``--timeout`` seconds) and the
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
 import random
 import signal
 import sys
@@ -72,17 +75,42 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=600.0)
     parser.add_argument("--timeout", type=int, default=20, help="seconds one input may take before it is a hang")
     parser.add_argument("--seed", type=int, default=14)
+    parser.add_argument("--jobs", type=int, default=1, help="worker processes sharing the count")
     parser.add_argument("--crashers", type=Path, default=Path(__file__).parent / "found")
     args = parser.parse_args(argv)
 
-    rng = random.Random(args.seed)
+    start = time.monotonic()
+    if args.jobs <= 1:
+        parts = [_run(args, args.seed, args.count, "")]
+    else:
+        share = -(-args.count // args.jobs)
+        work = [(args, args.seed * 1000 + i, share, f"w{i}-") for i in range(args.jobs)]
+        with multiprocessing.get_context("spawn").Pool(args.jobs) as pool:
+            parts = pool.starmap(_run, work)
+    kinds: dict[str, str] = {}
+    for part in parts:
+        for kind, trace in part["kinds"].items():
+            kinds.setdefault(kind, trace)
+    report = {"target": args.target, "seed": args.seed, "jobs": args.jobs,
+              "tried": sum(part["tried"] for part in parts), "broken": sum(part["broken"] for part in parts),
+              "hangs": sum(part["hangs"] for part in parts), "seconds": round(time.monotonic() - start, 1),
+              "kinds": sorted(kinds)}
+    print(json.dumps(report))
+    for kind, trace in kinds.items():
+        print(f"--- {kind}\n{trace}", file=sys.stderr)
+    return 1 if report["broken"] or report["hangs"] else 0
+
+
+def _run(args: argparse.Namespace, seed: int, count: int, prefix: str) -> dict[str, Any]:
+    """One worker's share: ``count`` inputs drawn from ``seed``, within ``args.seconds``."""
+    rng = random.Random(seed)
     signal.signal(signal.SIGALRM, _alarm)
     tried = broken = hangs = 0
     first_errors: dict[str, str] = {}
     start = time.monotonic()
     with tempfile.TemporaryDirectory() as scratch:
         folder = Path(scratch)
-        while tried < args.count and time.monotonic() - start < args.seconds:
+        while tried < count and time.monotonic() - start < args.seconds:
             suffix = "txt"
             if args.target == "expressions":
                 content, run = expression_input(rng)
@@ -97,25 +125,20 @@ def main(argv: list[str] | None = None) -> int:
                 run(folder)
             except Hang:
                 hangs += 1
-                _save(args.crashers, args.target, tried, suffix, content, "hang")
+                _save(args.crashers, args.target, f"{prefix}{tried}", suffix, content, "hang")
             except BaseException as error:  # noqa: BLE001 - every escape is what the run looks for
                 if isinstance(error, KeyboardInterrupt):
                     raise
                 broken += 1
                 kind = f"{type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}"[:200]
                 first_errors.setdefault(kind, "".join(traceback.format_exception(error))[-2000:])
-                _save(args.crashers, args.target, tried, suffix, content, kind)
+                _save(args.crashers, args.target, f"{prefix}{tried}", suffix, content, kind)
             finally:
                 signal.alarm(0)
-    report = {"target": args.target, "seed": args.seed, "tried": tried, "broken": broken, "hangs": hangs,
-              "seconds": round(time.monotonic() - start, 1), "kinds": sorted(first_errors)}
-    print(json.dumps(report))
-    for kind, trace in first_errors.items():
-        print(f"--- {kind}\n{trace}", file=sys.stderr)
-    return 1 if broken or hangs else 0
+    return {"tried": tried, "broken": broken, "hangs": hangs, "kinds": first_errors}
 
 
-def _save(folder: Path, target: str, number: int, suffix: str, content: str | bytes, why: str) -> None:
+def _save(folder: Path, target: str, number: str, suffix: str, content: str | bytes, why: str) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     data = content.encode("utf-8", "surrogatepass") if isinstance(content, str) else content
     (folder / f"{target}-{number}.{suffix}").write_bytes(data)
