@@ -13,7 +13,7 @@ from __future__ import annotations
 import random
 import tempfile
 from collections.abc import Callable
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -137,7 +137,7 @@ def _data_setup() -> Any:
     return Evaluator(parse_ruleset(_RULESET, origin="fuzz.toml", host=host), host=host)
 
 
-@lru_cache(maxsize=None)
+@cache
 def data_seed(kind: str) -> bytes:
     """A small valid file of each format, the starting point of mutations."""
     import io
@@ -159,7 +159,11 @@ def data_seed(kind: str) -> bytes:
     elif kind == "parquet":
         frame.write_parquet(buffer)
     elif kind == "xlsx":
+        import datetime as dt
+
         import openpyxl
+
+        from clientwise.plugins.reports.xlsx import save
 
         book = openpyxl.Workbook()
         sheet = book.active
@@ -167,7 +171,11 @@ def data_seed(kind: str) -> bytes:
         sheet.append(frame.columns)
         for row in frame.rows():
             sheet.append(list(row))
-        book.save(buffer)
+        # Fixed timestamps: a seed must give the same bytes in every process, or a crasher
+        # regenerated from its seed would not be the input that crashed.
+        stamp = dt.datetime(2026, 1, 1)
+        book.properties.created = stamp
+        buffer.write(save(book, stamp))
     else:
         raise ValueError(kind)
     return buffer.getvalue()

@@ -4,12 +4,14 @@
     .venv/bin/python tests/fuzz/run.py rulesets --count 100000 --seconds 1200
     .venv/bin/python tests/fuzz/run.py data --count 100000 --seconds 1200
 
-``--jobs N`` splits the count over N processes, worker ``i`` drawing from seed
-``seed * 1000 + i`` (so a run stays reproducible), and prints the summed counts.
-Each run stops at ``--count`` inputs or after ``--seconds``, whichever comes first, and
-prints one JSON line: the inputs tried, those that broke a promise (an exception other
-than a located ``InputError``), those that hung (over ``--timeout`` seconds) and the
-seconds taken. Every breaking input is saved under ``--crashers`` (default
+Inputs run in worker processes (``--jobs N`` of them share the count; worker ``i`` draws
+from seed ``seed * 1000 + i``, so a run stays reproducible). A worker killed by its input
+(a segfault or abort inside a native library, which no ``except`` can catch) counts as a
+broken promise: the input it was on is regenerated from its seed and saved, and the
+worker goes on from the next input. Each run stops at ``--count`` inputs or after
+``--seconds``, whichever comes first, and prints one JSON line: the inputs tried, those
+that broke a promise (an exception other than a located ``InputError``, or a dead
+process), those that hung (over ``--timeout`` seconds) and the seconds taken. Every breaking input is saved under ``--crashers`` (default
 ``tests/fuzz/found/``) to minimise and add to ``tests/fuzz/corpus``. Runs are
 reproducible from ``--seed``. The counts of the last runs are in docs/reliability.md.
 """
@@ -26,6 +28,7 @@ import tempfile
 import time
 import traceback
 from collections.abc import Callable
+from multiprocessing.sharedctypes import Synchronized
 from pathlib import Path
 from typing import Any
 
@@ -68,6 +71,17 @@ def data_input(rng: random.Random) -> tuple[bytes, Callable[[Path], None], str]:
     return content, lambda folder: harness.data(kind, content, folder), kind
 
 
+def next_input(target: str, rng: random.Random) -> tuple[str | bytes, Callable[[Path], None], str]:
+    """The next input of ``target`` drawn from ``rng``: its content, how to run it, its file suffix."""
+    if target == "expressions":
+        content, run = expression_input(rng)
+        return content, run, "txt"
+    if target == "rulesets":
+        content, run = ruleset_input(rng)
+        return content, run, "toml"
+    return data_input(rng)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("target", choices=("expressions", "rulesets", "data"))
@@ -80,62 +94,104 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     start = time.monotonic()
-    if args.jobs <= 1:
-        parts = [_run(args, args.seed, args.count, "")]
-    else:
-        share = -(-args.count // args.jobs)
-        work = [(args, args.seed * 1000 + i, share, f"w{i}-") for i in range(args.jobs)]
-        with multiprocessing.get_context("spawn").Pool(args.jobs) as pool:
-            parts = pool.starmap(_run, work)
+    deadline = time.time() + args.seconds
+    share = -(-args.count // args.jobs)
+    context = multiprocessing.get_context("spawn")
+    results = context.Queue()
+    workers = [_Worker(args, args.seed * 1000 + i, share, f"w{i}-", deadline, context, results) for i in range(args.jobs)]
+    for worker in workers:
+        worker.start(0)
     kinds: dict[str, str] = {}
-    for part in parts:
-        for kind, trace in part["kinds"].items():
-            kinds.setdefault(kind, trace)
-    report = {"target": args.target, "seed": args.seed, "jobs": args.jobs,
-              "tried": sum(part["tried"] for part in parts), "broken": sum(part["broken"] for part in parts),
-              "hangs": sum(part["hangs"] for part in parts), "seconds": round(time.monotonic() - start, 1),
-              "kinds": sorted(kinds)}
+    running = list(workers)
+    while running:
+        for worker in list(running):
+            worker.process.join(timeout=0.5)
+            if worker.process.exitcode == 0:
+                running.remove(worker)
+            elif worker.process.exitcode is not None:
+                worker.died(kinds)
+    while not results.empty():
+        kinds.update({kind: trace for kind, trace in results.get().items() if kind not in kinds})
+    totals = {"tried": sum(worker.position.value for worker in workers),
+              "broken": sum(worker.broken.value + worker.deaths for worker in workers),
+              "hangs": sum(worker.hangs.value for worker in workers)}
+    report = {"target": args.target, "seed": args.seed, "jobs": args.jobs, **totals,
+              "seconds": round(time.monotonic() - start, 1), "kinds": sorted(kinds)}
     print(json.dumps(report))
     for kind, trace in kinds.items():
         print(f"--- {kind}\n{trace}", file=sys.stderr)
     return 1 if report["broken"] or report["hangs"] else 0
 
 
-def _run(args: argparse.Namespace, seed: int, count: int, prefix: str) -> dict[str, Any]:
-    """One worker's share: ``count`` inputs drawn from ``seed``, within ``args.seconds``."""
+class _Worker:
+    """One worker process and its restarts after an input killed it."""
+
+    def __init__(self, args: argparse.Namespace, seed: int, count: int, prefix: str, deadline: float,
+                 context: Any, results: Any) -> None:
+        self.args, self.seed, self.count, self.prefix, self.deadline = args, seed, count, prefix, deadline
+        self.context, self.results = context, results
+        self.position: Synchronized[int] = context.Value("q", 0)
+        self.broken: Synchronized[int] = context.Value("q", 0)
+        self.hangs: Synchronized[int] = context.Value("q", 0)
+        self.deaths = 0
+        self.process: Any = None
+
+    def start(self, first: int) -> None:
+        self.process = self.context.Process(target=_run, args=(
+            self.args, self.seed, self.count, self.prefix, self.deadline, first,
+            (self.position, self.broken, self.hangs), self.results))
+        self.process.start()
+
+    def died(self, kinds: dict[str, str]) -> None:
+        """Save the input that killed the process and go on from the next one."""
+        number = self.position.value
+        rng = random.Random(self.seed)
+        for _ in range(number):
+            content, _run_it, suffix = next_input(self.args.target, rng)
+        why = f"process died: exit code {self.process.exitcode}"
+        kinds.setdefault(why, f"input {self.prefix}{number}, seed {self.seed}")
+        _save(self.args.crashers, self.args.target, f"{self.prefix}{number}", suffix, content, why)
+        self.deaths += 1
+        self.start(number)
+
+
+def _run(args: argparse.Namespace, seed: int, count: int, prefix: str, deadline: float, first: int,
+         counters: tuple[Synchronized[int], Synchronized[int], Synchronized[int]], results: Any) -> None:
+    """One worker's share: inputs ``first + 1`` to ``count`` drawn from ``seed``, until ``deadline``.
+
+    The counters live in shared memory so that they survive the process: ``position``
+    always holds the number of the input being run (the parent regenerates it if the
+    process dies on it), ``broken`` and ``hangs`` count as they go.
+    """
+    position, broken, hangs = counters
     rng = random.Random(seed)
+    for _ in range(first):
+        next_input(args.target, rng)
     signal.signal(signal.SIGALRM, _alarm)
-    tried = broken = hangs = 0
     first_errors: dict[str, str] = {}
-    start = time.monotonic()
+    number = first
     with tempfile.TemporaryDirectory() as scratch:
         folder = Path(scratch)
-        while tried < count and time.monotonic() - start < args.seconds:
-            suffix = "txt"
-            if args.target == "expressions":
-                content, run = expression_input(rng)
-            elif args.target == "rulesets":
-                content, run = ruleset_input(rng)
-                suffix = "toml"
-            else:
-                content, run, suffix = data_input(rng)
-            tried += 1
+        while number < count and time.time() < deadline:
+            content, run, suffix = next_input(args.target, rng)
+            number += 1
+            position.value = number
             signal.alarm(args.timeout)
             try:
                 run(folder)
             except Hang:
-                hangs += 1
-                _save(args.crashers, args.target, f"{prefix}{tried}", suffix, content, "hang")
+                hangs.value += 1
+                _save(args.crashers, args.target, f"{prefix}{number}", suffix, content, "hang")
             except BaseException as error:  # noqa: BLE001 - every escape is what the run looks for
                 if isinstance(error, KeyboardInterrupt):
                     raise
-                broken += 1
+                broken.value += 1
                 kind = f"{type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}"[:200]
                 first_errors.setdefault(kind, "".join(traceback.format_exception(error))[-2000:])
-                _save(args.crashers, args.target, f"{prefix}{tried}", suffix, content, kind)
+                _save(args.crashers, args.target, f"{prefix}{number}", suffix, content, kind)
             finally:
                 signal.alarm(0)
-    return {"tried": tried, "broken": broken, "hangs": hangs, "kinds": first_errors}
+    results.put(first_errors)
 
 
 def _save(folder: Path, target: str, number: str, suffix: str, content: str | bytes, why: str) -> None:
