@@ -84,8 +84,11 @@ def test_data_that_is_not_a_file_or_directory(tmp_path, invoke, kind) -> None:
 
 # -- class 2: Rust panics while reading -------------------------------------------------
 
-def corrupt_parquets(count: int = 400) -> dict[str, bytes]:
-    """Damaged Parquet files, one per kind of failure polars shows (a panic among them)."""
+def corrupt_parquets(folder: Path, count: int = 400) -> dict[str, bytes]:
+    """Damaged Parquet files, one per kind of failure: refused by the page-header check,
+    or reaching polars and failing there."""
+    from clientwise.plugins.io.parquet_pages import Damaged, check_page_headers
+
     frame = pl.DataFrame({"customer_id": [f"C{i}" for i in range(300)], "name": ["x"] * 300,
                           "revenue": [float(i) for i in range(300)]})
     buffer = io.BytesIO()
@@ -93,30 +96,83 @@ def corrupt_parquets(count: int = 400) -> dict[str, bytes]:
     data = buffer.getvalue()
     rng = random.Random(1)
     kinds: dict[str, bytes] = {}
+    probe = folder / "probe.parquet"
     for _ in range(count):
         damaged = bytearray(data)
         for _ in range(rng.randint(1, 8)):
             damaged[rng.randrange(len(damaged))] = rng.randrange(256)
+        probe.write_bytes(damaged)
         try:
+            check_page_headers(probe)
             pl.read_parquet(bytes(damaged))
-        except BaseException as error:  # noqa: BLE001 - the panic is a BaseException
+        except Damaged:
+            kinds.setdefault("page header", bytes(damaged))
+        except BaseException as error:  # noqa: BLE001 - a panic is a BaseException
             kinds.setdefault(type(error).__name__, bytes(damaged))
     return kinds
 
 
-def test_a_panic_inside_polars_becomes_a_located_data_error(tmp_path, invoke, capfd) -> None:
-    kinds = corrupt_parquets()
-    assert "PanicException" in kinds  # the generator still finds what the issue reported
-    capfd.readouterr()  # the generator's own panics, printed by polars
+def test_damaged_parquet_files_become_located_data_errors(tmp_path, invoke, capfd) -> None:
+    kinds = corrupt_parquets(tmp_path)
+    assert {"page header", "ComputeError"} <= set(kinds)  # both doors are tried
+    capfd.readouterr()
     for kind, content in kinds.items():
         data = tmp_path / kind / "customers.parquet"
         data.parent.mkdir()
         data.write_bytes(content)
-        run = invoke("evaluate", "default", str(data), *AS_OF)
-        located(run, f"{data}: ")
-        if kind == "PanicException":
-            assert "the parquet reader failed on this file: it is damaged or not a parquet file" in run.stderr
+        located(invoke("evaluate", "default", str(data), *AS_OF), f"{data}: ")
     assert "panicked" not in capfd.readouterr().err  # Rust's panic text stays off the terminal
+
+
+def test_a_panic_inside_a_loader_becomes_a_located_data_error(tmp_path) -> None:
+    """A Rust panic in any loader (built-in or not) is a located error, not a traceback."""
+    from clientwise.errors import DataError
+    from clientwise.host.contracts import Loader
+    from clientwise.host.read_options import ReadOptions
+    from clientwise.runtime.read_guard import read_file
+
+    class Panicking(Loader):
+        name = "panicky"
+        suffixes = (".pan",)
+
+        def read(self, path, columns, *, keys, options=None):
+            raise pl.exceptions.PanicException("index out of bounds: the len is 3 but the index is 7")
+
+    path = tmp_path / "customers.pan"
+    path.write_bytes(b"x")
+    with pytest.raises(DataError) as caught:
+        read_file(Panicking(), path, {"customers": None}, keys={}, options=ReadOptions())
+    (problem,) = caught.value.problems
+    assert problem.file == str(path)
+    assert problem.message == "the panicky reader failed on this file: it is damaged or not a panicky file"
+    assert problem.value == "index out of bounds: the len is 3 but the index is 7"
+
+
+def test_a_page_header_that_would_abort_polars_becomes_a_located_data_error(tmp_path, invoke) -> None:
+    """A page claiming a negative number of values makes polars allocate exabytes and
+    abort the process (found by the long fuzz run); the header check refuses it first."""
+    data = tmp_path / "customers.parquet"
+    data.write_bytes((Path(__file__).parent / "fuzz" / "corpus" / "data-negative-page-count.parquet").read_bytes())
+    run = invoke("evaluate", "default", str(data), *AS_OF)
+    located(run, f"{data}: ", "column customer_id in row group 1: the number of values in a page is -30")
+
+
+def test_the_page_header_check_accepts_what_writers_write(tmp_path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from clientwise.plugins.io.parquet_pages import check_page_headers
+
+    frame = pl.DataFrame({"key": [f"C{i}" for i in range(50_000)], "amount": [i / 7 for i in range(50_000)],
+                          "maybe": [None if i % 3 else i for i in range(50_000)]})
+    frame.write_parquet(tmp_path / "polars.parquet", row_group_size=7_000, data_page_size=4_096, statistics=True)
+    pq.write_table(pa.table({"text": ["x" * 3000] * 20, "tags": [["a", "b"]] * 20}), tmp_path / "v2.parquet",
+                   data_page_version="2.0", write_statistics=True, compression="zstd")
+    pq.write_table(pa.table({"n": list(range(10))}), tmp_path / "dictionary.parquet", use_dictionary=True,
+                   compression="none", write_page_index=True)
+    for path in sorted(tmp_path.iterdir()):
+        check_page_headers(path)  # raises on any damage it sees
+        assert pl.read_parquet(path).height in (50_000, 20, 10)
 
 
 # -- class 4: silent acceptance -------------------------------------------------------

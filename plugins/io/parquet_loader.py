@@ -11,6 +11,7 @@ import polars as pl
 
 from clientwise.host.contracts import Loader, RawTable
 from clientwise.host.read_options import ReadOptions
+from clientwise.plugins.io.parquet_pages import Damaged, check_page_headers
 from clientwise.plugins.io.raw import Columns, row_numbers, single_table_name, unreadable
 
 
@@ -32,10 +33,11 @@ class ParquetLoader(Loader):
         if table not in columns:
             return {}
         try:
+            check_page_headers(path)
             present = list(pl.read_parquet_schema(path))
             selected = _select_columns(present, columns[table])
             frame = pl.read_parquet(path, columns=selected)
-        except (pl.exceptions.PolarsError, OSError) as exc:
+        except (pl.exceptions.PolarsError, OSError, Damaged) as exc:
             hint = "check that the file is a complete Parquet file"
             raise unreadable(path, "Parquet", exc, hint) from exc
         return {table: RawTable(table, frame, str(path), row_numbers(frame.height, 1))}
