@@ -56,7 +56,8 @@ def _check_chunk(data: mmap.mmap, chunk: Any, limit: int, group_number: int) -> 
     meta = chunk.get(3) if isinstance(chunk, dict) else None
     if not isinstance(meta, dict):
         return  # no inline metadata: the decoder will refuse the chunk with an error of its own
-    column = ".".join(part.decode("utf-8", "replace") for part in meta.get(3, []) if isinstance(part, bytes))
+    names = meta.get(3) if isinstance(meta.get(3), list) else []
+    column = ".".join(part.decode("utf-8", "replace") for part in names if isinstance(part, bytes))
     where = f"column {column or '?'} in row group {group_number + 1}"
     values = _int(meta.get(5), where, "number of values")
     start = meta.get(11) if isinstance(meta.get(11), int) and meta.get(11, 0) > 0 else meta.get(9)
