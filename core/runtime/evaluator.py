@@ -29,6 +29,7 @@ from clientwise.ruleset import Ruleset, read_raw, validate
 from clientwise.ruleset.data import RELATED_TABLES
 from clientwise.runtime.absent import find_absent, without_absent
 from clientwise.runtime.assemble import assemble, identity
+from clientwise.runtime.backend_load import loaded_by_backend
 from clientwise.runtime.context import EvaluationContext, after_evaluate, before_evaluate
 from clientwise.runtime.findings import Finding, strict_problems, warnings_of
 from clientwise.runtime.load import LoadedData, load_tables
@@ -147,7 +148,7 @@ class Evaluator:
         else:
             raw = load_tables(Path(data), config, self.host.loaders(), needed=set(), findings=findings)
         declared = config.tables()
-        problems = self._missing_tables(set(raw) | {name for name, spec in declared.items() if spec.optional})
+        problems = self.missing_tables(set(raw) | {name for name, spec in declared.items() if spec.optional})
         try:
             tables = validate_tables({name: table for name, table in raw.items() if name in declared}, config,
                                      findings)
@@ -164,7 +165,8 @@ class Evaluator:
             raise DataError(strict_problems(findings))
         return LoadedData(tables, findings, program)
 
-    def _missing_tables(self, present: set[str]) -> list[Problem]:
+    def missing_tables(self, present: set[str]) -> list[Problem]:
+        """A problem for customers, and for each table the rules need, not in ``present``."""
         if "customers" not in present:
             return [Problem("no customers table found",
                             hint="provide customers.csv (or .json, .jsonl, .parquet, .xlsx)")]
@@ -214,24 +216,33 @@ class Evaluator:
         context = EvaluationContext(self.host, self.ruleset, parse_as_of(as_of), self.engine)
         faults = FaultRecorder(self.host, self.strict_plugins)
         stage("loading and validating the data")
-        loaded = self.load_data(data)
-        context.tables = loaded.tables
-        context.timings["load"] = time.perf_counter() - started
-        self.engine.prepare()  # e.g. the durable engine starts its workers while fields are derived
-        before_evaluate(context, faults)
-        key = self.ruleset.core.data.key
-        customers = context.tables["customers"].sort(key)
-        related = {name: context.tables[name] for name in RELATED_TABLES if name in context.tables}
-        decide_context = self._decide_context(context.as_of)
-        ctx = EvalContext(as_of=context.as_of, functions=decide_context.functions, key=key, keyed=True)
         needs = self.trend
-        if needs:
-            customers = with_trend(customers, needs, history, key, ctx)
-        mark = time.perf_counter()
-        stage("deriving fields and deciding")
-        program = loaded.program or self.program
-        guard = StepGuard(self.host, faults, key)
-        decided = self.backend.run(BackendJob(program, customers, related, decide_context, self.engine, guard))
+        # a backend that reads DATA itself (out of core) does; then ``customers`` holds only
+        # what the backend joins to its own customers by key (the trend functions' columns)
+        own = None if isinstance(data, Mapping) else self.backend.open_input(Path(data), self.ruleset.core.data)
+        try:
+            loaded = self.load_data(data) if own is None else loaded_by_backend(own, self.ruleset.core.data, self.program,
+                                                                                  self.missing_tables, self.strict_data)
+            context.tables = loaded.tables
+            context.timings["load"] = time.perf_counter() - started
+            self.engine.prepare()  # e.g. the durable engine starts its workers while fields are derived
+            before_evaluate(context, faults)
+            key = self.ruleset.core.data.key
+            customers = context.tables["customers"].sort(key) if own is None else own.keys(key)
+            related = {name: context.tables[name] for name in RELATED_TABLES if name in context.tables}
+            decide_context = self._decide_context(context.as_of)
+            ctx = EvalContext(as_of=context.as_of, functions=decide_context.functions, key=key, keyed=True)
+            if needs:
+                customers = with_trend(customers, needs, history, key, ctx)
+            mark = time.perf_counter()
+            stage("deriving fields and deciding")
+            program = loaded.program or self.program
+            guard = StepGuard(self.host, faults, key)
+            decided = self.backend.run(BackendJob(program, customers, related, decide_context, self.engine, guard,
+                                                  own))
+        finally:
+            if own is not None:
+                own.close()
         # one chunk per column: polars adds a column's floats chunk by chunk, so a summary's
         # total would otherwise depend on how the backend happened to build the frame
         decided = Decided(decided.frame.rechunk(), decided.actions)
