@@ -22,15 +22,16 @@ import polars as pl
 
 from clientwise.compiler.program import DeriveStratum, Program
 from clientwise.compiler.steps import ClassificationStep, DerivedStep
+from clientwise.errors import InputError, Problem
 from clientwise.expr import EvalContext, FunctionRegistry, dtype_of
 from clientwise.expr.backends.sql import ident, overflow_of
 from clientwise.host.backend_input import BackendInput
 from clientwise.host.contracts import RULE_STATUS, Backend, BackendJob, BackendOptions, Decided, Refusal
 from clientwise.host.spec import hookimpl
 from clientwise.plugins.backends.duckdb.decide import decide
+from clientwise.plugins.backends.duckdb.derive import SqlDeriver
 from clientwise.plugins.backends.duckdb.inputs import attach, is_database, plan_input, present_tables
 from clientwise.plugins.backends.duckdb.read import FILE_ROW, NotReadable, ReadInput, read_input
-from clientwise.plugins.backends.duckdb.derive import SqlDeriver
 from clientwise.plugins.backends.duckdb.refuse import refusals
 from clientwise.plugins.backends.duckdb.session import RELATED_ROW, ROW, Chain, connect, spill_directory
 from clientwise.runtime.loop import located
@@ -59,6 +60,11 @@ class DuckDBBackend(Backend):
         tables = dict(self.options.tables)
         scans = plan_input(data, config, tables)
         if isinstance(scans, str):
+            if is_database(data) or tables:
+                raise InputError(Problem(f"the DuckDB backend cannot read this database: {scans}",
+                                         file=str(data), hint="a database's tables are typed by their own column "
+                                         "types: leave value maps and sources out of [data], or export the tables "
+                                         "to CSV or Parquet"))
             return None
         spill = spill_directory(self.options)
         connection = connect(self.options, Path(spill.name))

@@ -106,8 +106,9 @@ def present_tables(connection: duckdb.DuckDBPyConnection, scans: list[Scan], dat
         except duckdb.CatalogException:
             if scan.table in tables:
                 names = [row[0] for row in connection.execute(
-                    "SELECT DISTINCT table_name FROM information_schema.tables WHERE table_catalog = ? "
-                    "ORDER BY 1", [ATTACHED]).fetchall()]
+                    "SELECT DISTINCT CASE WHEN table_schema = 'main' THEN table_name "
+                    "ELSE table_schema || '.' || table_name END FROM information_schema.tables "
+                    "WHERE table_catalog = ? ORDER BY 1", [ATTACHED]).fetchall()]
                 raise DataError(Problem(
                     f"the database has no table or view '{tables[scan.table]}' (--table {scan.table}=...)",
                     file=str(data), value=f"tables and views: {', '.join(names) or 'none'}",

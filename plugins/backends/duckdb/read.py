@@ -22,7 +22,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import duckdb
 import polars as pl
@@ -177,16 +176,3 @@ def _raw_rows(connection: duckdb.DuckDBPyConnection, scan: Scan, spec: TableSpec
                            f"WHERE {FILE_ROW} IN ({rows}) ORDER BY {FILE_ROW}").pl()
     return RawTable(scan.table, frame.drop(FILE_ROW), scan.file,
                     frame.get_column(FILE_ROW).cast(pl.Int64).alias("row"))
-
-
-def database_tables(entries: list[str]) -> dict[str, str]:
-    """``--table customers=crm.accounts`` options as table -> database name."""
-    found = {}
-    for entry in entries:
-        table, _, name = entry.partition("=")
-        found[table.strip()] = name.strip()
-    return found
-
-
-def path_of(data: object) -> Path | None:
-    return data if isinstance(data, Path) else Path(data) if isinstance(data, str) else None
