@@ -170,3 +170,36 @@ def test_a_database_duckdb_cannot_read_is_refused_not_handed_to_the_loaders(tabl
                             'map = { exact = { "EU" = "Europe" } }\n', "maps.toml")
     with pytest.raises(InputError, match="cannot read this database: the field customers.region has a value map"):
         clientwise.evaluate(ruleset, database, as_of=AS_OF, backend="duckdb")
+
+
+@pytest.mark.parametrize("dialect", [None, "excel-de"])
+def test_csv_streamed_from_duckdb_is_byte_identical(tables, tmp_path, invoke, dialect) -> None:
+    write(tables, tmp_path / "data", "parquet")
+    extra = ["--csv-dialect", dialect] if dialect else []
+    outputs = []
+    for backend in ("polars", "duckdb"):
+        target = tmp_path / f"{backend}.csv"
+        code, _, err = invoke("evaluate", "default", str(tmp_path / "data"), "--as-of", AS_OF, "--backend", backend,
+                              "-o", str(target), *extra)
+        assert code == 0, err
+        outputs.append(target.read_bytes())
+    assert outputs[0] == outputs[1] and outputs[0].count(b"\n") > 400
+
+
+def test_evaluate_into_streams_from_duckdb_without_collecting_customers(tables, tmp_path) -> None:
+    write(tables, tmp_path / "data", "parquet")
+    polars_run = clientwise.Evaluator("default")
+    duck_run = clientwise.Evaluator("default", backend="duckdb")
+    results = []
+    for evaluator, name in ((polars_run, "polars"), (duck_run, "duckdb")):
+        writer = evaluator.host.writers()["parquet"]
+        results.append(evaluator.evaluate_into(tmp_path / "data", writer, tmp_path / f"{name}.parquet", as_of=AS_OF))
+    polars, duck = results
+    assert polars.customers.height == 400 and duck.customers.height == 0  # the rows went to the file only
+    written = pl.read_parquet(tmp_path / "duckdb.parquet")
+    assert written.equals(pl.read_parquet(tmp_path / "polars.parquet")) and written.height == 400
+    assert written.schema["actions"] == pl.List(pl.String)
+    assert [s.figures for s in duck.summaries] == [s.figures for s in polars.summaries]
+    assert all(a.tables[k].equals(b.tables[k]) for a, b in zip(duck.summaries, polars.summaries) for k in a.tables)
+    assert duck.warnings == polars.warnings and [f.message for f in duck.findings][:3] == \
+        [f.message for f in polars.findings][:3]

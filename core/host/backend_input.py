@@ -12,7 +12,7 @@ join to them; :meth:`BackendInput.close` releases it after the run.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import Any
+from typing import Any, BinaryIO
 
 import polars as pl
 
@@ -31,6 +31,16 @@ class BackendInput(ABC):
     def keys(self, key: str) -> pl.DataFrame:
         """Every customer's key (column ``key``), sorted: what columns computed outside the
         backend (the trend functions' values from earlier runs) are joined on."""
+
+    def streams(self, writer: Any) -> bool:
+        """Whether :meth:`write_run` writes this writer's format itself; default: no."""
+        return False
+
+    def write_run(self, job: Any, writer: Any, stream: BinaryIO) -> pl.DataFrame:
+        """Run ``job`` (a ``BackendJob``) and write its customers table as ``writer`` would
+        into ``stream``, without collecting it; returns every customer (in key order) with
+        the columns the sections' summaries read."""
+        raise NotImplementedError(f"{type(self).__name__} writes no format itself")
 
     @abstractmethod
     def close(self) -> None:

@@ -20,7 +20,7 @@ from clientwise.compiler.program import Program
 from clientwise.errors import DataError, InputError, Problem, RulesetError
 from clientwise.expr import EvalContext, tables_used
 from clientwise.expr.trend import TrendNeeds, trend_needs
-from clientwise.host.contracts import BackendJob, BackendOptions, DecideContext, Decided, RawTable, Refusal
+from clientwise.host.contracts import BackendJob, BackendOptions, DecideContext, Decided, RawTable, Refusal, Writer
 from clientwise.host.factory import build_host
 from clientwise.host.faults import FaultRecorder
 from clientwise.host.isolate import StepGuard
@@ -28,6 +28,8 @@ from clientwise.host.manager import PluginHost
 from clientwise.ruleset import Ruleset, read_raw, validate
 from clientwise.ruleset.data import RELATED_TABLES
 from clientwise.runtime.absent import find_absent, without_absent
+from clientwise.output.atomic import atomic_write
+from clientwise.output.write import write_result
 from clientwise.runtime.assemble import assemble, identity
 from clientwise.runtime.backend_load import loaded_by_backend
 from clientwise.runtime.context import EvaluationContext, after_evaluate, before_evaluate
@@ -35,6 +37,7 @@ from clientwise.runtime.findings import Finding, strict_problems, warnings_of
 from clientwise.runtime.load import LoadedData, load_tables
 from clientwise.runtime.loop import Deriver, Loop, expressions
 from clientwise.runtime.result import Result, RulesetIdentity
+from clientwise.runtime.streamed import streamed_result
 from clientwise.runtime.single import OneCustomer, Population, record_tables, typed_like
 from clientwise.runtime.sources import SourceTable
 from clientwise.runtime.trend import History, trend_of, with_trend
@@ -211,6 +214,25 @@ class Evaluator:
         leaves out the sections' portfolio summaries and reports (test cases compare
         customers only, and the summaries cost more than deciding a few customers).
         """
+        return self._evaluate(data, as_of, progress, history, summarize, None)
+
+    def evaluate_into(self, data: DataSource, writer: Writer, output: Path, *, as_of: dt.date | str | None = None,
+                      progress: Callable[[str], None] | None = None, history: History | None = None) -> Result:
+        """Evaluate and write the customers table with ``writer`` to ``output`` (atomically).
+
+        When the backend read DATA itself and writes this format itself (DuckDB: CSV and
+        Parquet), the table goes from the backend to the file without passing through
+        memory: the result then holds the summaries, findings and warnings but no customer
+        rows (``customers`` and ``actions`` are empty). Otherwise this is :meth:`evaluate`
+        followed by :func:`clientwise.output.write.write_result`.
+        """
+        result = self._evaluate(data, as_of, progress, history, True, (writer, output))
+        if result.tracer is not None:  # not streamed: written from the result, as always
+            write_result(result, writer, output)
+        return result
+
+    def _evaluate(self, data: DataSource, as_of: dt.date | str | None, progress: Callable[[str], None] | None,
+                  history: History | None, summarize: bool, into: tuple[Writer, Path] | None) -> Result:
         stage = progress or (lambda _name: None)
         started = time.perf_counter()
         context = EvaluationContext(self.host, self.ruleset, parse_as_of(as_of), self.engine)
@@ -238,8 +260,14 @@ class Evaluator:
             stage("deriving fields and deciding")
             program = loaded.program or self.program
             guard = StepGuard(self.host, faults, key)
-            decided = self.backend.run(BackendJob(program, customers, related, decide_context, self.engine, guard,
-                                                  own))
+            job = BackendJob(program, customers, related, decide_context, self.engine, guard, own)
+            if into is not None and own is not None and own.streams(into[0]):
+                stage("deriving, deciding and writing")
+                with atomic_write(into[1]) as stream:
+                    summary_frame = own.write_run(job, into[0], stream)
+                return self._finish(streamed_result(program, self.host, self.engine, summary_frame, context.as_of,
+                                                    faults), loaded, context, faults, history, started, mark)
+            decided = self.backend.run(job)
         finally:
             if own is not None:
                 own.close()
@@ -249,8 +277,16 @@ class Evaluator:
         context.timings["derive+decide"] = time.perf_counter() - mark
         self._population = Population(decided.frame, related, context.as_of, program)
         result = assemble(program, self.host, self.engine, decided, context.as_of, faults, summarize=summarize)
+        return self._finish(result, loaded, context, faults, history, started, mark)
+
+    def _finish(self, result: Result, loaded: LoadedData, context: EvaluationContext, faults: FaultRecorder,
+                history: History | None, started: float, mark: float) -> Result:
+        """Findings, warnings, the after-evaluate hooks and the timings, on any result."""
+        if "derive+decide" not in context.timings:
+            context.timings["derive+decide"] = time.perf_counter() - mark
+        program = loaded.program or self.program
         result.findings = list(loaded.findings)
-        result.history = (history.describe() if history is not None else None) if needs else None
+        result.history = (history.describe() if history is not None else None) if self.trend else None
         result.warnings[:0] = [*(f"switched off: {note}" for note in program.notes), *warnings_of(result.findings)]
         after_evaluate(context, result, faults)
         _record_faults(result, faults)

@@ -14,8 +14,10 @@ polars (:func:`clientwise.runtime.outputs.actions_table`).
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, BinaryIO, ClassVar
 
 import duckdb
 import polars as pl
@@ -30,10 +32,18 @@ from clientwise.host.contracts import RULE_STATUS, Backend, BackendJob, BackendO
 from clientwise.host.spec import hookimpl
 from clientwise.plugins.backends.duckdb.decide import decide
 from clientwise.plugins.backends.duckdb.derive import SqlDeriver
+from clientwise.plugins.backends.duckdb.export import (
+    customers_query,
+    output_columns,
+    summary_columns,
+    write_csv,
+    write_parquet,
+)
 from clientwise.plugins.backends.duckdb.inputs import attach, is_database, plan_input, present_tables
 from clientwise.plugins.backends.duckdb.read import FILE_ROW, NotReadable, ReadInput, read_input
 from clientwise.plugins.backends.duckdb.refuse import refusals
 from clientwise.plugins.backends.duckdb.session import RELATED_ROW, ROW, Chain, connect, spill_directory
+from clientwise.plugins.io.writers import CsvWriter, ParquetWriter
 from clientwise.runtime.loop import located
 from clientwise.runtime.outputs import RULE_SUFFIX, actions_table
 
@@ -111,6 +121,29 @@ class DuckDBInput(BackendInput):
                                     f"ORDER BY {ident(key)}").pl()
         return frame
 
+    def streams(self, writer: Any) -> bool:
+        return isinstance(writer, (CsvWriter, ParquetWriter))
+
+    def write_run(self, job: Any, writer: Any, stream: BinaryIO) -> pl.DataFrame:
+        """The run, its customers table written from DuckDB (see :mod:`.export`)."""
+        program: Program = job.program
+        context = job.context
+        ctx = EvalContext(as_of=context.as_of, functions=context.functions, key=context.key, keyed=True)
+        name = program.ruleset.core.data.name
+        with _overflow_located(program):
+            chain, _ = _compute(self.connection, program, job, ctx, self.read)
+            present = chain.columns()
+            columns = output_columns(program, present, ctx.key, name)
+            floats = [row[0] for row in self.connection.execute(f"DESCRIBE {chain.current}").fetchall()
+                      if row[1] in ("DOUBLE", "FLOAT")]
+            query = customers_query(chain.current, columns, program.actions(), floats)
+            if isinstance(writer, ParquetWriter):
+                write_parquet(self.connection, query, Path(self.spill.name), stream)
+            else:
+                write_csv(self.connection, query, writer.dialect, stream, _dtypes(program, columns))
+            summarized = summary_columns(program, present, ctx.key, name)
+            return chain.fetch(summarized).with_columns(_dtypes(program, summarized))
+
     def close(self) -> None:
         self.connection.close()
         self.spill.cleanup()
@@ -118,8 +151,20 @@ class DuckDBInput(BackendInput):
 
 def _located_run(connection: duckdb.DuckDBPyConnection, program: Program, job: BackendJob, ctx: EvalContext,
                  read: ReadInput | None) -> pl.DataFrame:
+    with _overflow_located(program):
+        chain, inputs = _compute(connection, program, job, ctx, read)
+        added = [name for name in chain.columns() if name not in inputs and not name.startswith("__cw_")]
+        computed = chain.fetch(added).with_columns(_dtypes(program, added))
+    if read is None:
+        return job.customers.hstack(computed)
+    return chain.fetch(inputs).hstack(computed)
+
+
+@contextmanager
+def _overflow_located(program: Program) -> Iterator[None]:
+    """An overflow inside a query as the polars backend reports it: field, value, customer."""
     try:
-        return _run(connection, program, job, ctx, read)
+        yield
     except duckdb.Error as error:
         overflow = overflow_of(str(error))
         if overflow is None:
@@ -127,8 +172,9 @@ def _located_run(connection: duckdb.DuckDBPyConnection, program: Program, job: B
         raise located(overflow, program.steps()) from None
 
 
-def _run(connection: duckdb.DuckDBPyConnection, program: Program, job: BackendJob, ctx: EvalContext,
-         read: ReadInput | None) -> pl.DataFrame:
+def _compute(connection: duckdb.DuckDBPyConnection, program: Program, job: BackendJob, ctx: EvalContext,
+             read: ReadInput | None) -> tuple[Chain, list[str]]:
+    """The run's chain of tables up to its last, and the input columns in it."""
     chain = Chain(connection)
     key = ident(ctx.key)
     if read is not None:  # DuckDB's own tables: numbered here as the polars frames are
@@ -161,11 +207,7 @@ def _run(connection: duckdb.DuckDBPyConnection, program: Program, job: BackendJo
         else:
             for stratum in run.strata:
                 decide(chain, stratum, ctx)
-    added = [name for name in chain.columns() if name not in inputs and not name.startswith("__cw_")]
-    computed = chain.fetch(added).with_columns(_dtypes(program, added))
-    if read is None:
-        return job.customers.hstack(computed)
-    return chain.fetch(inputs).hstack(computed)
+    return chain, inputs
 
 
 def _dtypes(program: Program, columns: list[str]) -> list[pl.Expr]:
