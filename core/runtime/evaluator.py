@@ -265,6 +265,7 @@ class Evaluator:
                 stage("deriving, deciding and writing")
                 with atomic_write(into[1]) as stream:
                     summary_frame = own.write_run(job, into[0], stream)
+                context.timings["derive+decide+write"] = time.perf_counter() - mark
                 return self._finish(streamed_result(program, self.host, self.engine, summary_frame, context.as_of,
                                                     faults), loaded, context, faults, history, started, mark)
             decided = self.backend.run(job)
@@ -282,7 +283,7 @@ class Evaluator:
     def _finish(self, result: Result, loaded: LoadedData, context: EvaluationContext, faults: FaultRecorder,
                 history: History | None, started: float, mark: float) -> Result:
         """Findings, warnings, the after-evaluate hooks and the timings, on any result."""
-        if "derive+decide" not in context.timings:
+        if "derive+decide+write" not in context.timings:
             context.timings["derive+decide"] = time.perf_counter() - mark
         program = loaded.program or self.program
         result.findings = list(loaded.findings)
