@@ -85,7 +85,8 @@ def child(backend: str, data: Path, output: Path, memory_limit: str | None, spil
     options = BackendOptions(memory_limit=memory_limit, spill_dir=spill) if backend != "polars" else None
     with clientwise.Evaluator("default", backend=backend, backend_options=options) as evaluator:
         writer = choose_writer(evaluator.host.writers(), "csv", output)
-        result = evaluator.evaluate_into(data, writer, output, as_of=AS_OF)
+        result = evaluator.evaluate_into(data, writer, output, as_of=AS_OF, progress=lambda stage: print(
+            f"{time.perf_counter() - started:8.1f} s  {stage}", file=sys.stderr, flush=True))
     memory.stop.set()
     print(json.dumps({"backend": backend, "end_to_end": time.perf_counter() - started, "peak_mb": peak_memory_mb(),
                       "duckdb_peak_mb": memory.peak_memory / 2**20, "duckdb_spilled_mb": memory.peak_spilled / 2**20,
@@ -97,9 +98,12 @@ def run_child(backend: str, data: Path, output: Path, memory_limit: str | None, 
     command = [sys.executable, __file__, "--child", backend, "--data", str(data), "--out", str(output)]
     command += ["--memory-limit", memory_limit] if memory_limit else []
     command += ["--spill-dir", str(spill)] if spill else []
-    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    log = output.with_suffix(".log")  # the stages as they start, to follow a long run
+    with log.open("w") as stages:
+        done = subprocess.run(command, stdout=subprocess.PIPE, stderr=stages, text=True, check=False)
     if done.returncode != 0:
-        return {"backend": backend, "error": done.stderr.strip().splitlines()[-1] if done.stderr else "failed"}
+        lines = log.read_text().strip().splitlines()
+        return {"backend": backend, "error": lines[-1] if lines else "failed"}
     return json.loads(done.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
 
 
