@@ -4,18 +4,18 @@
 customers (30M contacts, 60M interactions) needs more memory than the evaluation it
 feeds. Here each chunk of customers is a portfolio of its own (seed ``seed``, then
 ``seed + 1`` ...: reproducible) whose keys carry the chunk's number (``K003-C0000042``),
-written to one Parquet file per table and chunk; the chunks are then streamed into one
-file per table (polars' streaming sink), so memory is bounded by one chunk.
+appended to one Parquet file per table as its next row groups (pyarrow's
+``ParquetWriter``), so memory is bounded by one chunk and nothing is merged afterwards.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import os
-import shutil
 from pathlib import Path
 
 import polars as pl
+import pyarrow.parquet as pq
 
 from clientwise.sample.generate import DEMO_AS_OF, DEMO_SEED, SCHEMA, generate
 
@@ -28,27 +28,28 @@ def write_chunked(
     ``directory``, generated ``chunk`` customers at a time; returns each table's path.
 
     Customers are in key order in every file (chunk numbers and keys both sort), so a
-    run reads them as an export sorted by key would be.
+    run reads them as an export sorted by key would be. A failed run leaves partial files.
     """
     if customers < 1 or chunk < 1:
         raise ValueError("customers and chunk must be at least 1")
     target = Path(directory)
-    parts = target / ".chunks"
-    parts.mkdir(parents=True, exist_ok=True)
+    target.mkdir(parents=True, exist_ok=True)
+    paths = {name: target / f"{name}.parquet" for name in SCHEMA}
     count = (customers + chunk - 1) // chunk
     width = len(str(count))
-    for index in range(count):
-        size = min(chunk, customers - index * chunk)
-        tables = generate(size, seed=seed + index, as_of=as_of)
-        prefix = f"K{index:0{width}d}-"
-        for name, frame in tables.items():
-            frame = frame.with_columns((pl.lit(prefix) + pl.col("customer_id")).alias("customer_id"))
-            frame.write_parquet(parts / f"{name}-{index:0{width}d}.parquet", compression="zstd", statistics=True)
-        del tables
-    paths = {}
-    for name in SCHEMA:
-        paths[name] = target / f"{name}.parquet"
-        files = sorted(parts.glob(f"{name}-*.parquet"))
-        pl.scan_parquet(files).sink_parquet(paths[name], compression="zstd", statistics=True)
-    shutil.rmtree(parts)
+    files: dict[str, pq.ParquetWriter] = {}
+    try:
+        for index in range(count):
+            size = min(chunk, customers - index * chunk)
+            tables = generate(size, seed=seed + index, as_of=as_of)
+            prefix = f"K{index:0{width}d}-"
+            for name, frame in tables.items():
+                rows = frame.with_columns((pl.lit(prefix) + pl.col("customer_id")).alias("customer_id")).to_arrow()
+                if name not in files:
+                    files[name] = pq.ParquetWriter(paths[name], rows.schema, compression="zstd")
+                files[name].write_table(rows)
+            del tables
+    finally:
+        for file in files.values():
+            file.close()
     return paths
