@@ -25,11 +25,11 @@ from clientwise.host.factory import build_host
 from clientwise.host.faults import FaultRecorder
 from clientwise.host.isolate import StepGuard
 from clientwise.host.manager import PluginHost
+from clientwise.output.atomic import atomic_write
+from clientwise.output.write import write_result
 from clientwise.ruleset import Ruleset, read_raw, validate
 from clientwise.ruleset.data import RELATED_TABLES
 from clientwise.runtime.absent import find_absent, without_absent
-from clientwise.output.atomic import atomic_write
-from clientwise.output.write import write_result
 from clientwise.runtime.assemble import assemble, identity
 from clientwise.runtime.backend_load import loaded_by_backend
 from clientwise.runtime.context import EvaluationContext, after_evaluate, before_evaluate
@@ -37,9 +37,9 @@ from clientwise.runtime.findings import Finding, strict_problems, warnings_of
 from clientwise.runtime.load import LoadedData, load_tables
 from clientwise.runtime.loop import Deriver, Loop, expressions
 from clientwise.runtime.result import Result, RulesetIdentity
-from clientwise.runtime.streamed import streamed_result
 from clientwise.runtime.single import OneCustomer, Population, record_tables, typed_like
 from clientwise.runtime.sources import SourceTable
+from clientwise.runtime.streamed import streamed_result
 from clientwise.runtime.trend import History, trend_of, with_trend
 from clientwise.runtime.validate import validate_tables
 from clientwise.runtime.vocabulary import vocabulary_findings
@@ -214,7 +214,7 @@ class Evaluator:
         leaves out the sections' portfolio summaries and reports (test cases compare
         customers only, and the summaries cost more than deciding a few customers).
         """
-        return self._evaluate(data, as_of, progress, history, summarize, None)
+        return self._evaluate(data, as_of, progress, history, summarize, None)[0]
 
     def evaluate_into(self, data: DataSource, writer: Writer, output: Path, *, as_of: dt.date | str | None = None,
                       progress: Callable[[str], None] | None = None, history: History | None = None) -> Result:
@@ -226,13 +226,15 @@ class Evaluator:
         rows (``customers`` and ``actions`` are empty). Otherwise this is :meth:`evaluate`
         followed by :func:`clientwise.output.write.write_result`.
         """
-        result = self._evaluate(data, as_of, progress, history, True, (writer, output))
-        if result.tracer is not None:  # not streamed: written from the result, as always
+        result, streamed = self._evaluate(data, as_of, progress, history, True, (writer, output))
+        if not streamed:
             write_result(result, writer, output)
         return result
 
     def _evaluate(self, data: DataSource, as_of: dt.date | str | None, progress: Callable[[str], None] | None,
-                  history: History | None, summarize: bool, into: tuple[Writer, Path] | None) -> Result:
+                  history: History | None, summarize: bool,
+                  into: tuple[Writer, Path] | None) -> tuple[Result, bool]:
+        """The result, and whether the backend wrote ``into`` itself."""
         stage = progress or (lambda _name: None)
         started = time.perf_counter()
         context = EvaluationContext(self.host, self.ruleset, parse_as_of(as_of), self.engine)
@@ -257,17 +259,17 @@ class Evaluator:
             if needs:
                 customers = with_trend(customers, needs, history, key, ctx)
             mark = time.perf_counter()
-            stage("deriving fields and deciding")
             program = loaded.program or self.program
             guard = StepGuard(self.host, faults, key)
             job = BackendJob(program, customers, related, decide_context, self.engine, guard, own)
             if into is not None and own is not None and own.streams(into[0]):
-                stage("deriving, deciding and writing")
+                stage("deriving fields, deciding and writing")
                 with atomic_write(into[1]) as stream:
                     summary_frame = own.write_run(job, into[0], stream)
                 context.timings["derive+decide+write"] = time.perf_counter() - mark
-                return self._finish(streamed_result(program, self.host, self.engine, summary_frame, context.as_of,
-                                                    faults), loaded, context, faults, history, started, mark)
+                streamed = streamed_result(program, self.host, self.engine, summary_frame, context.as_of, faults)
+                return self._finish(streamed, loaded, context, faults, history, started), True
+            stage("deriving fields and deciding")
             decided = self.backend.run(job)
         finally:
             if own is not None:
@@ -278,13 +280,11 @@ class Evaluator:
         context.timings["derive+decide"] = time.perf_counter() - mark
         self._population = Population(decided.frame, related, context.as_of, program)
         result = assemble(program, self.host, self.engine, decided, context.as_of, faults, summarize=summarize)
-        return self._finish(result, loaded, context, faults, history, started, mark)
+        return self._finish(result, loaded, context, faults, history, started), False
 
     def _finish(self, result: Result, loaded: LoadedData, context: EvaluationContext, faults: FaultRecorder,
-                history: History | None, started: float, mark: float) -> Result:
+                history: History | None, started: float) -> Result:
         """Findings, warnings, the after-evaluate hooks and the timings, on any result."""
-        if "derive+decide+write" not in context.timings:
-            context.timings["derive+decide"] = time.perf_counter() - mark
         program = loaded.program or self.program
         result.findings = list(loaded.findings)
         result.history = (history.describe() if history is not None else None) if self.trend else None
