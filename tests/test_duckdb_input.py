@@ -203,3 +203,14 @@ def test_evaluate_into_streams_from_duckdb_without_collecting_customers(tables, 
     assert all(a.tables[k].equals(b.tables[k]) for a, b in zip(duck.summaries, polars.summaries) for k in a.tables)
     assert duck.warnings == polars.warnings and [f.message for f in duck.findings][:3] == \
         [f.message for f in polars.findings][:3]
+
+
+def test_check_reads_a_database_through_duckdb(tables, tmp_path, invoke) -> None:
+    database = _database(tmp_path / "export.duckdb", tables, {name: name for name in tables})
+    code, _, err = invoke("check", "default", str(database), "--backend", "duckdb")
+    assert code == 2 and "the database has no table or view 'customers' (--table customers=...)" in err
+    assert "tables and views: crm.contacts, crm.contacts_raw, crm.customers" in err
+    options = [f"--table={name}=crm.{name}" for name in tables]
+    code, out, err = invoke("check", "default", str(database), "--backend", "duckdb", *options)
+    assert code == 0, err
+    assert "data ok: customers 400 rows, contacts" in out and f"400 rows from {database} (crm.customers)" in out

@@ -168,6 +168,20 @@ class Evaluator:
             raise DataError(strict_problems(findings))
         return LoadedData(tables, findings, program)
 
+    def check_data(self, data: Path) -> tuple[dict[str, int], list[Finding]]:
+        """Read and validate DATA as :meth:`evaluate` would (by the backend, when it reads
+        DATA itself): the rows of each table and what reading noticed."""
+        own = self.backend.open_input(Path(data), self.ruleset.core.data)
+        if own is None:
+            loaded = self.load_data(data)
+            return {name: frame.height for name, frame in loaded.tables.items()}, loaded.findings
+        try:
+            loaded = loaded_by_backend(own, self.ruleset.core.data, self.program, self.missing_tables,
+                                       self.strict_data)
+        finally:
+            own.close()
+        return {f.table: f.count for f in loaded.findings if f.kind == "source"}, loaded.findings
+
     def missing_tables(self, present: set[str]) -> list[Problem]:
         """A problem for customers, and for each table the rules need, not in ``present``."""
         if "customers" not in present:

@@ -98,21 +98,23 @@ def attach(connection: duckdb.DuckDBPyConnection, data: Path) -> None:
 
 def present_tables(connection: duckdb.DuckDBPyConnection, scans: list[Scan], data: Path,
                    tables: Mapping[str, str]) -> list[Scan]:
-    """The scans whose table or view exists; a table ``--table`` names must exist."""
+    """The scans whose table or view exists; customers, and a table ``--table`` names, must."""
     found = []
     for scan in scans:
         try:
             connection.execute(f"SELECT * FROM {scan.sql} LIMIT 0")
         except duckdb.CatalogException:
-            if scan.table in tables:
+            if scan.table in tables or scan.table == "customers":
                 names = [row[0] for row in connection.execute(
                     "SELECT DISTINCT CASE WHEN table_schema = 'main' THEN table_name "
                     "ELSE table_schema || '.' || table_name END FROM information_schema.tables "
                     "WHERE table_catalog = ? ORDER BY 1", [ATTACHED]).fetchall()]
+                name = tables.get(scan.table, scan.table)
                 raise DataError(Problem(
-                    f"the database has no table or view '{tables[scan.table]}' (--table {scan.table}=...)",
+                    f"the database has no table or view '{name}' (--table {scan.table}=...)",
                     file=str(data), value=f"tables and views: {', '.join(names) or 'none'}",
-                    hint="name a table or view of the database, qualified by its schema if it is not in 'main'"))
+                    hint=f"name the table or view holding {scan.table} with --table {scan.table}=NAME, "
+                         "qualified by its schema if it is not in 'main'"))
             continue
         found.append(scan)
     return found
