@@ -214,3 +214,8 @@ def test_check_reads_a_database_through_duckdb(tables, tmp_path, invoke) -> None
     code, out, err = invoke("check", "default", str(database), "--backend", "duckdb", *options)
     assert code == 0, err
     assert "data ok: customers 400 rows, contacts" in out and f"400 rows from {database} (crm.customers)" in out
+
+
+def test_a_directory_without_customers_is_reported_as_on_polars(tables, tmp_path) -> None:
+    write({"contacts": tables["contacts"]}, tmp_path, "parquet")
+    assert _problems(tmp_path, "duckdb") == _problems(tmp_path, "polars")

@@ -83,6 +83,8 @@ def plan_input(data: Path, config: DataConfig, tables: Mapping[str, str]) -> lis
         if named[0].suffix.lower() != ".parquet":
             return f"{named[0].name} is not a Parquet file"
         scans.append(Scan(name, _parquet(named[0]), str(named[0]), True))
+    if not any(scan.table == "customers" for scan in scans):
+        return "the directory has no customers file (the loaders say what they looked for)"
     return scans
 
 

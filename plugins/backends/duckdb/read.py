@@ -78,25 +78,31 @@ def read_input(connection: duckdb.DuckDBPyConnection, scans: list[Scan], data: D
         counted = connection.execute(f"SELECT count(*) FROM {typed}").fetchall()
         result.findings.append(fed_finding(scan.table, scan.file, int(counted[0][0])))
     key = ident(data.key)
+    customers = result.tables.get("customers")
+    for scan in scans:  # each table's suspect rows, computed once (the orphan checks are joins)
+        suspect = _SUSPECT
+        if customers is not None and scan.table == "customers":
+            suspect += f" OR {key} IN (SELECT {key} FROM {customers} GROUP BY {key} HAVING count(*) > 1)"
+        elif customers is not None:
+            suspect += f" OR {_orphan(result, scan.table, data)}"
+        suspects[scan.table] = f"__cw_suspects_{scan.table}"
+        connection.execute(f"CREATE TEMP TABLE {suspects[scan.table]} AS SELECT {FILE_ROW}, {key} "
+                           f"FROM {result.tables[scan.table]} WHERE {suspect}")
     for scan in scans:
-        suspect = f"{_SUSPECT} OR {key} IN (SELECT {key} FROM {result.tables['customers']} " \
-                  f"GROUP BY {key} HAVING count(*) > 1)" if scan.table == "customers" else \
-                  f"{_SUSPECT} OR {_orphan(result, scan.table, data)}"
-        suspects[scan.table] = f"SELECT {FILE_ROW} FROM {result.tables[scan.table]} WHERE {suspect}"
-    for scan in scans:
-        rows = suspects[scan.table]
+        rows = f"SELECT {FILE_ROW} FROM {suspects[scan.table]}"
         if scan.table == "customers":  # the customers the suspect related rows name, for the orphan check
-            named = " UNION ".join(f"SELECT {key} FROM {result.tables[t]} WHERE {FILE_ROW} IN ({suspects[t]})"
-                                   for t in suspects if t != "customers")
+            named = " UNION ".join(f"SELECT {key} FROM {suspects[t]}" for t in suspects if t != "customers")
             if named:
-                rows += f" UNION SELECT {FILE_ROW} FROM {result.tables['customers']} WHERE {key} IN ({named})"
+                rows += f" UNION SELECT {FILE_ROW} FROM {customers} WHERE {key} IN ({named})"
         raw[scan.table] = _raw_rows(connection, scan, data.tables()[scan.table], data, rows)
+    for table in suspects.values():
+        connection.execute(f"DROP TABLE {table}")
     found: list[Finding] = []
     validate_tables(raw, data, found)  # raises DataError with the located problems
     result.findings.extend(found)
     for name, typed in result.tables.items():
         spec = data.tables()[name]
-        if name != "customers" and spec.orphans == "drop":
+        if name != "customers" and customers is not None and spec.orphans == "drop":
             connection.execute(f"DELETE FROM {typed} WHERE {_orphan(result, name, data)}")
         connection.execute(f"ALTER TABLE {typed} DROP COLUMN {_SUSPECT}")
     return result
