@@ -242,6 +242,8 @@ class Evaluator:
         """
         result, streamed = self._evaluate(data, as_of, progress, history, True, (writer, output))
         if not streamed:
+            if progress is not None:
+                progress("writing")
             write_result(result, writer, output)
         return result
 
@@ -276,14 +278,13 @@ class Evaluator:
             program = loaded.program or self.program
             guard = StepGuard(self.host, faults, key)
             job = BackendJob(program, customers, related, decide_context, self.engine, guard, own)
-            if into is not None and own is not None and own.streams(into[0]):
-                stage("deriving fields, deciding and writing")
+            stage("deriving fields and deciding")
+            if into is not None and own is not None and own.streams(into[0]):  # and writing
                 with atomic_write(into[1]) as stream:
                     summary_frame = own.write_run(job, into[0], stream)
                 context.timings["derive+decide+write"] = time.perf_counter() - mark
                 streamed = streamed_result(program, self.host, self.engine, summary_frame, context.as_of, faults)
                 return self._finish(streamed, loaded, context, faults, history, started), True
-            stage("deriving fields and deciding")
             decided = self.backend.run(job)
         finally:
             if own is not None:
