@@ -219,3 +219,15 @@ def test_check_reads_a_database_through_duckdb(tables, tmp_path, invoke) -> None
 def test_a_directory_without_customers_is_reported_as_on_polars(tables, tmp_path) -> None:
     write({"contacts": tables["contacts"]}, tmp_path, "parquet")
     assert _problems(tmp_path, "duckdb") == _problems(tmp_path, "polars")
+
+
+def test_text_cells_are_stripped_and_null_markers_read_as_on_polars(tables, tmp_path) -> None:
+    customers = tables["customers"].with_columns(
+        pl.when(pl.int_range(pl.len()) == 0).then(pl.lit("\u00a0Acme\t")).when(pl.int_range(pl.len()) == 1)
+        .then(pl.lit("  ")).otherwise(pl.col("name")).alias("name"),
+        pl.when(pl.int_range(pl.len()) == 2).then(pl.lit("N/A")).when(pl.int_range(pl.len()) == 3)
+        .then(pl.lit(" n/a\u3000")).otherwise(pl.col("industry")).alias("industry"))
+    write({**tables, "customers": customers}, tmp_path, "parquet")
+    polars, duck = _both(tmp_path)
+    _same(polars, duck)
+    assert duck.customers["name"][0] == "Acme" and duck.customers["name"][1] is None

@@ -42,6 +42,9 @@ FILE_ROW = "__cw_file_row"
 _SUSPECT = "__cw_suspect"
 #: Unicode White_Space, which polars' ``strip_chars()`` strips (RE2 syntax).
 _SPACE = r"[\t\n\x{0B}\f\r\x{85}\p{Z}]"
+#: The same characters as SQL text literals.
+_SPACES = ", ".join(f"chr({code})" for code in (*range(9, 14), 32, 0x85, 0xA0, 0x1680, *range(0x2000, 0x200B), 0x2028,
+                                                  0x2029, 0x202F, 0x205F, 0x3000))
 _SQL_TYPES = {"string": "VARCHAR", "number": "DOUBLE", "money": "DOUBLE", "integer": "BIGINT",
               "boolean": "BOOLEAN", "date": "DATE"}
 
@@ -125,8 +128,9 @@ def _typed_columns(scan: Scan, spec: TableSpec, schema: Mapping[str, pl.DataType
                               f"{field_spec.type} field '{name}', which only the polars loaders parse")
         source = ident(column)
         value = source
-        if field_spec.type == "string":
-            stripped = f"regexp_replace({source}, '^{_SPACE}+|{_SPACE}+$', '', 'g')"
+        if field_spec.type == "string":  # the regular expression only for cells that start or end in a space
+            stripped = (f"CASE WHEN {source}[1] IN ({_SPACES}) OR {source}[-1] IN ({_SPACES}) "
+                        f"THEN regexp_replace({source}, '^{_SPACE}+|{_SPACE}+$', '', 'g') ELSE {source} END")
             value = f"list_transform([{stripped}], lambda t: CASE WHEN t = '' OR t IN ({nulls}) THEN NULL ELSE t END)[1]"
         values.append(f"CAST({value} AS {kind}) AS {ident(name)}")
         suspect += _checks(name, field_spec, source, value, dtype, name == data.key)
