@@ -101,7 +101,7 @@ def test_unknown_format_lists_the_formats_and_suggests_the_closest():
     message = raised.value.render()
     assert "unknown output format 'jsn'" in message
     assert "did you mean 'json'?" in message
-    assert "csv, json, jsonl, table" in message
+    assert "csv, json, jsonl, parquet, table" in message
     assert raised.value.exit_code == 2
 
 
@@ -110,7 +110,7 @@ def test_unknown_suffix_is_an_error_not_a_guess():
         choose_writer(WRITERS, None, Path("out/report.xlsx"))
     message = raised.value.render()
     assert "suffix '.xlsx'" in message and "out/report.xlsx" in message
-    assert ".csv, .json, .jsonl, .ndjson, .txt" in message
+    assert ".csv, .json, .jsonl, .ndjson, .parquet, .txt" in message
 
 
 def test_a_plugin_writer_is_chosen_by_its_suffix():

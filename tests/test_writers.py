@@ -17,7 +17,7 @@ from clientwise.output.escape import escape_formula, escape_formulas
 from clientwise.plugins.io import json_records, writers
 from clientwise.plugins.io.table import TableWriter, format_cell
 from clientwise.plugins.io.values import records
-from clientwise.plugins.io.writers import CsvWriter, JsonLinesWriter, JsonWriter
+from clientwise.plugins.io.writers import CsvWriter, JsonLinesWriter, JsonWriter, ParquetWriter, csv_frame, csv_table
 from clientwise.runtime.explain import TracedDerived, TracedRule, Tracer
 from clientwise.runtime.result import Result, RulesetIdentity
 
@@ -132,10 +132,10 @@ def written(writer: Writer, result: Result) -> bytes:
 # --------------------------------------------------------------------------- plugin
 
 
-def test_the_plugin_offers_four_formats_that_implement_the_writer_protocol():
+def test_the_plugin_offers_five_formats_that_implement_the_writer_protocol():
     offered = writers.clientwise_writers()
-    assert [w.format for w in offered] == ["table", "csv", "json", "jsonl"]
-    assert [w.suffix for w in offered] == [".txt", ".csv", ".json", ".jsonl"]
+    assert [w.format for w in offered] == ["table", "csv", "json", "jsonl", "parquet"]
+    assert [w.suffix for w in offered] == [".txt", ".csv", ".json", ".jsonl", ".parquet"]
     assert all(isinstance(w, Writer) and w.description for w in offered)
 
 
@@ -209,6 +209,24 @@ def test_csv_is_utf8_without_bom_and_writes_nan_and_infinity_as_empty():
     assert not data.startswith(b"\xef\xbb\xbf")
     assert "Zoë Øster".encode() in data
     assert b"nan" not in data.lower() and b"inf" not in data.lower()
+
+
+def test_csv_written_in_batches_has_the_bytes_of_the_whole_table():
+    whole = csv_frame(make_result())
+    parts = io.BytesIO()
+    customers = make_result().customers
+    for start in range(customers.height):  # what the DuckDB backend does, one row per batch here
+        csv_table(customers.slice(start, 1)).write_csv(parts, include_header=start == 0, date_format="%Y-%m-%d",
+                                                        quote_style="necessary")
+    assert parts.getvalue() == written(CsvWriter(), make_result()) and whole.height == customers.height
+
+
+def test_parquet_keeps_types_and_values_exactly_without_escaping():
+    customers = customers_frame().with_columns(pl.Series("profit", [1.5, -0.0, float("nan"), None]))
+    back = pl.read_parquet(io.BytesIO(written(ParquetWriter(), make_result(customers=customers))))
+    assert back.schema == customers.schema
+    assert back["name"].to_list() == customers["name"].to_list()  # no formula escaping: a typed file for programs
+    assert back["profit"].to_list() == [1.5, 0.0, None, None]  # as every writer cleans floats
 
 
 # --------------------------------------------------------------------------- JSON

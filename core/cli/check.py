@@ -59,10 +59,10 @@ def check(ruleset: str, data: Path | None, engine: str, strict: bool, strict_dat
     if program.tables_needed:
         click.echo(f"  needs tables: customers, {', '.join(sorted(program.tables_needed))}")
     if data is not None:
-        loaded = evaluator.load_data(data)
-        sizes = ", ".join(f"{name} {frame.height} rows" for name, frame in loaded.tables.items())
+        rows, findings = evaluator.check_data(data)
+        sizes = ", ".join(f"{name} {count} rows" for name, count in rows.items())
         click.echo(f"  data ok: {sizes}")
-        for line in findings_lines(loaded.findings):
+        for line in findings_lines(findings):
             click.echo(f"    {line}")
     report_lint(evaluator, strict, ruleset)
 

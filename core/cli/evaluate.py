@@ -89,9 +89,14 @@ def run(ruleset: str, data: Path, as_of: str | None, fmt: str | None, output: Pa
         day = parse_as_of(as_of)
         history = planned_history(ruleset, evaluator, day, quiet)
         stage("evaluating")
+        streamed = writer is not None and output is not None and saving is None and explain is None
         with evaluator:  # the engine's workers (durable) stop here, not at interpreter exit
-            result = evaluator.evaluate(data, as_of=day, progress=stage, history=history)
-        if writer is not None:
+            if streamed:  # an out-of-core backend writes the file itself, without collecting it
+                assert writer is not None and output is not None
+                result = evaluator.evaluate_into(data, writer, output, as_of=day, progress=stage, history=history)
+            else:
+                result = evaluator.evaluate(data, as_of=day, progress=stage, history=history)
+        if writer is not None and not streamed:
             stage("writing")
             write_result(result, writer, output)
         if saving is not None:

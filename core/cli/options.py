@@ -18,6 +18,7 @@ from clientwise.host.contracts import BackendOptions
 from clientwise.host.factory import build_host
 from clientwise.host.manager import PluginHost
 from clientwise.host.selection import refuse_essential
+from clientwise.ruleset.data import RELATED_TABLES
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -68,6 +69,10 @@ def backend_options(command: F) -> F:
                      help="Where the backend spills what does not fit (duckdb; default: the system's temp folder)."),
         click.option("--threads", type=click.IntRange(1), expose_value=False, callback=remember("threads"),
                      help="Threads the backend may use (duckdb; default: one per core)."),
+        click.option("--table", "tables", multiple=True, metavar="TABLE=NAME", expose_value=False,
+                     callback=remember("tables"),
+                     help="With a DuckDB database as DATA: the table or view holding an input table, e.g. "
+                          "customers=crm.accounts_view (repeatable; default: the table's own name; duckdb)."),
     ]):
         command = option(command)
     return command
@@ -76,8 +81,16 @@ def backend_options(command: F) -> F:
 def chosen_backend() -> tuple[str, BackendOptions]:
     """The backend name and options given to this command (polars without options by default)."""
     options = _options()
+    tables = []
+    for entry in options.get("tables") or ():
+        table, sign, name = entry.partition("=")
+        if not sign or table.strip() not in ("customers", *RELATED_TABLES) or not name.strip():
+            raise click.BadParameter(f"'{entry}': write TABLE=NAME, TABLE one of customers, {', '.join(RELATED_TABLES)}, NAME a table "
+                                     "or view of the database (schema.view where needed)", param_hint="--table")
+        tables.append((table.strip(), name.strip()))
     return options.get("backend", "polars"), BackendOptions(
-        memory_limit=options.get("memory_limit"), spill_dir=options.get("spill_dir"), threads=options.get("threads"))
+        memory_limit=options.get("memory_limit"), spill_dir=options.get("spill_dir"), threads=options.get("threads"),
+        tables=tuple(tables))
 
 
 def plugin_options(command: F) -> F:

@@ -306,14 +306,10 @@ class Engine(ABC):
 
 @dataclass
 class Decided:
-    """Every column computed for every customer, plus the recommended actions: what a
-    backend's run gives back.
-
-    ``frame`` is the customers (in key order) with every derived field, one
-    :data:`RULE_STATUS` column per rule (named by rule id) and each classification's
-    value and ``<output>_rule`` columns. ``actions`` identifies customers by their row in
-    ``frame`` (column ``row``).
-    """
+    """What a backend's run gives back: ``frame``, the customers (in key order) with every
+    derived field, one :data:`RULE_STATUS` column per rule (named by rule id) and each
+    classification's value and ``<output>_rule`` columns; ``actions``, identifying
+    customers by their row in ``frame`` (column ``row``)."""
 
     frame: pl.DataFrame
     actions: pl.DataFrame
@@ -321,15 +317,15 @@ class Decided:
 
 @dataclass(frozen=True)
 class BackendOptions:
-    """How a backend may use the machine (``--memory-limit``, ``--spill-dir``, ``--threads``).
-
-    Backends that do not manage memory themselves (polars) ignore them.
-    """
+    """How a backend may use the machine (``--memory-limit``, ``--spill-dir``, ``--threads``);
+    backends that do not manage memory themselves (polars) ignore them."""
 
     #: e.g. ``"4GB"``: above it the backend spills to ``spill_dir`` instead of failing
     memory_limit: str | None = None
     spill_dir: Path | None = None
     threads: int | None = None
+    #: ``--table customers=crm.accounts``: the database table or view holding each input table
+    tables: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -347,14 +343,11 @@ class Refusal:
 
 @dataclass(frozen=True)
 class BackendJob:
-    """One run handed to a backend: the compiled program and the validated input.
-
-    ``program`` is the :class:`clientwise.compiler.program.Program` (typed loosely here
-    because the compiler builds on these contracts); ``customers`` are sorted by key,
-    ``related`` holds the related tables by name. ``engine`` and ``guard`` (the fault
-    guard, :class:`clientwise.host.isolate.StepGuard`) are what a backend that runs the
-    core's loop needs (the polars backend); a backend that runs the whole program
-    itself may ignore them.
+    """One run handed to a backend: the compiled program (a ``Program``, typed loosely
+    as the compiler builds on these contracts) and the validated input: ``customers``
+    sorted by key and ``related`` by name, or ``input``, what the backend's own
+    :meth:`Backend.open_input` read (then the frames are empty). ``engine`` and ``guard``
+    (:class:`clientwise.host.isolate.StepGuard`) serve a backend that runs the core's loop.
     """
 
     program: Any
@@ -363,6 +356,7 @@ class BackendJob:
     context: DecideContext
     engine: Engine
     guard: Any
+    input: Any = None
 
 
 class Backend(ABC):
@@ -398,3 +392,8 @@ class Backend(ABC):
     def refusals(self, program: Any, functions: FunctionRegistry) -> list[Refusal]:
         """Every part of ``program`` this backend cannot compute; default: none."""
         return []
+
+    def open_input(self, data: Path, config: DataConfig) -> Any:
+        """DATA read and validated by the backend itself, out of core (a
+        :class:`clientwise.host.backend_input.BackendInput`), or None: the loaders read it."""
+        return None

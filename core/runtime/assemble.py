@@ -50,7 +50,7 @@ def assemble(program: Program, host: PluginHost, engine: Engine, decided: Decide
         .drop(ROW)
         .with_columns(pl.col("actions").fill_null(pl.lit([], pl.List(pl.String))))
     )
-    summaries = _summaries(program, host, frame, SummaryContext(key, name, as_of), faults) if summarize else []
+    summaries = section_summaries(program, host, frame, SummaryContext(key, name, as_of), faults) if summarize else []
     ctx = expr.EvalContext(as_of=as_of, functions=host.functions(), key=key)
     owner = host.owner("engine", engine.name)
     dist, version = host.origin(owner) if owner else (None, None)
@@ -73,7 +73,7 @@ def assemble(program: Program, host: PluginHost, engine: Engine, decided: Decide
     )
 
 
-def _summaries(program: Program, host: PluginHost, frame: pl.DataFrame, context: SummaryContext,
+def section_summaries(program: Program, host: PluginHost, frame: pl.DataFrame, context: SummaryContext,
                faults: FaultRecorder) -> list[SectionSummary]:
     """Each plugin section's portfolio view; a section whose plugin fails shows the error instead."""
     summaries = []

@@ -20,15 +20,18 @@ from clientwise.compiler.program import Program
 from clientwise.errors import DataError, InputError, Problem, RulesetError
 from clientwise.expr import EvalContext, tables_used
 from clientwise.expr.trend import TrendNeeds, trend_needs
-from clientwise.host.contracts import BackendJob, BackendOptions, DecideContext, Decided, RawTable, Refusal
+from clientwise.host.contracts import BackendJob, BackendOptions, DecideContext, Decided, RawTable, Refusal, Writer
 from clientwise.host.factory import build_host
 from clientwise.host.faults import FaultRecorder
 from clientwise.host.isolate import StepGuard
 from clientwise.host.manager import PluginHost
+from clientwise.output.atomic import atomic_write
+from clientwise.output.write import write_result
 from clientwise.ruleset import Ruleset, read_raw, validate
 from clientwise.ruleset.data import RELATED_TABLES
 from clientwise.runtime.absent import find_absent, without_absent
 from clientwise.runtime.assemble import assemble, identity
+from clientwise.runtime.backend_load import loaded_by_backend
 from clientwise.runtime.context import EvaluationContext, after_evaluate, before_evaluate
 from clientwise.runtime.findings import Finding, strict_problems, warnings_of
 from clientwise.runtime.load import LoadedData, load_tables
@@ -36,6 +39,7 @@ from clientwise.runtime.loop import Deriver, Loop, expressions
 from clientwise.runtime.result import Result, RulesetIdentity
 from clientwise.runtime.single import OneCustomer, Population, record_tables, typed_like
 from clientwise.runtime.sources import SourceTable
+from clientwise.runtime.streamed import streamed_result
 from clientwise.runtime.trend import History, trend_of, with_trend
 from clientwise.runtime.validate import validate_tables
 from clientwise.runtime.vocabulary import vocabulary_findings
@@ -147,7 +151,7 @@ class Evaluator:
         else:
             raw = load_tables(Path(data), config, self.host.loaders(), needed=set(), findings=findings)
         declared = config.tables()
-        problems = self._missing_tables(set(raw) | {name for name, spec in declared.items() if spec.optional})
+        problems = self.missing_tables(set(raw) | {name for name, spec in declared.items() if spec.optional})
         try:
             tables = validate_tables({name: table for name, table in raw.items() if name in declared}, config,
                                      findings)
@@ -164,7 +168,22 @@ class Evaluator:
             raise DataError(strict_problems(findings))
         return LoadedData(tables, findings, program)
 
-    def _missing_tables(self, present: set[str]) -> list[Problem]:
+    def check_data(self, data: Path) -> tuple[dict[str, int], list[Finding]]:
+        """Read and validate DATA as :meth:`evaluate` would (by the backend, when it reads
+        DATA itself): the rows of each table and what reading noticed."""
+        own = self.backend.open_input(Path(data), self.ruleset.core.data)
+        if own is None:
+            loaded = self.load_data(data)
+            return {name: frame.height for name, frame in loaded.tables.items()}, loaded.findings
+        try:
+            loaded = loaded_by_backend(own, self.ruleset.core.data, self.program, self.missing_tables,
+                                       self.strict_data)
+        finally:
+            own.close()
+        return {f.table: f.count for f in loaded.findings if f.kind == "source"}, loaded.findings
+
+    def missing_tables(self, present: set[str]) -> list[Problem]:
+        """A problem for customers, and for each table the rules need, not in ``present``."""
         if "customers" not in present:
             return [Problem("no customers table found",
                             hint="provide customers.csv (or .json, .jsonl, .parquet, .xlsx)")]
@@ -209,37 +228,81 @@ class Evaluator:
         leaves out the sections' portfolio summaries and reports (test cases compare
         customers only, and the summaries cost more than deciding a few customers).
         """
+        return self._evaluate(data, as_of, progress, history, summarize, None)[0]
+
+    def evaluate_into(self, data: DataSource, writer: Writer, output: Path, *, as_of: dt.date | str | None = None,
+                      progress: Callable[[str], None] | None = None, history: History | None = None) -> Result:
+        """Evaluate and write the customers table with ``writer`` to ``output`` (atomically).
+
+        When the backend read DATA itself and writes this format itself (DuckDB: CSV and
+        Parquet), the table goes from the backend to the file without passing through
+        memory: the result then holds the summaries, findings and warnings but no customer
+        rows (``customers`` and ``actions`` are empty). Otherwise this is :meth:`evaluate`
+        followed by :func:`clientwise.output.write.write_result`.
+        """
+        result, streamed = self._evaluate(data, as_of, progress, history, True, (writer, output))
+        if not streamed:
+            if progress is not None:
+                progress("writing")
+            write_result(result, writer, output)
+        return result
+
+    def _evaluate(self, data: DataSource, as_of: dt.date | str | None, progress: Callable[[str], None] | None,
+                  history: History | None, summarize: bool,
+                  into: tuple[Writer, Path] | None) -> tuple[Result, bool]:
+        """The result, and whether the backend wrote ``into`` itself."""
         stage = progress or (lambda _name: None)
         started = time.perf_counter()
         context = EvaluationContext(self.host, self.ruleset, parse_as_of(as_of), self.engine)
         faults = FaultRecorder(self.host, self.strict_plugins)
         stage("loading and validating the data")
-        loaded = self.load_data(data)
-        context.tables = loaded.tables
-        context.timings["load"] = time.perf_counter() - started
-        self.engine.prepare()  # e.g. the durable engine starts its workers while fields are derived
-        before_evaluate(context, faults)
-        key = self.ruleset.core.data.key
-        customers = context.tables["customers"].sort(key)
-        related = {name: context.tables[name] for name in RELATED_TABLES if name in context.tables}
-        decide_context = self._decide_context(context.as_of)
-        ctx = EvalContext(as_of=context.as_of, functions=decide_context.functions, key=key, keyed=True)
         needs = self.trend
-        if needs:
-            customers = with_trend(customers, needs, history, key, ctx)
-        mark = time.perf_counter()
-        stage("deriving fields and deciding")
-        program = loaded.program or self.program
-        guard = StepGuard(self.host, faults, key)
-        decided = self.backend.run(BackendJob(program, customers, related, decide_context, self.engine, guard))
+        # a backend that reads DATA itself (out of core) does; then ``customers`` holds only
+        # what the backend joins to its own customers by key (the trend functions' columns)
+        own = None if isinstance(data, Mapping) else self.backend.open_input(Path(data), self.ruleset.core.data)
+        try:
+            loaded = self.load_data(data) if own is None else loaded_by_backend(own, self.ruleset.core.data, self.program,
+                                                                                  self.missing_tables, self.strict_data)
+            context.tables = loaded.tables
+            context.timings["load"] = time.perf_counter() - started
+            self.engine.prepare()  # e.g. the durable engine starts its workers while fields are derived
+            before_evaluate(context, faults)
+            key = self.ruleset.core.data.key
+            customers = context.tables["customers"].sort(key) if own is None else own.keys(key)
+            related = {name: context.tables[name] for name in RELATED_TABLES if name in context.tables}
+            decide_context = self._decide_context(context.as_of)
+            ctx = EvalContext(as_of=context.as_of, functions=decide_context.functions, key=key, keyed=True)
+            if needs:
+                customers = with_trend(customers, needs, history, key, ctx)
+            mark = time.perf_counter()
+            program = loaded.program or self.program
+            guard = StepGuard(self.host, faults, key)
+            job = BackendJob(program, customers, related, decide_context, self.engine, guard, own)
+            stage("deriving fields and deciding")
+            if into is not None and own is not None and own.streams(into[0]):  # and writing
+                with atomic_write(into[1]) as stream:
+                    summary_frame = own.write_run(job, into[0], stream)
+                context.timings["derive+decide+write"] = time.perf_counter() - mark
+                streamed = streamed_result(program, self.host, self.engine, summary_frame, context.as_of, faults)
+                return self._finish(streamed, loaded, context, faults, history, started), True
+            decided = self.backend.run(job)
+        finally:
+            if own is not None:
+                own.close()
         # one chunk per column: polars adds a column's floats chunk by chunk, so a summary's
         # total would otherwise depend on how the backend happened to build the frame
         decided = Decided(decided.frame.rechunk(), decided.actions)
         context.timings["derive+decide"] = time.perf_counter() - mark
         self._population = Population(decided.frame, related, context.as_of, program)
         result = assemble(program, self.host, self.engine, decided, context.as_of, faults, summarize=summarize)
+        return self._finish(result, loaded, context, faults, history, started), False
+
+    def _finish(self, result: Result, loaded: LoadedData, context: EvaluationContext, faults: FaultRecorder,
+                history: History | None, started: float) -> Result:
+        """Findings, warnings, the after-evaluate hooks and the timings, on any result."""
+        program = loaded.program or self.program
         result.findings = list(loaded.findings)
-        result.history = (history.describe() if history is not None else None) if needs else None
+        result.history = (history.describe() if history is not None else None) if self.trend else None
         result.warnings[:0] = [*(f"switched off: {note}" for note in program.notes), *warnings_of(result.findings)]
         after_evaluate(context, result, faults)
         _record_faults(result, faults)

@@ -100,9 +100,12 @@ def load_tables(
 
 
 def _fed(table: str, part: SourceTable) -> Finding:
-    rows = part.raw.frame.height
-    return Finding("source", "info", table, f"{rows} row{'s' if rows != 1 else ''} from {part.raw.file}",
-                   file=part.raw.file, count=rows)
+    return fed_finding(table, part.raw.file, part.raw.frame.height)
+
+
+def fed_finding(table: str, file: str, rows: int) -> Finding:
+    """Which file fed a table, and with how many rows (every backend's reader says it alike)."""
+    return Finding("source", "info", table, f"{rows} row{'s' if rows != 1 else ''} from {file}", file=file, count=rows)
 
 
 def _read_source(

@@ -88,10 +88,10 @@ def clean_text(col: pl.Expr, null_values: tuple[str, ...] = ()) -> pl.Expr:
     text = col.str.strip_chars().replace("", None)
     if not null_values:
         return text
-    return pl.when(~text.is_in(_spellings(null_values))).then(text)
+    return pl.when(~text.is_in(spellings(null_values))).then(text)
 
 
-def _spellings(values: tuple[str, ...]) -> list[str]:
+def spellings(values: tuple[str, ...]) -> list[str]:
     """Every upper/lower-case spelling of short markers (``n/a``, ``N/A``, ...), so
     matching them is one hash lookup per cell instead of lower-casing the column."""
     found: set[str] = set()

@@ -10,7 +10,8 @@ core can reorganise its modules without breaking plugins::
   :class:`Loader`, :class:`Writer`, with what the core hands them (``CompileContext``,
   ``SummaryContext``, ``DecideContext``, ``BackendJob``, ``BackendOptions``, ``RawTable``,
   ``ReadOptions``, ``CompiledDecision``, ``EvaluationContext``, ``Result``) and what they give
-  back (``Decided``, ``Refusal``); ``PolarsBackend``, the default backend, to extend;
+  back (``Decided``, ``Refusal``, ``BackendInput`` for input a backend reads itself);
+  ``PolarsBackend``, the default backend, to extend;
 * what a section compiles into: ``SectionPlan``, ``DerivedField``, ``ComputedField``,
   ``Classification``, ``Rule``, ``ActionRule``, ``OutputColumn``, ``SectionSummary``, ``Source``;
 * what a section shows in the reports (``SectionHandler.report``, :mod:`clientwise.output.blocks`):
@@ -67,6 +68,7 @@ if TYPE_CHECKING:
     from clientwise.expr.functions import CallInfo, EvalContext, FunctionSpec, SignatureError, SqlCall
     from clientwise.expr.types import BOOLEAN, DATE, INTEGER, NULL, NUMBER, STRING, Type
     from clientwise.host import spec as hookspecs
+    from clientwise.host.backend_input import BackendInput
     from clientwise.host.contracts import (
         RULE_STATUS,
         Backend,
@@ -175,6 +177,7 @@ _PUBLIC: dict[str, tuple[str, str]] = {
     "DecideContext": ("clientwise.host.contracts", "DecideContext"),
     "Engine": ("clientwise.host.contracts", "Engine"),
     "Backend": ("clientwise.host.contracts", "Backend"),
+    "BackendInput": ("clientwise.host.backend_input", "BackendInput"),
     "BackendJob": ("clientwise.host.contracts", "BackendJob"),
     "BackendOptions": ("clientwise.host.contracts", "BackendOptions"),
     "Decided": ("clientwise.host.contracts", "Decided"),

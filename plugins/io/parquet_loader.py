@@ -35,7 +35,7 @@ class ParquetLoader(Loader):
         try:
             check_page_headers(path)
             present = list(pl.read_parquet_schema(path))
-            selected = _select_columns(present, columns[table])
+            selected = select_columns(present, columns[table])
             frame = pl.read_parquet(path, columns=selected)
         except (pl.exceptions.PolarsError, OSError, Damaged) as exc:
             hint = "check that the file is a complete Parquet file"
@@ -43,7 +43,8 @@ class ParquetLoader(Loader):
         return {table: RawTable(table, frame, str(path), row_numbers(frame.height, 1))}
 
 
-def _select_columns(present: list[str], wanted: Sequence[str] | None) -> list[str] | None:
+def select_columns(present: list[str], wanted: Sequence[str] | None) -> list[str] | None:
+    """The declared columns present, and the near misses of absent ones (for "did you mean")."""
     if wanted is None:
         return None
     folded = {name.strip().lower(): name for name in reversed(present)}

@@ -70,6 +70,12 @@ class Chain:
         self.connection.register(name, frame.to_arrow())
         return name
 
+    def table(self, select: str, prefix: str) -> str:
+        """``select`` as a table of the run (not part of the chain); returns its name."""
+        name = self.fresh(prefix)
+        self.connection.execute(f"CREATE TEMP TABLE {name} AS {select}")
+        return name
+
     def start(self, relation: str) -> None:
         self.current = relation
 
