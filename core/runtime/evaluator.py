@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from functools import cached_property
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -122,7 +123,7 @@ class Evaluator:
     def identity(self) -> RulesetIdentity:
         return identity(self.program)
 
-    @property
+    @cached_property
     def trend(self) -> TrendNeeds:
         """What the ruleset's trend functions (``previous``, ``runs_since`` ...) read from
         earlier runs; empty (false) when it has none, and then no history is read."""
@@ -265,7 +266,7 @@ class Evaluator:
                                      hint=f"give the customer's key as record['{key}']"))
         loaded = self.load_data(record_tables(population, record, key, related), portfolio=False).tables
         others = population.frame.filter(pl.col(key) != record[key])
-        one = typed_like(trend_of(loaded.pop("customers"), population.frame, self.trend, key), others)
+        one = typed_like(trend_of(loaded.pop("customers"), population.frame, self.trend, key), others.schema)
         decide_context = self._decide_context(population.as_of)
         ctx = EvalContext(as_of=population.as_of, functions=decide_context.functions, key=key, keyed=True)
         faults = FaultRecorder(self.host, self.strict_plugins)
