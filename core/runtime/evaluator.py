@@ -207,15 +207,16 @@ class Evaluator:
         gives the earlier runs the trend functions read (``clientwise.history.trend.
         StoredHistory`` for a run store, :class:`~clientwise.runtime.trend.GivenHistory`
         for values at hand); without it they are all unknown. ``summarize=False``
-        leaves out the sections' portfolio summaries and reports (test cases compare
-        customers only, and the summaries cost more than deciding a few customers).
+        leaves out the sections' portfolio summaries and reports, and how the values
+        compare with the rules' vocabulary (test cases compare customers only, and these
+        portfolio views cost more than deciding a few customers).
         """
         stage = progress or (lambda _name: None)
         started = time.perf_counter()
         context = EvaluationContext(self.host, self.ruleset, parse_as_of(as_of), self.engine)
         faults = FaultRecorder(self.host, self.strict_plugins)
         stage("loading and validating the data")
-        loaded = self.load_data(data)
+        loaded = self.load_data(data, portfolio=summarize)
         context.tables = loaded.tables
         context.timings["load"] = time.perf_counter() - started
         self.engine.prepare()  # e.g. the durable engine starts its workers while fields are derived

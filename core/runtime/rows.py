@@ -22,7 +22,7 @@ import polars as pl
 from clientwise.compiler.program import DeriveStratum, ExpressionLevels
 from clientwise.compiler.steps import DerivedStep
 from clientwise.errors import DataError
-from clientwise.expr import Call, EvalContext, dtype_of, walk
+from clientwise.expr import EvalContext, dtype_of, tables_used
 from clientwise.expr.backends import PythonEvaluator
 
 #: Up to this many customers (and :data:`SMALL_RELATED` related rows) an input is small.
@@ -84,8 +84,5 @@ def _check_tables(steps: Sequence[DerivedStep], related: Mapping[str, pl.DataFra
     """The polars path's error for an aggregate over a table no data was loaded for."""
     for step in steps:
         assert step.node is not None
-        for sub in walk(step.node):
-            if isinstance(sub, Call) and ctx.functions[sub.name].kind == "aggregate":
-                table = sub.args[0].type.table if sub.args[0].type else None
-                if table not in related:
-                    raise DataError(f"the ruleset aggregates over the '{table}' table, but no {table} data was loaded")
+        for table in sorted(tables_used(step.node, ctx.functions) - set(related)):
+            raise DataError(f"the ruleset aggregates over the '{table}' table, but no {table} data was loaded")
