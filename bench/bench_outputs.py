@@ -1,6 +1,8 @@
-"""Benchmark: writing one result as CSV, JSON and JSON Lines, against polars writing the table.
+"""Benchmark: writing one result as CSV, JSON and JSON Lines (and the HTML and xlsx
+reports), against polars writing the table.
 
     python bench/bench_outputs.py --customers 1000000
+    python bench/bench_outputs.py --customers 100000 --writers html xlsx
 
 Evaluates the default ruleset once over the cached sample portfolio (see
 ``bench_evaluate.py``; generated if missing), then writes the result with each
@@ -10,7 +12,8 @@ process's peak memory (``ru_maxrss``, which only grows) after each:
 * ``polars ndjson``: ``result.customers.write_ndjson``, the floor for any JSON of
   the customers table (the baseline of the ratios);
 * ``csv``, ``json``, ``jsonl``: the writers as ``clientwise evaluate -o`` runs them
-  (atomic file, no explanations);
+  (atomic file, no explanations); ``--writers`` chooses among them and ``html``,
+  ``xlsx`` (the reports; each is written twice and the two files must be identical);
 * ``json --explain-all``: only with ``--traces N``, for the first N customers (a
   million explanations take many minutes and gigabytes).
 
@@ -36,6 +39,8 @@ def main() -> None:
     parser.add_argument("--customers", type=int, default=1_000_000)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--traces", type=int, default=0, help="also write this many customers with --explain-all")
+    parser.add_argument("--writers", nargs="+", default=["csv", "json", "jsonl"],
+                        choices=["csv", "json", "jsonl", "html", "xlsx"])
     args = parser.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
     directory, _ = ensure_data(args.customers, args.seed, regenerate=False)
@@ -53,9 +58,7 @@ def main() -> None:
     writers = host.writers()
     runs: list[tuple[str, Any]] = [
         ("polars ndjson", lambda path: result.customers.write_ndjson(path)),
-        ("csv", lambda path: write_result(result, writers["csv"], path)),
-        ("json", lambda path: write_result(result, writers["json"], path)),
-        ("jsonl", lambda path: write_result(result, writers["jsonl"], path)),
+        *((name, lambda path, name=name: write_result(result, writers[name], path)) for name in args.writers),
     ]
     if args.traces:
         from clientwise.runtime.result import Result
@@ -73,6 +76,12 @@ def main() -> None:
         write(path)
         rows.append({"writer": name, "seconds": time.perf_counter() - began, "cpu": time.process_time() - cpu,
                      "peak_mb": peak_memory_mb(), "mb": path.stat().st_size / 2**20})
+    for name in {"html", "xlsx"} & set(args.writers):  # reports must be byte-identical on a rerun
+        first = OUT / f"outputs-{args.customers}-{name}.out"
+        again = first.with_suffix(".again")
+        write_result(result, writers[name], again)
+        assert again.read_bytes() == first.read_bytes(), f"{name}: a second run wrote different bytes"
+        again.unlink()
     figures["writers"] = rows
     (OUT / "outputs.json").write_text(json.dumps(figures, indent=2))
     floor = rows[0]["seconds"]
