@@ -41,6 +41,7 @@ def main() -> None:
     parser.add_argument("--traces", type=int, default=0, help="also write this many customers with --explain-all")
     parser.add_argument("--writers", nargs="+", default=["csv", "json", "jsonl"],
                         choices=["csv", "json", "jsonl", "html", "xlsx"])
+    parser.add_argument("--out", type=Path, default=OUT, help="where the files are written (default bench/out)")
     args = parser.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
     directory, _ = ensure_data(args.customers, args.seed, regenerate=False)
@@ -71,19 +72,19 @@ def main() -> None:
         runs.append((f"json --explain-all ({args.traces:,})", lambda path: write_result(part, traced, path)))
     rows = []
     for name, write in runs:
-        path = OUT / f"outputs-{args.customers}-{name.split()[0]}{'-traced' if 'explain' in name else ''}.out"
+        path = args.out / f"outputs-{args.customers}-{name.split()[0]}{'-traced' if 'explain' in name else ''}.out"
         began, cpu = time.perf_counter(), time.process_time()
         write(path)
         rows.append({"writer": name, "seconds": time.perf_counter() - began, "cpu": time.process_time() - cpu,
                      "peak_mb": peak_memory_mb(), "mb": path.stat().st_size / 2**20})
     for name in {"html", "xlsx"} & set(args.writers):  # reports must be byte-identical on a rerun
-        first = OUT / f"outputs-{args.customers}-{name}.out"
+        first = args.out / f"outputs-{args.customers}-{name}.out"
         again = first.with_suffix(".again")
         write_result(result, writers[name], again)
         assert again.read_bytes() == first.read_bytes(), f"{name}: a second run wrote different bytes"
         again.unlink()
     figures["writers"] = rows
-    (OUT / "outputs.json").write_text(json.dumps(figures, indent=2))
+    (args.out / "outputs.json").write_text(json.dumps(figures, indent=2))
     floor = rows[0]["seconds"]
     print(f"{figures['customers']:,} customers evaluated in {figures['evaluate']:.2f} s, "
           f"peak {figures['peak_after_evaluate']:,.0f} MB")
