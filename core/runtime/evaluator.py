@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from functools import cached_property
 from collections.abc import Callable, Mapping
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 

@@ -70,10 +70,9 @@ def _decide_rows(frame: pl.DataFrame, decisions: Sequence[CompiledDecision], ctx
     evaluator = PythonEvaluator(ctx, {}, rows)
     columns: list[pl.Series] = []
     for decision in decisions:
-        earlier = [False] * len(rows)
+        earlier, first = [False] * len(rows), decision.mode == "first"
         for rule in decision.rules:
             met = evaluator.generate(rule.condition, rows)
-            first = decision.mode == "first"
             statuses = ["skipped" if first and before else "fired" if value is True
                         else "not_met" if value is False else "unknown" for value, before in zip(met, earlier)]
             columns.append(pl.Series(rule.id, statuses, dtype=RULE_STATUS))
