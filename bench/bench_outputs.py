@@ -1,6 +1,8 @@
-"""Benchmark: writing one result as CSV, JSON and JSON Lines, against polars writing the table.
+"""Benchmark: writing one result as CSV, JSON and JSON Lines (and the HTML and xlsx
+reports), against polars writing the table.
 
     python bench/bench_outputs.py --customers 1000000
+    python bench/bench_outputs.py --customers 100000 --writers html xlsx
 
 Evaluates the default ruleset once over the cached sample portfolio (see
 ``bench_evaluate.py``; generated if missing), then writes the result with each
@@ -10,7 +12,9 @@ process's peak memory (``ru_maxrss``, which only grows) after each:
 * ``polars ndjson``: ``result.customers.write_ndjson``, the floor for any JSON of
   the customers table (the baseline of the ratios);
 * ``csv``, ``json``, ``jsonl``: the writers as ``clientwise evaluate -o`` runs them
-  (atomic file, no explanations);
+  (atomic file, no explanations); ``--writers`` chooses among them and ``html``,
+  ``xlsx`` (the reports; each is written a second time, untimed, and the script says whether
+  the two files are identical);
 * ``json --explain-all``: only with ``--traces N``, for the first N customers (a
   million explanations take many minutes and gigabytes).
 
@@ -36,6 +40,9 @@ def main() -> None:
     parser.add_argument("--customers", type=int, default=1_000_000)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--traces", type=int, default=0, help="also write this many customers with --explain-all")
+    parser.add_argument("--writers", nargs="+", default=["csv", "json", "jsonl"],
+                        choices=["csv", "json", "jsonl", "html", "xlsx"])
+    parser.add_argument("--out", type=Path, default=OUT, help="where the files are written (default bench/out)")
     args = parser.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
     directory, _ = ensure_data(args.customers, args.seed, regenerate=False)
@@ -53,9 +60,7 @@ def main() -> None:
     writers = host.writers()
     runs: list[tuple[str, Any]] = [
         ("polars ndjson", lambda path: result.customers.write_ndjson(path)),
-        ("csv", lambda path: write_result(result, writers["csv"], path)),
-        ("json", lambda path: write_result(result, writers["json"], path)),
-        ("jsonl", lambda path: write_result(result, writers["jsonl"], path)),
+        *((name, lambda path, name=name: write_result(result, writers[name], path)) for name in args.writers),
     ]
     if args.traces:
         from clientwise.runtime.result import Result
@@ -68,13 +73,13 @@ def main() -> None:
         runs.append((f"json --explain-all ({args.traces:,})", lambda path: write_result(part, traced, path)))
     rows = []
     for name, write in runs:
-        path = OUT / f"outputs-{args.customers}-{name.split()[0]}{'-traced' if 'explain' in name else ''}.out"
+        path = args.out / f"outputs-{args.customers}-{name.split()[0]}{'-traced' if 'explain' in name else ''}.out"
         began, cpu = time.perf_counter(), time.process_time()
         write(path)
         rows.append({"writer": name, "seconds": time.perf_counter() - began, "cpu": time.process_time() - cpu,
                      "peak_mb": peak_memory_mb(), "mb": path.stat().st_size / 2**20})
     figures["writers"] = rows
-    (OUT / "outputs.json").write_text(json.dumps(figures, indent=2))
+    (args.out / "outputs.json").write_text(json.dumps(figures, indent=2))
     floor = rows[0]["seconds"]
     print(f"{figures['customers']:,} customers evaluated in {figures['evaluate']:.2f} s, "
           f"peak {figures['peak_after_evaluate']:,.0f} MB")
@@ -83,6 +88,12 @@ def main() -> None:
     for row in rows:
         print(f"| {row['writer']} | {row['seconds']:.2f} | {row['cpu']:.2f} | {row['seconds'] / floor:.1f}x "
               f"| {row['mb']:,.0f} | {row['peak_mb']:,.0f} |")
+    for name in sorted({"html", "xlsx"} & set(args.writers)):  # reports must be byte-identical on a rerun
+        first = args.out / f"outputs-{args.customers}-{name}.out"
+        again = first.with_suffix(".again")
+        write_result(result, writers[name], again)
+        print(f"{name} identical on a rerun: {'yes' if again.read_bytes() == first.read_bytes() else 'NO'}")
+        again.unlink()
     sys.stdout.flush()
 
 

@@ -44,7 +44,7 @@ _CONTROL |= {c: "\ufffd" for c in range(0xD800, 0xE000)}
 
 def has_bidi(text: str) -> bool:
     """Whether ``text`` holds a bidirectional control (and so must be isolated in HTML)."""
-    return not _BIDI_SET.isdisjoint(text)
+    return not text.isascii() and not _BIDI_SET.isdisjoint(text)  # isascii: a flag, no scan
 
 
 def show_bidi(text: str) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections.abc import Callable, Mapping
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -126,7 +127,7 @@ class Evaluator:
     def identity(self) -> RulesetIdentity:
         return identity(self.program)
 
-    @property
+    @cached_property
     def trend(self) -> TrendNeeds:
         """What the ruleset's trend functions (``previous``, ``runs_since`` ...) read from
         earlier runs; empty (false) when it has none, and then no history is read."""
@@ -225,8 +226,9 @@ class Evaluator:
         gives the earlier runs the trend functions read (``clientwise.history.trend.
         StoredHistory`` for a run store, :class:`~clientwise.runtime.trend.GivenHistory`
         for values at hand); without it they are all unknown. ``summarize=False``
-        leaves out the sections' portfolio summaries and reports (test cases compare
-        customers only, and the summaries cost more than deciding a few customers).
+        leaves out the sections' portfolio summaries and reports, and how the values
+        compare with the rules' vocabulary (test cases compare customers only, and these
+        portfolio views cost more than deciding a few customers).
         """
         return self._evaluate(data, as_of, progress, history, summarize, None)[0]
 
@@ -261,7 +263,7 @@ class Evaluator:
         # what the backend joins to its own customers by key (the trend functions' columns)
         own = None if isinstance(data, Mapping) else self.backend.open_input(Path(data), self.ruleset.core.data)
         try:
-            loaded = self.load_data(data) if own is None else loaded_by_backend(own, self.ruleset.core.data, self.program,
+            loaded = self.load_data(data, portfolio=summarize) if own is None else loaded_by_backend(own, self.ruleset.core.data, self.program,
                                                                                   self.missing_tables, self.strict_data)
             context.tables = loaded.tables
             context.timings["load"] = time.perf_counter() - started
@@ -328,7 +330,7 @@ class Evaluator:
                                      hint=f"give the customer's key as record['{key}']"))
         loaded = self.load_data(record_tables(population, record, key, related), portfolio=False).tables
         others = population.frame.filter(pl.col(key) != record[key])
-        one = typed_like(trend_of(loaded.pop("customers"), population.frame, self.trend, key), others)
+        one = typed_like(trend_of(loaded.pop("customers"), population.frame, self.trend, key), others.schema)
         decide_context = self._decide_context(population.as_of)
         ctx = EvalContext(as_of=population.as_of, functions=decide_context.functions, key=key, keyed=True)
         faults = FaultRecorder(self.host, self.strict_plugins)

@@ -193,20 +193,39 @@ class Tracer:
         return self._explain_row(rows.row(0, named=True), dict(zip(fired["rule"], fired["because"])))
 
     def explain_all(self) -> Iterator[Explanation]:
+        for row, because in self._rows():
+            yield self._explain_row(row, because)
+
+    def rule_traces(self, statuses: frozenset[str] | None = None) -> Iterator[tuple[str, list[RuleStep]]]:
+        """Per customer (key as text) its rule steps, only those with one of ``statuses``
+        if given: what a report shows of an explanation, without the derived values or
+        the texts of rules it leaves out (the HTML report traces thousands of customers)."""
+        for row, because in self._rows():
+            yield str(row[self.key]), self._rule_steps(row, because, statuses)
+
+    def _rows(self) -> Iterator[tuple[dict[str, Any], dict[str, str]]]:
+        """Every row with the rendered ``because`` of each of its fired actions."""
         by_key: dict[Any, dict[str, str]] = {}
         for row_key, rule, because in self.actions.select(self.key, "rule", "because").iter_rows():
             by_key.setdefault(row_key, {})[rule] = because
         for row in self.frame.iter_rows(named=True):
-            yield self._explain_row(row, by_key.get(row[self.key], {}))
+            yield row, by_key.get(row[self.key], {})
 
     def _explain_row(self, row: dict[str, Any], action_because: dict[str, str]) -> Explanation:
         derived = tuple(
             DerivedValue(d.name, d.expression, row.get(d.name), {i: row.get(i) for i in d.inputs}, d.source)
             for d in self.derived
         )
+        rules = self._rule_steps(row, action_because, None)
+        return Explanation(str(row[self.key]), row.get(self.name), derived, tuple(rules))
+
+    def _rule_steps(self, row: dict[str, Any], action_because: dict[str, str],
+                    statuses: frozenset[str] | None) -> list[RuleStep]:
         rules = []
         for r in self.rules:
             status = row[r.status_column]
+            if statuses is not None and status not in statuses:
+                continue
             because = None
             if status == "fired":
                 if r.decision == "actions":
@@ -225,4 +244,4 @@ class Tracer:
                     because=because,
                 )
             )
-        return Explanation(str(row[self.key]), row.get(self.name), derived, tuple(rules))
+        return rules

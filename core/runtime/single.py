@@ -30,6 +30,7 @@ from clientwise import expr
 from clientwise.compiler.program import DeriveStratum, Program
 from clientwise.compiler.steps import DerivedStep
 from clientwise.runtime.derive import derive_stratum
+from clientwise.runtime.rows import derive_rows
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,7 @@ class OneCustomer:
 
     def __post_init__(self) -> None:
         self.related_rows = {name: frame.to_dicts() for name, frame in self.related.items()}
+        self.schema = self.others.schema  # built once: a 150-column schema costs more than a field
 
     def __call__(self, one: pl.DataFrame, stratum: DeriveStratum) -> pl.DataFrame:
         local: list[DerivedStep] = []
@@ -73,26 +75,17 @@ class OneCustomer:
         columns = one.columns if step.computed is not None else [c for c in one.columns if c in reads]
         spliced = pl.concat([self.others.select(columns), one.select(columns)], how="vertical_relaxed")
         value = derive_stratum(spliced, DeriveStratum((step,)), self.related, self.ctx).get_column(step.name).tail(1)
-        return typed_like(one.with_columns(value.alias(step.name)), self.others)
+        return typed_like(one.with_columns(value.alias(step.name)), self.schema)
 
     def _local(self, one: pl.DataFrame, steps: Sequence[DerivedStep]) -> pl.DataFrame:
-        """Fields one customer computes alone, with the reference evaluator: one row needs
-        no vectorising, and a polars query per run of fields (planned for each call) was
-        most of a call's time. The property tests hold the reference to the polars
-        compiler, and the single-customer tests hold a known customer to its batch result."""
-        row = one.row(0, named=True)
-        values: dict[str, Any] = {}
-        schema: dict[str, pl.DataType] = {}
-        for step in steps:
-            assert step.node is not None and step.node.type is not None  # computed fields need the portfolio
-            row[step.name] = values[step.name] = expr.evaluate_rows(step.node, [row], self.ctx, self.related_rows)[0]
-            schema[step.name] = self.others.schema.get(step.name) or expr.dtype_of(step.node.type)
-        return one.with_columns(pl.DataFrame([values], schema=schema).get_columns())
+        """Fields one customer computes alone, with the reference evaluator
+        (:mod:`clientwise.runtime.rows`), in the portfolio's dtypes."""
+        return derive_rows(one, steps, self.related_rows, self.ctx, self.schema)
 
 
-def typed_like(one: pl.DataFrame, others: pl.DataFrame) -> pl.DataFrame:
-    """A single row may infer a column as null-typed; keep the portfolio's dtypes."""
-    wanted, have = others.schema, one.schema
+def typed_like(one: pl.DataFrame, wanted: Mapping[str, pl.DataType]) -> pl.DataFrame:
+    """A single row may infer a column as null-typed; keep the portfolio's dtypes (``wanted``)."""
+    have = one.schema
     return one.cast({c: wanted[c] for c, dtype in have.items() if c in wanted and dtype != wanted[c]})
 
 

@@ -2,7 +2,9 @@
 
 Each condition compiles to a nullable boolean column. A first-match decision marks a
 rule ``skipped`` once an earlier rule fired; a null condition is ``unknown`` and
-never fires (SQL semantics, shared with every other engine).
+never fires (SQL semantics, shared with every other engine). A few customers (a test
+case, ``evaluate_one``) are decided row by row with the reference evaluator instead:
+planning the query would cost more than deciding them (see :mod:`clientwise.runtime.rows`).
 """
 
 from __future__ import annotations
@@ -13,8 +15,10 @@ from typing import ClassVar
 import polars as pl
 
 from clientwise.expr import EvalContext, to_polars
+from clientwise.expr.backends import PythonEvaluator
 from clientwise.host.contracts import RULE_STATUS, CompiledDecision, DecideContext, Engine
 from clientwise.host.spec import hookimpl
+from clientwise.runtime.rows import SMALL_ROWS
 
 
 def _status(condition: pl.Expr, earlier_fired: pl.Expr | None) -> pl.Expr:
@@ -32,10 +36,16 @@ class PolarsEngine(Engine):
     name: ClassVar[str] = "polars"
     description: ClassVar[str] = "Vectorised polars expressions over all customers at once (default)."
 
+    def __init__(self, small_rows: int = SMALL_ROWS):
+        #: up to this many customers are decided row by row (0: always one polars query)
+        self.small_rows = small_rows
+
     def decide(
         self, frame: pl.DataFrame, decisions: Sequence[CompiledDecision], context: DecideContext
     ) -> pl.DataFrame:
         ctx = EvalContext(as_of=context.as_of, functions=context.functions, key=context.key, keyed=True)
+        if frame.height <= self.small_rows:
+            return _decide_rows(frame, decisions, ctx)
         columns: list[pl.Expr] = []
         for decision in decisions:
             earlier: pl.Expr | None = None
@@ -52,6 +62,22 @@ class PolarsEngine(Engine):
         # with_columns broadcasts a constant condition (`when = "true"`) to every row
         names = [name for decision in decisions for name in (rule.id for rule in decision.rules)]
         return frame.lazy().with_columns(columns).select(names).collect()
+
+
+def _decide_rows(frame: pl.DataFrame, decisions: Sequence[CompiledDecision], ctx: EvalContext) -> pl.DataFrame:
+    """:meth:`PolarsEngine.decide` in plain Python: the same statuses, rule by rule."""
+    rows = frame.to_dicts()
+    evaluator = PythonEvaluator(ctx, {}, rows)
+    columns: list[pl.Series] = []
+    for decision in decisions:
+        earlier, first = [False] * len(rows), decision.mode == "first"
+        for rule in decision.rules:
+            met = evaluator.generate(rule.condition, rows)
+            statuses = ["skipped" if first and before else "fired" if value is True
+                        else "not_met" if value is False else "unknown" for value, before in zip(met, earlier)]
+            columns.append(pl.Series(rule.id, statuses, dtype=RULE_STATUS))
+            earlier = [before or value is True for before, value in zip(earlier, met)]
+    return pl.DataFrame(columns) if columns else pl.DataFrame(height=frame.height)
 
 
 @hookimpl

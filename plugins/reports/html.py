@@ -25,6 +25,7 @@ from clientwise.host.contracts import Writer
 from clientwise.host.spec import hookimpl
 from clientwise.plugins.io.table import format_cell
 from clientwise.plugins.reports import html_blocks
+from clientwise.plugins.reports.html_customers import customer_blocks
 from clientwise.plugins.reports.model import SectionView, build
 from clientwise.plugins.reports.printing import Paper, find_paper, page_css
 from clientwise.runtime.result import Result
@@ -83,9 +84,13 @@ def render(result: Result, *, row_limit: int | None = None, paper: Paper | None 
     def section(view: SectionView) -> Markup:
         return html_blocks.section(view, link, report.fmt)
 
+    def value(item: Any, kind: str) -> Markup:
+        return html_blocks.value(item, kind, link, report.fmt)
+
     return _template().render(
         r=report, o=report.overview, link=link, section=section, attr=attribute_name, values=_values,
-        value=lambda item, kind: html_blocks.value(item, kind, link, report.fmt), f=report.fmt, tr=report.tr,
+        value=value, f=report.fmt, tr=report.tr,
+        customer_blocks=lambda customers: customer_blocks(customers, report.anchors, value, report.tr, _values),
         lang=report.tr.language, as_of=result.as_of,
         css=Markup(css), js=Markup(js), csp=Markup(content_security_policy(css, js)), version=__version__,
     )

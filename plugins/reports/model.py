@@ -354,9 +354,5 @@ def _traces(result: Result, wanted: set[str] | None) -> dict[str, list[dict[str,
             frame=tracer.frame.filter(pl.col(tracer.key).cast(pl.String).is_in(chosen.implode())),
             actions=tracer.actions.filter(pl.col(tracer.key).cast(pl.String).is_in(chosen.implode())),
         )
-    full = tracer.frame.height <= FULL_TRACE_LIMIT
-    traces: dict[str, list[dict[str, Any]]] = {}
-    for explanation in tracer.explain_all():
-        rules = explanation.to_dict().get("rules", [])
-        traces[explanation.key] = [plain(rule) for rule in rules if full or rule.get("status") in TRACE_STATUSES]
-    return traces
+    statuses = None if tracer.frame.height <= FULL_TRACE_LIMIT else frozenset(TRACE_STATUSES)
+    return {key: [plain(rule.to_dict()) for rule in rules] for key, rules in tracer.rule_traces(statuses)}

@@ -26,6 +26,11 @@ from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from clientwise.output.escape import FORMULA_PREFIXES
 
 
+def _escape(text: str) -> str:
+    """XML text (as ``xml.sax.saxutils.escape``), returned as it is when nothing needs escaping."""
+    return escape(text) if ("&" in text or "<" in text or ">" in text) else text
+
+
 class FastRows:
     """Data rows for one write-only sheet, kept as XML text until the workbook is saved."""
 
@@ -56,30 +61,35 @@ class FastRows:
     def append(self, cells: Iterable[tuple[Any, str | None, str | None]]) -> None:
         """One row of (value, number format, fill colour); values are already cleaned for XML."""
         r = self.row
+        letters, styles, style = self._letters, self._styles, self.style
         out = [f'<row r="{r}">']
+        add = out.append
         for index, (value, number_format, fill) in enumerate(cells):
-            if index >= len(self._letters):
-                self._letters.append(get_column_letter(index + 1))
-            ref = f"{self._letters[index]}{r}"
+            if index >= len(letters):
+                letters.append(get_column_letter(index + 1))
             if value is None:
                 if fill:
-                    out.append(f'<c r="{ref}"{self.style(None, fill)}/>')
+                    add(f'<c r="{letters[index]}{r}"{style(None, fill)}/>')
                 continue
-            if isinstance(value, str):
+            kind = type(value)  # exact types first: a million cells make the isinstance chain count
+            if kind is str or isinstance(value, str):
                 quote = value.startswith(FORMULA_PREFIXES)
-                out.append(f'<c r="{ref}" t="inlineStr"{self.style(None, fill, quote)}>'
-                           f'<is><t xml:space="preserve">{escape(value)}</t></is></c>')
-            elif isinstance(value, bool):
-                out.append(f'<c r="{ref}" t="b"{self.style(None, fill)}><v>{int(value)}</v></c>')
-            elif isinstance(value, (int, float)):
-                if isinstance(value, float) and not math.isfinite(value):
+                key = (None, fill, quote)
+                add(f'<c r="{letters[index]}{r}" t="inlineStr"{styles[key] if key in styles else style(*key)}>'
+                    f'<is><t xml:space="preserve">{_escape(value)}</t></is></c>')
+            elif kind is bool or isinstance(value, bool):
+                add(f'<c r="{letters[index]}{r}" t="b"{style(None, fill)}><v>{int(value)}</v></c>')
+            elif kind is int or kind is float or isinstance(value, (int, float)):
+                if kind is not int and not math.isfinite(value):
                     continue
-                out.append(f'<c r="{ref}"{self.style(number_format, fill)}><v>{value!r}</v></c>')
+                key = (number_format, fill, False)
+                add(f'<c r="{letters[index]}{r}"{styles[key] if key in styles else style(*key)}><v>{value!r}</v></c>')
             elif isinstance(value, (dt.date, dt.time)):
-                out.append(f'<c r="{ref}"{self.style(number_format or "yyyy-mm-dd", fill)}><v>{to_excel(value)!r}</v></c>')
+                add(f'<c r="{letters[index]}{r}"{style(number_format or "yyyy-mm-dd", fill)}>'
+                    f'<v>{to_excel(value)!r}</v></c>')
             else:
                 raise TypeError(f"cannot write {type(value).__name__} to a worksheet")
-        out.append("</row>")
+        add("</row>")
         self._parts.append("".join(out))
         self.row += 1
 

@@ -103,6 +103,13 @@ class Sheet:
 
 def cell_value(value: Any) -> Any:
     """Lists joined, NaN empty, and control characters (which XML cannot hold) replaced."""
+    kind = type(value)  # the common exact types first (a million cells)
+    if kind is str:
+        return ILLEGAL_CHARACTERS_RE.sub("\ufffd", value) if ILLEGAL_CHARACTERS_RE.search(value) else value
+    if value is None or kind is int or kind is bool:
+        return value
+    if kind is float:
+        return None if value != value else value
     if isinstance(value, (list, tuple)):
         value = "; ".join("" if v is None else str(v) for v in value)
     elif isinstance(value, dict):

@@ -19,7 +19,7 @@ from clientwise.expr import nodes as n
 from clientwise.expr.backends.base import Backend, handles
 from clientwise.expr.backends.text import to_text
 from clientwise.expr.functions import CallInfo, EvalContext
-from clientwise.expr.numbers import arithmetic, check_values, per_customer
+from clientwise.expr.numbers import arithmetic, check_values, fits, per_customer
 
 Row = Mapping[str, Any]
 _COMPARE = {"==": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operator.le,
@@ -56,6 +56,16 @@ def kleene_or(values: Sequence[Any]) -> bool | None:
     return None if any(v is None for v in values) else False
 
 
+def as_polars_compares(a: Any, b: Any) -> tuple[Any, Any]:
+    """An integer compared with a float is compared as a float, as polars does: Python
+    compares them exactly, which differs beyond 2**53 (``2**53 + 1 > 2.0**53``)."""
+    if type(a) is int and isinstance(b, float):
+        return float(a), b
+    if type(b) is int and isinstance(a, float):
+        return a, float(b)
+    return a, b
+
+
 def _not(v: Any) -> bool | None:
     return None if v is None else not v
 
@@ -89,6 +99,8 @@ class PythonEvaluator(Backend[list[Any]]):
     def checked(self, node: n.Node, rows: Sequence[Row], values: list[Any]) -> list[Any]:
         """``values`` if every one fits (:mod:`clientwise.expr.numbers`), else NumberOverflow
         naming the first row's customer."""
+        if all(map(fits, values)):  # the usual case: no need to name the expression or its customer
+            return values
         key_of = (lambda index: rows[index].get(self.ctx.key)) if per_customer(node, self.ctx.functions) else None
         return check_values(values, to_text(node), key_of)
 
@@ -106,13 +118,14 @@ class PythonEvaluator(Backend[list[Any]]):
     def _compare(self, node: n.Compare, rows: Sequence[Row]) -> list[Any]:
         fn = _COMPARE[node.op]
         pairs = zip(self.generate(node.left, rows), self.generate(node.right, rows))
-        return [None if a is None or b is None else fn(a, b) for a, b in pairs]
+        return [None if a is None or b is None else fn(*as_polars_compares(a, b)) for a, b in pairs]
 
     @handles(n.In)
     def _in(self, node: n.In, rows: Sequence[Row]) -> list[Any]:
         # SQL's IN: a Kleene OR of equalities, so a null on either side is unknown
         pairs = zip(self.generate(node.value, rows), self.generate(node.items, rows))
-        found = [kleene_or([None if v is None or i is None else v == i for i in items]) for v, items in pairs]
+        found = [kleene_or([None if v is None or i is None else operator.eq(*as_polars_compares(v, i)) for i in items])
+                 for v, items in pairs]
         return [_not(f) for f in found] if node.negated else found
 
     @handles(n.IsNull)
@@ -142,7 +155,9 @@ class PythonEvaluator(Backend[list[Any]]):
             keys = tuple(row.get(self.ctx.key) for row in rows)
             info = CallInfo(node.args, self.ctx.as_of, self.ctx.key, keys)
             values = list(spec.python(columns, info))
-            return check_values(values, to_text(node)) if spec.checked else values  # not one customer's value
+            if not spec.checked or all(map(fits, values)):
+                return values
+            return check_values(values, to_text(node))  # not one customer's value
         info = CallInfo(node.args, self.ctx.as_of, self.ctx.key)
         if spec.trend is not None:  # reads the hidden history columns of its row
             values = [spec.python(list(values), replace(info, row=row))
@@ -165,7 +180,9 @@ class PythonEvaluator(Backend[list[Any]]):
             mine = [r for r, k in zip(mine, keep) if k is True]
         columns = [self.generate(a, mine) for a in node.args[1:stop]]
         value = spec.python(columns, len(mine), CallInfo(node.args[1:stop], self.ctx.as_of, self.ctx.key))
-        return check_values([value], to_text(node), lambda _: row.get(self.ctx.key))[0] if spec.checked else value
+        if not spec.checked or fits(value):
+            return value
+        return check_values([value], to_text(node), lambda _: row.get(self.ctx.key))[0]
 
     def group(self, table: str) -> dict[Any, list[Row]]:
         if table not in self._groups:
