@@ -233,7 +233,7 @@ def test_evaluate_writes_the_review_and_says_which_run(runs: dict, invoke, tmp_p
     assert (f"the report compares with run 2 (Q2 <b>x</b> & *y*), as of {runs['quarters'][1].as_of} "
             f"from {runs['store']}") in done.stderr
     page = out.read_text(encoding="utf-8")
-    assert 'id="since-findings"' in page and 'id="tier-migration"' in page
+    assert 'id="review-findings"' in page and 'id="review-migration"' in page
     csv = tmp_path / "q3.csv"  # a machine-readable output has no review: nothing is compared
     done = invoke("evaluate", "default", str(runs["folder"] / quarter.label), "--as-of", quarter.as_of.isoformat(),
                   "-o", str(csv), "--store", str(runs["store"]))

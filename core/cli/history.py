@@ -44,8 +44,9 @@ def save_options(command: F) -> F:
                           "days_since_review) read (default: CLIENTWISE_STORE, else clientwise-runs.duckdb "
                           "next to the ruleset, or in the current directory for a shipped ruleset)."),
         click.option("--compare-with", metavar="RUN", expose_value=False, callback=remember("compare_with"),
-                     help="The earlier run trend functions read (an id or label; 'none': no history). Default: "
-                          "the latest run of the same ruleset name with an earlier as-of date."),
+                     help="The earlier run trend functions read and a report (html, md, xlsx, pdf) compares with "
+                          "(an id or label; 'none': no history). Default: the latest run of the same ruleset name "
+                          "with an earlier as-of date."),
     ]):
         command = option(command)
     return command

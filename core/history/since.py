@@ -52,7 +52,8 @@ def since_last_review(result: Result, history: StoredHistory | None, label: str 
     comparison = compare(a_info, a, this_run(result, label), result, texts)
     assert comparison.pairs is not None
     tiers = _tiers(result, comparison)
-    compared = tuple(c for c in TRENDS if f"{c}{A}" in comparison.pairs.columns and f"{c}{B}" in comparison.pairs.columns)
+    paired = set(comparison.pairs.columns)
+    compared = tuple(c for c in TRENDS if f"{c}{A}" in paired and f"{c}{B}" in paired)
     customers = _customers(comparison, compared, tiers)
     declared = _declared(result)
     reviewed = tuple(declared[:-1] if len(declared) > 1 else declared)
@@ -118,7 +119,8 @@ def _customers(comparison: Comparison, compared: tuple[str, ...], tiers: tuple[s
                                                                         "gained": pl.List(pl.String)})
     frame = (pairs.filter(pl.col(IN_B))
              .select(pl.col(key).cast(pl.String).alias("key"),
-                     (pl.col(comparison.name).cast(pl.String) if comparison.name else pl.lit(None, pl.String)).alias("name"),
+                     (pl.col(comparison.name).cast(pl.String) if comparison.name
+                      else pl.lit(None, pl.String)).alias("name"),
                      present.alias("in_previous"), *moves,
                      pl.col(f"actions{B}").alias("actions_now"))
              .join(gained, on="key", how="left", maintain_order="left"))

@@ -32,7 +32,8 @@ def new_mark(tr: Callable[..., str]) -> Markup:
 def summary(view: ReviewView, tr: Callable[..., str]) -> Markup:
     """The executive summary's paragraph: which review, and what changed since, in sentences."""
     items = Markup("").join(Markup("<li>{}</li>").format(html_text(line)) for line in view.sentences[1:])
-    return Markup('<h3>{}</h3><p id="compared-with">{}</p><ul class="findings" id="since-findings">{}</ul>').format(
+    return Markup('<h3>{}</h3><p id="review-compared-with">{}</p>'
+                  '<ul class="findings" id="review-findings">{}</ul>').format(
         html_text(tr("Since the last review")), html_text(view.sentences[0]), items)
 
 
@@ -45,7 +46,7 @@ def section(view: ReviewView, link: Linker, fmt: Any, tr: Callable[..., str]) ->
         drawing = svg_trend.migration_matrix(view.order, view.counts, label=label, then_title=tr("Then"),
                                              now_title=tr("Now"), number=fmt.whole)
         caption = tr("Customers in both runs; the diagonal (heavy border) kept their tier.")
-        out.append(Markup('<h3>{}</h3><figure id="tier-migration">{}<figcaption>{}</figcaption></figure>').format(
+        out.append(Markup('<h3>{}</h3><figure id="review-migration">{}<figcaption>{}</figcaption></figure>').format(
             html_text(tr("Tier migration")), Markup(drawing), html_text(caption)))
     if view.rows:
         out.append(_customers(view, link, fmt, tr))

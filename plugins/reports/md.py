@@ -112,16 +112,20 @@ def _since(report: Report) -> list[str]:
         axes = tr("rows: then, columns: now")
         out += [f"**{md(tr('Tier migration'))}** ({md(axes)})", ""]
         out += _table([md(tr("Then")) + " \\ " + md(tr("Now")), *(md(c) for c in view.order)],
-                      ([f"**{md(then)}**", *(md(fmt.whole(n)) for n in counts)] for then, counts in zip(view.order, view.counts)),
+                      ([f"**{md(then)}**", *(md(fmt.whole(n)) for n in counts)]
+                       for then, counts in zip(view.order, view.counts)),
                       (False, *([True] * len(view.order))))
     if view.rows:
-        more = (" " + md(tr("The first {shown} of {total} customers are listed; the xlsx report has them all.",
-                             shown=fmt.whole(len(view.rows)), total=fmt.whole(view.total)))) if view.total > len(view.rows) else ""
+        more = ""
+        if view.total > len(view.rows):
+            more = " " + md(tr("The first {shown} of {total} customers are listed; the xlsx report has them all.",
+                               shown=fmt.whole(len(view.rows)), total=fmt.whole(view.total)))
         out += [f"**{md(tr('Key customers ({tiers})', tiers=view.reviewed_label()))}**{more}", ""]
         head = [md(tr("Customer")), md(tr("Name")), *(md(label) for _, label in view.outputs),
                 md(tr("Health over the reviews")) + f" ({md(', '.join(view.runs))})", md(tr("New actions"))]
         out += _table(head, ([md(row["key"]), md(row["name"] or ""),
-                              *(md(f"{t.now} {t.text}" if t else MISSING) for t in (row["trends"].get(o) for o, _ in view.outputs)),
+                              *(md(f"{t.now} {t.text}" if t else MISSING)
+                                for t in (row["trends"].get(o) for o, _ in view.outputs)),
                               md(spark_text(row["health"] or [], fmt)), md(fmt.whole(row["new"]))]
                              for row in view.rows), (False, False, *([False] * len(view.outputs)), False, True))
     return out

@@ -45,7 +45,8 @@ TRACE_STATUSES = ("fired", "unknown")
 #: status and the values it read: the full explanation trace.
 FULL_TRACE_LIMIT = 1000
 #: Anchors of the report's own parts; a section with one of these names gets another.
-RESERVED_ANCHORS = frozenset({"overview", "summary", "review", "actions", "owners", "customers", "appendix"})
+RESERVED_ANCHORS = frozenset({"overview", "summary", "review", "review-compared-with", "review-findings", "review-migration",
+                              "review-customers", "actions", "owners", "customers", "appendix"})
 
 
 @dataclass

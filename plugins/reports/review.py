@@ -149,8 +149,8 @@ def sentences(review: Review, fmt: Formatter, tr: Messages, tier: OutputColumn |
         text = tr("Health improved for {up} customers and fell for {down}.", up=fmt.whole(review.health_up),
                   down=fmt.whole(review.health_down))
         if review.mean_health_then is not None and review.mean_health_now is not None:
-            text += " " + tr("The mean health score went from {then} to {now}.", then=fmt.num(round(review.mean_health_then, 1)),
-                             now=fmt.num(round(review.mean_health_now, 1)))
+            text += " " + tr("The mean health score went from {then} to {now}.",
+                             then=fmt.num(round(review.mean_health_then, 1)), now=fmt.num(round(review.mean_health_now, 1)))
         out.append(text)
     out.append(tr("{new} recommended actions are new since then ({gained} of them for customers gained); {resolved} "
                   "were resolved.", new=fmt.whole(review.actions_new), gained=fmt.whole(review.actions_new_gained),

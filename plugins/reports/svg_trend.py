@@ -85,7 +85,8 @@ def sparkline(values: Sequence[float | None], *, label: str, low: float = 0.0, h
         else:
             runs[-1].append(point(index, value))
     out = [f'<svg class="spark" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {SPARK_W} {SPARK_H}" '
-           f'width="{SPARK_W}" height="{SPARK_H}" role="img" aria-label="{escape(label)}"><title>{escape(label)}</title>',
+           f'width="{SPARK_W}" height="{SPARK_H}" role="img" aria-label="{escape(label)}">'
+           f'<title>{escape(label)}</title>',
            f'<line class="spark-base" x1="3" y1="{SPARK_H - 3}" x2="{SPARK_W - 3}" y2="{SPARK_H - 3}"/>']
     for run in runs:
         if len(run) > 1:
