@@ -32,10 +32,14 @@ from bench_evaluate import OUT, ensure_data, machine  # noqa: E402
 from bench_history import second_quarter  # noqa: E402
 
 
-def timed(work: Callable[[], Any]) -> dict[str, float]:
+def timed(work: Callable[[], Any], name: str = "") -> dict[str, float]:
+    """Wall and CPU seconds of ``work``, printed as soon as measured (a long run on a busy
+    machine shows its figures as it goes)."""
     began, cpu = time.perf_counter(), time.process_time()
     work()
-    return {"wall": time.perf_counter() - began, "cpu": time.process_time() - cpu}
+    figures = {"wall": time.perf_counter() - began, "cpu": time.process_time() - cpu}
+    print(f"  {name}: {figures['wall']:.2f} s wall, {figures['cpu']:.2f} s CPU", flush=True)
+    return figures
 
 
 def main() -> None:
@@ -72,12 +76,14 @@ def main() -> None:
     writers = host.writers()
     rounds: list[dict[str, Any]] = []
     for _ in range(args.repeat):
-        row: dict[str, Any] = {"polars ndjson": timed(lambda: result.customers.write_ndjson(OUT / "review-floor.out")),
-                               "compare": timed(lambda: since_last_review(result, history, "q2"))}
-        for fmt in ("html", "md", "xlsx"):
+        row: dict[str, Any] = {"polars ndjson": timed(lambda: result.customers.write_ndjson(OUT / "review-floor.out"),
+                                                      "polars ndjson"),
+                               "compare": timed(lambda: since_last_review(result, history, "q2"), "compare")}
+        for fmt in ("md", "xlsx", "html"):
             for state, value in (("without", None), ("with", review)):
                 result.review = value
-                row[f"{fmt} {state}"] = timed(lambda: write_result(result, writers[fmt], OUT / f"review.{fmt}"))
+                row[f"{fmt} {state}"] = timed(lambda: write_result(result, writers[fmt], OUT / f"review.{fmt}"),
+                                              f"{fmt} {state}")
         result.review = None
         rounds.append(row)
     figures = {"customers": result.customers.height, "machine": machine(), "load": os.getloadavg(),

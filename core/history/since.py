@@ -14,7 +14,6 @@ only turns them into the :class:`Review` the report writers read.
 from __future__ import annotations
 
 import dataclasses
-from pathlib import Path
 
 import polars as pl
 
@@ -181,10 +180,3 @@ def _review(comparison: Comparison, a: Result, b: Result, customers: pl.DataFram
         actions_resolved=int(comparison.actions["resolved"].sum() or 0),
         ruleset_change=change,
     )
-
-
-def find_review(path: Path, result: Result, key: str, reference: str | None,
-                label: str | None = None) -> Review | None:
-    """The review of ``result`` against the store at ``path`` (see the module docstring)."""
-    return since_last_review(result, StoredHistory.find(path, key, result.ruleset.name, result.as_of, reference),
-                             label)
