@@ -55,6 +55,23 @@ def test_the_walkthrough_saves_four_quarters_and_compares_them(walked: Path) -> 
     assert "Since the last review" in html and "run 1 (2026-Q2)" in html
 
 
+EXCERPT = re.compile(r"^```markdown excerpt=(\S+)\n(.*?)^```", re.M | re.S)
+
+
+def test_the_report_excerpts_are_what_the_walkthrough_wrote(walked: Path) -> None:
+    """The report written with a previous run says what changed since it, as the page shows."""
+    excerpts = EXCERPT.findall(DOC.read_text())
+    assert len(excerpts) >= 2
+    for name, body in excerpts:
+        lines = (walked / name).read_text(encoding="utf-8").splitlines()
+        position = 0
+        for expected in (line for line in body.splitlines() if line.strip() and line.strip() != "..."):
+            assert expected in lines[position:], f"{name}: expected (in order)\n{expected}"
+            position = lines.index(expected, position) + 1
+    report = (walked / "2026-Q4.md").read_text(encoding="utf-8")
+    assert report.count("*(new)*") > 0 and "## Since the last review" in report
+
+
 def test_every_sql_example_runs_on_the_walkthrough_store(walked: Path) -> None:
     blocks = SQL.findall(DOC.read_text())
     assert len(blocks) >= 6

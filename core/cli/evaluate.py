@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-from clientwise.cli.history import planned_history, planned_save, save_evaluation, save_options
+from clientwise.cli.history import planned_history, planned_review, planned_save, save_evaluation, save_options
 from clientwise.cli.options import (
     CONTEXT,
     as_of_option,
@@ -87,15 +87,21 @@ def run(ruleset: str, data: Path, as_of: str | None, fmt: str | None, output: Pa
             refuse_inputs(output, [*evaluator.ruleset.files, data,
                                    *input_files(data, evaluator.ruleset.core.data, evaluator.host.loaders())])
         day = parse_as_of(as_of)
-        history = planned_history(ruleset, evaluator, day, quiet)
+        reviewed = writer is not None and writer.review
+        history = planned_history(ruleset, evaluator, day, quiet, report=reviewed)
         stage("evaluating")
-        streamed = writer is not None and output is not None and saving is None and explain is None
+        streamed = (writer is not None and output is not None and saving is None and explain is None
+                    and not reviewed)  # a review reads the customers' rows
         with evaluator:  # the engine's workers (durable) stop here, not at interpreter exit
             if streamed:  # an out-of-core backend writes the file itself, without collecting it
                 assert writer is not None and output is not None
-                result = evaluator.evaluate_into(data, writer, output, as_of=day, progress=stage, history=history)
+                result = evaluator.evaluate_into(data, writer, output, as_of=day, progress=stage,
+                                                 history=history if evaluator.trend else None)
             else:
-                result = evaluator.evaluate(data, as_of=day, progress=stage, history=history)
+                result = evaluator.evaluate(data, as_of=day, progress=stage,
+                                            history=history if evaluator.trend else None)
+        if reviewed:
+            result.review = planned_review(history, result, saving, quiet)
         if writer is not None and not streamed:
             stage("writing")
             write_result(result, writer, output)

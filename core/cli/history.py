@@ -44,8 +44,9 @@ def save_options(command: F) -> F:
                           "days_since_review) read (default: CLIENTWISE_STORE, else clientwise-runs.duckdb "
                           "next to the ruleset, or in the current directory for a shipped ruleset)."),
         click.option("--compare-with", metavar="RUN", expose_value=False, callback=remember("compare_with"),
-                     help="The earlier run trend functions read (an id or label; 'none': no history). Default: "
-                          "the latest run of the same ruleset name with an earlier as-of date."),
+                     help="The earlier run trend functions read and a report (html, md, xlsx, pdf) compares with "
+                          "(an id or label; 'none': no history). Default: the latest run of the same ruleset name "
+                          "with an earlier as-of date."),
     ]):
         command = option(command)
     return command
@@ -73,29 +74,46 @@ def planned_save(ruleset: str) -> SaveRequest | None:
     return request
 
 
-def planned_history(ruleset: str, evaluator: Any, as_of: Any, quiet: bool) -> Any:
-    """The earlier runs the ruleset's trend functions read (a ``StoredHistory``), or None:
-    the ruleset has no trend functions, there is no store, or ``--compare-with none``."""
+def planned_history(ruleset: str, evaluator: Any, as_of: Any, quiet: bool, report: bool = False) -> Any:
+    """The earlier runs the ruleset's trend functions read and a report compares with (a
+    ``StoredHistory``), or None: neither reads one, there is no store, or ``--compare-with
+    none``. ``report``: the output shows "since the last review" (``Writer.review``)."""
     from clientwise.history.store import store_path
     from clientwise.history.trend import StoredHistory
 
     ctx = click.get_current_context(silent=True)
     options = (ctx.find_root().obj or {}) if ctx else {}
     reference = options.get("compare_with")
-    if not evaluator.trend:
+    if not evaluator.trend and not report:
         if reference is not None:
             raise InputError(Problem("the ruleset reads no earlier run (it uses no trend function: "
-                                     "previous, change, runs_since, days_since_review)", location="--compare-with",
-                                     hint="leave --compare-with out, or add trend rules (docs/history.md)"))
+                                     "previous, change, runs_since, days_since_review) and the output is not a "
+                                     "report (html, md, xlsx, pdf)", location="--compare-with",
+                                     hint="leave --compare-with out, write a report, or add trend rules "
+                                          "(docs/history.md)"))
         return None
     path = store_path(options.get("save_store"), ruleset)
     found = StoredHistory.find(path, evaluator.ruleset.core.data.key, evaluator.identity.name, as_of, reference)
-    if not quiet and found is not None:
+    if not quiet and found is not None and evaluator.trend:
         described = found.describe()
         click.echo(f"trend functions read {clean(described)} from {path}" if described else
                    f"trend functions: no earlier run of '{clean(evaluator.identity.name)}' in {path}, so they are "
                    "unknown", err=True)
     return found
+
+
+def planned_review(history: Any, result: Any, saving: SaveRequest | None, quiet: bool) -> Any:
+    """What changed since the previous run of ``history`` (a ``Review`` for ``Result.review``), or None."""
+    if history is None:
+        return None
+    from clientwise.history.since import since_last_review
+
+    review = since_last_review(result, history, saving.label if saving is not None else None)
+    if not quiet:
+        click.echo(f"the report compares with {clean(history.earlier[0].source)} from {history.path}" if review else
+                   f"the report has no earlier run of '{clean(result.ruleset.name)}' in {history.path} to compare "
+                   "with (name one with --compare-with RUN)", err=True)
+    return review
 
 
 def save_evaluation(request: SaveRequest | None, evaluator: Any, result: Any, data: Path) -> None:

@@ -89,6 +89,9 @@ class Comparison:
     notes: list[str] = field(default_factory=list)
     #: Per score column: how many customers (in both runs) went up, down, stayed; the mean change.
     score_summary: pl.DataFrame | None = None
+    #: Both runs' customers joined by key (:func:`clientwise.compare.paired`), when compared in
+    #: memory: what ``Result.review`` reads its per-customer moves from.
+    pairs: pl.DataFrame | None = None
     #: False when the per-customer lists (``scores``, ``action_customers``) were left out
     #: and ``health_drops`` holds only the largest :data:`LIST_LIMIT` (the terminal view
     #: shows only summaries and counts).
@@ -176,7 +179,7 @@ def compare(a_info: RunInfo, a: Result, b_info: RunInfo, b: Result,
         checklist=checklist_changes(a, b), actions=action_table(changes, action_texts or {}),
         action_customers=changes.filter((pl.col("gained").list.len() + pl.col("lost").list.len()) > 0),
         tier_mix=tier_mix(a, b), headline=headline(a, b), figures=figures_side_by_side(a.summaries, b.summaries),
-        ruleset_change=split, notes=notes(a_info, b_info), score_summary=summarize_scores(deltas, scores))
+        ruleset_change=split, notes=notes(a_info, b_info), score_summary=summarize_scores(deltas, scores), pairs=pairs)
 
 
 def summarize_scores(deltas: pl.DataFrame, scores: list[str]) -> pl.DataFrame:

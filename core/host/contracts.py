@@ -191,14 +191,14 @@ class Writer(ABC):
     suffix: ClassVar[str]
     description: ClassVar[str]
     suffixes: ClassVar[tuple[str, ...]] = ()
-    #: The core hands :meth:`write` a result whose text (``customers``, ``actions``, column
-    #: names) is formula-escaped (``=cmd()`` -> ``'=cmd()``), so customer text cannot run
-    #: in a spreadsheet. Set False only in a writer that escapes for its own format
-    #: itself (HTML markup, JSON strings, xlsx cells typed as text).
+    #: The core hands :meth:`write` a result whose text (``customers``, ``actions``, column names)
+    #: is formula-escaped (``=cmd()`` -> ``'=cmd()``), so customer text cannot run in a spreadsheet.
+    #: Set False only in a writer that escapes for its own format (HTML, JSON, typed xlsx cells).
     escape_formulas: ClassVar[bool] = True
-    #: The command line's writer options this writer takes (``paper``, ``csv_dialect``, ``traces``
-    #: from ``--explain-all``): the core refuses the others with a clear error before evaluating.
+    #: The command line's writer options it takes (``paper``, ``csv_dialect``, ``traces``); others are refused.
     options: ClassVar[frozenset[str]] = frozenset()
+    #: Shows ``Result.review`` ("since the last review"): only for such writers does the core compare first.
+    review: ClassVar[bool] = False
 
     @abstractmethod
     def write(self, result: Result, stream: BinaryIO) -> None:

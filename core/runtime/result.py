@@ -12,6 +12,7 @@ import polars as pl
 from clientwise.compiler.plan import OutputColumn, SectionSummary
 from clientwise.errors import PluginFault
 from clientwise.output.blocks import SectionReport, summary_blocks
+from clientwise.output.review import Review
 from clientwise.ruleset.report import ReportSettings
 from clientwise.runtime.explain import Explanation, Tracer
 from clientwise.runtime.findings import Finding
@@ -77,6 +78,9 @@ class Result:
     reporter: Callable[[Result], list[SectionReport]] | None = field(default=None, repr=False, compare=False)
     #: How the reports for people present this result (the ruleset's ``[report]``).
     presentation: ReportSettings = field(default_factory=ReportSettings, repr=False, compare=False)
+    #: What changed since the previous stored review, for the reports that show it (set by
+    #: ``clientwise evaluate`` for a writer with ``Writer.review``); None without one.
+    review: Review | None = field(default=None, repr=False, compare=False)
 
     def explain(self, key: str) -> Explanation:
         """The full trace for one customer: derived values and every rule's outcome."""

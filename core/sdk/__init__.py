@@ -221,6 +221,8 @@ _PUBLIC: dict[str, tuple[str, str]] = {
     "clean": ("clientwise.output.escape", "clean"),
     "escape_formula": ("clientwise.output.escape", "escape_formula"),
     "escape_formulas": ("clientwise.output.escape", "escape_formulas"),
+    "Review": ("clientwise.output.review", "Review"),
+    "ReviewRun": ("clientwise.output.review", "ReviewRun"),
     "EvaluationContext": ("clientwise.runtime.context", "EvaluationContext"),
     "Result": ("clientwise.runtime.result", "Result"),
     "Strict": ("clientwise.ruleset.data", "Strict"),

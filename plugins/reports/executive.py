@@ -33,6 +33,8 @@ class Executive:
 
     findings: list[str] = field(default_factory=list)
     top_actions: list[dict[str, Any]] = field(default_factory=list)
+    #: The comparison with the last review (:mod:`clientwise.plugins.reports.review`); empty without one.
+    review: list[str] = field(default_factory=list)
 
 
 def customer_field(result: Result, name: str) -> dict[str, Any]:

@@ -24,7 +24,7 @@ from clientwise._version import __version__
 from clientwise.host.contracts import Writer
 from clientwise.host.spec import hookimpl
 from clientwise.plugins.io.table import format_cell
-from clientwise.plugins.reports import html_blocks
+from clientwise.plugins.reports import html_blocks, html_review
 from clientwise.plugins.reports.html_customers import customer_blocks
 from clientwise.plugins.reports.model import SectionView, build
 from clientwise.plugins.reports.printing import Paper, find_paper, page_css
@@ -73,7 +73,8 @@ def render(result: Result, *, row_limit: int | None = None, paper: Paper | None 
     ``paper``: print on this paper (else on the one the browser's print dialog chooses).
     """
     report = build(result, details=True, row_limit=row_limit)
-    css = _asset("report.css") + _asset("report.print.css") + page_css(report.title, paper)
+    css = _asset("report.css") + _asset("report.print.css") + page_css(report.title, paper) + \
+        (_asset("review.css") if report.review is not None else "")
     js = _asset("report.js")
 
     def link(key: Any) -> Markup:
@@ -87,10 +88,16 @@ def render(result: Result, *, row_limit: int | None = None, paper: Paper | None 
     def value(item: Any, kind: str) -> Markup:
         return html_blocks.value(item, kind, link, report.fmt)
 
+    since = report.review
     return _template().render(
+        since_summary=html_review.summary(since, report.tr) if since else "",
+        since_section=html_review.section(since, link, report.fmt, report.tr) if since else "",
+        new_mark=html_review.new_mark(report.tr),
         r=report, o=report.overview, link=link, section=section, attr=attribute_name, values=_values,
         value=value, f=report.fmt, tr=report.tr,
-        customer_blocks=lambda customers: customer_blocks(customers, report.anchors, value, report.tr, _values),
+        customer_blocks=lambda customers: customer_blocks(
+            customers, report.anchors, value, report.tr, _values,
+            (lambda key: html_review.customer_line(since, key, report.tr)) if since else None),
         lang=report.tr.language, as_of=result.as_of,
         css=Markup(css), js=Markup(js), csp=Markup(content_security_policy(css, js)), version=__version__,
     )
@@ -104,6 +111,7 @@ class HtmlWriter(Writer):
     suffixes: ClassVar[tuple[str, ...]] = (".html", ".htm")
     description: ClassVar[str] = "A self-contained HTML report with charts (works offline; no scripts from elsewhere)."
     escape_formulas: ClassVar[bool] = False  # a web page: text is HTML-escaped and isolated
+    review: ClassVar[bool] = True  # "since the last review" when a previous run is stored
     options: ClassVar[frozenset[str]] = frozenset({"paper"})
 
     def __init__(self, paper: Paper | None = None):

@@ -23,8 +23,10 @@ def _text(item: Any) -> Markup:
 
 def customer_blocks(customers: Sequence[dict[str, Any]], anchors: dict[str, str],
                     value: Callable[[Any, str], Markup], tr: Callable[..., str],
-                    values: Callable[[dict[str, Any] | None], str]) -> Markup:
-    """One ``<details>`` block per customer: headline values, actions, traced rules."""
+                    values: Callable[[dict[str, Any] | None], str],
+                    since: Callable[[str], Markup] | None = None) -> Markup:
+    """One ``<details>`` block per customer: headline values, the moves since the last
+    review (``since``, when there was one), actions, traced rules."""
     actions_title = _text(tr("Actions"))
     head = Markup('<table class="trace"><thead><tr>') + Markup("").join(
         Markup("<th>") + _text(tr(word)) + Markup("</th>")
@@ -37,6 +39,8 @@ def customer_blocks(customers: Sequence[dict[str, Any]], anchors: dict[str, str]
         out.append("</summary>\n<dl>")
         out.extend(f"<dt>{_text(label)}</dt><dd>{_text(value(v, kind))}</dd>" for label, v, kind in c["values"])
         out.append("</dl>\n")
+        if since is not None:
+            out.append(f"{since(c['key'])}\n")
         if c["actions"]:
             out.append(f"<p><b>{actions_title}</b></p><ul>")
             out.extend(f"<li>{_text(a['action'])} ({_text(tr('priority {priority}', priority=a['priority']))}): "

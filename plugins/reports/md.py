@@ -27,6 +27,8 @@ from clientwise.runtime.result import Result
 _SPECIAL = re.compile(r"([\\`*_{}\[\]<>|~&])")
 _BREAKS = re.compile(r"[\r\n\t\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u2028\u2029]+")
 _NUMERIC = frozenset({"number", "integer", "percent", "money"})
+#: A Markdown sparkline's characters, lowest to highest.
+SPARKS = "▁▂▃▄▅▆▇█"
 
 
 #: What Markdown renderers turn into links without brackets (GFM autolinks: a scheme's
@@ -61,6 +63,7 @@ def render(result: Result) -> str:
              (tr("Prepared by"), settings.prepared_by), (tr("Confidentiality"), settings.confidentiality)]
     out += [" · ".join(f"{md(label)}: **{md(value)}**" for label, value in facts if value), ""]
     out += _executive(report)
+    out += _since(report)
     for view in report.sections:
         out += _section(view, fmt)
     out += _actions(report)
@@ -88,11 +91,55 @@ def _executive(report: Report) -> list[str]:
             stake = (f" ({md(report.stake_label)} {md(fmt.money(a['stake']))})"
                      if report.stake_label and a["stake"] is not None else "")
             name = f" {md(a['customer_name'])}" if a["customer_name"] else ""
-            out.append(f"{index}. **{md(a['action'])}**: {md(a['customer'])}{name}{stake}. {md(a['because'])}")
+            new = f" *({md(tr('new'))})*" if a.get("new") else ""
+            out.append(f"{index}. **{md(a['action'])}**{new}: {md(a['customer'])}{name}{stake}. {md(a['because'])}")
         out.append("")
+    if report.executive.review:
+        out += [f"**{md(tr('Since the last review'))}**", "", md(report.executive.review[0]), "",
+                *(f"- {md(line)}" for line in report.executive.review[1:]), ""]
     if report.overview["plugin_errors"]:
         out += [f"**{md(tr('Plugin errors'))}**", "", *(f"- {md(e)}" for e in report.overview["plugin_errors"]), ""]
     return out
+
+
+def _since(report: Report) -> list[str]:
+    """"Since the last review": the tier migration as a table, the key customers' moves and health."""
+    view, tr, fmt = report.review, report.tr, report.fmt
+    if view is None:
+        return []
+    out = [f"## {md(tr('Since the last review'))}", "", md(view.heading), ""]
+    if view.order:
+        axes = tr("rows: then, columns: now")
+        out += [f"**{md(tr('Tier migration'))}** ({md(axes)})", ""]
+        out += _table([md(tr("Then")) + " \\ " + md(tr("Now")), *(md(c) for c in view.order)],
+                      ([f"**{md(then)}**", *(md(fmt.whole(n)) for n in counts)]
+                       for then, counts in zip(view.order, view.counts)),
+                      (False, *([True] * len(view.order))))
+    if view.rows:
+        more = ""
+        if view.total > len(view.rows):
+            more = " " + md(tr("The first {shown} of {total} customers are listed; the xlsx report has them all.",
+                               shown=fmt.whole(len(view.rows)), total=fmt.whole(view.total)))
+        out += [f"**{md(tr('Key customers ({tiers})', tiers=view.reviewed_label()))}**{more}", ""]
+        head = [md(tr("Customer")), md(tr("Name")), *(md(label) for _, label in view.outputs),
+                md(tr("Health over the reviews")) + f" ({md(', '.join(view.runs))})", md(tr("New actions"))]
+        out += _table(head, ([md(row["key"]), md(row["name"] or ""),
+                              *(md(f"{t.now} {t.text}" if t else MISSING)
+                                for t in (row["trends"].get(o) for o, _ in view.outputs)),
+                              md(spark_text(row["health"] or [], fmt)), md(fmt.whole(row["new"]))]
+                             for row in view.rows), (False, False, *([False] * len(view.outputs)), False, True))
+    return out
+
+
+def spark_text(values: Sequence[float | None], fmt: Formatter) -> str:
+    """Health across the reviews as block characters and numbers: ``▂▅▇ 31 → 58 → 72`` (a gap is a space)."""
+    known = [v for v in values if v is not None]
+    if not known:
+        return MISSING
+    low, high = min(0.0, *known), max(100.0, *known)
+    bars = "".join(" " if v is None else SPARKS[min(len(SPARKS) - 1, int((v - low) / ((high - low) or 1) * len(SPARKS)))]
+                   for v in values)
+    return bars + " " + " → ".join(fmt.show(round(v, 1) if v is not None else None) for v in values)
 
 
 def _section(view: SectionView, fmt: Formatter) -> list[str]:
@@ -201,7 +248,7 @@ def _action_table(report: Report, items: Sequence[dict[str, Any]], *, owners: bo
     rows = ([md(a["customer"]), *([md(a["customer_name"])] if named else []),
              *(md(report.label(g, a["groups"][g.name]) if a["groups"][g.name] is not None else None) for g in groups),
              *([md(fmt.money(a["stake"]))] if stake else []), *([md(a["priority"])] if owners else []),
-             md(a["action"]), md(a["because"])] for a in items)
+             md(a["action"]) + (f" *({md(tr('new'))})*" if a.get("new") else ""), md(a["because"])] for a in items)
     right = [False, *([False] if named else []), *([False] * len(groups)), *([True] if stake else [])]
     return _table(head, rows, right)
 
@@ -214,6 +261,7 @@ class MarkdownWriter(Writer):
     suffixes: ClassVar[tuple[str, ...]] = (".md", ".markdown")
     description: ClassVar[str] = "A Markdown summary: portfolio views and actions by priority, for documents and tickets."
     escape_formulas: ClassVar[bool] = False  # Markdown text: md() escapes markup and links
+    review: ClassVar[bool] = True  # "since the last review" when a previous run is stored
 
     def write(self, result: Result, stream: BinaryIO) -> None:
         stream.write(render(result).encode("utf-8"))

@@ -26,8 +26,9 @@ from clientwise.output.locale import locale_style
 from clientwise.output.messages import Messages, messages
 from clientwise.plugins.io.values import finite, plain
 from clientwise.plugins.reports.executive import Executive, by_owner, customer_field, summarize, value_label
-from clientwise.plugins.reports import labels, translate
+from clientwise.plugins.reports import labels, review, translate
 from clientwise.plugins.reports.format import Formatter
+from clientwise.plugins.reports.review import ReviewView
 from clientwise.ruleset.report import ReportSettings
 from clientwise.runtime.result import Result
 
@@ -44,7 +45,8 @@ TRACE_STATUSES = ("fired", "unknown")
 #: status and the values it read: the full explanation trace.
 FULL_TRACE_LIMIT = 1000
 #: Anchors of the report's own parts; a section with one of these names gets another.
-RESERVED_ANCHORS = frozenset({"overview", "summary", "actions", "owners", "customers", "appendix"})
+RESERVED_ANCHORS = frozenset({"overview", "summary", "review", "review-compared-with", "review-findings", "review-migration",
+                              "review-customers", "actions", "owners", "customers", "appendix"})
 
 
 @dataclass
@@ -89,6 +91,8 @@ class Report:
     stake_label: str = ""
     #: The result's output columns with labels in the report's language.
     columns: list[OutputColumn] = field(default_factory=list)
+    #: "Since the last review" (``Result.review``); None without a previous run.
+    review: ReviewView | None = None
 
     def owners(self) -> list[tuple[str | None, list[dict[str, Any]]]]:
         """Each owner's (account manager's) actions, in report order; empty without an owner field."""
@@ -174,6 +178,8 @@ def build(result: Result, *, details: bool = False, row_limit: int | None = None
         if len(keys) > limit:
             report.truncated["customers"] = (len(report.customers), len(keys))
         report.anchors = {c["key"]: f"c{index + 1}" for index, c in enumerate(report.customers)}
+    if result.review is not None:
+        review.attach(report, result.review, limit, words)
     return report
 
 

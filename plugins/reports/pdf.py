@@ -111,6 +111,7 @@ class PdfWriter(Writer):
     suffix: ClassVar[str] = ".pdf"
     description: ClassVar[str] = "The HTML report printed to PDF by headless Chromium (landscape, A4 or --paper)."
     options: ClassVar[frozenset[str]] = frozenset({"paper"})
+    review: ClassVar[bool] = True  # the HTML report's "since the last review" when a previous run is stored
 
     def __init__(self, paper: Paper = DEFAULT_PDF_PAPER, browser: str | None = None):
         self.paper = paper

@@ -27,7 +27,7 @@ from clientwise.host.contracts import Writer
 from clientwise.host.spec import hookimpl
 from clientwise.output.write import is_terminal
 from clientwise.plugins.io.values import column_kinds, finite
-from clientwise.plugins.reports import xlsx_actions, xlsx_blocks
+from clientwise.plugins.reports import xlsx_actions, xlsx_blocks, xlsx_review
 from clientwise.plugins.reports.model import Report, build
 from clientwise.plugins.reports.printing import Paper, find_paper
 from clientwise.plugins.reports.xlsx_print import frame_widths, set_up_pages
@@ -60,9 +60,13 @@ def build_workbook(result: Result, paper: Paper | None = None) -> tuple[Workbook
     book.properties.modified = stamp
     book.properties.title = report.title
     _summary(book, report)
+    since = xlsx_review.review_sheet(book, report)
     fast = {"Customers": _customers(book, result, report),
             "Actions": xlsx_actions.action_sheet(book, "Actions", report, report.actions)}
     taken = set(SHEETS)
+    if since is not None:
+        fast[xlsx_review.TITLE] = since
+        taken.add(xlsx_review.TITLE)
     xlsx_blocks.detail_sheets(book, report.sections, taken, report.fmt)
     fast.update(xlsx_actions.owner_sheets(book, report, taken))
     _ruleset(book, report, result)
@@ -166,6 +170,7 @@ class XlsxWriter(Writer):
     suffix: ClassVar[str] = ".xlsx"
     description: ClassVar[str] = "An Excel workbook: summary, customers (filters, formats, colours), actions, checklist, ruleset."
     escape_formulas: ClassVar[bool] = False  # cells are written as typed text, and formula-looking ones escaped there
+    review: ClassVar[bool] = True  # "since the last review" when a previous run is stored
     options: ClassVar[frozenset[str]] = frozenset({"paper"})
 
     def __init__(self, paper: Paper | None = None):

@@ -40,6 +40,11 @@ def executive_rows(sheet: Sheet, report: Report) -> None:
         sheet.header([tr("What stands out")])
         for line in report.executive.findings:
             sheet.append([line])
+    if report.executive.review:
+        sheet.append([])
+        sheet.header([tr("Since the last review")])
+        for line in report.executive.review:
+            sheet.append([line])
     if report.executive.top_actions:
         sheet.append([])
         sheet.header([tr("The most urgent actions"), tr("Customer"), *([report.stake_label] if report.stake_label else []),
@@ -56,9 +61,10 @@ def action_columns(report: Report, *, owner: bool) -> tuple[list[str], list[floa
     tr = report.tr
     head = [tr("Customer"), *([tr("Name")] if report.named else []), *(g.label for g in report.groups),
             *([report.stake_label] if report.stake_label else []), tr("Priority"), tr("Action"), tr("Because"),
-            *([] if owner else [tr("Owner")]), tr("Rule")]
+            *([] if owner else [tr("Owner")]), tr("Rule"), *([tr("New since the last review")] if report.review else [])]
     widths = [14, *([30] if report.named else []), *([14] * len(report.groups)),
-              *([16] if report.stake_label else []), 9, 44, 80, *([] if owner else [18]), 22]
+              *([16] if report.stake_label else []), 9, 44, 80, *([] if owner else [18]), 22,
+              *([12] if report.review else [])]
     return head, widths
 
 
@@ -81,7 +87,8 @@ def action_sheet(book: Workbook, title: str, report: Report, items: Sequence[dic
                      *([(cell_value(a["stake"]), money, None)] if report.stake_label else []),
                      (cell_value(a["priority"]), None, None), (cell_value(a["action"]), None, None),
                      (cell_value(a["because"]), None, None),
-                     *([] if owner else [(cell_value(a["owner"]), None, None)]), (cell_value(a["rule"]), None, None)])
+                     *([] if owner else [(cell_value(a["owner"]), None, None)]), (cell_value(a["rule"]), None, None),
+                     *([(report.tr("new") if a.get("new") else None, None, None)] if report.review else [])])
     sheet.table(len(head), len(items))
     return rows
 
