@@ -103,7 +103,12 @@ def main(argv: list[str] | None = None) -> int:
         worker.start(0)
     kinds: dict[str, str] = {}
     running = list(workers)
+    shown = time.monotonic()
     while running:
+        if time.monotonic() - shown >= 60:  # a long run says how far it got
+            shown = time.monotonic()
+            print(f"{args.target}: {sum(worker.position.value for worker in workers)} inputs after "
+                  f"{shown - start:.0f} s", file=sys.stderr, flush=True)
         for worker in list(running):
             worker.process.join(timeout=0.5)
             if worker.process.exitcode == 0:
