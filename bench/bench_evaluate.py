@@ -222,20 +222,24 @@ def agree(ours: Path, theirs: Path) -> dict[str, Any]:
 
 
 def measure(customers: int, seed: int, regenerate: bool, repeat: int,
-            against: tuple[Path, str] | None = None) -> dict[str, Any]:
+            against: tuple[Path, str] | None = None, subset: bool = True) -> dict[str, Any]:
     directory, generation = ensure_data(customers, seed, regenerate)
-    evaluations: dict[str, tuple[bool, Path | None]] = {"clientwise": (False, None), "seg+prof": (True, None)}
+    evaluations: dict[str, tuple[bool, Path | None]] = {"clientwise": (False, None)}
+    if subset:
+        evaluations["seg+prof"] = (True, None)
     if against:
         evaluations = {f"clientwise@{against[1]}": (False, against[0]), **evaluations}
-    runs: dict[str, list[dict[str, Any]]] = {name: [] for name in [*evaluations, "baseline", "default baseline"]}
+    baselines = ["baseline", "default baseline"] if subset else ["default baseline"]
+    runs: dict[str, list[dict[str, Any]]] = {name: [] for name in [*evaluations, *baselines]}
     outputs = {name: OUT / f"report-{customers}-{re.sub(r'[^a-z0-9]+', '_', name)}.csv" for name in runs}
     as_of = ["--as-of", "2026-06-30"]
     for _ in range(repeat):
         for name, (subset, code) in evaluations.items():
             args = [__file__, "--child", "evaluate", "--data", str(directory), "--output", str(outputs[name])]
             runs[name].append(run_child(args + (["--subset"] if subset else []), code))
-        runs["baseline"].append(run_child([str(HERE / "baseline.py"), str(directory), *as_of,
-                                           "--out", str(outputs["baseline"])]))
+        if subset:
+            runs["baseline"].append(run_child([str(HERE / "baseline.py"), str(directory), *as_of,
+                                               "--out", str(outputs["baseline"])]))
         runs["default baseline"].append(run_child([str(HERE / "baseline_default.py"), str(directory), *as_of,
                                                    "--out", str(outputs["default baseline"])]))
     best = {name: min(found, key=lambda r: r.get("e2e", r.get("total"))) for name, found in runs.items()}
@@ -245,7 +249,7 @@ def measure(customers: int, seed: int, regenerate: bool, repeat: int,
         "generation": generation,
         "best": best,
         "runs": runs,
-        "agreement": compare(outputs["seg+prof"], outputs["baseline"]),
+        "agreement": compare(outputs["seg+prof"], outputs["baseline"]) if subset else None,
         "default_agreement": agreement,
     }
 
@@ -260,6 +264,8 @@ def report(results: list[dict[str, Any]], info: dict[str, Any]) -> str:
         "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for found in results:
+        if "seg+prof" not in found["best"]:
+            continue
         full, subset, base = found["best"]["clientwise"], found["best"]["seg+prof"], found["best"]["baseline"]
         ratio = (subset["derive_decide"] / base["compute"]) if subset.get("derive_decide") else None
         lines.append(
@@ -296,7 +302,8 @@ def report(results: list[dict[str, Any]], info: dict[str, Any]) -> str:
                 f"(+ {generation['write']:.2f} s Parquet), peak {generation['peak_mb']:,.0f} MB, "
                 f"rows {generation['rows']}"
             )
-        lines.append(f"{found['customers']:,} customers: seg+prof vs baseline {found['agreement']}")
+        if found["agreement"] is not None:
+            lines.append(f"{found['customers']:,} customers: seg+prof vs baseline {found['agreement']}")
         lines.append(f"{found['customers']:,} customers: clientwise vs default baseline {found['default_agreement']}")
         for name, runs in found["runs"].items():
             lines.append(f"  {name} runs (s): {[round(r.get('e2e', r.get('total')), 2) for r in runs]}")
@@ -314,6 +321,8 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=1, help="runs per measurement; the fastest is reported")
     parser.add_argument("--regenerate", action="store_true", help="ignore cached data")
     parser.add_argument("--against", metavar="REV", help="also run clientwise at this git revision, alternating")
+    parser.add_argument("--default-only", action="store_true",
+                        help="leave out the seg+prof run and its baseline (the default baseline only)")
     parser.add_argument("--child", choices=["generate", "evaluate"], help=argparse.SUPPRESS)
     parser.add_argument("--data", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--output", type=Path, help=argparse.SUPPRESS)
@@ -335,7 +344,7 @@ def main() -> None:
     results = []
     for customers in args.customers:
         before = os.getloadavg()[0]
-        results.append(measure(customers, args.seed, args.regenerate, args.repeat, against))
+        results.append(measure(customers, args.seed, args.regenerate, args.repeat, against, not args.default_only))
         results[-1]["load_average"] = f"{before:.1f}-{os.getloadavg()[0]:.1f}"
         print(f"measured {customers:,} customers", file=sys.stderr, flush=True)
     (OUT / "latest.json").write_text(json.dumps({"machine": info, "results": results}, indent=2, default=str))

@@ -33,6 +33,7 @@ from clientwise.runtime.context import EvaluationContext, after_evaluate, before
 from clientwise.runtime.findings import Finding, strict_problems, warnings_of
 from clientwise.runtime.load import LoadedData, load_tables
 from clientwise.runtime.loop import Deriver, Loop, expressions
+from clientwise.runtime.related_rows import strictly_increasing
 from clientwise.runtime.result import Result, RulesetIdentity
 from clientwise.runtime.single import OneCustomer, Population, record_tables, typed_like
 from clientwise.runtime.sources import SourceTable
@@ -220,7 +221,9 @@ class Evaluator:
         self.engine.prepare()  # e.g. the durable engine starts its workers while fields are derived
         before_evaluate(context, faults)
         key = self.ruleset.core.data.key
-        customers = context.tables["customers"].sort(key)
+        customers = context.tables["customers"]
+        if not strictly_increasing(customers.get_column(key)):  # an export in key order needs no sort
+            customers = customers.sort(key)
         related = {name: context.tables[name] for name in RELATED_TABLES if name in context.tables}
         decide_context = self._decide_context(context.as_of)
         ctx = EvalContext(as_of=context.as_of, functions=decide_context.functions, key=key, keyed=True)
