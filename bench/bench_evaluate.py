@@ -10,10 +10,15 @@ Python process so peak memory (``ru_maxrss``) belongs to one measurement only:
   report; the pipeline's own timings split out load, derive+decide and the rest;
 * ``seg+prof``: the same with only the default ``[segmentation]`` and
   ``[profitability]`` sections, i.e. exactly the work the baseline does;
-* ``baseline``: ``bench/baseline.py``, that work written directly in polars.
+* ``baseline``: ``bench/baseline.py``, that work written directly in polars;
+* ``default baseline``: ``bench/baseline_default.py``, everything the default ruleset
+  computes written directly in polars, its customers and actions tables checked equal
+  to clientwise's (every column of every customer, every action and its text).
 
-The baseline's output is compared with clientwise's (tier, value class, profit), so
-the ratio compares equal work. Results go to the terminal and ``bench/out/latest.json``.
+The baselines' outputs are compared with clientwise's, so the ratios compare equal
+work. ``--against REV`` also runs clientwise at git revision ``REV`` (``revision.py``),
+alternating with the current code so a shared machine's load hits both alike.
+Results go to the terminal and ``bench/out/latest.json``.
 """
 
 from __future__ import annotations
@@ -107,7 +112,7 @@ def child_generate(customers: int, seed: int, directory: Path) -> dict[str, Any]
 
 
 def child_evaluate(directory: Path, subset: bool, output: Path) -> dict[str, Any]:
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     import clientwise
     from clientwise import sample
     from clientwise.output.write import write_result
@@ -119,11 +124,15 @@ def child_evaluate(directory: Path, subset: bool, output: Path) -> dict[str, Any
         ruleset = clientwise.parse_ruleset(seg_prof_ruleset_text(), origin=origin, host=host)
     else:
         ruleset = clientwise.load_ruleset("default", host=host)
-    loaded = time.perf_counter()
+    loaded, cpu_loaded = time.perf_counter(), time.process_time()
     result = clientwise.evaluate(ruleset, directory, as_of=sample.DEMO_AS_OF, host=host)
     evaluated = time.perf_counter()
     write_result(result, host.writers()["csv"], output)
-    written = time.perf_counter()
+    written, cpu_written = time.perf_counter(), time.process_time()
+    peak = peak_memory_mb()
+    # the tables the default baseline is checked against (after the measurement)
+    result.customers.write_parquet(output.with_suffix(".customers.parquet"))
+    result.actions.write_parquet(output.with_suffix(".actions.parquet"))
     timings = dict(getattr(result, "timings", {}) or {})
     return {
         "customers": result.customers.height,
@@ -135,13 +144,16 @@ def child_evaluate(directory: Path, subset: bool, output: Path) -> dict[str, Any
         "derive_decide": timings.get("derive+decide"),
         "write": written - evaluated,
         "e2e": written - loaded,
-        "peak_mb": peak_memory_mb(),
+        "cpu": cpu_written - cpu_loaded,
+        "peak_mb": peak,
     }
 
 
-def run_child(arguments: list[str]) -> dict[str, Any]:
-    """Run this script (or the baseline) in a fresh interpreter; its last stdout line is JSON."""
-    done = subprocess.run([sys.executable, *arguments], capture_output=True, text=True, check=False)
+def run_child(arguments: list[str], code: Path | None = None) -> dict[str, Any]:
+    """Run this script (or a baseline) in a fresh interpreter, with clientwise from
+    ``code`` if given (another revision); its last stdout line is JSON."""
+    environment = {**os.environ, "PYTHONPATH": str(code)} if code else None
+    done = subprocess.run([sys.executable, *arguments], capture_output=True, text=True, check=False, env=environment)
     if done.returncode != 0:
         raise RuntimeError(f"{' '.join(arguments)} failed:\n{done.stderr[-4000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])
@@ -192,23 +204,53 @@ def compare(clientwise_csv: Path, baseline_csv: Path) -> dict[str, Any]:
     return found
 
 
-def measure(customers: int, seed: int, regenerate: bool, repeat: int) -> dict[str, Any]:
+def agree(ours: Path, theirs: Path) -> dict[str, Any]:
+    """Customer by customer and action by action: are clientwise's tables the default
+    baseline's? Counts of differing rows per column where they are not."""
+    import polars as pl
+
+    found: dict[str, Any] = {}
+    for table in ("customers", "actions"):
+        a = pl.read_parquet(ours.with_suffix(f".{table}.parquet"))
+        b = pl.read_parquet(theirs.with_suffix(f".{table}.parquet"))
+        found[f"{table}_equal"] = a.equals(b)
+        found[f"{table}_rows"] = a.height
+        if not found[f"{table}_equal"] and a.columns == b.columns and a.height == b.height:
+            found[f"{table}_differing"] = {column: a.filter(~a[column].eq_missing(b[column])).height
+                                           for column in a.columns if not a[column].equals(b[column])}
+    return found
+
+
+def measure(customers: int, seed: int, regenerate: bool, repeat: int,
+            against: tuple[Path, str] | None = None, subset: bool = True) -> dict[str, Any]:
     directory, generation = ensure_data(customers, seed, regenerate)
-    runs: dict[str, list[dict[str, Any]]] = {"clientwise": [], "seg+prof": [], "baseline": []}
-    outputs = {name: OUT / f"report-{customers}-{name.replace('+', '_')}.csv" for name in runs}
+    evaluations: dict[str, tuple[bool, Path | None]] = {"clientwise": (False, None)}
+    if subset:
+        evaluations["seg+prof"] = (True, None)
+    if against:
+        evaluations = {f"clientwise@{against[1]}": (False, against[0]), **evaluations}
+    baselines = ["baseline", "default baseline"] if subset else ["default baseline"]
+    runs: dict[str, list[dict[str, Any]]] = {name: [] for name in [*evaluations, *baselines]}
+    outputs = {name: OUT / f"report-{customers}-{re.sub(r'[^a-z0-9]+', '_', name)}.csv" for name in runs}
+    as_of = ["--as-of", "2026-06-30"]
     for _ in range(repeat):
-        for name, subset in (("clientwise", False), ("seg+prof", True)):
+        for name, (subset, code) in evaluations.items():
             args = [__file__, "--child", "evaluate", "--data", str(directory), "--output", str(outputs[name])]
-            runs[name].append(run_child(args + (["--subset"] if subset else [])))
-        runs["baseline"].append(run_child([str(HERE / "baseline.py"), str(directory), "--as-of",
-                                           "2026-06-30", "--out", str(outputs["baseline"])]))
+            runs[name].append(run_child(args + (["--subset"] if subset else []), code))
+        if subset:
+            runs["baseline"].append(run_child([str(HERE / "baseline.py"), str(directory), *as_of,
+                                               "--out", str(outputs["baseline"])]))
+        runs["default baseline"].append(run_child([str(HERE / "baseline_default.py"), str(directory), *as_of,
+                                                   "--out", str(outputs["default baseline"])]))
     best = {name: min(found, key=lambda r: r.get("e2e", r.get("total"))) for name, found in runs.items()}
+    agreement = {name: agree(outputs[name], outputs["default baseline"]) for name in evaluations if name != "seg+prof"}
     return {
         "customers": customers,
         "generation": generation,
         "best": best,
         "runs": runs,
-        "agreement": compare(outputs["seg+prof"], outputs["baseline"]),
+        "agreement": compare(outputs["seg+prof"], outputs["baseline"]) if subset else None,
+        "default_agreement": agreement,
     }
 
 
@@ -222,6 +264,8 @@ def report(results: list[dict[str, Any]], info: dict[str, Any]) -> str:
         "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for found in results:
+        if "seg+prof" not in found["best"]:
+            continue
         full, subset, base = found["best"]["clientwise"], found["best"]["seg+prof"], found["best"]["baseline"]
         ratio = (subset["derive_decide"] / base["compute"]) if subset.get("derive_decide") else None
         lines.append(
@@ -230,6 +274,25 @@ def report(results: list[dict[str, Any]], info: dict[str, Any]) -> str:
             f"| {_num(subset.get('derive_decide'))} | {base['compute']:.2f} | {_num(ratio, 'x')} "
             f"| {base['total']:.2f} | {base['peak_mb']:,.0f} |"
         )
+    lines += [
+        "",
+        "The whole default ruleset against `baseline_default.py` (ratio: clientwise derive+decide / baseline compute):",
+        "",
+        "| customers | code | end to end (s) | CPU (s) | peak MB | load (s) | derive+decide (s) | write CSV (s) "
+        "| default baseline compute (s) | ratio | baseline CPU (s) | baseline peak MB | load average |",
+        "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    for found in results:
+        base = found["best"]["default baseline"]
+        for name in found["default_agreement"]:
+            ours = found["best"][name]
+            ratio = ours["derive_decide"] / base["compute"] if ours.get("derive_decide") else None
+            lines.append(
+                f"| {found['customers']:,} | {name} | {ours['e2e']:.2f} | {ours.get('cpu', 0):.2f} "
+                f"| {ours['peak_mb']:,.0f} | {_num(ours['load'])} | {_num(ours['derive_decide'])} | {ours['write']:.2f} "
+                f"| {base['compute']:.2f} | {_num(ratio, 'x')} | {base['compute_cpu']:.2f} | {base['peak_mb']:,.0f} "
+                f"| {found['load_average']} |"
+            )
     lines.append("")
     for found in results:
         generation = found["generation"]
@@ -239,7 +302,11 @@ def report(results: list[dict[str, Any]], info: dict[str, Any]) -> str:
                 f"(+ {generation['write']:.2f} s Parquet), peak {generation['peak_mb']:,.0f} MB, "
                 f"rows {generation['rows']}"
             )
-        lines.append(f"{found['customers']:,} customers: seg+prof vs baseline {found['agreement']}")
+        if found["agreement"] is not None:
+            lines.append(f"{found['customers']:,} customers: seg+prof vs baseline {found['agreement']}")
+        lines.append(f"{found['customers']:,} customers: clientwise vs default baseline {found['default_agreement']}")
+        for name, runs in found["runs"].items():
+            lines.append(f"  {name} runs (s): {[round(r.get('e2e', r.get('total')), 2) for r in runs]}")
     return "\n".join(lines)
 
 
@@ -253,6 +320,9 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--repeat", type=int, default=1, help="runs per measurement; the fastest is reported")
     parser.add_argument("--regenerate", action="store_true", help="ignore cached data")
+    parser.add_argument("--against", metavar="REV", help="also run clientwise at this git revision, alternating")
+    parser.add_argument("--default-only", action="store_true",
+                        help="leave out the seg+prof run and its baseline (the default baseline only)")
     parser.add_argument("--child", choices=["generate", "evaluate"], help=argparse.SUPPRESS)
     parser.add_argument("--data", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--output", type=Path, help=argparse.SUPPRESS)
@@ -266,12 +336,22 @@ def main() -> None:
         return
     OUT.mkdir(parents=True, exist_ok=True)
     info = machine()
+    against = None
+    if args.against:
+        from revision import code_tree
+
+        against = code_tree(args.against)
     results = []
     for customers in args.customers:
-        results.append(measure(customers, args.seed, args.regenerate, args.repeat))
+        before = os.getloadavg()[0]
+        results.append(measure(customers, args.seed, args.regenerate, args.repeat, against, not args.default_only))
+        results[-1]["load_average"] = f"{before:.1f}-{os.getloadavg()[0]:.1f}"
         print(f"measured {customers:,} customers", file=sys.stderr, flush=True)
     (OUT / "latest.json").write_text(json.dumps({"machine": info, "results": results}, indent=2, default=str))
     print(report(results, info))
+    if not all(found[f"{table}_equal"] for result in results for found in result["default_agreement"].values()
+               for table in ("customers", "actions")):
+        raise SystemExit("clientwise and the default baseline disagree: the ratio compares unequal work")
 
 
 if __name__ == "__main__":

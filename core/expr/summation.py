@@ -12,7 +12,9 @@ reference evaluator the definition, and gives byte-identical results on any mach
   ``bincount`` (one C loop, ``total[group[i]] += value[i]``), as fast as polars'
   parallel sum on one core;
 * whole numbers are added exactly, in Int128 (then any order gives the same sum);
-  a total beyond 64 bits is an overflow (:mod:`clientwise.expr.numbers`).
+  a total beyond 64 bits is an overflow (:mod:`clientwise.expr.numbers`). Where the
+  absolute values add up to less than 2**53, every partial sum is a whole number a
+  double holds exactly, so ``bincount`` adds them exactly too, without the group-by.
 
 A mean is the sum (as a float) divided by the count, the same in both back ends.
 """
@@ -23,6 +25,10 @@ from typing import Any
 
 import numpy as np
 import polars as pl
+
+
+#: Whole numbers below this add up exactly in doubles (every one of them is a double).
+_EXACT = float(2**53)
 
 
 def _groups(present: pl.Series, groups: pl.Series | None) -> np.ndarray:
@@ -42,6 +48,9 @@ def sums(values: pl.Series, groups: pl.Series | None = None, count: int = 1) -> 
     present = values.is_not_null()
     group, kept = _groups(present, groups), values.filter(present)
     if values.dtype.is_integer():
+        if kept.len() == 0 or kept.cast(pl.Float64).abs().sum() < _EXACT:  # exact in doubles: see the docstring
+            exact = np.bincount(group, weights=kept.cast(pl.Float64).to_numpy(), minlength=count)
+            return pl.Series(values.name, exact, dtype=pl.Float64).cast(pl.Int128)
         totals = pl.DataFrame({"g": group, "v": kept.cast(pl.Int128)}).group_by("g").agg(pl.col("v").sum())
         return pl.Series(values.name, [0] * count, dtype=pl.Int128).scatter(totals["g"], totals["v"])
     weights = kept.cast(pl.Float64).to_numpy()

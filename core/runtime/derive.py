@@ -5,7 +5,9 @@ filter and value argument first computed as a column of the related rows) and
 left-joined on the customer's row; sums and means add the rows in table order
 (:mod:`clientwise.expr.summation`); population functions see every customer of
 ``frame``; plain expressions are batched so that fields that do not depend on each
-other share one ``with_columns``. Everything runs as one lazy polars query.
+other share one ``with_columns``. Each run of expression fields is one lazy polars
+query that returns only the new columns; they are attached to the customers frame
+without copying its other columns.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from clientwise.expr import (
     walk,
 )
 from clientwise.expr.numbers import check_column
+from clientwise.runtime.related_rows import CustomerRows, customer_rows
 
 _PREFIX = "__clientwise_agg_"
 _ROW = "__clientwise_row"
@@ -72,12 +75,41 @@ def derive_lazy(
     """The query :func:`derive` runs, level by level (each level one ``with_columns``),
     for callers that want to add to it before collecting."""
     fields = [field for level in levels for field in level]
-    query, columns = _aggregates(frame.lazy(), frame.schema, frame.height, fields, related, ctx)
+    aggregates, columns = _aggregates(frame, fields, related, ctx, {})
+    query = frame.lazy() if aggregates is None else pl.concat([frame.lazy(), aggregates], how="horizontal")
     for level in levels:
         query = query.with_columns(_column(name, node, ctx, columns) for name, node in level)
-    if columns:
-        query = query.drop(list(columns.values()))
-    return query
+    return query.drop(list(columns.values()))
+
+
+def derive_columns(
+    frame: pl.DataFrame,
+    levels: Sequence[Sequence[tuple[str, Node]]],
+    related: Mapping[str, pl.DataFrame],
+    ctx: EvalContext,
+    known: dict[str, CustomerRows | None],
+) -> pl.DataFrame:
+    """Only the new columns of :func:`derive_lazy`, as a frame of ``frame``'s height.
+
+    A query over the whole (by then wide) customers frame would copy every column into
+    its result; this one reads the columns the fields use and returns only the fields,
+    for the caller to attach without a copy. ``known`` keeps each related table's
+    customer rows (:mod:`clientwise.runtime.related_rows`) for the next call over the
+    same ``frame`` rows."""
+    fields = [field for level in levels for field in level]
+    aggregates, columns = _aggregates(frame, fields, related, ctx, known)
+    query = (frame if aggregates is None else frame.hstack(aggregates.collect())).lazy()
+    for level in levels:
+        query = query.with_columns(_column(name, node, ctx, columns) for name, node in level)
+    return query.select(name for name, _ in fields).collect()
+
+
+def attach(frame: pl.DataFrame, columns: pl.DataFrame) -> pl.DataFrame:
+    """``frame`` with ``columns`` (same height) added, or replacing its columns of the
+    same names; the existing columns are not copied."""
+    if set(columns.columns) & set(frame.columns):
+        return frame.with_columns(columns.get_columns())
+    return frame.hstack(columns)
 
 
 def _column(name: str, node: Node, ctx: EvalContext, columns: Mapping[str, str]) -> pl.Expr:
@@ -89,21 +121,22 @@ def _column(name: str, node: Node, ctx: EvalContext, columns: Mapping[str, str])
 
 
 def _aggregates(
-    query: pl.LazyFrame,
-    schema: pl.Schema,
-    height: int,
+    frame: pl.DataFrame,
     fields: Sequence[tuple[str, Node]],
     related: Mapping[str, pl.DataFrame],
     ctx: EvalContext,
-) -> tuple[pl.LazyFrame, dict[str, str]]:
-    """Join the aggregated related tables onto the customers; return each call's column.
+    known: dict[str, CustomerRows | None],
+) -> tuple[pl.LazyFrame | None, dict[str, str]]:
+    """The aggregates as columns of ``frame``'s height, in its row order (None: the
+    fields have none); and each call's column name.
 
     Related rows are grouped by the customer's row number rather than by the (text)
-    key: one join maps keys to row numbers (keeping the table's row order), and
-    grouping by an integer is several times faster. Each call's filter and values are
-    first computed as columns of the related rows (once per row; an overflow names
-    the row's customer). Aggregates that work per group (distinct counts, per-day
-    maxima) are marked ``own_query``: their rows are filtered first and grouped on
+    key (:mod:`clientwise.runtime.related_rows`; a join on the key where the frame's
+    keys are not in order), keeping the table's row order. Each call's filter and
+    values are first computed as columns of the related rows (once per row; an
+    overflow names the row's customer). Per-customer results are joined onto a frame
+    of the customers' row numbers and keys only, never onto the wide customers frame.
+    Aggregates that work per group (distinct counts, per-day maxima) are marked ``own_query``: their rows are filtered first and grouped on
     their own, which keeps the shared group-by on polars' fast path; sums and means
     (``in_order``) add every customer's rows in table order in one pass instead.
     """
@@ -117,17 +150,14 @@ def _aggregates(
             columns[key] = f"{_PREFIX}{len(columns)}"
             table = call.args[0].type.table if call.args[0].type else None
             by_table.setdefault(str(table), []).append((columns[key], call))
+    height = frame.height
     if not by_table:
-        return query, columns
-    index = query.select(ctx.key).with_row_index(_ROW)
-    query = query.with_row_index(_ROW)
+        return None, columns
+    query = frame.lazy().select(ctx.key).with_row_index(_ROW)
     for table, calls in by_table.items():
         if table not in related:
             raise DataError(f"the ruleset aggregates over the '{table}' table, but no {table} data was loaded")
-        rows = related[table].lazy()
-        if related[table].schema.get(ctx.key) != schema.get(ctx.key):
-            rows = rows.with_columns(pl.col(ctx.key).cast(schema[ctx.key]))
-        rows = rows.join(index, on=ctx.key, how="inner", maintain_order="left")
+        rows = _rows_of(frame, related[table], table, ctx.key, known)
         parts = [_Part(col, call, ctx) for col, call in calls]
         rows = rows.with_columns(expr for part in parts for expr in part.columns)
         shared = [part.grouped() for part in parts if not (part.spec.own_query or part.spec.in_order)]
@@ -144,7 +174,28 @@ def _aggregates(
         checks = [part.checked(ctx) for part in parts if part.checks]
         if fills or checks:
             query = query.with_columns(fills).with_columns(checks)
-    return query.drop(_ROW), columns
+    return query.drop(_ROW, ctx.key), columns
+
+
+def _rows_of(frame: pl.DataFrame, table: pl.DataFrame, name: str, key: str,
+             known: dict[str, CustomerRows | None]) -> pl.LazyFrame:
+    """The related table's rows that belong to a customer of ``frame``, in table order,
+    with that customer's row number in ``_ROW``."""
+    keys = frame.get_column(key)
+    theirs = table.get_column(key)
+    if theirs.dtype != keys.dtype:
+        theirs = theirs.cast(keys.dtype)
+    if name not in known:
+        known[name] = customer_rows(keys, theirs)
+    found = known[name]
+    if found is None:
+        index = frame.lazy().select(key).with_row_index(_ROW)
+        return table.lazy().with_columns(theirs).join(index, on=key, how="inner", maintain_order="left")
+    rows = table.lazy().with_columns(found.rows.alias(_ROW))
+    if found.orphans:
+        rows = rows.filter(pl.col(_ROW).is_not_null())
+    # rows in key order: polars groups sorted numbers by slicing runs instead of hashing
+    return rows.with_columns(pl.col(_ROW).set_sorted()) if found.ascending else rows
 
 
 class _Part:
@@ -190,10 +241,11 @@ def derive_stratum(frame: pl.DataFrame, stratum: DeriveStratum, related: Mapping
                    ctx: EvalContext) -> pl.DataFrame:
     """A compiled derive stratum over a whole portfolio: each run of expression fields as
     one query (levels precomputed by the compiler), plugin-computed fields in between."""
+    known: dict[str, CustomerRows | None] = {}  # the rows stay in place: found once per table
     for part in stratum.parts:
         if isinstance(part, ExpressionLevels):
             levels = [[(step.name, step.node) for step in level] for level in part.levels]
-            frame = derive_lazy(frame, levels, related, ctx).collect()  # type: ignore[arg-type]
+            frame = attach(frame, derive_columns(frame, levels, related, ctx, known))  # type: ignore[arg-type]
         else:
             assert part.computed is not None
             frame = frame.with_columns(part.computed.build().alias(part.name))

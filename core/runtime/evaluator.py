@@ -37,6 +37,7 @@ from clientwise.runtime.context import EvaluationContext, after_evaluate, before
 from clientwise.runtime.findings import Finding, strict_problems, warnings_of
 from clientwise.runtime.load import LoadedData, load_tables
 from clientwise.runtime.loop import Deriver, Loop, expressions
+from clientwise.runtime.related_rows import strictly_increasing
 from clientwise.runtime.result import Result, RulesetIdentity
 from clientwise.runtime.single import OneCustomer, Population, record_tables, typed_like
 from clientwise.runtime.sources import SourceTable
@@ -263,14 +264,20 @@ class Evaluator:
         # what the backend joins to its own customers by key (the trend functions' columns)
         own = None if isinstance(data, Mapping) else self.backend.open_input(Path(data), self.ruleset.core.data)
         try:
-            loaded = self.load_data(data, portfolio=summarize) if own is None else loaded_by_backend(own, self.ruleset.core.data, self.program,
-                                                                                  self.missing_tables, self.strict_data)
+            loaded = (self.load_data(data, portfolio=summarize) if own is None else
+                      loaded_by_backend(own, self.ruleset.core.data, self.program, self.missing_tables,
+                                        self.strict_data))
             context.tables = loaded.tables
             context.timings["load"] = time.perf_counter() - started
             self.engine.prepare()  # e.g. the durable engine starts its workers while fields are derived
             before_evaluate(context, faults)
             key = self.ruleset.core.data.key
-            customers = context.tables["customers"].sort(key) if own is None else own.keys(key)
+            if own is not None:
+                customers = own.keys(key)
+            else:
+                customers = context.tables["customers"]
+                if not strictly_increasing(customers.get_column(key)):  # an export in key order needs no sort
+                    customers = customers.sort(key)
             related = {name: context.tables[name] for name in RELATED_TABLES if name in context.tables}
             decide_context = self._decide_context(context.as_of)
             ctx = EvalContext(as_of=context.as_of, functions=decide_context.functions, key=key, keyed=True)

@@ -106,10 +106,9 @@ def with_trend(customers: pl.DataFrame, needs: TrendNeeds, history: History | No
         columns.extend(_streaks(keys, newest, runs, needs.conditions, key, types, ctx))
     if needs.reviewed:
         columns.append(_reviewed(keys, history, key))
-    found = keys
-    for column in columns:
-        found = found.hstack([column])
-    return customers.join(found, on=key, how="left", maintain_order="left") if columns else customers
+    # every column is aligned with ``keys``, which are the customers' own, in their order:
+    # added as they are, without joining (and copying) the customers frame on the key
+    return customers.hstack(columns) if columns else customers
 
 
 def _typed_values(run: PastRun, field: str, key: str, types: Mapping[str, expr.Type]) -> pl.Expr:
