@@ -5,7 +5,6 @@ Usable in derived fields only; ties are broken by the customer key where an orde
 from __future__ import annotations
 
 import bisect
-import statistics
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -99,6 +98,17 @@ def _ntile_pl(a: list[pl.Expr], info: CallInfo) -> pl.Expr:
     return (_rank_pl(a[0]) * int(info.literal(1)) + count - 1) // count
 
 
+def _median_py(values: list[Any]) -> float | None:
+    """The median as polars computes it: between the two middle values it interpolates
+    ``lower + (upper - lower) * 0.5``, which can differ in the last digit from
+    ``statistics.median``'s ``(lower + upper) / 2``."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    lower, upper = ordered[(len(ordered) - 1) // 2], ordered[len(ordered) // 2]
+    return float(lower + (upper - lower) * 0.5)
+
+
 def _fill(value: Callable[[list[Any]], Any]) -> Callable[[list[list[Any]], CallInfo], list[Any]]:
     """A population summary (one value) repeated for every customer."""
     return lambda cols, info: [value(present(cols[0]) if cols else [])] * len(info.keys or ())
@@ -133,7 +143,7 @@ POPULATION: list[FunctionSpec] = [
                 "Group 1..n by rank, 1 = top group: ceil(rank * n / count).", "ntile(revenue, 4) == 1",
                 "ntile(x, n)", literal_args={1: whole_in(1, 1000)}, checked=False, bounds=lambda b: COUNTS),
     _population("median", 1, 1, fixed(NUMBER, NUMBERS), lambda a, i: a[0].median(),
-                _fill(lambda v: statistics.median(v) if v else None),
+                _fill(_median_py),
                 "Median of x over all customers (nulls ignored).", "revenue > 2 * median(revenue)", "median(x)"),
     _population("mean", 1, 1, fixed(NUMBER, NUMBERS), lambda a, i: mean_expr(a[0]), _fill(python_mean),
                 "Mean of x over all customers (nulls ignored).", "revenue / mean(revenue)", "mean(x)"),
