@@ -1,4 +1,4 @@
-"""Benchmark: writing one result as CSV, JSON and JSON Lines, against polars writing the table.
+"""Benchmark: writing one result as CSV, JSON, JSON Lines, HTML and xlsx, against polars writing the table.
 
     python bench/bench_outputs.py --customers 1000000
 
@@ -9,8 +9,9 @@ process's peak memory (``ru_maxrss``, which only grows) after each:
 
 * ``polars ndjson``: ``result.customers.write_ndjson``, the floor for any JSON of
   the customers table (the baseline of the ratios);
-* ``csv``, ``json``, ``jsonl``: the writers as ``clientwise evaluate -o`` runs them
-  (atomic file, no explanations);
+* ``csv``, ``json``, ``jsonl``, ``html``, ``xlsx``: the writers as ``clientwise
+  evaluate -o`` runs them (atomic file, no explanations; the reports for people with
+  their charts, tables cut at the report's row limit);
 * ``json --explain-all``: only with ``--traces N``, for the first N customers (a
   million explanations take many minutes and gigabytes).
 
@@ -56,6 +57,8 @@ def main() -> None:
         ("csv", lambda path: write_result(result, writers["csv"], path)),
         ("json", lambda path: write_result(result, writers["json"], path)),
         ("jsonl", lambda path: write_result(result, writers["jsonl"], path)),
+        ("html", lambda path: write_result(result, writers["html"], path)),
+        ("xlsx", lambda path: write_result(result, writers["xlsx"], path)),
     ]
     if args.traces:
         from clientwise.runtime.result import Result

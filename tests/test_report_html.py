@@ -53,7 +53,7 @@ def test_html_has_every_section_with_the_right_row_counts():
     assert _rows(document, "driver-table") == 6
     assert document.count('<tr data-tier="') == 924
     assert document.count('<details class="customer"') == 300
-    assert document.count('<svg class="chart"') == 6
+    assert document.count('<svg class="chart"') == 8
 
 
 def test_html_overview_shows_the_run_identity_figures_and_warnings():
@@ -64,7 +64,9 @@ def test_html_overview_shows_the_run_identity_figures_and_warnings():
     assert '<b id="fig-customers">300</b>' in document
     assert '<b id="fig-revenue">46,474,299</b>' in document
     assert '<b id="fig-profit">11,689,284</b>' in document
-    assert "<li>1 tier override(s) have no reason: fill in tier_override_reason</li>" in document
+    # warnings are written for a reader: no ruleset keys (the JSON output keeps them)
+    assert "<li>For 1 customers, the tier set by hand has no reason recorded.</li>" in document
+    assert "tier_override_reason" not in document[document.index('id="warnings"'):]
     start = document.index('id="warnings"')
     assert document.count("<li>", start, document.index("</section>", start)) == 7
     # the identity and warnings are in the appendix, after the actions, not on the first screen

@@ -24,6 +24,7 @@ from clientwise.compiler.plan import OutputColumn
 from clientwise.output.blocks import Block, Chart, Column, Figure, Figures, SectionReport, Table
 from clientwise.output.locale import locale_style
 from clientwise.output.messages import Messages, messages
+from clientwise.output.notice import for_reader
 from clientwise.plugins.io.values import finite, plain
 from clientwise.plugins.reports.executive import Executive, by_owner, customer_field, summarize, value_label
 from clientwise.plugins.reports import labels, translate
@@ -148,7 +149,7 @@ def build(result: Result, *, details: bool = False, row_limit: int | None = None
         overview=overview,
         cards=[Figure(tr("Customers"), result.customers.height, "integer", "customers"), *cards.values(),
                Figure(tr("Recommended actions"), result.actions.height, "integer", "actions")],
-        warnings=list(result.warnings),
+        warnings=[for_reader(warning, words, fmt.show) for warning in result.warnings],
         sections=sections,
         groups=groups,
         named=named,

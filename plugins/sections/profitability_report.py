@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from clientwise.plugins.sections.profitability_charts import charts
 from clientwise.sdk import (
     Block,
     Column,
@@ -41,7 +42,8 @@ UNCLASSIFIED = "unclassified"
 DESTROYERS_SHOWN = 10
 
 
-def report(summary: SectionSummary, context: ReportContext) -> list[Block]:
+def report(summary: SectionSummary, context: ReportContext, revenue: str = "revenue") -> list[Block]:
+    """``revenue``: the column holding each customer's revenue."""
     f = summary.figures
     blocks: list[Block] = [
         Figures([Figure("Revenue", f.get("total_revenue"), "money", "revenue"),
@@ -63,6 +65,7 @@ def report(summary: SectionSummary, context: ReportContext) -> list[Block]:
     whale = _whale_chart(summary, context)
     if whale is not None:
         blocks.append(whale)
+    blocks += charts(context, revenue)
     drivers = summary.tables.get("cost_drivers", pl.DataFrame(schema={"driver": pl.String, "label": pl.String}))
     if "cost_drivers" in summary.tables:
         blocks.append(Table("Cost to serve by driver", [

@@ -27,6 +27,7 @@ from clientwise.sdk import (
     CompileContext,
     ComputedField,
     DerivedField,
+    Notice,
     OutputColumn,
     ReportContext,
     SectionHandler,
@@ -311,8 +312,11 @@ def summarize_relationship(
         int((table.get_column("roles_covered") == len(config.required())).fill_null(False).sum()),
     })
     if no_data:
-        summary.warnings.append("No contact data: relationship health not computed (roles, threads and health "
-                                "scores are unknown, not missing).")
+        summary.warnings.append(Notice(
+            "No contact data: relationship health not computed (roles, threads and health scores are unknown, "
+            "not missing).",
+            "There is no contact data, so relationship health is unknown for every customer.",
+            key="relationship"))
     summary.tables["bands"] = _band_table(config, table)
 
     in_matrix = _matrix_customers(config, table, key)
@@ -341,13 +345,19 @@ def summarize_relationship(
     scope = f"{'/'.join(config.matrix_tiers)} customers" if tiered else "customers"
     for row in rows:
         if row["required"] and row["matrix_customers_missing"] and not no_data:
-            summary.warnings.append(
+            summary.warnings.append(Notice(
                 f"{row['matrix_customers_missing']} {scope} have no {row['label'].lower()} of strength "
-                f"{config.min_strength}+ ({row['customers_missing']} customers in all).")
+                f"{config.min_strength}+ ({row['customers_missing']} customers in all).",
+                "{count} customers in the coverage matrix have no contact of strength {strength} or more in the "
+                "role “{role}” ({all} customers in all).", key="relationship.min_strength",
+                values={"count": row["matrix_customers_missing"], "role": row["label"],
+                        "strength": config.min_strength, "all": row["customers_missing"]}))
     if not tiered:
-        summary.warnings.append(
+        summary.warnings.append(Notice(
             f"No '{config.tier_field}' field: the role coverage matrix shows every customer "
-            "(set relationship.tier_field or add a [segmentation] section).")
+            "(set relationship.tier_field or add a [segmentation] section).",
+            "Customers have no tier, so the role coverage matrix shows every customer.",
+            key="relationship.tier_field"))
     return summary
 
 

@@ -27,6 +27,7 @@ from clientwise.plugins.sections.segmentation_config import (
 )
 from clientwise.sdk import (
     Block,
+    Notice,
     Column,
     CurveChart,
     Figure,
@@ -204,9 +205,14 @@ def _tier_table(config: SegmentationConfig, table: pl.DataFrame, total: float, w
             "target_met": met,
         })
         if met is False:
-            warnings.append(
+            warnings.append(Notice(
                 f"Tier '{tier.id}' has {share:.1%} of customers ({members.height} of {n}), outside its target "
-                f"{low:.0%}-{high:.0%}: {_fix_hint(config, index, tiers)}")
+                f"{low:.0%}-{high:.0%}: {_fix_hint(config, index, tiers)}",
+                "The {tier} tier holds {share} of customers ({count} of {total}), outside its target of {low} to "
+                "{high}.", key=f"segmentation.tiers[{index}].target",
+                values={"tier": tier.label or tier.id.replace("_", " ").capitalize(), "share": share,
+                        "count": members.height, "total": n, "low": low, "high": high},
+                kinds={"share": "percent", "low": "percent", "high": "percent"}))
     schema = {"tier": pl.String, "customers": pl.Int64, "customer_share": pl.Float64, "measure_share": pl.Float64,
               "target_min": pl.Float64, "target_max": pl.Float64, "target_met": pl.Boolean}
     return pl.DataFrame(rows, schema=schema)
@@ -223,18 +229,27 @@ def _override_warnings(config: SegmentationConfig, table: pl.DataFrame, key: str
     invalid = given.filter(~pl.col(field).is_in(ids))
     if invalid.height:
         example = invalid.row(0, named=True)
-        warnings.append(f"{invalid.height} customer(s) have a {field} that is not a tier (e.g. {example[key]}: "
-                        f"{example[field]!r}); it was ignored: use one of {', '.join(ids)}")
+        warnings.append(Notice(
+            f"{invalid.height} customer(s) have a {field} that is not a tier (e.g. {example[key]}: "
+            f"{example[field]!r}); it was ignored: use one of {', '.join(ids)}",
+            "For {count} customers, the tier set by hand is not one of the tiers and was ignored.",
+            key="segmentation.override_field", values={"count": invalid.height}))
     is_expired = pl.col(EXPIRED).fill_null(False) if EXPIRED in table.columns else pl.lit(False)
     count = given.filter(is_expired).height
     if count:
-        warnings.append(f"{count} tier override(s) expired before the as-of date and were ignored: "
-                        f"review {config.override_expires_field}")
+        warnings.append(Notice(
+            f"{count} tier override(s) expired before the as-of date and were ignored: "
+            f"review {config.override_expires_field}",
+            "For {count} customers, the tier set by hand has expired and was ignored.",
+            key="segmentation.override_expires_field", values={"count": count}))
     if reason and reason in table.columns:
         applied = given.filter(pl.col(field).is_in(ids) & ~is_expired)
         count = applied.filter(pl.col(reason).is_null()).height
         if count:
-            warnings.append(f"{count} tier override(s) have no reason: fill in {reason}")
+            warnings.append(Notice(
+                f"{count} tier override(s) have no reason: fill in {reason}",
+                "For {count} customers, the tier set by hand has no reason recorded.",
+                key="segmentation.override_reason_field", values={"count": count}))
     return warnings
 
 
@@ -248,7 +263,11 @@ def _expired_rule_overrides(config: SegmentationConfig, table: pl.DataFrame, as_
         count = int(table.get_column(column).sum() or 0) if column in table.columns else None
         matched = ("" if count is None else " (its condition selects no customer)" if count == 0
                    else f" for the {count} customer(s) its condition selects")
-        warnings.append(f"Ruleset override '{override.id}' expired on {override.expires.isoformat()}, before the "
-                        f"as-of date {as_of.isoformat()}, and was ignored{matched}: remove it, or extend "
-                        f"segmentation.overrides[{index}].expires")
+        warnings.append(Notice(
+            f"Ruleset override '{override.id}' expired on {override.expires.isoformat()}, before the "
+            f"as-of date {as_of.isoformat()}, and was ignored{matched}: remove it, or extend "
+            f"segmentation.overrides[{index}].expires",
+            "The tier override '{override}' expired on {expires}, before the review date, and was ignored.",
+            key=f"segmentation.overrides[{index}].expires", values={"override": override.id,
+                                                                    "expires": override.expires}))
     return warnings
