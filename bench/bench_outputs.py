@@ -1,6 +1,10 @@
 """Benchmark: writing one result as CSV, JSON, JSON Lines, HTML and xlsx, against polars writing the table.
 
     python bench/bench_outputs.py --customers 1000000
+    PYTHONPATH=bench/out/code-REV python bench/bench_outputs.py --customers 100000 --formats html,xlsx
+
+(the second runs another revision's code, extracted by ``revision.py``, for a before/after
+comparison; alternate the two, the machine's load changes by the minute)
 
 Evaluates the default ruleset once over the cached sample portfolio (see
 ``bench_evaluate.py``; generated if missing), then writes the result with each
@@ -37,6 +41,7 @@ def main() -> None:
     parser.add_argument("--customers", type=int, default=1_000_000)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--traces", type=int, default=0, help="also write this many customers with --explain-all")
+    parser.add_argument("--formats", default="", help="only these writers, e.g. html,xlsx (default: all)")
     args = parser.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
     directory, _ = ensure_data(args.customers, args.seed, regenerate=False)
@@ -60,6 +65,8 @@ def main() -> None:
         ("html", lambda path: write_result(result, writers["html"], path)),
         ("xlsx", lambda path: write_result(result, writers["xlsx"], path)),
     ]
+    if args.formats:
+        runs = [runs[0], *(run for run in runs[1:] if run[0] in args.formats.split(","))]
     if args.traces:
         from clientwise.runtime.result import Result
 
@@ -77,7 +84,8 @@ def main() -> None:
         rows.append({"writer": name, "seconds": time.perf_counter() - began, "cpu": time.process_time() - cpu,
                      "peak_mb": peak_memory_mb(), "mb": path.stat().st_size / 2**20})
     figures["writers"] = rows
-    (OUT / "outputs.json").write_text(json.dumps(figures, indent=2))
+    (OUT / f"outputs-{args.customers}{'-' + args.formats if args.formats else ''}.json").write_text(
+        json.dumps(figures, indent=2))
     floor = rows[0]["seconds"]
     print(f"{figures['customers']:,} customers evaluated in {figures['evaluate']:.2f} s, "
           f"peak {figures['peak_after_evaluate']:,.0f} MB")

@@ -83,7 +83,7 @@ def test_html_tier_table_shows_shares_targets_and_whether_met():
 def test_html_charts_mark_the_80_percent_line_tier_cutoffs_and_the_whale_peak():
     document = html()
     pareto = document[document.index('id="pareto-chart"'):document.index('id="profitability"')]
-    assert ">80%</text>" in pareto and ">strategic ends</text>" in pareto and ">core ends</text>" in pareto
+    assert ">80%</text>" in pareto and ">Strategic ends</text>" in pareto and ">Core ends</text>" in pareto
     whale = document[document.index('id="whale-chart"'):document.index('id="driver-table"')]
     assert "peak: 105.1% of profit from 94.2% of customers" in whale
     for group, tone in (("g-value_creator", "good"), ("g-neutral", "neutral"), ("g-value_destroyer", "bad")):

@@ -265,7 +265,7 @@ def test_the_health_breakdown_says_what_makes_the_reds_red() -> None:
     table = next(b for view in report.sections for b in view.blocks if getattr(b, "id", "") == "health-breakdown")
     labels = [c.label for c in table.columns]
     assert labels[:4] == ["Kriterium", "Punkte", "% der Kunden (rot), die es verfehlen", "Verlorene Punkte je Kunde (rot)"]
-    roles = next(row for row in table.rows if row[0].startswith("Every required role"))
+    roles = next(row for row in table.rows if row[0].startswith("Jede Pflichtrolle"))  # measures described in German
     missing = red.select((~pl.col("health_roles_covered").fill_null(False)).mean()).item()
     assert roles[2] == pytest.approx(missing)
     assert roles[3].value == pytest.approx(missing * 30)  # weight 30: the points they lose on average

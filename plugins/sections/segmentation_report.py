@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Callable
 from typing import Any
 
 import polars as pl
@@ -87,22 +88,25 @@ def report(config: SegmentationConfig, summary: SectionSummary, context: ReportC
     blocks: list[Block] = []
     if measure.strip() == "revenue":
         blocks.append(Figures([Figure("Revenue", f.get("measure_total"), "money", "revenue")], headline=True))
-    top = f"top {f.get('top_share', config.top_share):.0%}"
+    tr, style = context.messages, context.style
+    word = _word(tr, measure)
+    top = style.percent(f.get("top_share", config.top_share), 0)
     blocks.append(Figures([
         Figure("Tiers by", config.method, "text", "method"),
         Figure("Customers ranked by", measure, "text", "measure"),
         Figure("Customers", f.get("customers"), "integer", "customers"),
         Figure("Customers ranked", f.get("ranked"), "integer", "ranked"),
-        Figure(f"Total {measure}", f.get("measure_total"), "number", "measure_total"),
-        Figure(f"Customers in the {top}", f.get("top_customers"), "integer", "top_customers"),
-        Figure(f"Share of {measure} held by the {top}", f.get("top_measure_share"), "percent", "top_measure_share"),
+        Figure(tr("Total {measure}", measure=word), f.get("measure_total"), "number", "measure_total"),
+        Figure(tr("Customers in the top {share}", share=top), f.get("top_customers"), "integer", "top_customers"),
+        Figure(tr("Share of {measure} held by the top {share}", measure=word, share=top), f.get("top_measure_share"),
+               "percent", "top_measure_share"),
         Figure("Largest customer", f.get("largest_customer"), "customer", "largest_customer"),
-        Figure(f"Largest customer's share of {measure}", f.get("largest_customer_share"), "percent",
+        Figure(tr("Largest customer's share of {measure}", measure=word), f.get("largest_customer_share"), "percent",
                "largest_customer_share"),
     ]))
     if "tiers" in summary.tables:
         blocks.append(_tier_block(config, summary.tables["tiers"], context))
-    pareto = _pareto_chart(config, summary)
+    pareto = _pareto_chart(config, summary, context)
     if pareto is not None:
         blocks.append(pareto)
     return blocks
@@ -142,30 +146,43 @@ def _measure_shares(table: pl.DataFrame, measures: list[str]) -> dict[str, dict[
             for m in measures}
 
 
-def _pareto_chart(config: SegmentationConfig, summary: SectionSummary) -> CurveChart | None:
+def _pareto_chart(config: SegmentationConfig, summary: SectionSummary, context: ReportContext) -> CurveChart | None:
     """The Pareto curve with the 80% line and where each tier ends (rank and cumshare)."""
     pareto = summary.tables.get("pareto")
     if pareto is None or not pareto.height or pareto.get_column("cumulative_share").null_count():
         return None
-    f, measure = summary.figures, config.measure
+    tr, style = context.messages, context.style
+    f, measure = summary.figures, _word(context.messages, config.measure)
     ranked = f.get("ranked") or 0
     cuts, running = [], 0
+    labels = {tier.id: tier.label or tier.id.replace("_", " ").capitalize() for tier in config.tier_list()}
     tiers = summary.tables["tiers"].iter_rows(named=True) if "tiers" in summary.tables else iter(())
     for row in list(tiers)[:-1]:
         running += row["customers"] or 0
         if ranked:
-            cuts.append(Line(min(running / ranked, 1.0), f"{row['tier']} ends"))
+            cuts.append(Line(min(running / ranked, 1.0), tr("{tier} ends", tier=tr(labels.get(row["tier"], row["tier"])))))
     held = f.get("top_measure_share")
+    eighty = style.percent(0.8, 0)
     return CurveChart(
-        id="pareto-chart", title=f"Pareto curve of {measure}",
+        id="pareto-chart", title=tr("Pareto curve of {measure}", measure=measure),
         points=curve_points(pareto, "customer_share", "cumulative_share"),
-        x_title=f"customers ranked by {measure}", y_title=f"cumulative share of {measure}",
-        hlines=[Line(0.8, "80%")], vlines=cuts,
-        caption=f"Pareto curve: cumulative share of {measure} against customers ranked by it. "
-                "The dashed line marks 80%; dotted lines mark where each tier ends.",
+        x_title=tr("customers ranked by {measure}", measure=measure),
+        y_title=tr("cumulative share of {measure}", measure=measure),
+        hlines=[Line(0.8, eighty)], vlines=cuts,
+        caption=tr("Pareto curve: cumulative share of {measure} against customers ranked by it. The dashed line "
+                   "marks {share}; dotted lines mark where each tier ends.", measure=measure, share=eighty),
         summary="" if held is None else
-        f"The top {f['top_share']:.0%} of customers ({f['top_customers']:,}) hold {held:.1%} of {measure}.",
+        tr("The top {share} of customers ({count}) hold {held} of {measure}.", share=style.percent(f["top_share"], 0),
+           count=style.integer(f["top_customers"]), held=style.percent(held), measure=measure),
     )
+
+
+def _word(tr: Callable[[str], str], measure: str) -> str:
+    """The measure (a field name or an expression) as a word in a sentence: its label in
+    the report's language where the catalogue has one (``revenue`` -> ``Umsatz``), else as written."""
+    label = measure.strip().replace("_", " ").capitalize()
+    translated = tr(label)
+    return translated if translated != label else measure
 
 
 def _ratio(part: float | None, whole: float | None) -> float | None:
