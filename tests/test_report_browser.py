@@ -95,7 +95,7 @@ def test_the_english_report_opens_with_its_executive_summary_and_owner_lists(pag
     assert seen["lang"] == "en" and seen["summary"] == "Executive summary"
     assert seen["revenue"] == "46,474,299" and seen["findings"] >= 3 and seen["top"] == 5
     assert seen["owners"] >= 5 and seen["ownerRows"] == 924 and seen["tier"] == "Strategic"
-    assert "25%" in seen["ticks"] and "For 1 customers, the tier set by hand has no reason recorded." in seen["warnings"]
+    assert "25%" in seen["ticks"] and "Customers whose tier was set by hand without a reason: 1." in seen["warnings"]
     assert not any("_" in warning for warning in seen["warnings"])  # no ruleset key in a reader's warning
 
 
@@ -205,7 +205,7 @@ def test_the_german_report_reads_in_german_with_euros(german, tmp_path):
     assert "sha256" not in seen["firstScreen"] and "plugin" not in seen["firstScreen"].lower()
     assert "Umsatz und Gewinn nach Segment" in seen["chartTitles"] and "Beziehungsgesundheit nach Segment" in seen["chartTitles"]
     assert "1.000\u00a0€" in seen["scatterTicks"] and "100.000\u00a0€" in seen["scatterTicks"]
-    assert "Bei 1 Kunden ist für das von Hand gesetzte Segment kein Grund erfasst." in seen["warnings"]
+    assert "Kunden, deren Segment ohne Begründung von Hand gesetzt wurde: 1." in seen["warnings"]
     assert german.errors() == []
     shot = tmp_path / "bericht.png"
     german.screenshot(shot)

@@ -65,7 +65,7 @@ def test_html_overview_shows_the_run_identity_figures_and_warnings():
     assert '<b id="fig-revenue">46,474,299</b>' in document
     assert '<b id="fig-profit">11,689,284</b>' in document
     # warnings are written for a reader: no ruleset keys (the JSON output keeps them)
-    assert "<li>For 1 customers, the tier set by hand has no reason recorded.</li>" in document
+    assert "<li>Customers whose tier was set by hand without a reason: 1.</li>" in document
     assert "tier_override_reason" not in document[document.index('id="warnings"'):]
     start = document.index('id="warnings"')
     assert document.count("<li>", start, document.index("</section>", start)) == 7

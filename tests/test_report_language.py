@@ -72,10 +72,10 @@ def test_warnings_are_sentences_for_a_reader_in_the_reports_language() -> None:
     assert analyst == ["1 tier override(s) have no reason: fill in tier_override_reason"]
     assert isinstance(analyst[0], Notice) and analyst[0].key == "segmentation.override_reason_field"
     german = build(result).warnings
-    assert "Bei 1 Kunden ist für das von Hand gesetzte Segment kein Grund erfasst." in german
+    assert "Kunden, deren Segment ohne Begründung von Hand gesetzt wurde: 1." in german
     assert any(w.startswith("Das Segment Strategisch umfasst 10,7\u00a0% der Kunden (32 von 300)") for w in german)
     english = build(hostile_result()).warnings
-    assert "For 1 customers, the tier set by hand has no reason recorded." in english
+    assert "Customers whose tier was set by hand without a reason: 1." in english
     for text in (*german, *english):  # no ruleset key, no field name
         assert not re.search(r"\b[a-z]+[._][a-z_]+\b", text), text
 

@@ -336,8 +336,8 @@ def _customers(result: Result, columns: list[OutputColumn], customers: pl.DataFr
         yield {
             "key": k,
             "name": row.get(result.name) if result.name != result.key else None,
-            "values": [(c.label, labels.get(v, v) if isinstance(v, str) else v, c.kind)
-                       for c, labels in headline for v in (row.get(c.name),)],
+            "values": [(c.label, shown.get(v, v) if isinstance(v, str) else v, c.kind)
+                       for c, shown in headline for v in (row.get(c.name),)],
             "actions": actions.get(k, []),
             "trace": traces.get(k, []),
         }

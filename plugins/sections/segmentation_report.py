@@ -249,7 +249,7 @@ def _override_warnings(config: SegmentationConfig, table: pl.DataFrame, key: str
         warnings.append(Notice(
             f"{invalid.height} customer(s) have a {field} that is not a tier (e.g. {example[key]}: "
             f"{example[field]!r}); it was ignored: use one of {', '.join(ids)}",
-            "For {count} customers, the tier set by hand is not one of the tiers and was ignored.",
+            "Customers whose tier set by hand is not one of the tiers (ignored): {count}.",
             key="segmentation.override_field", values={"count": invalid.height}))
     is_expired = pl.col(EXPIRED).fill_null(False) if EXPIRED in table.columns else pl.lit(False)
     count = given.filter(is_expired).height
@@ -257,7 +257,7 @@ def _override_warnings(config: SegmentationConfig, table: pl.DataFrame, key: str
         warnings.append(Notice(
             f"{count} tier override(s) expired before the as-of date and were ignored: "
             f"review {config.override_expires_field}",
-            "For {count} customers, the tier set by hand has expired and was ignored.",
+            "Customers whose tier set by hand has expired (ignored): {count}.",
             key="segmentation.override_expires_field", values={"count": count}))
     if reason and reason in table.columns:
         applied = given.filter(pl.col(field).is_in(ids) & ~is_expired)
@@ -265,7 +265,7 @@ def _override_warnings(config: SegmentationConfig, table: pl.DataFrame, key: str
         if count:
             warnings.append(Notice(
                 f"{count} tier override(s) have no reason: fill in {reason}",
-                "For {count} customers, the tier set by hand has no reason recorded.",
+                "Customers whose tier was set by hand without a reason: {count}.",
                 key="segmentation.override_reason_field", values={"count": count}))
     return warnings
 
