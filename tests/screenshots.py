@@ -35,7 +35,7 @@ def main() -> None:
                 browser.open(page)
                 browser.screenshot(DOCS / f"{name.replace('report', 'report-overview')}.png")
                 if name == "report":
-                    browser.evaluate("document.getElementById('segmentation').scrollIntoView()")
+                    browser.evaluate("document.getElementById('profit-by-tier').previousElementSibling.scrollIntoView(); window.scrollBy(0, -80)")
                     browser.screenshot(DOCS / "report-charts.png")
     finally:
         for file in work.iterdir():

@@ -52,15 +52,51 @@ def test_every_chart_is_drawn_with_a_size(page):
         return {id: svg.parentElement.id, width: box.width, height: box.height, curve: curve,
                 bars: [...svg.querySelectorAll('rect')].filter(r => r.getBBox().width > 0).length};
     })""")
-    assert [c["id"] for c in charts] == ["pareto-chart", "checklist-yes-chart", "whale-chart", "destroyers-chart",
-                                         "bands-chart", "health-by-tier"]
+    assert [c["id"] for c in charts] == ["pareto-chart", "checklist-yes-chart", "whale-chart", "profit-by-tier",
+                                         "revenue-cost-scatter", "destroyers-chart", "bands-chart", "health-by-tier"]
     for chart in charts:
         assert chart["width"] > 300 and chart["height"] > 100, chart
     assert charts[0]["curve"] > 500 and charts[2]["curve"] > 500
     shares = hostile_result().summary("checklist").tables["questions"]["yes_share"].to_list()
     assert charts[1]["bars"] == sum(1 for share in shares if share)  # a question nobody meets has no bar
-    assert charts[3]["bars"] >= 10 and charts[4]["bars"] == 3
-    assert charts[5]["bars"] >= 6  # three tiers, each split into its health bands
+    assert charts[3]["bars"] >= 6  # revenue and profit of three tiers
+    assert charts[5]["bars"] >= 10 and charts[6]["bars"] == 3
+    assert charts[7]["bars"] >= 6  # three tiers, each split into its health bands
+
+
+def test_the_scatter_draws_a_mark_per_customer_with_destroyers_as_triangles(page):
+    marks = js(page, """(() => {
+        const svg = document.querySelector('#revenue-cost-scatter svg');
+        const box = svg.getBoundingClientRect();
+        const inside = m => { const b = m.getBoundingClientRect();
+            return b.width > 0 && b.left >= box.left && b.right <= box.right && b.top >= box.top && b.bottom <= box.bottom; };
+        return {others: [...svg.querySelectorAll('circle.g-other')].filter(inside).length,
+                destroyers: [...svg.querySelectorAll('path.g-value_destroyer')].filter(inside).length};
+    })()""")
+    frame = hostile_result().customers
+    drawn = frame.filter((frame["revenue"] > 0) & (frame["cost_to_serve"] > 0))
+    destroyers = drawn.filter(drawn["value_class"] == "value_destroyer").height
+    assert marks == {"others": drawn.height - destroyers + 1, "destroyers": destroyers + 1}  # + the legend's
+
+
+def test_the_english_report_opens_with_its_executive_summary_and_owner_lists(page, tmp_path):
+    seen = js(page, """({
+        lang: document.documentElement.lang,
+        summary: document.querySelector('#summary h2').textContent,
+        revenue: document.getElementById('fig-revenue').textContent,
+        findings: document.querySelectorAll('#findings li').length,
+        top: document.querySelectorAll('#top-actions li').length,
+        owners: document.querySelectorAll('#owners section.owner').length,
+        ownerRows: document.querySelectorAll('#owners tbody tr').length,
+        tier: document.querySelector('#actions tbody td:nth-child(3)').textContent,
+        ticks: [...document.querySelectorAll('#pareto-chart text.tick')].map(t => t.textContent),
+        warnings: [...document.querySelectorAll('#warnings li')].map(li => li.textContent),
+    })""")
+    assert seen["lang"] == "en" and seen["summary"] == "Executive summary"
+    assert seen["revenue"] == "46,474,299" and seen["findings"] >= 3 and seen["top"] == 5
+    assert seen["owners"] >= 5 and seen["ownerRows"] == 924 and seen["tier"] == "Strategic"
+    assert "25%" in seen["ticks"] and "Customers whose tier was set by hand without a reason: 1." in seen["warnings"]
+    assert not any("_" in warning for warning in seen["warnings"])  # no ruleset key in a reader's warning
 
 
 def test_tables_have_the_right_row_counts(page):
@@ -151,6 +187,9 @@ def test_the_german_report_reads_in_german_with_euros(german, tmp_path):
         tier: document.querySelector('#actions tbody td:nth-child(3)').textContent,
         stake: document.querySelector('#actions tbody td:nth-child(4)').textContent,
         question: document.querySelector('#checklist-heatmap thead th.q').textContent,
+        chartTitles: [...document.querySelectorAll('figure svg.chart > title')].map(t => t.textContent),
+        scatterTicks: [...document.querySelectorAll('#revenue-cost-scatter text.tick')].map(t => t.textContent),
+        warnings: [...document.querySelectorAll('#warnings li')].map(li => li.textContent),
         questionId: document.querySelector('#checklist-heatmap thead th.q').title,
         firstScreen: document.body.innerText.slice(0, document.body.innerText.indexOf('Segmentierung')),
     })""")
@@ -164,6 +203,9 @@ def test_the_german_report_reads_in_german_with_euros(german, tmp_path):
     assert re.fullmatch(r"\d{1,3}(\.\d{3})*\u00a0€", seen["stake"])
     assert seen["question"].startswith("Can our management name") and seen["questionId"] == "management_knows_top"
     assert "sha256" not in seen["firstScreen"] and "plugin" not in seen["firstScreen"].lower()
+    assert "Umsatz und Gewinn nach Segment" in seen["chartTitles"] and "Beziehungsgesundheit nach Segment" in seen["chartTitles"]
+    assert "1.000\u00a0€" in seen["scatterTicks"] and "100.000\u00a0€" in seen["scatterTicks"]
+    assert "Kunden, deren Segment ohne Begründung von Hand gesetzt wurde: 1." in seen["warnings"]
     assert german.errors() == []
     shot = tmp_path / "bericht.png"
     german.screenshot(shot)

@@ -53,7 +53,7 @@ def test_html_has_every_section_with_the_right_row_counts():
     assert _rows(document, "driver-table") == 6
     assert document.count('<tr data-tier="') == 924
     assert document.count('<details class="customer"') == 300
-    assert document.count('<svg class="chart"') == 6
+    assert document.count('<svg class="chart"') == 8
 
 
 def test_html_overview_shows_the_run_identity_figures_and_warnings():
@@ -64,7 +64,9 @@ def test_html_overview_shows_the_run_identity_figures_and_warnings():
     assert '<b id="fig-customers">300</b>' in document
     assert '<b id="fig-revenue">46,474,299</b>' in document
     assert '<b id="fig-profit">11,689,284</b>' in document
-    assert "<li>1 tier override(s) have no reason: fill in tier_override_reason</li>" in document
+    # warnings are written for a reader: no ruleset keys (the JSON output keeps them)
+    assert "<li>Customers whose tier was set by hand without a reason: 1.</li>" in document
+    assert "tier_override_reason" not in document[document.index('id="warnings"'):]
     start = document.index('id="warnings"')
     assert document.count("<li>", start, document.index("</section>", start)) == 7
     # the identity and warnings are in the appendix, after the actions, not on the first screen
@@ -81,7 +83,7 @@ def test_html_tier_table_shows_shares_targets_and_whether_met():
 def test_html_charts_mark_the_80_percent_line_tier_cutoffs_and_the_whale_peak():
     document = html()
     pareto = document[document.index('id="pareto-chart"'):document.index('id="profitability"')]
-    assert ">80%</text>" in pareto and ">strategic ends</text>" in pareto and ">core ends</text>" in pareto
+    assert ">80%</text>" in pareto and ">Strategic ends</text>" in pareto and ">Core ends</text>" in pareto
     whale = document[document.index('id="whale-chart"'):document.index('id="driver-table"')]
     assert "peak: 105.1% of profit from 94.2% of customers" in whale
     for group, tone in (("g-value_creator", "good"), ("g-neutral", "neutral"), ("g-value_destroyer", "bad")):

@@ -128,7 +128,7 @@ def test_band_because_shows_the_score_as_the_tables_do() -> None:
 def test_every_sentence_of_the_reports_has_a_german_translation(tmp_path: Path, sources, catalogue) -> None:
     pot = tmp_path / "clientwise.pot"
     CommandLineInterface().run(["pybabel", "-q", "extract", "-F", str(ROOT / "core/output/locales/babel.cfg"),
-                                "-k", "tr", "-k", "messages", "--no-default-keywords", "-o", str(pot),
+                                "-k", "tr", "-k", "messages", "-k", "Notice:2", "--no-default-keywords", "-o", str(pot),
                                 *(str(ROOT / source) for source in sources)])
     with pot.open("rb") as stream:
         wanted = {m.id for m in read_po(stream) if m.id}
@@ -265,11 +265,13 @@ def test_the_health_breakdown_says_what_makes_the_reds_red() -> None:
     table = next(b for view in report.sections for b in view.blocks if getattr(b, "id", "") == "health-breakdown")
     labels = [c.label for c in table.columns]
     assert labels[:4] == ["Kriterium", "Punkte", "% der Kunden (rot), die es verfehlen", "Verlorene Punkte je Kunde (rot)"]
-    roles = next(row for row in table.rows if row[0].startswith("Every required role"))
+    roles = next(row for row in table.rows if row[0].startswith("Jede Pflichtrolle"))  # measures described in German
     missing = red.select((~pl.col("health_roles_covered").fill_null(False)).mean()).item()
     assert roles[2] == pytest.approx(missing)
     assert roles[3].value == pytest.approx(missing * 30)  # weight 30: the points they lose on average
     chart = next(b for view in report.sections for b in view.blocks if getattr(b, "id", "") == "health-by-tier")
     assert [stack.label for stack in chart.stacks] == ["Strategisch", "Kern", "Transaktional"]
     strategic = frame.filter(pl.col("tier") == "strategic")
-    assert dict(chart.stacks[0].parts)["Rot"] == strategic.filter(pl.col("health_band") == "red").height
+    assert [(s.name, s.label, s.tone) for s in chart.series] == [
+        ("red", "Rot", "bad"), ("yellow", "Gelb", "warn"), ("green", "Grün", "good")]
+    assert dict(chart.stacks[0].parts)["red"] == strategic.filter(pl.col("health_band") == "red").height

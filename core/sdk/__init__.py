@@ -17,8 +17,9 @@ core can reorganise its modules without breaking plugins::
 * what a section shows in the reports (``SectionHandler.report``, :mod:`clientwise.output.blocks`):
   ``ReportContext``, the blocks ``Figures`` (of ``Figure``), ``Note``, ``Table`` (of ``Column``,
   ``Cell``, ``Range``), the charts ``CurveChart`` (``Point``, ``Line``, ``Marker``, ``Legend``),
-  ``BarChart`` (``Bar``), ``StackedBarChart`` (``Stack``), their ``Kind`` and ``Tone``, and the
-  helpers ``summary_blocks``, ``table_of``, ``curve_points``, ``graded``; the report's language
+  ``BarChart`` (``Bar``), ``StackedBarChart`` (``Stack``), and from :mod:`clientwise.output.charts`
+  ``GroupedBarChart``, ``MixChart``, ``ScatterChart`` (``Series``, ``Dot``, ``scatter_dots``);
+  their ``Kind`` and ``Tone``, and the helpers ``summary_blocks``, ``table_of``, ``curve_points``, ``graded``; the report's language
   and locale (``ReportContext.messages``, a ``Messages``; ``ReportContext.style``, a ``LocaleStyle``);
 * settings models: ``Strict`` (unknown keys are errors);
 * functions of the expression language: ``FunctionSpec``, ``CallInfo``, ``SqlCall``, ``SignatureError``,
@@ -120,7 +121,9 @@ if TYPE_CHECKING:
         summary_blocks,
         table_of,
     )
+    from clientwise.output.charts import Dot, GroupedBarChart, MixChart, ScatterChart, Series, scatter_dots
     from clientwise.output.escape import clean, escape_formula, escape_formulas
+    from clientwise.output.notice import Notice
     from clientwise.plugins.backends.polars import PolarsBackend
     from clientwise.ruleset.data import Strict
     from clientwise.runtime.context import EvaluationContext
@@ -218,6 +221,13 @@ _PUBLIC: dict[str, tuple[str, str]] = {
     "graded": ("clientwise.output.blocks", "graded"),
     "summary_blocks": ("clientwise.output.blocks", "summary_blocks"),
     "table_of": ("clientwise.output.blocks", "table_of"),
+    "Dot": ("clientwise.output.charts", "Dot"),
+    "GroupedBarChart": ("clientwise.output.charts", "GroupedBarChart"),
+    "MixChart": ("clientwise.output.charts", "MixChart"),
+    "ScatterChart": ("clientwise.output.charts", "ScatterChart"),
+    "Series": ("clientwise.output.charts", "Series"),
+    "scatter_dots": ("clientwise.output.charts", "scatter_dots"),
+    "Notice": ("clientwise.output.notice", "Notice"),
     "clean": ("clientwise.output.escape", "clean"),
     "escape_formula": ("clientwise.output.escape", "escape_formula"),
     "escape_formulas": ("clientwise.output.escape", "escape_formulas"),

@@ -73,8 +73,8 @@ def render(result: Result, *, row_limit: int | None = None, paper: Paper | None 
     ``paper``: print on this paper (else on the one the browser's print dialog chooses).
     """
     report = build(result, details=True, row_limit=row_limit)
-    css = _asset("report.css") + _asset("report.print.css") + page_css(report.title, paper) + \
-        (_asset("review.css") if report.review is not None else "")
+    css = _asset("report.css") + _asset("report.charts.css") + _asset("report.print.css") + \
+        page_css(report.title, paper) + (_asset("review.css") if report.review is not None else "")
     js = _asset("report.js")
 
     def link(key: Any) -> Markup:

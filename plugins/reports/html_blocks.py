@@ -28,7 +28,7 @@ from clientwise.output.blocks import (
     Table,
 )
 from clientwise.output.escape import has_bidi
-from clientwise.plugins.reports import svg
+from clientwise.plugins.reports import html_charts, svg
 from clientwise.plugins.reports.format import MARKS, Formatter
 from clientwise.plugins.reports.model import SectionView
 
@@ -159,7 +159,7 @@ def chart(item: Chart, fmt: Formatter) -> Markup:
             hlines=[(line.value, line.label) for line in item.hlines],
             vlines=[(line.value, line.label) for line in item.vlines],
             marker=(item.marker.point, item.marker.label) if item.marker else None,
-            tones={entry.group: entry.tone for entry in item.legend})
+            tones={entry.group: entry.tone for entry in item.legend}, percent=lambda v: fmt.style.percent(v, 0))
         legend = Markup("").join(Markup('<span><i class="swatch t-{}"></i>{}</span>').format(entry.tone, entry.label)
                                  for entry in item.legend)
     elif isinstance(item, BarChart) and item.bars:
@@ -169,6 +169,8 @@ def chart(item: Chart, fmt: Formatter) -> Markup:
         kind = item.kind
         drawing = svg.stacked_bars([(stack.label, stack.parts) for stack in item.stacks], label=item.title,
                                    number=lambda v: fmt.show(v, kind))
+    else:
+        drawing = html_charts.drawing(item, fmt)
     caption = " ".join(text for text in (item.caption, item.summary) if text)
     out = Markup("<h3>{}</h3>").format(item.title)
     if drawing is None and not caption:

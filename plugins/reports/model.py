@@ -24,6 +24,7 @@ from clientwise.compiler.plan import OutputColumn
 from clientwise.output.blocks import Block, Chart, Column, Figure, Figures, SectionReport, Table
 from clientwise.output.locale import locale_style
 from clientwise.output.messages import Messages, messages
+from clientwise.output.notice import for_reader
 from clientwise.plugins.io.values import finite, plain
 from clientwise.plugins.reports.executive import Executive, by_owner, customer_field, summarize, value_label
 from clientwise.plugins.reports import labels, review, translate
@@ -152,7 +153,7 @@ def build(result: Result, *, details: bool = False, row_limit: int | None = None
         overview=overview,
         cards=[Figure(tr("Customers"), result.customers.height, "integer", "customers"), *cards.values(),
                Figure(tr("Recommended actions"), result.actions.height, "integer", "actions")],
-        warnings=list(result.warnings),
+        warnings=[for_reader(warning, words, fmt.show) for warning in result.warnings],
         sections=sections,
         groups=groups,
         named=named,
@@ -174,7 +175,7 @@ def build(result: Result, *, details: bool = False, row_limit: int | None = None
         report.truncated["actions"] = (limit, actions.height)
     if details:
         linked = _linked(report) if len(keys) > limit else set(keys)
-        report.customers = list(_customers(result, customers, keys, linked))
+        report.customers = list(_customers(result, columns, customers, keys, linked))
         if len(keys) > limit:
             report.truncated["customers"] = (len(report.customers), len(keys))
         report.anchors = {c["key"]: f"c{index + 1}" for index, c in enumerate(report.customers)}
@@ -323,9 +324,11 @@ def provenance_lines(result: Result) -> list[str]:
     return lines
 
 
-def _customers(result: Result, customers: pl.DataFrame, keys: list[str], wanted: set[str]) -> Iterator[dict[str, Any]]:
-    """Per customer: headline values, actions and the rules that decided them."""
-    headline = [c for c in result.columns if not c.detail and c.name in customers.columns]
+def _customers(result: Result, columns: list[OutputColumn], customers: pl.DataFrame, keys: list[str],
+               wanted: set[str]) -> Iterator[dict[str, Any]]:
+    """Per customer: headline values (labelled in the report's language), actions and the
+    rules that decided them."""
+    headline = [(c, dict(c.labels)) for c in columns if not c.detail and c.name in customers.columns]
     if len(wanted) < len(keys):
         chosen = pl.Series(sorted(wanted), dtype=pl.String)
         mask = customers.get_column(result.key).cast(pl.String).is_in(chosen.implode())
@@ -339,7 +342,8 @@ def _customers(result: Result, customers: pl.DataFrame, keys: list[str], wanted:
         yield {
             "key": k,
             "name": row.get(result.name) if result.name != result.key else None,
-            "values": [(c.label, row.get(c.name), c.kind) for c in headline],
+            "values": [(c.label, shown.get(v, v) if isinstance(v, str) else v, c.kind)
+                       for c, shown in headline for v in (row.get(c.name),)],
             "actions": actions.get(k, []),
             "trace": traces.get(k, []),
         }

@@ -11,26 +11,15 @@ million-customer portfolio still gives a small file. Colours are tone classes
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-import html
 
 from clientwise.output.blocks import Point
-from clientwise.output.escape import show_bidi
-
-def escape(text: str) -> str:
-    """Text for SVG: markup escaped, bidirectional controls shown as code points (SVG has no <bdi>)."""
-    return html.escape(show_bidi(text))
-
+from clientwise.plugins.reports.svg_parts import HEIGHT, WIDTH, css_class as _css, escape, num as _n, open_svg as _open
+from clientwise.plugins.reports.svg_parts import short as _short
 
 #: Most points drawn per curve; the first, last and every n-th point are kept.
 MAX_POINTS = 400
 
-WIDTH, HEIGHT = 640, 320
 _LEFT, _RIGHT, _TOP, _BOTTOM = 56, 16, 16, 40
-
-
-def _n(value: float) -> str:
-    text = f"{value:.1f}"
-    return "0" if text in ("0.0", "-0.0") else text.removesuffix(".0")
 
 
 def thin(points: Sequence[Point], limit: int = MAX_POINTS) -> list[Point]:
@@ -53,8 +42,10 @@ def curve_chart(
     vlines: Sequence[tuple[float, str]] = (),
     marker: tuple[Point, str] | None = None,
     tones: Mapping[str, str] | None = None,
+    percent: Callable[[float], str] = lambda value: f"{value:.0%}",
 ) -> str:
-    """A cumulative-share curve from (0, 0); one path per run of the same group, coloured by its tone."""
+    """A cumulative-share curve from (0, 0); one path per run of the same group, coloured by
+    its tone; ``percent`` writes the axes' ticks (in the report's locale)."""
     points = [Point(0.0, 0.0, series[0].group if series else ""), *thin(series)]
     top = max([1.0, *(p.y for p in points), *(y for y, _ in hlines)])
     bottom = min([0.0, *(p.y for p in points)])
@@ -66,7 +57,7 @@ def curve_chart(
     def y(v: float) -> float:
         return _TOP + (top - v) / (top - bottom) * plot_h
 
-    parts = [_open(label), _axes(x, y, bottom, top, x_title, y_title)]
+    parts = [_open(label), _axes(x, y, bottom, top, x_title, y_title, percent)]
     for value, text in hlines:
         parts.append(f'<line class="ref" x1="{_n(x(0))}" y1="{_n(y(value))}" x2="{_n(x(1))}" y2="{_n(y(value))}"/>'
                      f'<text class="ref-label" x="{_n(x(0) + 4)}" y="{_n(y(value) - 4)}">{escape(text)}</text>')
@@ -140,29 +131,15 @@ def stacked_bars(rows: Sequence[tuple[str, Sequence[tuple[str, float]]]], *, lab
     return "".join(out)
 
 
-def _open(label: str, height: int = HEIGHT) -> str:
-    return (f'<svg class="chart" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height}" '
-            f'role="img" aria-label="{escape(label)}"><title>{escape(label)}</title>')
-
-
 def _axes(x: Callable[[float], float], y: Callable[[float], float], bottom: float, top: float,
-          x_title: str, y_title: str) -> str:
+          x_title: str, y_title: str, percent: Callable[[float], str]) -> str:
     parts = [f'<line class="axis" x1="{_n(x(0))}" y1="{_n(y(bottom))}" x2="{_n(x(1))}" y2="{_n(y(bottom))}"/>',
              f'<line class="axis" x1="{_n(x(0))}" y1="{_n(y(bottom))}" x2="{_n(x(0))}" y2="{_n(y(top))}"/>']
     for tick in (0.0, 0.25, 0.5, 0.75, 1.0):
-        parts.append(f'<text class="tick" x="{_n(x(tick))}" y="{_n(y(bottom) + 14)}" text-anchor="middle">{tick:.0%}</text>')
+        parts.append(f'<text class="tick" x="{_n(x(tick))}" y="{_n(y(bottom) + 14)}" text-anchor="middle">{escape(percent(tick))}</text>')
         if bottom <= tick <= top:
-            parts.append(f'<text class="tick" x="{_n(x(0) - 6)}" y="{_n(y(tick) + 4)}" text-anchor="end">{tick:.0%}</text>')
+            parts.append(f'<text class="tick" x="{_n(x(0) - 6)}" y="{_n(y(tick) + 4)}" text-anchor="end">{escape(percent(tick))}</text>')
     parts.append(f'<text class="axis-title" x="{_n(x(0.5))}" y="{HEIGHT - 6}" text-anchor="middle">{escape(x_title)}</text>')
     parts.append(f'<text class="axis-title" x="14" y="{_n(y((top + bottom) / 2))}" text-anchor="middle" '
                  f'transform="rotate(-90 14 {_n(y((top + bottom) / 2))})">{escape(y_title)}</text>')
     return "".join(parts)
-
-
-def _css(name: str, prefix: str = "g-") -> str:
-    """A class name from a group id or a tone (customer text never reaches a class attribute unescaped)."""
-    return prefix + "".join(c if c.isalnum() or c in "-_" else "_" for c in name)
-
-
-def _short(text: str, limit: int = 22) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -21,6 +21,7 @@ from clientwise.output.blocks import (
     StackedBarChart,
     Table,
 )
+from clientwise.output.charts import GroupedBarChart, MixChart, ScatterChart
 
 Translate = Callable[[str], str]
 
@@ -42,12 +43,26 @@ def block(item: Block, tr: Translate) -> Block:
                            legend=[replace(entry, label=_t(tr, entry.label)) for entry in chart.legend])
         if isinstance(chart, BarChart):
             return replace(chart, bars=[replace(bar, label=_t(tr, bar.label)) for bar in chart.bars])
+        if isinstance(chart, (GroupedBarChart, MixChart, ScatterChart)):
+            return _extended(chart, tr)
         if isinstance(chart, StackedBarChart):
             return replace(chart, stacks=[replace(stack, label=_t(tr, stack.label),
                                                   parts=[(_t(tr, name), value) for name, value in stack.parts])
                                           for stack in chart.stacks])
         return chart
     return item
+
+
+def _extended(chart: GroupedBarChart | MixChart | ScatterChart, tr: Translate) -> Chart:
+    """The charts of :mod:`clientwise.output.charts`: series labels and axis titles."""
+    series = [replace(s, label=_t(tr, s.label)) for s in chart.series]
+    if isinstance(chart, GroupedBarChart):
+        return replace(chart, series=series, value_title=_t(tr, chart.value_title),
+                       category_title=_t(tr, chart.category_title), categories=[_t(tr, c) for c in chart.categories])
+    if isinstance(chart, ScatterChart):
+        return replace(chart, series=series, x_title=_t(tr, chart.x_title), y_title=_t(tr, chart.y_title),
+                       unit=_t(tr, chart.unit))
+    return replace(chart, series=series, stacks=[replace(stack, label=_t(tr, stack.label)) for stack in chart.stacks])
 
 
 def column(item: Column, tr: Translate) -> Column:

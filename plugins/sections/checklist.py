@@ -29,6 +29,7 @@ from clientwise.sdk import (
     Figure,
     Figures,
     Note,
+    Notice,
     OutputColumn,
     Problem,
     ReportContext,
@@ -212,10 +213,12 @@ class ChecklistHandler(SectionHandler[ChecklistConfig]):
                 assessed.group_by(NAMES.band).agg(pl.len().alias("customers")).rename({NAMES.band: "band"})
                 .sort("band", nulls_last=True))
         if not config.questions:
-            summary.warnings.append("The checklist has no questions: add [[checklist.questions]]")
+            summary.warnings.append(Notice("The checklist has no questions: add [[checklist.questions]]",
+                                           "The checklist has no questions.", key="checklist.questions"))
         elif assessed.height == 0:
-            summary.warnings.append(f"No customer was assessed with the checklist: checklist.assess "
-                                    f"({config.assess}) held for no one")
+            summary.warnings.append(Notice(
+                f"No customer was assessed with the checklist: checklist.assess ({config.assess}) held for no one",
+                "No customer was assessed with the checklist.", key="checklist.assess"))
         return summary
 
     def report(self, config: ChecklistConfig, summary: SectionSummary, context: ReportContext) -> list[Block]:

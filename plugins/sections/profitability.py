@@ -24,6 +24,7 @@ from clientwise.sdk import (
     Classification,
     CompileContext,
     DerivedField,
+    Notice,
     OutputColumn,
     ReportContext,
     Rule,
@@ -164,7 +165,7 @@ class ProfitabilityHandler(SectionHandler[ProfitabilityConfig]):
     def report(self, config: ProfitabilityConfig, summary: SectionSummary, context: ReportContext) -> list[Block]:
         """Headline revenue, profit and cost to serve; the whale curve; cost to serve by
         driver; the biggest value destroyers."""
-        return report(summary, context)
+        return report(summary, context, revenue_column(config))
 
 
 def _money(value: float) -> str:
@@ -306,30 +307,38 @@ def summarize_profitability(
         figures["whale_peak_profit_share"] = None
         figures["top_profit_share"] = None
         if n:
-            summary.warnings.append(
+            summary.warnings.append(Notice(
                 f"Total profit is {total_profit:.0f} (not positive): profit shares and the whale "
-                "curve peak are undefined, so they are not reported."
-            )
+                "curve peak are undefined, so they are not reported.",
+                "Total profit is {profit}, not positive: profit shares and the peak of the whale curve are not "
+                "reported.", key="profitability", values={"profit": total_profit}, kinds={"profit": "money"}))
     summary.figures = figures
     summary.tables["whale_curve"] = curve
     summary.tables["cost_drivers"] = _driver_table(config, known)
 
     share = figures["value_destroyer_share"]
     if share is not None and share > config.max_destroyer_share:
-        summary.warnings.append(
+        summary.warnings.append(Notice(
             f"{counts['value_destroyer']} of {n_all} customers ({share:.0%}) are value destroyers, "
-            f"more than profitability.max_destroyer_share ({config.max_destroyer_share:.0%})."
-        )
+            f"more than profitability.max_destroyer_share ({config.max_destroyer_share:.0%}).",
+            "{count} of {total} customers ({share}) destroy value: more than the {limit} this review accepts.",
+            key="profitability.max_destroyer_share",
+            values={"count": counts["value_destroyer"], "total": n_all, "share": share,
+                    "limit": config.max_destroyer_share}, kinds={"share": "percent", "limit": "percent"}))
     if n < n_all:
         hint = "" if config.default_margin is not None else "; set profitability.default_margin to assume one"
-        summary.warnings.append(f"{n_all - n} customers have no known profit (margin or revenue missing){hint}.")
-    for driver in config.cost_drivers:
+        summary.warnings.append(Notice(
+            f"{n_all - n} customers have no known profit (margin or revenue missing){hint}.",
+            "{count} customers have no known profit: their margin or revenue is missing.",
+            key="profitability.default_margin", values={"count": n_all - n}))
+    for index, driver in enumerate(config.cost_drivers):
         column = f"count_{driver.id}"
         missing = int(table[column].null_count()) if column in table.columns else 0
         if missing:
-            summary.warnings.append(
-                f"Cost driver '{driver.shown()}': units unknown for {missing} customers, costed at 0."
-            )
+            summary.warnings.append(Notice(
+                f"Cost driver '{driver.shown()}': units unknown for {missing} customers, costed at 0.",
+                "{driver}: not known for {count} customers, so it adds nothing to their cost to serve.",
+                key=f"profitability.cost_drivers[{index}].count", values={"driver": driver.shown(), "count": missing}))
     return summary
 
 

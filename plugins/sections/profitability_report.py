@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from clientwise.plugins.sections.profitability_charts import charts
 from clientwise.sdk import (
     Block,
     Column,
@@ -41,7 +42,8 @@ UNCLASSIFIED = "unclassified"
 DESTROYERS_SHOWN = 10
 
 
-def report(summary: SectionSummary, context: ReportContext) -> list[Block]:
+def report(summary: SectionSummary, context: ReportContext, revenue: str = "revenue") -> list[Block]:
+    """``revenue``: the column holding each customer's revenue."""
     f = summary.figures
     blocks: list[Block] = [
         Figures([Figure("Revenue", f.get("total_revenue"), "money", "revenue"),
@@ -55,20 +57,23 @@ def report(summary: SectionSummary, context: ReportContext) -> list[Block]:
             Figure("Share of customers destroying value", f.get("value_destroyer_share"), "percent",
                    "value_destroyer_share"),
             Figure("Customers abusing support", f.get("support_abuse_count"), "integer", "support_abuse_count"),
-            Figure(f"Most profitable customers (top {f.get('top_customer_share') or 0:.0%})", f.get("top_customers"),
-                   "integer", "top_customers"),
+            Figure(context.messages("Most profitable customers (top {share})",
+                                    share=context.style.percent(f.get("top_customer_share") or 0, 0)),
+                   f.get("top_customers"), "integer", "top_customers"),
             Figure("Their share of profit", f.get("top_profit_share"), "percent", "top_profit_share"),
         ]),
     ]
     whale = _whale_chart(summary, context)
     if whale is not None:
         blocks.append(whale)
+    blocks += charts(context, revenue)
     drivers = summary.tables.get("cost_drivers", pl.DataFrame(schema={"driver": pl.String, "label": pl.String}))
     if "cost_drivers" in summary.tables:
         blocks.append(Table("Cost to serve by driver", [
             Column("label", "Driver"), Column("unit_cost", "Unit cost", "number", detail=True),
             Column("cost", "Cost", "money"), Column("share_of_cost", "Share of cost to serve", "percent"),
-        ], drivers.select("label", "unit_cost", "cost", "share_of_cost").rows(), id="driver-table"))
+        ], [(context.messages(label), *rest) for label, *rest in
+            drivers.select("label", "unit_cost", "cost", "share_of_cost").iter_rows()], id="driver-table"))
     blocks += _destroyers(drivers, context)
     return blocks
 
@@ -88,17 +93,20 @@ def _whale_chart(summary: SectionSummary, context: ReportContext) -> CurveChart 
     f = summary.figures
     x, y = f.get("whale_peak_customer_share"), f.get("whale_peak_profit_share")
     peak = None if x is None or y is None else Point(float(x), float(y))
+    tr, style = context.messages, context.style
     legend = [Legend(name, label, tone) for name, (tone, label) in VALUE_CLASSES.items()]
     if any(p.group == UNCLASSIFIED for p in points):
         legend.append(Legend(UNCLASSIFIED, "no known profit", "light"))
     return CurveChart(
         id="whale-chart", title="Whale curve of profit", points=points,
         x_title="customers ranked by profit", y_title="cumulative share of profit",
-        hlines=[Line(1.0, "100% of profit")], legend=legend,
-        marker=None if peak is None else Marker(peak, f"peak: {peak.y:.1%} of profit from {peak.x:.1%} of customers"),
+        hlines=[Line(1.0, tr("{share} of profit", share=style.percent(1.0, 0)))], legend=legend,
+        marker=None if peak is None else Marker(peak, tr("peak: {profit} of profit from {customers} of customers",
+                                                         profit=style.percent(peak.y), customers=style.percent(peak.x))),
         caption="Whale curve: cumulative profit share against customers ranked by profit.",
-        summary="" if peak is None else f"Profit peaks at {peak.y:.1%} of the total with the most profitable "
-                                        f"{peak.x:.1%} of customers; the rest destroy value.",
+        summary="" if peak is None else tr("Profit peaks at {profit} of the total with the most profitable "
+                                           "{customers} of customers; the rest destroy value.",
+                                           profit=style.percent(peak.y), customers=style.percent(peak.x)),
     )
 
 

@@ -27,6 +27,8 @@ from clientwise.sdk import (
     CompileContext,
     ComputedField,
     DerivedField,
+    Messages,
+    Notice,
     OutputColumn,
     ReportContext,
     SectionHandler,
@@ -244,7 +246,7 @@ class RelationshipHandler(SectionHandler[RelationshipConfig]):
 
     def scorecard(self, config: RelationshipConfig, context: CompileContext) -> Scorecard:
         """The health measures as a scorecard; measures that cannot apply are left out."""
-        return health_scorecard(config, context.source, self.name)
+        return health_scorecard(config, context.source, self.name, Messages())  # compiled: in English
 
     def summarize(self, config: RelationshipConfig, table: pl.DataFrame, context: SummaryContext) -> SectionSummary:
         return summarize_relationship(config, table, context.key, title=self.title)
@@ -255,13 +257,13 @@ class RelationshipHandler(SectionHandler[RelationshipConfig]):
         tiered = matrix is not None and config.tier_field in matrix.columns
         band = next((column for column in context.columns if column.name == NAMES.band), None)
         tones = dict(band.tones) if band else {}
-        criteria = health_scorecard(config, lambda path: Source("", path), self.name).criteria
-        blocks = report(summary, config.matrix_tiers if tiered else [], tones)
+        criteria = health_scorecard(config, lambda path: Source("", path), self.name, context.messages).criteria
+        blocks = report(summary, config.matrix_tiers if tiered else [], tones, context.messages)
         return blocks + list(breakdown(criteria, NAMES, tones, context))
 
 
-def health_scorecard(config: RelationshipConfig, src: Callable[[str], Source], name: str) -> Scorecard:
-    """The health measures as a scorecard (``src`` locates each setting in the ruleset)."""
+def health_scorecard(config: RelationshipConfig, src: Callable[[str], Source], name: str, tr: Messages) -> Scorecard:
+    """The health measures as a scorecard (``src`` locates each setting; ``tr`` writes their descriptions)."""
     w = config.weights
     weights = src("relationship.weights")
     criteria: list[Criterion] = []
@@ -269,25 +271,25 @@ def health_scorecard(config: RelationshipConfig, src: Callable[[str], Source], n
     if required:
         criteria.append(Criterion(
             "roles_covered", f"roles_covered == {len(required)}", w.roles_covered, weights.child("roles_covered"),
-            description=f"Every required role is covered by a contact of strength {config.min_strength}+."))
+            description=tr("Every required role is covered by a contact of strength {strength}+.", strength=config.min_strength)))
     criteria.append(Criterion(
         "active_threads", f"active_threads >= {config.min_active_threads}", w.active_threads,
         weights.child("active_threads"),
-        description=f"At least {config.min_active_threads} active threads."))
+        description=tr("At least {count} active threads.", count=config.min_active_threads)))
     if config.budget_role:
         criteria.append(Criterion(
             "budget_contact", f"days_since(budget_last_contact) <= {config.budget_contact_days}",
             w.budget_contact, weights.child("budget_contact"),
-            description=f"The budget holder was contacted in the last {config.budget_contact_days} days."))
+            description=tr("The budget holder was contacted in the last {days} days.", days=config.budget_contact_days)))
     if config.map_review_field:
         criteria.append(Criterion(
             "map_reviewed", f"days_since({config.map_review_field}) <= {config.map_review_days}",
             w.map_reviewed, src("relationship.map_review_field"),
-            description=f"The relationship map was reviewed in the last {config.map_review_days} days."))
+            description=tr("The relationship map was reviewed in the last {days} days.", days=config.map_review_days)))
     criteria.append(Criterion(
         "average_strength", f"average_strength / {MAX_STRENGTH}", w.average_strength,
         weights.child("average_strength"), kind="number",
-        description="Average contact strength as a share of the maximum (4)."))
+        description=tr("Average contact strength as a share of the maximum ({maximum}).", maximum=MAX_STRENGTH)))
     bands = tuple(Band(b.id, b.up_to, src(f"relationship.bands[{i}]")) for i, b in enumerate(config.bands))
     return Scorecard(name, tuple(criteria), src("relationship.weights"), bands, config.unanswered,
                      None, NAMES, title="Relationship health")
@@ -311,8 +313,10 @@ def summarize_relationship(
         int((table.get_column("roles_covered") == len(config.required())).fill_null(False).sum()),
     })
     if no_data:
-        summary.warnings.append("No contact data: relationship health not computed (roles, threads and health "
-                                "scores are unknown, not missing).")
+        summary.warnings.append(Notice(
+            "No contact data: relationship health not computed (roles, threads and health scores are unknown, "
+            "not missing).",
+            "There is no contact data, so relationship health is unknown for every customer.", key="relationship"))
     summary.tables["bands"] = _band_table(config, table)
 
     in_matrix = _matrix_customers(config, table, key)
@@ -341,13 +345,19 @@ def summarize_relationship(
     scope = f"{'/'.join(config.matrix_tiers)} customers" if tiered else "customers"
     for row in rows:
         if row["required"] and row["matrix_customers_missing"] and not no_data:
-            summary.warnings.append(
+            summary.warnings.append(Notice(
                 f"{row['matrix_customers_missing']} {scope} have no {row['label'].lower()} of strength "
-                f"{config.min_strength}+ ({row['customers_missing']} customers in all).")
+                f"{config.min_strength}+ ({row['customers_missing']} customers in all).",
+                "{count} customers in the coverage matrix have no contact of strength {strength} or more in the "
+                "role “{role}” ({all} customers in all).", key="relationship.min_strength",
+                values={"count": row["matrix_customers_missing"], "role": row["label"],
+                        "strength": config.min_strength, "all": row["customers_missing"]}))
     if not tiered:
-        summary.warnings.append(
+        summary.warnings.append(Notice(
             f"No '{config.tier_field}' field: the role coverage matrix shows every customer "
-            "(set relationship.tier_field or add a [segmentation] section).")
+            "(set relationship.tier_field or add a [segmentation] section).",
+            "Customers have no tier, so the role coverage matrix shows every customer.",
+            key="relationship.tier_field"))
     return summary
 
 

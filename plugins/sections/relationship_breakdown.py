@@ -14,12 +14,12 @@ from collections.abc import Mapping, Sequence
 
 import polars as pl
 
-from clientwise.sdk import Cell, Column, ReportContext, Stack, StackedBarChart, Table, Tone
+from clientwise.sdk import Cell, Column, MixChart, ReportContext, Series, Stack, Table, Tone
 from clientwise.sdk.scorecard import Criterion, ScorecardNames
 
 
 def breakdown(criteria: Sequence[Criterion], names: ScorecardNames, band_tones: Mapping[str, Tone],
-              context: ReportContext) -> list[Table | StackedBarChart]:
+              context: ReportContext) -> list[Table | MixChart]:
     table = context.table
     if names.band not in table.columns or not criteria:
         return []
@@ -49,7 +49,7 @@ def breakdown(criteria: Sequence[Criterion], names: ScorecardNames, band_tones: 
             missing, lost = group.select((value < 1).mean(), ((1 - value) * criterion.weight).mean()).row(0)
             row += [missing if criterion.kind == "boolean" else None, Cell(lost, "bad" if lost else None)]
         rows.append(row)
-    blocks: list[Table | StackedBarChart] = [Table(
+    blocks: list[Table | MixChart] = [Table(
         tr("What lowers relationship health"), columns, rows, id="health-breakdown",
         note=tr("Per measure of the health score: the share of customers missing it and the points it costs them "
                 "on average, for each band below the best and for all customers."))]
@@ -62,9 +62,11 @@ def breakdown(criteria: Sequence[Criterion], names: ScorecardNames, band_tones: 
         for value in order:
             mine = dict(counts.filter(pl.col(group.name) == value).select(names.band, "len").iter_rows())
             stacks.append(Stack(tr(labels.get(value, str(value).replace("_", " ").capitalize())),
-                                [(tr(band.capitalize()), float(mine.get(band, 0))) for band in band_tones]))
-        blocks.append(StackedBarChart(
-            title=tr("Relationship health by {group}", group=tr(group.label)), id="health-by-tier", kind="integer",
+                                [(band, float(mine.get(band, 0))) for band in band_tones]))
+        blocks.append(MixChart(
+            title=tr("Relationship health by {group}", group=tr(group.label)), id="health-by-tier",
             detail=True, stacks=stacks,
-            summary=tr("Customers per health band within each {group}.", group=tr(group.label))))
+            series=[Series(band, tr(band.capitalize()), tone) for band, tone in band_tones.items()],
+            summary=tr("The mix of health bands within each {group}, as shares of its customers.",
+                       group=tr(group.label))))
     return blocks

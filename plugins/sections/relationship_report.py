@@ -8,7 +8,7 @@ by ``relationship.tier_field``, a field the ruleset names in this section's sett
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import polars as pl
 
@@ -28,8 +28,10 @@ from clientwise.sdk import (
 NO_BAND = "(no score)"
 
 
-def report(summary: SectionSummary, matrix_tiers: Sequence[str], band_tones: Mapping[str, Tone]) -> list[Block]:
-    """``band_tones``: the colours the section declared for its band column."""
+def report(summary: SectionSummary, matrix_tiers: Sequence[str], band_tones: Mapping[str, Tone],
+           tr: Callable[[str], str] = str) -> list[Block]:
+    """``band_tones``: the colours the section declared for its band column; ``tr``
+    translates the band of customers without a score."""
     f = summary.figures
     blocks: list[Block] = [Figures([
         Figure("Customers", f.get("customers"), "integer", "customers"),
@@ -39,7 +41,7 @@ def report(summary: SectionSummary, matrix_tiers: Sequence[str], band_tones: Map
     ])]
     bands = summary.tables.get("bands")
     if bands is not None:
-        blocks += _bands(bands, band_tones)
+        blocks += _bands(bands, band_tones, tr(NO_BAND))
     roles = summary.tables.get("missing_roles")
     if roles is not None:
         blocks.append(Table("Customers missing each role", [
@@ -53,9 +55,9 @@ def report(summary: SectionSummary, matrix_tiers: Sequence[str], band_tones: Map
     return blocks
 
 
-def _bands(bands: pl.DataFrame, tones: Mapping[str, Tone]) -> list[Block]:
+def _bands(bands: pl.DataFrame, tones: Mapping[str, Tone], no_band: str) -> list[Block]:
     """Customers per band, in band order; the last row counts customers without a score."""
-    rows = [(NO_BAND if band is None else band, up_to, customers, share)
+    rows = [(no_band if band is None else band, up_to, customers, share)
             for band, up_to, customers, share in bands.select("band", "up_to", "customers", "share").iter_rows()]
     return [
         BarChart(id="bands-chart", title="Customers per relationship health band", kind="integer", detail=True,
@@ -63,7 +65,7 @@ def _bands(bands: pl.DataFrame, tones: Mapping[str, Tone]) -> list[Block]:
                        for band, _, customers, share in rows],
                  caption="Customers per health band."),
         Table("Health bands", [
-            Column("band", "Band", tones={**tones, NO_BAND: "neutral"}),
+            Column("band", "Band", tones={**tones, no_band: "neutral"}),
             Column("up_to", "Up to score", "number", detail=True),
             Column("customers", "Customers", "integer"), Column("share", "Share", "percent"),
         ], rows, id="band-table"),

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Callable
 from typing import Any
 
 import polars as pl
@@ -27,6 +28,7 @@ from clientwise.plugins.sections.segmentation_config import (
 )
 from clientwise.sdk import (
     Block,
+    Notice,
     Column,
     CurveChart,
     Figure,
@@ -86,22 +88,25 @@ def report(config: SegmentationConfig, summary: SectionSummary, context: ReportC
     blocks: list[Block] = []
     if measure.strip() == "revenue":
         blocks.append(Figures([Figure("Revenue", f.get("measure_total"), "money", "revenue")], headline=True))
-    top = f"top {f.get('top_share', config.top_share):.0%}"
+    tr, style = context.messages, context.style
+    word = _word(tr, measure)
+    top = style.percent(f.get("top_share", config.top_share), 0)
     blocks.append(Figures([
         Figure("Tiers by", config.method, "text", "method"),
         Figure("Customers ranked by", measure, "text", "measure"),
         Figure("Customers", f.get("customers"), "integer", "customers"),
         Figure("Customers ranked", f.get("ranked"), "integer", "ranked"),
-        Figure(f"Total {measure}", f.get("measure_total"), "number", "measure_total"),
-        Figure(f"Customers in the {top}", f.get("top_customers"), "integer", "top_customers"),
-        Figure(f"Share of {measure} held by the {top}", f.get("top_measure_share"), "percent", "top_measure_share"),
+        Figure(tr("Total {measure}", measure=word), f.get("measure_total"), "number", "measure_total"),
+        Figure(tr("Customers in the top {share}", share=top), f.get("top_customers"), "integer", "top_customers"),
+        Figure(tr("Share of {measure} held by the top {share}", measure=word, share=top), f.get("top_measure_share"),
+               "percent", "top_measure_share"),
         Figure("Largest customer", f.get("largest_customer"), "customer", "largest_customer"),
-        Figure(f"Largest customer's share of {measure}", f.get("largest_customer_share"), "percent",
+        Figure(tr("Largest customer's share of {measure}", measure=word), f.get("largest_customer_share"), "percent",
                "largest_customer_share"),
     ]))
     if "tiers" in summary.tables:
         blocks.append(_tier_block(config, summary.tables["tiers"], context))
-    pareto = _pareto_chart(config, summary)
+    pareto = _pareto_chart(config, summary, context)
     if pareto is not None:
         blocks.append(pareto)
     return blocks
@@ -141,30 +146,43 @@ def _measure_shares(table: pl.DataFrame, measures: list[str]) -> dict[str, dict[
             for m in measures}
 
 
-def _pareto_chart(config: SegmentationConfig, summary: SectionSummary) -> CurveChart | None:
+def _pareto_chart(config: SegmentationConfig, summary: SectionSummary, context: ReportContext) -> CurveChart | None:
     """The Pareto curve with the 80% line and where each tier ends (rank and cumshare)."""
     pareto = summary.tables.get("pareto")
     if pareto is None or not pareto.height or pareto.get_column("cumulative_share").null_count():
         return None
-    f, measure = summary.figures, config.measure
+    tr, style = context.messages, context.style
+    f, measure = summary.figures, _word(context.messages, config.measure)
     ranked = f.get("ranked") or 0
     cuts, running = [], 0
+    labels = {tier.id: tier.label or tier.id.replace("_", " ").capitalize() for tier in config.tier_list()}
     tiers = summary.tables["tiers"].iter_rows(named=True) if "tiers" in summary.tables else iter(())
     for row in list(tiers)[:-1]:
         running += row["customers"] or 0
         if ranked:
-            cuts.append(Line(min(running / ranked, 1.0), f"{row['tier']} ends"))
+            cuts.append(Line(min(running / ranked, 1.0), tr("{tier} ends", tier=tr(labels.get(row["tier"], row["tier"])))))
     held = f.get("top_measure_share")
+    eighty = style.percent(0.8, 0)
     return CurveChart(
-        id="pareto-chart", title=f"Pareto curve of {measure}",
+        id="pareto-chart", title=tr("Pareto curve of {measure}", measure=measure),
         points=curve_points(pareto, "customer_share", "cumulative_share"),
-        x_title=f"customers ranked by {measure}", y_title=f"cumulative share of {measure}",
-        hlines=[Line(0.8, "80%")], vlines=cuts,
-        caption=f"Pareto curve: cumulative share of {measure} against customers ranked by it. "
-                "The dashed line marks 80%; dotted lines mark where each tier ends.",
+        x_title=tr("customers ranked by {measure}", measure=measure),
+        y_title=tr("cumulative share of {measure}", measure=measure),
+        hlines=[Line(0.8, eighty)], vlines=cuts,
+        caption=tr("Pareto curve: cumulative share of {measure} against customers ranked by it. The dashed line "
+                   "marks {share}; dotted lines mark where each tier ends.", measure=measure, share=eighty),
         summary="" if held is None else
-        f"The top {f['top_share']:.0%} of customers ({f['top_customers']:,}) hold {held:.1%} of {measure}.",
+        tr("The top {share} of customers ({count}) hold {held} of {measure}.", share=style.percent(f["top_share"], 0),
+           count=style.integer(f["top_customers"]), held=style.percent(held), measure=measure),
     )
+
+
+def _word(tr: Callable[[str], str], measure: str) -> str:
+    """The measure (a field name or an expression) as a word in a sentence: its label in
+    the report's language where the catalogue has one (``revenue`` -> ``Umsatz``), else as written."""
+    label = measure.strip().replace("_", " ").capitalize()
+    translated = tr(label)
+    return translated if translated != label else measure
 
 
 def _ratio(part: float | None, whole: float | None) -> float | None:
@@ -204,9 +222,14 @@ def _tier_table(config: SegmentationConfig, table: pl.DataFrame, total: float, w
             "target_met": met,
         })
         if met is False:
-            warnings.append(
+            warnings.append(Notice(
                 f"Tier '{tier.id}' has {share:.1%} of customers ({members.height} of {n}), outside its target "
-                f"{low:.0%}-{high:.0%}: {_fix_hint(config, index, tiers)}")
+                f"{low:.0%}-{high:.0%}: {_fix_hint(config, index, tiers)}",
+                "The {tier} tier holds {share} of customers ({count} of {total}), outside its target of {low} to "
+                "{high}.", key=f"segmentation.tiers[{index}].target",
+                values={"tier": tier.label or tier.id.replace("_", " ").capitalize(), "share": share,
+                        "count": members.height, "total": n, "low": low, "high": high},
+                kinds={"share": "percent", "low": "percent", "high": "percent"}))
     schema = {"tier": pl.String, "customers": pl.Int64, "customer_share": pl.Float64, "measure_share": pl.Float64,
               "target_min": pl.Float64, "target_max": pl.Float64, "target_met": pl.Boolean}
     return pl.DataFrame(rows, schema=schema)
@@ -223,18 +246,27 @@ def _override_warnings(config: SegmentationConfig, table: pl.DataFrame, key: str
     invalid = given.filter(~pl.col(field).is_in(ids))
     if invalid.height:
         example = invalid.row(0, named=True)
-        warnings.append(f"{invalid.height} customer(s) have a {field} that is not a tier (e.g. {example[key]}: "
-                        f"{example[field]!r}); it was ignored: use one of {', '.join(ids)}")
+        warnings.append(Notice(
+            f"{invalid.height} customer(s) have a {field} that is not a tier (e.g. {example[key]}: "
+            f"{example[field]!r}); it was ignored: use one of {', '.join(ids)}",
+            "Customers whose tier set by hand is not one of the tiers (ignored): {count}.",
+            key="segmentation.override_field", values={"count": invalid.height}))
     is_expired = pl.col(EXPIRED).fill_null(False) if EXPIRED in table.columns else pl.lit(False)
     count = given.filter(is_expired).height
     if count:
-        warnings.append(f"{count} tier override(s) expired before the as-of date and were ignored: "
-                        f"review {config.override_expires_field}")
+        warnings.append(Notice(
+            f"{count} tier override(s) expired before the as-of date and were ignored: "
+            f"review {config.override_expires_field}",
+            "Customers whose tier set by hand has expired (ignored): {count}.",
+            key="segmentation.override_expires_field", values={"count": count}))
     if reason and reason in table.columns:
         applied = given.filter(pl.col(field).is_in(ids) & ~is_expired)
         count = applied.filter(pl.col(reason).is_null()).height
         if count:
-            warnings.append(f"{count} tier override(s) have no reason: fill in {reason}")
+            warnings.append(Notice(
+                f"{count} tier override(s) have no reason: fill in {reason}",
+                "Customers whose tier was set by hand without a reason: {count}.",
+                key="segmentation.override_reason_field", values={"count": count}))
     return warnings
 
 
@@ -248,7 +280,11 @@ def _expired_rule_overrides(config: SegmentationConfig, table: pl.DataFrame, as_
         count = int(table.get_column(column).sum() or 0) if column in table.columns else None
         matched = ("" if count is None else " (its condition selects no customer)" if count == 0
                    else f" for the {count} customer(s) its condition selects")
-        warnings.append(f"Ruleset override '{override.id}' expired on {override.expires.isoformat()}, before the "
-                        f"as-of date {as_of.isoformat()}, and was ignored{matched}: remove it, or extend "
-                        f"segmentation.overrides[{index}].expires")
+        warnings.append(Notice(
+            f"Ruleset override '{override.id}' expired on {override.expires.isoformat()}, before the "
+            f"as-of date {as_of.isoformat()}, and was ignored{matched}: remove it, or extend "
+            f"segmentation.overrides[{index}].expires",
+            "The tier override '{override}' expired on {expires}, before the review date, and was ignored.",
+            key=f"segmentation.overrides[{index}].expires", values={"override": override.id,
+                                                                    "expires": override.expires}))
     return warnings
