@@ -143,3 +143,24 @@ print(different)
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=environment)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
+
+
+def test_summary_totals_are_added_in_row_order_however_the_column_is_chunked() -> None:
+    """A summary's total (profitability's total profit, the report's amounts) is the
+    sequential sum: polars' own ``Series.sum`` adds pairwise in blocks that follow the
+    column's chunks, so the same values gave a last digit that changed between writes."""
+    from clientwise.plugins.sections.profitability import ProfitabilityConfig, summarize_profitability
+    from clientwise.sdk import ordered_sum
+
+    rng = random.Random(4)
+    values = [rng.uniform(-1e7, 1e7) for _ in range(5_000)]
+    whole = pl.Series("profit", values)
+    chunked = pl.concat([pl.Series("profit", values[i:i + 333]) for i in range(0, len(values), 333)], rechunk=False)
+    assert chunked.n_chunks() > 1
+    assert ordered_sum(whole) == ordered_sum(chunked) == sum(values)
+    assert float(whole.sum()) != sum(values)  # the pairwise sum really is another number here
+    table = pl.DataFrame({"customer_id": [f"K{i:05}" for i in range(len(values))], "revenue": [abs(v) for v in values],
+                          "cost_to_serve": [0.0] * len(values), "profit": chunked, "value_class": ["neutral"] * len(values),
+                          "support_abuse": [False] * len(values)})
+    figures = summarize_profitability(ProfitabilityConfig(), table, "customer_id").figures
+    assert figures["total_profit"] == sum(values)

@@ -26,7 +26,6 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-
 #: Whole numbers below this add up exactly in doubles (every one of them is a double).
 _EXACT = float(2**53)
 
@@ -55,6 +54,14 @@ def sums(values: pl.Series, groups: pl.Series | None = None, count: int = 1) -> 
         return pl.Series(values.name, [0] * count, dtype=pl.Int128).scatter(totals["g"], totals["v"])
     weights = kept.cast(pl.Float64).to_numpy()
     return pl.Series(values.name, np.bincount(group, weights=weights, minlength=count), dtype=pl.Float64)
+
+
+def ordered_sum(values: pl.Series) -> float:
+    """The sum of a column's non-null values as one float, added as :func:`sums` adds
+    (row order), so that a summary's total is the same on every run and equals the last
+    value of the column's ``cum_sum`` (polars' own ``Series.sum`` adds pairwise in blocks
+    that depend on how the column is chunked)."""
+    return float(sums(values)[0])
 
 
 def counts(values: pl.Series, groups: pl.Series | None = None, count: int = 1) -> pl.Series:

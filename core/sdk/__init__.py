@@ -26,6 +26,7 @@ core can reorganise its modules without breaking plugins::
   ``Type`` and the type constants;
 * expression text builders: ``quote``, ``field``, ``all_of``, ``any_of``, ``negate``,
   ``compare``, ``one_of``, ``call``, ``raw``, ``number_text``;
+* ``ordered_sum``: a column's sum added in row order, the same on every run (for summaries);
 * the scorecard toolkit (:mod:`clientwise.sdk.scorecard`): weighted criteria and bands;
 * errors a plugin raises for the user: ``InputError``, ``RulesetError``, ``DataError``, ``Problem``;
 * hosts: ``build_host`` (the factory every command uses) and ``PluginHost``;
@@ -67,6 +68,7 @@ if TYPE_CHECKING:
         raw,
     )
     from clientwise.expr.functions import CallInfo, EvalContext, FunctionSpec, SignatureError, SqlCall
+    from clientwise.expr.summation import ordered_sum
     from clientwise.expr.types import BOOLEAN, DATE, INTEGER, NULL, NUMBER, STRING, Type
     from clientwise.host import spec as hookspecs
     from clientwise.host.backend_input import BackendInput
@@ -93,8 +95,6 @@ if TYPE_CHECKING:
     from clientwise.host.manager import PluginHost
     from clientwise.host.read_options import ReadOptions
     from clientwise.host.spec import hookimpl
-    from clientwise.output.locale import LocaleStyle
-    from clientwise.output.messages import Messages
     from clientwise.output.blocks import (
         Bar,
         BarChart,
@@ -123,6 +123,8 @@ if TYPE_CHECKING:
     )
     from clientwise.output.charts import Dot, GroupedBarChart, MixChart, ScatterChart, Series, scatter_dots
     from clientwise.output.escape import clean, escape_formula, escape_formulas
+    from clientwise.output.locale import LocaleStyle
+    from clientwise.output.messages import Messages
     from clientwise.output.notice import Notice
     from clientwise.plugins.backends.polars import PolarsBackend
     from clientwise.ruleset.data import Strict
@@ -158,6 +160,7 @@ _PUBLIC: dict[str, tuple[str, str]] = {
     "number_text": ("clientwise.expr.build", "number_text"),
     "one_of": ("clientwise.expr.build", "one_of"),
     "quote": ("clientwise.expr.build", "quote"),
+    "ordered_sum": ("clientwise.expr.summation", "ordered_sum"),
     "raw": ("clientwise.expr.build", "raw"),
     "CallInfo": ("clientwise.expr.functions", "CallInfo"),
     "EvalContext": ("clientwise.expr.functions", "EvalContext"),

@@ -19,6 +19,7 @@ from typing import Any
 import polars as pl
 
 from clientwise.compiler.plan import OutputColumn
+from clientwise.expr.summation import ordered_sum
 from clientwise.output.messages import Messages
 from clientwise.plugins.reports.format import Formatter
 from clientwise.runtime.result import Result
@@ -86,7 +87,7 @@ def summarize(result: Result, columns: Sequence[OutputColumn], actions: Sequence
                       count=fmt.whole(chosen.height), total=fmt.whole(total), share=fmt.pct(chosen.height / total),
                       value=value_label(column, value), column=column.label)
             if profit is not None and profit.name in chosen.columns:
-                amount = chosen.get_column(profit.name).sum()
+                amount = ordered_sum(chosen.get_column(profit.name))
                 text += " " + tr("{measure} of these customers: {amount}.", measure=profit.label,
                                  amount=fmt.money(amount))
             if first is not None and top_value is not None and first.name != column.name:

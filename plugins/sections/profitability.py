@@ -36,6 +36,7 @@ from clientwise.sdk import (
     SummaryContext,
     hookimpl,
     number_text,
+    ordered_sum,
     quote,
 )
 
@@ -254,7 +255,7 @@ def whale_curve(table: pl.DataFrame, key: str) -> pl.DataFrame:
         .sort(["profit", key], descending=[True, False])
     )
     n = ranked.height
-    total = float(ranked["profit"].sum()) if n else 0.0
+    total = ordered_sum(ranked["profit"]) if n else 0.0
     curve = ranked.with_columns(
         rank=pl.int_range(1, n + 1, dtype=pl.Int64),
         cumulative_profit=pl.col("profit").cum_sum(),
@@ -279,12 +280,12 @@ def summarize_profitability(
     needed = [key, revenue, "cost_to_serve", "profit", *(f"cost_{d.id}" for d in config.cost_drivers)]
     known = table.select([c for c in dict.fromkeys(needed) if c in table.columns]).filter(pl.col("profit").is_not_null())
     n_all, n = table.height, known.height
-    total_profit = float(known["profit"].sum()) if n else 0.0
+    total_profit = ordered_sum(known["profit"]) if n else 0.0
     figures: dict[str, Any] = {
         "customers": n_all,
         "customers_with_profit": n,
-        "total_revenue": float(known[revenue].sum()) if n else 0.0,
-        "total_cost_to_serve": float(known["cost_to_serve"].sum()) if n else 0.0,
+        "total_revenue": ordered_sum(known[revenue]) if n else 0.0,
+        "total_cost_to_serve": ordered_sum(known["cost_to_serve"]) if n else 0.0,
         "total_profit": total_profit,
     }
     counts = {cls: int((table["value_class"] == cls).sum()) for cls in VALUE_CLASSES}
@@ -344,11 +345,11 @@ def summarize_profitability(
 
 def _driver_table(config: ProfitabilityConfig, known: pl.DataFrame) -> pl.DataFrame:
     """Total cost per driver and its share of the total cost to serve."""
-    total_cost = float(known["cost_to_serve"].sum()) if known.height else 0.0
+    total_cost = ordered_sum(known["cost_to_serve"]) if known.height else 0.0
     rows = []
     for driver in config.cost_drivers:
         column = f"cost_{driver.id}"
-        cost = float(known[column].sum()) if column in known.columns and known.height else 0.0
+        cost = ordered_sum(known[column]) if column in known.columns and known.height else 0.0
         rows.append(
             {
                 "driver": driver.id,

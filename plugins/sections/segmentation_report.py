@@ -28,18 +28,19 @@ from clientwise.plugins.sections.segmentation_config import (
 )
 from clientwise.sdk import (
     Block,
-    Notice,
     Column,
     CurveChart,
     Figure,
     Figures,
     Line,
+    Notice,
     Range,
     ReportContext,
     SectionSummary,
     SummaryContext,
     Table,
     curve_points,
+    ordered_sum,
 )
 
 
@@ -49,7 +50,7 @@ def summarize(config: SegmentationConfig, table: pl.DataFrame, context: SummaryC
     summary = SectionSummary("segmentation", title)
     key = context.key
     measure = table.get_column(MEASURE).cast(pl.Float64)
-    total = float(measure.sum() or 0.0)
+    total = ordered_sum(measure)
     ranked = table.select(key, MEASURE).filter(pl.col(MEASURE).is_not_null()).sort(
         MEASURE, descending=True, maintain_order=True)
     summary.tables["tiers"] = _tier_table(config, table, total, summary.warnings)
