@@ -23,8 +23,11 @@ class PolarsBackend(Backend):
     description: ClassVar[str] = "polars in memory, with the chosen decision engine (default)."
     uses_engine: ClassVar[bool] = True
 
+    #: which inputs are small enough to derive in plain Python; a class default too, so
+    #: that a subclass that does not call ``__init__`` still works
+    row_wise: RowWise = RowWise()
+
     def __init__(self, row_wise: RowWise | None = None):
-        #: which inputs are small enough to derive in plain Python
         self.row_wise = row_wise or RowWise()
 
     def run(self, job: BackendJob) -> Decided:

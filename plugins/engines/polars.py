@@ -36,8 +36,11 @@ class PolarsEngine(Engine):
     name: ClassVar[str] = "polars"
     description: ClassVar[str] = "Vectorised polars expressions over all customers at once (default)."
 
+    #: up to this many customers are decided row by row (0: always one polars query); a
+    #: class default too, so that a subclass that does not call ``__init__`` still works
+    small_rows: int = SMALL_ROWS
+
     def __init__(self, small_rows: int = SMALL_ROWS):
-        #: up to this many customers are decided row by row (0: always one polars query)
         self.small_rows = small_rows
 
     def decide(
