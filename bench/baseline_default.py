@@ -22,12 +22,11 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import resource
-import sys
 import time
 from pathlib import Path
 
 import polars as pl
+from baseline import peak_memory_mb  # bench/ is the script's folder, so on the path
 
 KEY = "customer_id"
 TIERS = (("strategic", 0.10), ("core", 0.30))
@@ -341,11 +340,6 @@ def read(directory: Path) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     interactions = pl.read_parquet(directory / "interactions.parquet",
                                    columns=[KEY, "date", "type", "channel", "by_sponsor", "led_by", "listen_share"])
     return customers, contacts, interactions
-
-
-def peak_memory_mb() -> float:
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return peak / 2**20 if sys.platform == "darwin" else peak / 2**10  # bytes on macOS, KiB on Linux
 
 
 def main() -> None:

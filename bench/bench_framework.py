@@ -39,6 +39,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bench_evaluate import agree  # bench/ is the script's folder, so on the path
+
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "out"
 
@@ -107,6 +109,7 @@ def hand_written(frame: Any) -> tuple[Any, Any]:
     fires = (pl.col("cost") + pl.col("calls") * 25 > revenue).fill_null(False)
     customers = frame.sort("customer_id").select(
         "customer_id",
+        "revenue",  # the tiers' measure: clientwise's customers table shows it beside the key
         tier=pl.when(revenue >= 500000).then(pl.lit("gold"))
         .when(revenue >= 100000).then(pl.lit("silver")).otherwise(pl.lit("bronze")),
         segment_rank=revenue.rank("min", descending=True).cast(pl.Int64),
@@ -155,19 +158,6 @@ def run_child(kind: str, rows: int, out: Path, code: Path | None = None) -> dict
     if done.returncode != 0:
         raise RuntimeError(f"{kind} failed:\n{done.stderr[-4000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])
-
-
-def agree(ours: Path, theirs: Path) -> dict[str, Any]:
-    """Customer by customer: do both produce the same tables?"""
-    import polars as pl
-
-    found: dict[str, Any] = {}
-    for table in ("customers", "actions"):
-        a = pl.read_parquet(ours.with_suffix(f".{table}.parquet"))
-        b = pl.read_parquet(theirs.with_suffix(f".{table}.parquet"))
-        found[f"{table}_equal"] = a.equals(b)
-        found[f"{table}_rows"] = a.height
-    return found
 
 
 def main() -> None:

@@ -19,13 +19,14 @@ import argparse
 import importlib
 import json
 import os
-import resource
 import subprocess
 import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+from baseline import peak_memory_mb  # bench/ is the script's folder, so on the path
 
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "out"
@@ -41,11 +42,6 @@ STAGES = [
     ("actions table", "clientwise.runtime.outputs", "actions_table", ["clientwise.runtime.loop"]),
     ("result and summaries", "clientwise.runtime.assemble", "assemble", [EVALUATOR]),
 ]
-
-
-def peak_memory_mb() -> float:
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return peak / 2**20 if sys.platform == "darwin" else peak / 2**10  # bytes on macOS, KiB on Linux
 
 
 def child(directory: Path, output: Path) -> dict[str, Any]:
