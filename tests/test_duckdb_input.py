@@ -231,3 +231,28 @@ def test_text_cells_are_stripped_and_null_markers_read_as_on_polars(tables, tmp_
     polars, duck = _both(tmp_path)
     _same(polars, duck)
     assert duck.customers["name"][0] == "Acme" and duck.customers["name"][1] is None
+
+
+def test_vocabulary_findings_are_computed_in_duckdb_as_on_polars(tables, tmp_path, no_loader) -> None:
+    """Job titles for roles, a type no row has, an empty column: the same findings from
+    DuckDB's grouped counts as from the polars frames."""
+    titles = {"budget": "CFO", "gatekeeper": "Head of Procurement", "user": "Werksleiter"}
+    changed = {
+        "customers": tables["customers"].with_columns(pl.lit(None, tables["customers"]["satisfaction_score"].dtype)
+                                                .alias("satisfaction_score")),
+        "contacts": tables["contacts"].with_columns(pl.col("role").replace(titles)),
+        "interactions": tables["interactions"].filter(pl.col("type") != "pricing_discussion"),
+    }
+    write(changed, tmp_path, "parquet")
+    kinds = ("vocabulary", "values", "empty")
+    with clientwise.Evaluator("default") as evaluator:
+        polars = [f for f in evaluator.load_data(tmp_path).findings if f.kind in kinds]
+    duck = clientwise.evaluate("default", tmp_path, as_of=AS_OF, backend="duckdb")
+    assert len(no_loader) == 3  # only the polars reading above
+    found = [f for f in duck.findings if f.kind in kinds]
+    assert found == polars
+    assert {(f.kind, f.severity, f.field) for f in found} >= {
+        ("vocabulary", "warning", "role"), ("values", "warning", "type"), ("empty", "warning", "satisfaction_score")}
+    [roles] = [f for f in found if f.field == "role"]
+    coaches = changed["contacts"].filter(pl.col("role") == "coach").height
+    assert roles.message.startswith(f"{coaches} of {changed['contacts'].height} contacts have a role the rules use")

@@ -4,7 +4,8 @@ The polars backend's input is read by the loaders into polars frames. A backend 
 runs out of core (DuckDB) reads and validates DATA itself, so the input never has to
 fit in memory; the evaluator then needs only what it reports about the data: which
 files fed which table, the columns each has (to find the fields the export lacks),
-and what reading noticed. The backend's :meth:`Backend.run` gets the handle back as
+what reading noticed, and, for the fields the rules compare with text, each column's
+distinct values and their counts (:mod:`clientwise.runtime.vocabulary`). The backend's :meth:`Backend.run` gets the handle back as
 ``BackendJob.input``, with ``BackendJob.customers`` holding only the keys and the columns to
 join to them; :meth:`BackendInput.close` releases it after the run.
 """
@@ -31,6 +32,15 @@ class BackendInput(ABC):
     def keys(self, key: str) -> pl.DataFrame:
         """Every customer's key (column ``key``), sorted: what columns computed outside the
         backend (the trend functions' values from earlier runs) are joined on."""
+
+    @abstractmethod
+    def filled(self, table: str, column: str) -> tuple[int, int]:
+        """The table's rows, and how many have a value in ``column``."""
+
+    @abstractmethod
+    def value_counts(self, table: str, column: str) -> pl.DataFrame:
+        """The distinct values of ``column`` (a column named so, no nulls) and how many rows
+        have each (``count``): one grouped query, the rows stay in the backend."""
 
     def streams(self, writer: Any) -> bool:
         """Whether :meth:`write_run` writes this writer's format itself; default: no."""

@@ -5,8 +5,9 @@ located messages as :mod:`clientwise.runtime.validate`); what remains is the par
 :meth:`clientwise.runtime.evaluator.Evaluator.load_data` that needs no rows: tables the
 rules need but the data lacks, declared fields no file has (made unknown, see
 :mod:`clientwise.runtime.absent`) and, with ``strict_data``, warnings as errors. How the
-values compare with the rules' vocabulary (:mod:`clientwise.runtime.vocabulary`) reads
-every value of a column, so it is not computed on this path.
+values compare with the rules' vocabulary (:mod:`clientwise.runtime.vocabulary`) is
+asked of the backend: a count of each distinct value of the fields the rules compare
+with text.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from clientwise.runtime.absent import find_absent, without_absent
 from clientwise.runtime.findings import strict_problems
 from clientwise.ruleset.data import DataConfig
 from clientwise.runtime.load import LoadedData
+from clientwise.runtime.vocabulary import vocabulary_findings
 
 
 def loaded_by_backend(given: BackendInput, config: DataConfig, program: Program,
@@ -36,8 +38,9 @@ def loaded_by_backend(given: BackendInput, config: DataConfig, program: Program,
     shapes = {name: RawTable(name, pl.DataFrame(schema=dict.fromkeys(columns, pl.Null)), given.files[name],
                              pl.Series("row", [], pl.Int64))
               for name, columns in given.columns.items()}
-    program, gaps = without_absent(program, find_absent(shapes, config))
-    findings = [*given.findings, *gaps]
+    absent = find_absent(shapes, config)
+    runnable, gaps = without_absent(program, absent)  # missing data is unknown, never "no"
+    findings = [*given.findings, *gaps, *vocabulary_findings(program, given, given.files, config, absent, given.files)]
     if strict_data and strict_problems(findings):
         raise DataError(strict_problems(findings))
-    return LoadedData({}, findings, program)
+    return LoadedData({}, findings, runnable)

@@ -44,7 +44,7 @@ from clientwise.runtime.sources import SourceTable
 from clientwise.runtime.streamed import streamed_result
 from clientwise.runtime.trend import History, trend_of, with_trend
 from clientwise.runtime.validate import validate_tables
-from clientwise.runtime.vocabulary import vocabulary_findings
+from clientwise.runtime.vocabulary import FrameValues, vocabulary_findings
 
 DataSource = str | Path | Mapping[str, pl.DataFrame]
 
@@ -165,7 +165,7 @@ class Evaluator:
         program, gaps = without_absent(self.program, absent)  # missing data is unknown, never "no"
         findings.extend(gaps)
         if portfolio:
-            findings.extend(vocabulary_findings(self.program, tables, config, absent, _files(raw)))
+            findings.extend(vocabulary_findings(self.program, FrameValues(tables), tables, config, absent, _files(raw)))
         if self.strict_data and strict_problems(findings):
             raise DataError(strict_problems(findings))
         return LoadedData(tables, findings, program)

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import polars as pl
 
@@ -129,34 +130,64 @@ def rules_read(program: Program, data: DataConfig) -> RulesRead:
     return RulesRead(frozenset(read & set(declared)), vocabularies)
 
 
-def vocabulary_findings(program: Program, tables: Mapping[str, pl.DataFrame], data: DataConfig, absent: Absent,
-                        files: Mapping[str, str]) -> list[Finding]:
-    """The findings of the module docstring, in table and field order; ``files``: table -> its file(s)."""
+class ColumnValues(Protocol):
+    """What the findings read of the data, so that a backend holding the tables answers
+    with a query per column (:class:`clientwise.host.backend_input.BackendInput` is one)."""
+
+    def filled(self, table: str, column: str) -> tuple[int, int]:
+        """The table's rows, and how many have a value in ``column``."""
+
+    def value_counts(self, table: str, column: str) -> pl.DataFrame:
+        """The distinct values of ``column`` (a column named so, no nulls) and how many rows
+        have each (``count``)."""
+
+
+@dataclass(frozen=True)
+class FrameValues:
+    """:class:`ColumnValues` of tables in memory."""
+
+    tables: Mapping[str, pl.DataFrame]
+
+    def filled(self, table: str, column: str) -> tuple[int, int]:
+        values = self.tables[table].get_column(column)
+        return values.len(), values.len() - values.null_count()
+
+    def value_counts(self, table: str, column: str) -> pl.DataFrame:
+        return self.tables[table].get_column(column).drop_nulls().value_counts(name="count")
+
+
+def vocabulary_findings(program: Program, values: ColumnValues, present: Iterable[str], data: DataConfig,
+                        absent: Absent, files: Mapping[str, str]) -> list[Finding]:
+    """The findings of the module docstring, in table and field order; ``present``: the
+    tables the data has, ``files``: table -> its file(s)."""
     reads = rules_read(program, data)
+    tables = set(present)
     found: list[Finding] = []
     for name in sorted(reads.fields, key=lambda n: (n.split(".")[0] != "customers", n)):
         table, column = name.split(".", 1)
-        if table not in tables or table in absent.tables or name in absent.causes or tables[table].height == 0:
+        if table not in tables or table in absent.tables or name in absent.causes:
             continue
-        values = tables[table].get_column(column)
+        rows, filled = values.filled(table, column)
         file = files.get(table)
-        if values.null_count() == values.len():
+        if rows == 0:
+            continue
+        if filled == 0:
             found.append(Finding(
                 "empty", "warning", table,
-                f"empty in every one of the {values.len()} rows, so every rule that reads '{column}' sees it unknown",
-                file=file, field=column, count=values.len(),
+                f"empty in every one of the {rows} rows, so every rule that reads '{column}' sees it unknown",
+                file=file, field=column, count=rows,
                 hint=f"check that the export fills this column, or that [data.{table}] maps the right column "
                      f"onto '{column}' (rename)"))
             continue
         vocabulary = reads.vocabularies.get(name)
         if vocabulary is not None:
-            found.extend(_against(table, column, values, vocabulary, file))
+            found.extend(_against(table, column, values.value_counts(table, column), vocabulary, file))
     return found
 
 
-def _counts(values: pl.Series) -> list[tuple[str, int]]:
+def _counts(filled: pl.DataFrame, column: str) -> list[tuple[str, int]]:
     """Distinct values with their counts, most frequent first (ties by value, so runs agree)."""
-    frame = values.drop_nulls().value_counts(name="count").sort(["count", values.name], descending=[True, False])
+    frame = filled.select(column, "count").sort(["count", column], descending=[True, False])
     return [(str(value), int(count)) for value, count in frame.iter_rows()]
 
 
@@ -169,22 +200,23 @@ def _listed(pairs: list[tuple[str, int]]) -> str:
     return shown + (f" and {len(pairs) - SHOWN} more" if len(pairs) > SHOWN else "")
 
 
-def _against(table: str, column: str, values: pl.Series, vocabulary: Vocabulary, file: str | None) -> list[Finding]:
-    """The vocabulary and values findings of one compared field."""
+def _against(table: str, column: str, filled: pl.DataFrame, vocabulary: Vocabulary, file: str | None) -> list[Finding]:
+    """The vocabulary and values findings of one compared field (``filled``: its
+    non-empty values and their counts)."""
     related = table != "customers" and len(vocabulary.all()) >= ENUMERATED
-    present = values.drop_nulls()
-    matched = int(present.to_frame().select(vocabulary.matches(pl.col(column)).sum()).item())
-    counts = _counts(values)
+    filled_rows = int(filled.get_column("count").sum())
+    matched = int(filled.filter(vocabulary.matches(pl.col(column))).get_column("count").sum())
+    counts = _counts(filled, column)
     words = ", ".join(vocabulary.all())
     rows = "customers" if table == "customers" else table
-    if matched == 0 or (related and matched < MIN_SHARE * present.len()):
+    if matched == 0 or (related and matched < MIN_SHARE * filled_rows):
         unused = [(value, count) for value, count in counts if not vocabulary.used(value)]
         return [Finding(
             "vocabulary", "warning", table,
-            f"{matched} of {present.len()} {rows} have {_article(column)} {column} the rules use ({words}); "
+            f"{matched} of {filled_rows} {rows} have {_article(column)} {column} the rules use ({words}); "
             f"values seen: {_listed(unused)} — map them with a value map "
             f"([data.{table}.fields.{column}] map = {{...}}, see docs/data.md)",
-            file=file, field=column, count=present.len() - matched, examples=tuple(v for v, _ in unused[:SHOWN]),
+            file=file, field=column, count=filled_rows - matched, examples=tuple(v for v, _ in unused[:SHOWN]),
             hint=f"map the client's values onto {words} with [data.{table}.fields.{column}.map] (docs/data.md, "
                  f"\"Value maps\"), or change the rules to the client's words")]
     if not related:

@@ -121,6 +121,15 @@ class DuckDBInput(BackendInput):
                                     f"ORDER BY {ident(key)}").pl()
         return frame
 
+    def filled(self, table: str, column: str) -> tuple[int, int]:
+        rows, filled = self.connection.sql(f"SELECT count(*), count({ident(column)}) "
+                                           f"FROM {self.read.tables[table]}").fetchall()[0]
+        return int(rows), int(filled)
+
+    def value_counts(self, table: str, column: str) -> pl.DataFrame:
+        return self.connection.sql(f"SELECT {ident(column)}, count(*) AS count FROM {self.read.tables[table]} "
+                                   f"WHERE {ident(column)} IS NOT NULL GROUP BY ALL").pl()
+
     def streams(self, writer: Any) -> bool:
         return isinstance(writer, (CsvWriter, ParquetWriter))
 
