@@ -20,9 +20,9 @@ from clientwise.compiler.program import Program
 from clientwise.errors import DataError, Problem
 from clientwise.host.backend_input import BackendInput
 from clientwise.host.contracts import RawTable
+from clientwise.ruleset.data import DataConfig
 from clientwise.runtime.absent import find_absent, without_absent
 from clientwise.runtime.findings import strict_problems
-from clientwise.ruleset.data import DataConfig
 from clientwise.runtime.load import LoadedData
 from clientwise.runtime.vocabulary import vocabulary_findings
 
