@@ -31,14 +31,12 @@ def customer_blocks(customers: Sequence[dict[str, Any]], anchors: dict[str, str]
     review (``since``, when there was one), actions, traced rules (each decision by its
     label in ``decisions``, each status in words; the ids are the status cell's class)."""
     actions_title = _text(tr("Actions"))
+    priority = tr("priority {priority}")  # a template, filled per action
     words = (tr("Decision"), tr("Rule"), tr("Status"), tr("Condition"), tr("Values"), tr("Because"))
     head = Markup('<table class="trace"><thead><tr>') + Markup("").join(
         Markup("<th>") + _text(word) + Markup("</th>") for word in words) + Markup("</tr></thead>\n<tbody>")
-    def priority(value: Any) -> str:
-        return tr("priority {priority}", priority=value)
-
     statuses = {status: _text(word) for status, word in status_labels(tr).items()}
-    decided = {name: _text(label) for name, label in {**(decisions or {}), "actions": tr("Actions")}.items()}
+    decided = {name: _text(label) for name, label in (decisions or {}).items()} | {"actions": actions_title}
     out: list[str] = []
     for c in customers:
         out.append(f'<details class="customer" id="{_text(anchors[c["key"]])}">\n<summary>{_text(c["key"])}')
@@ -51,7 +49,7 @@ def customer_blocks(customers: Sequence[dict[str, Any]], anchors: dict[str, str]
             out.append(f"{since(c['key'])}\n")
         if c["actions"]:
             out.append(f"<p><b>{actions_title}</b></p><ul>")
-            out.extend(f"<li>{_text(a['action'])} ({_text(priority(a['priority']))}): {_text(a['because'])}</li>"
+            out.extend(f"<li>{_text(a['action'])} ({_text(priority.format(priority=a['priority']))}): {_text(a['because'])}</li>"
                        for a in c["actions"])
             out.append("</ul>")
         if c["trace"]:
