@@ -18,6 +18,7 @@ from collections.abc import Callable
 from clientwise.compiler.reason import Reason, fields, parts
 from clientwise.expr import nodes as n
 from clientwise.expr.template import Placeholder, Template
+from clientwise.output.messages import word
 from clientwise.runtime.explain import Tracer
 
 Translate = Callable[[str], str]
@@ -60,7 +61,7 @@ def translated(template: Template, reason: Reason, tr: Translate) -> Template:
     for literal, name in parts(message):
         pieces.append(literal)
         if name in texts:
-            pieces.append(label(texts[name], tr))
+            pieces.append(word(tr, texts[name]))
         elif name is not None:
             inside = _within(template, *at[name])
             pieces += [_literals(p, tr) if isinstance(p, Placeholder) else p for p in inside] if name in values else inside
@@ -68,14 +69,6 @@ def translated(template: Template, reason: Reason, tr: Translate) -> Template:
     if joined == template.parts:
         return template
     return dataclasses.replace(template, text=reason.layout(message)[0], parts=joined)
-
-
-def label(text: str, tr: Translate) -> str:
-    """A word a reason names (a tier id, the measure): its label in the report's language
-    where a catalogue has one (``strategic`` -> ``Strategisch``), else as written."""
-    shown = text.strip().replace("_", " ").capitalize()
-    translated = tr(shown)
-    return translated if translated != shown else text
 
 
 def _within(template: Template, start: int, end: int) -> list[str | Placeholder]:
