@@ -47,7 +47,7 @@ browser:
 LOCALES := core/output/locales
 .PHONY: messages
 messages: $(STAMP)
-	$(BIN)/pybabel extract -F $(LOCALES)/babel.cfg -k tr -k Notice:2 --no-default-keywords --sort-output --no-location \
+	$(BIN)/pybabel extract -F $(LOCALES)/babel.cfg -k tr -k Notice:2 -k Reason --no-default-keywords --sort-output --no-location \
 		--omit-header -o $(LOCALES)/clientwise.pot core plugins/reports
 	for po in $(LOCALES)/*.po; do \
 		$(BIN)/pybabel update -i $(LOCALES)/clientwise.pot -o $$po -l $$(basename $$po .po) --no-fuzzy-matching --omit-header --ignore-obsolete; \

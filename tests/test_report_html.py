@@ -100,10 +100,11 @@ def test_every_customer_in_a_table_links_to_its_detail_block():
     block = document[document.index(f'id="{report.anchors["C00107"]}"'):]
     block = block[:block.index("</details>")]
     assert "Ranked 1 of 300 by revenue; the top 30 are strategic" in block
-    assert '<td class="status-fired">fired</td>' in block
+    # statuses in words, the id as the cell's class; decisions by their label
+    assert '<td>Tier</td><td>strategic</td><td class="status-fired">Fired</td>' in block
     # A portfolio this small gets the full trace: every rule of every decision.
-    assert '<td class="status-skipped">skipped</td>' in block
-    assert '<td class="status-not_met">not_met</td>' in block
+    assert '<td class="status-skipped">Not evaluated</td>' in block
+    assert '<td class="status-not_met">Not met</td>' in block
     rules = sum(len(step.decision.rules) for step in clientwise.Evaluator("default").program.steps()
                 if not isinstance(step, DerivedStep))
     assert block.count("<tr><td>") == rules

@@ -33,25 +33,26 @@ def _catalogue(path: Path) -> dict[str, str]:
 def _english_fragments() -> set[str]:
     """The English parts of every translated catalogue sentence (the text between its
     ``{fields}``) of two words or more that no German translation also contains: any of
-    them in a German report is a sentence the report did not translate."""
+    them in a German report is a sentence the report did not translate. Parts the shipped
+    ruleset also writes are left out: its own texts (action reasons, conditions) are in
+    the ruleset's language and stay as written."""
     table = {**_catalogue(Path(str(CATALOGUES / "de.po"))), **_catalogue(ROOT / "plugins/sections/locales/de.po")}
     german = " ".join(table.values())
+    ruleset = (ROOT / "rulesets/default.toml").read_text(encoding="utf-8")
     fragments = set()
     for english, translation in table.items():
         if english == translation:
             continue
         for part in re.split(r"\{\w+\}", english):
             part = part.strip(" .,:;()")
-            if " " in part and len(part) >= 8 and part not in german:
+            if " " in part and len(part) >= 8 and part not in german and part not in ruleset:
                 fragments.add(part)
     return fragments
 
 
 def _body(document: str) -> str:
-    """The report's text as a reader sees it, without the rule traces of the customer
-    detail blocks (the ruleset's own conditions and because texts, in the ruleset's language)."""
+    """The report's text as a reader sees it, the rule traces of the customer detail blocks included."""
     document = re.sub(r"<(style|script)[^>]*>.*?</\1>", "", document, flags=re.S)
-    document = re.sub(r'<table class="trace">.*?</table>', "", document, flags=re.S)
     return html.unescape(re.sub(r"<[^>]+>", "\n", document))
 
 

@@ -90,7 +90,7 @@ def test_bands_are_sorted_by_up_to_and_the_last_catches_the_rest() -> None:
         ("fair", "card_score <= 70", "'fair'"),
         ("strong", "card_score is not null", "'strong'"),
     ]
-    assert band.rules[2].because == "Score {card_score:number} is above {70:number}"
+    assert band.rules[2].because_template == "Score {card_score:number} is above {70:number}"
     assert band.rules[0].source == SRC.child("b1")
 
 

@@ -38,7 +38,7 @@ def derived(plan: SectionPlan) -> dict[str, str]:
 
 def rules(plan: SectionPlan) -> list[tuple[str, str, str, str | None]]:
     (tier,) = plan.classifications
-    return [(r.id, r.when, r.then, r.because) for r in tier.rules]
+    return [(r.id, r.when, r.then, r.because_template) for r in tier.rules]
 
 
 # -- defaults ---------------------------------------------------------------------
@@ -119,11 +119,11 @@ def test_cumshare_method() -> None:
     }
     assert rules(plan) == [
         ("A", "segment_share_ahead < 0.8", "'A'",
-         "Customers ahead of it hold {segment_share_ahead:.1%} of revenue (A: under 80%)"),
+         "Customers ahead of it hold {segment_share_ahead:.1%} of revenue (A: under {0.8:.0%})"),
         ("B", "segment_share_ahead < 0.95", "'B'",
-         "Customers ahead of it hold {segment_share_ahead:.1%} of revenue (B: from 80% to under 95%)"),
+         "Customers ahead of it hold {segment_share_ahead:.1%} of revenue (B: from {0.8:.0%} to under {0.95:.0%})"),
         ("C", "segment_share_ahead >= 0.95", "'C'",
-         "Customers ahead of it hold {segment_share_ahead:.1%} of revenue (C: 95% or more)"),
+         "Customers ahead of it hold {segment_share_ahead:.1%} of revenue (C: {0.95:.0%} or more)"),
         ("C.unranked", "segment_measure is null", "'C'", "No revenue value, so not ranked: C"),
     ]
 

@@ -220,8 +220,8 @@ class _Compiler:
                 texts[f"then{i}"] = (rule.then, key_source(rule.source, "then"))
             if cls.default is not None:
                 texts["default"] = (cls.default, key_source(cls.source, "default"))
-            templates = {f"because{i}": (r.because, key_source(r.source, "because"))
-                         for i, r in enumerate(cls.rules) if r.because}
+            templates = {f"because{i}": (r.because_template, key_source(r.source, "because"))
+                         for i, r in enumerate(cls.rules) if r.because_template}
             node = OrderNode(cls.source.path, (cls.output,), frozenset(), True, cls.source.file, cls.source.path)
             self._add(node, cls, texts, templates)
         self.actions.extend(plan.actions)

@@ -14,6 +14,8 @@ from typing import Any, Literal
 
 import polars as pl
 
+from clientwise.compiler.reason import Reason
+
 #: How a value is shown: ``percent`` is a fraction (0.35 shows as 35%), ``money`` an amount.
 ValueKind = Literal["text", "number", "integer", "percent", "money", "list", "boolean", "date"]
 #: How the reports colour a value. Statuses: ``good``, ``warn``, ``bad``, ``neutral``;
@@ -76,15 +78,25 @@ class ComputedField:
 class Rule:
     """One rule of a first-match classification: when ``when`` holds, the output is ``then``.
 
-    ``then`` and ``because`` are expression text; ``because`` may also be a template
-    with ``{expression}`` placeholders.
+    ``then`` is expression text; ``because`` a template with ``{expression}``
+    placeholders, or a :class:`Reason` when a section writes it (a sentence the
+    reports translate; the ruleset's own ``because`` texts stay a template).
     """
 
     id: str
     when: str
     then: str
     source: Source
-    because: str | None = None
+    because: str | Reason | None = None
+
+    @property
+    def because_template(self) -> str | None:
+        """The ``because`` template the evaluation renders (a reason's English one)."""
+        return self.because.template if isinstance(self.because, Reason) else self.because
+
+    @property
+    def reason(self) -> Reason | None:
+        return self.because if isinstance(self.because, Reason) else None
 
 
 @dataclass(frozen=True)

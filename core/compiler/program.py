@@ -179,10 +179,10 @@ class Program:
         rules: list[TracedRule] = []
         for step in self.decisions():
             if isinstance(step, ClassificationStep):
-                for rule, because in zip(step.decision.rules, step.because):
+                for rule, planned, because in zip(step.decision.rules, step.classification.rules, step.because):
                     rules.append(TracedRule(step.output, rule.id.split("/", 1)[1], rule.id, rule.when,
                                             tuple(sorted(expr.fields_used(rule.condition))), rule.source.path,
-                                            outcome_column=step.output, because=because))
+                                            outcome_column=step.output, because=because, reason=planned.reason))
             elif isinstance(step, ActionsStep):
                 for action, compiled in zip(step.rules, step.decision.rules):
                     rules.append(TracedRule("actions", action.id, compiled.id, action.when,

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from clientwise import expr
+from clientwise.compiler.reason import Reason
 
 
 @dataclass(frozen=True)
@@ -30,3 +31,5 @@ class TracedRule:
     source: str
     outcome_column: str | None = None
     because: expr.Template | None = None
+    #: What ``because`` was made from when a section wrote it (a report translates it).
+    reason: Reason | None = None

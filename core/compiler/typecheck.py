@@ -94,7 +94,7 @@ class ItemChecker:
             when = self.condition(nodes.get(f"when{i}"), key_source(rule.source, "when"), rule.when)
             thens.append(self.expression(nodes.get(f"then{i}"), key_source(rule.source, "then"), rule.then))
             becauses.append(self.template(nodes.get(f"because{i}"), key_source(rule.source, "because"))
-                            if rule.because else None)
+                            if rule.because_template else None)
             rules.append(CompiledRule(f"{cls.output}/{rule.id}", when, rule.source, rule.when))  # type: ignore[arg-type]
         default = None
         if cls.default is not None:

@@ -16,7 +16,7 @@ clientwise into ``locales/clientwise.pot`` and merges them into each ``.po``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
@@ -70,10 +70,22 @@ class Messages:
         text = self.table.get(message, message)
         return text.format(**values) if values else text
 
+    def word(self, text: str) -> str:
+        """An identifier in a sentence by its label in this language (see :func:`word`)."""
+        return word(self, text)
+
     def extended(self, folder: Traversable | Path) -> Messages:
         """These messages and a plugin's own catalogues in ``folder`` (its sentences
         win for the ones it translates)."""
         return Messages(self.tag, {**self.table, **_read(folder, self.language)})
+
+
+def word(tr: Callable[[str], str], text: str) -> str:
+    """An identifier or field name (``revenue``, ``strategic``) as a word in a sentence: the
+    translation of its label (``Revenue`` -> ``Umsatz``) where a catalogue has one, else as written."""
+    label = text.strip().replace("_", " ").capitalize()
+    translated = tr(label)
+    return translated if translated != label else text
 
 
 @lru_cache(maxsize=32)

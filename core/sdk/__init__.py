@@ -13,7 +13,8 @@ core can reorganise its modules without breaking plugins::
   back (``Decided``, ``Refusal``, ``BackendInput`` for input a backend reads itself);
   ``PolarsBackend``, the default backend, to extend;
 * what a section compiles into: ``SectionPlan``, ``DerivedField``, ``ComputedField``,
-  ``Classification``, ``Rule``, ``ActionRule``, ``OutputColumn``, ``SectionSummary``, ``Source``;
+  ``Classification``, ``Rule`` (its ``because`` a template or a ``Reason``: a sentence the reports
+  translate), ``ActionRule``, ``OutputColumn``, ``SectionSummary``, ``Source``;
 * what a section shows in the reports (``SectionHandler.report``, :mod:`clientwise.output.blocks`):
   ``ReportContext``, the blocks ``Figures`` (of ``Figure``), ``Note``, ``Table`` (of ``Column``,
   ``Cell``, ``Range``), the charts ``CurveChart`` (``Point``, ``Line``, ``Marker``, ``Legend``),
@@ -53,6 +54,7 @@ if TYPE_CHECKING:
         Source,
         Tone,
     )
+    from clientwise.compiler.reason import Reason
     from clientwise.errors import DataError, InputError, PluginError, Problem, RulesetError
     from clientwise.expr.build import (
         all_of,
@@ -145,6 +147,7 @@ _PUBLIC: dict[str, tuple[str, str]] = {
     "SectionSummary": ("clientwise.compiler.plan", "SectionSummary"),
     "Source": ("clientwise.compiler.plan", "Source"),
     "Tone": ("clientwise.compiler.plan", "Tone"),
+    "Reason": ("clientwise.compiler.reason", "Reason"),
     "DataError": ("clientwise.errors", "DataError"),
     "InputError": ("clientwise.errors", "InputError"),
     "PluginError": ("clientwise.errors", "PluginError"),

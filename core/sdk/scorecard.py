@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from clientwise.compiler.plan import Classification, DerivedField, OutputColumn, Rule, Source, Tone
+from clientwise.compiler.reason import Reason
 from clientwise.errors import Problem, ProblemList, RulesetError
 from clientwise.expr.build import number_text
 from clientwise.output.blocks import graded
@@ -254,14 +255,15 @@ def _bands(card: Scorecard, score: str, output: str) -> Classification | None:
     previous: float | None = None
     for index, band in enumerate(ordered):
         last = index == len(ordered) - 1
+        shown = f"{score}:number"
         if last:
             when = f"{score} is not null"
-            because = (f"Score {{{score}:number}} is above {{{number_text(previous)}:number}}" if previous is not None
-                       else f"Score {{{score}:number}}")
+            because = (Reason("Score {score} is above {limit}", score=shown, limit=f"{number_text(previous)}:number")
+                       if previous is not None else Reason("Score {score}", score=shown))
         else:
             assert band.up_to is not None
             when = f"{score} <= {number_text(band.up_to)}"
-            because = f"Score {{{score}:number}} is at most {{{number_text(band.up_to)}:number}}"
+            because = Reason("Score {score} is at most {limit}", score=shown, limit=f"{number_text(band.up_to)}:number")
         rules.append(Rule(id=band.name if IDENTIFIER.match(band.name) else f"band{index + 1}", when=when,
                           then=repr(band.name), source=band.source, because=because))
         previous = band.up_to

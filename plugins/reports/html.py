@@ -97,7 +97,8 @@ def render(result: Result, *, row_limit: int | None = None, paper: Paper | None 
         value=value, f=report.fmt, tr=report.tr,
         customer_blocks=lambda customers: customer_blocks(
             customers, report.anchors, value, report.tr, _values,
-            (lambda key: html_review.customer_line(since, key, report.tr)) if since else None),
+            (lambda key: html_review.customer_line(since, key, report.tr)) if since else None,
+            {column.name: column.label for column in report.columns}),
         lang=report.tr.language, as_of=result.as_of,
         css=Markup(css), js=Markup(js), csp=Markup(content_security_policy(css, js)), version=__version__,
     )

@@ -8,12 +8,13 @@ bidi isolation included) and joined; the bytes are those the template wrote.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from markupsafe import Markup, escape
 
 from clientwise.plugins.reports.html_blocks import html_text
+from clientwise.plugins.reports.traces import status_labels
 
 
 def _text(item: Any) -> Markup:
@@ -24,13 +25,18 @@ def _text(item: Any) -> Markup:
 def customer_blocks(customers: Sequence[dict[str, Any]], anchors: dict[str, str],
                     value: Callable[[Any, str], Markup], tr: Callable[..., str],
                     values: Callable[[dict[str, Any] | None], str],
-                    since: Callable[[str], Markup] | None = None) -> Markup:
+                    since: Callable[[str], Markup] | None = None,
+                    decisions: Mapping[str, str] | None = None) -> Markup:
     """One ``<details>`` block per customer: headline values, the moves since the last
-    review (``since``, when there was one), actions, traced rules."""
+    review (``since``, when there was one), actions, traced rules (each decision by its
+    label in ``decisions``, each status in words; the ids are the status cell's class)."""
     actions_title = _text(tr("Actions"))
+    priority = tr("priority {priority}")  # a template, filled per action
+    words = (tr("Decision"), tr("Rule"), tr("Status"), tr("Condition"), tr("Values"), tr("Because"))
     head = Markup('<table class="trace"><thead><tr>') + Markup("").join(
-        Markup("<th>") + _text(tr(word)) + Markup("</th>")
-        for word in ("Decision", "Rule", "Status", "Condition", "Values", "Because")) + Markup("</tr></thead>\n<tbody>")
+        Markup("<th>") + _text(word) + Markup("</th>") for word in words) + Markup("</tr></thead>\n<tbody>")
+    statuses = {status: _text(word) for status, word in status_labels(tr).items()}
+    decided = {name: _text(label) for name, label in (decisions or {}).items()} | {"actions": actions_title}
     out: list[str] = []
     for c in customers:
         out.append(f'<details class="customer" id="{_text(anchors[c["key"]])}">\n<summary>{_text(c["key"])}')
@@ -43,13 +49,13 @@ def customer_blocks(customers: Sequence[dict[str, Any]], anchors: dict[str, str]
             out.append(f"{since(c['key'])}\n")
         if c["actions"]:
             out.append(f"<p><b>{actions_title}</b></p><ul>")
-            out.extend(f"<li>{_text(a['action'])} ({_text(tr('priority {priority}', priority=a['priority']))}): "
-                       f"{_text(a['because'])}</li>" for a in c["actions"])
+            out.extend(f"<li>{_text(a['action'])} ({_text(priority.format(priority=a['priority']))}): {_text(a['because'])}</li>"
+                       for a in c["actions"])
             out.append("</ul>")
         if c["trace"]:
             out.append(head)
-            out.extend(f"<tr><td>{_text(t['decision'])}</td><td>{_text(t['rule'])}</td>"
-                       f'<td class="status-{_text(t["status"])}">{_text(t["status"])}</td>'
+            out.extend(f"<tr><td>{decided.get(t['decision']) or _text(t['decision'])}</td><td>{_text(t['rule'])}</td>"
+                       f'<td class="status-{_text(t["status"])}">{statuses.get(t["status"]) or _text(t["status"])}</td>'
                        f"<td><code>{_text(t['condition'])}</code></td><td><code>{_text(values(t.get('values')))}</code>"
                        f"</td><td>{_text(t.get('because') or '')}</td></tr>" for t in c["trace"])
             out.append("</tbody></table>")

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,7 +27,7 @@ from clientwise.output.messages import Messages, messages
 from clientwise.output.notice import for_reader
 from clientwise.plugins.io.values import finite, plain
 from clientwise.plugins.reports.executive import Executive, by_owner, customer_field, summarize, value_label
-from clientwise.plugins.reports import labels, review, translate
+from clientwise.plugins.reports import labels, review, traces, translate
 from clientwise.plugins.reports.format import Formatter
 from clientwise.plugins.reports.review import ReviewView
 from clientwise.ruleset.report import ReportSettings
@@ -175,7 +175,7 @@ def build(result: Result, *, details: bool = False, row_limit: int | None = None
         report.truncated["actions"] = (limit, actions.height)
     if details:
         linked = _linked(report) if len(keys) > limit else set(keys)
-        report.customers = list(_customers(result, columns, customers, keys, linked))
+        report.customers = list(_customers(result, columns, customers, keys, linked, words))
         if len(keys) > limit:
             report.truncated["customers"] = (len(report.customers), len(keys))
         report.anchors = {c["key"]: f"c{index + 1}" for index, c in enumerate(report.customers)}
@@ -325,9 +325,9 @@ def provenance_lines(result: Result) -> list[str]:
 
 
 def _customers(result: Result, columns: list[OutputColumn], customers: pl.DataFrame, keys: list[str],
-               wanted: set[str]) -> Iterator[dict[str, Any]]:
+               wanted: set[str], words: Callable[[str], str]) -> Iterator[dict[str, Any]]:
     """Per customer: headline values (labelled in the report's language), actions and the
-    rules that decided them."""
+    rules that decided them (the sections' reasons translated by ``words``)."""
     headline = [(c, dict(c.labels)) for c in columns if not c.detail and c.name in customers.columns]
     if len(wanted) < len(keys):
         chosen = pl.Series(sorted(wanted), dtype=pl.String)
@@ -337,7 +337,7 @@ def _customers(result: Result, columns: list[OutputColumn], customers: pl.DataFr
     for action in plain(finite(result.actions).to_dicts()):
         if str(action[result.key]) in wanted:
             actions.setdefault(str(action[result.key]), []).append(action)
-    traces = _traces(result, wanted if len(wanted) < result.customers.height else None)
+    traced = _traces(result, wanted if len(wanted) < result.customers.height else None, words)
     for k, row in zip(keys, plain(customers.to_dicts())):
         yield {
             "key": k,
@@ -345,18 +345,20 @@ def _customers(result: Result, columns: list[OutputColumn], customers: pl.DataFr
             "values": [(c.label, shown.get(v, v) if isinstance(v, str) else v, c.kind)
                        for c, shown in headline for v in (row.get(c.name),)],
             "actions": actions.get(k, []),
-            "trace": traces.get(k, []),
+            "trace": traced.get(k, []),
         }
 
 
-def _traces(result: Result, wanted: set[str] | None) -> dict[str, list[dict[str, Any]]]:
-    """Every rule's outcome per customer, or only fired and unknown ones for large reports.
+def _traces(result: Result, wanted: set[str] | None,
+            words: Callable[[str], str]) -> dict[str, list[dict[str, Any]]]:
+    """Every rule's outcome per customer, or only fired and unknown ones for large reports;
+    the reasons sections wrote in the report's language (:mod:`.traces`).
 
     Only ``wanted`` customers are traced: tracing costs ~0.5 ms each.
     """
-    tracer = result.tracer
-    if tracer is None:
+    if result.tracer is None:
         return {}
+    tracer = traces.translated_tracer(result.tracer, words)
     if wanted is not None:
         chosen = pl.Series(sorted(wanted), dtype=pl.String)
         tracer = dataclasses.replace(

@@ -26,6 +26,7 @@ from clientwise.sdk import (
     DerivedField,
     Notice,
     OutputColumn,
+    Reason,
     ReportContext,
     Rule,
     SectionHandler,
@@ -222,16 +223,17 @@ def _value_class(config: ProfitabilityConfig, src: Where) -> Classification:
     """First match: creator (top share and profitable), destroyer, neutral; null profit -> null."""
     top, floor, below = (number_text(config.value_creator_top), number_text(config.value_creator_min_profit),
                          number_text(config.value_destroyer_below))
+    profit = "profit:money"
     rules = (
         Rule("value_creator", f"profit_rank_pct <= {top} and profit > {floor}", "'value_creator'",
              src("profitability.value_creator_top"),
-             f"Profit {{profit:money}} is above {{{floor}:money}} and ranks in the top "
-             f"{{{top}:.0%}} of customers (position {{profit_rank_pct:.0%}})"),
+             Reason("Profit {profit} is above {floor} and ranks in the top {top} of customers (position {position})",
+                    profit=profit, floor=f"{floor}:money", top=f"{top}:.0%", position="profit_rank_pct:.0%")),
         Rule("value_destroyer", f"profit < {below}", "'value_destroyer'", src("profitability.value_destroyer_below"),
-             f"Profit {{profit:money}} is below {{{below}:money}}: cost to serve {{cost_to_serve:money}} "
-             "against gross profit {gross_profit:money}"),
+             Reason("Profit {profit} is below {limit}: cost to serve {cost} against gross profit {gross}",
+                    profit=profit, limit=f"{below}:money", cost="cost_to_serve:money", gross="gross_profit:money")),
         Rule("neutral", "profit is not null", "'neutral'", src("profitability"),
-             "Profit {profit:money}: neither a value creator nor a value destroyer"),
+             Reason("Profit {profit}: neither a value creator nor a value destroyer", profit=profit)),
     )
     return Classification(output="value_class", rules=rules, source=src("profitability"), default=None,
                           description="value_creator, neutral or value_destroyer; null when profit is unknown.")

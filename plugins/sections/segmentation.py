@@ -26,6 +26,7 @@ from clientwise.sdk import (
     CompileContext,
     DerivedField,
     OutputColumn,
+    Reason,
     ReportContext,
     Rule,
     SectionHandler,
@@ -52,6 +53,12 @@ def _override_name(config: SegmentationConfig, context: CompileContext, key: str
     if name and key not in config.model_fields_set and name not in context.data.customers.fields:
         return ""
     return name
+
+
+def _whole_percent(fraction: float | None) -> str:
+    """A tier's limit as a reason's placeholder: a whole percent, rounded here (halves to
+    even) as the reasons have always shown it, so the text in the JSON stays the same."""
+    return f"{number_text(round((fraction or 0.0) * 100) / 100)}:.0%"
 
 
 class SegmentationHandler(SectionHandler[SegmentationConfig]):
@@ -118,7 +125,8 @@ class SegmentationHandler(SectionHandler[SegmentationConfig]):
                     tolerates=(expires,)))  # an export without expiry dates has overrides that do not expire
                 conditions.append(f"not {self.EXPIRED}")
             reason = _override_name(config, context, "override_reason_field")
-            because = f"Override: {{coalesce({reason}, 'no reason recorded')}}" if reason else "Override from the data"
+            because = (Reason("Override: {reason}", reason=f"coalesce({reason}, 'no reason recorded')") if reason
+                       else Reason("Override from the data"))
             rules.append(Rule("override", " and ".join(conditions), field, src("segmentation.override_field"), because))
         for index, override in enumerate(config.overrides):
             where = src(f"segmentation.overrides[{index}]")
@@ -130,7 +138,8 @@ class SegmentationHandler(SectionHandler[SegmentationConfig]):
                     f"Whether override '{override.id}' selects the customer, expired or not: once it has "
                     "expired, the summary counts the customers it no longer applies to."))
             rules.append(Rule(f"override.{override.id}", when, quote(override.tier), where,
-                              f"Override {override.id}: {override.reason}"))
+                              Reason("Override {override}: {reason}", texts={"override": override.id},
+                                     templates={"reason": override.reason})))
         return rules
 
     def _rank_rules(self, tiers: list[Tier], label: str, src: Where, plan: SectionPlan) -> list[Rule]:
@@ -143,20 +152,22 @@ class SegmentationHandler(SectionHandler[SegmentationConfig]):
             plan.derived.append(DerivedField(
                 cutoff, size if previous is None else f"{previous} + {size}", where.child("share"),
                 f"Last rank in tier '{tier.id}': tier sizes are ceil(share x ranked customers), at least 1."))
-            ranked = f"Ranked {{{self.RANK}}} of {{{self.COUNT}}} by {label}"
             if previous is None:
-                because = f"{ranked}; the top {{{cutoff}:.0f}} are {tier.id}"
+                because = self._ranked("Ranked {rank} of {count} by {measure}; the top {cutoff} are {tier}",
+                                       label, tier.id, cutoff=f"{cutoff}:.0f")
             else:
-                because = f"{ranked}; ranks {{{previous} + 1:.0f}} to {{{cutoff}:.0f}} are {tier.id}"
+                because = self._ranked("Ranked {rank} of {count} by {measure}; ranks {first} to {cutoff} are {tier}",
+                                       label, tier.id, first=f"{previous} + 1:.0f", cutoff=f"{cutoff}:.0f")
             rules.append(Rule(tier.id, f"{self.RANK} <= {cutoff}", quote(tier.id), where, tier.because or because))
             previous = cutoff
         last, where = tiers[-1], src(f"segmentation.tiers[{len(tiers) - 1}]")
         if previous is None:  # a single tier: everyone ranked is in it
             rules.append(Rule(last.id, f"{self.RANK} >= 1", quote(last.id), where,
-                              last.because or f"Ranked {{{self.RANK}}} of {{{self.COUNT}}} by {label}"))
+                              last.because or self._ranked("Ranked {rank} of {count} by {measure}", label)))
         else:
             rules.append(Rule(last.id, f"{self.RANK} > {previous}", quote(last.id), where, last.because or
-                              f"Ranked {{{self.RANK}}} of {{{self.COUNT}}} by {label}; below the top {{{previous}:.0f}}"))
+                              self._ranked("Ranked {rank} of {count} by {measure}; below the top {cutoff}", label,
+                                           cutoff=f"{previous}:.0f")))
         rules.append(self._unranked(last, label, where))
         return rules
 
@@ -171,17 +182,22 @@ class SegmentationHandler(SectionHandler[SegmentationConfig]):
         ]
         rules: list[Rule] = []
         lower = 0.0
-        ahead = f"Customers ahead of it hold {{{self.AHEAD}:.1%}} of {label}"
         for index, tier in enumerate(tiers[:-1]):
             limit = number_text(tier.up_to)  # type: ignore[arg-type]
             where = src(f"segmentation.tiers[{index}]")
-            span = f"under {tier.up_to:.0%}" if index == 0 else f"from {lower:.0%} to under {tier.up_to:.0%}"
-            rules.append(Rule(tier.id, f"{self.AHEAD} < {limit}", quote(tier.id), where,
-                              tier.because or f"{ahead} ({tier.id}: {span})"))
+            if index == 0:
+                because = self._ahead("Customers ahead of it hold {ahead} of {measure} ({tier}: under {limit})",
+                                      label, tier.id, limit=_whole_percent(tier.up_to))
+            else:
+                because = self._ahead("Customers ahead of it hold {ahead} of {measure} ({tier}: from {lower} to under "
+                                      "{limit})", label, tier.id, lower=_whole_percent(lower),
+                                      limit=_whole_percent(tier.up_to))
+            rules.append(Rule(tier.id, f"{self.AHEAD} < {limit}", quote(tier.id), where, tier.because or because))
             lower = tier.up_to  # type: ignore[assignment]
         last, where = tiers[-1], src(f"segmentation.tiers[{len(tiers) - 1}]")
-        rules.append(Rule(last.id, f"{self.AHEAD} >= {number_text(lower)}", quote(last.id), where,
-                          last.because or f"{ahead} ({last.id}: {lower:.0%} or more)"))
+        rules.append(Rule(last.id, f"{self.AHEAD} >= {number_text(lower)}", quote(last.id), where, last.because or
+                          self._ahead("Customers ahead of it hold {ahead} of {measure} ({tier}: {lower} or more)",
+                                      label, last.id, lower=_whole_percent(lower))))
         rules.append(self._unranked(last, label, where))
         return rules
 
@@ -190,16 +206,26 @@ class SegmentationHandler(SectionHandler[SegmentationConfig]):
         for index, tier in enumerate(tiers):
             where = src(f"segmentation.tiers[{index}]")
             if tier.when is None:  # only the last tier may omit it: it catches the rest
-                rules.append(Rule(tier.id, "true", quote(tier.id), where,
-                                  tier.because or f"No other tier's condition holds: {tier.id}"))
+                rules.append(Rule(tier.id, "true", quote(tier.id), where, tier.because or
+                                  Reason("No other tier's condition holds: {tier}", texts={"tier": tier.id})))
             else:
-                rules.append(Rule(tier.id, tier.when, quote(tier.id), where,
-                                  tier.because or f"Meets the {tier.id} condition: {tier.when}"))
+                rules.append(Rule(tier.id, tier.when, quote(tier.id), where, tier.because or
+                                  Reason("Meets the {tier} condition: {condition}",
+                                         texts={"tier": tier.id, "condition": tier.when})))
         return rules
 
     def _unranked(self, last: Tier, label: str, where: Source) -> Rule:
         return Rule(f"{last.id}.unranked", f"{self.MEASURE} is null", quote(last.id), where,
-                    f"No {label} value, so not ranked: {last.id}")
+                    Reason("No {measure} value, so not ranked: {tier}", texts={"measure": label, "tier": last.id}))
+
+    def _ranked(self, message: str, measure: str, tier: str | None = None, **values: str) -> Reason:
+        """A rank rule's reason: ``message`` names the customer's {rank} of {count} by {measure}."""
+        texts = {"measure": measure} | ({"tier": tier} if tier is not None else {})
+        return Reason(message, texts=texts, rank=self.RANK, count=self.COUNT, **values)
+
+    def _ahead(self, message: str, measure: str, tier: str, **values: str) -> Reason:
+        """A cumulative-share rule's reason: ``message`` names the share {ahead} of the customer."""
+        return Reason(message, texts={"measure": measure, "tier": tier}, ahead=f"{self.AHEAD}:.1%", **values)
 
     def summarize(self, config: SegmentationConfig, table: pl.DataFrame, context: SummaryContext) -> SectionSummary:
         """Tier sizes against their targets, concentration figures and the Pareto table."""

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Callable
 from typing import Any
 
 import polars as pl
@@ -90,7 +89,7 @@ def report(config: SegmentationConfig, summary: SectionSummary, context: ReportC
     if measure.strip() == "revenue":
         blocks.append(Figures([Figure("Revenue", f.get("measure_total"), "money", "revenue")], headline=True))
     tr, style = context.messages, context.style
-    word = _word(tr, measure)
+    word = tr.word(measure)
     top = style.percent(f.get("top_share", config.top_share), 0)
     blocks.append(Figures([
         Figure("Tiers by", config.method, "text", "method"),
@@ -153,7 +152,7 @@ def _pareto_chart(config: SegmentationConfig, summary: SectionSummary, context: 
     if pareto is None or not pareto.height or pareto.get_column("cumulative_share").null_count():
         return None
     tr, style = context.messages, context.style
-    f, measure = summary.figures, _word(context.messages, config.measure)
+    f, measure = summary.figures, context.messages.word(config.measure)
     ranked = f.get("ranked") or 0
     cuts, running = [], 0
     labels = {tier.id: tier.label or tier.id.replace("_", " ").capitalize() for tier in config.tier_list()}
@@ -176,14 +175,6 @@ def _pareto_chart(config: SegmentationConfig, summary: SectionSummary, context: 
         tr("The top {share} of customers ({count}) hold {held} of {measure}.", share=style.percent(f["top_share"], 0),
            count=style.integer(f["top_customers"]), held=style.percent(held), measure=measure),
     )
-
-
-def _word(tr: Callable[[str], str], measure: str) -> str:
-    """The measure (a field name or an expression) as a word in a sentence: its label in
-    the report's language where the catalogue has one (``revenue`` -> ``Umsatz``), else as written."""
-    label = measure.strip().replace("_", " ").capitalize()
-    translated = tr(label)
-    return translated if translated != label else measure
 
 
 def _ratio(part: float | None, whole: float | None) -> float | None:
