@@ -256,3 +256,29 @@ def test_vocabulary_findings_are_computed_in_duckdb_as_on_polars(tables, tmp_pat
     [roles] = [f for f in found if f.field == "role"]
     coaches = changed["contacts"].filter(pl.col("role") == "coach").height
     assert roles.message.startswith(f"{coaches} of {changed['contacts'].height} contacts have a role the rules use")
+
+
+def test_only_rows_with_a_bad_cell_come_to_polars_for_their_messages(tables, tmp_path, monkeypatch) -> None:
+    """Empty optional cells are fine: DuckDB hands the polars validator (which words the
+    messages) only the rows a check could refuse, or the input would have to fit in memory."""
+    import clientwise.plugins.backends.duckdb.read as read
+
+    handed: dict[str, int] = {}
+    original = read.validate_tables
+
+    def validate(raw, *args, **kwargs):  # type: ignore[no-untyped-def]
+        handed.update({name: table.frame.height for name, table in raw.items()})
+        return original(raw, *args, **kwargs)
+
+    monkeypatch.setattr(read, "validate_tables", validate)
+    customers = tables["customers"]
+    assert customers.null_count().sum_horizontal().item() > 0  # the sample has empty optional cells
+    write(tables, tmp_path, "parquet")
+    clientwise.evaluate("default", tmp_path, as_of=AS_OF, backend="duckdb")
+    assert handed == {"customers": 0, "contacts": 0, "interactions": 0}
+    bad = customers.with_columns(pl.when(pl.int_range(pl.len()) == 4).then(-5).otherwise(pl.col("payment_terms_days"))
+                                 .alias("payment_terms_days"))
+    write({**tables, "customers": bad}, tmp_path, "parquet")
+    with pytest.raises(DataError, match="below the minimum of 0"):
+        clientwise.evaluate("default", tmp_path, as_of=AS_OF, backend="duckdb")
+    assert handed == {"customers": 1, "contacts": 0, "interactions": 0}

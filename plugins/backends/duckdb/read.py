@@ -134,12 +134,17 @@ def _typed_columns(scan: Scan, spec: TableSpec, schema: Mapping[str, pl.DataType
             value = f"list_transform([{stripped}], lambda t: CASE WHEN t = '' OR t IN ({nulls}) THEN NULL ELSE t END)[1]"
         values.append(f"CAST({value} AS {kind}) AS {ident(name)}")
         suspect += _checks(name, field_spec, source, value, dtype, name == data.key)
-    flag = " OR ".join(f"coalesce({check}, TRUE)" for check in suspect) or "FALSE"
+    # a check is unknown (NULL) only for an empty cell, which no check but "required"
+    # (IS NULL, never unknown) refuses: such rows are not suspect, or every row with an
+    # empty optional cell would go to the polars validator
+    flag = " OR ".join(f"coalesce({check}, FALSE)" for check in suspect) or "FALSE"
     return ", ".join([f"{row_numbers(scan)} AS {FILE_ROW}", *values, f"{flag} AS {_SUSPECT}"])
 
 
 def _checks(name: str, spec: FieldSpec, source: str, value: str, dtype: pl.DataType, is_key: bool) -> list[str]:
-    """Conditions true for every row a check of ``plan_field`` could refuse (more is harmless)."""
+    """Conditions true for every row a check of ``plan_field`` could refuse (more is
+    harmless, but costs memory: those rows are read again into polars); NULL only where
+    the cell is empty."""
     checks = []
     if is_key or not spec.nullable:
         checks.append(f"{value} IS NULL")
@@ -155,7 +160,8 @@ def _checks(name: str, spec: FieldSpec, source: str, value: str, dtype: pl.DataT
         if spec.max is not None:
             checks.append(f"{source} > {spec.max!r}")
     if spec.type == "string" and spec.allowed is not None:
-        checks.append(f"{value} NOT IN ({', '.join(literal(option) for option in spec.allowed) or 'NULL'})")
+        checks.append(f"{value} NOT IN ({', '.join(literal(option) for option in spec.allowed)})" if spec.allowed
+                      else f"{value} IS NOT NULL")
     return [f"({check})" for check in checks]
 
 
