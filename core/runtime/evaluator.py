@@ -207,7 +207,7 @@ class Evaluator:
               inline: bool = False) -> Loop:
         engine = self.engine.inline() if inline else self.engine
         guard = StepGuard(self.host, faults, engine_context.key)
-        return Loop(program, engine, engine_context, guard, derive)
+        return Loop(program, engine, engine_context, guard, derive, row_wise=inline)
 
     def _decide_context(self, as_of: dt.date) -> DecideContext:
         return DecideContext(as_of, self.ruleset.core.data.key, self.host.functions(), self.ruleset.core.metadata.name)

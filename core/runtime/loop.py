@@ -27,7 +27,7 @@ from clientwise.errors import ClientwiseError
 from clientwise.expr.numbers import NumberOverflow
 from clientwise.host.contracts import CompiledDecision, DecideContext, Decided, Engine
 from clientwise.host.isolate import StepGuard
-from clientwise.runtime.outputs import actions_table, check_statuses, classification_columns
+from clientwise.runtime.outputs import actions_rows, actions_table, check_statuses, classification_columns
 
 #: Computes one derive stratum's fields onto the frame.
 Deriver = Callable[[pl.DataFrame, DeriveStratum], pl.DataFrame]
@@ -42,6 +42,9 @@ class Loop:
     context: DecideContext
     guard: StepGuard
     derive: Deriver
+    #: a few customers: the actions table is built in plain Python (polars' planning
+    #: would cost more than the rows; see :func:`actions_rows`)
+    row_wise: bool = False
 
     def run(self, customers: pl.DataFrame) -> Decided:
         ctx = expr.EvalContext(as_of=self.context.as_of, functions=self.context.functions, key=self.context.key,
@@ -53,7 +56,8 @@ class Loop:
                     frame = self.guard.derive(frame, run, self.derive)
                 else:
                     frame = self._decide_run(frame, run, ctx)
-            return Decided(frame, actions_table(frame, self.program.actions(), ctx))
+            actions = actions_rows if self.row_wise else actions_table
+            return Decided(frame, actions(frame, self.program.actions(), ctx))
         except NumberOverflow as error:
             raise located(error, self.program.steps()) from None
 

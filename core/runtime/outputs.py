@@ -100,3 +100,24 @@ def actions_table(frame: pl.DataFrame, step: ActionsStep | None, ctx: expr.EvalC
     if not parts:
         return pl.DataFrame(schema=ACTION_SCHEMA)
     return pl.concat(parts).sort(ROW, maintain_order=True).collect()
+
+
+def actions_rows(frame: pl.DataFrame, step: ActionsStep | None, ctx: expr.EvalContext) -> pl.DataFrame:
+    """:func:`actions_table` in plain Python, for a few customers (a test case, one record):
+    the ``because`` texts rendered by the reference evaluator over each rule's fired rows,
+    as the polars query renders them over its filtered frame (``render_value`` is held to
+    ``render_expr`` by the template tests)."""
+    rules = sorted(enumerate(zip(step.rules, step.decision.rules, step.because)) if step else [],
+                   key=lambda item: (item[1][0].priority, item[0]))
+    fired = {compiled.id: [at for at, status in enumerate(frame.get_column(compiled.id).to_list())
+                           if status == "fired"] for _, (_, compiled, _) in rules}
+    rules = [item for item in rules if fired[item[1][1].id]]
+    read = {ctx.key}.union(*(template.fields_used(ctx.functions) for _, (_, _, template) in rules))
+    rows = frame.select(c for c in frame.columns if c in read).to_dicts() if rules else []
+    found: list[tuple[int, str, str, int, str]] = []
+    for _, (rule, compiled, template) in rules:
+        at = fired[compiled.id]
+        texts = expr.render_texts(template, [rows[i] for i in at], ctx)
+        found.extend((i, rule.id, rule.action, rule.priority, text) for i, text in zip(at, texts))
+    found.sort(key=lambda action: action[0])  # stable: (priority, rule order) within a customer
+    return pl.DataFrame(found, schema=ACTION_SCHEMA, orient="row")
