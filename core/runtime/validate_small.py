@@ -54,23 +54,23 @@ def read_small(table: RawTable, spec: TableSpec, columns: Mapping[str, str], fmt
     if frame.height > SMALL_TABLE:
         return None
     schema = frame.schema
-    typed: dict[str, pl.Series] = {}
+    typed: dict[str, list[Any]] = {}
     try:
         for field, column in columns.items():
             field_spec = spec.fields[field]
-            dtype = FIELD_DTYPES[field_spec.type]
             if column not in schema:
                 if field_spec.required or field == key:
                     return None  # a problem to report
-                typed[field] = pl.Series(field, [None] * frame.height, dtype=dtype)
+                typed[field] = [None] * frame.height
                 continue
             read = _reader(field_spec, schema[column], fmt)
-            values = [read(cell) for cell in frame.get_column(column).to_list()]
-            _check(values, field_spec, field == key)
-            typed[field] = pl.Series(field, values, dtype=dtype)
+            typed[field] = [read(cell) for cell in frame.get_column(column).to_list()]
+            _check(typed[field], field_spec, field == key)
     except GiveUp:
         return None
-    return pl.DataFrame([typed[field] for field in spec.fields])
+    # one frame from the rows: a Series per field would cost more than reading it
+    return pl.DataFrame(list(zip(*(typed[field] for field in spec.fields))), orient="row",
+                        schema={field: FIELD_DTYPES[field_spec.type] for field, field_spec in spec.fields.items()})
 
 
 def _reader(spec: FieldSpec, dtype: pl.DataType, fmt: CellFormat) -> Callable[[Any], Any]:
