@@ -16,11 +16,13 @@ import clientwise
 from clientwise import Evaluator, parse_ruleset
 from clientwise.errors import DataError
 from clientwise.expr.numbers import NumberOverflow
-from clientwise.host.contracts import RawTable
+from clientwise.host.contracts import Decided, RawTable
 from clientwise.plugins.backends.polars import PolarsBackend
 from clientwise.plugins.engines.polars import PolarsEngine
 from clientwise.ruleset.data import DataConfig, FieldSpec, TableSpec
 from clientwise.runtime import rows as row_module
+from clientwise.runtime.assemble import action_lists
+from clientwise.runtime.outputs import ROW
 from clientwise.runtime import validate as validate_module
 from clientwise.runtime import validate_small
 from clientwise.runtime.findings import Finding
@@ -190,3 +192,15 @@ def test_clean_small_tables_skip_the_polars_query(monkeypatch: pytest.MonkeyPatc
         assert read == list(raw)  # every table went the Python way
         for name in raw:
             assert_frame_equal(python[name], polars[name], check_exact=True)
+
+
+@settings(max_examples=60, deadline=None)
+@given(height=st.integers(0, 8), fired=st.lists(st.tuples(st.integers(0, 7), st.sampled_from(["a", "b", "c"])),
+                                                 max_size=20))
+def test_action_lists_of_a_few_customers_are_those_of_the_group_by(height: int, fired: list[tuple[int, str]]) -> None:
+    rows = sorted((row, rule) for row, rule in fired if row < height)
+    actions = pl.DataFrame({ROW: [r for r, _ in rows], "rule": [rule for _, rule in rows]},
+                           schema={ROW: pl.UInt32, "rule": pl.String})
+    decided = Decided(pl.DataFrame({"customer_id": [f"C{n}" for n in range(height)]}), actions)
+    assert action_lists(decided).to_list() == action_lists(decided, small=0).to_list()
+    assert action_lists(decided).dtype == action_lists(decided, small=0).dtype == pl.List(pl.String)
