@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 
 from clientwise import expr
 from clientwise.compiler.plan import OutputColumn, SectionPlan
@@ -172,10 +173,20 @@ class Program:
         return replace(self, strata=strata)
 
     def traced_derived(self) -> list[TracedDerived]:
-        return [TracedDerived(step.name, step.expression, tuple(sorted(step.reads)), step.source.path)
-                for step in self.derived()]
+        return list(self._traced_derived)
 
     def traced_rules(self) -> list[TracedRule]:
+        return list(self._traced_rules)
+
+    # worked out once per program: an evaluation of a few customers (a test case) spent a
+    # tenth of its time walking every rule's expression for the fields it reads
+    @cached_property
+    def _traced_derived(self) -> tuple[TracedDerived, ...]:
+        return tuple(TracedDerived(step.name, step.expression, tuple(sorted(step.reads)), step.source.path)
+                     for step in self.derived())
+
+    @cached_property
+    def _traced_rules(self) -> tuple[TracedRule, ...]:
         rules: list[TracedRule] = []
         for step in self.decisions():
             if isinstance(step, ClassificationStep):
@@ -187,7 +198,7 @@ class Program:
                 for action, compiled in zip(step.rules, step.decision.rules):
                     rules.append(TracedRule("actions", action.id, compiled.id, action.when,
                                             tuple(sorted(expr.fields_used(compiled.condition))), action.source.path))
-        return rules
+        return tuple(rules)
 
 
 def _runs(strata: Sequence[Stratum], chains: bool) -> tuple[Run, ...]:

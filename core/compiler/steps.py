@@ -7,6 +7,7 @@ time: what it reads, and whether a single customer can compute it alone.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from clientwise import expr
 from clientwise.compiler.plan import ActionRule, Classification, ComputedField, Source
@@ -57,6 +58,12 @@ class ClassificationStep:
     @property
     def output(self) -> str:
         return self.classification.output
+
+    @cached_property
+    def reads(self) -> frozenset[str]:
+        """The customer fields its values (``then``, ``default``) read; its rules' statuses aside."""
+        nodes = [*self.then, *([self.default] if self.default is not None else [])]
+        return frozenset().union(*(expr.fields_used(node) for node in nodes))
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from clientwise.host.manager import PluginHost
 from clientwise.runtime.explain import Tracer
 from clientwise.runtime.outputs import ROW
 from clientwise.runtime.reporting import SectionReporter
+from clientwise.runtime.rows import SMALL_ROWS
 from clientwise.runtime.result import Result, RulesetIdentity
 
 
@@ -37,19 +38,8 @@ def assemble(program: Program, host: PluginHost, engine: Engine, decided: Decide
     frame = decided.frame
     ids = [key, *([name] if name in frame.columns and name != key else [])]
     actions = frame.select(pl.col(ids).gather(decided.actions[ROW])).hstack(decided.actions.drop(ROW))
-    # the actions table is ordered by row (outputs.actions_table): telling polars so makes
-    # grouping a slicing of runs and the join a merge, several times faster at a million rows
-    action_lists = (decided.actions.select(pl.col(ROW).set_sorted(), "rule")
-                    .group_by(ROW, maintain_order=True).agg(pl.col("rule").alias("actions")))
     columns = [column for column in program.outputs if column.name in frame.columns]
-    customers = (
-        frame.select(*ids, *(column.name for column in columns))
-        .with_row_index(ROW)
-        .with_columns(pl.col(ROW).set_sorted())
-        .join(action_lists, on=ROW, how="left", maintain_order="left")
-        .drop(ROW)
-        .with_columns(pl.col("actions").fill_null(pl.lit([], pl.List(pl.String))))
-    )
+    customers = frame.select(*ids, *(column.name for column in columns)).hstack([action_lists(decided)])
     summaries = section_summaries(program, host, frame, SummaryContext(key, name, as_of), faults) if summarize else []
     ctx = expr.EvalContext(as_of=as_of, functions=host.functions(), key=key)
     owner = host.owner("engine", engine.name)
@@ -70,6 +60,28 @@ def assemble(program: Program, host: PluginHost, engine: Engine, decided: Decide
                                 "engine": {"plugin": owner, "distribution": dist, "version": version}}.items())),
         reporter=SectionReporter(program, host, frame, as_of, faults.strict) if summarize else None,
         presentation=program.ruleset.core.report,
+    )
+
+
+def action_lists(decided: Decided, small: int = SMALL_ROWS) -> pl.Series:
+    """Each customer's fired actions (rule ids, in the actions table's order; [] for none);
+    up to ``small`` customers (a test case, one customer) in plain Python, where a
+    group-by and a join cost more than the rows."""
+    table, height = decided.actions, decided.frame.height
+    if height <= small:
+        lists: list[list[str]] = [[] for _ in range(height)]
+        for row, rule in zip(table.get_column(ROW).to_list(), table.get_column("rule").to_list()):
+            lists[row].append(rule)
+        return pl.Series("actions", lists, dtype=pl.List(pl.String))
+    # the actions table is ordered by row (outputs.actions_table): telling polars so makes
+    # grouping a slicing of runs and the join a merge, several times faster at a million rows
+    grouped = (table.select(pl.col(ROW).set_sorted(), "rule")
+               .group_by(ROW, maintain_order=True).agg(pl.col("rule").alias("actions")))
+    return (
+        pl.DataFrame({ROW: pl.int_range(height, dtype=pl.UInt32, eager=True).set_sorted()})
+        .join(grouped, on=ROW, how="left", maintain_order="left")
+        .select(pl.col("actions").fill_null(pl.lit([], pl.List(pl.String))))
+        .to_series()
     )
 
 

@@ -207,7 +207,7 @@ class Evaluator:
               inline: bool = False) -> Loop:
         engine = self.engine.inline() if inline else self.engine
         guard = StepGuard(self.host, faults, engine_context.key)
-        return Loop(program, engine, engine_context, guard, derive)
+        return Loop(program, engine, engine_context, guard, derive, row_wise=inline)
 
     def _decide_context(self, as_of: dt.date) -> DecideContext:
         return DecideContext(as_of, self.ruleset.core.data.key, self.host.functions(), self.ruleset.core.metadata.name)
@@ -336,12 +336,13 @@ class Evaluator:
             raise InputError(Problem(f"the record has no '{key}'", location="record", value=repr(dict(record)),
                                      hint=f"give the customer's key as record['{key}']"))
         loaded = self.load_data(record_tables(population, record, key, related), portfolio=False).tables
-        others = population.frame.filter(pl.col(key) != record[key])
-        one = typed_like(trend_of(loaded.pop("customers"), population.frame, self.trend, key), others.schema)
+        customers = loaded.pop("customers")
         decide_context = self._decide_context(population.as_of)
         ctx = EvalContext(as_of=population.as_of, functions=decide_context.functions, key=key, keyed=True)
+        deriver = OneCustomer(population.frame, record[key], loaded, ctx)
+        one = typed_like(trend_of(customers, population.frame, self.trend, key), deriver.schema)
         faults = FaultRecorder(self.host, self.strict_plugins)
-        loop = self._loop(population.program, decide_context, faults, OneCustomer(others, loaded, ctx), inline=True)
+        loop = self._loop(population.program, decide_context, faults, deriver, inline=True)
         result = assemble(population.program, self.host, self.engine, loop.run(one), population.as_of, faults,
                           summarize=False)
         _record_faults(result, faults)

@@ -27,7 +27,13 @@ from clientwise.errors import ClientwiseError
 from clientwise.expr.numbers import NumberOverflow
 from clientwise.host.contracts import CompiledDecision, DecideContext, Decided, Engine
 from clientwise.host.isolate import StepGuard
-from clientwise.runtime.outputs import actions_table, check_statuses, classification_columns
+from clientwise.runtime.outputs import (
+    actions_rows,
+    actions_table,
+    check_statuses,
+    classification_columns,
+    classification_rows,
+)
 
 #: Computes one derive stratum's fields onto the frame.
 Deriver = Callable[[pl.DataFrame, DeriveStratum], pl.DataFrame]
@@ -42,6 +48,10 @@ class Loop:
     context: DecideContext
     guard: StepGuard
     derive: Deriver
+    #: a few customers: classification values and the actions table are computed in
+    #: plain Python (polars' planning would cost more than the rows; see
+    #: :func:`classification_rows`, :func:`actions_rows`)
+    row_wise: bool = False
 
     def run(self, customers: pl.DataFrame) -> Decided:
         ctx = expr.EvalContext(as_of=self.context.as_of, functions=self.context.functions, key=self.context.key,
@@ -53,7 +63,8 @@ class Loop:
                     frame = self.guard.derive(frame, run, self.derive)
                 else:
                     frame = self._decide_run(frame, run, ctx)
-            return Decided(frame, actions_table(frame, self.program.actions(), ctx))
+            actions = actions_rows if self.row_wise else actions_table
+            return Decided(frame, actions(frame, self.program.actions(), ctx))
         except NumberOverflow as error:
             raise located(error, self.program.steps()) from None
 
@@ -74,7 +85,8 @@ class Loop:
         decisions = [step.decision for step in steps]
         statuses = (self.guard.decide(self.engine, frame, decisions, self._statuses) if guarded
                     else self._statuses(frame, decisions))
-        frame = classification_columns(frame.hstack(statuses), steps, ctx)
+        classify = classification_rows if self.row_wise else classification_columns
+        frame = classify(frame.hstack(statuses), steps, ctx)
         return self.guard.blank_failed(frame)
 
     def _statuses(self, rows: pl.DataFrame, decisions: Sequence[CompiledDecision]) -> pl.DataFrame:

@@ -43,6 +43,35 @@ def classification_columns(frame: pl.DataFrame, steps: Sequence[DecisionStep], c
     return frame
 
 
+def classification_rows(frame: pl.DataFrame, steps: Sequence[DecisionStep], ctx: expr.EvalContext) -> pl.DataFrame:
+    """:func:`classification_columns` in plain Python, for a few customers: each rule's
+    value computed by the reference evaluator for the rows where the rule fired (as the
+    polars query checks it for overflow there only), the default for the others."""
+    for step in steps:
+        if isinstance(step, ClassificationStep):
+            frame = frame.with_columns(_classification_rows(step, frame, ctx) if step.decision.rules
+                                       else _classification(step, ctx))
+    return frame
+
+
+def _classification_rows(step: ClassificationStep, frame: pl.DataFrame, ctx: expr.EvalContext) -> list[pl.Series]:
+    rows = frame.select(c for c in frame.columns if c in step.reads or c == ctx.key).to_dicts()
+    values: list[object] = [None] * frame.height
+    rule_ids: list[str | None] = [None] * frame.height
+    for rule, then in zip(step.decision.rules, step.then):
+        fired = [at for at, status in enumerate(frame.get_column(rule.id).to_list()) if status == "fired"]
+        computed = expr.evaluate_rows(then, [rows[at] for at in fired], ctx) if fired else []
+        for at, value in zip(fired, computed):
+            if rule_ids[at] is None:  # the first rule that fired decides
+                values[at], rule_ids[at] = value, rule.id.split("/", 1)[1]
+    rest = [at for at, rule_id in enumerate(rule_ids) if rule_id is None]
+    if step.default is not None and rest:
+        for at, value in zip(rest, expr.evaluate_rows(step.default, [rows[at] for at in rest], ctx)):
+            values[at] = value
+    return [pl.Series(step.output, values, dtype=expr.dtype_of(step.type), strict=False),
+            pl.Series(step.output + RULE_SUFFIX, rule_ids, dtype=pl.String)]
+
+
 def _fired(rule_id: str) -> pl.Expr:
     return pl.col(rule_id) == "fired"
 
@@ -100,3 +129,24 @@ def actions_table(frame: pl.DataFrame, step: ActionsStep | None, ctx: expr.EvalC
     if not parts:
         return pl.DataFrame(schema=ACTION_SCHEMA)
     return pl.concat(parts).sort(ROW, maintain_order=True).collect()
+
+
+def actions_rows(frame: pl.DataFrame, step: ActionsStep | None, ctx: expr.EvalContext) -> pl.DataFrame:
+    """:func:`actions_table` in plain Python, for a few customers (a test case, one record):
+    the ``because`` texts rendered by the reference evaluator over each rule's fired rows,
+    as the polars query renders them over its filtered frame (``render_value`` is held to
+    ``render_expr`` by the template tests)."""
+    rules = sorted(enumerate(zip(step.rules, step.decision.rules, step.because)) if step else [],
+                   key=lambda item: (item[1][0].priority, item[0]))
+    fired = {compiled.id: [at for at, status in enumerate(frame.get_column(compiled.id).to_list())
+                           if status == "fired"] for _, (_, compiled, _) in rules}
+    rules = [item for item in rules if fired[item[1][1].id]]
+    read = {ctx.key}.union(*(template.fields_used(ctx.functions) for _, (_, _, template) in rules))
+    rows = frame.select(c for c in frame.columns if c in read).to_dicts() if rules else []
+    found: list[tuple[int, str, str, int, str]] = []
+    for _, (rule, compiled, template) in rules:
+        at = fired[compiled.id]
+        texts = expr.render_texts(template, [rows[i] for i in at], ctx)
+        found.extend((i, rule.id, rule.action, rule.priority, text) for i, text in zip(at, texts))
+    found.sort(key=lambda action: action[0])  # stable: (priority, rule order) within a customer
+    return pl.DataFrame(found, schema=ACTION_SCHEMA, orient="row")

@@ -46,15 +46,21 @@ class Population:
 
 @dataclass
 class OneCustomer:
-    """Derives a record's fields against a frozen portfolio (a ``Deriver`` for the loop)."""
+    """Derives a record's fields against a frozen portfolio (a ``Deriver`` for the loop).
 
-    others: pl.DataFrame
+    ``portfolio`` is the batch's evaluated frame and ``customer`` the record's key: a
+    field over the portfolio reads the other customers' few columns it needs, so a call
+    never copies the whole (150-column) portfolio to leave the record's batch row out.
+    """
+
+    portfolio: pl.DataFrame
+    customer: Any
     related: Mapping[str, pl.DataFrame]
     ctx: expr.EvalContext
 
     def __post_init__(self) -> None:
         self.related_rows = {name: frame.to_dicts() for name, frame in self.related.items()}
-        self.schema = self.others.schema  # built once: a 150-column schema costs more than a field
+        self.schema = self.portfolio.schema  # built once: a 150-column schema costs more than a field
 
     def __call__(self, one: pl.DataFrame, stratum: DeriveStratum) -> pl.DataFrame:
         local: list[DerivedStep] = []
@@ -73,7 +79,8 @@ class OneCustomer:
         """The field over the portfolio plus the record (plugin code may read any column)."""
         reads = step.reads | {self.ctx.key}
         columns = one.columns if step.computed is not None else [c for c in one.columns if c in reads]
-        spliced = pl.concat([self.others.select(columns), one.select(columns)], how="vertical_relaxed")
+        others = self.portfolio.select(columns).filter(pl.col(self.ctx.key) != self.customer)
+        spliced = pl.concat([others, one.select(columns)], how="vertical_relaxed")
         value = derive_stratum(spliced, DeriveStratum((step,)), self.related, self.ctx).get_column(step.name).tail(1)
         return typed_like(one.with_columns(value.alias(step.name)), self.schema)
 

@@ -4,7 +4,10 @@ All checks are polars expressions over whole columns, evaluated in one query per
 source; Python only formats the few problems that are shown. Each check reports
 its first :data:`SHOWN_PER_CHECK` cells and counts the rest, so a file with a
 million bad dates gives five precise messages and an honest total, and the user
-sees every kind of problem in one run instead of fixing them one at a time.
+sees every kind of problem in one run instead of fixing them one at a time. A table
+of a few rows whose cells are all plainly readable (a test case, one customer) is
+read in plain Python instead (:mod:`clientwise.runtime.validate_small`): planning the
+query cost more than the rows.
 
 A table may come from several sources (files, each with its own column names,
 constants, format and filter); each is validated with its own format and located
@@ -30,6 +33,7 @@ from clientwise.runtime.findings import Finding
 from clientwise.runtime.sources import SourceTable
 from clientwise.runtime.validate_checks import FIELD_DTYPES, FieldPlan, as_text, plan_field
 from clientwise.runtime.validate_keys import KeyedPart, check_keys
+from clientwise.runtime.validate_small import read_small
 from clientwise.runtime.value_maps import unmapped_counts, unmapped_finding, unmapped_hint
 
 __all__ = ["FIELD_DTYPES", "SHOWN_PER_CHECK", "SourceTable", "validate_tables"]
@@ -39,12 +43,15 @@ def validate_tables(
     raw: Mapping[str, RawTable | Sequence[SourceTable]],
     data: DataConfig,
     findings: list[Finding] | None = None,
+    *,
+    small: bool = True,
 ) -> dict[str, pl.DataFrame]:
     """Typed frames of the declared fields (rule names, declaration order) per table.
 
     Raises :class:`DataError` with every problem of every table when anything is
     wrong; nothing is returned half-checked. ``findings`` receives what was noticed
-    without stopping.
+    without stopping. ``small=False`` reads even a table of a few rows with polars
+    (the tests compare the two readings).
     """
     findings = findings if findings is not None else []
     report = ProblemReport()
@@ -58,7 +65,7 @@ def validate_tables(
         frames = []
         keyed[name] = []
         for part in parts:
-            frame, kept, key_column = _validate_part(name, part, spec, data, report, findings)
+            frame, kept, key_column = _validate_part(name, part, spec, data, report, findings, small)
             frames.append(frame)
             keyed[name].append(KeyedPart(kept, key_column))
         typed[name] = frames[0] if len(frames) == 1 else pl.concat(frames, how="vertical")
@@ -70,17 +77,22 @@ def validate_tables(
 
 def _validate_part(
     name: str, part: SourceTable, spec: TableSpec, data: DataConfig, report: ProblemReport,
-    findings: list[Finding],
+    findings: list[Finding], small: bool,
 ) -> tuple[pl.DataFrame, RawTable, str | None]:
-    """One source's typed rows, its rows after the filter, and its key column (if present)."""
+    """One source's typed rows, its rows after the filter, and its key column (if present);
+    ``small``: a table of a few rows may be read in plain Python (:mod:`.validate_small`)."""
     source = part.source
     table = _filtered(name, part, report, findings)
     fmt = cell_format(data, spec.format_keys(source))
     constants = source.constants if source is not None else {}
     schema = table.frame.schema
+    columns = spec.source_columns(source)
+    if small and not constants:
+        read = read_small(table, spec, columns, fmt, data.key)
+        if read is not None:
+            return read, table, columns[data.key]
     plans: list[FieldPlan] = []
     fixed: dict[str, pl.Expr] = {}
-    columns = spec.source_columns(source)
     for field_name, column in columns.items():
         field_spec = spec.fields[field_name]
         dtype = FIELD_DTYPES[field_spec.type]

@@ -84,11 +84,12 @@ def number_text(x: float) -> str:
 
 
 def clean_text(col: pl.Expr, null_values: tuple[str, ...] = ()) -> pl.Expr:
-    """Text without surrounding spaces; blank cells and ``null_values`` become null."""
-    text = col.str.strip_chars().replace("", None)
-    if not null_values:
-        return text
-    return pl.when(~text.is_in(spellings(null_values))).then(text)
+    """Text without surrounding spaces; blank cells and ``null_values`` become null.
+
+    One ``replace`` over the stripped text turns both into null: half the cost of a
+    second pass (``is_in`` and ``when``) that copies every text cell once more.
+    """
+    return col.str.strip_chars().replace(sorted({"", *spellings(null_values)}), None)
 
 
 def spellings(values: tuple[str, ...]) -> list[str]:

@@ -10,6 +10,10 @@ Most exports list customers in key order, so the duplicate check first asks whet
 the keys strictly increase (one comparison per row: then none repeats); otherwise it
 sorts the hashes and compares neighbours, several times faster than polars'
 ``is_duplicated``, which runs only when some hash does repeat, to find the rows.
+Keys that strictly increase also let the orphan check find each related row's
+customer by binary search (``related_rows.customer_rows``, as the derive stage
+does) instead of a hash join: exact, and at a million customers several times
+cheaper.
 """
 
 from __future__ import annotations
@@ -33,6 +37,8 @@ from clientwise.runtime.cell_problems import (
     joined_rows,
 )
 from clientwise.runtime.findings import Finding
+from clientwise.runtime.related_rows import customer_rows, strictly_increasing
+from clientwise.runtime.validate_small import SMALL_TABLE
 
 
 @dataclass(frozen=True)
@@ -56,23 +62,29 @@ def check_keys(
     customers = parts.get("customers", ())
     if "customers" not in typed or not customers or any(part.column is None for part in customers):
         return
+    if _plainly_fine(typed, data.key):
+        return
     keys = typed["customers"].get_column(data.key)
     hashes = keys.hash()
     _check_duplicates(customers, keys, hashes, report)
     if not any(name in typed and data.table(name) is not None for name in RELATED_TABLES):
         return
-    known = hashes.filter(keys.is_not_null()).unique().to_frame("h")
     files = " and ".join(dict.fromkeys(part.table.file for part in customers))
+    ordered = strictly_increasing(keys)
     for name in RELATED_TABLES:
         spec = data.table(name)
         if name not in typed or spec is None:
             continue
         child = typed[name].get_column(data.key)
-        child_known = known
         if child.dtype != keys.dtype:  # e.g. integer keys in customers, text in contacts
             child = child.cast(pl.String)
-            child_known = keys.cast(pl.String).drop_nulls().hash().unique().to_frame("h")
-        orphan = _orphans(child, child_known)
+            orphan = _orphans(child, keys.cast(pl.String).drop_nulls().hash())
+        elif ordered:
+            found = customer_rows(keys, child)
+            assert found is not None  # the keys strictly increase
+            orphan = found.rows.is_null() & child.is_not_null()
+        else:
+            orphan = _orphans(child, hashes.filter(keys.is_not_null()))
         if not orphan.any():
             continue
         offset = 0
@@ -86,11 +98,32 @@ def check_keys(
             typed[name] = typed[name].filter(~orphan)
 
 
-def _orphans(child: pl.Series, known: pl.DataFrame) -> pl.Series:
-    """True where a row's key is present but no customer has it."""
+def _plainly_fine(typed: Mapping[str, pl.DataFrame], key: str) -> bool:
+    """True for small tables (a test case, one customer) with no repeated customer key
+    and no orphan, checked in Python without the polars operations below; False means
+    they look (which also words what they find)."""
+    if any(frame.height > SMALL_TABLE for frame in typed.values()):
+        return False
+    keys = typed["customers"].get_column(key)
+    if keys.dtype.is_float():  # NaN keys: polars decides what repeats
+        return False
+    present = [k for k in keys.to_list() if k is not None]
+    known = set(present)
+    if len(known) < len(present):
+        return False
+    for name in RELATED_TABLES:
+        if name in typed:
+            child = typed[name].get_column(key)
+            if child.dtype != keys.dtype or any(k is not None and k not in known for k in child.to_list()):
+                return False
+    return True
+
+
+def _orphans(child: pl.Series, known: pl.Series) -> pl.Series:
+    """True where a row's key is present but its hash is none of the ``known`` customers' hashes."""
     frame = pl.DataFrame({"h": child.hash(), "at": pl.int_range(child.len(), dtype=pl.UInt32, eager=True)})
-    found = frame.filter(child.is_not_null()).join(known, on="h", how="anti").get_column("at")
-    return pl.Series("orphan", [False] * child.len(), dtype=pl.Boolean).scatter(found, True)
+    found = frame.filter(child.is_not_null()).join(known.unique().to_frame("h"), on="h", how="anti").get_column("at")
+    return pl.repeat(False, child.len(), dtype=pl.Boolean, eager=True).alias("orphan").scatter(found, True)
 
 
 def _report_orphans(

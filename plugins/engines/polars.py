@@ -71,16 +71,19 @@ def _decide_rows(frame: pl.DataFrame, decisions: Sequence[CompiledDecision], ctx
     """:meth:`PolarsEngine.decide` in plain Python: the same statuses, rule by rule."""
     rows = frame.to_dicts()
     evaluator = PythonEvaluator(ctx, {}, rows)
-    columns: list[pl.Series] = []
+    columns: dict[str, list[str]] = {}
     for decision in decisions:
         earlier, first = [False] * len(rows), decision.mode == "first"
         for rule in decision.rules:
             met = evaluator.generate(rule.condition, rows)
-            statuses = ["skipped" if first and before else "fired" if value is True
-                        else "not_met" if value is False else "unknown" for value, before in zip(met, earlier)]
-            columns.append(pl.Series(rule.id, statuses, dtype=RULE_STATUS))
+            columns[rule.id] = ["skipped" if first and before else "fired" if value is True
+                                else "not_met" if value is False else "unknown" for value, before in zip(met, earlier)]
             earlier = [before or value is True for before, value in zip(earlier, met)]
-    return pl.DataFrame(columns) if columns else pl.DataFrame(height=frame.height)
+    if not columns:
+        return pl.DataFrame(height=frame.height)
+    # one frame from the rows: building a Series per rule cost more than deciding it
+    return pl.DataFrame(list(zip(*columns.values())) if rows else [], schema=dict.fromkeys(columns, RULE_STATUS),
+                        orient="row")
 
 
 @hookimpl
