@@ -11,10 +11,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import polars as pl
 from openpyxl import Workbook
 
 from clientwise.plugins.reports.model import Report
 from clientwise.plugins.reports.xlsx_blocks import sheet_title
+from clientwise.plugins.reports.xlsx_columns import CellColumn
 from clientwise.plugins.reports.xlsx_print import values_width
 from clientwise.plugins.reports.xlsx_rows import FastRows
 from clientwise.plugins.reports.xlsx_sheet import FILLS, Sheet, cell_value
@@ -78,6 +80,15 @@ def action_sheet(book: Workbook, title: str, report: Report, items: Sequence[dic
     tones = [dict(g.tones) for g in report.groups]
     money = sheet.formats["money"]
     rows = FastRows(sheet.sheet)
+    frame = _action_frame(report, items, owner=owner)
+    money_column = [CellColumn("stake", money)] if report.stake_label else []
+    columns = [CellColumn("customer"), *([CellColumn("customer_name")] if report.named else []),
+               *(CellColumn(f"group {i}", fills=_fills(t), fill_by=f"value {i}") for i, t in enumerate(tones)),
+               *money_column, *(CellColumn(name) for name in ("priority", "action", "because")),
+               *([] if owner else [CellColumn("owner")]), CellColumn("rule"), *([CellColumn("new")] if report.review else [])]
+    if frame is not None and rows.append_frame(frame, columns):
+        sheet.table(len(head), len(items))
+        return rows
     for a in items:
         values = [a["groups"][g.name] for g in report.groups]
         rows.append([(cell_value(a["customer"]), None, None),
@@ -101,6 +112,36 @@ def owner_sheets(book: Workbook, report: Report, taken: set[str]) -> dict[str, F
         title = sheet_title(name, taken)
         fast[title] = action_sheet(book, title, report, items, owner=True)
     return fast
+
+
+def _action_frame(report: Report, items: Sequence[dict[str, Any]], *, owner: bool) -> pl.DataFrame | None:
+    """The action list as columns (None when a column's values mix types polars cannot hold)."""
+    def column(name: str) -> list[Any]:
+        return [a[name] for a in items]
+
+    values: dict[str, list[Any]] = {"customer": column("customer")}
+    if report.named:
+        values["customer_name"] = column("customer_name")
+    for i, group in enumerate(report.groups):
+        raw = [a["groups"][group.name] for a in items]
+        values[f"value {i}"] = raw
+        values[f"group {i}"] = [report.label(group, v) if v is not None else None for v in raw]
+    if report.stake_label:
+        values["stake"] = column("stake")
+    values.update((name, column(name)) for name in ("priority", "action", "because", "rule"))
+    if not owner:
+        values["owner"] = column("owner")
+    if report.review:
+        new = report.tr("new")
+        values["new"] = [new if a.get("new") else None for a in items]
+    try:
+        return pl.DataFrame({name: pl.Series(name, data) for name, data in values.items()})
+    except (TypeError, ValueError, pl.exceptions.PolarsError):
+        return None
+
+
+def _fills(tones: dict[Any, str]) -> dict[Any, str]:
+    return {value: FILLS[tone] for value, tone in tones.items() if tone in FILLS}
 
 
 def _fill(tones: dict[Any, str], value: Any) -> str | None:
