@@ -26,7 +26,8 @@ from clientwise.output.locale import locale_style
 from clientwise.output.messages import Messages, messages
 from clientwise.output.notice import for_reader
 from clientwise.plugins.io.values import finite, plain
-from clientwise.plugins.reports.executive import Executive, by_owner, customer_field, summarize, value_label
+from clientwise.plugins.reports.action_list import action_dicts, action_table, customer_frame
+from clientwise.plugins.reports.executive import Executive, by_owner, summarize, value_label
 from clientwise.plugins.reports import labels, review, translate
 from clientwise.plugins.reports.format import Formatter
 from clientwise.plugins.reports.review import ReviewView
@@ -77,6 +78,9 @@ class Report:
     groups: list[OutputColumn]
     anchors: dict[str, str] = field(default_factory=dict)
     actions: list[dict[str, Any]] = field(default_factory=list)
+    #: ``actions`` as a table (:func:`~clientwise.plugins.reports.action_list.action_table`), for writers
+    #: that write it column by column; the dicts may carry more (``new``, by the review).
+    action_table: pl.DataFrame | None = None
     customers: list[dict[str, Any]] = field(default_factory=list)
     #: Whether customers have a name column besides their key.
     named: bool = False
@@ -158,21 +162,13 @@ def build(result: Result, *, details: bool = False, row_limit: int | None = None
         groups=groups,
         named=named,
     )
-    stakes = customer_field(result, result.presentation.stake)
-    owners = customer_field(result, result.presentation.owner)
-    report.stake_label = words(_label_of(result, result.presentation.stake)) if stakes else ""
-    actions = _ranked(finite(result.actions), key, stakes)
-    lookups = [(g.name, people.values(g.name)) for g in groups]
-    report.actions = [
-        {"customer": str(row[key]), "customer_name": row.get(result.name) if named else None,
-         "groups": {name: values.get(str(row[key])) for name, values in lookups}, "rule": row["rule"],
-         "action": row["action"], "priority": row["priority"], "because": row["because"],
-         "stake": stakes.get(str(row[key])), "owner": owners.get(str(row[key]))}
-        for row in plain(actions.head(limit).to_dicts())
-    ]
+    stakes = customer_frame(result, result.presentation.stake)
+    report.stake_label = words(_label_of(result, result.presentation.stake)) if stakes is not None and stakes.height else ""
+    report.action_table = action_table(result, groups, limit)
+    report.actions = action_dicts(report.action_table, groups)
     report.executive = summarize(result, columns, report.actions, fmt, tr, words)
-    if actions.height > limit:
-        report.truncated["actions"] = (limit, actions.height)
+    if result.actions.height > limit:
+        report.truncated["actions"] = (limit, result.actions.height)
     if details:
         linked = _linked(report) if len(keys) > limit else set(keys)
         report.customers = list(_customers(result, columns, customers, keys, linked))
@@ -182,20 +178,6 @@ def build(result: Result, *, details: bool = False, row_limit: int | None = None
     if result.review is not None:
         review.attach(report, result.review, limit, words)
     return report
-
-
-def _ranked(actions: pl.DataFrame, key: str, stakes: dict[str, Any]) -> pl.DataFrame:
-    """Actions by priority, within a priority by what is at stake (largest first, unknown
-    last), then in the run's order (by customer key)."""
-    ordered = actions.with_row_index("_order")
-    if stakes:
-        keys = ordered.get_column(key).cast(pl.String).to_list()
-        values = [stakes.get(k) for k in keys]
-        numbers = [float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else None for v in values]
-        ordered = ordered.with_columns(pl.Series("_stake", numbers, dtype=pl.Float64))
-        by = [pl.col("priority").is_null(), "priority", pl.col("_stake").is_null(), pl.col("_stake"), "_order"]
-        return ordered.sort(by, descending=[False, False, False, True, False]).drop("_order", "_stake")
-    return ordered.sort([pl.col("priority").is_null(), "priority", "_order"]).drop("_order")
 
 
 def _label_of(result: Result, name: str) -> str:

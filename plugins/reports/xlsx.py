@@ -63,7 +63,7 @@ def build_workbook(result: Result, paper: Paper | None = None) -> tuple[Workbook
     _summary(book, report)
     since = xlsx_review.review_sheet(book, report)
     fast = {"Customers": _customers(book, result, report),
-            "Actions": xlsx_actions.action_sheet(book, "Actions", report, report.actions)}
+            "Actions": xlsx_actions.action_sheet(book, "Actions", report, report.actions, table=report.action_table)}
     taken = set(SHEETS)
     if since is not None:
         fast[xlsx_review.TITLE] = since

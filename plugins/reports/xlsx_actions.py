@@ -71,8 +71,10 @@ def action_columns(report: Report, *, owner: bool) -> tuple[list[str], list[floa
 
 
 def action_sheet(book: Workbook, title: str, report: Report, items: Sequence[dict[str, Any]], *,
-                 owner: bool = False) -> FastRows:
-    """One list of actions (report order: by priority, then by what is at stake)."""
+                 owner: bool = False, table: pl.DataFrame | None = None) -> FastRows:
+    """One list of actions (report order: by priority, then by what is at stake);
+    ``table``: the same actions as rows of ``report.action_table``, written column by
+    column (else each item is written row by row)."""
     head, widths = action_columns(report, owner=owner)
     widths[0] = values_width(head[0], (item["customer"] for item in items))  # CRM ids are not cut
     sheet = Sheet(book, title, widths, frozen=True, formats=report.fmt.style.xlsx_formats())
@@ -80,13 +82,13 @@ def action_sheet(book: Workbook, title: str, report: Report, items: Sequence[dic
     tones = [dict(g.tones) for g in report.groups]
     money = sheet.formats["money"]
     rows = FastRows(sheet.sheet)
-    frame = _action_frame(report, items, owner=owner)
-    money_column = [CellColumn("stake", money)] if report.stake_label else []
     columns = [CellColumn("customer"), *([CellColumn("customer_name")] if report.named else []),
-               *(CellColumn(f"group {i}", fills=_fills(t), fill_by=f"value {i}") for i, t in enumerate(tones)),
-               *money_column, *(CellColumn(name) for name in ("priority", "action", "because")),
+               *(CellColumn(f"label:{g.name}", fills=_fills(t), fill_by=f"group:{g.name}")
+                 for g, t in zip(report.groups, tones)),
+               *([CellColumn("stake", money)] if report.stake_label else []),
+               *(CellColumn(name) for name in ("priority", "action", "because")),
                *([] if owner else [CellColumn("owner")]), CellColumn("rule"), *([CellColumn("new")] if report.review else [])]
-    if frame is not None and rows.append_frame(frame, columns):
+    if table is not None and rows.append_frame(_labelled(report, items, table), columns):
         sheet.table(len(head), len(items))
         return rows
     for a in items:
@@ -107,37 +109,31 @@ def action_sheet(book: Workbook, title: str, report: Report, items: Sequence[dic
 def owner_sheets(book: Workbook, report: Report, taken: set[str]) -> dict[str, FastRows]:
     """A sheet of actions per owner, named after them."""
     fast = {}
+    table = report.action_table
+    owners = None if table is None else table.get_column("owner").cast(pl.String).replace("", None)
     for owner, items in report.owners():
         name = owner if owner is not None else report.tr("No owner")
         title = sheet_title(name, taken)
-        fast[title] = action_sheet(book, title, report, items, owner=True)
+        part = None if table is None or owners is None else table.filter(
+            owners.is_null() if owner is None else owners == owner)
+        fast[title] = action_sheet(book, title, report, items, owner=True,
+                                   table=part if part is not None and part.height == len(items) else None)
     return fast
 
 
-def _action_frame(report: Report, items: Sequence[dict[str, Any]], *, owner: bool) -> pl.DataFrame | None:
-    """The action list as columns (None when a column's values mix types polars cannot hold)."""
-    def column(name: str) -> list[Any]:
-        return [a[name] for a in items]
-
-    values: dict[str, list[Any]] = {"customer": column("customer")}
-    if report.named:
-        values["customer_name"] = column("customer_name")
-    for i, group in enumerate(report.groups):
-        raw = [a["groups"][group.name] for a in items]
-        values[f"value {i}"] = raw
-        values[f"group {i}"] = [report.label(group, v) if v is not None else None for v in raw]
-    if report.stake_label:
-        values["stake"] = column("stake")
-    values.update((name, column(name)) for name in ("priority", "action", "because", "rule"))
-    if not owner:
-        values["owner"] = column("owner")
+def _labelled(report: Report, items: Sequence[dict[str, Any]], table: pl.DataFrame) -> pl.DataFrame:
+    """``table`` with each group value's label (``label:<name>``) and, after a review,
+    ``new`` (from ``items``, the same actions as dictionaries)."""
+    labels = []
+    for group in report.groups:
+        values = table.get_column(f"group:{group.name}")
+        shown = {value: report.label(group, value) for value in values.drop_nulls().unique().to_list()}
+        labels.append(values.replace_strict(list(shown), list(shown.values()), default=None, return_dtype=pl.String)
+                      .alias(f"label:{group.name}"))
     if report.review:
         new = report.tr("new")
-        values["new"] = [new if a.get("new") else None for a in items]
-    try:
-        return pl.DataFrame({name: pl.Series(name, data) for name, data in values.items()})
-    except (TypeError, ValueError, pl.exceptions.PolarsError):
-        return None
+        labels.append(pl.Series("new", [new if a.get("new") else None for a in items], dtype=pl.String))
+    return table.with_columns(labels)
 
 
 def _fills(tones: dict[Any, str]) -> dict[Any, str]:
