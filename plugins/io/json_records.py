@@ -38,7 +38,7 @@ from clientwise.runtime.result import Result
 T = TypeVar("T")
 
 #: Customers encoded per polars call.
-CHUNK = 50_000
+CHUNK = 10_000
 #: Chunks encoded at once (each by polars outside the GIL); the output order never changes.
 ENCODERS = min(4, os.cpu_count() or 1)
 #: Keys of a customer object that are not output columns.
