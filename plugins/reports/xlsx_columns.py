@@ -27,7 +27,7 @@ from openpyxl.utils import get_column_letter
 from clientwise.output.escape import FORMULA_PREFIXES
 
 #: Rows encoded per polars query (bounds the XML held at once as Python text).
-CHUNK = 50_000
+CHUNK = 10_000
 #: Control characters XML 1.0 cannot hold (openpyxl's ``ILLEGAL_CHARACTERS_RE``),
 #: replaced by U+FFFD as :func:`~clientwise.plugins.reports.xlsx_sheet.cell_value` does.
 ILLEGAL = r"[\x00-\x08\x0b-\x0c\x0e-\x1f]"
@@ -87,7 +87,7 @@ def rows_xml(frame: pl.DataFrame, columns: Sequence[CellColumn], first_row: int,
 
 #: What a text column may need done, by the pattern that finds it: replacing characters
 #: XML cannot hold, escaping, the quote prefix (checked once per column: most need none).
-_NEEDS = {"illegal": ILLEGAL, "&": "&", "<": "<", ">": ">",
+_NEEDS = {"illegal": ILLEGAL, "escape": "[&<>]",
           "quote": "^[" + "".join(p.replace("-", "\\-") for p in FORMULA_PREFIXES) + "]"}
 
 
@@ -130,8 +130,8 @@ def _cell(column: CellColumn, letter: str, schema: Mapping[str, pl.DataType], st
         quoted = pl.any_horizontal(text.str.starts_with(prefix) for prefix in FORMULA_PREFIXES)
         attribute = _styled(fill, column, style, None, quoted if "quote" in needs else None)
         escaped = text
-        for raw, entity in (("&", "&amp;"), (">", "&gt;"), ("<", "&lt;")):
-            if raw in needs:
+        if "escape" in needs:
+            for raw, entity in (("&", "&amp;"), (">", "&gt;"), ("<", "&lt;")):
                 escaped = escaped.str.replace_all(raw, entity, literal=True)
         xml = pl.concat_str([ref, pl.lit(' t="inlineStr"'), attribute, pl.lit('><is><t xml:space="preserve">'),
                              escaped, pl.lit("</t></is></c>")])
