@@ -16,7 +16,7 @@ from markupsafe import Markup, escape
 from clientwise.plugins.reports.html_blocks import html_text
 
 
-def _text(item: Any) -> Markup:
+def text(item: Any) -> Markup:
     """An item as the template prints it: text escaped and isolated, anything else escaped."""
     return html_text(item) if isinstance(item, str) and not isinstance(item, Markup) else escape(item)
 
@@ -27,31 +27,31 @@ def customer_blocks(customers: Sequence[dict[str, Any]], anchors: dict[str, str]
                     since: Callable[[str], Markup] | None = None) -> Markup:
     """One ``<details>`` block per customer: headline values, the moves since the last
     review (``since``, when there was one), actions, traced rules."""
-    actions_title = _text(tr("Actions"))
+    actions_title = text(tr("Actions"))
     head = Markup('<table class="trace"><thead><tr>') + Markup("").join(
-        Markup("<th>") + _text(tr(word)) + Markup("</th>")
+        Markup("<th>") + text(tr(word)) + Markup("</th>")
         for word in ("Decision", "Rule", "Status", "Condition", "Values", "Because")) + Markup("</tr></thead>\n<tbody>")
     out: list[str] = []
     for c in customers:
-        out.append(f'<details class="customer" id="{_text(anchors[c["key"]])}">\n<summary>{_text(c["key"])}')
+        out.append(f'<details class="customer" id="{text(anchors[c["key"]])}">\n<summary>{text(c["key"])}')
         if c["name"]:
-            out.append(f' — {_text(c["name"])}')
+            out.append(f' — {text(c["name"])}')
         out.append("</summary>\n<dl>")
-        out.extend(f"<dt>{_text(label)}</dt><dd>{_text(value(v, kind))}</dd>" for label, v, kind in c["values"])
+        out.extend(f"<dt>{text(label)}</dt><dd>{text(value(v, kind))}</dd>" for label, v, kind in c["values"])
         out.append("</dl>\n")
         if since is not None:
             out.append(f"{since(c['key'])}\n")
         if c["actions"]:
             out.append(f"<p><b>{actions_title}</b></p><ul>")
-            out.extend(f"<li>{_text(a['action'])} ({_text(tr('priority {priority}', priority=a['priority']))}): "
-                       f"{_text(a['because'])}</li>" for a in c["actions"])
+            out.extend(f"<li>{text(a['action'])} ({text(tr('priority {priority}', priority=a['priority']))}): "
+                       f"{text(a['because'])}</li>" for a in c["actions"])
             out.append("</ul>")
         if c["trace"]:
             out.append(head)
-            out.extend(f"<tr><td>{_text(t['decision'])}</td><td>{_text(t['rule'])}</td>"
-                       f'<td class="status-{_text(t["status"])}">{_text(t["status"])}</td>'
-                       f"<td><code>{_text(t['condition'])}</code></td><td><code>{_text(values(t.get('values')))}</code>"
-                       f"</td><td>{_text(t.get('because') or '')}</td></tr>" for t in c["trace"])
+            out.extend(f"<tr><td>{text(t['decision'])}</td><td>{text(t['rule'])}</td>"
+                       f'<td class="status-{text(t["status"])}">{text(t["status"])}</td>'
+                       f"<td><code>{text(t['condition'])}</code></td><td><code>{text(values(t.get('values')))}</code>"
+                       f"</td><td>{text(t.get('because') or '')}</td></tr>" for t in c["trace"])
             out.append("</tbody></table>")
         out.append("</details>\n")
     return Markup("".join(out))
