@@ -20,7 +20,7 @@ from clientwise.compiler.plan import OutputColumn
 from clientwise.plugins.io.values import finite, plain
 from clientwise.runtime.result import Result
 
-#: The table's columns besides one per group column (named as the group column).
+#: The table's columns, then one per group column (``group:<name>``, the raw value).
 COLUMNS = ("customer", "customer_name", "rule", "action", "priority", "because", "stake", "owner")
 
 
