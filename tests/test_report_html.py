@@ -160,6 +160,21 @@ def test_a_big_portfolio_shows_the_most_urgent_rows_and_says_what_it_left_out():
     assert document.count('<tr data-tier="') == 50
 
 
+def test_a_big_portfolio_keeps_the_detail_blocks_of_the_customers_its_lists_name_first(monkeypatch):
+    monkeypatch.setattr("clientwise.plugins.reports.model.DETAIL_LIMIT", 20)
+    report = build(hostile_result(), details=True, row_limit=50)
+    assert report.truncated["customers"] == (20, 300)
+    blocks = {c["key"] for c in report.customers}
+    view = next(v for v in report.sections if v.section == "relationship")
+    matrix = next(b for b in view.blocks if getattr(b, "id", "") == "coverage-matrix")
+    assert {report.actions[0]["customer"], str(matrix.rows[0][0])} <= blocks  # the top of every list
+    assert all(any(s["status"] in ("skipped", "not met") for s in c["trace"]) for c in report.customers)  # 300: full
+    document = report_html.render(hostile_result(), row_limit=50)
+    assert document.count('<details class="customer"') == 20
+    assert "Detail blocks for 20 of the 300 customers: those the lists above name first" in document
+    assert set(re.findall(r'<a href="#(c\d+)">', document)) == set(re.findall(r'<details class="customer" id="(c\d+)"', document))
+
+
 @pytest.mark.parametrize("module", [report_html, report_md])
 def test_the_same_result_gives_the_same_text(module):
     assert module.render(hostile_result()) == module.render(hostile_result())

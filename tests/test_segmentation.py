@@ -603,3 +603,23 @@ def test_a_measure_type_error_points_at_segmentation_measure(host: PluginHost) -
     with pytest.raises(clientwise.RulesetError) as error:
         clientwise.Evaluator(ruleset, host=host)
     assert any(p.location and p.location.startswith("segmentation.") for p in error.value.problems)
+
+
+def test_tier_shares_of_a_measure_are_sums_in_row_order_whatever_the_chunks():
+    """The report's share of each measure per tier adds in row order (as Python's sum),
+    so a workbook written twice has the same digits (polars' parallel group-by sums did not)."""
+    import random
+
+    from clientwise.plugins.sections.segmentation_report import _measure_shares
+
+    rng = random.Random(5)
+    rows = 60_000
+    tiers = [rng.choice(["strategic", "core", None]) for _ in range(rows)]
+    values = [rng.uniform(0, 1e6) if rng.random() > 0.01 else None for _ in range(rows)]
+    parts = [pl.DataFrame({"tier": tiers[i:i + 7_000], "revenue": values[i:i + 7_000]},
+                          schema={"tier": pl.String, "revenue": pl.Float64}) for i in range(0, rows, 7_000)]
+    table = pl.concat(parts, rechunk=False)
+    total = sum(v for v in values if v is not None)
+    shares = _measure_shares(table, ["revenue"])["revenue"]
+    for tier in ("strategic", "core", None):
+        assert shares[tier] == sum(v for t, v in zip(tiers, values) if t == tier and v is not None) / total

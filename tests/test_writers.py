@@ -334,6 +334,8 @@ def test_polars_encoded_customers_equal_the_python_objects(traces, monkeypatch):
     jsonl = b"".join(json_records.customer_blocks(result, traces=traces, record="customer"))
     assert jsonl.decode("utf-8").split("\n")[:-1] == [
         json_records.dumps({"record": "customer", **json.loads(line)}) for line in expected]
+    laid_out = [bytes(block) for block in json_records.customer_blocks(result, traces=traces, indent=b"  ")]
+    assert b",\n  ".join(laid_out).decode("utf-8") == ",\n  ".join(expected)
 
 
 def test_portfolio_tables_encoded_by_polars_equal_the_python_records():
@@ -343,9 +345,16 @@ def test_portfolio_tables_encoded_by_polars_equal_the_python_records():
                              warnings=["w"], error="boom")
     expected = {"title": "S", "figures": {"x": 1.5}, "tables": {"t": records(table), "empty": []},
                 "warnings": ["w"], "error": "boom"}
-    assert writers.portfolio_json(summary) == json_records.dumps(expected)
+    assert writers.portfolio_json(summary) == json_records.dumps(expected).encode("utf-8")
     assert writers.portfolio_json(summary, record="portfolio", section="s") == json_records.dumps(
-        {"record": "portfolio", "section": "s", **expected})
+        {"record": "portfolio", "section": "s", **expected}).encode("utf-8")
+
+
+def test_a_long_portfolio_table_is_encoded_in_chunks_to_the_same_bytes(monkeypatch):
+    table = pl.DataFrame({"customer": [f"C{i}" for i in range(7)], "share": [i / 7 for i in range(7)]})
+    whole = json_records.table_json(table)
+    monkeypatch.setattr(json_records, "CHUNK", 2)
+    assert json_records.table_json(table) == whole == json_records.dumps(records(table)).encode("utf-8")
 
 
 def test_columns_polars_would_write_differently_take_the_python_path():

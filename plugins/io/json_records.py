@@ -25,9 +25,9 @@ import io
 import json
 import os
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any
+from typing import Any, TypeVar
 
 import polars as pl
 
@@ -35,8 +35,10 @@ from clientwise.plugins.io.values import finite, plain, records
 from clientwise.runtime.explain import Explanation
 from clientwise.runtime.result import Result
 
+T = TypeVar("T")
+
 #: Customers encoded per polars call.
-CHUNK = 50_000
+CHUNK = 10_000
 #: Chunks encoded at once (each by polars outside the GIL); the output order never changes.
 ENCODERS = min(4, os.cpu_count() or 1)
 #: Keys of a customer object that are not output columns.
@@ -60,6 +62,8 @@ def escape_line_breaks(text: str) -> str:
 
 
 def _escape_line_breaks_utf8(data: bytes) -> bytes:
+    """:func:`escape_line_breaks` on UTF-8 (only where :func:`_has_line_breaks`: searching
+    the encoded bytes costs more than searching the text columns)."""
     for raw, escaped in LINE_BREAKS.items():
         encoded = raw.encode("utf-8")
         if encoded in data:
@@ -67,10 +71,13 @@ def _escape_line_breaks_utf8(data: bytes) -> bytes:
     return data
 
 
-def customer_blocks(result: Result, *, traces: bool, record: str | None = None) -> Iterator[bytes]:
+def customer_blocks(result: Result, *, traces: bool, record: str | None = None,
+                    indent: bytes | None = None) -> Iterator[bytes | memoryview]:
     """The encoded customer objects as JSON Lines (UTF-8, ``\\n`` after each), in the
     customers table's (key) order, a chunk of customers at a time; ``record`` puts
-    ``"record": record`` first (the JSON Lines format's customer lines)."""
+    ``"record": record`` first (the JSON Lines format's customer lines). ``indent``:
+    the JSON document's layout instead, each block's objects separated by ``,\\n``
+    and ``indent``, with nothing after the last (the caller separates blocks)."""
     native = _native_frame(result, record)
     if native is None:
         prefix = {"record": record} if record else {}
@@ -78,29 +85,49 @@ def customer_blocks(result: Result, *, traces: bool, record: str | None = None) 
         for item in python_records(result, traces=traces):
             lines.append(dumps({**prefix, **item}))
             if len(lines) == CHUNK:
-                yield _joined(lines)
+                yield _laid_out(_joined(lines), indent)
                 lines = []
         if lines:
-            yield _joined(lines)
+            yield _laid_out(_joined(lines), indent)
         return
-    frame, breaks = native
     explanations = _Explanations(result.explanations()) if traces and result.tracer is not None else None
+    breaks = _has_line_breaks(native.drop("actions")) or _has_line_breaks(result.actions.select("rule", "action", "because"))
 
-    def encode(offset: int) -> bytes:  # polars encodes without the GIL: chunks run in parallel
-        buffer = io.BytesIO()
-        frame.slice(offset, CHUNK).write_ndjson(buffer)
-        return _escape_line_breaks_utf8(buffer.getvalue()) if breaks else buffer.getvalue()
+    def encode(offset: int) -> bytes | memoryview:  # polars encodes without the GIL: chunks run in parallel
+        block = _ndjson(native.slice(offset, CHUNK))
+        block = _escape_line_breaks_utf8(block) if breaks else block
+        return block if explanations is not None else _laid_out(block, indent)
 
+    for offset, block in _in_order(encode, range(0, native.height, CHUNK)):
+        yield block if explanations is None else _laid_out(_finished(block, native, offset, explanations), indent)
+
+
+def _in_order(encode: Callable[[int], T], offsets: Iterable[int]) -> Iterator[tuple[int, T]]:
+    """``(offset, encode(offset))`` in order, a few encoded at once in threads, so that at
+    most :data:`ENCODERS` + 1 results are held whatever the number of offsets."""
     with ThreadPoolExecutor(max_workers=ENCODERS) as pool:
-        pending: deque[tuple[int, Future[bytes]]] = deque()
-        for offset in range(0, frame.height, CHUNK):
+        pending: deque[tuple[int, Future[T]]] = deque()
+        for offset in offsets:
             pending.append((offset, pool.submit(encode, offset)))
-            if len(pending) > ENCODERS:  # a few chunks in memory at a time, whatever the size
+            if len(pending) > ENCODERS:
                 done, future = pending.popleft()
-                yield _finished(future.result(), frame, done, explanations)
+                yield done, future.result()
         while pending:
             done, future = pending.popleft()
-            yield _finished(future.result(), frame, done, explanations)
+            yield done, future.result()
+
+
+def _ndjson(frame: pl.DataFrame) -> bytes:
+    buffer = io.BytesIO()
+    frame.write_ndjson(buffer)
+    return buffer.getvalue()
+
+
+def _laid_out(block: bytes, indent: bytes | None) -> bytes | memoryview:
+    """JSON Lines as the JSON document's lines (see :func:`customer_blocks`); one copy."""
+    if indent is None or not block:
+        return block
+    return memoryview(block.replace(b"\n", b",\n" + indent))[: -(2 + len(indent))]
 
 
 def _finished(block: bytes, frame: pl.DataFrame, offset: int, explanations: _Explanations | None) -> bytes:
@@ -112,32 +139,39 @@ def _finished(block: bytes, frame: pl.DataFrame, offset: int, explanations: _Exp
 
 
 def _has_line_breaks(frame: pl.DataFrame) -> bool:
-    """Does any text of the frame (nested ones included) hold a character of
-    :data:`LINE_BREAKS`? Searching the text is much cheaper than the encoded output."""
-    pattern = "[" + "".join(LINE_BREAKS) + "]"
+    """Does any text of the frame (in lists too) hold a character of :data:`LINE_BREAKS`?"""
     texts = [text for name, dtype in frame.schema.items() for text in _texts(pl.col(name), dtype)]
     if not texts:
         return False
-    return bool(frame.select(pl.any_horizontal(text.str.contains(pattern).any() for text in texts)).item())
+    return bool(frame.select(pl.any_horizontal(text.str.contains_any(list(LINE_BREAKS)).any() for text in texts)).item())
 
 
 def _texts(column: pl.Expr, dtype: pl.DataType) -> list[pl.Expr]:
-    """Expressions giving, per row, the text a column holds (lists and structs flattened)."""
+    """Expressions giving the texts a column holds (lists exploded; structs by field)."""
     if dtype == pl.String or isinstance(dtype, (pl.Enum, pl.Categorical)):
         return [column.cast(pl.String)]
     if isinstance(dtype, pl.Struct):
         return [text for field in dtype.fields for text in _texts(column.struct.field(field.name), field.dtype)]
     if isinstance(dtype, pl.List) and dtype.inner is not None:
-        inner = _texts(pl.element(), dtype.inner)
-        return [column.list.eval(pl.concat_str(inner, ignore_nulls=True)).list.join("")] if inner else []
+        return _texts(column.explode(), dtype.inner)
     return []
 
 
-def table_json(frame: pl.DataFrame) -> str:
-    """A table as a JSON array of row objects, as ``dumps(records(frame))`` writes it."""
-    if all(_native(dtype) for dtype in frame.schema.values()):
-        return escape_line_breaks(finite(frame).write_json())
-    return dumps(records(frame))
+def table_json(frame: pl.DataFrame) -> bytes:
+    """A table as a JSON array of row objects (UTF-8), as ``dumps(records(frame))`` writes
+    it; a long table (a Pareto table has a row per customer) is encoded a chunk of rows at
+    a time, in parallel, as the customers are."""
+    if not all(_native(dtype) for dtype in frame.schema.values()):
+        return dumps(records(frame)).encode("utf-8")
+    rows = finite(frame)
+    breaks = _has_line_breaks(rows)
+
+    def encode(offset: int) -> bytes:
+        block = _ndjson(rows.slice(offset, CHUNK))
+        return (_escape_line_breaks_utf8(block) if breaks else block).replace(b"\n", b",")
+
+    return b"[" + b"".join(block for _, block in _in_order(encode, range(0, rows.height, CHUNK)))[:-1] + b"]" \
+        if rows.height else b"[]"
 
 
 def _joined(lines: list[str]) -> bytes:
@@ -176,10 +210,9 @@ def _trace(explanation: Explanation) -> dict[str, Any]:
     return trace
 
 
-def _native_frame(result: Result, record: str | None) -> tuple[pl.DataFrame, bool] | None:
+def _native_frame(result: Result, record: str | None) -> pl.DataFrame | None:
     """The customer objects as columns polars encodes exactly as :func:`python_records`
-    does, and whether any text needs :data:`LINE_BREAKS` escaped; None when some column
-    needs the Python path."""
+    does; None when some column needs the Python path."""
     customers = result.customers
     key, name = result.key, result.name
     outputs = [c for c in customers.columns if c not in (key, name, "actions")]
@@ -193,7 +226,6 @@ def _native_frame(result: Result, record: str | None) -> tuple[pl.DataFrame, boo
     empty = pl.lit([], lists.schema["actions"])
     has_name = name != key and name in customers.columns
     frame = finite(customers.select(key, *([name] if has_name else []), *outputs))
-    breaks = _has_line_breaks(frame) or _has_line_breaks(actions.select("rule", "action", "because"))
     return (
         frame.join(lists, on=key, how="left", maintain_order="left")
         .select(
@@ -204,7 +236,7 @@ def _native_frame(result: Result, record: str | None) -> tuple[pl.DataFrame, boo
             pl.col("actions").fill_null(empty),
             pl.lit(None).alias("explanation"),
         )
-    ), breaks
+    )
 
 
 def _native(dtype: pl.DataType) -> bool:

@@ -39,21 +39,17 @@ def header(result: Result) -> dict[str, Any]:
     return plain({**ordered, "customer_count": count, **head})
 
 
-def portfolio_json(summary: SectionSummary, **first: Any) -> str:
-    """A section's portfolio entry (after the ``first`` members): title, figures, tables
-    (as arrays of row objects, encoded by polars: a Pareto table has a row per
+def portfolio_json(summary: SectionSummary, **first: Any) -> bytes:
+    """A section's portfolio entry (UTF-8, after the ``first`` members): title, figures,
+    tables (as arrays of row objects, encoded by polars: a Pareto table has a row per
     customer), warnings and, when its plugin failed, the error."""
-    members = [f"{_dumps(name)}:{_dumps(value)}" for name, value in first.items()]
-    members += [f'"title":{_dumps(summary.title)}', f'"figures":{_dumps(plain(summary.figures))}']
-    tables = ",".join(f"{_dumps(str(name))}:{table_json(frame)}" for name, frame in summary.tables.items())
-    members += ['"tables":{' + tables + "}", f'"warnings":{_dumps(plain(summary.warnings))}']
+    members = [f"{_dumps(name)}:{_dumps(value)}".encode("utf-8") for name, value in first.items()]
+    members += [f'"title":{_dumps(summary.title)},"figures":{_dumps(plain(summary.figures))}'.encode("utf-8")]
+    tables = b",".join(_dumps(str(name)).encode("utf-8") + b":" + table_json(frame) for name, frame in summary.tables.items())
+    members += [b'"tables":{' + tables + b"}", f'"warnings":{_dumps(plain(summary.warnings))}'.encode("utf-8")]
     if summary.error is not None:
-        members.append(f'"error":{_dumps(summary.error)}')
-    return "{" + ",".join(members) + "}"
-
-
-def _block(lines: list[str], opening: str, closing: str) -> str:
-    return f"{opening}\n" + ",\n".join(lines) + f"\n  {closing}" if lines else opening + closing
+        members.append(f'"error":{_dumps(summary.error)}'.encode("utf-8"))
+    return b"{" + b",".join(members) + b"}"
 
 
 class JsonWriter(Writer):
@@ -81,13 +77,18 @@ class JsonWriter(Writer):
         return type(self)(traces=options["traces"] == "true") if "traces" in options else self
 
     def write(self, result: Result, stream: BinaryIO) -> None:
-        sections = [f"    {_dumps(s.section)}:{portfolio_json(s)}" for s in result.summaries]
         members = [f"  {_dumps(name)}:{_dumps(value)}" for name, value in header(result).items()]
-        members.append('  "portfolio":' + _block(sections, "{", "}"))
-        stream.write(("{\n" + ",\n".join(members) + ',\n  "customers":').encode("utf-8"))
+        stream.write(("{\n" + ",\n".join(members) + ',\n  "portfolio":{').encode("utf-8"))
+        separator = b"\n    "
+        for summary in result.summaries:  # a section's line is written as soon as it is encoded
+            stream.write(separator + _dumps(summary.section).encode("utf-8") + b":" + portfolio_json(summary))
+            separator = b",\n    "
+        stream.write(b"\n  }" if result.summaries else b"}")
+        stream.write(b',\n  "customers":')
         separator = b"[\n    "
-        for block in customer_blocks(result, traces=self.traces):
-            stream.write(separator + block[:-1].replace(b"\n", b",\n    "))  # raw newlines only end lines
+        for block in customer_blocks(result, traces=self.traces, indent=b"    "):  # raw newlines only end lines
+            stream.write(separator)
+            stream.write(block)
             separator = b",\n    "
         stream.write((b"[]" if separator == b"[\n    " else b"\n  ]") + b"\n}\n")
 
@@ -116,7 +117,7 @@ class JsonLinesWriter(Writer):
         for block in customer_blocks(result, traces=self.traces, record="customer"):
             stream.write(block)
         for summary in result.summaries:
-            stream.write((portfolio_json(summary, record="portfolio", section=summary.section) + "\n").encode("utf-8"))
+            stream.write(portfolio_json(summary, record="portfolio", section=summary.section) + b"\n")
 
 
 def _line(value: dict[str, Any]) -> bytes:

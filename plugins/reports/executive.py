@@ -38,18 +38,6 @@ class Executive:
     review: list[str] = field(default_factory=list)
 
 
-def customer_field(result: Result, name: str) -> dict[str, Any]:
-    """A customer field by key (an output column, or an input field of the evaluated
-    frame, such as the account manager); empty when the run has no such field."""
-    if not name:
-        return {}
-    for frame in (result.customers, result.tracer.frame if result.tracer is not None else None):
-        if frame is not None and name in frame.columns and result.key in frame.columns:
-            keys = frame.get_column(result.key).cast(pl.String).to_list()
-            return dict(zip(keys, frame.get_column(name).to_list()))
-    return {}
-
-
 def value_label(column: OutputColumn, value: Any) -> str:
     """A value as the reports name it: its declared label; a value the column declares
     a tone for but no label reads with spaces, capitalised (``red`` -> ``Red``)."""

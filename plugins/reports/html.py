@@ -25,6 +25,7 @@ from clientwise.host.contracts import Writer
 from clientwise.host.spec import hookimpl
 from clientwise.plugins.io.table import format_cell
 from clientwise.plugins.reports import html_blocks, html_review
+from clientwise.plugins.reports.html_actions import action_table
 from clientwise.plugins.reports.html_customers import customer_blocks
 from clientwise.plugins.reports.model import SectionView, build
 from clientwise.plugins.reports.printing import Paper, find_paper, page_css
@@ -89,12 +90,14 @@ def render(result: Result, *, row_limit: int | None = None, paper: Paper | None 
         return html_blocks.value(item, kind, link, report.fmt)
 
     since = report.review
+    new_mark = html_review.new_mark(report.tr)
     return _template().render(
         since_summary=html_review.summary(since, report.tr) if since else "",
         since_section=html_review.section(since, link, report.fmt, report.tr) if since else "",
-        new_mark=html_review.new_mark(report.tr),
+        new_mark=new_mark,
         r=report, o=report.overview, link=link, section=section, attr=attribute_name, values=_values,
         value=value, f=report.fmt, tr=report.tr,
+        action_table=lambda items, owners=False: action_table(report, items, link, attribute_name, new_mark, owners),
         customer_blocks=lambda customers: customer_blocks(
             customers, report.anchors, value, report.tr, _values,
             (lambda key: html_review.customer_line(since, key, report.tr)) if since else None,

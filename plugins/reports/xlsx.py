@@ -30,6 +30,7 @@ from clientwise.plugins.io.values import column_kinds, finite
 from clientwise.plugins.reports import xlsx_actions, xlsx_blocks, xlsx_review
 from clientwise.plugins.reports.model import Report, build
 from clientwise.plugins.reports.printing import Paper, find_paper
+from clientwise.plugins.reports.xlsx_columns import CellColumn
 from clientwise.plugins.reports.xlsx_print import frame_widths, set_up_pages
 from clientwise.plugins.reports.xlsx_rows import FastRows
 from clientwise.plugins.reports.xlsx_sheet import FILLS, Sheet, cell_value
@@ -62,7 +63,7 @@ def build_workbook(result: Result, paper: Paper | None = None) -> tuple[Workbook
     _summary(book, report)
     since = xlsx_review.review_sheet(book, report)
     fast = {"Customers": _customers(book, result, report),
-            "Actions": xlsx_actions.action_sheet(book, "Actions", report, report.actions)}
+            "Actions": xlsx_actions.action_sheet(book, "Actions", report, report.actions, table=report.action_table)}
     taken = set(SHEETS)
     if since is not None:
         fast[xlsx_review.TITLE] = since
@@ -100,10 +101,12 @@ def _customers(book: Workbook, result: Result, report: Report) -> FastRows:
     formats = [sheet.formats.get(kinds.get(name, "text")) for name in frame.columns]
     coloured = [tones.get(name) for name in frame.columns]
     rows = FastRows(sheet.sheet)
-    for row in frame.iter_rows():
-        values = [cell_value(value) for value in row]
-        rows.append((value, fmt, _fill(colours, value) if colours else None)
-                    for value, fmt, colours in zip(values, formats, coloured))
+    fills = [{value: FILLS[tone] for value, tone in (colours or {}).items() if tone in FILLS} for colours in coloured]
+    if not rows.append_frame(frame, [CellColumn(name, fmt, fill) for name, fmt, fill in zip(frame.columns, formats, fills)]):
+        for row in frame.iter_rows():
+            values = [cell_value(value) for value in row]
+            rows.append((value, fmt, _fill(colours, value) if colours else None)
+                        for value, fmt, colours in zip(values, formats, coloured))
     sheet.table(frame.width, frame.height)
     return rows
 
@@ -128,6 +131,11 @@ def _ruleset(book: Workbook, report: Report, result: Result) -> None:
         sheet.append([label, sheet.cell(value, sheet.formats["date"] if label == "as_of" else None)])
 
 
+#: zlib's fastest level: a third of the time of the default (6) for a file about a third
+#: larger (100,000 customers: 0.7 s against 2.3 s for the Customers sheet's 136 MB of XML,
+#: 20 MB against 15.5 MB); the same zlib gives the same bytes at any level.
+DEFLATE_LEVEL = 1
+
 _MODIFIED = re.compile(rb"<dcterms:modified[^>]*>[^<]*</dcterms:modified>")
 
 
@@ -148,7 +156,7 @@ def save(book: Workbook, stamp: dt.datetime, fast: dict[str, FastRows] | None = 
             entry = zipfile.ZipInfo(info.filename, date_time=stamp.timetuple()[:6])
             entry.compress_type = zipfile.ZIP_DEFLATED
             entry.external_attr = 0o600 << 16
-            target.writestr(entry, data)
+            target.writestr(entry, data, compresslevel=DEFLATE_LEVEL)
     return fixed.getvalue()
 
 
@@ -160,7 +168,7 @@ def _splice(sheet_xml: bytes, rows: FastRows) -> bytes:
     head, tail = sheet_xml.split(b"</sheetData>", 1)
     last = rows.row - 1
     head = _DIMENSION.sub(lambda m: b'<dimension ref="A1:' + m.group(1) + str(last).encode() + b'"/>', head, count=1)
-    return head + rows.xml().encode("utf-8") + b"</sheetData>" + tail
+    return b"".join([head, *rows.parts(), b"</sheetData>", tail])
 
 
 class XlsxWriter(Writer):

@@ -11,10 +11,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import polars as pl
 from openpyxl import Workbook
 
 from clientwise.plugins.reports.model import Report
 from clientwise.plugins.reports.xlsx_blocks import sheet_title
+from clientwise.plugins.reports.xlsx_columns import CellColumn
 from clientwise.plugins.reports.xlsx_print import values_width
 from clientwise.plugins.reports.xlsx_rows import FastRows
 from clientwise.plugins.reports.xlsx_sheet import FILLS, Sheet, cell_value
@@ -69,8 +71,10 @@ def action_columns(report: Report, *, owner: bool) -> tuple[list[str], list[floa
 
 
 def action_sheet(book: Workbook, title: str, report: Report, items: Sequence[dict[str, Any]], *,
-                 owner: bool = False) -> FastRows:
-    """One list of actions (report order: by priority, then by what is at stake)."""
+                 owner: bool = False, table: pl.DataFrame | None = None) -> FastRows:
+    """One list of actions (report order: by priority, then by what is at stake);
+    ``table``: the same actions as rows of ``report.action_table``, written column by
+    column (else each item is written row by row)."""
     head, widths = action_columns(report, owner=owner)
     widths[0] = values_width(head[0], (item["customer"] for item in items))  # CRM ids are not cut
     sheet = Sheet(book, title, widths, frozen=True, formats=report.fmt.style.xlsx_formats())
@@ -78,6 +82,15 @@ def action_sheet(book: Workbook, title: str, report: Report, items: Sequence[dic
     tones = [dict(g.tones) for g in report.groups]
     money = sheet.formats["money"]
     rows = FastRows(sheet.sheet)
+    columns = [CellColumn("customer"), *([CellColumn("customer_name")] if report.named else []),
+               *(CellColumn(f"label:{g.name}", fills=_fills(t), fill_by=f"group:{g.name}")
+                 for g, t in zip(report.groups, tones)),
+               *([CellColumn("stake", money)] if report.stake_label else []),
+               *(CellColumn(name) for name in ("priority", "action", "because")),
+               *([] if owner else [CellColumn("owner")]), CellColumn("rule"), *([CellColumn("new")] if report.review else [])]
+    if table is not None and rows.append_frame(_labelled(report, items, table), columns):
+        sheet.table(len(head), len(items))
+        return rows
     for a in items:
         values = [a["groups"][g.name] for g in report.groups]
         rows.append([(cell_value(a["customer"]), None, None),
@@ -96,11 +109,35 @@ def action_sheet(book: Workbook, title: str, report: Report, items: Sequence[dic
 def owner_sheets(book: Workbook, report: Report, taken: set[str]) -> dict[str, FastRows]:
     """A sheet of actions per owner, named after them."""
     fast = {}
+    table = report.action_table
+    owners = None if table is None else table.get_column("owner").cast(pl.String).replace("", None)
     for owner, items in report.owners():
         name = owner if owner is not None else report.tr("No owner")
         title = sheet_title(name, taken)
-        fast[title] = action_sheet(book, title, report, items, owner=True)
+        part = None if table is None or owners is None else table.filter(
+            owners.is_null() if owner is None else owners == owner)
+        fast[title] = action_sheet(book, title, report, items, owner=True,
+                                   table=part if part is not None and part.height == len(items) else None)
     return fast
+
+
+def _labelled(report: Report, items: Sequence[dict[str, Any]], table: pl.DataFrame) -> pl.DataFrame:
+    """``table`` with each group value's label (``label:<name>``) and, after a review,
+    ``new`` (from ``items``, the same actions as dictionaries)."""
+    labels = []
+    for group in report.groups:
+        values = table.get_column(f"group:{group.name}")
+        shown = {value: report.label(group, value) for value in values.drop_nulls().unique().to_list()}
+        labels.append(values.replace_strict(list(shown), list(shown.values()), default=None, return_dtype=pl.String)
+                      .alias(f"label:{group.name}"))
+    if report.review:
+        new = report.tr("new")
+        labels.append(pl.Series("new", [new if a.get("new") else None for a in items], dtype=pl.String))
+    return table.with_columns(labels)
+
+
+def _fills(tones: dict[Any, str]) -> dict[Any, str]:
+    return {value: FILLS[tone] for value, tone in tones.items() if tone in FILLS}
 
 
 def _fill(tones: dict[Any, str], value: Any) -> str | None:

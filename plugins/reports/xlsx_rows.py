@@ -2,19 +2,23 @@
 
 openpyxl builds an object and an XML element per cell, about 10 µs each: a minute
 for 100,000 customers. The Customers and Actions sheets instead get their header
-and settings from openpyxl and their data rows from here, as plain strings spliced
+and settings from openpyxl and their data rows from here, as XML text spliced
 into the sheet's ``<sheetData>`` when the workbook is saved. Styles (number formats,
 fills, the quote prefix) are registered with openpyxl, so the workbook's style sheet
 has them; the values are written as Excel writes them (inline strings, numbers,
-booleans, date serials).
+booleans, date serials). A whole frame of rows goes through polars instead
+(:meth:`FastRows.append_frame`, :mod:`xlsx_columns`), the same cells ten times faster;
+:meth:`FastRows.append` writes a row at a time, for the rest.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
+
+import polars as pl
 from xml.sax.saxutils import escape
 
 from openpyxl.cell import WriteOnlyCell
@@ -24,6 +28,7 @@ from openpyxl.utils.datetime import to_excel
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from clientwise.output.escape import FORMULA_PREFIXES
+from clientwise.plugins.reports.xlsx_columns import CellColumn, rows_xml
 
 
 def _escape(text: str) -> str:
@@ -37,7 +42,7 @@ class FastRows:
     def __init__(self, sheet: WriteOnlyWorksheet, first_row: int = 2):
         self.sheet = sheet
         self.row = first_row
-        self._parts: list[str] = []
+        self._parts: list[bytes] = []
         self._styles: dict[tuple[Any, ...], str] = {}
         self._letters: list[str] = []
 
@@ -90,8 +95,22 @@ class FastRows:
             else:
                 raise TypeError(f"cannot write {type(value).__name__} to a worksheet")
         add("</row>")
-        self._parts.append("".join(out))
+        self._parts.append("".join(out).encode("utf-8"))
         self.row += 1
 
-    def xml(self) -> str:
-        return "".join(self._parts)
+    def append_frame(self, frame: pl.DataFrame, columns: Sequence[CellColumn]) -> bool:
+        """All rows of ``frame`` at once, written by polars (:mod:`xlsx_columns`); False
+        (and nothing written) when a column's type needs :meth:`append` row by row."""
+        parts = rows_xml(frame, columns, self.row, self.style)
+        if parts is None:
+            return False
+        self._parts.extend(parts)
+        self.row += frame.height
+        return True
+
+    def parts(self) -> list[bytes]:
+        """The rows' XML (UTF-8), in pieces (a sheet of 100,000 rows is over 100 MB)."""
+        return self._parts
+
+    def xml(self) -> bytes:
+        return b"".join(self._parts)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from clientwise.sdk import Block, GroupedBarChart, ReportContext, ScatterChart, Series, scatter_dots
+from clientwise.sdk import Block, GroupedBarChart, ReportContext, ScatterChart, Series, ordered_sum, scatter_dots
 
 DESTROYER = "value_destroyer"
 
@@ -33,8 +33,10 @@ def _by_group(context: ReportContext, revenue: str) -> GroupedBarChart | None:
     group = next((g for g in context.groups if g.name in table.columns), None)
     if group is None or not {revenue, "profit"} <= set(table.columns):
         return None
-    sums = dict((row[0], row[1:]) for row in table.group_by(group.name).agg(
-        pl.col(revenue).cast(pl.Float64).sum(), pl.col("profit").cast(pl.Float64).sum()).iter_rows())
+    sums = {}  # added in row order (ordered_sum): the same bars, to the last digit, on every run
+    for value in table.get_column(group.name).unique(maintain_order=True).to_list():
+        members = table.filter(pl.col(group.name).eq_missing(value))
+        sums[value] = tuple(ordered_sum(members.get_column(c).cast(pl.Float64)) for c in (revenue, "profit"))
     declared = [value for value, _ in group.tones]
     order = declared + sorted((v for v in sums if v is not None and v not in declared), key=str)
     order = [value for value in order if value in sums]

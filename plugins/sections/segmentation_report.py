@@ -71,7 +71,7 @@ def summarize(config: SegmentationConfig, table: pl.DataFrame, context: SummaryC
         "measure_total": total,
         "top_share": config.top_share,
         "top_customers": top,
-        "top_measure_share": _ratio(float(ranked.get_column(MEASURE).head(top).sum() or 0.0), total),
+        "top_measure_share": _ratio(ordered_sum(ranked.get_column(MEASURE).head(top).cast(pl.Float64)), total),
         "largest_customer": None if largest is None else largest[key],
         "largest_customer_share": None if largest is None else _ratio(float(largest[MEASURE]), total),
     })
@@ -140,10 +140,13 @@ def _measure_shares(table: pl.DataFrame, measures: list[str]) -> dict[str, dict[
     """Each tier's share of each measure's total (none when the total is zero or unknown)."""
     if not measures or OUTPUT not in table.columns:
         return {m: {} for m in measures}
-    totals = table.select(pl.col(m).cast(pl.Float64).sum() for m in measures).row(0, named=True)
-    sums = table.group_by(OUTPUT).agg(pl.col(m).cast(pl.Float64).sum() for m in measures)
-    return {m: {tier: _ratio(value, totals[m]) for tier, value in sums.select(OUTPUT, m).iter_rows()}
-            for m in measures}
+    totals = {m: ordered_sum(table.get_column(m).cast(pl.Float64)) for m in measures}
+    shares: dict[str, dict[Any, float | None]] = {m: {} for m in measures}
+    for tier in table.get_column(OUTPUT).unique(maintain_order=True).to_list():  # a few tiers: sums in row order
+        members = table.filter(pl.col(OUTPUT).eq_missing(tier))
+        for m in measures:
+            shares[m][tier] = _ratio(ordered_sum(members.get_column(m).cast(pl.Float64)), totals[m])
+    return shares
 
 
 def _pareto_chart(config: SegmentationConfig, summary: SectionSummary, context: ReportContext) -> CurveChart | None:
@@ -208,7 +211,7 @@ def _tier_table(config: SegmentationConfig, table: pl.DataFrame, total: float, w
             "tier": tier.id,
             "customers": members.height,
             "customer_share": share,
-            "measure_share": _ratio(float(members.get_column(MEASURE).sum() or 0.0), total),
+            "measure_share": _ratio(ordered_sum(members.get_column(MEASURE).cast(pl.Float64)), total),
             "target_min": low,
             "target_max": high,
             "target_met": met,
