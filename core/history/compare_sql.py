@@ -3,9 +3,11 @@
 Two runs of a million customers are a million-row join and two three-million-row
 action tables. Reading them into Python first took longer than the comparison may
 take in all (bench/README.md), so when both runs are in the store the comparison is
-a handful of SQL queries over ``customers``, ``actions`` and the Pareto table (for
-revenue), run by DuckDB in parallel; only their results (matrices, lists, per-customer
-changes) come back, as Arrow. It gives the same :class:`Comparison` as
+a handful of SQL queries over ``customer_rows`` and the Pareto table (for revenue),
+run by DuckDB in parallel; only their results (matrices, lists, per-customer changes)
+come back, as Arrow. The runs are joined on the customer's number (``key_id``, see
+:mod:`clientwise.history.keys`); the key text is looked up only for the customers a
+result lists, and orders them as before. It gives the same :class:`Comparison` as
 :func:`clientwise.history.compare.compare`, which still serves results files and the
 split of a ruleset change (that needs the re-evaluated input in memory anyway).
 """
@@ -36,9 +38,10 @@ from clientwise.history.compare import (
     notes,
     tier_mix,
 )
+from clientwise.history.keys import CUSTOMER_ROWS, KEY_ID, KEYS
 from clientwise.history.runs import RunInfo, action_texts, load_result
+from clientwise.history.sql import quote
 from clientwise.history.store import RunStore
-from clientwise.history.tables import quote
 
 #: Portfolio tables read besides the customers (small ones: a row per tier, question, band).
 SUMMARY_TABLES = {("segmentation", "tiers"), ("checklist", "questions"), ("relationship", "bands")}
@@ -62,31 +65,46 @@ def _types(info: RunInfo) -> dict[str, dict]:
     return {c["name"]: c for c in info.columns}
 
 
-def _measure(store: RunStore, run_id: int) -> tuple[str, str] | None:
-    """(table, key column) of the run's Pareto table, which holds each customer's measure."""
+def _measure(store: RunStore, run_id: int) -> tuple[str, str, bool] | None:
+    """(table, key column, numbered) of the run's Pareto table, which holds each customer's measure;
+    ``numbered``: its rows carry the customers' ``key_id``."""
     rows = store.rows("SELECT stored_in, columns FROM summary_tables WHERE run_id = ? AND section = 'segmentation' "
                       "AND name = 'pareto'", [run_id])
     if not rows:
         return None
-    key = next((c["name"] for c in json.loads(rows[0]["columns"]) if c["name"] not in _PARETO_OWN), None)
-    return (rows[0]["stored_in"], key) if key else None
+    own = [c["name"] for c in json.loads(rows[0]["columns"])]
+    key = next((name for name in own if name not in _PARETO_OWN), None)
+    if key is None:
+        return None
+    numbered = KEY_ID not in own and bool(store.value(
+        "SELECT count(*) FROM duckdb_columns() WHERE database_name = current_database() AND table_name = ? "
+        "AND column_name = ?", [rows[0]["stored_in"], KEY_ID]))
+    return rows[0]["stored_in"], key, numbered
+
+
+def _measured(store: RunStore, run_id: int, rows: str) -> tuple[str, str]:
+    """``rows`` (an alias with ``key_id``) LEFT JOINed to the run's measures, and the measure's SQL."""
+    pareto = _measure(store, run_id)
+    if pareto is None:
+        return "", "CAST(NULL AS DOUBLE)"
+    table, key, numbered = pareto
+    source = quote(table) if numbered else (  # a table saved without key_id: number its keys here
+        f"(SELECT t.*, k.{KEY_ID} FROM {quote(table)} t JOIN {KEYS} k ON CAST(t.{quote(key)} AS VARCHAR) = k.key "
+        f"WHERE t.run_id = {run_id})")
+    return (f" LEFT JOIN {source} p ON p.run_id = {run_id} AND p.{KEY_ID} = {rows}.{KEY_ID}",
+            f"CAST(p.{quote(MEASURE)} AS DOUBLE)")
 
 
 def _side(store: RunStore, info: RunInfo, columns: list[tuple[str, str]], measured: bool) -> str:
-    """A SELECT of one run's customers: key, name, the columns (cast to ``type``), and (``measured``)
+    """A SELECT of one run's customers: key_id, name, the columns (cast to ``type``), and (``measured``)
     the measure from the run's Pareto table."""
     run_id = int(info.run_id or 0)
     have = _types(info)
     values = ", ".join(f"CAST({'c.' + quote(name) if name in have else 'NULL'} AS {dtype}) AS {quote(name)}"
                        for name, dtype in columns)
-    pareto = _measure(store, run_id) if measured else None
-    join, measure = "", "CAST(NULL AS DOUBLE)"
-    if pareto is not None:
-        join = (f" LEFT JOIN {quote(pareto[0])} p ON p.run_id = {run_id} "
-                f"AND CAST(p.{quote(pareto[1])} AS VARCHAR) = c.key")
-        measure = f"CAST(p.{quote(MEASURE)} AS DOUBLE)"
-    return (f"SELECT c.key, c.name{', ' if values else ''}{values}, {measure} AS {MEASURE} "
-            f"FROM customers c{join} WHERE c.run_id = {run_id}")
+    join, measure = _measured(store, run_id, "c") if measured else ("", "CAST(NULL AS DOUBLE)")
+    return (f"SELECT c.{KEY_ID}, c.name{', ' if values else ''}{values}, {measure} AS {MEASURE} "
+            f"FROM {CUSTOMER_ROWS} c{join} WHERE c.run_id = {run_id}")
 
 
 def compare_stored(store: RunStore, a_info: RunInfo, b_info: RunInfo,
@@ -108,38 +126,38 @@ def compare_stored(store: RunStore, a_info: RunInfo, b_info: RunInfo,
     columns = [(name, "VARCHAR") for name in classes] + [(name, tb[name]["type"]) for name in scores] + \
         [("actions", "VARCHAR[]")]
     weighted = _measure(store, b_id) is not None
-    x, y = _side(store, a_info, columns, measured=False), _side(store, b_info, columns, measured=True)
-    both = f"FROM ({x}) x JOIN ({y}) y ON x.key = y.key"
+    x, y = _side(store, a_info, columns, measured=False), _side(store, b_info, columns, measured=False)
+    both = f"FROM ({x}) x JOIN ({y}) y ON x.{KEY_ID} = y.{KEY_ID}"
+    weighed = f"FROM ({x}) x JOIN ({_side(store, b_info, columns, measured=True)}) y ON x.{KEY_ID} = y.{KEY_ID}"
+    keyed = f"{both} JOIN {KEYS} k ON k.{KEY_ID} = x.{KEY_ID}"  # for the lists: ordered by the key text
     key, name = b_info.key_field, b_info.name_field
     tier = "tier" in classes
 
     def only(info: RunInfo, other: int) -> pl.DataFrame:  # customers gained (only in B) or lost (only in A)
         run_id = int(info.run_id or 0)
-        pareto = _measure(store, run_id)
-        measure = f"CAST(p.{quote(MEASURE)} AS DOUBLE)" if pareto else "CAST(NULL AS DOUBLE)"
-        join = (f" LEFT JOIN {quote(pareto[0])} p ON p.run_id = {run_id} AND CAST(p.{quote(pareto[1])} AS VARCHAR) "
-                "= c.key") if pareto else ""
-        return _frame(store, f"WITH c AS MATERIALIZED (SELECT key, name{', tier' if tier else ''} FROM customers o "
-                             f"WHERE run_id = {run_id} AND NOT EXISTS (SELECT 1 FROM customers n WHERE n.run_id = "
-                             f"{other} AND n.key = o.key)) "
-                             f"SELECT c.key AS {quote(key)}{f', c.name AS {quote(name)}' if name else ''}"
+        join, measure = _measured(store, run_id, "c")
+        return _frame(store, f"WITH c AS MATERIALIZED (SELECT {KEY_ID}, name{', tier' if tier else ''} "
+                             f"FROM {CUSTOMER_ROWS} o WHERE run_id = {run_id} AND NOT EXISTS (SELECT 1 FROM "
+                             f"{CUSTOMER_ROWS} n WHERE n.run_id = {other} AND n.{KEY_ID} = o.{KEY_ID})) "
+                             f"SELECT k.key AS {quote(key)}{f', c.name AS {quote(name)}' if name else ''}"
                              f"{', CAST(c.tier AS VARCHAR) AS tier' if tier else ''}, {measure} AS {MEASURE} "
-                             f"FROM c{join} ORDER BY {MEASURE} DESC NULLS LAST, c.key")
+                             f"FROM c JOIN {KEYS} k ON k.{KEY_ID} = c.{KEY_ID}{join} "
+                             f"ORDER BY {MEASURE} DESC NULLS LAST, k.key")
 
-    migrations, summary = _migrations(store, both, classes, scores, weighted,
+    migrations, summary = _migrations(store, weighed, classes, scores, weighted,
                                       lambda c: _order(store, c, a_id, b_id, a, b))
-    who = f"x.key AS {quote(key)}" + (f", y.name AS {quote(name)}" if name else "")
+    who = f"k.key AS {quote(key)}" + (f", y.name AS {quote(name)}" if name else "")
     deltas = _frame(store, f"SELECT {who}" + "".join(
         f", x.{quote(s)} AS {quote(s + '_then')}, y.{quote(s)} AS {quote(s + '_now')}, "
         f"y.{quote(s)} - x.{quote(s)} AS {quote(s + '_change')}" for s in scores)
-        + f" {both} ORDER BY x.key{'' if detail else ' LIMIT 0'}")
+        + f" {keyed} ORDER BY k.key{'' if detail else ' LIMIT 0'}")
     drops = pl.DataFrame()
     if HEALTH in scores:
         drops = _frame(store, f"SELECT {who}{', y.tier AS tier' if tier else ''}, x.{HEALTH} AS {HEALTH}_then, "
                               f"y.{HEALTH} AS {HEALTH}_now, y.{HEALTH} - x.{HEALTH} AS {HEALTH}_change "
-                              f"{both} WHERE y.{HEALTH} < x.{HEALTH} ORDER BY {HEALTH}_change, x.key"
+                              f"{keyed} WHERE y.{HEALTH} < x.{HEALTH} ORDER BY {HEALTH}_change, k.key"
                               f"{'' if detail else f' LIMIT {LIST_LIMIT}'}")
-    actions, per_customer = _action_changes(store, both, who, detail)
+    actions, per_customer = _action_changes(store, both, keyed, who, detail)
     texts = {**action_texts(store, a_id), **action_texts(store, b_id)}
     return Comparison(
         a=a_info, b=b_info, key=key, name=name, measure_label=(str((b.summary("segmentation").figures.get("measure")
@@ -190,7 +208,7 @@ def _migrations(store: RunStore, both: str, classes: list[str], scores: list[str
 def _order(store: RunStore, output: str, a_id: int, b_id: int, a: object, b: object) -> list[str]:
     """Classes best first: tiers by their smallest rank, value classes and bands in their section's order."""
     if output == "tier":
-        rows = store.rows("SELECT CAST(tier AS VARCHAR) AS tier, min(segment_rank) AS best FROM customers "
+        rows = store.rows(f"SELECT CAST(tier AS VARCHAR) AS tier, min(segment_rank) AS best FROM {CUSTOMER_ROWS} "
                           f"WHERE run_id IN ({a_id}, {b_id}) GROUP BY ALL ORDER BY best NULLS LAST, tier")
         return [NONE if r["tier"] is None else r["tier"] for r in rows]
     if output == "value_class":
@@ -200,15 +218,7 @@ def _order(store: RunStore, output: str, a_id: int, b_id: int, a: object, b: obj
     return list(dict.fromkeys(str(x) for t in bands if t is not None and "band" in t.columns for x in t["band"].drop_nulls()))
 
 
-def _migration(store: RunStore, output: str, order: list[str], weighted: bool) -> Migration:
-    found = _frame(store, f"SELECT coalesce({quote(output + '__a')}, '{NONE}') AS \"from\", "
-                          f"coalesce({quote(output + '__b')}, '{NONE}') AS \"to\", count(*)::BIGINT AS customers"
-                          + (f", {exact_sum(MEASURE + '__b')} AS {MEASURE}" if weighted else "")
-                          + " FROM cw_pairs WHERE in_a AND in_b GROUP BY ALL ORDER BY 1, 2")
-    return migration_of(output, order, found)
-
-
-def _action_changes(store: RunStore, both: str, who: str, detail: bool) -> tuple[pl.DataFrame, pl.DataFrame]:
+def _action_changes(store: RunStore, both: str, keyed: str, who: str, detail: bool) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Per rule: new, resolved, persisting (customers in both runs); per customer whose actions
     changed (``detail``): the rules gained, lost and kept.
 
@@ -238,6 +248,6 @@ def _action_changes(store: RunStore, both: str, who: str, detail: bool) -> tuple
                 list_filter(b, lambda r: NOT list_contains(a, r)) AS gained,
                 list_filter(a, lambda r: NOT list_contains(b, r)) AS lost,
                 list_filter(b, lambda r: list_contains(a, r)) AS kept
-            {both} ORDER BY x.key)
+            {keyed} ORDER BY k.key)
         WHERE len(gained) + len(lost) > 0""")
     return counts, per_customer
