@@ -173,3 +173,20 @@ def test_a_layout_1_store_is_upgraded_with_its_runs_kept_and_findings_stored_fro
                            [new_id]).fetchall()
     assert {r[0] for r in rows} >= {"customers", "contacts", "interactions"}
 
+
+
+def test_actions_keep_their_customers_whatever_their_order(quarters: dict, tmp_path: Path) -> None:
+    """The runtime lists actions customer by customer (each customer's number is then
+    repeated, no join); actions in another order, or without the customers' action
+    lists, are matched by key: either way each reads back with its customer."""
+    evaluator, result = quarters["evaluator"], quarters["results"][1]
+    shuffled = replace(result, actions=result.actions.reverse())
+    listless = replace(result, customers=result.customers.drop("actions"))
+    with open_store(tmp_path / "s.duckdb", write=True) as store:
+        ids = [save_run(store, evaluator, r, None) for r in (result, shuffled, listless)]
+        backs = [load_result(store, run_info(store, i)).actions for i in ids]
+        per_run = store.rows("SELECT run_id, count(*) AS n, count(DISTINCT key_id) AS customers FROM action_rows "
+                             "GROUP BY run_id ORDER BY run_id")
+    assert all(back.equals(result.actions) for back in backs)
+    assert [(r["n"], r["customers"]) for r in per_run] == [(result.actions.height,
+                                                           result.actions[result.key].n_unique())] * 3

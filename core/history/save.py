@@ -98,9 +98,8 @@ def save_run(store: RunStore, evaluator: Evaluator, result: Result, data: Path |
                for name, dtype in customer_types]
     identity = result.ruleset
     with store.transaction():
-        numbers = keys.number(store.connection, customers[KEY])
-        numbered = keys.with_key_id(customers, KEY, numbers).select(keys.KEY_ID, pl.exclude(KEY, keys.KEY_ID))
-        actions = keys.with_key_id(result.actions.select(result.key, "rule", "because"), result.key, numbers)
+        ids = keys.number(store.connection, customers[KEY])
+        numbers = pl.DataFrame([customers[KEY], ids])
         run_id = int(store.value("SELECT nextval('run_ids')"))
         store.sql("INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
             run_id, label, dt.datetime.now(dt.timezone.utc).replace(tzinfo=None), result.as_of,
@@ -112,10 +111,12 @@ def save_run(store: RunStore, evaluator: Evaluator, result: Result, data: Path |
         ])
         for position, item in enumerate(inputs):
             store.sql("INSERT INTO inputs VALUES (?, ?, ?, ?, ?)", [run_id, position, item.path, item.size, item.sha256])
-        tables.append(store, keys.CUSTOMER_ROWS, run_id, numbered,
+        tables.append(store, keys.CUSTOMER_ROWS, run_id, customers.drop(KEY).with_columns(ids),
                       [(keys.KEY_ID, "BIGINT"), *(t for t in customer_types if t[0] != KEY)], plain=frozenset({NAME}))
         tables.append(store, "action_rules", run_id, action_rules(evaluator))
-        tables.append(store, keys.ACTION_ROWS, run_id, actions.select(keys.KEY_ID, "rule", "because"))
+        fired = customers["actions"] if "actions" in customers.columns else None
+        tables.append(store, keys.ACTION_ROWS, run_id, result.actions.select(
+            keys.action_ids(result.actions[result.key], customers[KEY], ids, fired), "rule", "because"))
         _save_summaries(store, run_id, result, numbers)
         tables.append(store, "findings", run_id, findings_frame(result))
         tables.append(store, "warnings", run_id, pl.DataFrame(
@@ -143,8 +144,9 @@ def findings_frame(result: Result) -> pl.DataFrame:
 
 
 def _save_summaries(store: RunStore, run_id: int, result: Result, numbers: pl.DataFrame) -> None:
-    """Each section's figures and tables; a table listing customers (by the key field) also gets
-    their ``key_id`` (stored beside its columns, not one of them: it reads back as it was)."""
+    """Each section's figures and tables; the tables ``compare`` joins with the customers
+    (:data:`clientwise.history.keys.NUMBERED`) also get their ``key_id`` (stored beside the
+    table's columns, not one of them: it reads back as it was)."""
     for position, summary in enumerate(result.summaries):
         store.sql("INSERT INTO summaries VALUES (?, ?, ?, ?, ?, ?, ?)", [
             run_id, position, summary.section, summary.title, plain_json(summary.figures),
@@ -154,7 +156,8 @@ def _save_summaries(store: RunStore, run_id: int, result: Result, numbers: pl.Da
             target = tables.table_name("portfolio", summary.section, name)
             types = tables.column_types(store, stored)
             in_order = stored.with_row_index(SEQ).with_columns(pl.col(SEQ).cast(pl.Int64))
-            numbered = result.key in stored.columns and keys.KEY_ID not in stored.columns
+            numbered = ((summary.section, name) in keys.NUMBERED and result.key in stored.columns
+                        and keys.KEY_ID not in stored.columns)
             if numbered:
                 in_order = keys.with_key_id(in_order, result.key, numbers)
             tables.append(store, target, run_id, in_order,
