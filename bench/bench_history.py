@@ -139,7 +139,7 @@ def compare_only(customers: int, repeat: int, against: tuple[Path, str] | None =
                        "compare": [], "compare_json": []}
     outputs = [OUT / f"compare-{index}.json" for index in range(len(sides))]
     for _ in range(repeat):
-        for output, (name, (path, code)) in zip(outputs, sides.items()):
+        for output, (name, (path, code)) in zip(outputs, sides.items(), strict=True):
             found[name]["compare"].append(clientwise("compare", "--store", str(path), code=code))
             found[name]["compare_json"].append(clientwise("compare", "--store", str(path), "--json", code=code,
                                                           output=output))

@@ -26,8 +26,8 @@ from clientwise.history.compare import (
     LIST_LIMIT,
     MEASURE,
     NUMERIC_KINDS,
-    VALUE_CLASSES,
     SCORE_SUMMARY,
+    VALUE_CLASSES,
     Comparison,
     Migration,
     RulesetChange,
@@ -129,7 +129,7 @@ def compare_stored(store: RunStore, a_info: RunInfo, b_info: RunInfo,
     weighted = _measure(store, b_id) is not None
     x, y = _side(store, a_info, columns, measured=False), _side(store, b_info, columns, measured=False)
     both = f"FROM ({x}) x JOIN ({y}) y ON x.{KEY_ID} = y.{KEY_ID}"
-    weighed = f"FROM ({x}) x JOIN ({_side(store, b_info, columns, measured=True)}) y ON x.{KEY_ID} = y.{KEY_ID}"
+    with_measure = f"FROM ({x}) x JOIN ({_side(store, b_info, columns, measured=True)}) y ON x.{KEY_ID} = y.{KEY_ID}"
     keyed = f"{both} JOIN {KEYS} k ON k.{KEY_ID} = x.{KEY_ID}"  # for the lists: ordered by the key text
     key, name = b_info.key_field, b_info.name_field
     tier = "tier" in classes
@@ -145,7 +145,7 @@ def compare_stored(store: RunStore, a_info: RunInfo, b_info: RunInfo,
                              f"FROM c JOIN {KEYS} k ON k.{KEY_ID} = c.{KEY_ID}{join} "
                              f"ORDER BY {MEASURE} DESC NULLS LAST, k.key")
 
-    migrations, summary = _migrations(store, weighed, classes, scores, weighted,
+    migrations, summary = _migrations(store, with_measure, classes, scores, weighted,
                                       lambda c: _order(store, c, a_id, b_id, a, b))
     who = f"k.key AS {quote(key)}" + (f", y.name AS {quote(name)}" if name else "")
     deltas = _frame(store, f"SELECT {who}" + "".join(
