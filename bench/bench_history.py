@@ -15,6 +15,12 @@ repeated ``--repeat`` times, interleaved, so a busy spell of a shared machine hi
 both alike. The figure is the extra time of ``--save`` relative to ``evaluate``
 (fastest runs, and medians). Then Q2 is saved too and ``clientwise compare`` of the
 two runs (terminal view, and ``--json``) is timed, with the store's size.
+
+    python bench/bench_history.py --customers 1000000 --compare-only --repeat 3 --against main
+
+times only ``clientwise compare`` again, on the store the last full run left; with
+``--against REV`` that revision's compare too (``revision.py``), alternating, each on
+its own copy of the store, and checks that both print the same ``--json``.
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ import argparse
 import json
 import os
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -37,13 +44,18 @@ sys.path.insert(0, str(HERE))
 from bench_evaluate import ensure_data, generator_fingerprint, machine  # noqa: E402
 
 
-def clientwise(*args: str) -> dict[str, float]:
+def clientwise(*args: str, code: Path | None = None, output: Path | None = None) -> dict[str, float]:
     """Wall seconds of one ``clientwise`` process, start to exit, and its CPU seconds (user +
-    system, all threads): on a shared machine the CPU time is the steadier figure."""
+    system, all threads): on a shared machine the CPU time is the steadier figure.
+
+    ``code``: run that revision's clientwise (``revision.code_tree``); ``output``: keep stdout there.
+    """
+    environment = {**os.environ, "PYTHONPATH": str(code)} if code else None
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
-    done = subprocess.run([sys.executable, "-c", "from clientwise.cli import main; main()", *args],
-                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, check=False)
+    with open(output, "wb") if output else open(os.devnull, "wb") as sink:
+        done = subprocess.run([sys.executable, "-c", "from clientwise.cli import main; main()", *args],
+                              stdout=sink, stderr=subprocess.PIPE, text=True, check=False, env=environment)
     elapsed = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode != 0:
@@ -101,16 +113,46 @@ def measure(customers: int, seed: int, repeat: int) -> dict[str, Any]:
     }
 
 
-def compare_only(customers: int, repeat: int) -> dict[str, Any]:
-    """Time ``clientwise compare`` again on the store the last full run left (``--compare-only``)."""
+def compare_only(customers: int, repeat: int, against: tuple[Path, str] | None = None) -> dict[str, Any]:
+    """Time ``clientwise compare`` again on the store the last full run left (``--compare-only``).
+
+    With ``against`` (another revision's code tree and commit), that revision's compare is
+    timed too, alternating with this code's, each on its own copy of the store: the
+    revision reads ``runs-N@COMMIT.duckdb``, copied from the store before this code first
+    opened it (a newer layout is one an older clientwise cannot read). Each side opens its
+    store once untimed first (a store of an older layout is upgraded then), and the
+    ``--json`` output of both is checked to be byte for byte the same.
+    """
     store = OUT / f"runs-{customers}.duckdb"
     if not store.is_file():
         raise SystemExit(f"{store} is missing: run without --compare-only first")
-    return {
-        "customers": customers,
-        "compare": [clientwise("compare", "--store", str(store)) for _ in range(repeat)],
-        "compare_json": [clientwise("compare", "--store", str(store), "--json") for _ in range(repeat)],
-    }
+    sides: dict[str, tuple[Path, Path | None]] = {"this code": (store, None)}
+    if against:
+        code, commit = against
+        theirs = OUT / f"runs-{customers}@{commit}.duckdb"
+        if not theirs.is_file():
+            shutil.copyfile(store, theirs)
+        sides = {f"clientwise@{commit}": (theirs, code), **sides}
+    found: dict[str, Any] = {"customers": customers}
+    for name, (path, code) in sides.items():  # upgrades a store of an older layout: timed apart
+        found[name] = {"first_open": clientwise("history", "--store", str(path), code=code),
+                       "compare": [], "compare_json": []}
+    outputs = [OUT / f"compare-{index}.json" for index in range(len(sides))]
+    for _ in range(repeat):
+        for output, (name, (path, code)) in zip(outputs, sides.items(), strict=True):
+            found[name]["compare"].append(clientwise("compare", "--store", str(path), code=code))
+            found[name]["compare_json"].append(clientwise("compare", "--store", str(path), "--json", code=code,
+                                                          output=output))
+        if against:
+            found.setdefault("identical", []).append(json_part(outputs[0]) == json_part(outputs[1]))
+    return found
+
+
+def json_part(path: Path) -> bytes:
+    """The JSON a ``compare --json`` printed: up to and including the version on main at
+    d09618d, DuckDB drew its progress bar on stdout before it (a query over 2 s)."""
+    text = path.read_bytes()
+    return text[text.index(b"{"):]  # the bar has no brace
 
 
 def table(results: list[dict[str, Any]], info: dict[str, Any]) -> str:
@@ -144,18 +186,34 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=2)
     parser.add_argument("--compare-only", action="store_true",
                         help="only time compare again, on the store the last full run left")
+    parser.add_argument("--against", metavar="REV",
+                        help="with --compare-only: also time compare at this git revision, alternating")
     args = parser.parse_args()
     import duckdb
 
     OUT.mkdir(parents=True, exist_ok=True)
     info = {**machine(), "duckdb": duckdb.__version__, "load": " ".join(f"{x:.1f}" for x in os.getloadavg())}
     if args.compare_only:
-        found = [compare_only(n, args.repeat) for n in args.customers]
+        against = None
+        if args.against:
+            from revision import code_tree
+
+            against = code_tree(args.against)
+        found = [compare_only(n, args.repeat, against) for n in args.customers]
         (OUT / "history-compare.json").write_text(json.dumps({"machine": info, "results": found}, indent=2))
+        print(f"load average before: {info['load']}, after: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
         for r in found:
-            for kind in ("wall", "cpu"):
-                print(f"{r['customers']:,} customers, {kind}: compare " + ", ".join(f"{x[kind]:.2f}" for x in r["compare"])
-                      + "; compare --json " + ", ".join(f"{x[kind]:.2f}" for x in r["compare_json"]))
+            for name, runs in r.items():
+                if not isinstance(runs, dict):
+                    continue
+                print(f"{name}: first open of the store (history; upgrades an older layout): "
+                      f"{runs['first_open']['wall']:.2f} s wall, {runs['first_open']['cpu']:.2f} s CPU")
+                for kind in ("wall", "cpu"):
+                    print(f"{r['customers']:,} customers, {name}, {kind}: compare "
+                          + ", ".join(f"{x[kind]:.2f}" for x in runs["compare"])
+                          + "; compare --json " + ", ".join(f"{x[kind]:.2f}" for x in runs["compare_json"]))
+            if "identical" in r:
+                print("--json output byte for byte the same: " + ", ".join(map(str, r["identical"])))
         return
     results = [measure(n, args.seed, args.repeat) for n in args.customers]
     (OUT / "history.json").write_text(json.dumps({"machine": info, "results": results}, indent=2))

@@ -18,7 +18,7 @@ import polars as pl
 
 from clientwise.compiler.plan import OutputColumn, SectionSummary
 from clientwise.errors import InputError, Problem, did_you_mean
-from clientwise.history import tables
+from clientwise.history import keys, tables
 from clientwise.history.fingerprint import InputFile
 from clientwise.history.save import KEY, NAME, SEQ
 from clientwise.history.store import RunStore
@@ -209,3 +209,4 @@ def forget(store: RunStore, run_id: int) -> None:
     with store.transaction():
         for table in (*RUN_TABLES, *stored_in):
             store.sql(f"DELETE FROM {tables.quote(table)} WHERE run_id = ?", [run_id])
+        keys.forget_unused(store.connection)

@@ -23,7 +23,7 @@ import tomlkit
 from clientwise._version import __version__
 from clientwise.compiler.steps import ActionsStep
 from clientwise.errors import InputError, Problem
-from clientwise.history import tables
+from clientwise.history import keys, tables
 from clientwise.history.fingerprint import InputFile, fingerprint
 from clientwise.history.store import RunStore
 from clientwise.runtime.evaluator import Evaluator
@@ -59,9 +59,10 @@ def customers_frame(result: Result) -> pl.DataFrame:
     """The customers table as stored: ``key`` and ``name`` first, whatever the ruleset calls them."""
     frame = result.customers
     has_name = result.name in frame.columns and result.name != result.key
-    if RUN_ID in frame.columns:
-        raise InputError(Problem(f"the output column '{RUN_ID}' clashes with the run store's own column",
-                                 hint="rename that output in the ruleset or the plugin to save runs"))
+    for own in (RUN_ID, keys.KEY_ID):
+        if own in frame.columns and own != result.key:
+            raise InputError(Problem(f"the output column '{own}' clashes with the run store's own column",
+                                     hint="rename that output in the ruleset or the plugin to save runs"))
     outputs = [c for c in frame.columns if c not in (result.key, result.name)]
     named = [pl.col(result.name).cast(pl.String).alias(NAME)] if has_name else [pl.lit(None, pl.String).alias(NAME)]
     return tables.storable(frame.select(pl.col(result.key).cast(pl.String).alias(KEY), *named, *outputs))
@@ -95,9 +96,10 @@ def save_run(store: RunStore, evaluator: Evaluator, result: Result, data: Path |
     columns = [{"name": name, "type": dtype, **({k: v for k, v in asdict(kinds[name]).items() if k != "name"}
                                                    if name in kinds else {})}
                for name, dtype in customer_types]
-    actions = result.actions.select(pl.col(result.key).cast(pl.String).alias(KEY), "rule", "because")
     identity = result.ruleset
     with store.transaction():
+        ids = keys.number(store.connection, customers[KEY])
+        numbers = pl.DataFrame([customers[KEY], ids])
         run_id = int(store.value("SELECT nextval('run_ids')"))
         store.sql("INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
             run_id, label, dt.datetime.now(dt.timezone.utc).replace(tzinfo=None), result.as_of,
@@ -109,10 +111,13 @@ def save_run(store: RunStore, evaluator: Evaluator, result: Result, data: Path |
         ])
         for position, item in enumerate(inputs):
             store.sql("INSERT INTO inputs VALUES (?, ?, ?, ?, ?)", [run_id, position, item.path, item.size, item.sha256])
-        tables.append(store, "customers", run_id, customers, customer_types)
+        tables.append(store, keys.CUSTOMER_ROWS, run_id, customers.drop(KEY).with_columns(ids),
+                      [(keys.KEY_ID, "BIGINT"), *(t for t in customer_types if t[0] != KEY)], plain=frozenset({NAME}))
         tables.append(store, "action_rules", run_id, action_rules(evaluator))
-        tables.append(store, "actions", run_id, actions)
-        _save_summaries(store, run_id, result)
+        fired = customers["actions"] if "actions" in customers.columns else None
+        tables.append(store, keys.ACTION_ROWS, run_id, result.actions.select(
+            keys.action_ids(result.actions[result.key], customers[KEY], ids, fired), "rule", "because"))
+        _save_summaries(store, run_id, result, numbers)
         tables.append(store, "findings", run_id, findings_frame(result))
         tables.append(store, "warnings", run_id, pl.DataFrame(
             {"position": list(range(len(result.warnings))), "message": list(result.warnings)},
@@ -138,7 +143,10 @@ def findings_frame(result: Result) -> pl.DataFrame:
                "examples": pl.List(pl.String)})
 
 
-def _save_summaries(store: RunStore, run_id: int, result: Result) -> None:
+def _save_summaries(store: RunStore, run_id: int, result: Result, numbers: pl.DataFrame) -> None:
+    """Each section's figures and tables; the tables ``compare`` joins with the customers
+    (:data:`clientwise.history.keys.NUMBERED`) also get their ``key_id`` (stored beside the
+    table's columns, not one of them: it reads back as it was)."""
     for position, summary in enumerate(result.summaries):
         store.sql("INSERT INTO summaries VALUES (?, ?, ?, ?, ?, ?, ?)", [
             run_id, position, summary.section, summary.title, plain_json(summary.figures),
@@ -148,7 +156,12 @@ def _save_summaries(store: RunStore, run_id: int, result: Result) -> None:
             target = tables.table_name("portfolio", summary.section, name)
             types = tables.column_types(store, stored)
             in_order = stored.with_row_index(SEQ).with_columns(pl.col(SEQ).cast(pl.Int64))
-            tables.append(store, target, run_id, in_order, [(SEQ, "BIGINT"), *types],
+            numbered = ((summary.section, name) in keys.NUMBERED and result.key in stored.columns
+                        and keys.KEY_ID not in stored.columns)
+            if numbered:
+                in_order = keys.with_key_id(in_order, result.key, numbers)
+            tables.append(store, target, run_id, in_order,
+                          [(SEQ, "BIGINT"), *types, *([(keys.KEY_ID, "BIGINT")] if numbered else [])],
                           plain=frozenset({result.key, result.name}))
             store.sql("INSERT INTO summary_tables VALUES (?, ?, ?, ?, ?, ?)", [
                 run_id, summary.section, name, index, target, json.dumps([{"name": n, "type": t} for n, t in types])])

@@ -8,14 +8,20 @@ a store whose version is above :data:`CURRENT_VERSION` was written by a newer
 clientwise and is refused rather than misread. docs/history.md documents the tables.
 
 Besides the fixed tables below, the store holds one wide table per shape of result:
-``customers`` (one column per output column any saved run had) and one
+``customer_rows`` (one column per output column any saved run had; ``customers`` is a
+view of it with the key text, see :mod:`clientwise.history.keys`) and one
 ``portfolio_<section>_<table>`` per portfolio table; :mod:`clientwise.history.tables`
 adds their columns as runs bring new ones.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
+
+from clientwise.history.keys import ACTION_ROWS, CUSTOMER_ROWS, KEY_ID, KEYS, renumber
+from clientwise.history.sql import PLAIN
 
 
 @dataclass(frozen=True)
@@ -25,12 +31,10 @@ class Migration:
     version: int
     description: str
     statements: tuple[str, ...]
+    #: Run after the statements, with the DuckDB connection: for a step that depends on what
+    #: the store holds (the wide tables' columns, the runs' key fields).
+    upgrade: Callable[[Any], None] | None = None
 
-
-#: Customer keys and names are stored uncompressed: they are unique per customer, so
-#: DuckDB's string compression gains little on them (2.5x) and takes about a quarter of
-#: the time a million-customer save takes (bench/README.md).
-PLAIN = "USING COMPRESSION uncompressed"
 
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "runs, inputs, customers, actions, portfolio summaries, warnings", (
@@ -116,13 +120,16 @@ MIGRATIONS: tuple[Migration, ...] = (
             examples VARCHAR[] NOT NULL
         )""",
     )),
+    Migration(3, "customer keys numbered once per store; customers and actions as views", (
+        f"CREATE TABLE {KEYS} ({KEY_ID} BIGINT NOT NULL, key VARCHAR NOT NULL {PLAIN})",
+    ), upgrade=renumber),
 )
 
 #: The layout this clientwise writes and reads.
 CURRENT_VERSION = MIGRATIONS[-1].version
 
 #: Tables every run has rows in (besides the wide customers and portfolio tables).
-RUN_TABLES = ("runs", "inputs", "customers", "action_rules", "actions", "summaries", "summary_tables",
+RUN_TABLES = ("runs", "inputs", CUSTOMER_ROWS, "action_rules", ACTION_ROWS, "summaries", "summary_tables",
               "warnings", "findings")
 
 

@@ -124,6 +124,8 @@ class RunStore:
             for step in steps:
                 for statement in step.statements:
                     self.connection.execute(statement)
+                if step.upgrade is not None:
+                    step.upgrade(self.connection)
                 self.connection.execute(
                     "INSERT INTO schema_version VALUES (?, ?, ?, ?)",
                     [step.version, step.description, dt.datetime.now(dt.timezone.utc).replace(tzinfo=None), __version__])
@@ -202,6 +204,8 @@ def _connect(path: Path, *, write: bool, wait: float) -> RunStore:
         except duckdb.Error as error:
             raise _unreadable(path, str(error)) from None
         connection.execute("SET preserve_insertion_order = false")  # every read orders explicitly
+        # DuckDB draws a progress bar on stdout for a query over 2 s: in the middle of --json output
+        connection.execute("SET enable_progress_bar = false")
         return RunStore(path, connection, writable=write)
 
 

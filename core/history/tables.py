@@ -16,7 +16,7 @@ from typing import Any
 
 import polars as pl
 
-from clientwise.history.schema import PLAIN
+from clientwise.history.sql import PLAIN, quote
 from clientwise.history.store import RunStore
 
 _NUMERIC = {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER",
@@ -38,11 +38,6 @@ def storable(frame: pl.DataFrame) -> pl.DataFrame:
     casts = [pl.col(name).cast(pl.String) for name, dtype in frame.schema.items()
              if isinstance(dtype, (pl.Categorical, pl.Enum)) or dtype == pl.Null]
     return frame.with_columns(casts) if casts else frame
-
-
-def quote(name: str) -> str:
-    """A DuckDB identifier, quoted: column names come from rulesets and plugins."""
-    return '"' + name.replace('"', '""') + '"'
 
 
 def table_name(*parts: str) -> str:
@@ -73,7 +68,7 @@ def append(store: RunStore, table: str, run_id: int, frame: pl.DataFrame,
     """Insert ``frame`` with ``run_id`` into ``table``, creating or widening columns first.
 
     Columns named in ``plain`` (customer keys and names) are created uncompressed, see
-    :data:`clientwise.history.schema.PLAIN`.
+    :data:`clientwise.history.sql.PLAIN`.
     """
     types = types if types is not None else column_types(store, frame)
 

@@ -20,6 +20,7 @@ import polars as pl
 from clientwise.errors import InputError, Problem
 from clientwise.expr.trend import REVIEWED
 from clientwise.history import tables
+from clientwise.history.keys import CUSTOMER_ROWS, KEY_ID, KEYS
 from clientwise.history.runs import resolve, run_info
 from clientwise.history.save import KEY
 from clientwise.history.store import open_store
@@ -93,7 +94,8 @@ class StoredHistory:
             return empty
         ids = ", ".join(str(run.run_id) for run in self.earlier)
         with open_store(self.path, write=False) as store:
-            relation = store.connection.sql(
-                f"SELECT c.key AS {tables.quote(self.key)}, max(r.as_of) AS {tables.quote(REVIEWED)} "
-                f"FROM customers c JOIN runs r USING (run_id) WHERE c.run_id IN ({ids}) GROUP BY c.key")
+            relation = store.connection.sql(  # grouped by the key's number, its text looked up once
+                f"SELECT k.key AS {tables.quote(self.key)}, m.reviewed AS {tables.quote(REVIEWED)} "
+                f"FROM (SELECT c.{KEY_ID}, max(r.as_of) AS reviewed FROM {CUSTOMER_ROWS} c JOIN runs r USING (run_id) "
+                f"WHERE c.run_id IN ({ids}) GROUP BY c.{KEY_ID}) m JOIN {KEYS} k USING ({KEY_ID})")
             return pl.DataFrame(relation)
