@@ -21,11 +21,11 @@ from clientwise.plugins.backends.polars import PolarsBackend
 from clientwise.plugins.engines.polars import PolarsEngine
 from clientwise.ruleset.data import DataConfig, FieldSpec, TableSpec
 from clientwise.runtime import rows as row_module
-from clientwise.runtime.assemble import action_lists
-from clientwise.runtime.outputs import ROW
 from clientwise.runtime import validate as validate_module
 from clientwise.runtime import validate_small
+from clientwise.runtime.assemble import action_lists
 from clientwise.runtime.findings import Finding
+from clientwise.runtime.outputs import ROW
 from clientwise.runtime.result import Result
 from clientwise.runtime.rows import SMALL_ROWS, RowWise
 from clientwise.runtime.validate import validate_tables

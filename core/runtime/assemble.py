@@ -19,8 +19,8 @@ from clientwise.host.manager import PluginHost
 from clientwise.runtime.explain import Tracer
 from clientwise.runtime.outputs import ROW
 from clientwise.runtime.reporting import SectionReporter
-from clientwise.runtime.rows import SMALL_ROWS
 from clientwise.runtime.result import Result, RulesetIdentity
+from clientwise.runtime.rows import SMALL_ROWS
 
 
 def identity(program: Program) -> RulesetIdentity:

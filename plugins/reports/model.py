@@ -27,9 +27,9 @@ from clientwise.output.locale import locale_style
 from clientwise.output.messages import Messages, messages
 from clientwise.output.notice import for_reader
 from clientwise.plugins.io.values import finite, plain
+from clientwise.plugins.reports import labels, review, traces, translate
 from clientwise.plugins.reports.action_list import action_dicts, action_table, customer_frame
 from clientwise.plugins.reports.executive import Executive, by_owner, summarize, value_label
-from clientwise.plugins.reports import labels, review, traces, translate
 from clientwise.plugins.reports.format import Formatter
 from clientwise.plugins.reports.review import ReviewView
 from clientwise.ruleset.report import ReportSettings

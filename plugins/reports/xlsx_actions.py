@@ -24,7 +24,7 @@ from clientwise.plugins.reports.xlsx_sheet import FILLS, Sheet, cell_value
 
 def executive_rows(sheet: Sheet, report: Report) -> None:
     """The title block and the executive summary, at the top of the Summary sheet."""
-    tr, fmt, settings = report.tr, report.fmt, report.settings
+    tr, settings = report.tr, report.settings
     if settings.client:
         sheet.append([sheet.cell(settings.client, bold=True)])
     sheet.append([sheet.cell(report.title, bold=True)])

@@ -17,10 +17,9 @@ import datetime as dt
 import math
 from collections.abc import Iterable, Sequence
 from typing import Any
-
-import polars as pl
 from xml.sax.saxutils import escape
 
+import polars as pl
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import PatternFill
 from openpyxl.utils import get_column_letter
