@@ -224,19 +224,23 @@ def test_without_a_previous_run_reports_are_unchanged(runs: dict, invoke, tmp_pa
     assert b"Since the last review" not in outputs["none", "html"] and b"new-mark" not in outputs["none", "html"]
 
 
+def _evaluate_quarter(invoke, runs: dict, quarter, out: Path, *extra: str):  # type: ignore[no-untyped-def]
+    """``clientwise evaluate`` of one stored quarter's data into ``out``, with the runs' store."""
+    return invoke("evaluate", "default", str(runs["folder"] / quarter.label), "--as-of", quarter.as_of.isoformat(),
+                  "-o", str(out), "--store", str(runs["store"]), *extra)
+
+
 def test_evaluate_writes_the_review_and_says_which_run(runs: dict, invoke, tmp_path: Path) -> None:
     quarter = runs["quarters"][2]
     out = tmp_path / "q3.html"
-    done = invoke("evaluate", "default", str(runs["folder"] / quarter.label), "--as-of", quarter.as_of.isoformat(),
-                  "-o", str(out), "--store", str(runs["store"]))
+    done = _evaluate_quarter(invoke, runs, quarter, out)
     assert done.code == 0, done.output
     assert (f"the report compares with run 2 (Q2 <b>x</b> & *y*), as of {runs['quarters'][1].as_of} "
             f"from {runs['store']}") in done.stderr
     page = out.read_text(encoding="utf-8")
     assert 'id="review-findings"' in page and 'id="review-migration"' in page
     csv = tmp_path / "q3.csv"  # a machine-readable output has no review: nothing is compared
-    done = invoke("evaluate", "default", str(runs["folder"] / quarter.label), "--as-of", quarter.as_of.isoformat(),
-                  "-o", str(csv), "--store", str(runs["store"]))
+    done = _evaluate_quarter(invoke, runs, quarter, csv)
     assert "the report compares" not in done.stderr
 
 
@@ -244,8 +248,7 @@ def test_an_older_quarter_is_compared_with_the_run_before_it(runs: dict, invoke,
     """Re-running Q2's report compares it with Q1, never with itself or a later run."""
     quarter = runs["quarters"][1]
     out = tmp_path / "q2.md"
-    done = invoke("evaluate", "default", str(runs["folder"] / quarter.label), "--as-of", quarter.as_of.isoformat(),
-                  "-o", str(out), "--store", str(runs["store"]))
+    done = _evaluate_quarter(invoke, runs, quarter, out)
     assert done.code == 0, done.output
     assert "Compared with the last review: run 1 (Q1), as of " + \
         f"{runs['quarters'][0].as_of:%d/%m/%Y}." in out.read_text(encoding="utf-8")
@@ -253,8 +256,7 @@ def test_an_older_quarter_is_compared_with_the_run_before_it(runs: dict, invoke,
 
 def test_compare_with_names_the_review(runs: dict, invoke, tmp_path: Path) -> None:
     quarter = runs["quarters"][2]
-    done = invoke("evaluate", "default", str(runs["folder"] / quarter.label), "--as-of", quarter.as_of.isoformat(),
-                  "--store", str(runs["store"]), "--compare-with", "Q1", "-o", str(tmp_path / "q3.md"))
+    done = _evaluate_quarter(invoke, runs, quarter, tmp_path / "q3.md", "--compare-with", "Q1")
     assert done.code == 0, done.output
     text = (tmp_path / "q3.md").read_text(encoding="utf-8")
     assert "Compared with the last review: run 1 (Q1)" in text
