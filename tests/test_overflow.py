@@ -74,6 +74,17 @@ def test_polars_and_the_reference_evaluator_stop_at_the_same_overflow(text: str,
         assert polars_outcome == overflow
 
 
+@pytest.mark.parametrize("text", ["if_else(n > 2, x, n) * 2", "coalesce(n, x) * 2", "max(n, x) * 2"])
+def test_a_whole_number_chosen_as_a_fractional_one_computes_as_a_float(text: str) -> None:
+    """``if_else(flag, a, b)`` with ``a`` fractional is fractional, also where it hands
+    back the whole ``b``: doubling INT64_MIN there is -1.8e19 (a float), not an integer
+    overflow (the generated conformance case that found it: the reference evaluator
+    stopped where polars and DuckDB did not)."""
+    polars_outcome, reference_outcome = both(text)
+    assert polars_outcome == reference_outcome
+    assert isinstance(polars_outcome, list) and float(INT64_MIN) * 2 in polars_outcome
+
+
 def test_results_within_range_are_exact_and_nulls_stay_null() -> None:
     assert both("n + 0") == ([1, 2**62, INT64_MIN, None],) * 2
     assert both("sum(n) + 0") == ([1 - 2**62] * 4,) * 2

@@ -147,6 +147,9 @@ class PythonEvaluator(Backend[list[Any]]):
 
     @handles(n.Call)
     def _call(self, node: n.Call, rows: Sequence[Row]) -> list[Any]:
+        return _as_typed(node, self._called(node, rows))
+
+    def _called(self, node: n.Call, rows: Sequence[Row]) -> list[Any]:
         spec = self.ctx.functions[node.name]
         if spec.kind == "aggregate":
             return [self.aggregate(node, row) for row in rows]
@@ -192,3 +195,13 @@ class PythonEvaluator(Backend[list[Any]]):
                     groups.setdefault(r[self.ctx.key], []).append(r)
             self._groups[table] = groups
         return self._groups[table]
+
+
+def _as_typed(node: n.Node, values: list[Any]) -> list[Any]:
+    """A call typed as a fractional number gives floats, as polars casts its column: a
+    function choosing between a whole and a fractional argument (``if_else(flag, a, b)``,
+    ``coalesce``, ``max``) may hand back the whole one, and a later ``* 2`` must then be
+    float arithmetic, not a checked 64-bit product."""
+    if node.type is None or not node.type.is_number or node.type.integer:
+        return values
+    return [float(v) if type(v) is int else v for v in values]
