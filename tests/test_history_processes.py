@@ -129,6 +129,7 @@ def test_a_store_held_by_another_process_fails_clearly_after_the_wait(store: Pat
         _, err = blocked.communicate(timeout=300)
         assert blocked.returncode == 2, err
         assert "in use by another process" in err and f"process {holder.pid}" in err and "nothing was saved" in err
+        assert not (store.parent / "blocked.csv").exists()  # a run that could not be saved writes no output
         assert time.monotonic() - started >= 1
         waiting = _save_demo(store, "waited", env={"CLIENTWISE_STORE_WAIT": "120"})
         time.sleep(1.0)

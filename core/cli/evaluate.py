@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-from clientwise.cli.history import planned_history, planned_review, planned_save, save_evaluation, save_options
+from clientwise.cli.history import planned_history, planned_review, planned_save, save_beside, save_options
 from clientwise.cli.options import (
     CONTEXT,
     as_of_option,
@@ -102,12 +102,12 @@ def run(ruleset: str, data: Path, as_of: str | None, fmt: str | None, output: Pa
                                             history=history if evaluator.trend else None)
         if reviewed:
             result.review = planned_review(history, result, saving, quiet)
-        if writer is not None and not streamed:
-            stage("writing")
-            write_result(result, writer, output)
-        if saving is not None:
-            stage("saving the run")
-            save_evaluation(saving, evaluator, result, data)
+        with save_beside(saving, evaluator, result, data) as committed:
+            if writer is not None and not streamed:
+                stage("writing" if saving is None else "writing and saving the run")
+                write_result(result, writer, output, before_commit=committed)
+            elif saving is not None:
+                stage("saving the run")
     if explain is not None:
         from clientwise.authoring.trace import render_trace
 

@@ -2,15 +2,16 @@
 
 ``--save``, ``--label`` and ``--store`` are kept on the click context (like the
 plugin options), so the evaluating commands only call :func:`planned_save` before
-evaluating (a store that cannot be written fails before minutes of work) and
-:func:`save_evaluation` after writing their output.
+evaluating (a store that cannot be written fails before minutes of work) and write
+their output inside :func:`save_beside`.
 """
 
 from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -116,20 +117,30 @@ def planned_review(history: Any, result: Any, saving: SaveRequest | None, quiet:
     return review
 
 
-def save_evaluation(request: SaveRequest | None, evaluator: Any, result: Any, data: Path) -> None:
-    """Record the run (one transaction); a run with plugin errors is not recorded."""
-    if request is None:
+@contextmanager
+def save_beside(request: SaveRequest | None, evaluator: Any, result: Any, data: Path) -> Iterator[Callable[[], None]]:
+    """Save the run (one transaction) while the block writes the output; yields the commit,
+    which the block calls once its output is complete (``write_result``'s ``before_commit``)
+    or leaves to the end of the block. An error in the block stores nothing; a failed save
+    raises from the commit, before the output is published. A run with plugin errors is
+    not recorded."""
+    if request is None or result.faults:
+        if request is not None:
+            click.echo("not saved: the run had plugin errors (fix or disable the plugin and run again)", err=True)
+        yield lambda: None
         return
-    if result.faults:
-        click.echo("not saved: the run had plugin errors (fix or disable the plugin and run again)", err=True)
-        return
-    from clientwise.history.save import save_run
-    from clientwise.history.store import open_store
+    from clientwise.history.background import saved_beside
 
-    with open_store(request.store, write=True) as store:
-        run_id = save_run(store, evaluator, result, data, request.label)
+    run_ids: list[int] = []
+    with saved_beside(request.store, evaluator, result, data, request.label) as save:
+        def commit() -> None:
+            if not run_ids:
+                run_ids.append(save.commit())
+
+        yield commit
+        commit()
     label = f" ({clean(request.label)})" if request.label else ""
-    click.echo(f"saved run {run_id}{label} to {request.store}", err=True)
+    click.echo(f"saved run {run_ids[0]}{label} to {request.store}", err=True)
 
 
 def _store(path: Path | None) -> Path:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -82,11 +83,15 @@ def action_rules(evaluator: Evaluator) -> pl.DataFrame:
 
 
 def save_run(store: RunStore, evaluator: Evaluator, result: Result, data: Path | None,
-             label: str | None = None, inputs: list[InputFile] | None = None) -> int:
+             label: str | None = None, inputs: list[InputFile] | None = None,
+             before_commit: Callable[[], None] | None = None) -> int:
     """Record ``result`` (of ``evaluator`` over ``data``) as a new run; returns its run id.
 
     ``data`` None (tables given as frames) records no input, so the run's input can never
     be re-evaluated. All or nothing: on any error or interrupt the store is unchanged.
+    ``before_commit`` runs inside the transaction once everything is inserted; if it
+    raises, nothing is stored (:class:`clientwise.history.background.BackgroundSave`
+    waits there for the output file).
     """
     if inputs is None:
         inputs = fingerprint(Path(data), evaluator.ruleset, evaluator.host) if data is not None else []
@@ -122,6 +127,8 @@ def save_run(store: RunStore, evaluator: Evaluator, result: Result, data: Path |
         tables.append(store, "warnings", run_id, pl.DataFrame(
             {"position": list(range(len(result.warnings))), "message": list(result.warnings)},
             schema={"position": pl.Int32, "message": pl.String}))
+        if before_commit is not None:
+            before_commit()
     return run_id
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import io
 import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
@@ -130,18 +130,22 @@ def write_result(
     destination: Path | None,
     *,
     stdout: BinaryIO | None = None,
+    before_commit: Callable[[], object] | None = None,
 ) -> None:
     """Write ``result`` with ``writer`` to ``destination``, or to standard output when None.
 
     ``stdout`` replaces ``sys.stdout.buffer`` (tests, embedding). Output to stdout is
-    rendered completely before the first byte is written.
+    rendered completely before the first byte is written. ``before_commit`` runs once
+    the output is complete and before it is published (moved into place, or printed);
+    if it raises, nothing is published: a run saved into the store publishes its file
+    only when the save succeeded.
     """
     if writer.escape_formulas:
         result = formula_safe(result)
     if destination is None:
-        _write_stdout(result, writer, stdout)
+        _write_stdout(result, writer, stdout, before_commit)
     else:
-        _write_file(result, writer, Path(destination))
+        _write_file(result, writer, Path(destination), before_commit)
 
 
 def formula_safe(result: Result) -> Result:
@@ -176,10 +180,13 @@ class _TerminalAwareBuffer(io.BytesIO):
             return False
 
 
-def _write_stdout(result: Result, writer: Writer, stdout: BinaryIO | None) -> None:
+def _write_stdout(result: Result, writer: Writer, stdout: BinaryIO | None,
+                  before_commit: Callable[[], object] | None) -> None:
     target = stdout if stdout is not None else _stdout_buffer()
     buffer = _TerminalAwareBuffer(target)
     writer.write(result, buffer)
+    if before_commit is not None:
+        before_commit()
     target.write(buffer.getvalue())
     target.flush()
 
@@ -214,17 +221,24 @@ class _TextTarget(io.RawIOBase):
         self._stream.flush()
 
 
-def _write_file(result: Result, writer: Writer, destination: Path) -> None:
-    """Every system error on the way (opening, writing, committing) is the destination's."""
+def _write_file(result: Result, writer: Writer, destination: Path,
+                before_commit: Callable[[], object] | None) -> None:
+    """Every system error while opening, writing and committing is the destination's; an
+    error of ``before_commit`` is its own (and the file is not written)."""
     check_destination(destination)
     group = AtomicGroup()
     try:
-        stream = group.open(destination)
-        writer.write(result, stream)
-        group.commit()
-    except OSError as error:
-        group.abort()
-        raise cannot_write(destination, error) from error
+        try:
+            stream = group.open(destination)
+            writer.write(result, stream)
+        except OSError as error:
+            raise cannot_write(destination, error) from error
+        if before_commit is not None:
+            before_commit()
+        try:
+            group.commit()
+        except OSError as error:
+            raise cannot_write(destination, error) from error
     except BaseException:
         group.abort()
         raise
