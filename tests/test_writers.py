@@ -15,6 +15,7 @@ from clientwise.expr import EvalContext, FunctionRegistry
 from clientwise.host.contracts import RULE_STATUS, Writer
 from clientwise.output.escape import escape_formula, escape_formulas
 from clientwise.plugins.io import json_records, writers
+from clientwise.plugins.io.csv_dialects import csv_dialect
 from clientwise.plugins.io.table import TableWriter, format_cell
 from clientwise.plugins.io.values import records
 from clientwise.plugins.io.writers import CsvWriter, JsonLinesWriter, JsonWriter, ParquetWriter, csv_frame, csv_table
@@ -219,6 +220,25 @@ def test_csv_written_in_batches_has_the_bytes_of_the_whole_table():
         csv_table(customers.slice(start, 1)).write_csv(parts, include_header=start == 0, date_format="%Y-%m-%d",
                                                         quote_style="necessary")
     assert parts.getvalue() == written(CsvWriter(), make_result()) and whole.height == customers.height
+
+
+@pytest.mark.parametrize("dialect", ["plain", "excel-de"])
+@pytest.mark.parametrize("rows", [0, 1, 4])
+def test_the_csv_writer_writes_batch_after_batch_the_bytes_of_the_whole_table(monkeypatch, dialect, rows):
+    """The writer formats one batch at a time (memory: one batch's text); the header and
+    the BOM come once, and a table without customers is its header."""
+    full = make_result()
+    result = dataclasses.replace(full, customers=full.customers.head(rows))
+    chosen = csv_dialect(dialect)
+    whole = io.BytesIO()
+    csv_frame(result).write_csv(whole, include_bom=chosen.bom, separator=chosen.separator,
+                                decimal_comma=chosen.decimal_comma, line_terminator=chosen.line_terminator,
+                                date_format="%Y-%m-%d", datetime_format=chosen.datetime_format,
+                                quote_style="necessary")
+    for batch in (1, 3, writers.CSV_BATCH):
+        monkeypatch.setattr(writers, "CSV_BATCH", batch)
+        assert written(CsvWriter(chosen), result) == whole.getvalue()
+    assert whole.getvalue().count(b"customer_id") == 1
 
 
 def test_parquet_keeps_types_and_values_exactly_without_escaping():
