@@ -9,11 +9,13 @@ import json
 
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from clientwise.compiler.plan import OutputColumn, SectionSummary
 from clientwise.expr import EvalContext, FunctionRegistry
 from clientwise.host.contracts import RULE_STATUS, Writer
-from clientwise.output.escape import escape_formula, escape_formulas
+from clientwise.output.escape import escape_formula, escape_formula_expr, escape_formulas
 from clientwise.plugins.io import json_records, writers
 from clientwise.plugins.io.csv_dialects import csv_dialect
 from clientwise.plugins.io.table import TableWriter, format_cell
@@ -160,6 +162,16 @@ def test_the_plugin_offers_five_formats_that_implement_the_writer_protocol():
 def test_escape_formula_prefixes_only_cells_a_spreadsheet_would_run(text, expected):
     assert escape_formula(text) == expected
     assert escape_formulas(pl.DataFrame({"t": [text]}))["t"].to_list() == [expected]
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.text(alphabet="=+-@\t\r\n 'aé", max_size=4)), max_size=12))
+def test_the_columnar_escape_is_the_escape_of_each_value(texts):
+    """In a column or inside lists, each cell as :func:`escape_formula` escapes it alone."""
+    expected = [None if text is None else escape_formula(text) for text in texts]
+    assert escape_formulas(pl.DataFrame({"t": texts}, schema={"t": pl.String}))["t"].to_list() == expected
+    lists = pl.DataFrame({"l": [texts]}, schema={"l": pl.List(pl.String)})
+    assert lists.select(pl.col("l").list.eval(escape_formula_expr(pl.element())))["l"].to_list() == [expected]
 
 
 def test_escape_formulas_leaves_numbers_nulls_and_unchosen_columns_alone():
