@@ -348,10 +348,6 @@ class BackendJob:
     sorted by key and ``related`` by name, or ``input``, what the backend's own
     :meth:`Backend.open_input` read (then the frames are empty). ``engine`` and ``guard``
     (:class:`clientwise.host.isolate.StepGuard`) serve a backend that runs the core's loop.
-    ``customer_rows`` gives, for the related tables where validation found them, each
-    row's customer as a row number of ``customers``
-    (:class:`clientwise.runtime.related_rows.CustomerRows`), so grouping related rows by
-    customer need not look the keys up again.
     """
 
     program: Any
@@ -361,7 +357,7 @@ class BackendJob:
     engine: Engine
     guard: Any
     input: Any = None
-    customer_rows: Mapping[str, Any] = field(default_factory=dict)
+    customer_rows: Mapping[str, Any] = field(default_factory=dict)  # validation's CustomerRows per table
 
 
 class Backend(ABC):
