@@ -30,9 +30,9 @@ from clientwise.runtime.casts import Check
 from clientwise.runtime.cell_format import cell_format
 from clientwise.runtime.cell_problems import SHOWN_PER_CHECK, ProblemReport, cell_problems
 from clientwise.runtime.findings import Finding
+from clientwise.runtime.related_rows import CustomerRows
 from clientwise.runtime.sources import SourceTable
 from clientwise.runtime.validate_checks import FIELD_DTYPES, FieldPlan, as_text, plan_field
-from clientwise.runtime.related_rows import CustomerRows
 from clientwise.runtime.validate_keys import KeyedPart, check_keys
 from clientwise.runtime.validate_small import read_small
 from clientwise.runtime.value_maps import unmapped_counts, unmapped_finding, unmapped_hint
