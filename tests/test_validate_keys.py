@@ -1,15 +1,18 @@
 """Orphan rows are found alike whether the customers' keys are in order (binary search)
-or not (hashes), for text and integer keys."""
+or not (hashes), for text and integer keys; the rows found by binary search are handed
+on to the derive stage."""
 
 from __future__ import annotations
 
 import polars as pl
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from clientwise.host.contracts import RawTable
 from clientwise.ruleset.data import DataConfig, FieldSpec, TableSpec
 from clientwise.runtime.findings import Finding
+from clientwise.runtime.related_rows import CustomerRows
 from clientwise.runtime.validate import validate_tables
 
 
@@ -63,3 +66,31 @@ def test_text_keys_of_related_rows_against_integer_customer_keys():
     }
     typed = validate_tables(raw, data, [])
     assert typed["contacts"].get_column("n").to_list() == [0, 2, 3]
+
+
+@pytest.mark.parametrize("orphans", ["error", "warn", "drop"])
+@pytest.mark.parametrize("in_order", [True, False])
+def test_validation_hands_each_related_rows_customer_to_the_derive_stage(orphans, in_order):
+    """Past the small-table path (256 rows), the key check's binary search gives every
+    contact its customer's row number; they are handed on only where they stay aligned
+    with the table as validated (no row dropped) and with the customers (in key order)."""
+    known = [f"C{k:04d}" for k in range(0, 800, 2)]
+    customers = known if in_order else known[::-1]
+    wanted = [f"C{k:04d}" for k in [*range(0, 800, 6), *range(0, 800, 4), *([9999] if orphans != "error" else [])]]
+    data = DataConfig(
+        customers=TableSpec(fields={"customer_id": FieldSpec()}),
+        contacts=TableSpec(fields={"customer_id": FieldSpec(), "n": FieldSpec(type="integer")}, orphans=orphans),
+    )
+    raw = {
+        "customers": table("customers", pl.DataFrame({"customer_id": customers})),
+        "contacts": table("contacts", pl.DataFrame({"customer_id": wanted, "n": list(range(len(wanted)))})),
+    }
+    found: dict[str, CustomerRows] = {}
+    typed = validate_tables(raw, data, [], customer_rows=found)
+    if not in_order or orphans == "drop":
+        assert found == {}
+        return
+    position = {key: row for row, key in enumerate(customers)}
+    assert typed["contacts"].height == len(wanted)
+    assert found["contacts"].rows.to_list() == [position.get(key) for key in wanted]
+    assert found["contacts"].orphans == (orphans == "warn")

@@ -9,12 +9,15 @@ import json
 
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from clientwise.compiler.plan import OutputColumn, SectionSummary
 from clientwise.expr import EvalContext, FunctionRegistry
 from clientwise.host.contracts import RULE_STATUS, Writer
-from clientwise.output.escape import escape_formula, escape_formulas
+from clientwise.output.escape import escape_formula, escape_formula_expr, escape_formulas
 from clientwise.plugins.io import json_records, writers
+from clientwise.plugins.io.csv_dialects import csv_dialect
 from clientwise.plugins.io.table import TableWriter, format_cell
 from clientwise.plugins.io.values import records
 from clientwise.plugins.io.writers import CsvWriter, JsonLinesWriter, JsonWriter, ParquetWriter, csv_frame, csv_table
@@ -161,6 +164,16 @@ def test_escape_formula_prefixes_only_cells_a_spreadsheet_would_run(text, expect
     assert escape_formulas(pl.DataFrame({"t": [text]}))["t"].to_list() == [expected]
 
 
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.text(alphabet="=+-@\t\r\n 'aé", max_size=4)), max_size=12))
+def test_the_columnar_escape_is_the_escape_of_each_value(texts):
+    """In a column or inside lists, each cell as :func:`escape_formula` escapes it alone."""
+    expected = [None if text is None else escape_formula(text) for text in texts]
+    assert escape_formulas(pl.DataFrame({"t": texts}, schema={"t": pl.String}))["t"].to_list() == expected
+    lists = pl.DataFrame({"l": [texts]}, schema={"l": pl.List(pl.String)})
+    assert lists.select(pl.col("l").list.eval(escape_formula_expr(pl.element())))["l"].to_list() == [expected]
+
+
 def test_escape_formulas_leaves_numbers_nulls_and_unchosen_columns_alone():
     frame = pl.DataFrame({"a": ["-2", None], "b": ["=x", "y"], "n": [-2, 3]})
     assert escape_formulas(frame).to_dict(as_series=False) == {"a": ["'-2", None], "b": ["'=x", "y"], "n": [-2, 3]}
@@ -219,6 +232,25 @@ def test_csv_written_in_batches_has_the_bytes_of_the_whole_table():
         csv_table(customers.slice(start, 1)).write_csv(parts, include_header=start == 0, date_format="%Y-%m-%d",
                                                         quote_style="necessary")
     assert parts.getvalue() == written(CsvWriter(), make_result()) and whole.height == customers.height
+
+
+@pytest.mark.parametrize("dialect", ["plain", "excel-de"])
+@pytest.mark.parametrize("rows", [0, 1, 4])
+def test_the_csv_writer_writes_batch_after_batch_the_bytes_of_the_whole_table(monkeypatch, dialect, rows):
+    """The writer formats one batch at a time (memory: one batch's text); the header and
+    the BOM come once, and a table without customers is its header."""
+    full = make_result()
+    result = dataclasses.replace(full, customers=full.customers.head(rows))
+    chosen = csv_dialect(dialect)
+    whole = io.BytesIO()
+    csv_frame(result).write_csv(whole, include_bom=chosen.bom, separator=chosen.separator,
+                                decimal_comma=chosen.decimal_comma, line_terminator=chosen.line_terminator,
+                                date_format="%Y-%m-%d", datetime_format=chosen.datetime_format,
+                                quote_style="necessary")
+    for batch in (1, 3, writers.CSV_BATCH):
+        monkeypatch.setattr(writers, "CSV_BATCH", batch)
+        assert written(CsvWriter(chosen), result) == whole.getvalue()
+    assert whole.getvalue().count(b"customer_id") == 1
 
 
 def test_parquet_keeps_types_and_values_exactly_without_escaping():

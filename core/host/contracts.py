@@ -357,6 +357,7 @@ class BackendJob:
     engine: Engine
     guard: Any
     input: Any = None
+    customer_rows: Mapping[str, Any] = field(default_factory=dict)  # validation's CustomerRows per table
 
 
 class Backend(ABC):

@@ -238,10 +238,12 @@ class _Part:
 
 
 def derive_stratum(frame: pl.DataFrame, stratum: DeriveStratum, related: Mapping[str, pl.DataFrame],
-                   ctx: EvalContext) -> pl.DataFrame:
+                   ctx: EvalContext, found: Mapping[str, CustomerRows] | None = None) -> pl.DataFrame:
     """A compiled derive stratum over a whole portfolio: each run of expression fields as
-    one query (levels precomputed by the compiler), plugin-computed fields in between."""
-    known: dict[str, CustomerRows | None] = {}  # the rows stay in place: found once per table
+    one query (levels precomputed by the compiler), plugin-computed fields in between.
+    ``found`` gives related tables' customer rows already known (validation finds them
+    while checking for orphans); the others are found here."""
+    known: dict[str, CustomerRows | None] = dict(found or {})  # the rows stay in place: found once per table
     for part in stratum.parts:
         if isinstance(part, ExpressionLevels):
             levels = [[(step.name, step.node) for step in level] for level in part.levels]

@@ -37,7 +37,7 @@ from clientwise.runtime.context import EvaluationContext, after_evaluate, before
 from clientwise.runtime.findings import Finding, strict_problems, warnings_of
 from clientwise.runtime.load import LoadedData, load_tables
 from clientwise.runtime.loop import Deriver, Loop, expressions
-from clientwise.runtime.related_rows import strictly_increasing
+from clientwise.runtime.related_rows import CustomerRows, strictly_increasing
 from clientwise.runtime.result import Result, RulesetIdentity
 from clientwise.runtime.single import OneCustomer, Population, record_tables, typed_like
 from clientwise.runtime.sources import SourceTable
@@ -154,9 +154,10 @@ class Evaluator:
             raw = load_tables(Path(data), config, self.host.loaders(), needed=set(), findings=findings)
         declared = config.tables()
         problems = self.missing_tables(set(raw) | {name for name, spec in declared.items() if spec.optional})
+        found_rows: dict[str, CustomerRows] = {}
         try:
             tables = validate_tables({name: table for name, table in raw.items() if name in declared}, config,
-                                     findings)
+                                     findings, customer_rows=found_rows)
         except DataError as error:
             raise DataError([*problems, *error.problems], total=len(problems) + error.total) from None
         if problems:
@@ -168,7 +169,7 @@ class Evaluator:
             findings.extend(vocabulary_findings(self.program, FrameValues(tables), tables, config, absent, _files(raw)))
         if self.strict_data and strict_problems(findings):
             raise DataError(strict_problems(findings))
-        return LoadedData(tables, findings, program)
+        return LoadedData(tables, findings, program, found_rows)
 
     def check_data(self, data: Path) -> tuple[dict[str, int], list[Finding]]:
         """Read and validate DATA as :meth:`evaluate` would (by the backend, when it reads
@@ -272,12 +273,13 @@ class Evaluator:
             self.engine.prepare()  # e.g. the durable engine starts its workers while fields are derived
             before_evaluate(context, faults)
             key = self.ruleset.core.data.key
+            found_rows = loaded.customer_rows
             if own is not None:
                 customers = own.keys(key)
             else:
                 customers = context.tables["customers"]
                 if not strictly_increasing(customers.get_column(key)):  # an export in key order needs no sort
-                    customers = customers.sort(key)
+                    customers, found_rows = customers.sort(key), {}
             related = {name: context.tables[name] for name in RELATED_TABLES if name in context.tables}
             decide_context = self._decide_context(context.as_of)
             ctx = EvalContext(as_of=context.as_of, functions=decide_context.functions, key=key, keyed=True)
@@ -286,7 +288,7 @@ class Evaluator:
             mark = time.perf_counter()
             program = loaded.program or self.program
             guard = StepGuard(self.host, faults, key)
-            job = BackendJob(program, customers, related, decide_context, self.engine, guard, own)
+            job = BackendJob(program, customers, related, decide_context, self.engine, guard, own, found_rows)
             stage("deriving fields and deciding")
             if into is not None and own is not None and own.streams(into[0]):  # and writing
                 with atomic_write(into[1]) as stream:

@@ -24,6 +24,7 @@ from clientwise.ruleset.data import DataConfig, TableSpec
 from clientwise.ruleset.sources import SourceSpec
 from clientwise.runtime.findings import Finding
 from clientwise.runtime.read_guard import read_file
+from clientwise.runtime.related_rows import CustomerRows
 from clientwise.runtime.sources import SourceTable, data_files, read_options, source_files
 
 TABLES = ("customers", "contacts", "interactions")
@@ -38,6 +39,9 @@ class LoadedData:
     #: the program to run over these tables: steps reading what the export lacks made
     #: unknown (see clientwise.runtime.absent); None: the evaluator's own
     program: Program | None = None
+    #: per related table, each row's customer (row number in ``tables["customers"]``) as
+    #: validation found it; the derive stage groups by these instead of searching again
+    customer_rows: dict[str, CustomerRows] = field(default_factory=dict)
 
 
 def load_tables(

@@ -30,6 +30,7 @@ from clientwise.runtime.casts import Check
 from clientwise.runtime.cell_format import cell_format
 from clientwise.runtime.cell_problems import SHOWN_PER_CHECK, ProblemReport, cell_problems
 from clientwise.runtime.findings import Finding
+from clientwise.runtime.related_rows import CustomerRows
 from clientwise.runtime.sources import SourceTable
 from clientwise.runtime.validate_checks import FIELD_DTYPES, FieldPlan, as_text, plan_field
 from clientwise.runtime.validate_keys import KeyedPart, check_keys
@@ -45,13 +46,16 @@ def validate_tables(
     findings: list[Finding] | None = None,
     *,
     small: bool = True,
+    customer_rows: dict[str, CustomerRows] | None = None,
 ) -> dict[str, pl.DataFrame]:
     """Typed frames of the declared fields (rule names, declaration order) per table.
 
     Raises :class:`DataError` with every problem of every table when anything is
     wrong; nothing is returned half-checked. ``findings`` receives what was noticed
     without stopping. ``small=False`` reads even a table of a few rows with polars
-    (the tests compare the two readings).
+    (the tests compare the two readings). ``customer_rows`` receives, per related
+    table, each row's customer as the key check found it (see
+    :func:`clientwise.runtime.validate_keys.check_keys`), where it did.
     """
     findings = findings if findings is not None else []
     report = ProblemReport()
@@ -69,7 +73,7 @@ def validate_tables(
             frames.append(frame)
             keyed[name].append(KeyedPart(kept, key_column))
         typed[name] = frames[0] if len(frames) == 1 else pl.concat(frames, how="vertical")
-    check_keys(keyed, typed, data, report, findings)
+    check_keys(keyed, typed, data, report, findings, customer_rows)
     if report.shown:
         raise DataError(report.ordered(), total=report.total)
     return typed

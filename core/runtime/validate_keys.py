@@ -37,7 +37,7 @@ from clientwise.runtime.cell_problems import (
     joined_rows,
 )
 from clientwise.runtime.findings import Finding
-from clientwise.runtime.related_rows import customer_rows, strictly_increasing
+from clientwise.runtime.related_rows import CustomerRows, customer_rows, strictly_increasing
 from clientwise.runtime.validate_small import SMALL_TABLE
 
 
@@ -56,9 +56,14 @@ def check_keys(
     data: DataConfig,
     report: ProblemReport,
     findings: list[Finding],
+    found_rows: dict[str, CustomerRows] | None = None,
 ) -> None:
     """Report duplicate customers and orphan rows; with ``orphans = "drop"`` remove
-    those rows from ``typed`` (which is why it is a dict, updated in place)."""
+    those rows from ``typed`` (which is why it is a dict, updated in place).
+
+    Where the customers' keys strictly increase, each related row's customer is found
+    by binary search; ``found_rows`` then receives those row numbers per related table
+    (as typed, orphans kept), for the derive stage to group by without searching again."""
     customers = parts.get("customers", ())
     if "customers" not in typed or not customers or any(part.column is None for part in customers):
         return
@@ -83,6 +88,8 @@ def check_keys(
             found = customer_rows(keys, child)
             assert found is not None  # the keys strictly increase
             orphan = found.rows.is_null() & child.is_not_null()
+            if found_rows is not None and (spec.orphans != "drop" or not orphan.any()):
+                found_rows[name] = found  # rows left out would misalign them: derive finds its own
         else:
             orphan = _orphans(child, hashes.filter(keys.is_not_null()))
         if not orphan.any():

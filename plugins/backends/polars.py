@@ -40,7 +40,7 @@ class PolarsBackend(Backend):
         if self.row_wise.applies(job.customers, job.related):
             related_rows = {name: frame.to_dicts() for name, frame in job.related.items()}
             return lambda frame, stratum: derive_stratum_rows(frame, stratum, job.related, related_rows, ctx)
-        return lambda frame, stratum: derive_stratum(frame, stratum, job.related, ctx)
+        return lambda frame, stratum: derive_stratum(frame, stratum, job.related, ctx, job.customer_rows)
 
 
 @hookimpl

@@ -9,6 +9,7 @@ quarter's. The machine-readable layouts are documented (and versioned) in
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from typing import Any, BinaryIO, ClassVar
 
 import polars as pl
@@ -26,6 +27,8 @@ from clientwise.runtime.result import Result
 
 #: How list cells are joined in CSV.
 LIST_SEPARATOR = "; "
+#: Customers per batch written to CSV (see :func:`write_csv_batches`).
+CSV_BATCH = 100_000
 
 
 # --------------------------------------------------------------------------- JSON shape
@@ -171,17 +174,26 @@ class CsvWriter(Writer):
         return CsvWriter(csv_dialect(options["csv_dialect"])) if "csv_dialect" in options else self
 
     def write(self, result: Result, stream: BinaryIO) -> None:
-        dialect = self.dialect
-        csv_frame(result).write_csv(
-            stream,
-            include_bom=dialect.bom,
-            separator=dialect.separator,
-            decimal_comma=dialect.decimal_comma,
-            line_terminator=dialect.line_terminator,
-            date_format="%Y-%m-%d",
-            datetime_format=dialect.datetime_format,
-            quote_style="necessary",
-        )
+        customers = result.customers
+        batches = (customers.slice(start, CSV_BATCH) for start in range(0, customers.height, CSV_BATCH))
+        write_csv_batches(batches, lambda: customers, self.dialect, stream)
+
+
+def write_csv_batches(batches: Iterable[pl.DataFrame], empty: Callable[[], pl.DataFrame], dialect: CsvDialect,
+                      stream: BinaryIO) -> None:
+    """Customers rows batch after batch through :func:`csv_table`, the header (and BOM)
+    once: the text of one batch at a time is in memory, not that of the whole table,
+    and the bytes are those of the table written whole. ``empty`` gives the (empty)
+    frame whose header is written when there is no batch."""
+    options: dict[str, Any] = {"separator": dialect.separator, "decimal_comma": dialect.decimal_comma,
+                               "line_terminator": dialect.line_terminator, "date_format": "%Y-%m-%d",
+                               "datetime_format": dialect.datetime_format, "quote_style": "necessary"}
+    first = True
+    for batch in batches:
+        csv_table(batch).write_csv(stream, include_header=first, include_bom=dialect.bom and first, **options)
+        first = False
+    if first:  # no customers: the header alone
+        csv_table(empty()).write_csv(stream, include_bom=dialect.bom, **options)
 
 
 class ParquetWriter(Writer):

@@ -17,7 +17,7 @@ section's own fields and outputs and the fields they read (:func:`summary_column
 from __future__ import annotations
 
 import shutil
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import BinaryIO
 
@@ -31,7 +31,7 @@ from clientwise.expr.backends.sql import ident, quote
 from clientwise.expr.nodes import Field
 from clientwise.plugins.backends.duckdb.session import ROW
 from clientwise.plugins.io.csv_dialects import CsvDialect
-from clientwise.plugins.io.writers import csv_table
+from clientwise.plugins.io.writers import write_csv_batches
 from clientwise.runtime.loop import expressions
 from clientwise.runtime.outputs import RULE_SUFFIX
 
@@ -83,21 +83,19 @@ def write_csv(connection: duckdb.DuckDBPyConnection, query: str, dialect: CsvDia
               typed: list[pl.Expr]) -> None:
     """Batch after batch through the CSV writer's formatting; the header (and BOM) once."""
     reader = connection.sql(query).to_arrow_reader(BATCH)
-    first = True
-    for batch in reader:
-        frame = pl.from_arrow(batch)
+
+    def batches() -> Iterator[pl.DataFrame]:
+        for batch in reader:
+            frame = pl.from_arrow(batch)
+            assert isinstance(frame, pl.DataFrame)
+            yield frame.with_columns([cast for cast in typed if cast.meta.output_name() in frame.columns])
+
+    def empty() -> pl.DataFrame:
+        frame = pl.from_arrow(reader.schema.empty_table())
         assert isinstance(frame, pl.DataFrame)
-        frame = frame.with_columns([cast for cast in typed if cast.meta.output_name() in frame.columns])
-        csv_table(frame).write_csv(
-            stream, include_header=first, include_bom=dialect.bom and first, separator=dialect.separator,
-            decimal_comma=dialect.decimal_comma, line_terminator=dialect.line_terminator, date_format="%Y-%m-%d",
-            datetime_format=dialect.datetime_format, quote_style="necessary")
-        first = False
-    if first:  # no customers: the header alone, as polars writes an empty frame
-        empty = pl.from_arrow(reader.schema.empty_table())
-        assert isinstance(empty, pl.DataFrame)
-        csv_table(empty).write_csv(stream, include_bom=dialect.bom, separator=dialect.separator,
-                                   line_terminator=dialect.line_terminator)
+        return frame
+
+    write_csv_batches(batches(), empty, dialect, stream)
 
 
 def summary_columns(program: Program, present: Sequence[str], key: str, name: str) -> list[str]:
