@@ -26,7 +26,7 @@ from clientwise.output.locale import LocaleStyle
 from clientwise.output.messages import Messages
 
 if TYPE_CHECKING:
-    from clientwise.expr.functions import FunctionRegistry
+    from clientwise.expr.functions import CompiledExpressions, FunctionRegistry
     from clientwise.expr.nodes import Node
     from clientwise.ruleset.data import DataConfig
     from clientwise.runtime.result import Result
@@ -244,13 +244,14 @@ class CompiledDecision:
 
 @dataclass(frozen=True)
 class DecideContext:
-    """What an engine needs besides the rows: the run's date, the key and the functions."""
+    """What an engine needs besides the rows: date, key, functions, compiled expressions (``EvalContext.compiled``)."""
 
     as_of: dt.date
     key: str
     functions: FunctionRegistry
     #: the ruleset's name, for engine error messages
     ruleset: str = ""
+    compiled: CompiledExpressions | None = field(default=None, compare=False, repr=False)
 
 
 class Engine(ABC):

@@ -338,7 +338,8 @@ class Evaluator:
         loaded = self.load_data(record_tables(population, record, key, related), portfolio=False).tables
         customers = loaded.pop("customers")
         decide_context = self._decide_context(population.as_of)
-        ctx = EvalContext(as_of=population.as_of, functions=decide_context.functions, key=key, keyed=True)
+        ctx = EvalContext(as_of=population.as_of, functions=decide_context.functions, key=key, keyed=True,
+                          compiled=population.program.expressions)
         deriver = OneCustomer(population.frame, record[key], loaded, ctx)
         one = typed_like(trend_of(customers, population.frame, self.trend, key), deriver.schema)
         faults = FaultRecorder(self.host, self.strict_plugins)

@@ -14,6 +14,7 @@ import polars as pl
 from clientwise import expr
 from clientwise.compiler.steps import ActionsStep, ClassificationStep, DecisionStep
 from clientwise.host.contracts import CompiledDecision, Engine
+from clientwise.runtime.rows import add_columns
 
 #: Column suffix for the id of the rule that decided a classification.
 RULE_SUFFIX = "_rule"
@@ -49,8 +50,8 @@ def classification_rows(frame: pl.DataFrame, steps: Sequence[DecisionStep], ctx:
     polars query checks it for overflow there only), the default for the others."""
     for step in steps:
         if isinstance(step, ClassificationStep):
-            frame = frame.with_columns(_classification_rows(step, frame, ctx) if step.decision.rules
-                                       else _classification(step, ctx))
+            frame = add_columns(frame, _classification_rows(step, frame, ctx)) if step.decision.rules \
+                else frame.with_columns(_classification(step, ctx))
     return frame
 
 
