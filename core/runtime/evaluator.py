@@ -302,7 +302,7 @@ class Evaluator:
         # total would otherwise depend on how the backend happened to build the frame
         decided = Decided(decided.frame.rechunk(), decided.actions)
         context.timings["derive+decide"] = time.perf_counter() - mark
-        self._population = Population(decided.frame, related, context.as_of, program)
+        self._population = Population(decided.frame, related, context.as_of, program, key)
         result = assemble(program, self.host, self.engine, decided, context.as_of, faults, summarize=summarize)
         return self._finish(result, loaded, context, faults, history, started), False
 
@@ -340,7 +340,7 @@ class Evaluator:
         decide_context = self._decide_context(population.as_of)
         ctx = EvalContext(as_of=population.as_of, functions=decide_context.functions, key=key, keyed=True,
                           compiled=population.program.expressions)
-        deriver = OneCustomer(population.frame, record[key], loaded, ctx)
+        deriver = OneCustomer(population.portfolio, record[key], loaded, ctx)
         one = typed_like(trend_of(customers, population.frame, self.trend, key), deriver.schema)
         faults = FaultRecorder(self.host, self.strict_plugins)
         loop = self._loop(population.program, decide_context, faults, deriver, inline=True)

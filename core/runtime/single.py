@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import polars as pl
@@ -30,7 +30,51 @@ from clientwise import expr
 from clientwise.compiler.program import DeriveStratum, Program
 from clientwise.compiler.steps import DerivedStep
 from clientwise.runtime.derive import derive_stratum
-from clientwise.runtime.rows import derive_rows
+from clientwise.runtime.rows import add_columns, derive_rows
+
+
+class Portfolio:
+    """The evaluated portfolio as single-customer calls read it, with what they work out
+    from it once: its schema, each field's input columns, where each customer's row is.
+
+    It belongs to one :class:`Population` (a new batch evaluation makes a new one), so
+    nothing kept here outlives the frame it was worked out from.
+    """
+
+    def __init__(self, frame: pl.DataFrame, key: str):
+        self.frame, self.key = frame, key
+        self.schema = frame.schema  # a 150-column schema costs more than a field: built once
+        self._columns: dict[tuple[str, ...], pl.DataFrame] = {}
+        self._sorted: bool | None = None
+
+    def others(self, columns: Sequence[str], customer: Any) -> pl.DataFrame:
+        """``columns`` of every customer but ``customer``, in the portfolio's order."""
+        chosen = self._columns.get(tuple(columns))
+        if chosen is None:
+            chosen = self._columns[tuple(columns)] = self.frame.select(columns)
+        at = self._row_of(customer)
+        if at is None:  # a key of another type, or keys out of order: as a filter finds it
+            return chosen.filter(pl.col(self.key) != customer)
+        if at < 0:
+            return chosen
+        return pl.concat([chosen.slice(0, at), chosen.slice(at + 1)], rechunk=False)
+
+    def _row_of(self, customer: Any) -> int | None:
+        """The customer's row (-1: not in the portfolio), by binary search over the keys a
+        batch leaves in increasing order (no filter over the whole portfolio per call);
+        None when that search cannot answer."""
+        keys = self.frame.get_column(self.key)
+        if self._sorted is None:
+            self._sorted = keys.null_count() == 0 and bool(keys.is_sorted())
+        if not self._sorted or customer is None:
+            return None
+        try:
+            at = int(keys.search_sorted(customer, side="left"))
+        except (TypeError, ValueError, pl.exceptions.PolarsError):
+            return None
+        if at < keys.len() and keys[at] == customer:
+            return at
+        return -1
 
 
 @dataclass(frozen=True)
@@ -42,47 +86,63 @@ class Population:
     as_of: dt.date
     #: the program as the batch ran it (steps the export could not feed made unknown)
     program: Program
+    key: str = "customer_id"
+    portfolio: Portfolio = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "portfolio", Portfolio(self.frame, self.key))
 
 
 @dataclass
 class OneCustomer:
     """Derives a record's fields against a frozen portfolio (a ``Deriver`` for the loop).
 
-    ``portfolio`` is the batch's evaluated frame and ``customer`` the record's key: a
+    ``portfolio`` is the batch's evaluated portfolio and ``customer`` the record's key: a
     field over the portfolio reads the other customers' few columns it needs, so a call
     never copies the whole (150-column) portfolio to leave the record's batch row out.
     """
 
-    portfolio: pl.DataFrame
+    portfolio: Portfolio
     customer: Any
     related: Mapping[str, pl.DataFrame]
     ctx: expr.EvalContext
 
     def __post_init__(self) -> None:
         self.related_rows = {name: frame.to_dicts() for name, frame in self.related.items()}
-        self.schema = self.portfolio.schema  # built once: a 150-column schema costs more than a field
+        self.schema = self.portfolio.schema
 
     def __call__(self, one: pl.DataFrame, stratum: DeriveStratum) -> pl.DataFrame:
         local: list[DerivedStep] = []
         for step in [*stratum.steps, None]:
-            if step is not None and not step.whole_portfolio:
+            if step is not None and not step.whole_portfolio and step.computed is None:
                 local.append(step)
                 continue
             if local:
                 one = self._local(one, local)
                 local = []
             if step is not None:
-                one = self._over_portfolio(one, step)
+                one = self._over_portfolio(one, step) if step.whole_portfolio else self._computed(one, step)
         return one
 
     def _over_portfolio(self, one: pl.DataFrame, step: DerivedStep) -> pl.DataFrame:
         """The field over the portfolio plus the record (plugin code may read any column)."""
         reads = step.reads | {self.ctx.key}
         columns = one.columns if step.computed is not None else [c for c in one.columns if c in reads]
-        others = self.portfolio.select(columns).filter(pl.col(self.ctx.key) != self.customer)
-        spliced = pl.concat([others, one.select(columns)], how="vertical_relaxed")
+        others = self.portfolio.others(columns, self.customer)
+        # one chunk, as the batch's frame: polars adds floats chunk by chunk
+        spliced = pl.concat([others, one.select(columns)], how="vertical_relaxed", rechunk=True)
         value = derive_stratum(spliced, DeriveStratum((step,)), self.related, self.ctx).get_column(step.name).tail(1)
-        return typed_like(one.with_columns(value.alias(step.name)), self.schema)
+        return self._added(one, value.alias(step.name))
+
+    def _computed(self, one: pl.DataFrame, step: DerivedStep) -> pl.DataFrame:
+        """Plugin code computing a customer's value from its own row (``ComputedField.row_local``)."""
+        assert step.computed is not None
+        return self._added(one, one.select(step.computed.build().alias(step.name)).to_series())
+
+    def _added(self, one: pl.DataFrame, value: pl.Series) -> pl.DataFrame:
+        """``one`` with ``value`` in the portfolio's dtype (a single row may infer it as null-typed)."""
+        wanted = self.schema.get(value.name)
+        return add_columns(one, [value if wanted is None or value.dtype == wanted else value.cast(wanted)])
 
     def _local(self, one: pl.DataFrame, steps: Sequence[DerivedStep]) -> pl.DataFrame:
         """Fields one customer computes alone, with the reference evaluator
