@@ -82,9 +82,11 @@ def _decide_rows(frame: pl.DataFrame, decisions: Sequence[CompiledDecision], ctx
             earlier = [before or value is True for before, value in zip(earlier, met)]
     if not columns:
         return pl.DataFrame(height=frame.height)
-    # one frame from the rows: building a Series per rule cost more than deciding it
-    return pl.DataFrame(list(zip(*columns.values())) if rows else [], schema=dict.fromkeys(columns, RULE_STATUS),
-                        orient="row")
+    # one Series of every status, cut into the rules' columns: converting text to the
+    # status enum column by column (or row by row) cost more than deciding
+    height = len(rows)
+    statuses = pl.Series("", [status for column in columns.values() for status in column], dtype=RULE_STATUS)
+    return pl.DataFrame([statuses.slice(at * height, height).alias(name) for at, name in enumerate(columns)])
 
 
 @hookimpl
