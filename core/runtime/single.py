@@ -29,7 +29,7 @@ import polars as pl
 from clientwise import expr
 from clientwise.compiler.program import DeriveStratum, Program
 from clientwise.compiler.steps import DerivedStep
-from clientwise.runtime.derive import derive_stratum
+from clientwise.runtime.derive import derive_stratum, field_column
 from clientwise.runtime.rows import add_columns, derive_rows
 
 
@@ -46,23 +46,40 @@ class Portfolio:
         self.schema = frame.schema  # a 150-column schema costs more than a field: built once
         self._columns: dict[tuple[str, ...], pl.DataFrame] = {}
         self._sorted: bool | None = None
+        self._found: tuple[Any, int] | None = None
+        self._expressions: dict[str, pl.Expr | None] = {}
 
-    def others(self, columns: Sequence[str], customer: Any) -> pl.DataFrame:
-        """``columns`` of every customer but ``customer``, in the portfolio's order."""
+    def with_record(self, columns: Sequence[str], customer: Any, record: pl.DataFrame) -> pl.DataFrame:
+        """``columns`` of every customer but ``customer`` in the portfolio's order, then
+        the record's row: one chunk, as the batch's frame (polars adds floats chunk by chunk)."""
         chosen = self._columns.get(tuple(columns))
         if chosen is None:
             chosen = self._columns[tuple(columns)] = self.frame.select(columns)
         at = self._row_of(customer)
         if at is None:  # a key of another type, or keys out of order: as a filter finds it
-            return chosen.filter(pl.col(self.key) != customer)
-        if at < 0:
-            return chosen
-        return pl.concat([chosen.slice(0, at), chosen.slice(at + 1)], rechunk=False)
+            others = chosen.filter(pl.col(self.key) != customer)
+        else:
+            others = chosen if at < 0 else chosen.slice(0, at).vstack(chosen.slice(at + 1))
+        mine = pl.DataFrame([record.get_column(column) for column in columns])  # no query to plan
+        if mine.dtypes != others.dtypes:  # the record's values typed otherwise: the common type
+            return pl.concat([others, mine], how="vertical_relaxed", rechunk=True)
+        return others.vstack(mine).rechunk()
+
+    def column(self, step: DerivedStep, ctx: expr.EvalContext) -> pl.Expr | None:
+        """The polars column of an expression field that aggregates no related table
+        (as the derive stage builds it), built once; None for any other field."""
+        if step.name not in self._expressions:
+            plain = step.node is not None and not expr.tables_used(step.node, ctx.functions)
+            self._expressions[step.name] = field_column(step.name, step.node, ctx, {}) if plain else None
+        return self._expressions[step.name]
 
     def _row_of(self, customer: Any) -> int | None:
         """The customer's row (-1: not in the portfolio), by binary search over the keys a
         batch leaves in increasing order (no filter over the whole portfolio per call);
         None when that search cannot answer."""
+        found = self._found  # read once: calls from several threads each see a whole pair
+        if found is not None and found[0] == customer:
+            return found[1]
         keys = self.frame.get_column(self.key)
         if self._sorted is None:
             self._sorted = keys.null_count() == 0 and bool(keys.is_sorted())
@@ -72,9 +89,9 @@ class Portfolio:
             at = int(keys.search_sorted(customer, side="left"))
         except (TypeError, ValueError, pl.exceptions.PolarsError):
             return None
-        if at < keys.len() and keys[at] == customer:
-            return at
-        return -1
+        row = at if at < keys.len() and keys[at] == customer else -1
+        self._found = (customer, row)  # the next fields of the same call look for it again
+        return row
 
 
 @dataclass(frozen=True)
@@ -128,10 +145,12 @@ class OneCustomer:
         """The field over the portfolio plus the record (plugin code may read any column)."""
         reads = step.reads | {self.ctx.key}
         columns = one.columns if step.computed is not None else [c for c in one.columns if c in reads]
-        others = self.portfolio.others(columns, self.customer)
-        # one chunk, as the batch's frame: polars adds floats chunk by chunk
-        spliced = pl.concat([others, one.select(columns)], how="vertical_relaxed", rechunk=True)
-        value = derive_stratum(spliced, DeriveStratum((step,)), self.related, self.ctx).get_column(step.name).tail(1)
+        spliced = self.portfolio.with_record(columns, self.customer, one)
+        column = self.portfolio.column(step, self.ctx)
+        if column is not None:  # built once; one select (a query of its own costs several times more)
+            value = spliced.select(column).to_series().tail(1)
+        else:
+            value = derive_stratum(spliced, DeriveStratum((step,)), self.related, self.ctx).get_column(step.name).tail(1)
         return self._added(one, value.alias(step.name))
 
     def _computed(self, one: pl.DataFrame, step: DerivedStep) -> pl.DataFrame:
