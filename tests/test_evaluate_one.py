@@ -133,3 +133,21 @@ def test_plugin_fields_over_their_own_row_are_computed_for_the_record_alone() ->
     assert {"missing_roles", "missing_roles_text"} <= set(computed)
     assert not any(computed[name].whole_portfolio for name in ("missing_roles", "missing_roles_text"))
     assert all(step.whole_portfolio for step in computed.values() if not step.computed.row_local)
+
+
+@pytest.mark.parametrize("customer", ["B", "A", "Z", ""])
+def test_a_customers_related_rows_are_those_a_filter_finds(customer: object) -> None:
+    contacts = pl.DataFrame({"customer_id": ["B", "A", None, "B", "C", "A", "B"], "n": range(7)})
+    portfolio = Portfolio(pl.DataFrame({"customer_id": ["A", "B", "C"]}), "customer_id", {"contacts": contacts})
+    for _ in range(2):  # the second time from the kept index
+        assert_frame_equal(portfolio.related_rows("contacts", customer),
+                           contacts.filter(pl.col("customer_id") == customer), check_exact=True)
+
+
+def test_a_key_of_another_type_fails_as_the_filter_does() -> None:
+    contacts = pl.DataFrame({"customer_id": ["B", "A"], "n": [1, 2]})
+    portfolio = Portfolio(pl.DataFrame({"customer_id": ["A", "B"]}), "customer_id", {"contacts": contacts})
+    with pytest.raises(pl.exceptions.ComputeError):
+        contacts.filter(pl.col("customer_id") == 7)
+    with pytest.raises(pl.exceptions.ComputeError):
+        portfolio.related_rows("contacts", 7)

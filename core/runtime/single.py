@@ -41,13 +41,14 @@ class Portfolio:
     nothing kept here outlives the frame it was worked out from.
     """
 
-    def __init__(self, frame: pl.DataFrame, key: str):
-        self.frame, self.key = frame, key
+    def __init__(self, frame: pl.DataFrame, key: str, related: Mapping[str, pl.DataFrame] | None = None):
+        self.frame, self.key, self.related = frame, key, related or {}
         self.schema = frame.schema  # a 150-column schema costs more than a field: built once
         self._columns: dict[tuple[str, ...], pl.DataFrame] = {}
         self._sorted: bool | None = None
         self._found: tuple[Any, int] | None = None
         self._expressions: dict[str, pl.Expr | None] = {}
+        self._related_keys: dict[str, pl.DataFrame] = {}
 
     def with_record(self, columns: Sequence[str], customer: Any, record: pl.DataFrame) -> pl.DataFrame:
         """``columns`` of every customer but ``customer`` in the portfolio's order, then
@@ -72,6 +73,23 @@ class Portfolio:
             plain = step.node is not None and not expr.tables_used(step.node, ctx.functions)
             self._expressions[step.name] = field_column(step.name, step.node, ctx, {}) if plain else None
         return self._expressions[step.name]
+
+    def related_rows(self, table: str, customer: Any) -> pl.DataFrame:
+        """The customer's rows of a related table, in the table's order (what a filter on
+        the key finds), by binary search over the table's keys sorted once."""
+        frame = self.related[table]
+        index = self._related_keys.get(table)
+        if index is None:  # row numbers by key; a stable sort keeps each customer's rows in order
+            index = self._related_keys[table] = frame.select(
+                pl.int_range(pl.len(), dtype=pl.UInt32).alias("row"), pl.col(self.key).alias("key")
+            ).drop_nulls("key").sort("key", maintain_order=True)
+        keys = index.get_column("key")
+        try:
+            start = int(keys.search_sorted(customer, side="left"))
+            stop = int(keys.search_sorted(customer, side="right"))
+        except (TypeError, ValueError, pl.exceptions.PolarsError):  # a key of another type
+            return frame.filter(pl.col(self.key) == customer)
+        return frame[index.get_column("row").slice(start, stop - start)]
 
     def _row_of(self, customer: Any) -> int | None:
         """The customer's row (-1: not in the portfolio), by binary search over the keys a
@@ -107,7 +125,7 @@ class Population:
     portfolio: Portfolio = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "portfolio", Portfolio(self.frame, self.key))
+        object.__setattr__(self, "portfolio", Portfolio(self.frame, self.key, self.related))
 
 
 @dataclass
@@ -183,7 +201,7 @@ def record_tables(population: Population, record: Mapping[str, Any], key: str,
     for name, frame in population.related.items():
         given = (related or {}).get(name)
         if given is None:
-            tables[name] = frame.filter(pl.col(key) == customer)
+            tables[name] = population.portfolio.related_rows(name, customer)
         else:
             tables[name] = given if isinstance(given, pl.DataFrame) else pl.DataFrame(given, schema=frame.schema)
     return tables
