@@ -151,3 +151,12 @@ def test_a_key_of_another_type_fails_as_the_filter_does() -> None:
         contacts.filter(pl.col("customer_id") == 7)
     with pytest.raises(pl.exceptions.ComputeError):
         portfolio.related_rows("contacts", 7)
+
+
+@pytest.mark.parametrize("customer", ["A", "C", "Z"])
+def test_the_records_batch_columns_are_those_a_join_gives(customer: str) -> None:
+    frame = pl.DataFrame({"customer_id": ["A", "B", "C"], "previous": [1.5, None, 3.0], "runs": [1, 2, 3]})
+    portfolio = Portfolio(frame, "customer_id")
+    one = pl.DataFrame({"customer_id": [customer], "revenue": [10.0]})
+    joined = one.join(frame.select("customer_id", "previous", "runs"), on="customer_id", how="left")
+    assert_frame_equal(portfolio.columns_of(one, ["previous", "runs"], customer), joined, check_exact=True)

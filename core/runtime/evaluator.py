@@ -42,7 +42,7 @@ from clientwise.runtime.result import Result, RulesetIdentity
 from clientwise.runtime.single import OneCustomer, Population, record_tables, typed_like
 from clientwise.runtime.sources import SourceTable
 from clientwise.runtime.streamed import streamed_result
-from clientwise.runtime.trend import History, trend_of, with_trend
+from clientwise.runtime.trend import History, trend_columns, with_trend
 from clientwise.runtime.validate import validate_tables
 from clientwise.runtime.vocabulary import FrameValues, vocabulary_findings
 
@@ -341,7 +341,9 @@ class Evaluator:
         ctx = EvalContext(as_of=population.as_of, functions=decide_context.functions, key=key, keyed=True,
                           compiled=population.program.expressions)
         deriver = OneCustomer(population.portfolio, record[key], loaded, ctx)
-        one = typed_like(trend_of(customers, population.frame, self.trend, key), deriver.schema)
+        history = trend_columns(self.trend, population.frame)  # the record's, from its batch row
+        one = population.portfolio.columns_of(customers, history, record[key]) if history else customers
+        one = typed_like(one, deriver.schema)
         faults = FaultRecorder(self.host, self.strict_plugins)
         loop = self._loop(population.program, decide_context, faults, deriver, inline=True)
         result = assemble(population.program, self.host, self.engine, loop.run(one), population.as_of, faults,

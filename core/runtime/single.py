@@ -74,6 +74,16 @@ class Portfolio:
             self._expressions[step.name] = field_column(step.name, step.node, ctx, {}) if plain else None
         return self._expressions[step.name]
 
+    def columns_of(self, one: pl.DataFrame, columns: Sequence[str], customer: Any) -> pl.DataFrame:
+        """``one`` (the record's row) with ``columns`` of the customer's batch row, null when
+        it has none: what a left join on the key gives, without joining the portfolio."""
+        at = self._row_of(customer)
+        if at is None or one.height != 1 or any(column in one.columns for column in columns):
+            return one.join(self.frame.select(self.key, *columns), on=self.key, how="left")
+        if at < 0:
+            return one.hstack([pl.Series(c, [None], dtype=self.schema[c]) for c in columns])
+        return one.hstack([self.frame.get_column(c).slice(at, 1) for c in columns])
+
     def related_rows(self, table: str, customer: Any) -> pl.DataFrame:
         """The customer's rows of a related table, in the table's order (what a filter on
         the key finds), by binary search over the table's keys sorted once."""
