@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import polars as pl
@@ -22,6 +23,7 @@ from clientwise.expr import (
     evaluate_rows,
     parse_checked,
 )
+from clientwise.expr.backends.closures import ExpressionCache
 from clientwise.plugins.functions import clientwise_functions
 from clientwise.runtime.derive import derive
 
@@ -58,6 +60,9 @@ def run(expr_context: EvalContext) -> Callable[..., list[Any]]:
         related = {"contacts": pl.DataFrame(contacts or [], schema=CONTACT_SCHEMA)}
         polars_values = derive(frame, [("out", node)], related, expr_context)["out"].to_list()
         reference = evaluate_rows(node, customers, expr_context, {"contacts": contacts or []})
+        compiled = evaluate_rows(node, customers, replace(expr_context, compiled=ExpressionCache()),
+                                 {"contacts": contacts or []})  # the closures: the reference's values and types
+        assert [(type(v), v) for v in compiled] == [(type(v), v) for v in reference], (text, compiled, reference)
         assert len(polars_values) == len(reference)
         for got, want in zip(polars_values, reference):
             if isinstance(want, float) and got is not None:

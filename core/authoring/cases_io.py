@@ -104,7 +104,11 @@ def with_empty_fields(frame: pl.DataFrame, spec: TableSpec) -> pl.DataFrame:
     a column the export lacks (see clientwise.runtime.absent)."""
     source = spec.source_columns()
     empty = [source[f] for f, field in spec.fields.items() if not field.required and source[f] not in frame.columns]
-    return frame.with_columns(pl.lit(None, pl.String).alias(column) for column in empty)
+    if not empty:
+        return frame
+    # one column of nulls under each name (a polars query adding literals cost more than the case)
+    nulls = pl.Series("", [None] * frame.height, dtype=pl.String)
+    return frame.hstack([nulls.alias(column) for column in empty])
 
 
 def case_tables(case: TestCase, ruleset: Ruleset, path: str = "tests[0]", file: str | None = None
@@ -114,6 +118,21 @@ def case_tables(case: TestCase, ruleset: Ruleset, path: str = "tests[0]", file: 
     Records use the names rules use (``revenue``) or the client's column names of
     ``[data.*.rename]``; a key that is neither is an error, since it would be ignored.
     """
+    rows, problems = case_rows(case, ruleset, path, file)
+    problems.raise_if_any(InputError)
+    tables = {}
+    for name, spec in ruleset.core.data.tables().items():
+        if rows[name]:
+            tables[name] = with_empty_fields(pl.DataFrame(rows[name], strict=False, infer_schema_length=None), spec)
+        else:
+            tables[name] = pl.DataFrame(schema={column: pl.String for column in spec.source_columns().values()})
+    return tables
+
+
+def case_rows(case: TestCase, ruleset: Ruleset, path: str = "tests[0]", file: str | None = None
+              ) -> tuple[dict[str, list[dict[str, Any]]], ProblemList]:
+    """Per declared table the case's rows under the client's column names, and what is
+    wrong with them (see :func:`case_tables`; checking a case needs no frames)."""
     config = ruleset.core.data
     records: dict[str, list[tuple[str, Record]]] = {
         "customers": [*(("customers", r) for r in case.customers), *(("population", r) for r in case.population)],
@@ -121,22 +140,23 @@ def case_tables(case: TestCase, ruleset: Ruleset, path: str = "tests[0]", file: 
         "interactions": [("interactions", r) for r in case.interactions],
     }
     problems = ProblemList()
-    tables = {}
     for name in ("contacts", "interactions"):
         if records[name] and config.table(name) is None:
             problems.add(Problem(f"the case gives {name}, but the ruleset declares no {name} table", file=file,
                                  location=f"{path}.{name}", hint=f"remove them, or declare [data.{name}.fields]"))
+    tables: dict[str, list[dict[str, Any]]] = {}
     for name, spec in config.tables().items():
         source = spec.source_columns()
+        columns = set(source.values())
         counters: dict[str, int] = {}
-        rows = []
+        rows = tables[name] = []
         for key, record in records[name]:
             index = counters[key] = counters.get(key, -1) + 1
             row = {}
             for column, value in record.items():
                 if column in source:
                     row[source[column]] = value
-                elif column in source.values():
+                elif column in columns:
                     row[column] = value
                 else:
                     problems.add(Problem(f"'{column}' is not a field of the {name} table, so it would be ignored",
@@ -144,12 +164,7 @@ def case_tables(case: TestCase, ruleset: Ruleset, path: str = "tests[0]", file: 
                                          hint=did_you_mean(column, list(source)) or
                                          f"fields: {', '.join(source)}"))
             rows.append(row)
-        if rows:
-            tables[name] = with_empty_fields(pl.DataFrame(rows, strict=False, infer_schema_length=None), spec)
-        else:
-            tables[name] = pl.DataFrame(schema={column: pl.String for column in source.values()})
-    problems.raise_if_any(InputError)
-    return tables
+    return tables, problems
 
 
 def customer_key(record: Record, ruleset: Ruleset) -> Any:

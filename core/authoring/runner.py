@@ -21,6 +21,7 @@ import polars as pl
 from clientwise import expr
 from clientwise.authoring.cases_io import (
     LocatedCase,
+    case_rows,
     case_tables,
     customer_key,
     load_cases,
@@ -154,7 +155,9 @@ def _compare(evaluator: Evaluator, result: Result, located: LocatedCase, outcome
     frame = result.tracer.frame
     key = result.key
     checked = [str(customer_key(record, evaluator.ruleset)) for record in case.customers]
-    rows = {str(row[key]): row for row in frame.filter(pl.col(key).cast(pl.String).is_in(checked)).iter_rows(named=True)}
+    wanted = set(checked)  # a few customers: their rows read by position, no filter query over the frame
+    rows = {customer: frame.row(at, named=True)
+            for at, customer in enumerate(frame.get_column(key).cast(pl.String).to_list()) if customer in wanted}
     rules = rule_conditions(evaluator.program)
     classifications = {s.output: s for s in evaluator.program.steps() if isinstance(s, ClassificationStep)}
     for customer in checked:
@@ -239,10 +242,7 @@ def case_problems(evaluator: Evaluator, located: LocatedCase) -> list[Problem]:
         if customer_key(record, evaluator.ruleset) is None:
             problems.append(Problem(f"this customer has no '{key}'", file=located.file,
                                     location=f"{located.path}.customers[{index}]", hint=f'add {key} = "C1"'))
-    try:
-        case_tables(case, evaluator.ruleset, located.path, located.file)
-    except InputError as error:
-        problems.extend(error.problems)
+    problems.extend(case_rows(case, evaluator.ruleset, located.path, located.file)[1].problems)
     return problems
 
 

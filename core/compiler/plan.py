@@ -64,6 +64,10 @@ class ComputedField:
     ``build`` returns a polars expression over the customers frame; ``inputs`` names the
     fields it reads so the core can order it. Prefer :class:`DerivedField`: a
     computed field cannot be explained value by value.
+
+    ``row_local`` promises that a customer's value depends on its own row alone (no
+    ranking, totals or windows over the column): ``Evaluator.evaluate_one`` then
+    computes it for the record alone instead of over the whole portfolio.
     """
 
     name: str
@@ -72,6 +76,7 @@ class ComputedField:
     source: Source
     description: str = ""
     type: Literal["string", "number", "boolean", "date", "list"] = "string"
+    row_local: bool = False
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from clientwise import expr
 from clientwise.compiler.plan import OutputColumn, SectionPlan
 from clientwise.compiler.steps import ActionsStep, ClassificationStep, DecisionStep, DerivedStep, Step
 from clientwise.compiler.trace import TracedDerived, TracedRule
+from clientwise.expr.backends.closures import ExpressionCache
 from clientwise.expr.types import Type
 from clientwise.host.contracts import CompiledDecision, SectionHandler
 from clientwise.ruleset import Ruleset
@@ -140,6 +141,9 @@ class Program:
     #: what loading noticed about the ruleset: sections switched off, and the items left
     #: out because they read those sections' outputs (shown by check, warnings of a run)
     notes: tuple[str, ...] = ()
+    #: its expressions compiled to closures, once per run date, for evaluations of a few
+    #: customers (shared by the copies :meth:`with_steps` makes: the nodes are the same)
+    expressions: ExpressionCache = field(default_factory=ExpressionCache, repr=False, compare=False)
     _runs: dict[bool, tuple[Run, ...]] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:

@@ -24,7 +24,7 @@ class DerivedStep:
 
     ``whole_portfolio`` is set when one customer cannot compute the field alone: it
     calls a population function (``rank``, ``share``) or is plugin code, which may use
-    the whole column. ``reads`` names the customer fields it reads.
+    the whole column (unless it says otherwise: ``ComputedField.row_local``). ``reads`` names the customer fields it reads.
     """
 
     name: str

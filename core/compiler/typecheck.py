@@ -44,7 +44,7 @@ class ItemChecker:
         if isinstance(item, ComputedField):
             return DerivedStep(item.name, f"computed by plugin code ({item.source.path})", item.source,
                                computed=item, description=item.description, reads=frozenset(item.inputs),
-                               whole_portfolio=True)
+                               whole_portfolio=not item.row_local)
         if isinstance(item, DerivedField):
             node = self.expression(nodes.get("expr"), item.source, item.expression, population=True)
             if node is None:

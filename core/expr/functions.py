@@ -25,7 +25,7 @@ import datetime as dt
 import math
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 import polars as pl
 
@@ -61,12 +61,26 @@ class EvalContext:
     ``keyed`` promises that every frame evaluated holds the key column (the runtime's
     customer and related-row frames do), so a run-time error such as an overflow
     names the customer it happened for.
+
+    ``compiled`` (a program's :class:`~clientwise.expr.backends.closures.ExpressionCache`)
+    lets the reference evaluator run each expression compiled once instead of walking
+    its tree at every evaluation; without it the tree is walked.
     """
 
     as_of: dt.date
     functions: FunctionRegistry
     key: str = "customer_id"
     keyed: bool = False
+    compiled: CompiledExpressions | None = field(default=None, compare=False, repr=False)
+
+
+class CompiledExpressions(Protocol):
+    """Expressions evaluated over rows from a compiled form (see :attr:`EvalContext.compiled`)."""
+
+    def column(self, node: Node, rows: Sequence[Mapping[str, Any]], ctx: EvalContext,
+               related: Mapping[str, Sequence[Mapping[str, Any]]] | None = None) -> list[Any]:
+        """``node``'s value for each of ``rows``, as the reference evaluator gives it."""
+        ...
 
 
 PolarsContext = EvalContext

@@ -26,7 +26,7 @@ from clientwise.output.locale import LocaleStyle
 from clientwise.output.messages import Messages
 
 if TYPE_CHECKING:
-    from clientwise.expr.functions import FunctionRegistry
+    from clientwise.expr.functions import CompiledExpressions, FunctionRegistry
     from clientwise.expr.nodes import Node
     from clientwise.ruleset.data import DataConfig
     from clientwise.runtime.result import Result
@@ -244,13 +244,14 @@ class CompiledDecision:
 
 @dataclass(frozen=True)
 class DecideContext:
-    """What an engine needs besides the rows: the run's date, the key and the functions."""
+    """What an engine needs besides the rows: date, key, functions, compiled expressions (``EvalContext.compiled``)."""
 
     as_of: dt.date
     key: str
     functions: FunctionRegistry
     #: the ruleset's name, for engine error messages
     ruleset: str = ""
+    compiled: CompiledExpressions | None = field(default=None, compare=False, repr=False)
 
 
 class Engine(ABC):
@@ -347,8 +348,7 @@ class BackendJob:
     as the compiler builds on these contracts) and the validated input: ``customers``
     sorted by key and ``related`` by name, or ``input``, what the backend's own
     :meth:`Backend.open_input` read (then the frames are empty). ``engine`` and ``guard``
-    (:class:`clientwise.host.isolate.StepGuard`) serve a backend that runs the core's loop.
-    """
+    (:class:`clientwise.host.isolate.StepGuard`) serve a backend that runs the core's loop."""
 
     program: Any
     customers: pl.DataFrame

@@ -78,7 +78,7 @@ def derive_lazy(
     aggregates, columns = _aggregates(frame, fields, related, ctx, {})
     query = frame.lazy() if aggregates is None else pl.concat([frame.lazy(), aggregates], how="horizontal")
     for level in levels:
-        query = query.with_columns(_column(name, node, ctx, columns) for name, node in level)
+        query = query.with_columns(field_column(name, node, ctx, columns) for name, node in level)
     return query.drop(list(columns.values()))
 
 
@@ -100,7 +100,7 @@ def derive_columns(
     aggregates, columns = _aggregates(frame, fields, related, ctx, known)
     query = (frame if aggregates is None else frame.hstack(aggregates.collect())).lazy()
     for level in levels:
-        query = query.with_columns(_column(name, node, ctx, columns) for name, node in level)
+        query = query.with_columns(field_column(name, node, ctx, columns) for name, node in level)
     return query.select(name for name, _ in fields).collect()
 
 
@@ -112,7 +112,7 @@ def attach(frame: pl.DataFrame, columns: pl.DataFrame) -> pl.DataFrame:
     return frame.hstack(columns)
 
 
-def _column(name: str, node: Node, ctx: EvalContext, columns: Mapping[str, str]) -> pl.Expr:
+def field_column(name: str, node: Node, ctx: EvalContext, columns: Mapping[str, str]) -> pl.Expr:
     """The field as a column of the dtype its type promises (Int64 for integer numbers...)."""
     expr = to_polars(node, ctx, columns=columns)
     if node.type is not None and not node.type.is_null:

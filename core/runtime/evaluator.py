@@ -42,7 +42,7 @@ from clientwise.runtime.result import Result, RulesetIdentity
 from clientwise.runtime.single import OneCustomer, Population, record_tables, typed_like
 from clientwise.runtime.sources import SourceTable
 from clientwise.runtime.streamed import streamed_result
-from clientwise.runtime.trend import History, trend_of, with_trend
+from clientwise.runtime.trend import History, trend_columns, with_trend
 from clientwise.runtime.validate import validate_tables
 from clientwise.runtime.vocabulary import FrameValues, vocabulary_findings
 
@@ -304,7 +304,7 @@ class Evaluator:
         # total would otherwise depend on how the backend happened to build the frame
         decided = Decided(decided.frame.rechunk(), decided.actions)
         context.timings["derive+decide"] = time.perf_counter() - mark
-        self._population = Population(decided.frame, related, context.as_of, program)
+        self._population = Population(decided.frame, related, context.as_of, program, key)
         result = assemble(program, self.host, self.engine, decided, context.as_of, faults, summarize=summarize)
         return self._finish(result, loaded, context, faults, history, started), False
 
@@ -340,9 +340,12 @@ class Evaluator:
         loaded = self.load_data(record_tables(population, record, key, related), portfolio=False).tables
         customers = loaded.pop("customers")
         decide_context = self._decide_context(population.as_of)
-        ctx = EvalContext(as_of=population.as_of, functions=decide_context.functions, key=key, keyed=True)
-        deriver = OneCustomer(population.frame, record[key], loaded, ctx)
-        one = typed_like(trend_of(customers, population.frame, self.trend, key), deriver.schema)
+        ctx = EvalContext(as_of=population.as_of, functions=decide_context.functions, key=key, keyed=True,
+                          compiled=population.program.expressions)
+        deriver = OneCustomer(population.portfolio, record[key], loaded, ctx)
+        history = trend_columns(self.trend, population.frame)  # the record's, from its batch row
+        one = population.portfolio.columns_of(customers, history, record[key]) if history else customers
+        one = typed_like(one, deriver.schema)
         faults = FaultRecorder(self.host, self.strict_plugins)
         loop = self._loop(population.program, decide_context, faults, deriver, inline=True)
         result = assemble(population.program, self.host, self.engine, loop.run(one), population.as_of, faults,

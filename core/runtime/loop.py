@@ -14,7 +14,7 @@ and key path of the field or rule whose expression overflowed.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import polars as pl
 
@@ -53,9 +53,13 @@ class Loop:
     #: :func:`classification_rows`, :func:`actions_rows`)
     row_wise: bool = False
 
+    def __post_init__(self) -> None:
+        if self.context.compiled is None:  # the engine evaluates the program's conditions compiled once
+            self.context = replace(self.context, compiled=self.program.expressions)
+
     def run(self, customers: pl.DataFrame) -> Decided:
         ctx = expr.EvalContext(as_of=self.context.as_of, functions=self.context.functions, key=self.context.key,
-                               keyed=True)
+                               keyed=True, compiled=self.context.compiled)
         frame = customers
         try:
             for run in self.program.runs(self.engine.chains):

@@ -14,6 +14,7 @@ import polars as pl
 from clientwise import expr
 from clientwise.compiler.steps import ActionsStep, ClassificationStep, DecisionStep
 from clientwise.host.contracts import CompiledDecision, Engine
+from clientwise.runtime.rows import add_columns
 
 #: Column suffix for the id of the rule that decided a classification.
 RULE_SUFFIX = "_rule"
@@ -49,13 +50,13 @@ def classification_rows(frame: pl.DataFrame, steps: Sequence[DecisionStep], ctx:
     polars query checks it for overflow there only), the default for the others."""
     for step in steps:
         if isinstance(step, ClassificationStep):
-            frame = frame.with_columns(_classification_rows(step, frame, ctx) if step.decision.rules
-                                       else _classification(step, ctx))
+            frame = add_columns(frame, _classification_rows(step, frame, ctx)) if step.decision.rules \
+                else frame.with_columns(_classification(step, ctx))
     return frame
 
 
 def _classification_rows(step: ClassificationStep, frame: pl.DataFrame, ctx: expr.EvalContext) -> list[pl.Series]:
-    rows = frame.select(c for c in frame.columns if c in step.reads or c == ctx.key).to_dicts()
+    rows = frame.to_dicts()  # a few rows: all their columns cost less than a query selecting some
     values: list[object] = [None] * frame.height
     rule_ids: list[str | None] = [None] * frame.height
     for rule, then in zip(step.decision.rules, step.then):
@@ -141,8 +142,7 @@ def actions_rows(frame: pl.DataFrame, step: ActionsStep | None, ctx: expr.EvalCo
     fired = {compiled.id: [at for at, status in enumerate(frame.get_column(compiled.id).to_list())
                            if status == "fired"] for _, (_, compiled, _) in rules}
     rules = [item for item in rules if fired[item[1][1].id]]
-    read = {ctx.key}.union(*(template.fields_used(ctx.functions) for _, (_, _, template) in rules))
-    rows = frame.select(c for c in frame.columns if c in read).to_dicts() if rules else []
+    rows = frame.to_dicts() if rules else []  # a few rows: cheaper whole than through a query selecting some
     found: list[tuple[int, str, str, int, str]] = []
     for _, (rule, compiled, template) in rules:
         at = fired[compiled.id]

@@ -175,9 +175,6 @@ def trend_users(steps: Sequence[Step], functions: expr.FunctionRegistry) -> list
                               if trend_calls([node], functions)))
 
 
-def trend_of(one: pl.DataFrame, portfolio: pl.DataFrame, needs: TrendNeeds, key: str) -> pl.DataFrame:
-    """One record with the hidden columns its key has in an evaluated portfolio (null if it has none)."""
-    columns = [c for c in needs.columns() if c in portfolio.columns]
-    if not columns:
-        return one
-    return one.join(portfolio.select(key, *columns), on=key, how="left")
+def trend_columns(needs: TrendNeeds, portfolio: pl.DataFrame) -> list[str]:
+    """The hidden columns an evaluated portfolio holds for the trend functions."""
+    return [c for c in needs.columns() if c in portfolio.columns]

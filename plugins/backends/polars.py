@@ -32,7 +32,8 @@ class PolarsBackend(Backend):
 
     def run(self, job: BackendJob) -> Decided:
         context = job.context
-        ctx = EvalContext(as_of=context.as_of, functions=context.functions, key=context.key, keyed=True)
+        ctx = EvalContext(as_of=context.as_of, functions=context.functions, key=context.key, keyed=True,
+                          compiled=job.program.expressions)
         return Loop(job.program, job.engine, context, job.guard, self._deriver(job, ctx),
                     row_wise=self.row_wise.applies(job.customers, job.related)).run(job.customers)
 

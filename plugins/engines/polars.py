@@ -15,7 +15,7 @@ from typing import ClassVar
 import polars as pl
 
 from clientwise.expr import EvalContext, to_polars
-from clientwise.expr.backends import PythonEvaluator
+from clientwise.expr.backends.closures import row_columns
 from clientwise.host.contracts import RULE_STATUS, CompiledDecision, DecideContext, Engine
 from clientwise.host.spec import hookimpl
 from clientwise.runtime.rows import SMALL_ROWS
@@ -46,7 +46,8 @@ class PolarsEngine(Engine):
     def decide(
         self, frame: pl.DataFrame, decisions: Sequence[CompiledDecision], context: DecideContext
     ) -> pl.DataFrame:
-        ctx = EvalContext(as_of=context.as_of, functions=context.functions, key=context.key, keyed=True)
+        ctx = EvalContext(as_of=context.as_of, functions=context.functions, key=context.key, keyed=True,
+                          compiled=context.compiled)
         if frame.height <= self.small_rows:
             return _decide_rows(frame, decisions, ctx)
         columns: list[pl.Expr] = []
@@ -70,20 +71,22 @@ class PolarsEngine(Engine):
 def _decide_rows(frame: pl.DataFrame, decisions: Sequence[CompiledDecision], ctx: EvalContext) -> pl.DataFrame:
     """:meth:`PolarsEngine.decide` in plain Python: the same statuses, rule by rule."""
     rows = frame.to_dicts()
-    evaluator = PythonEvaluator(ctx, {}, rows)
+    column = row_columns(ctx)
     columns: dict[str, list[str]] = {}
     for decision in decisions:
         earlier, first = [False] * len(rows), decision.mode == "first"
         for rule in decision.rules:
-            met = evaluator.generate(rule.condition, rows)
+            met = column(rule.condition, rows)
             columns[rule.id] = ["skipped" if first and before else "fired" if value is True
                                 else "not_met" if value is False else "unknown" for value, before in zip(met, earlier)]
             earlier = [before or value is True for before, value in zip(earlier, met)]
     if not columns:
         return pl.DataFrame(height=frame.height)
-    # one frame from the rows: building a Series per rule cost more than deciding it
-    return pl.DataFrame(list(zip(*columns.values())) if rows else [], schema=dict.fromkeys(columns, RULE_STATUS),
-                        orient="row")
+    # one Series of every status, cut into the rules' columns: converting text to the
+    # status enum column by column (or row by row) cost more than deciding
+    height = len(rows)
+    statuses = pl.Series("", [status for column in columns.values() for status in column], dtype=RULE_STATUS)
+    return pl.DataFrame([statuses.slice(at * height, height).alias(name) for at, name in enumerate(columns)])
 
 
 @hookimpl

@@ -190,9 +190,9 @@ def _role_fields(config: RelationshipConfig, src: Callable[[str], Source]) -> li
         DerivedField("missing_role_count", f"{len(required)} - roles_covered", roles,
                      "How many required roles are not covered."),
         ComputedField("missing_roles_text", lambda: missing_roles_text_builder(required), inputs, roles,
-                      "The missing roles as text, for because templates and flat files.", type="string"),
+                      "The missing roles as text, for because templates and flat files.", "string", row_local=True),
         ComputedField("missing_roles", missing_roles_builder, ("missing_roles_text",), roles,
-                      "Required roles not covered by a contact of enough strength.", type="list"),
+                      "Required roles not covered by a contact of enough strength.", "list", row_local=True),
     ]
     return fields
 

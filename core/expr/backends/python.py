@@ -40,7 +40,10 @@ def evaluate_rows(node: n.Node, rows: Sequence[Row], ctx: EvalContext,
     """The value of an expression for every customer in ``rows`` (population = ``rows``).
 
     ``related`` holds the related tables' rows for aggregates, matched on ``ctx.key``.
+    With ``ctx.compiled`` the expression runs compiled (the same values, faster).
     """
+    if ctx.compiled is not None:
+        return ctx.compiled.column(node, rows, ctx, related)
     return PythonEvaluator(ctx, related or {}, rows).generate(node, rows)
 
 
@@ -147,7 +150,7 @@ class PythonEvaluator(Backend[list[Any]]):
 
     @handles(n.Call)
     def _call(self, node: n.Call, rows: Sequence[Row]) -> list[Any]:
-        return _as_typed(node, self._called(node, rows))
+        return as_typed(node, self._called(node, rows))
 
     def _called(self, node: n.Call, rows: Sequence[Row]) -> list[Any]:
         spec = self.ctx.functions[node.name]
@@ -197,7 +200,7 @@ class PythonEvaluator(Backend[list[Any]]):
         return self._groups[table]
 
 
-def _as_typed(node: n.Node, values: list[Any]) -> list[Any]:
+def as_typed(node: n.Node, values: list[Any]) -> list[Any]:
     """A call typed as a fractional number gives floats, as polars casts its column: a
     function choosing between a whole and a fractional argument (``if_else(flag, a, b)``,
     ``coalesce``, ``max``) may hand back the whole one, and a later ``* 2`` must then be
