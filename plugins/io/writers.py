@@ -9,7 +9,7 @@ quarter's. The machine-readable layouts are documented (and versioned) in
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from typing import Any, BinaryIO, ClassVar
 
 import polars as pl
@@ -51,7 +51,8 @@ def portfolio_parts(summary: SectionSummary, **first: Any) -> Iterator[bytes | m
     """:func:`portfolio_json` in pieces, written one after another: the long tables'
     chunks go to the file as they are encoded, never copied into one string."""
     members = [f"{_dumps(name)}:{_dumps(value)}," for name, value in first.items()]
-    yield f'{{{"".join(members)}"title":{_dumps(summary.title)},"figures":{_dumps(plain(summary.figures))},"tables":{{'.encode("utf-8")
+    figures = _dumps(plain(summary.figures))
+    yield f'{{{"".join(members)}"title":{_dumps(summary.title)},"figures":{figures},"tables":{{'.encode("utf-8")
     separator = b""
     for name, frame in summary.tables.items():
         yield separator + _dumps(str(name)).encode("utf-8") + b":"
@@ -59,11 +60,6 @@ def portfolio_parts(summary: SectionSummary, **first: Any) -> Iterator[bytes | m
         separator = b","
     error = f',"error":{_dumps(summary.error)}' if summary.error is not None else ""
     yield f'}},"warnings":{_dumps(plain(summary.warnings))}{error}}}'.encode("utf-8")
-
-
-def _write_all(stream: BinaryIO, parts: Iterable[bytes | memoryview]) -> None:
-    for part in parts:
-        stream.write(part)
 
 
 class JsonWriter(Writer):
@@ -96,7 +92,7 @@ class JsonWriter(Writer):
         separator = b"\n    "
         for summary in result.summaries:  # a section's line is written as soon as it is encoded
             stream.write(separator + _dumps(summary.section).encode("utf-8") + b":")
-            _write_all(stream, portfolio_parts(summary))
+            stream.writelines(portfolio_parts(summary))
             separator = b",\n    "
         stream.write(b"\n  }" if result.summaries else b"}")
         stream.write(b',\n  "customers":')
@@ -132,7 +128,7 @@ class JsonLinesWriter(Writer):
         for block in customer_blocks(result, traces=self.traces, record="customer"):
             stream.write(block)
         for summary in result.summaries:
-            _write_all(stream, portfolio_parts(summary, record="portfolio", section=summary.section))
+            stream.writelines(portfolio_parts(summary, record="portfolio", section=summary.section))
             stream.write(b"\n")
 
 
