@@ -382,11 +382,26 @@ def test_portfolio_tables_encoded_by_polars_equal_the_python_records():
         {"record": "portfolio", "section": "s", **expected}).encode("utf-8")
 
 
-def test_a_long_portfolio_table_is_encoded_in_chunks_to_the_same_bytes(monkeypatch):
-    table = pl.DataFrame({"customer": [f"C{i}" for i in range(7)], "share": [i / 7 for i in range(7)]})
+@pytest.mark.parametrize("rows", [7, 8])  # the last chunk part-full and full
+def test_a_long_portfolio_table_is_encoded_in_chunks_to_the_same_bytes(monkeypatch, rows):
+    table = pl.DataFrame({"customer": [f"C{i}" for i in range(rows)], "share": [i / 7 for i in range(rows)]})
     whole = json_records.table_json(table)
     monkeypatch.setattr(json_records, "CHUNK", 2)
-    assert json_records.table_json(table) == whole == json_records.dumps(records(table)).encode("utf-8")
+    parts = list(json_records.table_json_parts(table))
+    assert len(parts) == 2 + (rows + 1) // 2  # "[", one part per chunk, "]": streamed, never joined
+    assert b"".join(parts) == whole == json_records.dumps(records(table)).encode("utf-8")
+
+
+def test_the_writers_stream_a_portfolio_in_parts_to_the_bytes_of_one_entry(monkeypatch):
+    monkeypatch.setattr(json_records, "CHUNK", 2)
+    table = pl.DataFrame({"customer": [f"C{i}" for i in range(5)], "share": [i / 5 for i in range(5)]})
+    summary = SectionSummary("s", "S", figures={}, tables={"pareto": table, "tiers": table.head(1)}, warnings=[])
+    result = dataclasses.replace(make_result(), summaries=[summary])
+    expected = {"title": "S", "figures": {}, "tables": {"pareto": records(table), "tiers": records(table.head(1))},
+                "warnings": []}
+    assert json.loads(written(JsonWriter(), result))["portfolio"] == {"s": expected}
+    last = written(JsonLinesWriter(), result).splitlines()[-1]
+    assert last == json_records.dumps({"record": "portfolio", "section": "s", **expected}).encode("utf-8")
 
 
 def test_columns_polars_would_write_differently_take_the_python_path():

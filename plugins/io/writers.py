@@ -9,7 +9,7 @@ quarter's. The machine-readable layouts are documented (and versioned) in
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any, BinaryIO, ClassVar
 
 import polars as pl
@@ -19,7 +19,7 @@ from clientwise.host.contracts import Writer
 from clientwise.host.spec import hookimpl
 from clientwise.output.escape import escape_formula, escape_formulas
 from clientwise.plugins.io.csv_dialects import PLAIN, CsvDialect, csv_dialect
-from clientwise.plugins.io.json_records import customer_blocks, table_json
+from clientwise.plugins.io.json_records import customer_blocks, table_json_parts
 from clientwise.plugins.io.json_records import dumps as _dumps
 from clientwise.plugins.io.table import TableWriter
 from clientwise.plugins.io.values import finite, plain
@@ -46,13 +46,22 @@ def portfolio_json(summary: SectionSummary, **first: Any) -> bytes:
     """A section's portfolio entry (UTF-8, after the ``first`` members): title, figures,
     tables (as arrays of row objects, encoded by polars: a Pareto table has a row per
     customer), warnings and, when its plugin failed, the error."""
-    members = [f"{_dumps(name)}:{_dumps(value)}".encode("utf-8") for name, value in first.items()]
-    members += [f'"title":{_dumps(summary.title)},"figures":{_dumps(plain(summary.figures))}'.encode("utf-8")]
-    tables = b",".join(_dumps(str(name)).encode("utf-8") + b":" + table_json(frame) for name, frame in summary.tables.items())
-    members += [b'"tables":{' + tables + b"}", f'"warnings":{_dumps(plain(summary.warnings))}'.encode("utf-8")]
-    if summary.error is not None:
-        members.append(f'"error":{_dumps(summary.error)}'.encode("utf-8"))
-    return b"{" + b",".join(members) + b"}"
+    return b"".join(portfolio_parts(summary, **first))
+
+
+def portfolio_parts(summary: SectionSummary, **first: Any) -> Iterator[bytes | memoryview]:
+    """:func:`portfolio_json` in pieces, written one after another: the long tables'
+    chunks go to the file as they are encoded, never copied into one string."""
+    members = [f"{_dumps(name)}:{_dumps(value)}," for name, value in first.items()]
+    figures = _dumps(plain(summary.figures))
+    yield f'{{{"".join(members)}"title":{_dumps(summary.title)},"figures":{figures},"tables":{{'.encode("utf-8")
+    separator = b""
+    for name, frame in summary.tables.items():
+        yield separator + _dumps(str(name)).encode("utf-8") + b":"
+        yield from table_json_parts(frame)
+        separator = b","
+    error = f',"error":{_dumps(summary.error)}' if summary.error is not None else ""
+    yield f'}},"warnings":{_dumps(plain(summary.warnings))}{error}}}'.encode("utf-8")
 
 
 class JsonWriter(Writer):
@@ -84,7 +93,8 @@ class JsonWriter(Writer):
         stream.write(("{\n" + ",\n".join(members) + ',\n  "portfolio":{').encode("utf-8"))
         separator = b"\n    "
         for summary in result.summaries:  # a section's line is written as soon as it is encoded
-            stream.write(separator + _dumps(summary.section).encode("utf-8") + b":" + portfolio_json(summary))
+            stream.write(separator + _dumps(summary.section).encode("utf-8") + b":")
+            stream.writelines(portfolio_parts(summary))
             separator = b",\n    "
         stream.write(b"\n  }" if result.summaries else b"}")
         stream.write(b',\n  "customers":')
@@ -120,7 +130,8 @@ class JsonLinesWriter(Writer):
         for block in customer_blocks(result, traces=self.traces, record="customer"):
             stream.write(block)
         for summary in result.summaries:
-            stream.write(portfolio_json(summary, record="portfolio", section=summary.section) + b"\n")
+            stream.writelines(portfolio_parts(summary, record="portfolio", section=summary.section))
+            stream.write(b"\n")
 
 
 def _line(value: dict[str, Any]) -> bytes:
